@@ -1,0 +1,68 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Store is where a policy lives. Implementations: policy/xmlstore
+// (msxml://PATH) and policy/ldapstore (msldap://DN). Every implementation
+// passes the conformance suite in policy/policytest.
+type Store interface {
+	// Load reads and validates the whole policy and returns it with the
+	// store's current revision. It returns an error wrapping ErrNotFound when
+	// the store does not exist, and an error naming the place (file and line,
+	// or DN, and field) when the store is malformed or invalid.
+	Load(ctx context.Context) (*Policy, Revision, error)
+
+	// Save validates p and writes it if the store is still at revision
+	// expected (0: the store must not exist yet), atomically: readers see the
+	// old policy or the new one, never a mix. It returns the new revision, or
+	// an error wrapping ErrConflict when another writer saved first; nothing
+	// is written then.
+	Save(ctx context.Context, p *Policy, expected Revision) (Revision, error)
+
+	// Watch reports changes made by any writer, in this process or another:
+	// it sends on the returned channel soon (within a second) after the
+	// store changed. Sends do not queue up: one pending signal stands for any
+	// number of changes. The channel is closed when ctx ends.
+	Watch(ctx context.Context) (<-chan struct{}, error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Update loads the policy, applies edit to it and saves the result against
+// the revision it loaded. On a conflict it reloads and reapplies edit, up to
+// a limit, so that concurrent writers lose no change. It returns the new
+// revision. A failed edit or validation writes nothing.
+func Update(ctx context.Context, s Store, edit func(*Policy) error) (old, new Revision, err error) {
+	const attempts = 50
+	backoff := time.Millisecond
+	for range attempts {
+		p, rev, err := s.Load(ctx)
+		if err != nil {
+			return 0, 0, fmt.Errorf("load: %w", err)
+		}
+		q, err := p.Edit(edit)
+		if err != nil {
+			return rev, 0, err
+		}
+		nrev, err := s.Save(ctx, q, rev)
+		if err == nil {
+			return rev, nrev, nil
+		}
+		if !errors.Is(err, ErrConflict) {
+			return rev, 0, fmt.Errorf("save: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return rev, 0, ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 100*time.Millisecond)
+	}
+	return 0, 0, fmt.Errorf("update: gave up after %d conflicting attempts: %w", attempts, ErrConflict)
+}

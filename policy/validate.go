@@ -1,0 +1,327 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/google/uuid"
+)
+
+// Limits the model enforces.
+const (
+	MaxNameLen        = 256
+	MaxDescriptionLen = 4096
+	maxErrors         = 50
+)
+
+// Business-rule languages. "" means LangExpr.
+const (
+	LangExpr     = "Expr"
+	LangVBScript = "VBScript"
+	LangJScript  = "JScript"
+)
+
+// Validate checks the whole policy: required fields, names unique in their
+// container, GUIDs unique in the store, links that resolve to an object of
+// the right kind within reach, and no cycles in task or group nesting. It
+// returns every problem it finds (up to a limit), joined; each is a
+// *ValidationError.
+func (p *Policy) Validate() error {
+	v := &validator{guids: map[string]string{}}
+	if p.MajorVersion != 1 && p.MajorVersion != 2 {
+		v.add("store", "MajorVersion", fmt.Sprintf("%d is not 1 or 2", p.MajorVersion), ErrInvalid)
+	}
+	storeGroups := v.groupSet("store", p.Groups)
+	v.unique("store", "application", len(p.Applications), func(i int) string { return p.Applications[i].Name })
+	for _, g := range p.Groups {
+		v.group(fmt.Sprintf("store / application group %q", g.Name), g, storeGroups)
+	}
+	for _, a := range p.Applications {
+		v.application(a, storeGroups)
+	}
+	v.cycles(p)
+	return errors.Join(v.errs...)
+}
+
+type validator struct {
+	guids map[string]string // GUID → object description
+	errs  []error
+}
+
+func (v *validator) add(obj, field, detail string, err error) {
+	if len(v.errs) < maxErrors {
+		v.errs = append(v.errs, &ValidationError{Object: obj, Field: field, Detail: detail, Err: err})
+	}
+}
+
+// object checks what every object has: GUID, name, description.
+func (v *validator) object(obj, guid, name, desc string) {
+	if guid == "" {
+		v.add(obj, "Guid", "missing", ErrInvalid)
+	} else if _, err := uuid.Parse(guid); err != nil {
+		v.add(obj, "Guid", fmt.Sprintf("%q is not a GUID", guid), ErrInvalid)
+	} else if prev, ok := v.guids[strings.ToLower(guid)]; ok {
+		v.add(obj, "Guid", fmt.Sprintf("%s is also used by %s", guid, prev), ErrDuplicate)
+	} else {
+		v.guids[strings.ToLower(guid)] = obj
+	}
+	if err := checkName(name); err != nil {
+		v.add(obj, "Name", err.Error(), ErrInvalid)
+	}
+	if len(desc) > MaxDescriptionLen {
+		v.add(obj, "Description", fmt.Sprintf("longer than %d bytes", MaxDescriptionLen), ErrInvalid)
+	}
+}
+
+func checkName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return errors.New("empty")
+	case len(name) > MaxNameLen:
+		return fmt.Errorf("longer than %d bytes", MaxNameLen)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return errors.New("contains a control character")
+	}
+	return nil
+}
+
+func (v *validator) unique(container, kind string, n int, name func(int) string) {
+	seen := map[string]bool{}
+	for i := range n {
+		k := strings.ToLower(name(i))
+		if seen[k] {
+			v.add(container, kind, fmt.Sprintf("name %q is used twice", name(i)), ErrDuplicate)
+		}
+		seen[k] = true
+	}
+}
+
+// guidSet maps lower-case GUIDs of objects in reach to their names.
+type guidSet map[string]string
+
+func (s guidSet) with(more guidSet) guidSet {
+	out := make(guidSet, len(s)+len(more))
+	for k, v := range s {
+		out[k] = v
+	}
+	for k, v := range more {
+		out[k] = v
+	}
+	return out
+}
+
+func (v *validator) groupSet(container string, gs []*Group) guidSet {
+	v.unique(container, "application group", len(gs), func(i int) string { return gs[i].Name })
+	s := guidSet{}
+	for _, g := range gs {
+		s[strings.ToLower(g.GUID)] = g.Name
+	}
+	return s
+}
+
+func (v *validator) links(obj, field, kind string, links []string, reach guidSet) {
+	seen := map[string]bool{}
+	for _, l := range links {
+		k := strings.ToLower(l)
+		if _, ok := reach[k]; !ok {
+			v.add(obj, field, fmt.Sprintf("%s names no %s in reach", l, kind), ErrDanglingLink)
+		}
+		if seen[k] {
+			v.add(obj, field, fmt.Sprintf("%s is linked twice", l), ErrDuplicate)
+		}
+		seen[k] = true
+	}
+}
+
+func (v *validator) bizRule(obj string, b BizRule) {
+	switch b.Language {
+	case "", LangExpr, LangVBScript, LangJScript:
+	default:
+		v.add(obj, "BizRuleLanguage", fmt.Sprintf("%q is not Expr, VBScript or JScript", b.Language), ErrInvalid)
+	}
+}
+
+func (v *validator) group(obj string, g *Group, reach guidSet) {
+	v.object(obj, g.GUID, g.Name, g.Description)
+	switch g.Type {
+	case GroupBasic, GroupLDAPQuery, GroupBizRule:
+	default:
+		v.add(obj, "GroupType", fmt.Sprintf("%q is not Basic, LdapQuery or Bizrule", g.Type), ErrInvalid)
+	}
+	v.links(obj, "AppMemberLink", "application group", g.AppMemberLinks, reach)
+	v.links(obj, "AppNonMemberLink", "application group", g.AppNonMemberLinks, reach)
+	for _, m := range append(append([]string(nil), g.Members...), g.NonMembers...) {
+		if strings.TrimSpace(m) == "" {
+			v.add(obj, "Member", "empty member", ErrInvalid)
+		}
+	}
+	v.bizRule(obj, g.BizRule)
+}
+
+func (v *validator) application(a *Application, storeGroups guidSet) {
+	app := fmt.Sprintf("application %q", a.Name)
+	v.object(app, a.GUID, a.Name, a.Description)
+
+	ops := guidSet{}
+	ids := map[int]string{}
+	v.unique(app, "operation", len(a.Operations), func(i int) string { return a.Operations[i].Name })
+	for _, o := range a.Operations {
+		obj := fmt.Sprintf("%s / operation %q", app, o.Name)
+		v.object(obj, o.GUID, o.Name, o.Description)
+		if o.OperationID <= 0 {
+			v.add(obj, "OperationID", fmt.Sprintf("%d is not positive", o.OperationID), ErrInvalid)
+		} else if prev, ok := ids[o.OperationID]; ok {
+			v.add(obj, "OperationID", fmt.Sprintf("%d is also used by %q", o.OperationID, prev), ErrDuplicate)
+		}
+		ids[o.OperationID] = o.Name
+		ops[strings.ToLower(o.GUID)] = o.Name
+	}
+
+	appTasks := taskSet(a.Tasks)
+	appGroups := v.groupSet(app, a.Groups).with(storeGroups)
+	v.objects(app, &a.Objects, ops, appTasks, appGroups)
+
+	v.unique(app, "scope", len(a.Scopes), func(i int) string { return a.Scopes[i].Name })
+	for _, s := range a.Scopes {
+		sc := fmt.Sprintf("%s / scope %q", app, s.Name)
+		v.object(sc, s.GUID, s.Name, s.Description)
+		for _, t := range s.Tasks {
+			if _, err := a.Objects.Task(t.Name); err == nil {
+				v.add(fmt.Sprintf("%s / task %q", sc, t.Name), "Name", "an application-level task has that name", ErrDuplicate)
+			}
+		}
+		v.objects(sc, &s.Objects, ops, appTasks.with(taskSet(s.Tasks)), v.groupSet(sc, s.Groups).with(appGroups))
+	}
+}
+
+func taskSet(ts []*Task) guidSet {
+	s := guidSet{}
+	for _, t := range ts {
+		s[strings.ToLower(t.GUID)] = t.Name
+	}
+	return s
+}
+
+func (v *validator) objects(container string, o *Objects, ops, tasks, groups guidSet) {
+	v.unique(container, "task", len(o.Tasks), func(i int) string { return o.Tasks[i].Name })
+	v.unique(container, "role assignment", len(o.Roles), func(i int) string { return o.Roles[i].Name })
+	for _, t := range o.Tasks {
+		obj := fmt.Sprintf("%s / %s %q", container, taskKind(t), t.Name)
+		v.object(obj, t.GUID, t.Name, t.Description)
+		v.links(obj, "OperationLink", "operation", t.OperationLinks, ops)
+		v.links(obj, "TaskLink", "task", t.TaskLinks, tasks)
+		v.bizRule(obj, t.BizRule)
+	}
+	for _, g := range o.Groups {
+		v.group(fmt.Sprintf("%s / application group %q", container, g.Name), g, groups)
+	}
+	for _, r := range o.Roles {
+		obj := fmt.Sprintf("%s / role assignment %q", container, r.Name)
+		v.object(obj, r.GUID, r.Name, r.Description)
+		v.links(obj, "TaskLink", "task", r.TaskLinks, tasks)
+		v.links(obj, "OperationLink", "operation", r.OperationLinks, ops)
+		v.links(obj, "AppMemberLink", "application group", r.AppMemberLinks, groups)
+		for _, m := range r.Members {
+			if strings.TrimSpace(m) == "" {
+				v.add(obj, "Member", "empty member", ErrInvalid)
+			}
+		}
+	}
+}
+
+func taskKind(t *Task) string {
+	if t.RoleDefinition {
+		return "role definition"
+	}
+	return "task"
+}
+
+// cycles finds loops in task nesting and in application-group nesting
+// (member and non-member links both count).
+func (v *validator) cycles(p *Policy) {
+	taskEdges := map[string][]string{}
+	taskName := map[string]string{}
+	groupEdges := map[string][]string{}
+	groupName := map[string]string{}
+	addGroups := func(where string, gs []*Group) {
+		for _, g := range gs {
+			k := strings.ToLower(g.GUID)
+			groupName[k] = fmt.Sprintf("%s application group %q", where, g.Name)
+			groupEdges[k] = lowerAll(append(append([]string(nil), g.AppMemberLinks...), g.AppNonMemberLinks...))
+		}
+	}
+	addGroups("store", p.Groups)
+	for _, a := range p.Applications {
+		objs := []*Objects{&a.Objects}
+		for _, s := range a.Scopes {
+			objs = append(objs, &s.Objects)
+		}
+		for _, o := range objs {
+			for _, t := range o.Tasks {
+				k := strings.ToLower(t.GUID)
+				taskName[k] = fmt.Sprintf("%s %q", taskKind(t), t.Name)
+				taskEdges[k] = lowerAll(t.TaskLinks)
+			}
+			addGroups(fmt.Sprintf("application %q", a.Name), o.Groups)
+		}
+	}
+	findCycles(taskEdges, taskName, "TaskLink", v)
+	findCycles(groupEdges, groupName, "AppMemberLink", v)
+}
+
+func lowerAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+func findCycles(edges map[string][]string, names map[string]string, field string, v *validator) {
+	const (
+		white = iota
+		grey
+		black
+	)
+	color := map[string]int{}
+	var path []string
+	var visit func(n string)
+	visit = func(n string) {
+		color[n] = grey
+		path = append(path, n)
+		for _, m := range edges[n] {
+			if _, ok := edges[m]; !ok {
+				continue // dangling, reported elsewhere
+			}
+			switch color[m] {
+			case grey:
+				var chain []string
+				for i := len(path) - 1; i >= 0; i-- {
+					chain = append([]string{names[path[i]]}, chain...)
+					if path[i] == m {
+						break
+					}
+				}
+				chain = append(chain, names[m])
+				v.add(names[n], field, strings.Join(chain, " → "), ErrCycle)
+			case white:
+				visit(m)
+			}
+		}
+		path = path[:len(path)-1]
+		color[n] = black
+	}
+	keys := make([]string, 0, len(edges))
+	for k := range edges {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if color[k] == white {
+			visit(k)
+		}
+	}
+}
