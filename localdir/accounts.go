@@ -1,0 +1,482 @@
+package localdir
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/azgate/azgate/authz"
+)
+
+// TokenPrefix starts every API token.
+const TokenPrefix = "azg_"
+
+const maxPasswordLen = 72 // bcrypt's limit
+
+// validateText checks a label: non-empty, valid UTF-8, at most 256 bytes,
+// no control characters, no surrounding white space.
+func validateText(what, s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("%w %s: empty", ErrInvalid, what)
+	case len(s) > maxNameLen:
+		return fmt.Errorf("%w %s: %d bytes, at most %d allowed", ErrInvalid, what, len(s), maxNameLen)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%w %s %q: not valid UTF-8", ErrInvalid, what, s)
+	case strings.TrimSpace(s) != s:
+		return fmt.Errorf("%w %s %q: leading or trailing white space", ErrInvalid, what, s)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%w %s %q: contains control character %U", ErrInvalid, what, s, r)
+		}
+	}
+	return nil
+}
+
+// validateName checks a user or group name: as validateText, and also no
+// backslash (the DOMAIN\name separator) and not shaped like a SID, so a
+// name can never be mistaken for another principal in a role assignment.
+func validateName(what, s string) error {
+	if err := validateText(what, s); err != nil {
+		return err
+	}
+	if strings.ContainsRune(s, '\\') {
+		return fmt.Errorf("%w %s %q: contains a backslash", ErrInvalid, what, s)
+	}
+	if len(s) >= 4 && strings.EqualFold(s[:4], "S-1-") {
+		return fmt.Errorf("%w %s %q: looks like a SID", ErrInvalid, what, s)
+	}
+	return nil
+}
+
+func validatePassword(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("%w password: empty", ErrInvalid)
+	case len(p) > maxPasswordLen:
+		return fmt.Errorf("%w password: %d bytes, at most %d allowed (bcrypt)", ErrInvalid, len(p), maxPasswordLen)
+	}
+	return nil
+}
+
+func (d *Directory) hashPassword(p string) (string, error) {
+	if err := validatePassword(p); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(p), d.cost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+func nameTaken(st *state, name string) error {
+	if u, ok := st.users[fold(name)]; ok {
+		return fmt.Errorf("%w: user %q", ErrExists, u.Name)
+	}
+	if g, ok := st.groups[fold(name)]; ok {
+		return fmt.Errorf("%w: group %q", ErrExists, g.Name)
+	}
+	return nil
+}
+
+// userIndex and groupIndex locate records in the mutable copy.
+func userIndex(fd *fileData, name string) int {
+	return slices.IndexFunc(fd.Users, func(u userRec) bool { return strings.EqualFold(u.Name, name) })
+}
+
+func groupIndex(fd *fileData, name string) int {
+	return slices.IndexFunc(fd.Groups, func(g groupRec) bool { return strings.EqualFold(g.Name, name) })
+}
+
+// removeMemberEverywhere deletes name from every group's member list.
+func removeMemberEverywhere(fd *fileData, name string) {
+	for i := range fd.Groups {
+		fd.Groups[i].Members = slices.DeleteFunc(fd.Groups[i].Members, func(m string) bool { return strings.EqualFold(m, name) })
+	}
+}
+
+// AddUser creates a user with a password. It returns ErrExists if a user or
+// group already has the name.
+func (d *Directory) AddUser(ctx context.Context, name, password string) error {
+	op := fmt.Sprintf("add user %q", name)
+	if err := validateName("user name", name); err != nil {
+		return fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	hash, err := d.hashPassword(password)
+	if err != nil {
+		return fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	return d.update(ctx, op, func(st *state, fd *fileData) error {
+		return addUser(st, fd, name, hash, d.now())
+	})
+}
+
+func addUser(st *state, fd *fileData, name, hash string, now time.Time) error {
+	if err := nameTaken(st, name); err != nil {
+		return err
+	}
+	sid, err := fd.allocSID()
+	if err != nil {
+		return err
+	}
+	fd.Users = append(fd.Users, userRec{Name: name, SID: sid, PasswordHash: hash, Created: now.UTC()})
+	return nil
+}
+
+// SetPassword replaces a user's password. Cached verifications of the old
+// password stop working at once.
+func (d *Directory) SetPassword(ctx context.Context, name, password string) error {
+	op := fmt.Sprintf("set password of %q", name)
+	hash, err := d.hashPassword(password)
+	if err != nil {
+		return fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	defer d.cache.forget(name)
+	return d.update(ctx, op, func(st *state, fd *fileData) error {
+		i := userIndex(fd, name)
+		if i < 0 {
+			return ErrUnknownUser
+		}
+		fd.Users[i].PasswordHash = hash
+		return nil
+	})
+}
+
+// DeleteUser deletes a user, its tokens and its group memberships.
+func (d *Directory) DeleteUser(ctx context.Context, name string) error {
+	defer d.cache.forget(name)
+	return d.update(ctx, fmt.Sprintf("delete user %q", name), func(st *state, fd *fileData) error {
+		i := userIndex(fd, name)
+		if i < 0 {
+			return ErrUnknownUser
+		}
+		canonical := fd.Users[i].Name
+		fd.Users = slices.Delete(fd.Users, i, i+1)
+		removeMemberEverywhere(fd, canonical)
+		return nil
+	})
+}
+
+// Users lists the users sorted by name, without secrets.
+func (d *Directory) Users(ctx context.Context) ([]User, error) {
+	st, err := d.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]User, 0, len(st.fd.Users))
+	for _, u := range st.fd.Users {
+		uu := User{Name: u.Name, SID: u.SID, Created: u.Created}
+		for _, t := range u.Tokens {
+			uu.Tokens = append(uu.Tokens, TokenInfo{Label: t.Label, Created: t.Created})
+		}
+		out = append(out, uu)
+	}
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(fold(a.Name), fold(b.Name)) })
+	return out, nil
+}
+
+// AddGroup creates an empty group. It returns ErrExists if a user or group
+// already has the name.
+func (d *Directory) AddGroup(ctx context.Context, name string) error {
+	op := fmt.Sprintf("add group %q", name)
+	if err := validateName("group name", name); err != nil {
+		return fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	return d.update(ctx, op, func(st *state, fd *fileData) error {
+		if err := nameTaken(st, name); err != nil {
+			return err
+		}
+		sid, err := fd.allocSID()
+		if err != nil {
+			return err
+		}
+		fd.Groups = append(fd.Groups, groupRec{Name: name, SID: sid, Members: []string{}, Created: d.now().UTC()})
+		return nil
+	})
+}
+
+// DeleteGroup deletes a group (by name or SID) and removes it from the
+// groups it was a member of. The built-in Administrators group cannot be
+// deleted (ErrInvalid).
+func (d *Directory) DeleteGroup(ctx context.Context, name string) error {
+	return d.update(ctx, fmt.Sprintf("delete group %q", name), func(st *state, fd *fileData) error {
+		g, ok := st.findGroup(name)
+		if !ok {
+			return fmt.Errorf("%w: group %q", ErrNotFound, name)
+		}
+		if g.SID == AdministratorsSID {
+			return fmt.Errorf("%w: %s is built in and cannot be deleted", ErrInvalid, AdministratorsQualified)
+		}
+		fd.Groups = slices.Delete(fd.Groups, groupIndex(fd, g.Name), groupIndex(fd, g.Name)+1)
+		removeMemberEverywhere(fd, g.Name)
+		return nil
+	})
+}
+
+// AddMember makes member (a user or group, by name or SID) a direct member
+// of group (by name, SID or BUILTIN\Administrators). It returns ErrNotFound
+// if either does not exist, ErrExists if member already is a direct member,
+// and ErrCycle if member is a group that contains group (or is group).
+func (d *Directory) AddMember(ctx context.Context, group, member string) error {
+	return d.update(ctx, fmt.Sprintf("add %q to group %q", member, group), func(st *state, fd *fileData) error {
+		g, ok := st.findGroup(group)
+		if !ok {
+			return fmt.Errorf("%w: group %q", ErrNotFound, group)
+		}
+		var mname string
+		if u, ok := st.findUser(member); ok {
+			mname = u.Name
+		} else if mg, ok := st.findGroup(member); ok {
+			mname = mg.Name
+			if fold(mg.Name) == fold(g.Name) || st.reaches(fold(g.Name), fold(mg.Name)) {
+				return fmt.Errorf("%w: group %q already contains %q", ErrCycle, mg.Name, g.Name)
+			}
+		} else {
+			return fmt.Errorf("%w: member %q is neither a user nor a group", ErrNotFound, member)
+		}
+		gi := groupIndex(fd, g.Name)
+		if slices.ContainsFunc(fd.Groups[gi].Members, func(m string) bool { return strings.EqualFold(m, mname) }) {
+			return fmt.Errorf("%w: %q is already a member of %q", ErrExists, mname, g.Name)
+		}
+		fd.Groups[gi].Members = append(fd.Groups[gi].Members, mname)
+		return nil
+	})
+}
+
+// RemoveMember removes a direct member from a group. It returns ErrNotFound
+// if the group does not exist or member is not a direct member.
+func (d *Directory) RemoveMember(ctx context.Context, group, member string) error {
+	return d.update(ctx, fmt.Sprintf("remove %q from group %q", member, group), func(st *state, fd *fileData) error {
+		g, ok := st.findGroup(group)
+		if !ok {
+			return fmt.Errorf("%w: group %q", ErrNotFound, group)
+		}
+		mname := member
+		if u, ok := st.findUser(member); ok {
+			mname = u.Name
+		} else if mg, ok := st.findGroup(member); ok {
+			mname = mg.Name
+		}
+		gi := groupIndex(fd, g.Name)
+		n := len(fd.Groups[gi].Members)
+		fd.Groups[gi].Members = slices.DeleteFunc(fd.Groups[gi].Members, func(m string) bool { return strings.EqualFold(m, mname) })
+		if len(fd.Groups[gi].Members) == n {
+			return fmt.Errorf("%w: %q is not a member of %q", ErrNotFound, member, g.Name)
+		}
+		return nil
+	})
+}
+
+// Groups lists the groups sorted by name with their direct members.
+func (d *Directory) Groups(ctx context.Context) ([]Group, error) {
+	st, err := d.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Group, 0, len(st.fd.Groups))
+	for _, g := range st.fd.Groups {
+		out = append(out, Group{Name: g.Name, SID: g.SID, Created: g.Created, Members: slices.Clone(g.Members)})
+	}
+	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(fold(a.Name), fold(b.Name)) })
+	return out, nil
+}
+
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// CreateToken creates an API token for user under label (unique per user,
+// else ErrExists) and returns its plaintext, which is not stored and cannot
+// be shown again.
+func (d *Directory) CreateToken(ctx context.Context, user, label string) (string, error) {
+	op := fmt.Sprintf("create token %q for %q", label, user)
+	if err := validateText("token label", label); err != nil {
+		return "", fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	err := d.update(ctx, op, func(st *state, fd *fileData) error {
+		i := userIndex(fd, user)
+		if i < 0 {
+			return ErrUnknownUser
+		}
+		u := &fd.Users[i]
+		if slices.ContainsFunc(u.Tokens, func(t tokenRec) bool { return strings.EqualFold(t.Label, label) }) {
+			return fmt.Errorf("%w: token %q", ErrExists, label)
+		}
+		u.Tokens = append(u.Tokens, tokenRec{Label: label, SHA256: tokenHash(token), Created: d.now().UTC()})
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// RevokeToken deletes the user's token with label (ErrNotFound if none).
+func (d *Directory) RevokeToken(ctx context.Context, user, label string) error {
+	return d.update(ctx, fmt.Sprintf("revoke token %q of %q", label, user), func(st *state, fd *fileData) error {
+		i := userIndex(fd, user)
+		if i < 0 {
+			return ErrUnknownUser
+		}
+		u := &fd.Users[i]
+		n := len(u.Tokens)
+		u.Tokens = slices.DeleteFunc(u.Tokens, func(t tokenRec) bool { return strings.EqualFold(t.Label, label) })
+		if len(u.Tokens) == n {
+			return fmt.Errorf("%w: token %q", ErrNotFound, label)
+		}
+		return nil
+	})
+}
+
+// clientContext builds the client context of u from st.
+func (st *state) clientContext(u *userRec) authz.ClientContext {
+	cc := authz.ClientContext{Name: u.Name, IDs: []string{u.Name, u.SID}}
+	for _, k := range st.groupsOf(fold(u.Name)) {
+		g := st.groups[k]
+		cc.Groups = append(cc.Groups, g.Name)
+		if g.SID == AdministratorsSID {
+			cc.Groups = append(cc.Groups, AdministratorsQualified)
+		}
+		cc.Groups = append(cc.Groups, g.SID)
+	}
+	return cc
+}
+
+func (d *Directory) dummyCompare(password string) {
+	d.dummyOnce.Do(func() {
+		d.dummy, _ = bcrypt.GenerateFromPassword([]byte("azgate dummy password"), d.cost)
+	})
+	_ = bcrypt.CompareHashAndPassword(d.dummy, []byte(password))
+}
+
+// Authenticate checks a user name and password and returns the user's
+// client context. A wrong password and an unknown user both return
+// ErrBadCredentials after the same bcrypt work; a successful check may be
+// answered from the credential cache (see the package documentation). An
+// unreadable directory file returns its error (the caller denies).
+func (d *Directory) Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error) {
+	st, err := d.current(ctx)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	bad := fmt.Errorf("localdir: authenticate %q: %w", user, ErrBadCredentials)
+	u, ok := st.users[fold(user)]
+	if !ok {
+		d.dummyCompare(password)
+		return authz.ClientContext{}, bad
+	}
+	if d.cache.hit(u.Name, password, u.PasswordHash) {
+		return st.clientContext(u), nil
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return authz.ClientContext{}, bad
+	}
+	d.cache.add(u.Name, password, u.PasswordHash)
+	return st.clientContext(u), nil
+}
+
+// AuthenticateToken checks an API token and returns its owner's client
+// context, or ErrBadCredentials.
+func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error) {
+	st, err := d.current(ctx)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	if !strings.HasPrefix(token, TokenPrefix) {
+		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w: not an %s token", ErrBadCredentials, TokenPrefix)
+	}
+	u, ok := st.tokens[tokenHash(token)]
+	if !ok {
+		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w", ErrBadCredentials)
+	}
+	return st.clientContext(u), nil
+}
+
+// Resolve returns the client context of a user given by name or SID
+// without checking credentials (ErrUnknownUser if there is none).
+func (d *Directory) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
+	st, err := d.current(ctx)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	u, ok := st.findUser(name)
+	if !ok {
+		return authz.ClientContext{}, fmt.Errorf("localdir: resolve %q: %w", name, ErrUnknownUser)
+	}
+	return st.clientContext(u), nil
+}
+
+func (st *state) hasAdmin() bool {
+	admins := fold(AdministratorsName)
+	for k := range st.users {
+		if slices.Contains(st.groupsOf(k), admins) {
+			return true
+		}
+	}
+	return false
+}
+
+// EnsureAdmin bootstraps the first administrator. If some user is already
+// in Administrators (directly or through nested groups) it does nothing and
+// returns created == false. Otherwise it creates user name with password —
+// or, if password is empty, with a random 26-character password returned
+// as generatedPassword (shown once) — and adds it to Administrators. If
+// name exists but is not an administrator it returns ErrExists rather than
+// silently promoting an existing account.
+func (d *Directory) EnsureAdmin(ctx context.Context, name, password string) (created bool, generatedPassword string, err error) {
+	op := fmt.Sprintf("ensure administrator %q", name)
+	st, err := d.current(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	if st.hasAdmin() {
+		return false, "", nil
+	}
+	if err := validateName("user name", name); err != nil {
+		return false, "", fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	if password == "" {
+		generatedPassword = rand.Text()
+		password = generatedPassword
+	}
+	hash, err := d.hashPassword(password)
+	if err != nil {
+		return false, "", fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	err = d.update(ctx, op, func(st *state, fd *fileData) error {
+		if st.hasAdmin() {
+			created = false
+			return nil
+		}
+		if err := addUser(st, fd, name, hash, d.now()); err != nil {
+			return fmt.Errorf("%w (and no user is in %s; add one with the group commands)", err, AdministratorsName)
+		}
+		gi := groupIndex(fd, AdministratorsName)
+		fd.Groups[gi].Members = append(fd.Groups[gi].Members, name)
+		created = true
+		return nil
+	})
+	if err != nil || !created {
+		return false, "", err
+	}
+	d.log.Info("localdir: created first administrator", logKeyUser, name, logKeyPath, d.path)
+	return true, generatedPassword, nil
+}

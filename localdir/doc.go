@@ -1,0 +1,52 @@
+// Package localdir is azgate's embedded default directory, for the server's
+// authenticator and the `azgate user`/`azgate group` commands: a single JSON
+// file of users (bcrypt password hashes, SHA-256-hashed API tokens) and
+// groups (nested), which produces authz.ClientContext values.
+//
+// Its "Administrators" group is the well-known BUILTIN\Administrators,
+// SID S-1-5-32-544, the member of the default store's Administrator role
+// assignment. Every other user and group gets a SID at creation,
+// S-1-5-21-<a>-<b>-<c>-<RID>: the three sub-authorities are chosen at random
+// when the file is created (the "machine" part) and RIDs count up from 1000,
+// never reused.
+//
+// # Client contexts
+//
+// A user's client context has Name = the user name, IDs = [name, SID] and
+// Groups = every group the user is in, directly or through nested groups, by
+// name and by SID; Administrators is also listed as BUILTIN\Administrators.
+//
+// # Storage and concurrency
+//
+// The file is replaced atomically on every change (write a temporary file in
+// the same directory, fsync, rename over the old one, fsync the directory).
+// Each read-modify-write holds an exclusive advisory lock on PATH.lock
+// (github.com/gofrs/flock), re-reads the file under the lock, applies the
+// change and writes it back, so several processes (the server and the CLI)
+// may edit one directory without losing changes. Readers take no lock: they
+// check the file's identity, size and mtime on each access and reload it
+// when another process has replaced it. A file that fails to parse or
+// validate is reported with ErrCorrupt and its path; it is never silently
+// replaced.
+//
+// # Authentication cost and the credential cache
+//
+// Passwords are hashed with bcrypt at bcrypt.DefaultCost (about 50 ms per
+// check on a server core). HTTP Basic authentication checks the password on
+// every request, so a Directory keeps an in-memory cache of recently
+// verified credentials: the key is an HMAC-SHA-256, under a random key held
+// only in memory, of the user name and the password (so the cache holds no
+// plain or unsalted password hashes); the entry remembers the bcrypt hash it
+// was verified against and expires after one minute (WithCredentialCacheTTL;
+// 0 disables the cache). An entry is used only if the user's stored hash is
+// still the same, so a password change or user deletion, in this process or
+// another, invalidates it at once; SetPassword and DeleteUser also drop the
+// user's entries. Failed checks are never cached, so guessing always pays
+// the full bcrypt cost. Unknown users pay it too (a dummy comparison), so
+// response time does not reveal which user names exist, and Authenticate
+// returns ErrBadCredentials for both.
+//
+// API tokens have the form "azg_<43 base64url characters>" (256 random
+// bits). Only their SHA-256 is stored; the plaintext is returned once by
+// CreateToken. A plain hash suffices because tokens are random, not chosen.
+package localdir

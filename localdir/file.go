@@ -1,0 +1,395 @@
+package localdir
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+const fileVersion = 1
+
+// fileData is the on-disk JSON document.
+type fileData struct {
+	Version    int        `json:"version"`
+	MachineSID string     `json:"machine_sid"`
+	NextRID    uint32     `json:"next_rid"`
+	Users      []userRec  `json:"users"`
+	Groups     []groupRec `json:"groups"`
+}
+
+type userRec struct {
+	Name         string     `json:"name"`
+	SID          string     `json:"sid"`
+	PasswordHash string     `json:"password_hash"`
+	Tokens       []tokenRec `json:"tokens,omitempty"`
+	Created      time.Time  `json:"created"`
+}
+
+type tokenRec struct {
+	Label   string    `json:"label"`
+	SHA256  string    `json:"sha256"`
+	Created time.Time `json:"created"`
+}
+
+type groupRec struct {
+	Name    string    `json:"name"`
+	SID     string    `json:"sid"`
+	Members []string  `json:"members"`
+	Created time.Time `json:"created"`
+}
+
+var machineSIDRe = regexp.MustCompile(`^S-1-5-21-[0-9]{1,10}-[0-9]{1,10}-[0-9]{1,10}$`)
+
+// newFileData returns the contents of a fresh directory: a random machine
+// SID and the Administrators group.
+func newFileData(now time.Time) (*fileData, error) {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("generate machine SID: %w", err)
+	}
+	sid := fmt.Sprintf("S-1-5-21-%d-%d-%d",
+		binary.BigEndian.Uint32(b[0:4]), binary.BigEndian.Uint32(b[4:8]), binary.BigEndian.Uint32(b[8:12]))
+	return &fileData{
+		Version:    fileVersion,
+		MachineSID: sid,
+		NextRID:    firstRID,
+		Users:      []userRec{},
+		Groups: []groupRec{{
+			Name: AdministratorsName, SID: AdministratorsSID, Members: []string{}, Created: now.UTC(),
+		}},
+	}, nil
+}
+
+// allocSID returns the next account SID and advances NextRID.
+func (fd *fileData) allocSID() (string, error) {
+	if fd.NextRID == ^uint32(0) {
+		return "", fmt.Errorf("%w: relative IDs exhausted", ErrInvalid)
+	}
+	sid := fd.MachineSID + "-" + strconv.FormatUint(uint64(fd.NextRID), 10)
+	fd.NextRID++
+	return sid, nil
+}
+
+// state is an immutable, validated, indexed view of one version of the file.
+type state struct {
+	fd       *fileData
+	users    map[string]*userRec  // by folded name
+	groups   map[string]*groupRec // by folded name
+	bySID    map[string]string    // upper-case SID -> folded name (user or group)
+	tokens   map[string]*userRec  // token SHA-256 hex -> owner
+	memberOf map[string][]string  // folded member name -> folded group names
+}
+
+func fold(s string) string { return strings.ToLower(s) }
+
+// newState validates fd and indexes it. Errors describe what is wrong; the
+// caller adds the file name and ErrCorrupt or the operation.
+func newState(fd *fileData) (*state, error) {
+	if fd.Version != fileVersion {
+		return nil, fmt.Errorf("unsupported version %d (want %d)", fd.Version, fileVersion)
+	}
+	if !machineSIDRe.MatchString(fd.MachineSID) {
+		return nil, fmt.Errorf("machine_sid %q is not S-1-5-21-a-b-c", fd.MachineSID)
+	}
+	s := &state{
+		fd:       fd,
+		users:    make(map[string]*userRec, len(fd.Users)),
+		groups:   make(map[string]*groupRec, len(fd.Groups)),
+		bySID:    make(map[string]string, len(fd.Users)+len(fd.Groups)),
+		tokens:   map[string]*userRec{},
+		memberOf: map[string][]string{},
+	}
+	checkSID := func(what, name, sid string) error {
+		if name == AdministratorsName && what == "group" {
+			if sid != AdministratorsSID {
+				return fmt.Errorf("group %q has SID %q, want %s", name, sid, AdministratorsSID)
+			}
+		} else {
+			prefix := fd.MachineSID + "-"
+			rid, err := strconv.ParseUint(strings.TrimPrefix(sid, prefix), 10, 32)
+			if !strings.HasPrefix(sid, prefix) || err != nil {
+				return fmt.Errorf("%s %q: SID %q is not %s<RID>", what, name, sid, prefix)
+			}
+			if rid < firstRID || rid >= uint64(fd.NextRID) {
+				return fmt.Errorf("%s %q: SID %q has RID outside [%d, next_rid %d)", what, name, sid, firstRID, fd.NextRID)
+			}
+		}
+		key := strings.ToUpper(sid)
+		if other, dup := s.bySID[key]; dup {
+			return fmt.Errorf("%s %q: SID %s also used by %q", what, name, sid, other)
+		}
+		s.bySID[key] = fold(name)
+		return nil
+	}
+	for i := range fd.Users {
+		u := &fd.Users[i]
+		if err := validateName("user name", u.Name); err != nil {
+			return nil, fmt.Errorf("user %d: %w", i+1, err)
+		}
+		k := fold(u.Name)
+		if _, dup := s.users[k]; dup {
+			return nil, fmt.Errorf("duplicate user %q", u.Name)
+		}
+		s.users[k] = u
+		if err := checkSID("user", u.Name, u.SID); err != nil {
+			return nil, err
+		}
+		if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
+			return nil, fmt.Errorf("user %q: password_hash is not a bcrypt hash: %v", u.Name, err)
+		}
+		labels := map[string]bool{}
+		for _, t := range u.Tokens {
+			if err := validateName("token label", t.Label); err != nil {
+				return nil, fmt.Errorf("user %q: %w", u.Name, err)
+			}
+			if labels[fold(t.Label)] {
+				return nil, fmt.Errorf("user %q: duplicate token label %q", u.Name, t.Label)
+			}
+			labels[fold(t.Label)] = true
+			if b, err := hex.DecodeString(t.SHA256); err != nil || len(b) != 32 || t.SHA256 != strings.ToLower(t.SHA256) {
+				return nil, fmt.Errorf("user %q: token %q: sha256 is not 64 lower-case hex digits", u.Name, t.Label)
+			}
+			if _, dup := s.tokens[t.SHA256]; dup {
+				return nil, fmt.Errorf("user %q: token %q: hash also used by another token", u.Name, t.Label)
+			}
+			s.tokens[t.SHA256] = u
+		}
+	}
+	for i := range fd.Groups {
+		g := &fd.Groups[i]
+		if err := validateName("group name", g.Name); err != nil {
+			return nil, fmt.Errorf("group %d: %w", i+1, err)
+		}
+		k := fold(g.Name)
+		if _, dup := s.users[k]; dup {
+			return nil, fmt.Errorf("group %q has the same name as a user", g.Name)
+		}
+		if _, dup := s.groups[k]; dup {
+			return nil, fmt.Errorf("duplicate group %q", g.Name)
+		}
+		s.groups[k] = g
+		if err := checkSID("group", g.Name, g.SID); err != nil {
+			return nil, err
+		}
+	}
+	if g, ok := s.groups[fold(AdministratorsName)]; !ok || g.Name != AdministratorsName {
+		return nil, fmt.Errorf("group %q is missing", AdministratorsName)
+	}
+	for _, g := range fd.Groups {
+		seen := map[string]bool{}
+		for _, m := range g.Members {
+			mk := fold(m)
+			if _, ok := s.users[mk]; !ok {
+				if _, ok := s.groups[mk]; !ok {
+					return nil, fmt.Errorf("group %q: member %q is neither a user nor a group", g.Name, m)
+				}
+			}
+			if seen[mk] {
+				return nil, fmt.Errorf("group %q: member %q listed twice", g.Name, m)
+			}
+			seen[mk] = true
+			s.memberOf[mk] = append(s.memberOf[mk], fold(g.Name))
+		}
+	}
+	for k := range s.groups {
+		if s.reaches(k, k) {
+			return nil, fmt.Errorf("group %q: %w", s.groups[k].Name, ErrCycle)
+		}
+	}
+	return s, nil
+}
+
+// reaches reports whether group "to" is reachable from member "from" by
+// following memberOf edges at least once.
+func (s *state) reaches(from, to string) bool {
+	seen := map[string]bool{}
+	stack := append([]string(nil), s.memberOf[from]...)
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if g == to {
+			return true
+		}
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		stack = append(stack, s.memberOf[g]...)
+	}
+	return false
+}
+
+// groupsOf returns every group member k is in, transitively, as folded
+// names in sorted order.
+func (s *state) groupsOf(k string) []string {
+	seen := map[string]bool{}
+	stack := append([]string(nil), s.memberOf[k]...)
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[g] {
+			continue
+		}
+		seen[g] = true
+		stack = append(stack, s.memberOf[g]...)
+	}
+	out := make([]string, 0, len(seen))
+	for g := range seen {
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// findUser looks a user up by name or SID.
+func (s *state) findUser(name string) (*userRec, bool) {
+	if u, ok := s.users[fold(name)]; ok {
+		return u, true
+	}
+	if k, ok := s.bySID[strings.ToUpper(name)]; ok {
+		u, ok := s.users[k]
+		return u, ok
+	}
+	return nil, false
+}
+
+// findGroup looks a group up by name, SID or BUILTIN\Administrators.
+func (s *state) findGroup(name string) (*groupRec, bool) {
+	if strings.EqualFold(name, AdministratorsQualified) {
+		name = AdministratorsName
+	}
+	if g, ok := s.groups[fold(name)]; ok {
+		return g, true
+	}
+	if k, ok := s.bySID[strings.ToUpper(name)]; ok {
+		g, ok := s.groups[k]
+		return g, ok
+	}
+	return nil, false
+}
+
+// readFile reads and validates the directory file, returning the identity
+// of the exact file read.
+func readFile(path string) (*state, os.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("localdir: open %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, fmt.Errorf("localdir: stat %s: %w", path, err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("localdir: read %s: %w", path, err)
+	}
+	st, err := parse(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("localdir: %s: %w: %w", path, ErrCorrupt, err)
+	}
+	return st, fi, nil
+}
+
+func parse(data []byte) (*state, error) {
+	var fd fileData
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fd); err != nil {
+		return nil, fmt.Errorf("parse JSON: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("parse JSON: trailing data after the document")
+	}
+	if fd.Users == nil {
+		fd.Users = []userRec{}
+	}
+	return newState(&fd)
+}
+
+// clone returns a deep copy of fd that a mutation may change freely.
+func (fd *fileData) clone() *fileData {
+	c := *fd
+	c.Users = make([]userRec, len(fd.Users))
+	for i, u := range fd.Users {
+		u.Tokens = append([]tokenRec(nil), u.Tokens...)
+		c.Users[i] = u
+	}
+	c.Groups = make([]groupRec, len(fd.Groups))
+	for i, g := range fd.Groups {
+		g.Members = append([]string{}, g.Members...)
+		c.Groups[i] = g
+	}
+	return &c
+}
+
+// writeAtomic replaces path with data: temporary file in the same
+// directory, fsync, rename, fsync of the directory. It returns the identity
+// of the new file.
+func writeAtomic(path string, data []byte) (fi os.FileInfo, err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("localdir: create temporary file for %s: %w", path, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return nil, fmt.Errorf("localdir: chmod %s: %w", tmp.Name(), err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return nil, fmt.Errorf("localdir: write %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return nil, fmt.Errorf("localdir: fsync %s: %w", tmp.Name(), err)
+	}
+	if fi, err = tmp.Stat(); err != nil {
+		return nil, fmt.Errorf("localdir: stat %s: %w", tmp.Name(), err)
+	}
+	if err = tmp.Close(); err != nil {
+		return nil, fmt.Errorf("localdir: close %s: %w", tmp.Name(), err)
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return nil, fmt.Errorf("localdir: rename %s to %s: %w", tmp.Name(), path, err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("localdir: open directory %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err = d.Sync(); err != nil {
+		return nil, fmt.Errorf("localdir: fsync directory %s: %w", dir, err)
+	}
+	return fi, nil
+}
+
+func encode(fd *fileData) ([]byte, error) {
+	b, err := json.MarshalIndent(fd, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("localdir: encode: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// sameFile reports whether a and b describe the same version of a file.
+func sameFile(a, b os.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
+}
