@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/google/uuid"
+	bolt "go.etcd.io/bbolt"
+)
+
+// DBFile is the name of the engine's database file in Config.Dir.
+const DBFile = "engine.db"
+
+// Config configures an Engine.
+type Config struct {
+	// Dir is the data directory; the database is Dir/engine.db. Created
+	// (0700) when missing.
+	Dir string
+	// Authorizer decides every call. Required.
+	Authorizer Authorizer
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+	// OnDecision, if set, is called for every access decision, allowed or
+	// not, before the call proceeds. It must not call back into the engine.
+	OnDecision func(ctx context.Context, d Decision)
+	// LockTimeout bounds the wait for the database file lock held by another
+	// process; zero means one second.
+	LockTimeout time.Duration
+}
+
+// Engine is the management engine. Every exported method but Close takes the
+// caller's client context and is decided by the interceptor before it reads
+// or changes any state. It is safe for concurrent use.
+type Engine struct {
+	db         *bolt.DB
+	authz      Authorizer
+	log        *slog.Logger
+	onDecision func(context.Context, Decision)
+	now        func() time.Time
+	started    time.Time
+	defaults   ServiceConfig
+}
+
+// Open opens (creating if needed) the engine database in cfg.Dir.
+func Open(ctx context.Context, cfg Config) (*Engine, error) {
+	if cfg.Dir == "" {
+		return nil, fmt.Errorf("open engine: %w: data directory is empty", ErrInvalid)
+	}
+	if cfg.Authorizer == nil {
+		return nil, fmt.Errorf("open engine: %w: no Authorizer", ErrInvalid)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open engine: %w", err)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open engine: create data directory: %w", err)
+	}
+	timeout := cfg.LockTimeout
+	if timeout <= 0 {
+		timeout = time.Second
+	}
+	path := filepath.Join(cfg.Dir, DBFile)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
+	if err != nil {
+		return nil, fmt.Errorf("open engine database %s: %w", path, err)
+	}
+	if err := initDB(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open engine database %s: %w", path, err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	abs, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		abs = cfg.Dir
+	}
+	e := &Engine{
+		db:         db,
+		authz:      cfg.Authorizer,
+		log:        log.With("system", "engine"),
+		onDecision: cfg.OnDecision,
+		now:        time.Now,
+		defaults: ServiceConfig{
+			DefaultVMPath:      filepath.Join(abs, "Virtual Machines"),
+			DefaultDiskPath:    filepath.Join(abs, "Virtual Hard Disks"),
+			ConsoleBufferBytes: 16 << 10,
+		},
+	}
+	e.started = e.now()
+	e.log.InfoContext(ctx, "engine opened", "path", path)
+	return e, nil
+}
+
+// Close closes the database. The Engine must not be used afterwards.
+func (e *Engine) Close() error {
+	if err := e.db.Close(); err != nil {
+		return fmt.Errorf("close engine database: %w", err)
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction; it needs a permit.
+func (e *Engine) read(p permit, fn func(t txn) error) error {
+	if p.method == "" {
+		return errors.New("engine: state read without a permit")
+	}
+	return e.db.View(func(tx *bolt.Tx) error { return fn(txn{tx}) })
+}
+
+// write runs fn in a read-write transaction, committed and synced when fn
+// returns nil; it needs a permit.
+func (e *Engine) write(p permit, fn func(t txn) error) error {
+	if p.method == "" {
+		return errors.New("engine: state write without a permit")
+	}
+	return e.db.Update(func(tx *bolt.Tx) error { return fn(txn{tx}) })
+}
+
+// lookup is the only read made before a decision: the ID and scope of the
+// named object.
+func (e *Engine) lookup(k kind, name string) (id, scope string, err error) {
+	err = e.db.View(func(tx *bolt.Tx) error {
+		t := txn{tx}
+		id = t.idByName(k, name)
+		if id == "" {
+			return notFound(k, name)
+		}
+		scope, err = t.scopeByID(k, id)
+		return err
+	})
+	return id, scope, err
+}
+
+// listScopes is the read made before a list decision: the scopes of every
+// object of the given kinds.
+func (e *Engine) listScopes(kinds ...kind) ([]string, error) {
+	var out []string
+	err := e.db.View(func(tx *bolt.Tx) error {
+		for _, k := range kinds {
+			s, err := txn{tx}.scopes(k)
+			if err != nil {
+				return err
+			}
+			out = append(out, s...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// maxDecideAttempts bounds how often a call is decided again when its object
+// moves to another scope between the decision and the transaction.
+const maxDecideAttempts = 3
+
+// onObject is the path of every call on one named object: look up the
+// object's scope, decide (in that scope, and in *newScope too when set),
+// then run fn in a transaction that first checks the object is still in the
+// scope decided. A missing object is decided in the default scope, so only
+// a caller allowed there learns that it does not exist.
+func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, k kind, name string, newScope *string, write bool,
+	fn func(t txn, id string) error,
+) error {
+	for attempt := 1; ; attempt++ {
+		id, scope, err := e.lookup(k, name)
+		if errors.Is(err, ErrNotFound) {
+			if _, derr := e.authorize(ctx, c, name, ""); derr != nil {
+				return derr
+			}
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("look up %s %q: %w", k.label(), name, err)
+		}
+		scopes := []string{scope}
+		if newScope != nil {
+			scopes = append(scopes, *newScope)
+		}
+		p, err := e.authorize(ctx, c, name, scopes...)
+		if err != nil {
+			return err
+		}
+		run := e.read
+		if write {
+			run = e.write
+		}
+		err = run(p, func(t txn) error {
+			cur, err := t.scopeByID(k, id)
+			if errors.Is(err, ErrNotFound) {
+				return notFound(k, name)
+			}
+			if err != nil {
+				return err
+			}
+			if cur != scope {
+				return errScopeMoved
+			}
+			return fn(t, id)
+		})
+		if errors.Is(err, errScopeMoved) && attempt < maxDecideAttempts {
+			continue
+		}
+		if errors.Is(err, errScopeMoved) {
+			return fmt.Errorf("%s %q: %w: %w", k.label(), name, ErrInvalidState, err)
+		}
+		return err
+	}
+}
+
+// Input validation.
+
+const (
+	maxNameLen  = 256
+	maxNotesLen = 4096
+	maxMemoryMB = 1 << 20 // 1 TiB
+	maxCPUs     = 64
+	maxAdapters = 8
+	maxInput    = 4096
+	maxVLAN     = 4094
+	maxSnaps    = 50
+	minConsole  = 1 << 10
+	maxConsole  = 1 << 20
+)
+
+func checkName(what, name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return invalidf("%s name is empty", what)
+	case name != strings.TrimSpace(name):
+		return invalidf("%s name %q has leading or trailing space", what, name)
+	case len(name) > maxNameLen:
+		return invalidf("%s name is %d bytes long, at most %d allowed", what, len(name), maxNameLen)
+	case !utf8.ValidString(name):
+		return invalidf("%s name is not valid UTF-8", what)
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return invalidf("%s name %q contains a control character", what, name)
+	}
+	return nil
+}
+
+func checkNotes(what, notes string) error {
+	if len(notes) > maxNotesLen {
+		return invalidf("%s notes are %d bytes long, at most %d allowed", what, len(notes), maxNotesLen)
+	}
+	if !utf8.ValidString(notes) {
+		return invalidf("%s notes are not valid UTF-8", what)
+	}
+	return nil
+}
+
+func checkScope(what, scope string) error {
+	if scope == "" {
+		return nil
+	}
+	return checkName(what+" scope", scope)
+}
+
+func checkMemory(vm string, mb int) error {
+	if mb < 1 || mb > maxMemoryMB {
+		return invalidf("virtual machine %q: memory %d MB out of range 1..%d", vm, mb, maxMemoryMB)
+	}
+	return nil
+}
+
+func checkProcessors(vm string, n int) error {
+	if n < 1 || n > maxCPUs {
+		return invalidf("virtual machine %q: processors %d out of range 1..%d", vm, n, maxCPUs)
+	}
+	return nil
+}
+
+// newMAC returns a random MAC address in Hyper-V's 00:15:5D range.
+func newMAC() string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return fmt.Sprintf("00:15:5D:%02X:%02X:%02X", b[0], b[1], b[2])
+}
+
+func newID() string { return uuid.NewString() }

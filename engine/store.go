@@ -1,0 +1,257 @@
+package engine
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Database layout. Every object kind has a top-level bucket holding two
+// nested buckets: bucketObjects (ID → JSON record) and bucketNames (lower-case
+// name → ID). Consoles and snapshots are keyed by VM ID, so renaming a VM
+// touches only its record and the name index.
+const (
+	bucketMeta      = "meta"
+	bucketObjects   = "objects"
+	bucketNames     = "names"
+	bucketConsole   = "console"
+	bucketSnapshots = "snapshots" // nested bucket per VM ID: snapshot ID → JSON
+	bucketService   = "service"
+
+	keySchema        = "schema"
+	keyServiceConfig = "config"
+	schemaVersion    = "1"
+)
+
+// kind is an object kind: the name of its top-level bucket.
+type kind string
+
+const (
+	kindVM       kind = "vms"
+	kindSwitch   kind = "switches"
+	kindPort     kind = "ports"
+	kindInternal kind = "internal-ports"
+)
+
+func (k kind) label() string {
+	switch k {
+	case kindVM:
+		return "virtual machine"
+	case kindSwitch:
+		return "virtual switch"
+	case kindPort:
+		return "switch port"
+	case kindInternal:
+		return "internal Ethernet port"
+	}
+	return string(k)
+}
+
+func allKinds() []kind { return []kind{kindVM, kindSwitch, kindPort, kindInternal} }
+
+// errScopeMoved is returned inside a transaction when the object's scope is
+// no longer the one the decision was made in; the call is decided again.
+var errScopeMoved = errors.New("object moved to another scope during the call")
+
+func notFound(k kind, name string) error {
+	return fmt.Errorf("%s %q: %w", k.label(), name, ErrNotFound)
+}
+
+func nameKey(name string) []byte { return []byte(strings.ToLower(name)) }
+
+// initDB creates the buckets and checks the schema version.
+func initDB(db *bolt.DB) error {
+	return db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
+		if err != nil {
+			return err
+		}
+		if v := meta.Get([]byte(keySchema)); v == nil {
+			if err := meta.Put([]byte(keySchema), []byte(schemaVersion)); err != nil {
+				return err
+			}
+		} else if string(v) != schemaVersion {
+			return fmt.Errorf("database schema version %q, this engine reads %q", v, schemaVersion)
+		}
+		for _, k := range allKinds() {
+			b, err := tx.CreateBucketIfNotExists([]byte(k))
+			if err != nil {
+				return err
+			}
+			for _, sub := range []string{bucketObjects, bucketNames} {
+				if _, err := b.CreateBucketIfNotExists([]byte(sub)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, name := range []string{bucketConsole, bucketSnapshots, bucketService} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// txn is a bbolt transaction with the engine's record helpers. Only
+// Engine.read and Engine.write (which need a permit) and the scope lookups
+// of the interceptor make one.
+type txn struct{ tx *bolt.Tx }
+
+func (t txn) objects(k kind) *bolt.Bucket { return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketObjects)) }
+func (t txn) names(k kind) *bolt.Bucket   { return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketNames)) }
+
+// idByName returns the ID of the object named name, or "" when none.
+func (t txn) idByName(k kind, name string) string {
+	return string(t.names(k).Get(nameKey(name)))
+}
+
+// get loads the record with the given ID into v.
+func (t txn) get(k kind, id string, v any) error {
+	raw := t.objects(k).Get([]byte(id))
+	if raw == nil {
+		return fmt.Errorf("%s with ID %q: %w", k.label(), id, ErrNotFound)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("decode %s %q: %w", k.label(), id, err)
+	}
+	return nil
+}
+
+// getByName loads the record named name into v and returns its ID.
+func (t txn) getByName(k kind, name string, v any) (string, error) {
+	id := t.idByName(k, name)
+	if id == "" {
+		return "", notFound(k, name)
+	}
+	return id, t.get(k, id, v)
+}
+
+// scopeByID returns the ScopeOfResidence of a record.
+func (t txn) scopeByID(k kind, id string) (string, error) {
+	var s struct {
+		Scope string `json:"scope"`
+	}
+	if err := t.get(k, id, &s); err != nil {
+		return "", err
+	}
+	return s.Scope, nil
+}
+
+// put stores v under id, named name. oldName is the record's previous name
+// ("" for a new record); the name index follows a rename. A name held by
+// another record is ErrExists.
+func (t txn) put(k kind, id, name, oldName string, v any) error {
+	if other := t.idByName(k, name); other != "" && other != id {
+		return fmt.Errorf("%s %q: %w", k.label(), name, ErrExists)
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s %q: %w", k.label(), name, err)
+	}
+	if oldName != "" && !strings.EqualFold(oldName, name) {
+		if err := t.names(k).Delete(nameKey(oldName)); err != nil {
+			return err
+		}
+	}
+	if err := t.names(k).Put(nameKey(name), []byte(id)); err != nil {
+		return err
+	}
+	return t.objects(k).Put([]byte(id), raw)
+}
+
+// del removes the record id named name.
+func (t txn) del(k kind, id, name string) error {
+	if err := t.names(k).Delete(nameKey(name)); err != nil {
+		return err
+	}
+	return t.objects(k).Delete([]byte(id))
+}
+
+// each decodes every record of kind k, in ID order, calling fn with a fresh
+// value from newV.
+func each[T any](t txn, k kind, fn func(id string, v *T) error) error {
+	return t.objects(k).ForEach(func(key, raw []byte) error {
+		v := new(T)
+		if err := json.Unmarshal(raw, v); err != nil {
+			return fmt.Errorf("decode %s %q: %w", k.label(), key, err)
+		}
+		return fn(string(key), v)
+	})
+}
+
+// scopes returns the ScopeOfResidence of every record of kind k.
+func (t txn) scopes(k kind) ([]string, error) {
+	var out []string
+	err := each(t, k, func(_ string, s *struct {
+		Scope string `json:"scope"`
+	}) error {
+		out = append(out, s.Scope)
+		return nil
+	})
+	return out, err
+}
+
+// serviceConfig loads the service configuration, or the defaults.
+func (t txn) serviceConfig(def ServiceConfig) (ServiceConfig, error) {
+	raw := t.tx.Bucket([]byte(bucketService)).Get([]byte(keyServiceConfig))
+	if raw == nil {
+		return def, nil
+	}
+	cfg := def
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return ServiceConfig{}, fmt.Errorf("decode service configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+func (t txn) putServiceConfig(cfg ServiceConfig) error {
+	raw, err := json.Marshal(cfg)
+	if err != nil {
+		return fmt.Errorf("encode service configuration: %w", err)
+	}
+	return t.tx.Bucket([]byte(bucketService)).Put([]byte(keyServiceConfig), raw)
+}
+
+// console returns a VM's console buffer.
+func (t txn) console(vmID string) string {
+	return string(t.tx.Bucket([]byte(bucketConsole)).Get([]byte(vmID)))
+}
+
+// appendConsole appends text to a VM's console, keeping at most limit bytes
+// and cutting at a line start when it trims.
+func (t txn) appendConsole(vmID, text string, limit int) error {
+	buf := t.console(vmID) + text
+	if len(buf) > limit {
+		buf = buf[len(buf)-limit:]
+		if i := strings.IndexByte(buf, '\n'); i >= 0 && i+1 < len(buf) {
+			buf = buf[i+1:]
+		}
+	}
+	return t.tx.Bucket([]byte(bucketConsole)).Put([]byte(vmID), []byte(buf))
+}
+
+// snapshots returns the snapshot bucket of a VM, creating it when create is
+// set; nil when it does not exist.
+func (t txn) snapshots(vmID string, create bool) (*bolt.Bucket, error) {
+	root := t.tx.Bucket([]byte(bucketSnapshots))
+	if create {
+		return root.CreateBucketIfNotExists([]byte(vmID))
+	}
+	return root.Bucket([]byte(vmID)), nil
+}
+
+// deleteVMData removes a VM's console and snapshots.
+func (t txn) deleteVMData(vmID string) error {
+	if err := t.tx.Bucket([]byte(bucketConsole)).Delete([]byte(vmID)); err != nil {
+		return err
+	}
+	root := t.tx.Bucket([]byte(bucketSnapshots))
+	if root.Bucket([]byte(vmID)) != nil {
+		return root.DeleteBucket([]byte(vmID))
+	}
+	return nil
+}
