@@ -245,7 +245,11 @@ func (s *Server) registerCleanup() {
 		if s.t.Failed() {
 			s.t.Logf("slapdtest: %s (server %d) log tail:\n%s", s.URL, s.ServerID, s.LogTail(40))
 		}
-		s.Stop()
+		// The test is over: kill rather than wait for a graceful
+		// shutdown (mdb data is in the page cache either way).
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.stopLocked(0)
 	})
 }
 
@@ -340,7 +344,7 @@ func (s *Server) configLDIF(dbDir string, peer *Server) (string, error) {
 		w("olcSizeLimit: size.soft=%d size.hard=%d size.pr=%d size.prtotal=unlimited\n", n, n, n)
 	}
 	if peer != nil {
-		w("olcSyncrepl: rid=%03d provider=%s bindmethod=simple binddn=\"%s\" credentials=%s searchbase=\"%s\" type=refreshAndPersist retry=\"1 +\" timeout=3 network-timeout=3\n",
+		w("olcSyncrepl: rid=%03d provider=%s bindmethod=simple binddn=\"%s\" credentials=%s searchbase=\"%s\" type=refreshAndPersist retry=\"1 +\" timeout=1 network-timeout=1\n",
 			peer.ServerID, peer.URL, peer.AdminDN, peer.AdminPassword, peer.BaseDN)
 		w("olcMultiProvider: TRUE\n")
 	}
@@ -452,12 +456,12 @@ func (s *Server) start() error {
 		var le *ldap.Error
 		if errors.As(lastErr, &le) && le.ResultCode == ldap.LDAPResultInvalidCredentials {
 			// Something else answers on our port.
-			s.stopLocked()
+			s.stopLocked(0)
 			return fmt.Errorf("a stranger answers on %s: %w", s.Addr, errPortTaken)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	s.stopLocked()
+	s.stopLocked(0)
 	return fmt.Errorf("slapd on %s not ready after %v (last error: %v); log:\n%s",
 		s.Addr, s.opts.StartTimeout, lastErr, s.logSince(logStart))
 }
@@ -479,22 +483,27 @@ func (s *Server) ping() error {
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stopLocked()
+	s.stopLocked(10 * time.Second)
 }
 
-func (s *Server) stopLocked() {
+// stopLocked stops slapd with SIGTERM, or SIGKILL after grace (at once
+// when grace is 0).
+func (s *Server) stopLocked(grace time.Duration) {
 	p := s.proc
 	if p == nil {
 		return
 	}
 	s.proc = nil
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.exited:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.exited
+	if grace > 0 {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+			return
+		case <-time.After(grace):
+		}
 	}
+	_ = p.cmd.Process.Kill()
+	<-p.exited
 }
 
 // Restart stops slapd if it runs and starts it again on the same port with
