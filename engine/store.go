@@ -101,8 +101,10 @@ func initDB(db *bolt.DB) error {
 // of the interceptor make one.
 type txn struct{ tx *bolt.Tx }
 
-func (t txn) objects(k kind) *bolt.Bucket { return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketObjects)) }
-func (t txn) names(k kind) *bolt.Bucket   { return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketNames)) }
+func (t txn) objects(k kind) *bolt.Bucket {
+	return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketObjects))
+}
+func (t txn) names(k kind) *bolt.Bucket { return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketNames)) }
 
 // idByName returns the ID of the object named name, or "" when none.
 func (t txn) idByName(k kind, name string) string {
