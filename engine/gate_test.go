@@ -55,7 +55,7 @@ func TestGateTable_CoversEveryMethod(t *testing.T) {
 type call func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error)
 
 func one[T any](_ T, err error) (int, error) { return 1, err }
-func none(err error) (int, error)           { return 1, err }
+func none(err error) (int, error)            { return 1, err }
 func count[T any](l []T, err error) (int, error) {
 	return len(l), err
 }
