@@ -1,0 +1,405 @@
+package xmlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// Scheme is the store-URL prefix of this store kind.
+const Scheme = "msxml://"
+
+// Option configures Open and Decode.
+type Option func(*config)
+
+type config struct {
+	maxSize      int64
+	maxDepth     int
+	log          *slog.Logger
+	pollInterval time.Duration // 0: automatic
+}
+
+func newConfig(opts []Option) config {
+	c := config{maxSize: DefaultMaxSize, maxDepth: DefaultMaxDepth}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// WithMaxSize limits the size of a store file in bytes (default 64 MiB).
+// Loading a larger file fails; so does saving a policy that would be larger.
+func WithMaxSize(n int64) Option { return func(c *config) { c.maxSize = max(n, 1) } }
+
+// WithMaxDepth limits the nesting of elements (default 32).
+func WithMaxDepth(n int) Option { return func(c *config) { c.maxDepth = max(n, 1) } }
+
+// WithLogger sets where the store logs (watch problems, saves).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithPollInterval sets how often Watch stats the file besides listening
+// to fsnotify. The default is 2 s while fsnotify works and 250 ms when it
+// cannot be used.
+func WithPollInterval(d time.Duration) Option { return func(c *config) { c.pollInterval = d } }
+
+// Log keys.
+const (
+	logKeyPath = "path"
+	logKeyRev  = "revision"
+	logKeyErr  = "err"
+)
+
+// Store is an msxml:// policy store: one MS-AZMP file. It is safe for
+// concurrent use, and any number of Stores, in any number of processes,
+// may share one file.
+type Store struct {
+	path string
+	cfg  config
+	lock *flock.Flock
+
+	saveMu sync.Mutex // serializes Saves of this Store (the flock is per open file)
+
+	mu       sync.Mutex
+	warnings []Warning
+	last     loaded // what this Store last loaded or saved
+	closed   bool
+	done     chan struct{}
+	wg       sync.WaitGroup
+}
+
+type loaded struct {
+	ok  bool
+	rev policy.Revision
+	sum [sha256.Size]byte
+}
+
+var _ policy.Store = (*Store)(nil)
+
+// Open returns the store kept in the file at path (an "msxml://" prefix is
+// accepted and removed). The file need not exist: Load then reports
+// policy.ErrNotFound, and Save with revision 0 creates it. The directory
+// must exist.
+func Open(path string, opts ...Option) (*Store, error) {
+	path = strings.TrimPrefix(path, Scheme)
+	if strings.TrimSpace(path) == "" {
+		return nil, fmt.Errorf("xmlstore: empty path: %w", policy.ErrInvalid)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("xmlstore: %s: %w", path, err)
+	}
+	dir := filepath.Dir(abs)
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("xmlstore: directory of %s: %w", abs, err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("xmlstore: %s is not a directory: %w", dir, policy.ErrInvalid)
+	}
+	cfg := newConfig(opts)
+	cfg.log = cfg.log.With(logKeyPath, abs)
+	return &Store{path: abs, cfg: cfg, lock: flock.New(abs + ".lock"), done: make(chan struct{})}, nil
+}
+
+// Path returns the absolute path of the store file.
+func (s *Store) Path() string { return s.path }
+
+// Warnings returns what the most recent successful Load accepted but
+// reported: operations matched to the catalog by name whose OperationID
+// differs, operations the catalog lacks, dropped attributes.
+func (s *Store) Warnings() []Warning {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Warning(nil), s.warnings...)
+}
+
+func (s *Store) checkOpen() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return fmt.Errorf("xmlstore %s: store is closed", s.path)
+	}
+	return nil
+}
+
+// readFile reads the store file within the size limit. A missing file
+// returns an error wrapping policy.ErrNotFound.
+func (s *Store) readFile() ([]byte, error) {
+	f, err := os.Open(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("xmlstore %s: %w", s.path, policy.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("xmlstore: %w", err)
+	}
+	defer f.Close()
+	return readLimited(f, s.path, s.cfg.maxSize)
+}
+
+// Load reads, parses and validates the store file. Errors name the file and,
+// for malformed XML, the line and element ([*ParseError]); validation errors
+// name the object.
+func (s *Store) Load(ctx context.Context) (*policy.Policy, policy.Revision, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	if err := s.checkOpen(); err != nil {
+		return nil, 0, err
+	}
+	data, err := s.readFile()
+	if err != nil {
+		return nil, 0, err
+	}
+	doc, err := decodeBytes(data, s.path, s.cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.mu.Lock()
+	s.warnings = doc.Warnings
+	s.last = loaded{ok: true, rev: doc.Revision, sum: sha256.Sum256(data)}
+	s.mu.Unlock()
+	return doc.Policy, doc.Revision, nil
+}
+
+// Revision returns the revision of the file without reading the whole
+// policy: 0 when there is no file, 1 for a file without one. It reads only
+// the root element, so it works on a file whose body is broken.
+func (s *Store) Revision(ctx context.Context) (policy.Revision, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	data, err := s.readFile()
+	if errors.Is(err, policy.ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	h, err := readHeader(data, s.path)
+	if err != nil {
+		return 0, err
+	}
+	return h.rev, nil
+}
+
+// Save validates p and writes it if the file is still at revision expected
+// (0: there must be no file). On a stale revision it writes nothing and
+// returns an error wrapping policy.ErrConflict. The previous file is kept
+// as PATH.bak. The store's GUID (AzAdminManager Guid) is carried over from
+// the file being replaced.
+func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revision) (policy.Revision, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	if err := s.checkOpen(); err != nil {
+		return 0, err
+	}
+	if p == nil {
+		return 0, fmt.Errorf("xmlstore %s: save: no policy: %w", s.path, policy.ErrInvalid)
+	}
+	if err := p.Validate(); err != nil {
+		return 0, fmt.Errorf("xmlstore %s: save: %w", s.path, err)
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	ok, err := s.lock.TryLockContext(ctx, 2*time.Millisecond)
+	if err != nil {
+		return 0, fmt.Errorf("xmlstore %s: lock: %w", s.path, err)
+	}
+	if !ok {
+		return 0, fmt.Errorf("xmlstore %s: lock: not acquired", s.path)
+	}
+	defer func() {
+		if err := s.lock.Unlock(); err != nil {
+			s.cfg.log.Warn("xmlstore: unlock", logKeyErr, err)
+		}
+	}()
+
+	cur, err := s.readFile()
+	exists := err == nil
+	if err != nil && !errors.Is(err, policy.ErrNotFound) {
+		return 0, err
+	}
+	var hdr header
+	if exists {
+		if hdr, err = readHeader(cur, s.path); err != nil {
+			return 0, fmt.Errorf("xmlstore %s: the current file's revision cannot be read, refusing to overwrite it: %w", s.path, err)
+		}
+	}
+	if hdr.rev != expected {
+		return 0, fmt.Errorf("xmlstore %s: save against revision %d, but the store is at revision %d: %w",
+			s.path, expected, hdr.rev, policy.ErrConflict)
+	}
+	s.mu.Lock()
+	last := s.last
+	s.mu.Unlock()
+	if exists && last.ok && last.rev == expected && last.sum != sha256.Sum256(cur) {
+		return 0, fmt.Errorf("xmlstore %s: the file changed since revision %d was read, without a new revision: %w",
+			s.path, expected, policy.ErrConflict)
+	}
+	guid := hdr.guid
+	if !exists {
+		guid = policy.NewGUID()
+	}
+	next := expected + 1
+	data, err := (&Document{Policy: p, Revision: next, GUID: guid}).Marshal()
+	if err != nil {
+		return 0, fmt.Errorf("xmlstore %s: save: %w", s.path, err)
+	}
+	if int64(len(data)) > s.cfg.maxSize {
+		return 0, fmt.Errorf("xmlstore %s: save: the policy needs %d bytes, more than the limit of %d: %w",
+			s.path, len(data), s.cfg.maxSize, policy.ErrInvalid)
+	}
+	if err := s.writeAtomic(data, exists); err != nil {
+		return 0, fmt.Errorf("xmlstore %s: save: %w", s.path, err)
+	}
+	s.mu.Lock()
+	s.last = loaded{ok: true, rev: next, sum: sha256.Sum256(data)}
+	s.mu.Unlock()
+	s.cfg.log.Debug("xmlstore: saved", logKeyRev, uint64(next))
+	return next, nil
+}
+
+// writeAtomic replaces the file with data: temporary file in the same
+// directory, fsync, keep the old file as .bak, rename, fsync the directory.
+func (s *Store) writeAtomic(data []byte, exists bool) (err error) {
+	dir, base := filepath.Split(s.path)
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(s.path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if exists {
+		if err := s.keepBackup(dir, base); err != nil {
+			return fmt.Errorf("keep backup: %w", err)
+		}
+	}
+	if err := os.Rename(tmp.Name(), s.path); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// keepBackup makes PATH.bak the current file: a hard link when the file
+// system has them, else a copy; either way put in place by rename.
+func (s *Store) keepBackup(dir, base string) error {
+	bak := s.path + ".bak"
+	tmp := filepath.Join(dir, "."+base+".bak-tmp")
+	os.Remove(tmp)
+	if err := os.Link(s.path, tmp); err != nil {
+		data, rerr := os.ReadFile(s.path)
+		if rerr != nil {
+			return rerr
+		}
+		f, cerr := os.CreateTemp(dir, "."+base+".bak-*")
+		if cerr != nil {
+			return cerr
+		}
+		tmp = f.Name()
+		_, werr := f.Write(data)
+		serr := f.Sync()
+		if err := errors.Join(werr, serr, f.Close()); err != nil {
+			os.Remove(tmp)
+			return err
+		}
+	}
+	if err := os.Rename(tmp, bak); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Close stops every Watch and makes further calls fail. It is safe to call
+// more than once.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.done)
+	s.mu.Unlock()
+	s.wg.Wait()
+	return s.lock.Close()
+}
+
+// header is what Save needs from the file being replaced.
+type header struct {
+	rev  policy.Revision
+	guid string
+}
+
+// readHeader reads the root element only.
+func readHeader(data []byte, file string) (header, error) {
+	d := &decoder{file: file, guids: map[string]int{}}
+	root, err := rootOnly(data, file)
+	if err != nil {
+		return header{}, err
+	}
+	doc, err := d.adminManager(root)
+	if err != nil {
+		return header{}, err
+	}
+	return header{rev: doc.Revision, guid: doc.GUID}, nil
+}
+
+// rootOnly parses up to the root's start tag; the rest of the file is not
+// read.
+func rootOnly(data []byte, file string) (*node, error) {
+	return buildTreeUntil(data, file, DefaultMaxDepth, true)
+}
+
+var _ io.Closer = (*Store)(nil)
