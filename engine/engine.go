@@ -43,6 +43,7 @@ type Config struct {
 // or changes any state. It is safe for concurrent use.
 type Engine struct {
 	db         *bolt.DB
+	gate       map[string]gateRule // gateTable(), built once
 	authz      Authorizer
 	log        *slog.Logger
 	onDecision func(context.Context, Decision)
@@ -88,6 +89,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		db:         db,
+		gate:       gateTable(),
 		authz:      cfg.Authorizer,
 		log:        log.With("system", "engine"),
 		onDecision: cfg.OnDecision,

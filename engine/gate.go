@@ -152,12 +152,12 @@ type permit struct {
 // which entry point is calling it: a programming error, so fail closed.
 var errNoRule = errors.New("engine: caller is not an entry of the gate table")
 
-// caller finds the exported *Engine method on the stack and its rule.
-func caller() (string, gateRule, error) {
+// caller finds the exported *Engine method on the stack and its rule in
+// table (the Engine's copy of gateTable).
+func caller(table map[string]gateRule) (string, gateRule, error) {
 	pcs := make([]uintptr, 32)
 	n := runtime.Callers(2, pcs)
 	frames := runtime.CallersFrames(pcs[:n])
-	table := gateTable()
 	prefix := reflect.TypeFor[Engine]().PkgPath() + ".(*Engine)."
 	for {
 		f, more := frames.Next()
@@ -178,7 +178,7 @@ func caller() (string, gateRule, error) {
 // inTarget and inObject, one or two (current, new) for inObjectAndNew. Every
 // scope must allow; the first denial is returned as a *DeniedError.
 func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, object string, scopes ...string) (permit, error) {
-	method, rule, err := caller()
+	method, rule, err := caller(e.gate)
 	if err != nil {
 		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", object, err)
 	}
@@ -213,7 +213,7 @@ func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, object st
 // visible decides the calling list method's operation in each distinct scope
 // and returns a permit together with the set of scopes that allowed it.
 func (e *Engine) visible(ctx context.Context, c authz.ClientContext, scopes []string) (permit, map[string]bool, error) {
-	method, rule, err := caller()
+	method, rule, err := caller(e.gate)
 	if err == nil && rule.scope != perObject {
 		err = fmt.Errorf("engine: %s checks the %s, not a list filter", method, rule.scope)
 	}

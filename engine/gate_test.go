@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -559,5 +560,53 @@ func TestGate_CallerMustBeInTable(t *testing.T) {
 	}
 	if err := e.write(permit{}, func(txn) error { return nil }); err == nil {
 		t.Error("write without a permit succeeded")
+	}
+}
+
+// hookAuthz runs hook once, before answering the first check of principal.
+type hookAuthz struct {
+	*testAuthz
+	principal string
+	hook      func()
+}
+
+func (h *hookAuthz) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, p authz.Params) ([]authz.Result, error) {
+	if c.Name == h.principal && h.hook != nil {
+		hook := h.hook
+		h.hook = nil
+		hook()
+	}
+	return h.testAuthz.AccessCheck(ctx, c, scope, ops, p)
+}
+
+// TestGate_ObjectMovedDuringDecision moves a VM to another scope while the
+// caller's decision in the old scope is being made: the call must be decided
+// again in the new scope, not act on the old decision.
+func TestGate_ObjectMovedDuringDecision(t *testing.T) {
+	ctx := context.Background()
+	h := &hookAuthz{testAuthz: newTestAuthz("S1", "S2"), principal: "racer"}
+	e, d, _ := openTest(t, h)
+	admin := h.grant("admin", "", allOps()...)
+	racer := h.grant("racer", "S1", operations.StartVM)
+	must[VM](t)(e.CreateVM(ctx, admin, VMSpec{Name: "web", MemoryMB: 64, Processors: 1, Scope: "S1"}))
+	h.hook = func() { must[VM](t)(e.SetVMScope(ctx, admin, "web", "S2")) }
+	d.take()
+
+	_, err := e.StartVM(ctx, racer, "web")
+	var de *DeniedError
+	if !errors.As(err, &de) || de.Scope != "S2" {
+		t.Fatalf("StartVM during a move: %v, want a denial in S2", err)
+	}
+	if vm := must[VM](t)(e.GetVM(ctx, admin, "web")); vm.State != Off || vm.Scope != "S2" {
+		t.Errorf("vm = %v in %q, want Off in S2", vm.State, vm.Scope)
+	}
+	var racerDecisions []string
+	for _, x := range d.take() {
+		if x.Principal == "racer" {
+			racerDecisions = append(racerDecisions, x.Scope+"="+strconv.FormatBool(x.Allowed))
+		}
+	}
+	if !slices.Equal(racerDecisions, []string{"S1=true", "S2=false"}) {
+		t.Errorf("racer decisions = %v, want S1 allowed then S2 denied", racerDecisions)
 	}
 }
