@@ -18,7 +18,8 @@
 // the interceptor finds the calling method on the stack and takes the
 // operation from the table, so a method cannot ask for the wrong one. Raw
 // state access needs a permit, and only an allowing decision makes one;
-// before a decision the engine learns nothing about an object but its scope.
+// before a decision the engine reads only whether an object exists and its
+// scope, and re-checks that scope inside the transaction that acts.
 //
 // A decision is made by an [Authorizer] (the authz checker in production).
 // Any error on the decision path is a denial (fail closed), reported as a
