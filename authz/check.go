@@ -1,0 +1,457 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+)
+
+// Per-request state of an application group.
+const (
+	fPossible  uint8 = 1 << iota // the client may be in it: a key of the client is a member below it
+	fNonMember                   // a key of the client is listed in its NonMembers
+	fMember                      // a key of the client is listed in its Members
+	fDone                        // membership decided (memo)
+	fYes                         // decided: member
+	fErr                         // decided: undecidable, see scratch.gerr
+)
+
+type gstate struct {
+	stamp uint32 // the request generation the flags belong to
+	flags uint8
+}
+
+// hit is a role assignment in reach of the client in the checked scope.
+type hit struct {
+	assign int32
+	member int32 // index in the assignment's members; -1 when through a group
+	group  int32 // the application group; -1 for a direct member
+	bad    bool  // the group's membership could not be decided: the path denies
+}
+
+// scratch is the per-request working memory, pooled per Checker.
+type scratch struct {
+	gen  uint32
+	g    []gstate
+	gerr []error
+	cand []int32
+	hits []hit
+	buf  [foldBuf]byte
+}
+
+func newScratch(groups int) *scratch {
+	return &scratch{g: make([]gstate, groups), gerr: make([]error, groups), cand: make([]int32, 0, 16), hits: make([]hit, 0, 16)}
+}
+
+func (st *scratch) begin() {
+	st.gen++
+	if st.gen == 0 {
+		clear(st.g)
+		st.gen = 1
+	}
+	st.cand = st.cand[:0]
+	st.hits = st.hits[:0]
+}
+
+// set sets flag f of group g and reports whether it was newly set.
+func (st *scratch) set(g int32, f uint8) bool {
+	s := &st.g[g]
+	if s.stamp != st.gen {
+		s.stamp, s.flags = st.gen, 0
+	}
+	if s.flags&f != 0 {
+		return false
+	}
+	s.flags |= f
+	return true
+}
+
+func (st *scratch) flags(g int32) uint8 {
+	if s := st.g[g]; s.stamp == st.gen {
+		return s.flags
+	}
+	return 0
+}
+
+// request is one check's inputs.
+type request struct {
+	ctx    context.Context
+	client *ClientContext
+	scope  int32
+	params Params
+}
+
+// AccessCheck decides each of ops for client in scope ("" is the default,
+// application-level scope) with params for business rules. It returns one
+// Result per operation, in order. Results with a non-nil Err are denials.
+//
+// An unknown scope or a done ctx is an error; the results are then all
+// denials carrying it, so a caller that only reads the results still denies.
+// An operation ID outside the catalog is a denial with ErrUnknownOperation.
+// Grants share no memory with the Checker; they may be kept.
+func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+	results, grants := newResults(len(ops))
+	if err := ctx.Err(); err != nil {
+		return denyAll(results, ops, fmt.Errorf("access check: %w", err))
+	}
+	st := c.pool.Get().(*scratch)
+	defer c.pool.Put(st)
+	si := appLevel
+	if scope != "" {
+		v, ok := lookupFold(c.scopeIdx, scope, &st.buf)
+		if !ok {
+			return denyAll(results, ops, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope))
+		}
+		si = v
+	}
+	var want uint64
+	for i, id := range ops {
+		bit := opBit(id)
+		if bit < 0 {
+			results[i] = Result{Operation: operations.Operation{ID: id}, Err: fmt.Errorf("operation ID %d: %w", id, ErrUnknownOperation)}
+			continue
+		}
+		results[i].Operation = catalog[bit]
+		want |= 1 << uint(bit)
+	}
+	want &= c.present
+	r := request{ctx: ctx, client: &client, scope: si, params: params}
+	c.reach(st, &r, want)
+	for i, id := range ops {
+		bit := opBit(id)
+		if bit < 0 {
+			continue
+		}
+		if ok, err := c.decide(st, &r, uint64(1)<<uint(bit), &grants[i]); ok {
+			results[i].Allowed, results[i].Grant = true, &grants[i]
+		} else {
+			results[i].Err = err
+		}
+	}
+	return results, nil
+}
+
+func newResults(n int) ([]Result, []Grant) {
+	if n == 1 {
+		blk := new(struct {
+			r [1]Result
+			g [1]Grant
+		})
+		return blk.r[:], blk.g[:]
+	}
+	return make([]Result, n), make([]Grant, n)
+}
+
+func denyAll(results []Result, ops []operations.ID, err error) ([]Result, error) {
+	for i, id := range ops {
+		op := operations.Operation{ID: id}
+		if bit := opBit(id); bit >= 0 {
+			op = catalog[bit]
+		}
+		results[i] = Result{Operation: op, Err: err}
+	}
+	return results, err
+}
+
+// reach collects into st.hits the role assignments of the request's levels
+// that the client reaches and that may grant an operation of want.
+func (c *Checker) reach(st *scratch, r *request, want uint64) {
+	st.begin()
+	if want == 0 {
+		return
+	}
+	var got uint64 // granted without rules, through a direct membership
+	for pass := 0; pass < 2; pass++ {
+		keys := r.client.IDs
+		if pass == 1 {
+			keys = r.client.Groups
+		}
+		for _, k := range keys {
+			pi, ok := lookupFold(c.keys, k, &st.buf)
+			if !ok {
+				continue
+			}
+			p := &c.prins[pi]
+			if p.appFull&want != 0 {
+				for _, ref := range p.app {
+					if a := &c.assigns[ref.assign]; a.full&want != 0 {
+						st.hits = append(st.hits, hit{assign: ref.assign, member: ref.member, group: -1})
+						got |= a.static
+					}
+				}
+			}
+			if r.scope >= 0 && p.scoped {
+				if rs, ok := c.prinScoped[scopeKey(r.scope, pi)]; ok && rs.full&want != 0 {
+					for _, ref := range rs.refs {
+						if a := &c.assigns[ref.assign]; a.full&want != 0 {
+							st.hits = append(st.hits, hit{assign: ref.assign, member: ref.member, group: -1})
+							got |= a.static
+						}
+					}
+				}
+			}
+			if got&want == want {
+				return // every operation is granted already; groups cannot change that
+			}
+			for _, g := range p.memberOf {
+				st.set(g, fMember)
+			}
+			for _, g := range p.nonMemberOf {
+				st.set(g, fNonMember)
+			}
+			for _, g := range p.up {
+				if st.set(g, fPossible) {
+					st.cand = append(st.cand, g)
+				}
+			}
+		}
+	}
+	for _, g := range c.dynUp {
+		if st.set(g, fPossible) {
+			st.cand = append(st.cand, g)
+		}
+	}
+	for _, g := range st.cand {
+		grp := &c.groups[g]
+		relevant := grp.appFull&want != 0
+		var scoped idxSet
+		if r.scope >= 0 && grp.scoped {
+			if s, ok := c.groupScoped[scopeKey(r.scope, g)]; ok && s.full&want != 0 {
+				scoped, relevant = s, true
+			}
+		}
+		if !relevant {
+			continue
+		}
+		yes, err := c.member(st, r, g, 0)
+		if !yes && err == nil {
+			continue
+		}
+		for pass := 0; pass < 2; pass++ {
+			list := grp.app
+			if pass == 1 {
+				list = scoped.list
+			}
+			for _, ai := range list {
+				if a := &c.assigns[ai]; a.full&want != 0 {
+					st.hits = append(st.hits, hit{assign: ai, member: -1, group: g, bad: !yes})
+					if yes {
+						got |= a.static
+					}
+				}
+			}
+		}
+		if got&want == want {
+			return
+		}
+	}
+}
+
+// member decides whether the client is in application group g.
+func (c *Checker) member(st *scratch, r *request, g int32, depth int) (bool, error) {
+	grp := &c.groups[g]
+	f := st.flags(g)
+	if f&fDone != 0 {
+		if f&fErr != 0 {
+			return false, st.gerr[g]
+		}
+		return f&fYes != 0, nil
+	}
+	if depth > MaxDepth {
+		return false, fmt.Errorf("application group %q: %w", grp.name, ErrDepthExceeded)
+	}
+	var yes bool
+	var err error
+	switch grp.typ {
+	case policy.GroupBasic:
+		if f&fPossible == 0 {
+			return false, nil // no key of the client is a member at or below it
+		}
+		if grp.err != nil {
+			err = grp.err
+			break
+		}
+		yes, err = c.basicMember(st, r, g, f, depth)
+	case policy.GroupLDAPQuery:
+		switch {
+		case grp.err != nil:
+			err = grp.err
+		case r.client.DN == "":
+			// no directory entry: in no LDAP query group
+		case c.matcher == nil:
+			err = fmt.Errorf("application group %q: no LDAP query matcher configured: %w", grp.name, ErrQuery)
+		default:
+			var merr error
+			yes, merr = c.matcher.MatchQuery(r.ctx, *r.client, grp.query)
+			if merr != nil {
+				yes, err = false, fmt.Errorf("application group %q: LDAP query %q: %w: %w", grp.name, grp.query, ErrQuery, merr)
+			}
+		}
+	case policy.GroupBizRule:
+		if grp.err != nil {
+			err = grp.err
+			break
+		}
+		yes, err = grp.rule.eval(r.params)
+		if err != nil {
+			yes = false
+		}
+	default:
+		err = grp.err
+		if err == nil {
+			err = fmt.Errorf("application group %q: type %q: %w", grp.name, grp.typ, ErrBrokenGroup)
+		}
+	}
+	st.set(g, fDone)
+	if err != nil {
+		st.set(g, fErr)
+		st.gerr[g] = err
+		return false, err
+	}
+	if yes {
+		st.set(g, fYes)
+	}
+	return yes, nil
+}
+
+// basicMember: (a key is a member, or a member group holds) and no key is a
+// non-member and no non-member group holds. An undecidable non-member group
+// makes the answer undecidable (fail closed).
+func (c *Checker) basicMember(st *scratch, r *request, g int32, f uint8, depth int) (bool, error) {
+	grp := &c.groups[g]
+	pos := f&fMember != 0
+	var perr error
+	if !pos {
+		for _, h := range grp.memberLinks {
+			y, err := c.member(st, r, h, depth+1)
+			if y {
+				pos = true
+				break
+			}
+			if err != nil && perr == nil {
+				perr = err
+			}
+		}
+	}
+	if !pos {
+		return false, perr
+	}
+	if f&fNonMember != 0 {
+		return false, nil
+	}
+	var nerr error
+	for _, h := range grp.nonMemberLinks {
+		y, err := c.member(st, r, h, depth+1)
+		if y {
+			return false, nil
+		}
+		if err != nil && nerr == nil {
+			nerr = err
+		}
+	}
+	if nerr != nil {
+		return false, fmt.Errorf("application group %q: cannot tell whether the client is a non-member: %w", grp.name, nerr)
+	}
+	return true, nil
+}
+
+// decide grants operation bit m through one of st.hits, filling g, or
+// returns the first error met on a path that could have granted it.
+func (c *Checker) decide(st *scratch, r *request, m uint64, g *Grant) (bool, error) {
+	for _, h := range st.hits {
+		if !h.bad && c.assigns[h.assign].static&m != 0 {
+			c.fillGrant(g, h, c.staticLink(h.assign, m))
+			return true, nil
+		}
+	}
+	var first error
+	for _, h := range st.hits {
+		a := &c.assigns[h.assign]
+		if a.full&m == 0 {
+			continue
+		}
+		if h.bad {
+			if first == nil {
+				first = st.gerr[h.group]
+			}
+			continue
+		}
+		for _, t := range a.links {
+			if c.tasks[t].full&m == 0 {
+				continue
+			}
+			ok, err := c.evalTask(r, t, m, 0)
+			if ok {
+				c.fillGrant(g, h, t)
+				return true, nil
+			}
+			if err != nil && first == nil {
+				first = err
+			}
+		}
+	}
+	return false, first
+}
+
+// staticLink is the first task link of assignment a granting m without
+// rules, or -1 when a direct operation link does.
+func (c *Checker) staticLink(a int32, m uint64) int32 {
+	for _, t := range c.assigns[a].links {
+		if c.tasks[t].static&m != 0 {
+			return t
+		}
+	}
+	return -1
+}
+
+// evalTask reports whether task t grants m with every rule on the way true.
+func (c *Checker) evalTask(r *request, t int32, m uint64, depth int) (bool, error) {
+	n := &c.tasks[t]
+	if n.err != nil {
+		return false, n.err
+	}
+	if depth > MaxDepth {
+		return false, fmt.Errorf("task %q: %w", n.name, ErrDepthExceeded)
+	}
+	if n.rule != nil {
+		ok, err := n.rule.eval(r.params)
+		if !ok || err != nil {
+			return false, err
+		}
+	}
+	if n.inner&m != 0 {
+		return true, nil
+	}
+	var first error
+	for _, ch := range n.children {
+		if c.tasks[ch].full&m == 0 {
+			continue
+		}
+		ok, err := c.evalTask(r, ch, m, depth+1)
+		if ok {
+			return true, nil
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return false, first
+}
+
+func (c *Checker) fillGrant(g *Grant, h hit, link int32) {
+	a := &c.assigns[h.assign]
+	*g = Grant{Assignment: a.name}
+	if a.scope >= 0 {
+		g.Scope = c.scopes[a.scope]
+	}
+	if h.group >= 0 {
+		g.Principal = c.groups[h.group].name
+	} else {
+		g.Principal = a.members[h.member]
+	}
+	if link >= 0 {
+		g.RoleDefinition = c.tasks[link].name
+	}
+}

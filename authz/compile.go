@@ -1,0 +1,606 @@
+package authz
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// MaxDepth is the deepest task or application-group nesting a check follows.
+// policy.Validate forbids cycles; deeper (or looping) nesting makes every
+// path through it deny with ErrDepthExceeded.
+const MaxDepth = 32
+
+// Options tune Compile.
+type Options struct {
+	// QueryMatcher decides LDAP query application groups. Nil: nobody is a
+	// member of one, and paths through one report ErrQuery.
+	QueryMatcher QueryMatcher
+	// Logger receives Compile's warnings. Nil: they are only returned by
+	// Warnings.
+	Logger *slog.Logger
+}
+
+// Levels of objects: scope indexes are >= 0.
+const (
+	appLevel   int32 = -1
+	storeLevel int32 = -2
+)
+
+// Checker is a compiled policy of one application. It is immutable and safe
+// for concurrent use.
+type Checker struct {
+	app      string
+	warnings []string
+	matcher  QueryMatcher
+
+	storeOps [64]string // the store's name of each catalog operation ("" if absent)
+	present  uint64     // catalog bits the store has
+
+	scopeIdx map[string]int32 // folded scope name → index
+	scopes   []string         // index → scope name as spelled in the store
+
+	tasks   []taskNode
+	assigns []assignNode
+	groups  []groupNode
+
+	keys        map[string]int32 // folded principal → index in prins
+	keyNames    []string         // index → folded principal
+	prins       []prinNode
+	prinScoped  map[uint64]refSet // scopeKey(scope, principal) → assignments in that scope
+	groupScoped map[uint64]idxSet // scopeKey(scope, group) → assignments in that scope linking the group
+	dynUp       []int32           // LDAP query and business rule groups and the groups above them
+
+	pool sync.Pool // *scratch
+}
+
+type taskNode struct {
+	name     string
+	guid     string
+	scope    int32
+	roleDef  bool
+	rule     *rule
+	err      error
+	direct   uint64  // operation links
+	children []int32 // task links
+	inner    uint64  // direct | static of children: granted once this task's own rule holds
+	static   uint64  // inner when the task has neither rule nor error, else 0
+	full     uint64  // everything reachable, ignoring rules and errors
+}
+
+type assignNode struct {
+	name    string
+	scope   int32
+	direct  uint64
+	links   []int32 // tasks
+	static  uint64  // granted without evaluating any rule
+	full    uint64
+	members []string // raw, as in the store
+	groups  []int32  // application groups linked as members
+}
+
+type groupNode struct {
+	name           string
+	guid           string
+	level          int32
+	typ            policy.GroupType
+	memberLinks    []int32
+	nonMemberLinks []int32
+	parents        []int32 // groups that link this one as a member
+	members        []string
+	nonMembers     []string
+	rule           *rule
+	query          string
+	err            error
+	app            []int32 // application-level assignments linking this group
+	appFull        uint64
+	scoped         bool // some scope-level assignment links it
+}
+
+// memberRef is a role assignment a principal is a direct member of.
+type memberRef struct {
+	assign int32
+	member int32 // index in the assignment's members
+}
+
+type refSet struct {
+	refs []memberRef
+	full uint64
+}
+
+type idxSet struct {
+	list []int32
+	full uint64
+}
+
+type prinNode struct {
+	app         []memberRef // application-level assignments
+	appFull     uint64
+	scoped      bool // has scope-level assignments (see prinScoped)
+	memberOf    []int32
+	nonMemberOf []int32
+	up          []int32 // memberOf and every group above them
+}
+
+func scopeKey(scope, idx int32) uint64 { return uint64(uint32(scope))<<32 | uint64(uint32(idx)) }
+
+// Compile builds the Checker of application app of p ("" means
+// p.DefaultApp()). It does not re-validate p (stores do); anything it cannot
+// follow — a dangling link, a cycle, an unevaluable business rule, a store
+// operation missing from the catalog — is reported by Warnings and fails
+// closed.
+func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
+	if p == nil {
+		return nil, fmt.Errorf("compile: nil policy: %w", ErrUnknownApplication)
+	}
+	if app == "" {
+		app = p.DefaultApp()
+	}
+	a, err := p.Application(app)
+	if err != nil {
+		return nil, fmt.Errorf("compile: application %q: %w", app, ErrUnknownApplication)
+	}
+	c := &Checker{
+		app:         a.Name,
+		matcher:     opts.QueryMatcher,
+		scopeIdx:    map[string]int32{},
+		keys:        map[string]int32{},
+		prinScoped:  map[uint64]refSet{},
+		groupScoped: map[uint64]idxSet{},
+	}
+	b := &builder{c: c, taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{}}
+	b.operations(a)
+	var levels []*policy.Objects // objects of each scope, by scope index
+	for _, s := range a.Scopes {
+		k := foldKey(s.Name)
+		if _, dup := c.scopeIdx[k]; dup {
+			b.warn("scope %q is defined twice; the second is ignored", s.Name)
+			continue
+		}
+		c.scopeIdx[k] = int32(len(c.scopes))
+		c.scopes = append(c.scopes, s.Name)
+		levels = append(levels, &s.Objects)
+	}
+	b.tasks(&a.Objects, levels)
+	b.groups(p.Groups, &a.Objects, levels)
+	b.assignments(&a.Objects, levels)
+	b.closures()
+	n := len(c.groups)
+	c.pool.New = func() any { return newScratch(n) }
+	if opts.Logger != nil {
+		for _, w := range c.warnings {
+			opts.Logger.Warn("authz compile", "application", c.app, "warning", w)
+		}
+	}
+	return c, nil
+}
+
+// Warnings lists what Compile could not follow and what it will deny
+// because of it.
+func (c *Checker) Warnings() []string { return append([]string(nil), c.warnings...) }
+
+// Application is the name of the compiled application.
+func (c *Checker) Application() string { return c.app }
+
+// Scopes lists the application's scope names.
+func (c *Checker) Scopes() []string { return append([]string(nil), c.scopes...) }
+
+type builder struct {
+	c        *Checker
+	opBits   map[string]int   // folded operation GUID → catalog bit (-1: not in the catalog)
+	taskIdx  map[string]int32 // folded GUID → task index
+	groupIdx map[string]int32 // folded GUID → group index
+}
+
+func (b *builder) warn(format string, args ...any) {
+	b.c.warnings = append(b.c.warnings, fmt.Sprintf(format, args...))
+}
+
+func (b *builder) operations(a *policy.Application) {
+	c := b.c
+	for _, o := range a.Operations {
+		bit := catalogBitByName(o.Name)
+		b.opBits[foldKey(o.GUID)] = bit
+		if bit < 0 {
+			b.warn("operation %q (OperationID %d) is not in the catalog; it can never be checked", o.Name, o.OperationID)
+			continue
+		}
+		if c.present&(1<<uint(bit)) != 0 {
+			b.warn("operation %q is defined twice; both count as the catalog's %q", o.Name, catalog[bit].Name)
+		}
+		c.present |= 1 << uint(bit)
+		c.storeOps[bit] = o.Name
+		if int(catalog[bit].ID) != o.OperationID {
+			b.warn("operation %q has OperationID %d; the catalog's is %d (matched by name)", o.Name, o.OperationID, catalog[bit].ID)
+		}
+	}
+	for i, o := range catalog {
+		if c.present&(1<<uint(i)) == 0 {
+			b.warn("catalog operation %q is not in the store; nobody is granted it", o.Name)
+		}
+	}
+}
+
+func (b *builder) levelName(l int32) string {
+	switch l {
+	case storeLevel:
+		return "store"
+	case appLevel:
+		return fmt.Sprintf("application %q", b.c.app)
+	}
+	return fmt.Sprintf("scope %q", b.c.scopes[l])
+}
+
+func (b *builder) opMask(owner string, links []string) uint64 {
+	var m uint64
+	for _, l := range links {
+		bit, ok := b.opBits[foldKey(l)]
+		switch {
+		case !ok:
+			b.warn("%s: operation link %s names no operation; ignored", owner, l)
+		case bit >= 0:
+			m |= 1 << uint(bit)
+		}
+	}
+	return m
+}
+
+// visibleTask reports whether an object at level from may link task t.
+func (b *builder) visibleTask(from int32, t int32) bool {
+	s := b.c.tasks[t].scope
+	return s == appLevel || s == from
+}
+
+func (b *builder) taskLinks(owner string, from int32, links []string) []int32 {
+	var out []int32
+	for _, l := range links {
+		t, ok := b.taskIdx[foldKey(l)]
+		if !ok || !b.visibleTask(from, t) {
+			b.warn("%s: task link %s names no task in reach; ignored", owner, l)
+			continue
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
+	c := b.c
+	type pending struct {
+		t     *policy.Task
+		owner string
+	}
+	var ps []pending
+	add := func(level int32, o *policy.Objects) {
+		for _, t := range o.Tasks {
+			kind := "task"
+			if t.RoleDefinition {
+				kind = "role definition"
+			}
+			owner := fmt.Sprintf("%s / %s %q", b.levelName(level), kind, t.Name)
+			k := foldKey(t.GUID)
+			if _, dup := b.taskIdx[k]; dup {
+				b.warn("%s: GUID %s is used twice; ignored", owner, t.GUID)
+				continue
+			}
+			b.taskIdx[k] = int32(len(c.tasks))
+			c.tasks = append(c.tasks, taskNode{name: t.Name, guid: t.GUID, scope: level, roleDef: t.RoleDefinition})
+			ps = append(ps, pending{t, owner})
+		}
+	}
+	add(appLevel, app)
+	for i, o := range levels {
+		if o != nil {
+			add(int32(i), o)
+		}
+	}
+	for i, p := range ps {
+		n := &c.tasks[i]
+		n.direct = b.opMask(p.owner, p.t.OperationLinks)
+		n.children = b.taskLinks(p.owner, n.scope, p.t.TaskLinks)
+		r, w := compileRule(p.owner, p.t.BizRule)
+		n.rule = r
+		if w != "" {
+			b.warn("%s", w)
+		}
+	}
+	// Heights and masks, depth-first; nesting deeper than MaxDepth or looping
+	// marks the task broken.
+	state := make([]uint8, len(c.tasks))
+	height := make([]int, len(c.tasks))
+	var visit func(i int32) int
+	visit = func(i int32) int {
+		switch state[i] {
+		case 1:
+			return MaxDepth + 1 // a loop
+		case 2:
+			return height[i]
+		}
+		state[i] = 1
+		h := 1
+		for _, ch := range c.tasks[i].children {
+			h = max(h, 1+visit(ch))
+		}
+		h = min(h, MaxDepth+1)
+		n := &c.tasks[i]
+		if h > MaxDepth {
+			n.err = fmt.Errorf("%s: task %q: %w (more than %d levels, or a loop)", b.levelName(n.scope), n.name, ErrDepthExceeded, MaxDepth)
+			n.full, n.inner, n.static, n.children = allBits, 0, 0, nil
+		} else {
+			n.inner, n.full = n.direct, n.direct
+			for _, ch := range n.children {
+				n.inner |= c.tasks[ch].static
+				n.full |= c.tasks[ch].full
+			}
+			if n.rule == nil {
+				n.static = n.inner
+			}
+		}
+		state[i], height[i] = 2, h
+		return h
+	}
+	for i := range c.tasks {
+		visit(int32(i))
+	}
+	for i := range c.tasks {
+		if err := c.tasks[i].err; err != nil {
+			b.warn("%v; paths through it deny", err)
+		}
+	}
+}
+
+func (b *builder) visibleGroup(from, g int32) bool {
+	l := b.c.groups[g].level
+	switch {
+	case l == storeLevel:
+		return true
+	case l == appLevel:
+		return from != storeLevel
+	}
+	return l == from
+}
+
+func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*policy.Objects) {
+	c := b.c
+	type pending struct {
+		g     *policy.Group
+		owner string
+	}
+	var ps []pending
+	add := func(level int32, gs []*policy.Group) {
+		for _, g := range gs {
+			owner := fmt.Sprintf("%s / application group %q", b.levelName(level), g.Name)
+			k := foldKey(g.GUID)
+			if _, dup := b.groupIdx[k]; dup {
+				b.warn("%s: GUID %s is used twice; ignored", owner, g.GUID)
+				continue
+			}
+			b.groupIdx[k] = int32(len(c.groups))
+			c.groups = append(c.groups, groupNode{name: g.Name, guid: g.GUID, level: level, typ: g.Type,
+				members: g.Members, nonMembers: g.NonMembers})
+			ps = append(ps, pending{g, owner})
+		}
+	}
+	add(storeLevel, store)
+	add(appLevel, app.Groups)
+	for i, o := range levels {
+		if o != nil {
+			add(int32(i), o.Groups)
+		}
+	}
+	for i, p := range ps {
+		gi := int32(i)
+		n := &c.groups[i]
+		fail := func(format string, args ...any) {
+			if n.err == nil {
+				n.err = fmt.Errorf("%s: %s: %w", p.owner, fmt.Sprintf(format, args...), ErrBrokenGroup)
+				b.warn("%v; nobody is a member", n.err)
+			}
+		}
+		switch n.typ {
+		case policy.GroupBasic, "":
+			n.typ = policy.GroupBasic
+			for _, l := range p.g.AppMemberLinks {
+				h, ok := b.groupIdx[foldKey(l)]
+				if !ok || !b.visibleGroup(n.level, h) {
+					b.warn("%s: member link %s names no application group in reach; ignored", p.owner, l)
+					continue
+				}
+				n.memberLinks = append(n.memberLinks, h)
+				c.groups[h].parents = append(c.groups[h].parents, gi)
+			}
+			for _, l := range p.g.AppNonMemberLinks {
+				h, ok := b.groupIdx[foldKey(l)]
+				if !ok || !b.visibleGroup(n.level, h) {
+					fail("non-member link %s names no application group in reach", l)
+					continue
+				}
+				n.nonMemberLinks = append(n.nonMemberLinks, h)
+			}
+			for j, m := range p.g.Members {
+				if pi, ok := b.principal(m); ok {
+					c.prins[pi].memberOf = append(c.prins[pi].memberOf, gi)
+				} else {
+					b.warn("%s: member %d is empty; ignored", p.owner, j+1)
+				}
+			}
+			for j, m := range p.g.NonMembers {
+				if pi, ok := b.principal(m); ok {
+					c.prins[pi].nonMemberOf = append(c.prins[pi].nonMemberOf, gi)
+				} else {
+					b.warn("%s: non-member %d is empty; ignored", p.owner, j+1)
+				}
+			}
+		case policy.GroupLDAPQuery:
+			n.query = strings.TrimSpace(p.g.LDAPQuery)
+			if n.query == "" {
+				fail("LDAP query group has no query")
+			}
+		case policy.GroupBizRule:
+			r, w := compileRule(p.owner, p.g.BizRule)
+			switch {
+			case r == nil:
+				fail("business rule group has no rule")
+			case w != "":
+				b.warn("%s", w)
+			}
+			n.rule = r
+		default:
+			fail("unknown group type %q", n.typ)
+		}
+	}
+	// Nesting depth over member and non-member links.
+	state := make([]uint8, len(c.groups))
+	height := make([]int, len(c.groups))
+	var visit func(i int32) int
+	visit = func(i int32) int {
+		switch state[i] {
+		case 1:
+			return MaxDepth + 1
+		case 2:
+			return height[i]
+		}
+		state[i] = 1
+		h := 1
+		n := &c.groups[i]
+		for _, ch := range n.memberLinks {
+			h = max(h, 1+visit(ch))
+		}
+		for _, ch := range n.nonMemberLinks {
+			h = max(h, 1+visit(ch))
+		}
+		h = min(h, MaxDepth+1)
+		if h > MaxDepth && n.err == nil {
+			n.err = fmt.Errorf("%s / application group %q: %w (more than %d levels, or a loop)", b.levelName(n.level), n.name, ErrDepthExceeded, MaxDepth)
+			b.warn("%v; nobody is a member", n.err)
+		}
+		state[i], height[i] = 2, h
+		return h
+	}
+	for i := range c.groups {
+		visit(int32(i))
+	}
+}
+
+// principal returns the index of the folded principal m, creating it.
+func (b *builder) principal(m string) (int32, bool) {
+	k := foldKey(m)
+	if k == "" {
+		return 0, false
+	}
+	if i, ok := b.c.keys[k]; ok {
+		return i, true
+	}
+	i := int32(len(b.c.prins))
+	b.c.keys[k] = i
+	b.c.keyNames = append(b.c.keyNames, k)
+	b.c.prins = append(b.c.prins, prinNode{})
+	return i, true
+}
+
+func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
+	c := b.c
+	add := func(level int32, roles []*policy.Role) {
+		for _, r := range roles {
+			owner := fmt.Sprintf("%s / role assignment %q", b.levelName(level), r.Name)
+			ai := int32(len(c.assigns))
+			n := assignNode{name: r.Name, scope: level, members: r.Members}
+			n.direct = b.opMask(owner, r.OperationLinks)
+			n.links = b.taskLinks(owner, level, r.TaskLinks)
+			n.static, n.full = n.direct, n.direct
+			for _, t := range n.links {
+				n.static |= c.tasks[t].static
+				n.full |= c.tasks[t].full
+			}
+			for _, l := range r.AppMemberLinks {
+				g, ok := b.groupIdx[foldKey(l)]
+				if !ok || !b.visibleGroup(level, g) {
+					b.warn("%s: application group link %s names no group in reach; ignored", owner, l)
+					continue
+				}
+				n.groups = append(n.groups, g)
+			}
+			c.assigns = append(c.assigns, n)
+			for j, m := range r.Members {
+				pi, ok := b.principal(m)
+				if !ok {
+					b.warn("%s: member %d is empty; ignored", owner, j+1)
+					continue
+				}
+				ref := memberRef{assign: ai, member: int32(j)}
+				if level == appLevel {
+					c.prins[pi].app = append(c.prins[pi].app, ref)
+					c.prins[pi].appFull |= n.full
+				} else {
+					k := scopeKey(level, pi)
+					s := c.prinScoped[k]
+					s.refs = append(s.refs, ref)
+					s.full |= n.full
+					c.prinScoped[k] = s
+					c.prins[pi].scoped = true
+				}
+			}
+			for _, g := range n.groups {
+				if level == appLevel {
+					c.groups[g].app = append(c.groups[g].app, ai)
+					c.groups[g].appFull |= n.full
+				} else {
+					k := scopeKey(level, g)
+					s := c.groupScoped[k]
+					s.list = append(s.list, ai)
+					s.full |= n.full
+					c.groupScoped[k] = s
+					c.groups[g].scoped = true
+				}
+			}
+		}
+	}
+	add(appLevel, app.Roles)
+	for i, o := range levels {
+		if o != nil {
+			add(int32(i), o.Roles)
+		}
+	}
+}
+
+// closures computes, per principal, the groups it may be in (the groups
+// listing it as a member and every group above them), and the same for
+// LDAP query and business rule groups, which anyone may be in.
+func (b *builder) closures() {
+	c := b.c
+	seen := make([]uint32, len(c.groups))
+	var stamp uint32
+	up := func(start []int32) []int32 {
+		stamp++
+		var out []int32
+		queue := append([]int32(nil), start...)
+		for len(queue) > 0 {
+			g := queue[0]
+			queue = queue[1:]
+			if seen[g] == stamp {
+				continue
+			}
+			seen[g] = stamp
+			out = append(out, g)
+			queue = append(queue, c.groups[g].parents...)
+		}
+		return out
+	}
+	for i := range c.prins {
+		if len(c.prins[i].memberOf) > 0 {
+			c.prins[i].up = up(c.prins[i].memberOf)
+		}
+	}
+	var dyn []int32
+	for i := range c.groups {
+		if t := c.groups[i].typ; t == policy.GroupLDAPQuery || t == policy.GroupBizRule {
+			dyn = append(dyn, int32(i))
+		}
+	}
+	if len(dyn) > 0 {
+		c.dynUp = up(dyn)
+	}
+}

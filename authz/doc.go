@@ -1,0 +1,25 @@
+// Package authz makes azgate's access decisions. It is for the server's check
+// endpoint, the engine interceptor and the HTTP middleware, which ask it one
+// question — may this client do these operations in this scope? — and for
+// administrators, who ask it why (Explain) and who (WhoCan).
+//
+// [Compile] turns an AzMan policy (package policy) into a [Checker]: an
+// immutable index answering [Checker.AccessCheck] with a few map lookups and
+// bit tests and no per-request cache. A Checker is safe for concurrent use;
+// when the policy changes, compile a new one and swap it in.
+//
+// Semantics are AzMan's (see DESIGN.md): a check in scope S consults the role
+// assignments at application level and in S. Access is granted when some
+// path client → role assignment (a member, or an application group linked to
+// it) → role definition / task (recursively) or a direct operation link →
+// operation holds and every business rule on the path is true. Application
+// groups are Basic (members, non-members, nested groups; a non-member is
+// never in the group), LDAP query or business rule groups, at store,
+// application or scope level. There is no deny beyond non-members. Any error
+// on a path denies that path (fail closed) and is reported in [Result.Err]
+// when no other path grants.
+//
+// The same semantics are modelled in Casbin: [CasbinModel] (shipped as
+// policies/azman.conf), [CasbinPolicy] and [NewCasbinEnforcer]. A
+// differential test holds the Checker to the Casbin decisions.
+package authz

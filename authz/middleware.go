@@ -1,0 +1,343 @@
+package authz
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"github.com/azgate/azgate/operations"
+)
+
+// Decider answers access checks. *Checker and the live, reloading checker
+// satisfy it; the middleware needs nothing else.
+//
+// AccessCheck returns one Result per operation, in order. A non-nil error
+// means the check could not be made; the middleware then denies.
+type Decider interface {
+	AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error)
+}
+
+var _ Decider = (*Checker)(nil)
+
+// ErrNoClient is the error a MiddlewareOptions.Client function returns when
+// the request carries no identity. Any error from Client yields 401.
+var ErrNoClient = errors.New("no client identity")
+
+// MiddlewareOptions configure Middleware.
+type MiddlewareOptions struct {
+	// Client identifies the caller of a request (the embedding server's
+	// authentication). An error answers 401 Unauthorized. Required: when
+	// nil, every request is refused with 401.
+	Client func(*http.Request) (ClientContext, error)
+	// Operation maps a request to the operation it performs; see
+	// RouteOperations. false means the route is unmapped: 403 unless
+	// AllowUnmapped. Required: when nil, every route is unmapped.
+	Operation func(*http.Request) (operations.ID, bool)
+	// Scope extracts the scope the request acts in ("" is the default,
+	// application-level scope). An error denies with 403. Nil: always the
+	// default scope.
+	Scope func(*http.Request) (string, error)
+	// Params returns the business-rule parameters of a request. An error
+	// denies with 403. Nil: no parameters.
+	Params func(*http.Request) (Params, error)
+	// OnDecision, when set, is called once per request with what was
+	// decided, before the response is written (audit, metrics).
+	OnDecision func(*http.Request, Decision)
+	// AllowUnmapped lets requests whose route has no operation through
+	// unchecked (e.g. /healthz). The default is to refuse them: a route
+	// nobody mapped is a route nobody thought about.
+	AllowUnmapped bool
+	// Logger receives denials (info) and decision errors (warn). Nil:
+	// nothing is logged.
+	Logger *slog.Logger
+}
+
+// Decision is what the middleware decided for one request.
+type Decision struct {
+	Client    ClientContext
+	Operation operations.Operation // zero when the route is unmapped
+	Scope     string
+	Allowed   bool
+	// Status is the HTTP status the middleware answered, 0 when it passed
+	// the request on to the handler.
+	Status int
+	// Result is the checker's result for the operation (zero when no check
+	// was made).
+	Result Result
+	// Err is why the request was refused when it was not a plain denial:
+	// no client, unmapped route, scope or parameter extraction failed, the
+	// check failed. For a plain denial it is Result.Err (often nil).
+	Err error
+}
+
+type middlewareKey struct{}
+
+// requestDecision is what the middleware stores in the request context.
+type requestDecision struct {
+	client ClientContext
+	scope  string
+	result Result
+}
+
+// ResultFromContext returns the granted Result the middleware put in the
+// context of a request it let through. ok is false outside the middleware
+// and for unmapped routes let through by AllowUnmapped.
+func ResultFromContext(ctx context.Context) (Result, bool) {
+	d, ok := ctx.Value(middlewareKey{}).(*requestDecision)
+	if !ok {
+		return Result{}, false
+	}
+	return d.result, true
+}
+
+// ClientFromContext returns the client the middleware identified for a
+// request it let through, and the scope it was checked in.
+func ClientFromContext(ctx context.Context) (client ClientContext, scope string, ok bool) {
+	d, ok := ctx.Value(middlewareKey{}).(*requestDecision)
+	if !ok {
+		return ClientContext{}, "", false
+	}
+	return d.client, d.scope, true
+}
+
+// Middleware gates an http.Handler with access checks: for each request it
+// identifies the client, maps the route to an operation, extracts the scope
+// and parameters, and asks d. A grant calls the next handler with the Result
+// in the request context (ResultFromContext). Everything else is refused
+// with a JSON body {"error": {"code": ..., "message": ...}}:
+//
+//   - no client (Client fails): 401 "unauthenticated";
+//   - unmapped route: 403 "access_denied" (unless AllowUnmapped);
+//   - denial, or any failure to decide (scope, params, the check itself):
+//     403 "access_denied", naming the operation and scope. Failures fail
+//     closed; their cause goes to the Logger, not to the client.
+//
+// With gorilla/mux, install it with router.Use so that mux.CurrentRoute is
+// set when the Operation and Scope functions run.
+func Middleware(d Decider, opts MiddlewareOptions) func(http.Handler) http.Handler {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			dec, ctx := decide(r, d, &opts)
+			if opts.OnDecision != nil {
+				opts.OnDecision(r, dec)
+			}
+			if dec.Status == 0 {
+				if ctx != nil {
+					r = r.WithContext(ctx)
+				}
+				next.ServeHTTP(w, r)
+				return
+			}
+			logRefusal(r, log, &dec)
+			writeRefusal(w, &dec)
+		})
+	}
+}
+
+// decide runs the gate for one request. A Decision with Status 0 lets the
+// request through, with ctx (nil for AllowUnmapped routes) as its context.
+func decide(r *http.Request, d Decider, opts *MiddlewareOptions) (Decision, context.Context) {
+	var dec Decision
+	if opts.Client == nil {
+		dec.Status, dec.Err = http.StatusUnauthorized, fmt.Errorf("middleware: no Client function configured: %w", ErrNoClient)
+		return dec, nil
+	}
+	client, err := opts.Client(r)
+	if err != nil {
+		dec.Status, dec.Err = http.StatusUnauthorized, fmt.Errorf("identify client: %w", err)
+		return dec, nil
+	}
+	dec.Client = client
+	var id operations.ID
+	mapped := false
+	if opts.Operation != nil {
+		id, mapped = opts.Operation(r)
+	}
+	if !mapped {
+		if opts.AllowUnmapped {
+			dec.Allowed = true
+			return dec, nil
+		}
+		dec.Status, dec.Err = http.StatusForbidden, errUnmapped
+		return dec, nil
+	}
+	op, err := operations.ByID(id)
+	if err != nil {
+		op = operations.Operation{ID: id}
+		dec.Operation = op
+		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("route operation: %w", err)
+		return dec, nil
+	}
+	dec.Operation = op
+	if opts.Scope != nil {
+		s, err := opts.Scope(r)
+		if err != nil {
+			dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("extract scope: %w", err)
+			return dec, nil
+		}
+		dec.Scope = s
+	}
+	var params Params
+	if opts.Params != nil {
+		p, err := opts.Params(r)
+		if err != nil {
+			dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("extract parameters: %w", err)
+			return dec, nil
+		}
+		params = p
+	}
+	if d == nil {
+		dec.Status, dec.Err = http.StatusForbidden, errors.New("middleware: no Decider configured")
+		return dec, nil
+	}
+	results, err := d.AccessCheck(r.Context(), client, dec.Scope, []operations.ID{id}, params)
+	switch {
+	case err != nil:
+		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("access check: %w", err)
+		return dec, nil
+	case len(results) != 1:
+		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("access check: %d results for 1 operation", len(results))
+		return dec, nil
+	}
+	dec.Result = results[0]
+	if !dec.Result.Allowed || dec.Result.Err != nil {
+		dec.Status, dec.Err = http.StatusForbidden, dec.Result.Err
+		return dec, nil
+	}
+	dec.Allowed = true
+	ctx := context.WithValue(r.Context(), middlewareKey{}, &requestDecision{client: client, scope: dec.Scope, result: dec.Result})
+	return dec, ctx
+}
+
+var errUnmapped = errors.New("no operation is mapped to this route")
+
+// middlewareError is the JSON error body, the same shape the azgate server
+// uses.
+type middlewareError struct {
+	Error struct {
+		Code        string  `json:"code"`
+		Message     string  `json:"message"`
+		Operation   string  `json:"operation,omitempty"`
+		OperationID int     `json:"operationId,omitempty"`
+		Scope       *string `json:"scope,omitempty"`
+	} `json:"error"`
+}
+
+func writeRefusal(w http.ResponseWriter, dec *Decision) {
+	var body middlewareError
+	switch {
+	case dec.Status == http.StatusUnauthorized:
+		body.Error.Code, body.Error.Message = "unauthenticated", "authentication required"
+		w.Header().Set("WWW-Authenticate", `Bearer realm="azgate"`)
+	case errors.Is(dec.Err, errUnmapped):
+		body.Error.Code, body.Error.Message = "access_denied", "access denied: "+errUnmapped.Error()
+	default:
+		scope := dec.Scope
+		body.Error.Code = "access_denied"
+		body.Error.Message = fmt.Sprintf("access denied: %q in %s", dec.Operation.Name, scopeWords(scope))
+		if dec.Operation.Name == "" {
+			body.Error.Message = fmt.Sprintf("access denied: operation ID %d in %s", dec.Operation.ID, scopeWords(scope))
+		}
+		body.Error.Operation, body.Error.OperationID, body.Error.Scope = dec.Operation.Name, int(dec.Operation.ID), &scope
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(dec.Status)
+	_ = json.NewEncoder(w).Encode(&body) // the client went away; nothing to do
+}
+
+func scopeWords(scope string) string {
+	if scope == "" {
+		return "the default scope"
+	}
+	return fmt.Sprintf("scope %q", scope)
+}
+
+func logRefusal(r *http.Request, log *slog.Logger, dec *Decision) {
+	level := slog.LevelInfo
+	if dec.Err != nil && dec.Status == http.StatusForbidden && dec.Result.Operation.ID == 0 && !errors.Is(dec.Err, errUnmapped) {
+		level = slog.LevelWarn // the check could not be made
+	}
+	log.Log(r.Context(), level, "authz middleware refused request", "method", r.Method, "path", r.URL.Path,
+		"status", dec.Status, "principal", dec.Client.Name, "operation", dec.Operation.Name, "scope", dec.Scope, "err", dec.Err)
+}
+
+// RouteOperations builds a MiddlewareOptions.Operation function from a
+// table. A key is either a gorilla/mux route name ("start-vm") or an HTTP
+// method and a mux path template separated by one space
+// ("POST /vms/{name}/start"); a route name is looked up first. The route is
+// the one mux matched (mux.CurrentRoute), so install the middleware with
+// router.Use. Every operation must be in the catalog and every key
+// well-formed; otherwise RouteOperations returns an error naming the key.
+func RouteOperations(table map[string]operations.ID) (func(*http.Request) (operations.ID, bool), error) {
+	byName := make(map[string]operations.ID, len(table))
+	byPath := make(map[string]operations.ID, len(table))
+	for k, id := range table {
+		if _, err := operations.ByID(id); err != nil {
+			return nil, fmt.Errorf("route %q: %w", k, err)
+		}
+		key := strings.TrimSpace(k)
+		if key == "" {
+			return nil, fmt.Errorf("route %q: empty route name", k)
+		}
+		method, path, ok := strings.Cut(key, " ")
+		if !ok {
+			byName[key] = id
+			continue
+		}
+		if !isMethod(method) {
+			return nil, fmt.Errorf("route %q: %q is not an HTTP method (want \"METHOD /path/{var}\" or a route name)", k, method)
+		}
+		path = strings.TrimSpace(path)
+		if !strings.HasPrefix(path, "/") {
+			return nil, fmt.Errorf("route %q: path template %q must start with /", k, path)
+		}
+		byPath[method+" "+path] = id
+	}
+	return func(r *http.Request) (operations.ID, bool) {
+		route := mux.CurrentRoute(r)
+		if route == nil {
+			return 0, false
+		}
+		if name := route.GetName(); name != "" {
+			if id, ok := byName[name]; ok {
+				return id, true
+			}
+		}
+		tpl, err := route.GetPathTemplate()
+		if err != nil {
+			return 0, false
+		}
+		id, ok := byPath[r.Method+" "+tpl]
+		return id, ok
+	}, nil
+}
+
+func isMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// ScopeFromVar returns a Scope function reading the mux route variable
+// name ("" when absent: the default scope).
+func ScopeFromVar(name string) func(*http.Request) (string, error) {
+	return func(r *http.Request) (string, error) { return mux.Vars(r)[name], nil }
+}
+
+// drain is used by tests and helpers that read refusal bodies.
+var _ = io.Discard
