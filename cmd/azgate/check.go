@@ -1,0 +1,211 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/operations"
+)
+
+// check: the access check, a fixed contract for scripts.
+
+// checkJSON is the --json output of check.
+type checkJSON struct {
+	User        string        `json:"user"`
+	Groups      []string      `json:"groups"`
+	Application string        `json:"application"`
+	Scope       string        `json:"scope"` // "" for the default scope
+	Allowed     bool          `json:"allowed"`
+	Results     []checkResult `json:"results"`
+}
+
+type checkResult struct {
+	Operation   string       `json:"operation"`
+	ID          int          `json:"id"`
+	Allowed     bool         `json:"allowed"`
+	Grant       *authz.Grant `json:"grant,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	Explanation []string     `json:"explanation,omitempty"`
+}
+
+func newCheckCmd(c *cli) *cobra.Command {
+	var (
+		user, scope, app string
+		groups, ops, ps  []string
+		explain, asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "check --user ID [--group ID]... [--scope NAME] --op NAME_OR_ID [--op ...] [--param K=V]...",
+		Short: "Decide whether a user may perform operations",
+		Long: `Decide, with the policy of --store, whether the user (with the given groups)
+may perform each operation in the scope (default: the application level).
+
+Prints one line per operation, "NAME: allowed" or "NAME: denied". Exit status:
+0 when every operation is allowed, 1 when any is denied, 2 on any error
+(unknown scope or operation, unreadable store, bad flags). This output and
+these codes are a fixed contract for scripts.
+
+--param K=V sets a business-rule parameter; V is read as an integer, a
+float, true or false, else kept as a string.`,
+		Example: `  azgate check --user 'S-1-5-32-544' --op 'Start Virtual Machine'
+  azgate check --user alice --group 'CONTOSO\HV-Monitors' --op 'View Switches' --op 107
+  azgate check --user bob --group 'CONTOSO\Lab-VMOperators' --scope Lab --op 'Start Virtual Machine' --explain`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			usage := func(format string, a ...any) error {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, a...)}
+			}
+			if strings.TrimSpace(user) == "" {
+				return usage("--user is required")
+			}
+			if len(ops) == 0 {
+				return usage("at least one --op is required")
+			}
+			ids := make([]operations.ID, len(ops))
+			for i, o := range ops {
+				op, err := operations.Parse(o)
+				if err != nil {
+					return err
+				}
+				ids[i] = op.ID
+			}
+			params, err := parseParams(ps)
+			if err != nil {
+				return usage("%w", err)
+			}
+			ctx := cmd.Context()
+			p, err := c.load(ctx)
+			if err != nil {
+				return err
+			}
+			loc, err := (&locFlags{app: app, scope: scope}).resolve(p)
+			if err != nil {
+				return err
+			}
+			chk, err := authz.Compile(p, loc.App, authz.Options{})
+			if err != nil {
+				return err
+			}
+			client := authz.ClientContext{Name: user, IDs: []string{user}, Groups: groups}
+			results, err := chk.AccessCheck(ctx, client, loc.Scope, ids, params)
+			if err != nil {
+				return err
+			}
+			doc := checkJSON{User: user, Groups: nonNil(groups), Application: loc.App, Scope: loc.Scope, Allowed: true}
+			for _, r := range results {
+				cr := checkResult{Operation: r.Operation.Name, ID: int(r.Operation.ID), Allowed: r.Allowed, Grant: r.Grant}
+				if r.Err != nil {
+					cr.Error = r.Err.Error()
+				}
+				if explain {
+					cr.Explanation = explainResult(r)
+				}
+				doc.Allowed = doc.Allowed && r.Allowed
+				doc.Results = append(doc.Results, cr)
+			}
+			if asJSON {
+				if err := printJSON(cmd.OutOrStdout(), doc); err != nil {
+					return err
+				}
+			} else if err := printCheck(cmd, doc, explain); err != nil {
+				return err
+			}
+			if !doc.Allowed {
+				return withCode(exitFalse, nil)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&user, "user", "", "the user: a SID or account name (required)")
+	f.StringArrayVar(&groups, "group", nil, "a group the user is in, SID or name (repeatable)")
+	f.StringVar(&scope, "scope", "", "scope to check in (default: the application level)")
+	f.StringVar(&app, "app", "", "application (default: the store's only application)")
+	f.StringArrayVar(&ops, "op", nil, "operation, by name or ID (repeatable; at least one)")
+	f.StringArrayVar(&ps, "param", nil, "business-rule parameter K=V (repeatable)")
+	f.BoolVar(&explain, "explain", false, "explain each decision under its line")
+	f.BoolVar(&asJSON, "json", false, "print a JSON document")
+	return cmd
+}
+
+func printCheck(cmd *cobra.Command, doc checkJSON, explain bool) error {
+	out := cmd.OutOrStdout()
+	for _, r := range doc.Results {
+		word := "denied"
+		if r.Allowed {
+			word = "allowed"
+		}
+		if _, err := fmt.Fprintf(out, "%s: %s\n", r.Operation, word); err != nil {
+			return err
+		}
+		if explain {
+			for _, l := range r.Explanation {
+				if _, err := fmt.Fprintf(out, "    %s\n", l); err != nil {
+					return err
+				}
+			}
+		} else if r.Error != "" {
+			fmt.Fprintf(cmd.ErrOrStderr(), "azgate: %s: %s\n", r.Operation, r.Error)
+		}
+	}
+	return nil
+}
+
+// explainResult says why a result is what it is.
+func explainResult(r authz.Result) []string {
+	switch {
+	case r.Allowed && r.Grant != nil:
+		g := r.Grant
+		where := "the default scope"
+		if g.Scope != "" {
+			where = fmt.Sprintf("scope %q", g.Scope)
+		}
+		return []string{fmt.Sprintf("granted by role assignment %q in %s: role definition %q, member %q",
+			g.Assignment, where, g.RoleDefinition, g.Principal)}
+	case r.Err != nil:
+		return []string{"denied: " + r.Err.Error()}
+	}
+	return []string{"denied: no role assignment reaches the user with this operation"}
+}
+
+// parseParams reads K=V pairs; V becomes an int, a float64, a bool or a
+// string, the first that parses.
+func parseParams(ps []string) (authz.Params, error) {
+	if len(ps) == 0 {
+		return nil, nil
+	}
+	out := authz.Params{}
+	for _, p := range ps {
+		k, v, ok := strings.Cut(p, "=")
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--param %q: want KEY=VALUE", p)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("--param %q: %s is given twice", p, k)
+		}
+		out[k] = paramValue(v)
+	}
+	return out, nil
+}
+
+func paramValue(v string) any {
+	if i, err := strconv.Atoi(v); err == nil {
+		return i
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		return f
+	}
+	switch strings.ToLower(v) {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	return v
+}

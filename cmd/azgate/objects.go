@@ -1,0 +1,309 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+)
+
+// This file holds what the object command groups (task, role-def, role,
+// scope, app-group) share: where an object lives, and the delete, list,
+// show, add-* and remove-* subcommands.
+
+// locFlags are --app, --scope and --store-level.
+type locFlags struct {
+	app, scope string
+	storeLevel bool
+}
+
+func (l *locFlags) register(fs *pflag.FlagSet, spec *kindSpec) {
+	fs.StringVar(&l.app, "app", "", "application (default: the store's only application)")
+	if !spec.noScope {
+		fs.StringVar(&l.scope, "scope", "", "scope the object lives in (default: the application level)")
+	}
+	if spec.storeLevel {
+		fs.BoolVar(&l.storeLevel, "store-level", false, "the object lives at store level, shared by all applications")
+	}
+}
+
+// resolve turns the flags into a Location in p, with names as p spells them.
+func (l *locFlags) resolve(p *policy.Policy) (policy.Location, error) {
+	if l.storeLevel {
+		if l.app != "" || l.scope != "" {
+			return policy.Location{}, fmt.Errorf("--store-level cannot be combined with --app or --scope")
+		}
+		return policy.Location{}, nil
+	}
+	name := l.app
+	if name == "" {
+		name = p.DefaultApp()
+	}
+	a, err := p.Application(name)
+	if err != nil {
+		if l.app == "" {
+			return policy.Location{}, fmt.Errorf("the store has %d applications; choose one with --app", len(p.Applications))
+		}
+		return policy.Location{}, err
+	}
+	loc := policy.Location{App: a.Name}
+	if l.scope != "" {
+		s, err := a.Scope(l.scope)
+		if err != nil {
+			return policy.Location{}, fmt.Errorf("application %q: %w", a.Name, err)
+		}
+		loc.Scope = s.Name
+	}
+	return loc, nil
+}
+
+// namedView is a view list and show print.
+type namedView interface {
+	viewName() string
+	print(t *tree)
+}
+
+func (v taskView) viewName() string  { return v.Name }
+func (v roleView) viewName() string  { return v.Name }
+func (v groupView) viewName() string { return v.Name }
+func (v scopeView) viewName() string { return v.Name }
+func (v taskView) print(t *tree)     { t.task(0, v) }
+func (v roleView) print(t *tree)     { t.role(0, v) }
+func (v groupView) print(t *tree)    { t.group(0, v) }
+func (v scopeView) print(t *tree)    { t.scope(0, v) }
+
+// kindSpec describes one kind of object for the shared subcommands.
+type kindSpec struct {
+	kind       policy.Kind
+	storeLevel bool // may live at store level (--store-level)
+	noScope    bool // never lives in a scope (scopes themselves)
+	links      []linkSpec
+	// views returns the objects of this kind at loc.
+	views func(p *policy.Policy, loc policy.Location) ([]namedView, error)
+	// check, if set, verifies that the named object is of this kind.
+	check func(p *policy.Policy, loc policy.Location, name string) error
+}
+
+// linkSpec describes one add-X / remove-X pair of subcommands.
+type linkSpec struct {
+	name string // "member": add-member, remove-member
+	rel  policy.Relation
+	arg  string // placeholder in usage, "MEMBER"
+	noun string // what a target is: "member", "role definition"
+}
+
+// objectCmd builds the command group for spec: the create command made by
+// create, then delete, list, show and the link commands.
+func objectCmd(c *cli, use, short string, spec *kindSpec, create func(*locFlags) *cobra.Command) *cobra.Command {
+	loc := &locFlags{}
+	cmd := &cobra.Command{Use: use, Short: short}
+	loc.register(cmd.PersistentFlags(), spec)
+	cmd.AddCommand(create(loc), deleteCmd(c, spec, loc), listCmd(c, spec, loc), showCmd(c, spec, loc))
+	for _, ls := range spec.links {
+		cmd.AddCommand(linkCmd(c, spec, loc, ls, true), linkCmd(c, spec, loc, ls, false))
+	}
+	return cmd
+}
+
+func deleteCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete NAME",
+		Short: fmt.Sprintf("Delete a %s and every link to it", spec.kind),
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			var loc policy.Location
+			err := c.update(cmd.Context(), func(p *policy.Policy) error {
+				var err error
+				if loc, err = l.resolve(p); err != nil {
+					return err
+				}
+				if spec.check != nil {
+					if err := spec.check(p, loc, a[0]); err != nil {
+						return err
+					}
+				}
+				return p.Delete(loc, spec.kind, a[0])
+			})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %s %q from %s\n", spec.kind, a[0], loc)
+			return err
+		},
+	}
+}
+
+func listCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: fmt.Sprintf("List the %ss of an application, scope or store", spec.kind),
+		Args:  args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			vs, err := loadViews(cmd, c, spec, l)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(cmd.OutOrStdout(), vs)
+			}
+			for _, v := range vs {
+				if _, err := fmt.Fprintln(cmd.OutOrStdout(), v.viewName()); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON, with every object's links")
+	return cmd
+}
+
+func showCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: fmt.Sprintf("Show a %s with its links", spec.kind),
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			vs, err := loadViews(cmd, c, spec, l)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				if strings.EqualFold(v.viewName(), a[0]) {
+					if asJSON {
+						return printJSON(cmd.OutOrStdout(), v)
+					}
+					t := &tree{w: cmd.OutOrStdout()}
+					v.print(t)
+					return t.err
+				}
+			}
+			return fmt.Errorf("%s %q: %w", spec.kind, a[0], policy.ErrNotFound)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func loadViews(cmd *cobra.Command, c *cli, spec *kindSpec, l *locFlags) ([]namedView, error) {
+	p, err := c.load(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	loc, err := l.resolve(p)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := spec.views(p, loc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", loc, err)
+	}
+	return vs, nil
+}
+
+// linkCmd builds add-X (add true) or remove-X for one relation.
+func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.Command {
+	verb, prep, short := "add", "to", "Add %ss to a %s"
+	if !add {
+		verb, prep, short = "remove", "from", "Remove %ss from a %s"
+	}
+	return &cobra.Command{
+		Use:   fmt.Sprintf("%s-%s NAME %s...", verb, ls.name, ls.arg),
+		Short: fmt.Sprintf(short, ls.noun, spec.kind),
+		Args:  args(cobra.MinimumNArgs(2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			name, targets := a[0], a[1:]
+			err := c.update(cmd.Context(), func(p *policy.Policy) error {
+				loc, err := l.resolve(p)
+				if err != nil {
+					return err
+				}
+				if spec.check != nil {
+					if err := spec.check(p, loc, name); err != nil {
+						return err
+					}
+				}
+				return linkAll(p, loc, spec.kind, name, ls.rel, targets, add)
+			})
+			if err != nil {
+				return err
+			}
+			for _, t := range targets {
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%sed %s %q %s %s %q\n",
+					strings.TrimSuffix(verb, "e"), ls.noun, t, prep, spec.kind, name); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+}
+
+// linkAll links (or unlinks) every target to relation rel of the object.
+func linkAll(p *policy.Policy, loc policy.Location, kind policy.Kind, name string, rel policy.Relation, targets []string, add bool) error {
+	for _, t := range targets {
+		if rel == policy.RelOperation {
+			var err error
+			if t, err = opTarget(p, loc, t); err != nil {
+				return err
+			}
+		}
+		var err error
+		if add {
+			err = p.Link(loc, kind, name, rel, t)
+		} else {
+			err = p.Unlink(loc, kind, name, rel, t)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// opTarget returns the name of the operation arg stands for in loc's
+// application: arg is a name, or an OperationID. An unknown name gets the
+// catalog's suggestions.
+func opTarget(p *policy.Policy, loc policy.Location, arg string) (string, error) {
+	a, err := p.Application(loc.App)
+	if err != nil {
+		return "", err
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(arg)); err == nil {
+		for _, o := range a.Operations {
+			if o.OperationID == n {
+				return o.Name, nil
+			}
+		}
+		return "", fmt.Errorf("application %q has no operation with ID %d: %w", a.Name, n, policy.ErrNotFound)
+	}
+	if o, err := a.Operation(arg); err == nil {
+		return o.Name, nil
+	}
+	if _, err := operations.ByName(arg); err != nil {
+		return "", fmt.Errorf("application %q: %w", a.Name, err)
+	}
+	return "", fmt.Errorf("application %q has no operation %q (run 'azgate op list'): %w", a.Name, arg, policy.ErrNotFound)
+}
+
+// bizRuleFlag is --bizrule and --bizrule-lang.
+type bizRuleFlag struct{ script, lang string }
+
+func (b *bizRuleFlag) register(fs *pflag.FlagSet) {
+	fs.StringVar(&b.script, "bizrule", "", "business rule: an expression over request parameters")
+	fs.StringVar(&b.lang, "bizrule-lang", policy.LangExpr, "language of --bizrule (only Expr is evaluated)")
+}
+
+func (b *bizRuleFlag) value() policy.BizRule {
+	if b.script == "" {
+		return policy.BizRule{}
+	}
+	return policy.BizRule{Script: b.script, Language: b.lang}
+}

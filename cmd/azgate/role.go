@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// role: role assignments (AzMan's AzRole), which give role definitions,
+// tasks and operations to members.
+
+func newRoleCmd(c *cli) *cobra.Command {
+	spec := &kindSpec{
+		kind: policy.KindRole,
+		links: []linkSpec{
+			{name: "member", rel: policy.RelMember, arg: "PRINCIPAL", noun: "member"},
+			{name: "group", rel: policy.RelGroup, arg: "APP-GROUP", noun: "application group"},
+			{name: "role-def", rel: policy.RelTask, arg: "ROLE-DEF", noun: "role definition"},
+			{name: "task", rel: policy.RelTask, arg: "TASK", noun: "task"},
+			{name: "op", rel: policy.RelOperation, arg: "OPERATION", noun: "operation"},
+		},
+		views: func(p *policy.Policy, loc policy.Location) ([]namedView, error) {
+			o, err := objectsAt(p, loc)
+			if err != nil {
+				return nil, err
+			}
+			var out []namedView
+			for _, v := range newNames(p).roles(o.Roles) {
+				out = append(out, v)
+			}
+			return out, nil
+		},
+	}
+	return objectCmd(c, "role", "Create, edit and inspect role assignments", spec,
+		func(l *locFlags) *cobra.Command { return roleCreateCmd(c, l) })
+}
+
+func roleCreateCmd(c *cli, l *locFlags) *cobra.Command {
+	var desc string
+	var members, groups, defs, tasks, ops []string
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a role assignment",
+		Example: `  azgate role create Monitors --role-def "Hyper-V Monitor" --member 'CONTOSO\Mon'
+  azgate role create "Lab operators" --role-def "Virtual Machine Manager" --group "Lab Operators" --scope Lab`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			name := a[0]
+			var loc policy.Location
+			err := c.update(cmd.Context(), func(p *policy.Policy) error {
+				var err error
+				if loc, err = l.resolve(p); err != nil {
+					return err
+				}
+				if err := p.CreateRole(loc, &policy.Role{Name: name, Description: desc}); err != nil {
+					return err
+				}
+				for _, link := range []struct {
+					rel     policy.Relation
+					targets []string
+				}{
+					{policy.RelTask, defs},
+					{policy.RelTask, tasks},
+					{policy.RelOperation, ops},
+					{policy.RelMember, members},
+					{policy.RelGroup, groups},
+				} {
+					if err := linkAll(p, loc, policy.KindRole, name, link.rel, link.targets, true); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created role assignment %q in %s\n", name, loc)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&desc, "description", "", "description")
+	f.StringArrayVar(&defs, "role-def", nil, "role definition (or task) to assign (repeatable)")
+	f.StringArrayVar(&tasks, "task", nil, "task to assign (repeatable)")
+	f.StringArrayVar(&ops, "op", nil, "operation to assign directly, by name or ID (repeatable)")
+	f.StringArrayVar(&members, "member", nil, "member: a SID or account name (repeatable)")
+	f.StringArrayVar(&groups, "group", nil, "application group to make a member (repeatable)")
+	return cmd
+}

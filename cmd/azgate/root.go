@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/stores"
+)
+
+// defaultStoreURL is the store used without --store and $AZGATE_STORE.
+const defaultStoreURL = "msxml://./InitialStore.xml"
+
+// storeEnv names the environment variable holding the default store URL.
+const storeEnv = "AZGATE_STORE"
+
+// commands lists every top-level command, one constructor per line, each in
+// its own file. To add a command, write func newXCmd(c *cli) *cobra.Command
+// in x.go and add it here.
+var commands = []func(c *cli) *cobra.Command{
+	// Policy stores and editing.
+	newStoreCmd,
+	newOpCmd,
+	newTaskCmd,
+	newRoleDefCmd,
+	newRoleCmd,
+	newScopeCmd,
+	newAppGroupCmd,
+	// Decisions.
+	newCheckCmd,
+	// newWhoCanCmd,
+	// Server, directory and engine client commands (serve, user, group,
+	// vm, switch, port, ...) go below.
+}
+
+// cli is what every command shares: the global flags and the output.
+type cli struct {
+	storeURL string
+	stderr   io.Writer
+	logger   *slog.Logger
+}
+
+// newRootCmd builds the azgate command tree writing to stdout and stderr.
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	c := &cli{
+		stderr: stderr,
+		logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	root := &cobra.Command{
+		Use:   "azgate",
+		Short: "Role-based authorization for a Hyper-V-like management engine",
+		Long: `azgate keeps an Authorization Manager (AzMan) policy — operations, tasks,
+role definitions, role assignments, application groups and scopes — in a
+store, answers access checks against it, and gates a bundled management engine.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	def := os.Getenv(storeEnv)
+	if def == "" {
+		def = defaultStoreURL
+	}
+	root.PersistentFlags().StringVar(&c.storeURL, "store", def,
+		"policy store URL, msxml://PATH or msldap://...; $"+storeEnv+" sets the default")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &usageError{cmd: cmd.CommandPath(), err: err}
+	})
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd(c))
+	}
+	return root
+}
+
+// openStore opens the store named by --store. The caller closes it.
+func (c *cli) openStore(ctx context.Context) (policy.Store, error) {
+	return c.open(ctx, c.storeURL)
+}
+
+func (c *cli) open(ctx context.Context, url string) (policy.Store, error) {
+	s, err := stores.Open(ctx, url, stores.Options{Logger: c.logger})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", url, err)
+	}
+	return s, nil
+}
+
+// load reads the policy of the --store store.
+func (c *cli) load(ctx context.Context) (*policy.Policy, error) {
+	s, err := c.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	p, _, err := s.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load store %s: %w", c.storeURL, err)
+	}
+	return p, nil
+}
+
+// update applies edit to the --store store with policy.Update: on a
+// revision conflict it reloads and reapplies; a failed edit writes nothing.
+func (c *cli) update(ctx context.Context, edit func(*policy.Policy) error) error {
+	s, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, _, err := policy.Update(ctx, s, edit); err != nil {
+		return err
+	}
+	return nil
+}
+
+// args wraps a cobra argument validator so that its errors are usage errors.
+func args(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, a []string) error {
+		if err := v(cmd, a); err != nil {
+			return &usageError{cmd: cmd.CommandPath(), err: err}
+		}
+		return nil
+	}
+}

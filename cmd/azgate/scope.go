@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// scope: named scopes of an application, each with its own role
+// definitions, tasks, application groups and role assignments.
+
+func newScopeCmd(c *cli) *cobra.Command {
+	spec := &kindSpec{
+		kind:    policy.KindScope,
+		noScope: true,
+		views: func(p *policy.Policy, loc policy.Location) ([]namedView, error) {
+			a, err := p.Application(loc.App)
+			if err != nil {
+				return nil, err
+			}
+			n := newNames(p)
+			var out []namedView
+			for _, s := range a.Scopes {
+				out = append(out, n.scope(s))
+			}
+			return out, nil
+		},
+	}
+	return objectCmd(c, "scope", "Create, delete and inspect scopes", spec,
+		func(l *locFlags) *cobra.Command { return scopeCreateCmd(c, l) })
+}
+
+func scopeCreateCmd(c *cli, l *locFlags) *cobra.Command {
+	var desc string
+	cmd := &cobra.Command{
+		Use:     "create NAME",
+		Short:   "Create a scope",
+		Example: `  azgate scope create Lab --description "Lab virtual machines"`,
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			var loc policy.Location
+			err := c.update(cmd.Context(), func(p *policy.Policy) error {
+				var err error
+				if loc, err = l.resolve(p); err != nil {
+					return err
+				}
+				return p.CreateScope(loc.App, &policy.Scope{Name: a[0], Description: desc})
+			})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created scope %q in %s\n", a[0], loc)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&desc, "description", "", "description")
+	return cmd
+}

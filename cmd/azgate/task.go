@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// task and role-def: tasks and role definitions are both AzMan tasks; a
+// role definition is a task marked as one.
+
+func newTaskCmd(c *cli) *cobra.Command {
+	return taskCmd(c, false)
+}
+
+func newRoleDefCmd(c *cli) *cobra.Command {
+	return taskCmd(c, true)
+}
+
+func taskCmd(c *cli, roleDef bool) *cobra.Command {
+	kind, use, short := policy.KindTask, "task", "Create, edit and inspect tasks (named sets of operations and tasks)"
+	if roleDef {
+		kind, use, short = policy.KindRoleDefinition, "role-def", "Create, edit and inspect role definitions"
+	}
+	spec := &kindSpec{
+		kind: kind,
+		links: []linkSpec{
+			{name: "op", rel: policy.RelOperation, arg: "OPERATION", noun: "operation"},
+			{name: "task", rel: policy.RelTask, arg: "TASK", noun: "task"},
+		},
+		views: func(p *policy.Policy, loc policy.Location) ([]namedView, error) {
+			o, err := objectsAt(p, loc)
+			if err != nil {
+				return nil, err
+			}
+			var out []namedView
+			for _, v := range newNames(p).tasks(o.Tasks, roleDef) {
+				out = append(out, v)
+			}
+			return out, nil
+		},
+		check: func(p *policy.Policy, loc policy.Location, name string) error {
+			o, err := objectsAt(p, loc)
+			if err != nil {
+				return err
+			}
+			t, err := o.Task(name)
+			if err != nil {
+				return fmt.Errorf("%s: %w", loc, err)
+			}
+			if t.RoleDefinition != roleDef {
+				other := "azgate task"
+				if t.RoleDefinition {
+					other = "azgate role-def"
+				}
+				return fmt.Errorf("%s: %q is not a %s; use '%s': %w", loc, name, kind, other, policy.ErrInvalid)
+			}
+			return nil
+		},
+	}
+	return objectCmd(c, use, short, spec, func(l *locFlags) *cobra.Command { return taskCreateCmd(c, l, kind, roleDef) })
+}
+
+func taskCreateCmd(c *cli, l *locFlags, kind policy.Kind, roleDef bool) *cobra.Command {
+	var (
+		desc    string
+		ops     []string
+		tasks   []string
+		bizRule bizRuleFlag
+	)
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: fmt.Sprintf("Create a %s", kind),
+		Example: `  azgate role-def create "Hyper-V Monitor" --op "View Switches" --op 309
+  azgate task create "Console" --op "Allow Input to Virtual Machine" --scope Lab`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			name := a[0]
+			var loc policy.Location
+			err := c.update(cmd.Context(), func(p *policy.Policy) error {
+				var err error
+				if loc, err = l.resolve(p); err != nil {
+					return err
+				}
+				t := &policy.Task{Name: name, Description: desc, RoleDefinition: roleDef, BizRule: bizRule.value()}
+				if err := p.CreateTask(loc, t); err != nil {
+					return err
+				}
+				if err := linkAll(p, loc, kind, name, policy.RelOperation, ops, true); err != nil {
+					return err
+				}
+				return linkAll(p, loc, kind, name, policy.RelTask, tasks, true)
+			})
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created %s %q in %s\n", kind, name, loc)
+			return err
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&desc, "description", "", "description")
+	f.StringArrayVar(&ops, "op", nil, "operation to include, by name or ID (repeatable)")
+	f.StringArrayVar(&tasks, "task", nil, "task or role definition to include (repeatable)")
+	bizRule.register(f)
+	return cmd
+}
+
+// objectsAt returns the objects of an application or scope.
+func objectsAt(p *policy.Policy, loc policy.Location) (*policy.Objects, error) {
+	a, err := p.Application(loc.App)
+	if err != nil {
+		return nil, err
+	}
+	return a.Container(loc.Scope)
+}

@@ -1,0 +1,77 @@
+package stores
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/xmlstore"
+)
+
+func TestOpen_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name, url, want string
+	}{
+		{"no scheme", "./store.xml", "has no scheme"},
+		{"unknown scheme", "ftp://host/x", `unknown scheme "ftp"`},
+		{"ldap not yet", "msldap://localhost/CN=azgate,DC=example,DC=com", "not supported yet"},
+		{"empty path", "msxml://", "empty path"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(context.Background(), tc.url, Options{})
+			if err == nil {
+				s.Close()
+				t.Fatalf("Open(%q) succeeded", tc.url)
+			}
+			if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Open(%q) = %v, want ErrUnsupported mentioning %q", tc.url, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOpen_XML(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	abs := filepath.Join(dir, "abs.xml")
+	for _, tc := range []struct {
+		name, url, file string
+	}{
+		{"relative dot", "msxml://./rel.xml", filepath.Join(dir, "rel.xml")},
+		{"relative bare", "msxml://bare.xml", filepath.Join(dir, "bare.xml")},
+		{"absolute", "msxml://" + abs, abs},
+		{"upper-case scheme", "MSXML://./upper.xml", filepath.Join(dir, "upper.xml")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, tc.url, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			if _, ok := s.(*xmlstore.Store); !ok {
+				t.Fatalf("Open(%q) = %T, want *xmlstore.Store", tc.url, s)
+			}
+			if _, _, err := s.Load(ctx); !errors.Is(err, policy.ErrNotFound) {
+				t.Fatalf("Load of a new store = %v, want ErrNotFound", err)
+			}
+			if _, err := s.Save(ctx, policy.NewDefault(), 0); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(tc.file); err != nil {
+				t.Fatalf("store not written at %s: %v", tc.file, err)
+			}
+			p, _, err := s.Load(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := p.Application(policy.DefaultApplication); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
