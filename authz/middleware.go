@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -266,8 +265,8 @@ func scopeWords(scope string) string {
 
 func logRefusal(r *http.Request, log *slog.Logger, dec *Decision) {
 	level := slog.LevelInfo
-	if dec.Err != nil && dec.Status == http.StatusForbidden && dec.Result.Operation.ID == 0 && !errors.Is(dec.Err, errUnmapped) {
-		level = slog.LevelWarn // the check could not be made
+	if dec.Status == http.StatusForbidden && dec.Err != nil && dec.Result.Operation.ID == 0 && !errors.Is(dec.Err, errUnmapped) {
+		level = slog.LevelWarn // no decision could be made: scope, params or the check failed
 	}
 	log.Log(r.Context(), level, "authz middleware refused request", "method", r.Method, "path", r.URL.Path,
 		"status", dec.Status, "principal", dec.Client.Name, "operation", dec.Operation.Name, "scope", dec.Scope, "err", dec.Err)
@@ -338,6 +337,3 @@ func isMethod(m string) bool {
 func ScopeFromVar(name string) func(*http.Request) (string, error) {
 	return func(r *http.Request) (string, error) { return mux.Vars(r)[name], nil }
 }
-
-// drain is used by tests and helpers that read refusal bodies.
-var _ = io.Discard
