@@ -1,8 +1,8 @@
 // Package ldapschema ships the OpenLDAP schema for Authorization Manager
 // (AzMan) directory objects: the msDS-Az* classes and attributes of Active
 // Directory, with Microsoft's OIDs, plus the AD-style group, container,
-// securityPrincipal and foreignSecurityPrincipal classes an AzMan store
-// needs.
+// securityPrincipal, foreignSecurityPrincipal, user and computer classes
+// an AzMan store (and an AD-shaped test directory) needs.
 //
 // It is for two readers: policy/ldapstore, which writes and reads stores
 // laid out as README.md describes, and internal/slapdtest, which loads
