@@ -191,7 +191,7 @@ func randomStore(rng *rand.Rand) (*policy.Policy, []ClientContext) {
 		var gs []*policy.Group
 		for range count {
 			g := &policy.Group{GUID: policy.NewGUID(), Name: name("G"), Type: policy.GroupBasic,
-				Members: uniq(pick(rng, []string{randPrincipal(rng), randPrincipal(rng), randPrincipal(rng)}, 3)),
+				Members:           uniq(pick(rng, []string{randPrincipal(rng), randPrincipal(rng), randPrincipal(rng)}, 3)),
 				NonMembers:        uniq(pick(rng, []string{randPrincipal(rng), randPrincipal(rng)}, 1)),
 				AppMemberLinks:    guids(pick(rng, visible, 2)),
 				AppNonMemberLinks: guids(pick(rng, visible, 1)),
