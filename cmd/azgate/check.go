@@ -165,7 +165,7 @@ func explainResult(r authz.Result) []string {
 		if g.Scope != "" {
 			where = fmt.Sprintf("scope %q", g.Scope)
 		}
-		return []string{fmt.Sprintf("granted by role assignment %q in %s: role definition %q, member %q",
+		return []string{fmt.Sprintf("granted by role assignment %q in %s: role definition %q, member \"%s\"",
 			g.Assignment, where, g.RoleDefinition, g.Principal)}
 	case r.Err != nil:
 		return []string{"denied: " + r.Err.Error()}

@@ -26,7 +26,7 @@ func TestEdit_Script(t *testing.T) {
 		// Role assignments.
 		{args: []string{"role", "create", "Monitors", "--role-def", "Hyper-V Monitor", "--member", `CONTOSO\Mon`},
 			stdout: []string{`created role assignment "Monitors" in application "Hyper-V services"`}},
-		{args: []string{"role", "add-member", "Monitors", `CONTOSO\bob`}, stdout: []string{`added member "CONTOSO\\bob" to role assignment "Monitors"`}},
+		{args: []string{"role", "add-member", "Monitors", `CONTOSO\bob`}, stdout: []string{`added member "CONTOSO\bob" to role assignment "Monitors"`}},
 		{args: []string{"role", "show", "Monitors"},
 			stdout: []string{"role definitions: Hyper-V Monitor", `members: CONTOSO\Mon, CONTOSO\bob`}},
 		{args: []string{"role", "remove-member", "Monitors", `contoso\BOB`}, stdout: []string{"removed member"}},
@@ -42,7 +42,7 @@ func TestEdit_Script(t *testing.T) {
 			stdout: []string{`created application group "Everyone" in store`}},
 		{args: []string{"app-group", "create", "Lab Operators", "--scope", "Lab", "--member", `CONTOSO\alice`, "--member", `CONTOSO\eve`}},
 		{args: []string{"app-group", "add-non-member", "Lab Operators", `CONTOSO\eve`, "--scope", "Lab"},
-			stdout: []string{`added non-member "CONTOSO\\eve" to application group "Lab Operators"`}},
+			stdout: []string{`added non-member "CONTOSO\eve" to application group "Lab Operators"`}},
 		{args: []string{"app-group", "create", "Engineers", "--type", "ldap-query", "--ldap-query", "(department=Engineering)"}},
 		{args: []string{"app-group", "add-group", "Lab Operators", "Engineers", "--scope", "Lab"}},
 		{args: []string{"app-group", "show", "Lab Operators", "--scope", "Lab"},

@@ -67,21 +67,8 @@ func (s step) run(t *testing.T, store string) {
 		t.Errorf("azgate %q: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", s.args, code, s.code, out, errOut)
 		return
 	}
-	for _, w := range s.stdout {
-		if !strings.Contains(out, w) {
-			t.Errorf("azgate %q: stdout lacks %q:\n%s", s.args, w, out)
-		}
-	}
-	for _, w := range s.notStdout {
-		if strings.Contains(out, w) {
-			t.Errorf("azgate %q: stdout has %q:\n%s", s.args, w, out)
-		}
-	}
-	for _, w := range s.stderr {
-		if !strings.Contains(errOut, w) {
-			t.Errorf("azgate %q: stderr lacks %q:\n%s", s.args, w, errOut)
-		}
-	}
+	s.checkStdout(t, s.args, out)
+	s.checkStderr(t, s.args, errOut)
 	if s.code == exitError && !strings.HasPrefix(errOut, "azgate: ") {
 		t.Errorf("azgate %q: exit 2 without an error message; stderr:\n%s", s.args, errOut)
 	}
@@ -106,5 +93,28 @@ func TestRun_Errors(t *testing.T) {
 		{"help", step{args: []string{"--store", "msxml://./x.xml", "--help"}, code: 0, stdout: []string{"store", "role-def", "app-group", "check"}}},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.run(t, store) })
+	}
+}
+
+func (s step) checkStdout(t *testing.T, args []string, out string) {
+	t.Helper()
+	for _, w := range s.stdout {
+		if !strings.Contains(out, w) {
+			t.Errorf("azgate %q: stdout lacks %q:\n%s", args, w, out)
+		}
+	}
+	for _, w := range s.notStdout {
+		if strings.Contains(out, w) {
+			t.Errorf("azgate %q: stdout has %q:\n%s", args, w, out)
+		}
+	}
+}
+
+func (s step) checkStderr(t *testing.T, args []string, errOut string) {
+	t.Helper()
+	for _, w := range s.stderr {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("azgate %q: stderr lacks %q:\n%s", args, w, errOut)
+		}
 	}
 }

@@ -236,7 +236,7 @@ func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.
 				return err
 			}
 			for _, t := range targets {
-				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%sed %s %q %s %s %q\n",
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%sed %s \"%s\" %s %s %q\n",
 					strings.TrimSuffix(verb, "e"), ls.noun, t, prep, spec.kind, name); err != nil {
 					return err
 				}
