@@ -209,7 +209,9 @@ func newHandler(d authz.Decider, inv *inventory, log *slog.Logger) (http.Handler
 		Logger: log,
 	})
 	root := mux.NewRouter()
-	root.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, map[string]string{"status": "ok"}) })
+	root.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
 	api := root.PathPrefix("/vms").Subrouter()
 	api.Use(gate)
 	api.HandleFunc("", inv.list).Methods(http.MethodGet).Name("list-vms")
@@ -307,4 +309,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
-
