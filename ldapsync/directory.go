@@ -1,0 +1,614 @@
+package ldapsync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/azgate/azgate/authz"
+)
+
+// Errors returned by Directory methods. Test them with errors.Is.
+var (
+	// ErrUnknownUser: no entry, or more than one, matches the user name.
+	ErrUnknownUser = errors.New("ldapsync: unknown user")
+	// ErrBadCredentials: Authenticate was given an empty or wrong password
+	// or an unknown user.
+	ErrBadCredentials = errors.New("ldapsync: bad credentials")
+	// ErrUnavailable: the directory could not answer (unreachable, timed
+	// out, refused the service account, returned something malformed)
+	// and no cached answer within its TTL exists.
+	ErrUnavailable = errors.New("ldapsync: directory unavailable")
+	// ErrBadFilter: an LDAP-query group's filter does not parse.
+	ErrBadFilter = errors.New("ldapsync: bad LDAP query filter")
+)
+
+// Log keys.
+const (
+	logKeyUser    = "user"
+	logKeyDN      = "dn"
+	logKeyGroups  = "groups"
+	logKeyKey     = "key"
+	logKeyExpires = "expires"
+	logKeyErr     = "err"
+	logKeyElapsed = "elapsed"
+)
+
+// maxNameLen bounds user names accepted by Resolve and Authenticate.
+const maxNameLen = 256
+
+// memberBatch is how many member values go into one group search filter.
+const memberBatch = 64
+
+// Directory resolves users, groups and LDAP-query groups against one LDAP
+// directory. It is safe for concurrent use. Close it when done.
+type Directory struct {
+	cfg  Config
+	log  *slog.Logger
+	pool *pool
+	// authSem bounds concurrent bind connections of Authenticate.
+	authSem chan struct{}
+
+	users   *cache[authz.ClientContext]
+	queries *cache[bool]
+
+	bg        context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+var _ authz.QueryMatcher = (*Directory)(nil)
+
+// New validates cfg and returns a Directory. It does not contact the
+// directory: the first Resolve does, so azgate starts while the directory
+// is down. logger may be nil.
+func New(cfg Config, logger *slog.Logger) (*Directory, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	p, err := newPool(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &Directory{
+		cfg:     cfg,
+		log:     logger.With("system", "ldapsync"),
+		pool:    p,
+		authSem: make(chan struct{}, cfg.MaxConns),
+	}
+	d.bg, d.cancel = context.WithCancel(context.Background())
+	d.users = newCache[authz.ClientContext](d)
+	d.queries = newCache[bool](d)
+	d.wg.Add(1)
+	go d.sweepLoop()
+	return d, nil
+}
+
+func newCache[V any](d *Directory) *cache[V] {
+	return &cache[V]{
+		ttl:          d.cfg.CacheTTL,
+		refreshAfter: d.cfg.RefreshAfter,
+		maxSize:      d.cfg.MaxCacheSize,
+		now:          time.Now,
+		log:          d.log,
+		bg:           d.bg,
+		bgTimeout:    4 * d.cfg.RequestTimeout,
+		wg:           &d.wg,
+		entries:      map[string]*cacheEntry[V]{},
+		flights:      map[string]*flight[V]{},
+	}
+}
+
+func (d *Directory) sweepLoop() {
+	defer d.wg.Done()
+	t := time.NewTicker(max(d.cfg.CacheTTL/2, time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-d.bg.Done():
+			return
+		case <-t.C:
+			d.users.sweep()
+			d.queries.sweep()
+		}
+	}
+}
+
+// Close stops background refreshes and closes pooled connections. Calls
+// after Close fail with ErrUnavailable.
+func (d *Directory) Close() error {
+	d.closeOnce.Do(func() {
+		d.cancel()
+		d.pool.close()
+		d.wg.Wait()
+	})
+	return nil
+}
+
+// accountName checks a user name and strips this directory's DOMAIN\
+// prefix.
+func (d *Directory) accountName(username string) (string, error) {
+	name := username
+	if dom, rest, ok := strings.Cut(username, `\`); ok {
+		if d.cfg.Domain == "" || !strings.EqualFold(dom, d.cfg.Domain) {
+			return "", fmt.Errorf("%w: %q: domain %q is not this directory's", ErrUnknownUser, username, dom)
+		}
+		name = rest
+	}
+	switch {
+	case name == "":
+		return "", fmt.Errorf("%w: empty user name", ErrUnknownUser)
+	case len(name) > maxNameLen:
+		return "", fmt.Errorf("%w: user name longer than %d bytes", ErrUnknownUser, maxNameLen)
+	case !utf8.ValidString(name):
+		return "", fmt.Errorf("%w: user name is not valid UTF-8", ErrUnknownUser)
+	}
+	return name, nil
+}
+
+// Resolve returns the client context of a user: its identifiers and every
+// group it is in, transitively. username is an account name, or
+// DOMAIN\name when Config.Domain is set. Errors: ErrUnknownUser,
+// ErrUnavailable.
+func (d *Directory) Resolve(ctx context.Context, username string) (authz.ClientContext, error) {
+	name, err := d.accountName(username)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	return d.users.get(ctx, userKey(name), func(ctx context.Context) (authz.ClientContext, error) {
+		return d.resolve(ctx, name)
+	}, isDefinitive)
+}
+
+func userKey(name string) string { return "user:" + strings.ToLower(name) }
+
+// isDefinitive reports whether a refresh error means the cached answer is
+// wrong now (rather than unknown).
+func isDefinitive(err error) bool { return errors.Is(err, ErrUnknownUser) }
+
+func (d *Directory) resolve(ctx context.Context, name string) (authz.ClientContext, error) {
+	start := time.Now()
+	user, err := d.findUser(ctx, name)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	cc, err := d.contextOf(ctx, user)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	d.log.Debug("ldapsync: resolved", logKeyUser, cc.Name, logKeyDN, cc.DN,
+		logKeyGroups, len(cc.Groups), logKeyElapsed, time.Since(start))
+	return cc, nil
+}
+
+// findUser searches the user's entry. Exactly one entry must match.
+func (d *Directory) findUser(ctx context.Context, name string) (*ldap.Entry, error) {
+	a := d.cfg.Attributes
+	filter := fmt.Sprintf("(&%s(%s=%s))", d.cfg.UserFilter, a.UserName, ldap.EscapeFilter(name))
+	attrs := nonEmpty(a.UserName, a.UserSID, a.MemberOf)
+	var res *ldap.SearchResult
+	err := d.pool.do(ctx, func(conn *ldap.Conn) error {
+		var err error
+		res, err = conn.Search(ldap.NewSearchRequest(d.cfg.UserBase, ldap.ScopeWholeSubtree,
+			ldap.NeverDerefAliases, 2, 0, false, filter, attrs, nil))
+		return err
+	})
+	switch {
+	case ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded):
+		return nil, fmt.Errorf("%w: %q matches more than one entry under %s", ErrUnknownUser, name, d.cfg.UserBase)
+	case err != nil:
+		return nil, unavailable(fmt.Sprintf("search user %q", name), err)
+	case len(res.Entries) == 0:
+		return nil, fmt.Errorf("%w: %q", ErrUnknownUser, name)
+	case len(res.Entries) > 1:
+		return nil, fmt.Errorf("%w: %q matches %d entries under %s", ErrUnknownUser, name, len(res.Entries), d.cfg.UserBase)
+	}
+	u := res.Entries[0]
+	if u.DN == "" {
+		return nil, fmt.Errorf("%w: search for %q returned an entry without a DN", ErrUnavailable, name)
+	}
+	return u, nil
+}
+
+// unavailable wraps an error of a directory operation in ErrUnavailable
+// unless it already is one.
+func unavailable(what string, err error) error {
+	if errors.Is(err, ErrUnavailable) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrUnavailable, what, err)
+}
+
+// group is a group found while resolving.
+type group struct {
+	dn       string
+	names    []string
+	sid      string
+	memberOf []string
+}
+
+// contextOf builds the client context of a user entry.
+func (d *Directory) contextOf(ctx context.Context, user *ldap.Entry) (authz.ClientContext, error) {
+	a := d.cfg.Attributes
+	names := user.GetEqualFoldAttributeValues(a.UserName)
+	if len(names) == 0 {
+		return authz.ClientContext{}, fmt.Errorf("%w: user %s has no %s", ErrUnavailable, user.DN, a.UserName)
+	}
+	ids := newIDSet()
+	cc := authz.ClientContext{Name: d.qualify(names[0]), DN: user.DN}
+	for _, n := range names {
+		ids.add(n)
+		ids.add(d.qualify(n))
+	}
+	ids.add(user.DN)
+	if a.UserSID != "" {
+		if raw := user.GetEqualFoldRawAttributeValue(a.UserSID); len(raw) > 0 {
+			sid, err := FormatSID(raw)
+			if err != nil {
+				// Leaving the SID out could grant what a non-member
+				// entry for that SID denies: fail.
+				return authz.ClientContext{}, fmt.Errorf("%w: user %s: %s: %w", ErrUnavailable, user.DN, a.UserSID, err)
+			}
+			ids.add(sid)
+		}
+	}
+	cc.IDs = ids.list()
+
+	groups, err := d.groupsOf(ctx, user, names)
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	gids := newIDSet()
+	for _, g := range groups {
+		gids.add(g.dn)
+		for _, n := range g.names {
+			gids.add(n)
+			gids.add(d.qualify(n))
+		}
+		gids.add(g.sid)
+	}
+	cc.Groups = gids.list()
+	return cc, nil
+}
+
+func (d *Directory) qualify(name string) string {
+	if d.cfg.Domain == "" {
+		return name
+	}
+	return d.cfg.Domain + `\` + name
+}
+
+// groupsOf finds every group the user is in, level by level: the groups
+// listing the user (by DN in a member attribute, by name in memberUid,
+// or named in its memberOf), then the groups listing those, until a level
+// finds nothing new. Each group is visited once, so cycles end.
+func (d *Directory) groupsOf(ctx context.Context, user *ldap.Entry, userNames []string) ([]*group, error) {
+	a := d.cfg.Attributes
+	visited := map[string]bool{normDN(user.DN): true}
+	var all []*group
+
+	// Level 0 terms: the user's DN in each member attribute, its names in
+	// memberUid.
+	var terms []string
+	for _, m := range a.Members {
+		terms = append(terms, eqTerm(m, user.DN))
+	}
+	if a.MemberUID != "" {
+		for _, n := range userNames {
+			terms = append(terms, eqTerm(a.MemberUID, n))
+		}
+	}
+	memberOf := d.memberOfValues(user)
+
+	for depth := 0; len(terms) > 0 || len(memberOf) > 0; depth++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("%w: resolving groups of %s: %w", ErrUnavailable, user.DN, err)
+		}
+		if depth >= d.cfg.MaxDepth {
+			return nil, fmt.Errorf("%w: groups of %s nest deeper than %d levels", ErrUnavailable, user.DN, d.cfg.MaxDepth)
+		}
+		var level []*group
+		found, err := d.searchGroups(ctx, terms)
+		if err != nil {
+			return nil, fmt.Errorf("groups of %s: %w", user.DN, err)
+		}
+		for _, g := range found {
+			if k := normDN(g.dn); !visited[k] {
+				visited[k] = true
+				level = append(level, g)
+			}
+		}
+		// Groups named by memberOf that the member search did not find.
+		for _, dn := range memberOf {
+			if visited[normDN(dn)] {
+				continue
+			}
+			g, err := d.readGroup(ctx, dn)
+			if err != nil {
+				return nil, fmt.Errorf("groups of %s: %w", user.DN, err)
+			}
+			visited[normDN(dn)] = true
+			if g != nil {
+				visited[normDN(g.dn)] = true
+				level = append(level, g)
+			}
+		}
+		all = append(all, level...)
+		if len(all) > d.cfg.MaxGroups {
+			return nil, fmt.Errorf("%w: %s is in more than %d groups", ErrUnavailable, user.DN, d.cfg.MaxGroups)
+		}
+		terms, memberOf = terms[:0], nil
+		for _, g := range level {
+			for _, m := range a.Members {
+				terms = append(terms, eqTerm(m, g.dn))
+			}
+			memberOf = append(memberOf, g.memberOf...)
+		}
+	}
+	return all, nil
+}
+
+func (d *Directory) memberOfValues(e *ldap.Entry) []string {
+	if d.cfg.Attributes.MemberOf == "" {
+		return nil
+	}
+	return e.GetEqualFoldAttributeValues(d.cfg.Attributes.MemberOf)
+}
+
+func (d *Directory) groupAttrs() []string {
+	a := d.cfg.Attributes
+	return nonEmpty(append([]string{a.GroupSID, a.MemberOf}, a.GroupNames...)...)
+}
+
+// searchGroups finds the groups matching any of the equality terms, in
+// batches, with paged searches.
+func (d *Directory) searchGroups(ctx context.Context, terms []string) ([]*group, error) {
+	var out []*group
+	for start := 0; start < len(terms); start += memberBatch {
+		batch := terms[start:min(start+memberBatch, len(terms))]
+		filter := "(&" + d.cfg.GroupFilter + "(|" + strings.Join(batch, "") + "))"
+		var res *ldap.SearchResult
+		err := d.pool.do(ctx, func(conn *ldap.Conn) error {
+			var err error
+			res, err = conn.SearchWithPaging(ldap.NewSearchRequest(d.cfg.GroupBase, ldap.ScopeWholeSubtree,
+				ldap.NeverDerefAliases, 0, 0, false, filter, d.groupAttrs(), nil), d.cfg.PageSize)
+			return err
+		})
+		if err != nil {
+			return nil, unavailable("search groups", err)
+		}
+		for _, e := range res.Entries {
+			g, err := d.toGroup(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// readGroup reads one group by DN; nil when it does not exist or is not a
+// group under GroupFilter.
+func (d *Directory) readGroup(ctx context.Context, dn string) (*group, error) {
+	var res *ldap.SearchResult
+	err := d.pool.do(ctx, func(conn *ldap.Conn) error {
+		var err error
+		res, err = conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases,
+			1, 0, false, d.cfg.GroupFilter, d.groupAttrs(), nil))
+		return err
+	})
+	if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, unavailable(fmt.Sprintf("read group %s", dn), err)
+	}
+	if len(res.Entries) == 0 {
+		return nil, nil
+	}
+	return d.toGroup(res.Entries[0])
+}
+
+func (d *Directory) toGroup(e *ldap.Entry) (*group, error) {
+	a := d.cfg.Attributes
+	g := &group{dn: e.DN, memberOf: d.memberOfValues(e)}
+	for _, attr := range a.GroupNames {
+		g.names = append(g.names, e.GetEqualFoldAttributeValues(attr)...)
+	}
+	if a.GroupSID != "" {
+		if raw := e.GetEqualFoldRawAttributeValue(a.GroupSID); len(raw) > 0 {
+			sid, err := FormatSID(raw)
+			if err != nil {
+				return nil, fmt.Errorf("%w: group %s: %s: %w", ErrUnavailable, e.DN, a.GroupSID, err)
+			}
+			g.sid = sid
+		}
+	}
+	return g, nil
+}
+
+// Authenticate checks username's password with a simple bind as the
+// user's entry on a connection of its own, then returns the user's client
+// context. An empty password is refused without contacting the directory.
+// Errors: ErrBadCredentials (also wrapping ErrUnknownUser for an unknown
+// user), ErrUnavailable.
+func (d *Directory) Authenticate(ctx context.Context, username, password string) (authz.ClientContext, error) {
+	if password == "" {
+		return authz.ClientContext{}, fmt.Errorf("%w: empty password refused", ErrBadCredentials)
+	}
+	name, err := d.accountName(username)
+	if err != nil {
+		return authz.ClientContext{}, fmt.Errorf("%w: %w", ErrBadCredentials, err)
+	}
+	user, err := d.findUser(ctx, name)
+	if errors.Is(err, ErrUnknownUser) {
+		return authz.ClientContext{}, fmt.Errorf("%w: %w", ErrBadCredentials, err)
+	}
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	if err := d.bind(ctx, user.DN, password); err != nil {
+		return authz.ClientContext{}, err
+	}
+	cc, err := d.Resolve(ctx, name)
+	if err == nil && !sameDN(cc.DN, user.DN) {
+		// The cached context is of another entry (renamed or replaced
+		// since): resolve afresh.
+		d.users.invalidate(userKey(name))
+		cc, err = d.Resolve(ctx, name)
+		if err == nil && !sameDN(cc.DN, user.DN) {
+			err = fmt.Errorf("%w: %q resolved to %s after binding as %s", ErrUnavailable, name, cc.DN, user.DN)
+		}
+	}
+	if err != nil {
+		return authz.ClientContext{}, err
+	}
+	return cc, nil
+}
+
+// bind binds as dn with password on a new connection.
+func (d *Directory) bind(ctx context.Context, dn, password string) error {
+	if dn == "" || password == "" {
+		// Either would be an anonymous or unauthenticated bind.
+		return fmt.Errorf("%w: empty DN or password", ErrBadCredentials)
+	}
+	select {
+	case d.authSem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	}
+	defer func() { <-d.authSem }()
+	conn, err := d.pool.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	conn.SetTimeout(d.pool.requestTimeout(ctx))
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	err = conn.Bind(dn, password)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: bind as %s: %w", ErrUnavailable, dn, ctx.Err())
+	case ldap.IsErrorAnyOf(err, ldap.LDAPResultInvalidCredentials, ldap.LDAPResultInappropriateAuthentication,
+		ldap.LDAPResultInsufficientAccessRights, ldap.ErrorEmptyPassword):
+		return fmt.Errorf("%w: bind as %s: %w", ErrBadCredentials, dn, err)
+	default:
+		return fmt.Errorf("%w: bind as %s: %w", ErrUnavailable, dn, err)
+	}
+}
+
+// MatchQuery reports whether the client's own directory entry matches the
+// filter of an LDAP-query application group (a base-scope search on
+// client.DN). A client without a DN is in no such group. Answers are
+// cached per (DN, filter) like contexts. Errors: ErrBadFilter,
+// ErrUnavailable — never false when undecided.
+func (d *Directory) MatchQuery(ctx context.Context, client authz.ClientContext, filter string) (bool, error) {
+	f, err := normalizeFilter(filter)
+	if err != nil {
+		return false, err
+	}
+	if client.DN == "" {
+		return false, nil
+	}
+	key := "query:" + normDN(client.DN) + "\x00" + f
+	return d.queries.get(ctx, key, func(ctx context.Context) (bool, error) {
+		var res *ldap.SearchResult
+		err := d.pool.do(ctx, func(conn *ldap.Conn) error {
+			var err error
+			res, err = conn.Search(ldap.NewSearchRequest(client.DN, ldap.ScopeBaseObject,
+				ldap.NeverDerefAliases, 1, 0, false, f, []string{"1.1"}, nil))
+			return err
+		})
+		switch {
+		case ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject):
+			return false, nil // the entry is gone: in no group
+		case err != nil:
+			return false, unavailable(fmt.Sprintf("match %s against %s", client.DN, f), err)
+		}
+		return len(res.Entries) == 1, nil
+	}, func(error) bool { return false })
+}
+
+// normalizeFilter checks an LDAP-query group filter. Like AD it accepts a
+// single item without its parentheses ("department=ops").
+func normalizeFilter(filter string) (string, error) {
+	f := strings.TrimSpace(filter)
+	if f == "" {
+		return "", fmt.Errorf("%w: empty filter", ErrBadFilter)
+	}
+	if !strings.HasPrefix(f, "(") {
+		f = "(" + f + ")"
+	}
+	if _, err := ldap.CompileFilter(f); err != nil {
+		return "", fmt.Errorf("%w: %q: %w", ErrBadFilter, filter, err)
+	}
+	return f, nil
+}
+
+// eqTerm is the filter item (attr=value) with value escaped.
+func eqTerm(attr, value string) string {
+	return "(" + attr + "=" + ldap.EscapeFilter(value) + ")"
+}
+
+// normDN is a DN's comparison key.
+func normDN(dn string) string {
+	if p, err := ldap.ParseDN(dn); err == nil {
+		return strings.ToLower(p.String())
+	}
+	return strings.ToLower(dn)
+}
+
+func sameDN(a, b string) bool { return normDN(a) == normDN(b) }
+
+func nonEmpty(values ...string) []string {
+	out := make([]string, 0, len(values))
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// idSet collects identifiers, case-insensitively unique.
+type idSet struct {
+	seen map[string]bool
+	ids  []string
+}
+
+func newIDSet() *idSet { return &idSet{seen: map[string]bool{}} }
+
+func (s *idSet) add(id string) {
+	if id == "" {
+		return
+	}
+	k := strings.ToLower(id)
+	if s.seen[k] {
+		return
+	}
+	s.seen[k] = true
+	s.ids = append(s.ids, id)
+}
+
+// list returns the identifiers sorted case-insensitively.
+func (s *idSet) list() []string {
+	out := append([]string(nil), s.ids...)
+	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
+	return out
+}

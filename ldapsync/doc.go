@@ -1,0 +1,37 @@
+// Package ldapsync turns an LDAP directory (OpenLDAP or Active Directory)
+// into azgate client contexts.
+//
+// It is for the server's authentication layer and for the authz checker:
+//
+//   - Resolve maps a user name to an authz.ClientContext: the user's
+//     identifiers (name, DOMAIN\name, DN, SID) and every group it is in,
+//     transitively — nested groups are followed level by level, cycles are
+//     tolerated, posixGroup memberUid and memberOf are honoured when
+//     configured.
+//   - Authenticate checks a password with an LDAP simple bind as the user
+//     on a connection of its own, then resolves the user. An empty password
+//     is refused before anything is sent: an unauthenticated bind never
+//     authenticates anyone.
+//   - MatchQuery implements authz.QueryMatcher for LDAP-query application
+//     groups (AzMan GroupType LdapQuery): the user is in the group when its
+//     own entry matches the group's filter.
+//
+// # Failing closed
+//
+// Every value placed in a filter is escaped (RFC 4515), so user names like
+// "*)(uid=*" match nothing but themselves. Every dial and request has a
+// timeout. Results are cached for Config.CacheTTL and refreshed in the
+// background once older than Config.RefreshAfter; while the directory is
+// unreachable, cached answers are served until their TTL ends, after which
+// the calls fail with ErrUnavailable — access is then denied, never
+// granted.
+//
+// # Usage
+//
+//	cfg := ldapsync.PresetOpenLDAP("ldaps://ldap.example.org", "dc=example,dc=org")
+//	cfg.BindDN, cfg.BindPassword = "cn=azgate,ou=services,dc=example,dc=org", secret
+//	dir, err := ldapsync.New(cfg, logger)
+//	...
+//	defer dir.Close()
+//	client, err := dir.Authenticate(ctx, "alice", password)
+package ldapsync
