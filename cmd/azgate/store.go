@@ -133,14 +133,14 @@ Exit status: 0 the store is valid (warnings allowed, unless --strict);
 					return withCode(exitFalse, nil)
 				}
 				for _, w := range chk.Warnings() {
-					warnings = append(warnings, fmt.Sprintf("application %q: %s", a.Name, w))
+					warnings = append(warnings, "access checks: "+w)
 				}
 			}
 			for _, w := range warnings {
 				fmt.Fprintf(out, "warning: %s\n", w)
 			}
-			fmt.Fprintf(out, "%s is valid (revision %d, %d applications, %d warnings)\n",
-				c.storeURL, rev, len(p.Applications), len(warnings))
+			fmt.Fprintf(out, "%s is valid: revision %d, %s, %s\n",
+				c.storeURL, rev, plural(len(p.Applications), "application"), plural(len(warnings), "warning"))
 			if strict && len(warnings) > 0 {
 				return withCode(exitFalse, nil)
 			}
@@ -235,4 +235,11 @@ func (c *cli) replace(ctx context.Context, url string, p *policy.Policy) error {
 		return fmt.Errorf("save %s: %w", url, err)
 	}
 	return nil
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
