@@ -25,12 +25,27 @@ type checkJSON struct {
 }
 
 type checkResult struct {
-	Operation   string       `json:"operation"`
-	ID          int          `json:"id"`
-	Allowed     bool         `json:"allowed"`
-	Grant       *authz.Grant `json:"grant,omitempty"`
-	Error       string       `json:"error,omitempty"`
-	Explanation []string     `json:"explanation,omitempty"`
+	Operation   string     `json:"operation"`
+	ID          int        `json:"id"`
+	Allowed     bool       `json:"allowed"`
+	Grant       *grantJSON `json:"grant,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	Explanation []string   `json:"explanation,omitempty"`
+}
+
+// grantJSON names the role assignment that granted an operation.
+type grantJSON struct {
+	Scope          string `json:"scope"` // "" for the default scope
+	Assignment     string `json:"assignment"`
+	RoleDefinition string `json:"roleDefinition"`
+	Principal      string `json:"principal"`
+}
+
+func grantOf(g *authz.Grant) *grantJSON {
+	if g == nil {
+		return nil
+	}
+	return &grantJSON{Scope: g.Scope, Assignment: g.Assignment, RoleDefinition: g.RoleDefinition, Principal: g.Principal}
 }
 
 func newCheckCmd(c *cli) *cobra.Command {
@@ -98,7 +113,7 @@ float, true or false, else kept as a string.`,
 			}
 			doc := checkJSON{User: user, Groups: nonNil(groups), Application: loc.App, Scope: loc.Scope, Allowed: true}
 			for _, r := range results {
-				cr := checkResult{Operation: r.Operation.Name, ID: int(r.Operation.ID), Allowed: r.Allowed, Grant: r.Grant}
+				cr := checkResult{Operation: r.Operation.Name, ID: int(r.Operation.ID), Allowed: r.Allowed, Grant: grantOf(r.Grant)}
 				if r.Err != nil {
 					cr.Error = r.Err.Error()
 				}

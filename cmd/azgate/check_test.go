@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-
-	"github.com/azgate/azgate/authz"
 )
 
 // TestCheck_BookRoles checks the contract of azgate check — output lines and
@@ -84,7 +82,7 @@ func TestCheck_ExplainAndJSON(t *testing.T) {
 	want := checkJSON{User: "alice", Groups: []string{`CONTOSO\HV-Monitors`}, Application: "Hyper-V services", Allowed: false,
 		Results: []checkResult{
 			{Operation: "View Switches", ID: 118, Allowed: true,
-				Grant: &authz.Grant{Assignment: "Hyper-V Monitor", RoleDefinition: "Hyper-V Monitor", Principal: `CONTOSO\HV-Monitors`}},
+				Grant: &grantJSON{Assignment: "Hyper-V Monitor", RoleDefinition: "Hyper-V Monitor", Principal: `CONTOSO\HV-Monitors`}},
 			{Operation: "Delete Virtual Switch", ID: 107},
 		}}
 	if !reflect.DeepEqual(doc, want) {
