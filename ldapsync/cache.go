@@ -45,8 +45,8 @@ type flight[V any] struct {
 type fetchFunc[V any] func(ctx context.Context) (V, error)
 
 func (c *cache[V]) get(ctx context.Context, key string, fetch fetchFunc[V], definitive func(error) bool) (V, error) {
-	now := c.now()
 	c.mu.Lock()
+	now := c.now()
 	if e, ok := c.entries[key]; ok {
 		age := now.Sub(e.fetched)
 		if age < c.ttl {

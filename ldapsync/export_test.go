@@ -1,0 +1,16 @@
+package ldapsync
+
+import "time"
+
+// SetClock replaces the clock of d's caches (tests only).
+func SetClock(d *Directory, now func() time.Time) {
+	d.users.mu.Lock()
+	d.users.now = now
+	d.users.mu.Unlock()
+	d.queries.mu.Lock()
+	d.queries.now = now
+	d.queries.mu.Unlock()
+}
+
+// CacheSizes reports the number of cached contexts and query answers.
+func CacheSizes(d *Directory) (users, queries int) { return d.users.len(), d.queries.len() }
