@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/azgate/azgate/policy"
-	"github.com/azgate/azgate/policy/stores"
 )
 
 // defaultStoreURL is the store used without --store and $AZGATE_STORE.
@@ -75,47 +70,6 @@ store, answers access checks against it, and gates a bundled management engine.`
 		root.AddCommand(newCmd(c))
 	}
 	return root
-}
-
-// openStore opens the store named by --store. The caller closes it.
-func (c *cli) openStore(ctx context.Context) (policy.Store, error) {
-	return c.open(ctx, c.storeURL)
-}
-
-func (c *cli) open(ctx context.Context, url string) (policy.Store, error) {
-	s, err := stores.Open(ctx, url, stores.Options{Logger: c.logger})
-	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", url, err)
-	}
-	return s, nil
-}
-
-// load reads the policy of the --store store.
-func (c *cli) load(ctx context.Context) (*policy.Policy, error) {
-	s, err := c.openStore(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	p, _, err := s.Load(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load store %s: %w", c.storeURL, err)
-	}
-	return p, nil
-}
-
-// update applies edit to the --store store with policy.Update: on a
-// revision conflict it reloads and reapplies; a failed edit writes nothing.
-func (c *cli) update(ctx context.Context, edit func(*policy.Policy) error) error {
-	s, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if _, _, err := policy.Update(ctx, s, edit); err != nil {
-		return err
-	}
-	return nil
 }
 
 // args wraps a cobra argument validator so that its errors are usage errors.
