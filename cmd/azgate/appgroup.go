@@ -75,6 +75,8 @@ func appGroupCreateCmd(c *cli, l *locFlags) *cobra.Command {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--ldap-query needs --type ldap-query")}
 			case gt == policy.GroupBizRule && bizRule.script == "":
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--type bizrule needs --bizrule EXPR")}
+			case gt != policy.GroupBizRule && bizRule.script != "":
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--bizrule needs --type bizrule")}
 			}
 			name := a[0]
 			var loc policy.Location

@@ -89,6 +89,17 @@ type kindSpec struct {
 	check func(p *policy.Policy, loc policy.Location, name string) error
 }
 
+// where says where objects of the kind live, for help texts.
+func (s *kindSpec) where() string {
+	switch {
+	case s.noScope:
+		return "of an application"
+	case s.storeLevel:
+		return "of an application, a scope or the store"
+	}
+	return "of an application or a scope"
+}
+
 // linkSpec describes one add-X / remove-X pair of subcommands.
 type linkSpec struct {
 	name string // "member": add-member, remove-member
@@ -142,7 +153,7 @@ func listCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: fmt.Sprintf("List the %ss of an application, scope or store", spec.kind),
+		Short: fmt.Sprintf("List the %ss %s", spec.kind, spec.where()),
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			vs, err := loadViews(cmd, c, spec, l)
