@@ -14,3 +14,7 @@ func SetClock(d *Directory, now func() time.Time) {
 
 // CacheSizes reports the number of cached contexts and query answers.
 func CacheSizes(d *Directory) (users, queries int) { return d.users.len(), d.queries.len() }
+
+// ForgetUser drops a user's cached context, so that the next Resolve asks
+// the directory.
+func ForgetUser(d *Directory, name string) { d.users.invalidate(userKey(name)) }
