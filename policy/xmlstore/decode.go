@@ -693,17 +693,23 @@ func (d *decoder) group(n *node) (*policy.Group, error) {
 }
 
 // matchCatalog compares every operation with the catalog by name and
-// reports differences; the file's values are kept.
+// reports differences; the file's values are kept. (operations.ByName is
+// not used: its suggestions cost time proportional to the name's length,
+// which a hostile file chooses.)
 func (d *decoder) matchCatalog(p *policy.Policy) {
+	catalog := map[string]operations.Operation{}
+	for _, o := range operations.All() {
+		catalog[strings.ToLower(o.Name)] = o
+	}
 	for _, app := range p.Applications {
 		for _, o := range app.Operations {
 			line := d.opLines[o]
 			w := func(format string, args ...any) {
 				d.warns = append(d.warns, Warning{File: d.file, Line: line, Message: fmt.Sprintf(format, args...)})
 			}
-			c, err := operations.ByName(o.Name)
+			c, ok := catalog[strings.ToLower(strings.TrimSpace(o.Name))]
 			switch {
-			case err != nil:
+			case !ok:
 				w("application %q: operation %q (OperationID %d) is not in the catalog; it is kept but the engine never asks for it",
 					app.Name, o.Name, o.OperationID)
 			case int(c.ID) != o.OperationID:

@@ -30,6 +30,7 @@ type config struct {
 	maxDepth     int
 	log          *slog.Logger
 	pollInterval time.Duration // 0: automatic
+	noFsnotify   bool          // tests: poll only
 }
 
 func newConfig(opts []Option) config {

@@ -2,6 +2,7 @@ package xmlstore
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"time"
@@ -28,6 +29,10 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	}
 	poll := s.cfg.pollInterval
 	w, err := fsnotify.NewWatcher()
+	if err == nil && s.cfg.noFsnotify {
+		w.Close()
+		err = errors.New("disabled")
+	}
 	if err == nil {
 		if err = w.Add(filepath.Dir(s.path)); err != nil {
 			w.Close()
