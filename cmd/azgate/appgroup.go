@@ -38,6 +38,28 @@ func newAppGroupCmd(c *cli) *cobra.Command {
 			}
 			return out, nil
 		},
+		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
+			var g *policy.Group
+			var err error
+			if loc.App == "" {
+				g, err = p.Group(name)
+			} else if o, oerr := objectsAt(p, loc); oerr != nil {
+				err = oerr
+			} else {
+				g, err = o.Group(name)
+			}
+			if err != nil {
+				return fields{}, fmt.Errorf("%s: %w", loc, err)
+			}
+			f := fields{description: &g.Description}
+			switch g.Type {
+			case policy.GroupLDAPQuery:
+				f.ldapQuery = &g.LDAPQuery
+			case policy.GroupBizRule:
+				f.bizRule = &g.BizRule
+			}
+			return f, nil
+		},
 	}
 	return objectCmd(c, "app-group", "Create, edit and inspect application groups", spec,
 		func(l *locFlags) *cobra.Command { return appGroupCreateCmd(c, l) })

@@ -37,6 +37,13 @@ func TestEdit_Script(t *testing.T) {
 			stdout: []string{`created task "Run VMs" in application "Hyper-V services" / scope "Lab"`}},
 		{args: []string{"task", "show", "Run VMs", "--scope", "Lab"}, stdout: []string{"bizrule (Expr): hour >= 8 && hour < 18"}},
 		{args: []string{"task", "list"}, notStdout: []string{"Run VMs"}},
+		{args: []string{"task", "set", "Run VMs", "--scope", "Lab", "--bizrule", "hour >= 9", "--description", "office hours"},
+			stdout: []string{`updated task "Run VMs"`}},
+		{args: []string{"task", "show", "Run VMs", "--scope", "Lab"}, stdout: []string{"bizrule (Expr): hour >= 9", "description: office hours"}},
+		{args: []string{"task", "set", "Run VMs", "--scope", "Lab", "--no-bizrule"}},
+		{args: []string{"task", "show", "Run VMs", "--scope", "Lab"}, notStdout: []string{"bizrule"}},
+		{args: []string{"scope", "set", "Lab", "--description", "the lab"}},
+		{args: []string{"scope", "show", "Lab"}, stdout: []string{"description: the lab"}},
 		// Application groups: members, non-members, nesting, at three levels.
 		{args: []string{"app-group", "create", "Everyone", "--store-level", "--member", "S-1-1-0"},
 			stdout: []string{`created application group "Everyone" in store`}},
@@ -49,7 +56,8 @@ func TestEdit_Script(t *testing.T) {
 		{args: []string{"app-group", "show", "Night owls"}, stdout: []string{"(Bizrule)", "bizrule (Expr): hour < 6"}},
 		{args: []string{"app-group", "show", "Lab Operators", "--scope", "Lab"},
 			stdout: []string{`application group "Lab Operators" (Basic)`, `non-members: CONTOSO\eve`, "member groups: Engineers"}},
-		{args: []string{"app-group", "show", "Engineers"}, stdout: []string{"(LdapQuery)", "ldap query: (department=Engineering)"}},
+		{args: []string{"app-group", "set", "Engineers", "--ldap-query", "(department=R&D)"}},
+		{args: []string{"app-group", "show", "Engineers"}, stdout: []string{"(LdapQuery)", "ldap query: (department=R&D)"}},
 		{args: []string{"app-group", "list", "--store-level"}, stdout: []string{"Everyone\n"}},
 		{args: []string{"role", "create", "Lab runners", "--scope", "Lab", "--task", "Run VMs", "--group", "Lab Operators", "--group", "Everyone"}},
 		{args: []string{"store", "show"}, stdout: []string{
@@ -82,6 +90,7 @@ func TestEdit_FailedWritesNothing(t *testing.T) {
 	store, path := newStore(t, "default")
 	mustRun(t, "scope", "create", "Lab", "--store", store)
 	mustRun(t, "role-def", "create", "Viewer", "--op", "View Switches", "--store", store)
+	mustRun(t, "app-group", "create", "Basic", "--member", "a", "--store", store)
 	for _, tc := range []struct {
 		name string
 		step
@@ -97,6 +106,9 @@ func TestEdit_FailedWritesNothing(t *testing.T) {
 		{"remove absent member", step{args: []string{"role", "remove-member", "Administrator", "bob"}, stderr: []string{`has no member "bob"`}}},
 		{"ldap group without query", step{args: []string{"app-group", "create", "G", "--type", "ldap-query"}, stderr: []string{"needs --ldap-query"}}},
 		{"bizrule on a basic group", step{args: []string{"app-group", "create", "G", "--bizrule", "true"}, stderr: []string{"--bizrule needs --type bizrule"}}},
+		{"set nothing", step{args: []string{"task", "set", "X"}, stderr: []string{"nothing to set"}}},
+		{"set query of a basic group", step{args: []string{"app-group", "set", "Basic", "--ldap-query", "(x=y)"}, stderr: []string{`--ldap-query: application group "Basic" has no such field`}}},
+		{"set bizrule of a role", step{args: []string{"role", "set", "Administrator", "--bizrule", "true"}, stderr: []string{"unknown flag: --bizrule"}}},
 		{"bad group type", step{args: []string{"app-group", "create", "G", "--type", "magic"}, stderr: []string{`--type "magic"`}}},
 		{"bad bizrule language", step{args: []string{"task", "create", "T", "--bizrule", "x", "--bizrule-lang", "Perl"}, stderr: []string{"Perl"}}},
 		{"task delete of a role definition", step{args: []string{"task", "delete", "Viewer"}, stderr: []string{"is not a task", "azgate role-def"}}},

@@ -85,6 +85,8 @@ type kindSpec struct {
 	links      []linkSpec
 	// views returns the objects of this kind at loc.
 	views func(p *policy.Policy, loc policy.Location) ([]namedView, error)
+	// fields returns the settable fields of the named object at loc.
+	fields func(p *policy.Policy, loc policy.Location, name string) (fields, error)
 	// check, if set, verifies that the named object is of this kind.
 	check func(p *policy.Policy, loc policy.Location, name string) error
 }
@@ -114,7 +116,7 @@ func objectCmd(c *cli, use, short string, spec *kindSpec, create func(*locFlags)
 	loc := &locFlags{}
 	cmd := &cobra.Command{Use: use, Short: short}
 	loc.register(cmd.PersistentFlags(), spec)
-	cmd.AddCommand(create(loc), deleteCmd(c, spec, loc), listCmd(c, spec, loc), showCmd(c, spec, loc))
+	cmd.AddCommand(create(loc), deleteCmd(c, spec, loc), listCmd(c, spec, loc), showCmd(c, spec, loc), setCmd(c, spec, loc))
 	for _, ls := range spec.links {
 		cmd.AddCommand(linkCmd(c, spec, loc, ls, true), linkCmd(c, spec, loc, ls, false))
 	}

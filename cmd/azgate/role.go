@@ -32,6 +32,17 @@ func newRoleCmd(c *cli) *cobra.Command {
 			}
 			return out, nil
 		},
+		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
+			o, err := objectsAt(p, loc)
+			if err != nil {
+				return fields{}, err
+			}
+			r, err := o.Role(name)
+			if err != nil {
+				return fields{}, fmt.Errorf("%s: %w", loc, err)
+			}
+			return fields{description: &r.Description}, nil
+		},
 	}
 	return objectCmd(c, "role", "Create, edit and inspect role assignments", spec,
 		func(l *locFlags) *cobra.Command { return roleCreateCmd(c, l) })

@@ -27,6 +27,17 @@ func newScopeCmd(c *cli) *cobra.Command {
 			}
 			return out, nil
 		},
+		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
+			a, err := p.Application(loc.App)
+			if err != nil {
+				return fields{}, err
+			}
+			sc, err := a.Scope(name)
+			if err != nil {
+				return fields{}, fmt.Errorf("%s: %w", loc, err)
+			}
+			return fields{description: &sc.Description}, nil
+		},
 	}
 	return objectCmd(c, "scope", "Create, delete and inspect scopes", spec,
 		func(l *locFlags) *cobra.Command { return scopeCreateCmd(c, l) })

@@ -41,26 +41,40 @@ func taskCmd(c *cli, roleDef bool) *cobra.Command {
 			}
 			return out, nil
 		},
+		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
+			t, err := findTask(p, loc, name, kind, roleDef)
+			if err != nil {
+				return fields{}, err
+			}
+			return fields{description: &t.Description, bizRule: &t.BizRule}, nil
+		},
 		check: func(p *policy.Policy, loc policy.Location, name string) error {
-			o, err := objectsAt(p, loc)
-			if err != nil {
-				return err
-			}
-			t, err := o.Task(name)
-			if err != nil {
-				return fmt.Errorf("%s: %w", loc, err)
-			}
-			if t.RoleDefinition != roleDef {
-				other := "azgate task"
-				if t.RoleDefinition {
-					other = "azgate role-def"
-				}
-				return fmt.Errorf("%s: %q is not a %s; use '%s': %w", loc, name, kind, other, policy.ErrInvalid)
-			}
-			return nil
+			_, err := findTask(p, loc, name, kind, roleDef)
+			return err
 		},
 	}
 	return objectCmd(c, use, short, spec, func(l *locFlags) *cobra.Command { return taskCreateCmd(c, l, kind, roleDef) })
+}
+
+// findTask returns the named task or role definition at loc, and an error
+// if it is not of the wanted kind.
+func findTask(p *policy.Policy, loc policy.Location, name string, kind policy.Kind, roleDef bool) (*policy.Task, error) {
+	o, err := objectsAt(p, loc)
+	if err != nil {
+		return nil, err
+	}
+	t, err := o.Task(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", loc, err)
+	}
+	if t.RoleDefinition != roleDef {
+		other := "azgate task"
+		if t.RoleDefinition {
+			other = "azgate role-def"
+		}
+		return nil, fmt.Errorf("%s: %q is not a %s; use '%s': %w", loc, name, kind, other, policy.ErrInvalid)
+	}
+	return t, nil
 }
 
 func taskCreateCmd(c *cli, l *locFlags, kind policy.Kind, roleDef bool) *cobra.Command {
