@@ -78,7 +78,7 @@ func (st *scratch) flags(g int32) uint8 {
 // request is one check's inputs.
 type request struct {
 	ctx    context.Context
-	client *ClientContext
+	client ClientContext
 	scope  int32
 	params Params
 }
@@ -117,7 +117,7 @@ func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope s
 		want |= 1 << uint(bit)
 	}
 	want &= c.present
-	r := request{ctx: ctx, client: &client, scope: si, params: params}
+	r := request{ctx: ctx, client: client, scope: si, params: params}
 	c.reach(st, &r, want)
 	for i, id := range ops {
 		bit := opBit(id)
@@ -169,7 +169,7 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			keys = r.client.Groups
 		}
 		for _, k := range keys {
-			pi, ok := lookupFold(c.keys, k, &st.buf)
+			pi, ok := c.keys.lookup(k, &st.buf)
 			if !ok {
 				continue
 			}
@@ -182,8 +182,8 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 					}
 				}
 			}
-			if r.scope >= 0 && p.scoped {
-				if rs, ok := c.prinScoped[scopeKey(r.scope, pi)]; ok && rs.full&want != 0 {
+			if r.scope >= 0 && len(p.scoped) > 0 {
+				if rs := findScopedRefs(p.scoped, r.scope); rs != nil && rs.full&want != 0 {
 					for _, ref := range rs.refs {
 						if a := &c.assigns[ref.assign]; a.full&want != 0 {
 							st.hits = append(st.hits, hit{assign: ref.assign, member: ref.member, group: -1})
@@ -216,10 +216,10 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 	for _, g := range st.cand {
 		grp := &c.groups[g]
 		relevant := grp.appFull&want != 0
-		var scoped idxSet
-		if r.scope >= 0 && grp.scoped {
-			if s, ok := c.groupScoped[scopeKey(r.scope, g)]; ok && s.full&want != 0 {
-				scoped, relevant = s, true
+		var scoped []int32
+		if r.scope >= 0 && len(grp.scoped) > 0 {
+			if s := findScopedIdx(grp.scoped, r.scope); s != nil && s.full&want != 0 {
+				scoped, relevant = s.list, true
 			}
 		}
 		if !relevant {
@@ -232,7 +232,7 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 		for pass := 0; pass < 2; pass++ {
 			list := grp.app
 			if pass == 1 {
-				list = scoped.list
+				list = scoped
 			}
 			for _, ai := range list {
 				if a := &c.assigns[ai]; a.full&want != 0 {
@@ -284,7 +284,7 @@ func (c *Checker) member(st *scratch, r *request, g int32, depth int) (bool, err
 			err = fmt.Errorf("application group %q: no LDAP query matcher configured: %w", grp.name, ErrQuery)
 		default:
 			var merr error
-			yes, merr = c.matcher.MatchQuery(r.ctx, *r.client, grp.query)
+			yes, merr = c.matcher.MatchQuery(r.ctx, r.client, grp.query)
 			if merr != nil {
 				yes, err = false, fmt.Errorf("application group %q: LDAP query %q: %w: %w", grp.name, grp.query, ErrQuery, merr)
 			}

@@ -1,8 +1,10 @@
 package authz
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 
@@ -47,12 +49,10 @@ type Checker struct {
 	assigns []assignNode
 	groups  []groupNode
 
-	keys        map[string]int32 // folded principal → index in prins
-	keyNames    []string         // index → folded principal
-	prins       []prinNode
-	prinScoped  map[uint64]refSet // scopeKey(scope, principal) → assignments in that scope
-	groupScoped map[uint64]idxSet // scopeKey(scope, group) → assignments in that scope linking the group
-	dynUp       []int32           // LDAP query and business rule groups and the groups above them
+	keys     *keyTable // folded principal → index in prins
+	keyNames []string  // index → folded principal
+	prins    []prinNode
+	dynUp    []int32 // LDAP query and business rule groups and the groups above them
 
 	pool sync.Pool // *scratch
 }
@@ -97,7 +97,7 @@ type groupNode struct {
 	err            error
 	app            []int32 // application-level assignments linking this group
 	appFull        uint64
-	scoped         bool // some scope-level assignment links it
+	scoped         []scopedIdx // scope-level assignments linking it, by scope
 }
 
 // memberRef is a role assignment a principal is a direct member of.
@@ -106,20 +106,24 @@ type memberRef struct {
 	member int32 // index in the assignment's members
 }
 
-type refSet struct {
-	refs []memberRef
-	full uint64
+// scopedRefs are the assignments of one scope a principal is a member of.
+type scopedRefs struct {
+	scope int32
+	full  uint64
+	refs  []memberRef
 }
 
-type idxSet struct {
-	list []int32
-	full uint64
+// scopedIdx are the assignments of one scope linking a group.
+type scopedIdx struct {
+	scope int32
+	full  uint64
+	list  []int32
 }
 
 type prinNode struct {
 	app         []memberRef // application-level assignments
 	appFull     uint64
-	scoped      bool // has scope-level assignments (see prinScoped)
+	scoped      []scopedRefs // scope-level assignments, sorted by scope
 	memberOf    []int32
 	nonMemberOf []int32
 	up          []int32 // memberOf and every group above them
@@ -144,14 +148,12 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		return nil, fmt.Errorf("compile: application %q: %w", app, ErrUnknownApplication)
 	}
 	c := &Checker{
-		app:         a.Name,
-		matcher:     opts.QueryMatcher,
-		scopeIdx:    map[string]int32{},
-		keys:        map[string]int32{},
-		prinScoped:  map[uint64]refSet{},
-		groupScoped: map[uint64]idxSet{},
+		app:      a.Name,
+		matcher:  opts.QueryMatcher,
+		scopeIdx: map[string]int32{},
 	}
-	b := &builder{c: c, taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{}}
+	b := &builder{c: c, taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
+		keys: map[string]int32{}, prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{}}
 	b.operations(a)
 	var levels []*policy.Objects // objects of each scope, by scope index
 	for _, s := range a.Scopes {
@@ -168,6 +170,8 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	b.groups(p.Groups, &a.Objects, levels)
 	b.assignments(&a.Objects, levels)
 	b.closures()
+	b.scopedLists()
+	c.keys = newKeyTable(c.keyNames)
 	n := len(c.groups)
 	c.pool.New = func() any { return newScratch(n) }
 	if opts.Logger != nil {
@@ -193,6 +197,10 @@ type builder struct {
 	opBits   map[string]int   // folded operation GUID → catalog bit (-1: not in the catalog)
 	taskIdx  map[string]int32 // folded GUID → task index
 	groupIdx map[string]int32 // folded GUID → group index
+
+	keys        map[string]int32       // folded principal → index in prins
+	prinScoped  map[uint64][]memberRef // scopeKey(scope, principal) → assignments in that scope
+	groupScoped map[uint64][]int32     // scopeKey(scope, group) → assignments in that scope linking it
 }
 
 func (b *builder) warn(format string, args ...any) {
@@ -491,11 +499,11 @@ func (b *builder) principal(m string) (int32, bool) {
 	if k == "" {
 		return 0, false
 	}
-	if i, ok := b.c.keys[k]; ok {
+	if i, ok := b.keys[k]; ok {
 		return i, true
 	}
 	i := int32(len(b.c.prins))
-	b.c.keys[k] = i
+	b.keys[k] = i
 	b.c.keyNames = append(b.c.keyNames, k)
 	b.c.prins = append(b.c.prins, prinNode{})
 	return i, true
@@ -536,11 +544,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 					c.prins[pi].appFull |= n.full
 				} else {
 					k := scopeKey(level, pi)
-					s := c.prinScoped[k]
-					s.refs = append(s.refs, ref)
-					s.full |= n.full
-					c.prinScoped[k] = s
-					c.prins[pi].scoped = true
+					b.prinScoped[k] = append(b.prinScoped[k], ref)
 				}
 			}
 			for _, g := range n.groups {
@@ -549,11 +553,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 					c.groups[g].appFull |= n.full
 				} else {
 					k := scopeKey(level, g)
-					s := c.groupScoped[k]
-					s.list = append(s.list, ai)
-					s.full |= n.full
-					c.groupScoped[k] = s
-					c.groups[g].scoped = true
+					b.groupScoped[k] = append(b.groupScoped[k], ai)
 				}
 			}
 		}
@@ -603,4 +603,64 @@ func (b *builder) closures() {
 	if len(dyn) > 0 {
 		c.dynUp = up(dyn)
 	}
+}
+
+// scopedLists turns the scope-level assignment maps into per-principal and
+// per-group lists sorted by scope, searched by binary search on the hot path.
+func (b *builder) scopedLists() {
+	c := b.c
+	for k, refs := range b.prinScoped {
+		scope, pi := int32(k>>32), int32(uint32(k))
+		var full uint64
+		for _, r := range refs {
+			full |= c.assigns[r.assign].full
+		}
+		c.prins[pi].scoped = append(c.prins[pi].scoped, scopedRefs{scope: scope, full: full, refs: refs})
+	}
+	for k, list := range b.groupScoped {
+		scope, g := int32(k>>32), int32(uint32(k))
+		var full uint64
+		for _, a := range list {
+			full |= c.assigns[a].full
+		}
+		c.groups[g].scoped = append(c.groups[g].scoped, scopedIdx{scope: scope, full: full, list: list})
+	}
+	for i := range c.prins {
+		slices.SortFunc(c.prins[i].scoped, func(x, y scopedRefs) int { return cmp.Compare(x.scope, y.scope) })
+	}
+	for i := range c.groups {
+		slices.SortFunc(c.groups[i].scoped, func(x, y scopedIdx) int { return cmp.Compare(x.scope, y.scope) })
+	}
+}
+
+func findScopedRefs(list []scopedRefs, scope int32) *scopedRefs {
+	lo, hi := 0, len(list)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if list[m].scope < scope {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(list) && list[lo].scope == scope {
+		return &list[lo]
+	}
+	return nil
+}
+
+func findScopedIdx(list []scopedIdx, scope int32) *scopedIdx {
+	lo, hi := 0, len(list)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if list[m].scope < scope {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	if lo < len(list) && list[lo].scope == scope {
+		return &list[lo]
+	}
+	return nil
 }

@@ -1,0 +1,151 @@
+package authz
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+	"github.com/casbin/casbin/v2"
+)
+
+var large struct {
+	once    sync.Once
+	p       *policy.Policy
+	clients []ClientContext
+	reqs    []LargeRequest
+}
+
+func largeFixture(tb testing.TB) (*policy.Policy, []ClientContext, []LargeRequest) {
+	large.once.Do(func() {
+		large.p, large.clients = GenerateLarge(1)
+		large.reqs = LargeRequests(large.p, large.clients, 2, 1<<14)
+	})
+	return large.p, large.clients, large.reqs
+}
+
+func TestGenerateLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large policy")
+	}
+	p, clients, reqs := largeFixture(t)
+	if err := p.Validate(); err != nil {
+		t.Fatalf("generated policy is invalid: %v", err)
+	}
+	a := p.Applications[0]
+	if len(clients) != LargeUsers || len(a.Scopes) != LargeScopes || len(a.Operations) != operations.Count {
+		t.Fatalf("sizes: %d clients, %d scopes, %d operations", len(clients), len(a.Scopes), len(a.Operations))
+	}
+	var defs int
+	for _, tk := range a.Tasks {
+		if tk.RoleDefinition {
+			defs++
+		}
+	}
+	if defs != LargeRoleDefs {
+		t.Errorf("%d application-level role definitions, want %d", defs, LargeRoleDefs)
+	}
+	c, err := Compile(p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("warnings on the generated policy: %v", w)
+	}
+	var allowed int
+	for _, r := range reqs {
+		rs, err := c.AccessCheck(context.Background(), clients[r.Client], r.Scope, []operations.ID{r.Op}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs[0].Allowed {
+			allowed++
+		}
+	}
+	frac := float64(allowed) / float64(len(reqs))
+	t.Logf("%.1f%% of %d requests allowed", 100*frac, len(reqs))
+	if frac < 0.1 || frac > 0.9 {
+		t.Errorf("requests do not mix grants and denials: %.1f%% allowed", 100*frac)
+	}
+	// Same seed, same policy.
+	q, _ := GenerateLarge(1)
+	if q.Applications[0].Scopes[500].Roles[0].GUID != a.Scopes[500].Roles[0].GUID {
+		t.Error("GenerateLarge is not deterministic")
+	}
+}
+
+func BenchmarkCompileLarge(b *testing.B) {
+	p, _, _ := largeFixture(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Compile(p, "", Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAccessCheckLarge(b *testing.B) {
+	p, clients, reqs := largeFixture(b)
+	c, err := Compile(p, "", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	ops := make([][]operations.ID, len(reqs))
+	for i, r := range reqs {
+		ops[i] = []operations.ID{r.Op}
+	}
+	var i, allowed, n int
+	b.ReportAllocs()
+	for b.Loop() {
+		r := reqs[i]
+		rs, err := c.AccessCheck(ctx, clients[r.Client], r.Scope, ops[i], nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rs[0].Allowed {
+			allowed++
+		}
+		n++
+		i = (i + 1) % len(reqs)
+	}
+	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
+}
+
+func BenchmarkCasbinEnforceLarge(b *testing.B) {
+	p, clients, reqs := largeFixture(b)
+	e := largeEnforcer(b, p, clients)
+	var i, allowed, n int
+	b.ReportAllocs()
+	for b.Loop() {
+		r := reqs[i]
+		ok, err := e.Enforce(CasbinRequest(clients[r.Client], r.Scope, r.Op)...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ok {
+			allowed++
+		}
+		n++
+		i = (i + 1) % len(reqs)
+	}
+	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
+}
+
+func largeEnforcer(tb testing.TB, p *policy.Policy, clients []ClientContext) *casbin.Enforcer {
+	lines, err := CasbinPolicy(p, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cl, err := CasbinClientLines(p, "", clients)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lines.G = append(lines.G, cl...)
+	e, err := NewCasbinEnforcer(CasbinModel, lines)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}

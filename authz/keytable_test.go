@@ -1,0 +1,50 @@
+package authz
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestKeyTable(t *testing.T) {
+	keys := []string{`contoso\alice`, "s-1-5-32-544", "", "ünïcode\\bob", strings.Repeat("x", 300), "a", "abcdefgh", "abcdefghi"}
+	for i := range 2000 {
+		keys = append(keys, fmt.Sprintf("s-1-5-21-1-%d", i))
+	}
+	tbl := newKeyTable(keys)
+	var buf [foldBuf]byte
+	for i, k := range keys {
+		if k == "" {
+			continue
+		}
+		for _, probe := range []string{k, strings.ToUpper(k), " " + k + " ", mixedCase(k)} {
+			got, ok := tbl.lookup(probe, &buf)
+			if !ok || got != int32(i) {
+				t.Fatalf("lookup(%q) = %d, %v; want %d", probe, got, ok, i)
+			}
+		}
+	}
+	for _, miss := range []string{"", " ", "CONTOSO\\alicE2", "s-1-5-21-1-2000", "ÜNÏCODE\\BOB2", strings.Repeat("x", 299), "abcdefgH1", "@", "[", "`", "{"} {
+		if got, ok := tbl.lookup(miss, &buf); ok {
+			t.Errorf("lookup(%q) = %d; want a miss", miss, got)
+		}
+	}
+	// Only letters change case.
+	for c := 0; c < 128; c++ {
+		s := fmt.Sprintf("k%c", c)
+		_, _ = foldHash(s, &buf)
+		if got, want := string(buf[:2]), strings.ToLower(s); got != want {
+			t.Fatalf("fold %q = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func mixedCase(s string) string {
+	b := []byte(s)
+	for i := 0; i < len(b); i += 2 {
+		if 'a' <= b[i] && b[i] <= 'z' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return string(b)
+}
