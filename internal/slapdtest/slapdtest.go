@@ -73,6 +73,10 @@ type Options struct {
 	// StartTimeout bounds how long Start waits for slapd. Default
 	// DefaultStartTimeout.
 	StartTimeout time.Duration
+	// TLS makes slapd also listen on ldaps:// (Server.LDAPSURL) and accept
+	// StartTLS on ldap://, with a certificate for 127.0.0.1 from a test CA
+	// (Server.CAFile, Server.TLSConfig). Not supported by StartPair.
+	TLS bool
 }
 
 // Server is one running slapd.
@@ -81,6 +85,10 @@ type Server struct {
 	URL string
 	// Addr is 127.0.0.1:<port>.
 	Addr string
+	// LDAPSURL is ldaps://127.0.0.1:<port2> and CAFile the PEM file of
+	// the CA that signed slapd's certificate, when Options.TLS is set.
+	LDAPSURL string
+	CAFile   string
 	// BaseDN is the database suffix.
 	BaseDN string
 	// AdminDN and AdminPassword are the database rootdn and its password.
@@ -95,6 +103,7 @@ type Server struct {
 	ServerID int
 
 	t       testing.TB
+	pki     *testPKI
 	bins    binaries
 	opts    Options
 	logPath string
@@ -123,6 +132,11 @@ func Start(t testing.TB, opts Options) *Server {
 			t.Fatalf("slapdtest: %v", err)
 		}
 		s := newServer(t, bins, opts, port, 0)
+		if opts.TLS {
+			if err := s.enableTLS(); err != nil {
+				t.Fatalf("slapdtest: %v", err)
+			}
+		}
 		if err := s.configure(nil); err != nil {
 			t.Fatalf("slapdtest: %v", err)
 		}
@@ -152,6 +166,9 @@ func StartPair(t testing.TB, opts Options) (a, b *Server) {
 	t.Helper()
 	bins := findBinaries(t)
 	opts = opts.withDefaults(t)
+	if opts.TLS {
+		t.Fatal("slapdtest: StartPair does not support Options.TLS")
+	}
 	var lastErr error
 	for attempt := 0; attempt < bindAttempts; attempt++ {
 		pa, err := freePort()
@@ -282,6 +299,10 @@ func (s *Server) configLDIF(dbDir string, peer *Server) (string, error) {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("dn: cn=config\nobjectClass: olcGlobal\ncn: config\n")
 	w("olcPidFile: %s\n", filepath.Join(s.Dir, "slapd.pid"))
+	if s.pki != nil {
+		w("olcTLSCACertificateFile: %s\nolcTLSCertificateFile: %s\nolcTLSCertificateKeyFile: %s\n",
+			s.pki.caFile, s.pki.certFile, s.pki.keyFile)
+	}
 	if s.ServerID != 0 {
 		w("olcServerID: %d\n", s.ServerID)
 	}
@@ -419,8 +440,12 @@ func (s *Server) start() error {
 		return fmt.Errorf("open slapd log: %w", err)
 	}
 	logStart, _ := logFile.Seek(0, 2)
+	listen := s.URL + "/"
+	if s.LDAPSURL != "" {
+		listen += " " + s.LDAPSURL + "/"
+	}
 	cmd := exec.Command(s.bins.slapd, "-F", filepath.Join(s.Dir, "slapd.d"),
-		"-h", s.URL+"/", "-d", s.opts.LogLevel)
+		"-h", listen, "-d", s.opts.LogLevel)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -466,8 +491,33 @@ func (s *Server) start() error {
 		s.Addr, s.opts.StartTimeout, lastErr, s.logSince(logStart))
 }
 
-// ping dials and binds as the administrator.
+// enableTLS creates the test PKI and picks the ldaps:// port.
+func (s *Server) enableTLS() error {
+	pki, err := newTestPKI(s.Dir)
+	if err != nil {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	s.pki = pki
+	s.CAFile = pki.caFile
+	s.LDAPSURL = "ldaps://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return nil
+}
+
+// ping dials and binds as the administrator (over ldaps:// too when TLS
+// is on, so that both listeners are up).
 func (s *Server) ping() error {
+	if s.LDAPSURL != "" {
+		conn, err := ldap.DialURL(s.LDAPSURL, ldap.DialWithDialer(&net.Dialer{Timeout: time.Second}),
+			ldap.DialWithTLSConfig(s.TLSConfig()))
+		if err != nil {
+			return err
+		}
+		conn.Close()
+	}
 	conn, err := ldap.DialURL(s.URL, ldap.DialWithDialer(&net.Dialer{Timeout: time.Second}))
 	if err != nil {
 		return err

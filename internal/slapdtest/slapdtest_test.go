@@ -192,3 +192,36 @@ func TestStartPair_ReplicatesBothWays(t *testing.T) {
 	a.AddLDIF(t, "dn: uid=fromA,ou=people,dc=azgate,dc=test\nchangetype: delete\n")
 	b.WaitNoEntry(t, "uid=fromA,ou=people,dc=azgate,dc=test", "(objectClass=*)", 10*time.Second)
 }
+
+func TestStart_TLS(t *testing.T) {
+	srv := slapdtest.Start(t, slapdtest.Options{Seed: people, TLS: true})
+	if !strings.HasPrefix(srv.LDAPSURL, "ldaps://127.0.0.1:") || srv.CAFile == "" {
+		t.Fatalf("LDAPSURL %q CAFile %q", srv.LDAPSURL, srv.CAFile)
+	}
+	conn, err := ldap.DialURL(srv.LDAPSURL, ldap.DialWithTLSConfig(srv.TLSConfig()))
+	if err != nil {
+		t.Fatalf("ldaps: %v", err)
+	}
+	defer conn.Close()
+	if err := conn.Bind("uid=alice,ou=people,dc=azgate,dc=test", "alice-pw"); err != nil {
+		t.Fatalf("bind over ldaps: %v", err)
+	}
+
+	plain, err := ldap.DialURL(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if err := plain.StartTLS(srv.TLSConfig()); err != nil {
+		t.Fatalf("StartTLS: %v", err)
+	}
+	if _, ok := plain.TLSConnectionState(); !ok {
+		t.Fatal("no TLS state after StartTLS")
+	}
+	srv.Restart()
+	again, err := ldap.DialURL(srv.LDAPSURL, ldap.DialWithTLSConfig(srv.TLSConfig()))
+	if err != nil {
+		t.Fatalf("ldaps after restart: %v", err)
+	}
+	again.Close()
+}
