@@ -1,0 +1,244 @@
+package server
+
+import (
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestServer_CheckSingleAndBatch(t *testing.T) {
+	ts := startServer(t, nil)
+	single := map[string]any{
+		"user": "alice", "groups": []string{"S-1-5-32-544"}, "scope": "",
+		"operations": []any{"Start Virtual Machine", 308, "309"},
+	}
+	r := ts.do(admin, http.MethodPost, "/v1/check", single)
+	want(t, r, http.StatusOK, "check")
+	var one CheckResponse
+	r.json(t, &one)
+	if len(one.Results) != 3 || one.Revision == 0 {
+		t.Fatalf("check = %+v", one)
+	}
+	wantNames := []string{"Start Virtual Machine", "Stop Virtual Machine", "View Virtual Machine Configuration"}
+	wantIDs := []int{307, 308, 309}
+	for i, res := range one.Results {
+		if !res.Allowed || res.Operation != wantNames[i] || res.ID != wantIDs[i] {
+			t.Errorf("result %d = %+v, want %s (%d) allowed", i, res, wantNames[i], wantIDs[i])
+		}
+	}
+
+	batch := map[string]any{"checks": []any{
+		single,
+		map[string]any{"user": "bob", "groups": []string{}, "operations": []any{"Create Virtual Machine"}},
+		map[string]any{"user": "carol", "groups": []string{"S-1-5-32-544"}, "scope": "NoSuchScope", "operations": []any{307}},
+	}}
+	r = ts.do(admin, http.MethodPost, "/v1/check", batch)
+	want(t, r, http.StatusOK, "batch")
+	var many BatchCheckResponse
+	r.json(t, &many)
+	if len(many.Results) != 3 || many.Revision != one.Revision {
+		t.Fatalf("batch = %+v", many)
+	}
+	if !many.Results[0][0].Allowed || many.Results[1][0].Allowed || many.Results[2][0].Allowed {
+		t.Errorf("batch decisions = %+v", many.Results)
+	}
+	if !strings.Contains(many.Results[2][0].Error, "NoSuchScope") {
+		t.Errorf("unknown scope result lacks the reason: %+v", many.Results[2][0])
+	}
+
+	// The directory resolves a user given without groups.
+	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "admin", "operations": []any{"Delete Virtual Machine"}})
+	want(t, r, http.StatusOK, "resolved check")
+	r.json(t, &one)
+	if !one.Results[0].Allowed {
+		t.Errorf("admin resolved by the directory is denied: %+v", one)
+	}
+
+	bad := []struct {
+		name string
+		body any
+	}{
+		{"unknown operation", map[string]any{"user": "a", "groups": []string{}, "operations": []any{"Start Virtual Machin"}}},
+		{"unknown id", map[string]any{"user": "a", "groups": []string{}, "operations": []any{9999}}},
+		{"no user", map[string]any{"groups": []string{}, "operations": []any{307}}},
+		{"no operations", map[string]any{"user": "a", "groups": []string{}}},
+		{"both forms", map[string]any{"user": "a", "operations": []any{307}, "checks": []any{single}}},
+		{"empty batch", map[string]any{"checks": []any{}}},
+		{"unknown user without groups", map[string]any{"user": "ghost", "operations": []any{307}}},
+	}
+	for _, tt := range bad {
+		r := ts.do(admin, http.MethodPost, "/v1/check", tt.body)
+		if r.status != http.StatusBadRequest && r.status != http.StatusNotFound {
+			t.Errorf("%s: status %d body %s, want 400/404", tt.name, r.status, r.body)
+		}
+	}
+	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "a", "groups": []string{}, "operations": []any{"Start Virtual Machin"}})
+	if !strings.Contains(string(r.body), "did you mean") {
+		t.Errorf("unknown operation error gives no suggestion: %s", r.body)
+	}
+}
+
+func TestServer_CheckNeedsTrust(t *testing.T) {
+	ts := startServer(t, nil)
+	mgr := ts.addUser("mgmt-server", "Management Servers")
+	body := map[string]any{"user": "alice", "groups": []string{}, "operations": []any{307}}
+	r := ts.do(mgr, http.MethodPost, "/v1/check", body)
+	want(t, r, http.StatusForbidden, "untrusted check")
+	var e errorBody
+	r.json(t, &e)
+	if e.Error.Code != CodeAccessDenied || e.Error.Operation != "Check Access" || e.Error.Application != "azgate" {
+		t.Fatalf("untrusted check error = %+v", e.Error)
+	}
+	// Trust the group through the delegation application, by the admin API.
+	etag := ts.do(admin, http.MethodGet, "/v1/policy/role-assignments/Checker?app=azgate", nil).header.Get("ETag")
+	r = ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Checker/links?app=azgate",
+		LinkDoc{Relation: "member", Target: "Management Servers"}, "If-Match", etag)
+	want(t, r, http.StatusOK, "add checker member")
+	want(t, ts.do(mgr, http.MethodPost, "/v1/check", body), http.StatusOK, "trusted check")
+	// Checkers may not read or write the policy.
+	want(t, ts.do(mgr, http.MethodGet, "/v1/policy", nil), http.StatusForbidden, "checker reads policy")
+}
+
+func TestServer_PolicyETagAndIfMatch(t *testing.T) {
+	ts := startServer(t, nil)
+	r := ts.do(admin, http.MethodGet, "/v1/policy/scopes", nil)
+	want(t, r, http.StatusOK, "list scopes")
+	etag := r.header.Get("ETag")
+	if etag == "" {
+		t.Fatal("no ETag")
+	}
+	scope := ScopeDoc{Name: "Lab", Description: "test lab"}
+	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", scope)
+	want(t, r, http.StatusPreconditionRequired, "write without If-Match")
+	if r.errCode(t) != CodePreconditionRequired {
+		t.Errorf("code %s", r.errCode(t))
+	}
+	want(t, ts.do(admin, http.MethodPost, "/v1/policy/scopes", scope, "If-Match", `"banana"`), http.StatusBadRequest, "garbage If-Match")
+	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", scope, "If-Match", etag)
+	want(t, r, http.StatusCreated, "create scope")
+	etag2 := r.header.Get("ETag")
+	if etag2 == etag || etag2 == "" {
+		t.Fatalf("ETag after write %q, before %q", etag2, etag)
+	}
+	// A writer holding the old revision loses.
+	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Prod"}, "If-Match", etag)
+	want(t, r, http.StatusPreconditionFailed, "stale If-Match")
+	if r.errCode(t) != CodePreconditionFailed {
+		t.Errorf("code %s", r.errCode(t))
+	}
+	want(t, ts.do(admin, http.MethodGet, "/v1/policy/scopes/Prod", nil), http.StatusNotFound, "lost write not applied")
+	// Duplicate at the right revision: 409.
+	want(t, ts.do(admin, http.MethodPost, "/v1/policy/scopes", scope, "If-Match", etag2), http.StatusConflict, "duplicate scope")
+
+	audit := filepath.Join(ts.cfg.DataDir, AuditFile)
+	if !fileContains(t, audit, `create scope \"Lab\"`) || !fileContains(t, audit, `"who":"admin"`) {
+		t.Error("scope creation not audited with who and what")
+	}
+	old := strings.Trim(etag, `"`)
+	if !fileContains(t, audit, `"old_revision":"`+old+`"`) {
+		t.Errorf("audit lacks old revision %s", old)
+	}
+}
+
+func TestServer_PolicyObjectsCRUD(t *testing.T) {
+	ts := startServer(t, nil)
+	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
+	write := func(method, path string, body any, status int) response {
+		t.Helper()
+		r := ts.do(admin, method, path, body, "If-Match", etag)
+		want(t, r, status, method+" "+path)
+		if e := r.header.Get("ETag"); e != "" {
+			etag = e
+		}
+		return r
+	}
+	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/tasks?scope=Lab", TaskDoc{Name: "Look",
+		Operations: []string{"View Virtual Machine Configuration", "Allow Output from Virtual Machine"}}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/role-definitions?scope=Lab", TaskDoc{Name: "Lab Operator",
+		Operations: []string{"Start Virtual Machine"}, Tasks: []string{"Look"}}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/groups?scope=Lab", GroupDoc{Name: "Lab Ops", Members: []string{"lab-staff"},
+		NonMembers: []string{"contractors"}}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/groups?level=store", GroupDoc{Name: "Everyone Here", Members: []string{"S-1-1-0"}}, http.StatusCreated)
+	r := write(http.MethodPost, "/v1/policy/role-assignments?scope=Lab", RoleAssignmentDoc{Name: "Lab Operators",
+		RoleDefinitions: []string{"Lab Operator"}, Groups: []string{"Lab Ops"}}, http.StatusCreated)
+	var ra RoleAssignmentDoc
+	r.json(t, &ra)
+	if len(ra.RoleDefinitions) != 1 || ra.RoleDefinitions[0] != "Lab Operator" || ra.Groups[0] != "Lab Ops" {
+		t.Fatalf("role assignment = %+v", ra)
+	}
+	// A bad link is a 400 naming the target, and changes nothing.
+	r = ts.do(admin, http.MethodPost, "/v1/policy/tasks?scope=Lab", TaskDoc{Name: "Bad", Operations: []string{"Fly"}}, "If-Match", etag)
+	want(t, r, http.StatusNotFound, "unknown operation link")
+	if !strings.Contains(string(r.body), "Fly") {
+		t.Errorf("error does not name the target: %s", r.body)
+	}
+
+	// The decision follows at once: lab staff may start in Lab, contractors may not.
+	check := func(groups []string) bool {
+		r := ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "u", "groups": groups, "scope": "Lab",
+			"operations": []any{"Start Virtual Machine", "Allow Output from Virtual Machine"}})
+		want(t, r, http.StatusOK, "check")
+		var c CheckResponse
+		r.json(t, &c)
+		return c.Results[0].Allowed && c.Results[1].Allowed
+	}
+	if !check([]string{"lab-staff"}) || check([]string{"lab-staff", "contractors"}) {
+		t.Fatal("lab decisions wrong after edits")
+	}
+
+	// Replace (rename + relink), unlink, delete.
+	write(http.MethodPut, "/v1/policy/role-definitions/Lab Operator?scope=Lab", TaskDoc{Name: "Lab Runner",
+		Operations: []string{"Stop Virtual Machine"}}, http.StatusOK)
+	r = ts.do(admin, http.MethodGet, "/v1/policy/role-assignments/Lab Operators?scope=Lab", nil)
+	r.json(t, &ra)
+	if ra.RoleDefinitions[0] != "Lab Runner" {
+		t.Errorf("rename not followed by links: %+v", ra)
+	}
+	if check([]string{"lab-staff"}) {
+		t.Error("replaced role definition still grants Start")
+	}
+	write(http.MethodDelete, "/v1/policy/groups/Lab Ops/links?scope=Lab&relation=non-member&target=contractors", nil, http.StatusOK)
+	want(t, ts.do(admin, http.MethodDelete, "/v1/policy/tasks/Lab Runner?scope=Lab", nil, "If-Match", etag),
+		http.StatusNotFound, "delete a role definition through the tasks route")
+	write(http.MethodDelete, "/v1/policy/role-definitions/Lab Runner?scope=Lab", nil, http.StatusNoContent)
+	r = ts.do(admin, http.MethodGet, "/v1/policy/role-assignments/Lab Operators?scope=Lab", nil)
+	r.json(t, &ra)
+	if len(ra.RoleDefinitions) != 0 {
+		t.Errorf("deleted role definition still linked: %+v", ra)
+	}
+	write(http.MethodDelete, "/v1/policy/scopes/Lab", nil, http.StatusNoContent)
+	want(t, ts.do(admin, http.MethodGet, "/v1/policy/tasks?scope=Lab", nil), http.StatusNotFound, "tasks of a deleted scope")
+
+	var doc PolicyDoc
+	ts.do(admin, http.MethodGet, "/v1/policy", nil).json(t, &doc)
+	if len(doc.Groups) != 1 || doc.Groups[0].Name != "Everyone Here" || len(doc.Applications) != 2 {
+		t.Errorf("policy doc = %+v", doc)
+	}
+}
+
+func TestServer_PolicyReaderCannotWrite(t *testing.T) {
+	ts := startServer(t, nil)
+	reader := ts.addUser("auditor", "Auditors")
+	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
+	r := ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Policy Reader/links?app=azgate",
+		LinkDoc{Relation: "member", Target: "Auditors"}, "If-Match", etag)
+	want(t, r, http.StatusOK, "grant policy reader")
+	r = ts.do(reader, http.MethodGet, "/v1/policy", nil)
+	want(t, r, http.StatusOK, "reader reads")
+	r = ts.do(reader, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "X"}, "If-Match", r.header.Get("ETag"))
+	want(t, r, http.StatusForbidden, "reader writes")
+	var e errorBody
+	r.json(t, &e)
+	if e.Error.Operation != "Write Policy" {
+		t.Errorf("denial names %q", e.Error.Operation)
+	}
+	// The engine is a separate matter: the reader holds no engine role.
+	r = ts.do(reader, http.MethodGet, "/v1/service", nil)
+	want(t, r, http.StatusForbidden, "reader reads engine service")
+	r.json(t, &e)
+	if e.Error.Operation != "Read Service Configuration" || e.Error.Scope == nil || *e.Error.Scope != "" {
+		t.Errorf("engine denial = %+v", e.Error)
+	}
+}

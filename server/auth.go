@@ -1,0 +1,104 @@
+package server
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/azgate/azgate/authz"
+)
+
+// Directory authenticates callers and produces their client contexts. The
+// local directory (package localdir) satisfies it; ldapsync will.
+type Directory interface {
+	// Authenticate checks a user name and password and returns the user's
+	// client context (IDs and transitive groups). Wrong credentials, unknown
+	// users included, are an error; the server answers 401 for any error.
+	Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error)
+	// AuthenticateToken checks an API token (the Bearer credential) and
+	// returns its owner's client context, or an error.
+	AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error)
+}
+
+// Resolver is an optional Directory capability: the client context of a
+// user named by a trusted checker without a group list.
+type Resolver interface {
+	// Resolve returns the client context of the user given by name or SID,
+	// or an error wrapping a not-found sentinel when there is none.
+	Resolve(ctx context.Context, name string) (authz.ClientContext, error)
+}
+
+type ctxKey int
+
+const clientKey ctxKey = iota
+
+// clientFrom returns the authenticated caller of a request. Handlers behind
+// authenticate always have one; ok is false only for public routes.
+func clientFrom(ctx context.Context) (authz.ClientContext, bool) {
+	c, ok := ctx.Value(clientKey).(authz.ClientContext)
+	return c, ok
+}
+
+// authenticate checks the request's credentials: HTTP Basic against the
+// directory (refused over plain HTTP unless the client is on loopback) or a
+// Bearer API token. Anything else, or wrong credentials, is a 401.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.credentials(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey, c)))
+	})
+}
+
+func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+			"authentication required: HTTP Basic or a Bearer API token")
+	}
+	scheme, cred, _ := strings.Cut(h, " ")
+	cred = strings.TrimSpace(cred)
+	switch {
+	case strings.EqualFold(scheme, "Basic"):
+		if r.TLS == nil && !isLoopback(r.RemoteAddr) {
+			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+				"HTTP Basic credentials are refused over plain HTTP from a remote client; use HTTPS or a Bearer token")
+		}
+		user, pass, ok := r.BasicAuth()
+		if !ok || user == "" {
+			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
+		}
+		c, err := s.dir.Authenticate(r.Context(), user, pass)
+		if err != nil {
+			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+				message: "wrong user name or password", err: err}
+		}
+		return c, nil
+	case strings.EqualFold(scheme, "Bearer"):
+		if cred == "" {
+			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "empty Bearer token")
+		}
+		c, err := s.dir.AuthenticateToken(r.Context(), cred)
+		if err != nil {
+			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+				message: "unknown or revoked API token", err: err}
+		}
+		return c, nil
+	}
+	return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+		"unsupported authorization scheme %q: use Basic or Bearer", scheme)
+}
+
+// isLoopback reports whether a RemoteAddr (host:port) is a loopback address.
+func isLoopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

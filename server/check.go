@@ -1,0 +1,252 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/operations"
+)
+
+// maxBatch bounds the items of one batch check and maxOps the operations of
+// one item.
+const (
+	maxBatch = 1000
+	maxOps   = 1000
+)
+
+// CheckItem is one access check: may user (with groups) perform operations
+// in scope?
+type CheckItem struct {
+	// User is the principal (account name or SID).
+	User string `json:"user"`
+	// IDs are further identifiers of the same user (its SID, DN), optional.
+	IDs []string `json:"ids,omitempty"`
+	// Groups are every group the user is in, transitively. When absent
+	// (not even []), the server's directory resolves the user's groups.
+	Groups []string `json:"groups,omitempty"`
+	// DN is the user's directory entry, for LDAP query groups; optional.
+	DN string `json:"dn,omitempty"`
+	// Scope is the scope of the check; "" is the default scope.
+	Scope string `json:"scope,omitempty"`
+	// Operations are catalog names or OperationIDs.
+	Operations []OperationRef `json:"operations"`
+	// Parameters are the business rule parameters.
+	Parameters map[string]any `json:"parameters,omitempty"`
+}
+
+// OperationRef is an operation by name ("Start Virtual Machine") or by ID
+// (307).
+type OperationRef struct {
+	op operations.Operation
+}
+
+// UnmarshalJSON accepts a string (name or decimal ID) or a number.
+func (o *OperationRef) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	var err error
+	switch {
+	case len(b) > 0 && b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		o.op, err = operations.Parse(s)
+	default:
+		var n int
+		if e := json.Unmarshal(b, &n); e != nil {
+			return fmt.Errorf("operation %s: want a name or an OperationID", b)
+		}
+		o.op, err = operations.ByID(operations.ID(n))
+	}
+	return err
+}
+
+// MarshalJSON writes the operation's name.
+func (o OperationRef) MarshalJSON() ([]byte, error) { return json.Marshal(o.op.Name) }
+
+// CheckRequest is the body of POST /v1/check: one check (the CheckItem
+// fields) or a batch (Checks), not both.
+type CheckRequest struct {
+	CheckItem
+	Checks []CheckItem `json:"checks,omitempty"`
+}
+
+// CheckResult is the decision about one operation.
+type CheckResult struct {
+	Operation string `json:"operation"`
+	ID        int    `json:"id"`
+	Allowed   bool   `json:"allowed"`
+	// Error says why the decision failed (always a denial).
+	Error string `json:"error,omitempty"`
+}
+
+// CheckResponse answers a single check.
+type CheckResponse struct {
+	Results  []CheckResult `json:"results"`
+	Revision uint64        `json:"revision"`
+}
+
+// BatchCheckResponse answers a batch: one result list per item, in order,
+// all decided with the same policy revision.
+type BatchCheckResponse struct {
+	Results  [][]CheckResult `json:"results"`
+	Revision uint64          `json:"revision"`
+}
+
+func (s *Server) checkRoutes() []route {
+	const tag = "decisions"
+	return []route{
+		{name: "check", method: http.MethodPost, path: "/v1/check", tag: tag,
+			summary: "Decide operations for a user in a scope; one check or a batch ({\"checks\": [...]})",
+			needs:   opCheckAccess + " (delegation application)", body: CheckRequest{}, resp: CheckResponse{}, h: s.check},
+		{name: "explain", method: http.MethodGet, path: "/v1/explain", tag: tag,
+			summary: "Explain a decision: every path that grants or fails",
+			needs:   opReadPolicy + " (delegation application)",
+			query: []param{{name: "user", in: "query", required: true}, {name: "group", in: "query", doc: "repeatable; absent: resolved by the directory"},
+				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"}},
+			h: s.explain},
+		{name: "whoCan", method: http.MethodGet, path: "/v1/who-can", tag: tag,
+			summary: "List the principals and groups that can perform an operation in a scope",
+			needs:   opReadPolicy + " (delegation application)",
+			query:   []param{{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"}},
+			h:       s.whoCan},
+	}
+}
+
+func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
+	if err := s.requireDelegated(r, opCheckAccess); err != nil {
+		return err
+	}
+	var req CheckRequest
+	if err := decodeBody(r, &req); err != nil {
+		return err
+	}
+	batch := req.Checks != nil
+	items := req.Checks
+	if batch {
+		if req.User != "" || req.Operations != nil || req.Scope != "" || req.Groups != nil || req.Parameters != nil {
+			return invalidf("a body is one check or a batch (\"checks\"), not both")
+		}
+		if len(items) == 0 || len(items) > maxBatch {
+			return invalidf("a batch has 1 to %d checks, this one %d", maxBatch, len(items))
+		}
+	} else {
+		items = []CheckItem{req.CheckItem}
+	}
+	start := time.Now()
+	snap := s.live.Current()
+	out := make([][]CheckResult, len(items))
+	nops := 0
+	for i := range items {
+		res, err := s.checkOne(r, snap, &items[i])
+		if err != nil {
+			if batch {
+				return fmt.Errorf("checks[%d]: %w", i, err)
+			}
+			return err
+		}
+		out[i] = res
+		nops += len(res)
+	}
+	kind := "single"
+	if batch {
+		kind = "batch"
+	}
+	s.metrics.checkLatency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	s.metrics.checkOps.Add(float64(nops))
+	if batch {
+		writeJSON(w, http.StatusOK, BatchCheckResponse{Results: out, Revision: uint64(snap.Revision)})
+	} else {
+		writeJSON(w, http.StatusOK, CheckResponse{Results: out[0], Revision: uint64(snap.Revision)})
+	}
+	return nil
+}
+
+// checkOne decides one item with snapshot snap.
+func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem) ([]CheckResult, error) {
+	if it.User == "" {
+		return nil, invalidf("check: \"user\" is required")
+	}
+	if len(it.Operations) == 0 || len(it.Operations) > maxOps {
+		return nil, invalidf("check: 1 to %d operations, got %d", maxOps, len(it.Operations))
+	}
+	c, err := s.clientOf(r, it.User, it.IDs, it.Groups, it.DN)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]operations.ID, len(it.Operations))
+	for i, o := range it.Operations {
+		ids[i] = o.op.ID
+	}
+	res, err := snap.Checker.AccessCheck(r.Context(), c, it.Scope, ids, authz.Params(it.Parameters))
+	// An error (unknown scope, ctx done) comes with all-denied results that
+	// carry it: report them, do not fail the request.
+	if err != nil && len(res) != len(ids) {
+		return nil, fmt.Errorf("access check: %w", err)
+	}
+	out := make([]CheckResult, len(ids))
+	for i, rr := range res {
+		op := it.Operations[i].op
+		cr := CheckResult{Operation: op.Name, ID: int(op.ID), Allowed: rr.Allowed && rr.Err == nil}
+		if rr.Err != nil {
+			cr.Error = rr.Err.Error()
+		} else if err != nil && !cr.Allowed {
+			cr.Error = err.Error()
+		}
+		s.metrics.decision(sourceCheck, op.Name, cr.Allowed)
+		out[i] = cr
+	}
+	return out, nil
+}
+
+// clientOf builds the client context a trusted checker describes. Without
+// a group list the directory resolves the user (its groups, SID, DN).
+func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string) (authz.ClientContext, error) {
+	if groups != nil {
+		return authz.ClientContext{Name: user, IDs: append([]string{user}, ids...), Groups: groups, DN: dn}, nil
+	}
+	res, ok := s.dir.(Resolver)
+	if !ok {
+		return authz.ClientContext{}, invalidf("user %q: give its groups; this directory cannot resolve users", user)
+	}
+	c, err := res.Resolve(r.Context(), user)
+	if errors.Is(err, localdir.ErrNotFound) {
+		return authz.ClientContext{}, &apiError{status: http.StatusNotFound, code: CodeNotFound,
+			message: fmt.Sprintf("user %q is not in the directory; give its groups to check it anyway", user), err: err}
+	}
+	if err != nil {
+		return authz.ClientContext{}, fmt.Errorf("resolve user %q: %w", user, err)
+	}
+	c.IDs = append(c.IDs, ids...)
+	if dn != "" {
+		c.DN = dn
+	}
+	return c, nil
+}
+
+// operationParam parses the ?operation query parameter.
+func operationParam(r *http.Request) (operations.Operation, error) {
+	v := r.URL.Query().Get("operation")
+	if v == "" {
+		return operations.Operation{}, invalidf("query parameter \"operation\" is required (a name or OperationID)")
+	}
+	op, err := operations.Parse(v)
+	if err != nil {
+		return operations.Operation{}, invalidf("query parameter \"operation\": %v", err)
+	}
+	return op, nil
+}
+
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
+	return errorf(http.StatusNotImplemented, "not_implemented", "explain is not available yet")
+}
+
+func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
+	return errorf(http.StatusNotImplemented, "not_implemented", "who-can is not available yet")
+}

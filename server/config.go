@@ -1,0 +1,159 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Defaults of the embedded configuration: `azgate serve` on a fresh machine.
+const (
+	DefaultListen    = "127.0.0.1:8080"
+	DefaultStoreURL  = "msxml://./InitialStore.xml"
+	DefaultDataDir   = "./data"
+	DefaultAdminUser = "admin"
+
+	// DirectoryFile, AuditFile are the names of the local directory file and
+	// the audit log in the data directory (the engine keeps engine.db there).
+	DirectoryFile = "directory.json"
+	AuditFile     = "audit.log"
+
+	// DefaultMaxBodyBytes bounds request bodies; larger bodies get 413.
+	DefaultMaxBodyBytes = 1 << 20
+)
+
+// ErrConfig is wrapped by every error of Config.Validate.
+var ErrConfig = errors.New("invalid configuration")
+
+// ConfigError names the configuration field that is wrong.
+type ConfigError struct {
+	Field string
+	Err   error
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("config %s: %v", e.Field, e.Err) }
+
+// Unwrap returns ErrConfig and the cause.
+func (e *ConfigError) Unwrap() []error { return []error{ErrConfig, e.Err} }
+
+// Config is everything `azgate serve` needs. Build it with DefaultConfig,
+// change fields, and call Validate (Run and New do).
+type Config struct {
+	// Listen is the TCP address Run listens on. Serve takes a listener
+	// instead and ignores it.
+	Listen string
+	// StoreURL is the policy store: msxml://PATH or msldap://DN. An XML
+	// store that does not exist is created from the embedded default
+	// InitialStore.xml.
+	StoreURL string
+	// DataDir holds the engine database, the local directory file and the
+	// audit log. Created (0700) when missing.
+	DataDir string
+	// Application is the AzMan application whose policy gates the engine;
+	// "" selects the store's default application.
+	Application string
+	// TLSCertFile and TLSKeyFile, both set, serve HTTPS. Without them the
+	// server speaks plain HTTP and refuses HTTP Basic credentials except
+	// from loopback clients.
+	TLSCertFile string
+	TLSKeyFile  string
+
+	// AdminUser is the first administrator a fresh directory gets.
+	// AdminPassword is its password; "" generates a random one, printed once
+	// to Stderr.
+	AdminUser     string
+	AdminPassword string
+
+	// MaxBodyBytes bounds request bodies (413 beyond).
+	MaxBodyBytes int64
+	// HTTP server timeouts.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// RequestTimeout bounds the work of one request.
+	RequestTimeout time.Duration
+	// ShutdownTimeout bounds the graceful shutdown after ctx ends.
+	ShutdownTimeout time.Duration
+
+	// BcryptCost is the cost of password hashes the local directory writes;
+	// 0 means the bcrypt default. Lower values are for tests.
+	BcryptCost int
+
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+	// Stderr receives the generated first administrator password; nil
+	// discards it.
+	Stderr io.Writer
+}
+
+// DefaultConfig returns the embedded defaults.
+func DefaultConfig() Config {
+	return Config{
+		Listen:            DefaultListen,
+		StoreURL:          DefaultStoreURL,
+		DataDir:           DefaultDataDir,
+		AdminUser:         DefaultAdminUser,
+		MaxBodyBytes:      DefaultMaxBodyBytes,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		RequestTimeout:    30 * time.Second,
+		ShutdownTimeout:   15 * time.Second,
+	}
+}
+
+// Validate checks the configuration and returns a *ConfigError naming the
+// first wrong field.
+func (c *Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	if c.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			return bad("listen", "%q is not host:port: %w", c.Listen, err)
+		}
+	}
+	if strings.TrimSpace(c.StoreURL) == "" {
+		return bad("store", "empty store URL")
+	}
+	if !strings.HasPrefix(c.StoreURL, "msxml://") && !strings.HasPrefix(c.StoreURL, "msldap://") {
+		return bad("store", "%q: want msxml://PATH or msldap://DN", c.StoreURL)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		return bad("data-dir", "empty data directory")
+	}
+	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
+		return bad("tls-cert", "--tls-cert and --tls-key must be given together")
+	}
+	if strings.TrimSpace(c.AdminUser) == "" {
+		return bad("admin-user", "empty administrator name")
+	}
+	if c.MaxBodyBytes <= 0 {
+		return bad("max-body-bytes", "must be positive, got %d", c.MaxBodyBytes)
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"read-header-timeout", c.ReadHeaderTimeout},
+		{"read-timeout", c.ReadTimeout},
+		{"write-timeout", c.WriteTimeout},
+		{"idle-timeout", c.IdleTimeout},
+		{"request-timeout", c.RequestTimeout},
+		{"shutdown-timeout", c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			return bad(d.name, "must be positive, got %s", d.v)
+		}
+	}
+	return nil
+}
+
+func (c *Config) dataPath(name string) string { return filepath.Join(c.DataDir, name) }

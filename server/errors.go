@@ -1,0 +1,183 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/azgate/azgate/engine"
+	"github.com/azgate/azgate/policy"
+)
+
+// Error codes of the JSON error body {"error": {"code": ..., "message": ...}}.
+const (
+	CodeUnauthenticated      = "unauthenticated"
+	CodeAccessDenied         = "access_denied"
+	CodeNotFound             = "not_found"
+	CodeExists               = "already_exists"
+	CodeInvalidState         = "invalid_state"
+	CodeInvalid              = "invalid_request"
+	CodePreconditionRequired = "precondition_required"
+	CodePreconditionFailed   = "precondition_failed"
+	CodeTooLarge             = "request_too_large"
+	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeUnavailable          = "unavailable"
+	CodeInternal             = "internal"
+)
+
+// apiError is an error the server itself raises with a status and a public
+// message.
+type apiError struct {
+	status  int
+	code    string
+	message string
+	err     error // the cause, logged, never shown
+}
+
+func (e *apiError) Error() string {
+	if e.err != nil {
+		return e.message + ": " + e.err.Error()
+	}
+	return e.message
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+func errorf(status int, code, format string, args ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, args...)}
+}
+
+// invalidf is a 400 with a message naming what is wrong.
+func invalidf(format string, args ...any) *apiError {
+	return errorf(http.StatusBadRequest, CodeInvalid, format, args...)
+}
+
+// errUnauthenticated is returned when a request carries no or bad credentials.
+var errUnauthenticated = errors.New("authentication required")
+
+// DelegationDeniedError is a refusal by the store-level delegation
+// application: the caller does not hold the operation (Check Access, Read
+// Policy, Write Policy) that the route needs.
+type DelegationDeniedError struct {
+	Operation   string
+	Application string
+	Err         error // why the decision failed, when it did
+}
+
+func (e *DelegationDeniedError) Error() string {
+	msg := fmt.Sprintf("access denied: %q in application %q", e.Operation, e.Application)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *DelegationDeniedError) Unwrap() error { return e.Err }
+
+// errorBody is the JSON error body.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Operation and Scope name what was denied (access_denied only).
+	Operation   string  `json:"operation,omitempty"`
+	OperationID int     `json:"operationId,omitempty"`
+	Scope       *string `json:"scope,omitempty"`
+	Application string  `json:"application,omitempty"`
+}
+
+// mapError is the one place that turns an error into a status and a public
+// body. Causes that are not meant for clients (I/O errors, internal
+// failures) are logged and replaced by a generic message.
+func mapError(err error) (int, errorDetail) {
+	var (
+		ae     *apiError
+		denied *engine.DeniedError
+		deleg  *DelegationDeniedError
+		maxErr *http.MaxBytesError
+		syn    *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+		verr   *policy.ValidationError
+	)
+	switch {
+	case errors.As(err, &ae):
+		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
+	case errors.Is(err, errUnauthenticated):
+		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthenticated, Message: err.Error()}
+	case errors.As(err, &denied):
+		scope := denied.Scope
+		d := errorDetail{Code: CodeAccessDenied, Message: plainDenial(denied),
+			Operation: denied.Operation.Name, OperationID: int(denied.Operation.ID), Scope: &scope}
+		return http.StatusForbidden, d
+	case errors.As(err, &deleg):
+		return http.StatusForbidden, errorDetail{Code: CodeAccessDenied,
+			Message:   fmt.Sprintf("access denied: %q in application %q", deleg.Operation, deleg.Application),
+			Operation: deleg.Operation, Application: deleg.Application}
+	case errors.As(err, &maxErr):
+		return http.StatusRequestEntityTooLarge, errorDetail{Code: CodeTooLarge,
+			Message: fmt.Sprintf("request body larger than %d bytes", maxErr.Limit)}
+	case errors.As(err, &syn), errors.As(err, &typ):
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: "malformed JSON body: " + err.Error()}
+	case errors.Is(err, policy.ErrConflict):
+		return http.StatusPreconditionFailed, errorDetail{Code: CodePreconditionFailed,
+			Message: "the policy store changed since the revision in If-Match; reload and retry"}
+	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound):
+		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
+	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):
+		return http.StatusConflict, errorDetail{Code: CodeExists, Message: err.Error()}
+	case errors.Is(err, engine.ErrInvalidState):
+		return http.StatusConflict, errorDetail{Code: CodeInvalidState, Message: err.Error()}
+	case errors.As(err, &verr), errors.Is(err, engine.ErrInvalid), errors.Is(err, policy.ErrInvalid),
+		errors.Is(err, policy.ErrDanglingLink), errors.Is(err, policy.ErrCycle):
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: err.Error()}
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable, Message: "request timed out"}
+	}
+	return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; see the server log"}
+}
+
+// plainDenial words an engine denial without the decision's internal cause.
+func plainDenial(d *engine.DeniedError) string {
+	scope := "the default scope"
+	if d.Scope != "" {
+		scope = fmt.Sprintf("scope %q", d.Scope)
+	}
+	msg := fmt.Sprintf("access denied: %q in %s", d.Operation.Name, scope)
+	if d.Object != "" {
+		msg += fmt.Sprintf(" on %q", d.Object)
+	}
+	return msg
+}
+
+// writeError writes err as a JSON error response and logs it.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, detail := mapError(err)
+	level := slog.LevelDebug
+	switch {
+	case status >= 500:
+		level = slog.LevelError
+	case status == http.StatusForbidden || status == http.StatusUnauthorized:
+		level = slog.LevelInfo
+	}
+	s.log.Log(r.Context(), level, "request failed", logKeyMethod, r.Method, logKeyPath, r.URL.Path,
+		logKeyStatus, status, logKeyErr, err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="azgate", Bearer realm="azgate"`)
+	}
+	writeJSON(w, status, errorBody{Error: detail})
+}
+
+// writeJSON writes v with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	_ = enc.Encode(v) // the client went away; nothing to do
+}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/policy"
+)
+
+// Health is the body of /healthz and /readyz.
+type Health struct {
+	Status   string `json:"status"` // ok, ready, degraded, shutting down
+	Revision uint64 `json:"revision"`
+	// Reason says why the server is not ready.
+	Reason string `json:"reason,omitempty"`
+	// Policy is the live policy's status (readyz only).
+	Policy *authz.Status `json:"policy,omitempty"`
+}
+
+// Me is the body of /v1/me: the caller as the server sees it.
+type Me struct {
+	Name   string   `json:"name"`
+	IDs    []string `json:"ids"`
+	Groups []string `json:"groups"`
+}
+
+// storeProbe tells whether the policy store answers, at most once per ttl.
+type storeProbe struct {
+	store policy.Store
+	ttl   time.Duration
+
+	mu   sync.Mutex
+	at   time.Time
+	last error
+}
+
+func (p *storeProbe) check(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < p.ttl {
+		return p.last
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	type reviser interface {
+		Revision(ctx context.Context) (policy.Revision, error)
+	}
+	var err error
+	if r, ok := p.store.(reviser); ok {
+		_, err = r.Revision(ctx)
+	} else {
+		_, _, err = p.store.Load(ctx)
+	}
+	p.at, p.last = time.Now(), err
+	return err
+}
+
+func (s *Server) opsRoutes() []route {
+	const tag = "operations"
+	return []route{
+		{name: "healthz", method: http.MethodGet, path: "/healthz", tag: tag, access: public,
+			summary: "Liveness: the process serves HTTP", resp: Health{},
+			h: func(w http.ResponseWriter, r *http.Request) error {
+				writeJSON(w, http.StatusOK, Health{Status: "ok", Revision: uint64(s.live.Status().Revision)})
+				return nil
+			}},
+		{name: "readyz", method: http.MethodGet, path: "/readyz", tag: tag, access: public,
+			summary: "Readiness: 503 when the last policy reload failed, the store is unreachable, or the server is stopping",
+			resp:    Health{}, h: s.readyz},
+		{name: "openapi", method: http.MethodGet, path: "/openapi.json", tag: tag, access: public,
+			summary: "This API's OpenAPI 3.1 description, generated from the router",
+			h: func(w http.ResponseWriter, r *http.Request) error {
+				w.Header().Set("Content-Type", "application/json")
+				_, err := w.Write(s.openapi)
+				return err
+			}},
+		{name: "metrics", method: http.MethodGet, path: "/metrics", tag: tag, access: authenticated,
+			summary: "Prometheus metrics (any authenticated caller)",
+			h: func(w http.ResponseWriter, r *http.Request) error {
+				s.metrics.handler().ServeHTTP(w, r)
+				return nil
+			}},
+		{name: "me", method: http.MethodGet, path: "/v1/me", tag: tag, access: authenticated,
+			summary: "The authenticated caller: identifiers and groups", resp: Me{},
+			h: func(w http.ResponseWriter, r *http.Request) error {
+				c, _ := clientFrom(r.Context())
+				writeJSON(w, http.StatusOK, Me{Name: c.Name, IDs: nonNil(c.IDs), Groups: nonNil(c.Groups)})
+				return nil
+			}},
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	st := s.live.Status()
+	h := Health{Status: "ready", Revision: uint64(st.Revision), Policy: &st}
+	switch {
+	case !s.ready.Load():
+		h.Status, h.Reason = "shutting down", "the server is not accepting work"
+	case st.Degraded:
+		h.Status, h.Reason = "degraded", fmt.Sprintf("the last policy reload failed (revision %d stays in force): %s", st.Revision, st.LastError)
+	default:
+		if err := s.probe.check(r.Context()); err != nil {
+			h.Status, h.Reason = "degraded", fmt.Sprintf("the policy store %s is unreachable: %v", s.cfg.StoreURL, err)
+		}
+	}
+	code := http.StatusOK
+	if h.Status != "ready" {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, code, h)
+	return nil
+}

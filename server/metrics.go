@@ -1,0 +1,123 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/azgate/azgate/authz"
+)
+
+// Decision sources, the "source" label of azgate_decisions_total.
+const (
+	sourceEngine     = "engine"     // the engine's interceptor
+	sourceCheck      = "check"      // POST /v1/check
+	sourceDelegation = "delegation" // the store-level delegation application
+)
+
+// metrics are the server's Prometheus metrics, on a registry of its own.
+type metrics struct {
+	reg          *prometheus.Registry
+	decisions    *prometheus.CounterVec   // source, operation, result
+	requests     *prometheus.HistogramVec // route, method, code
+	checkLatency *prometheus.HistogramVec // kind: single|batch
+	checkOps     prometheus.Counter
+}
+
+func newMetrics(status func() authz.Status) *metrics {
+	reg := prometheus.NewRegistry()
+	m := &metrics{
+		reg: reg,
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "azgate_decisions_total",
+			Help: "Access decisions by source (engine, check, delegation), operation and result (allowed, denied).",
+		}, []string{"source", "operation", "result"}),
+		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "azgate_http_request_duration_seconds",
+			Help:    "HTTP request latency by route name, method and status code.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method", "code"}),
+		checkLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "azgate_check_duration_seconds",
+			Help:    "Time to decide one POST /v1/check body (all its operations), by kind (single, batch).",
+			Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1},
+		}, []string{"kind"}),
+		checkOps: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "azgate_check_operations_total",
+			Help: "Operation decisions answered by POST /v1/check.",
+		}),
+	}
+	reg.MustRegister(m.decisions, m.requests, m.checkLatency, m.checkOps,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "azgate_policy_revision",
+			Help: "Revision of the policy store in force.",
+		}, func() float64 { return float64(status().Revision) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "azgate_policy_reload_errors_total",
+			Help: "Policy reloads that failed (the last good policy stayed in force).",
+		}, func() float64 { return float64(status().Failures) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "azgate_policy_reloads_total",
+			Help: "Successful policy reloads after start.",
+		}, func() float64 { return float64(status().Reloads) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "azgate_policy_degraded",
+			Help: "1 when the last policy reload failed, else 0.",
+		}, func() float64 {
+			if status().Degraded {
+				return 1
+			}
+			return 0
+		}),
+	)
+	return m
+}
+
+func (m *metrics) decision(source, op string, allowed bool) {
+	result := "denied"
+	if allowed {
+		result = "allowed"
+	}
+	m.decisions.WithLabelValues(source, op, result).Inc()
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// instrument observes the latency of a route's requests.
+func (m *metrics) instrument(name string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(sw, r)
+		m.requests.WithLabelValues(name, r.Method, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

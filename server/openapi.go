@@ -1,0 +1,219 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// openAPIVersion is the version of the OpenAPI specification /openapi.json
+// follows.
+const openAPIVersion = "3.1.0"
+
+var pathVarRE = regexp.MustCompile(`\{([^}:]+)(:[^}]*)?\}`)
+
+// openAPI generates the API description by walking the router: every
+// registered route appears, described by its entry of the route table. A
+// route the table does not describe is an error, so the two cannot drift.
+func openAPI(router *mux.Router, table []route) (map[string]any, error) {
+	byName := map[string]route{}
+	for _, rt := range table {
+		byName[rt.name] = rt
+	}
+	schemas := map[string]any{}
+	paths := map[string]map[string]any{}
+	err := router.Walk(func(mr *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		tpl, err := mr.GetPathTemplate()
+		if err != nil {
+			return nil // a route without a path (none today)
+		}
+		methods, err := mr.GetMethods()
+		if err != nil {
+			return fmt.Errorf("route %s: no methods: %w", tpl, err)
+		}
+		rt, ok := byName[mr.GetName()]
+		if !ok {
+			return fmt.Errorf("route %s %v (name %q) is not in the route table", tpl, methods, mr.GetName())
+		}
+		p := pathVarRE.ReplaceAllString(tpl, "{$1}")
+		if paths[p] == nil {
+			paths[p] = map[string]any{}
+		}
+		for _, m := range methods {
+			paths[p][strings.ToLower(m)] = operationObject(rt, p, schemas)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	schemas["Error"] = map[string]any{
+		"type": "object", "required": []string{"error"},
+		"properties": map[string]any{"error": schemaOf(reflect.TypeFor[errorDetail](), schemas)},
+	}
+	return map[string]any{
+		"openapi": openAPIVersion,
+		"info": map[string]any{
+			"title":       "azgate",
+			"version":     "1",
+			"description": "Role-based authorization (AzMan model) and the Hyper-V-style management engine it gates.",
+		},
+		"paths": paths,
+		"components": map[string]any{
+			"schemas": schemas,
+			"securitySchemes": map[string]any{
+				"basic":  map[string]any{"type": "http", "scheme": "basic"},
+				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+			},
+		},
+		"security": []any{map[string]any{"basic": []string{}}, map[string]any{"bearer": []string{}}},
+	}, nil
+}
+
+func operationObject(rt route, path string, schemas map[string]any) map[string]any {
+	op := map[string]any{
+		"operationId": rt.name,
+		"summary":     rt.summary,
+		"tags":        []string{rt.tag},
+	}
+	if rt.needs != "" {
+		op["description"] = "Decided by: " + rt.needs + "."
+	}
+	if rt.access == public {
+		op["security"] = []any{}
+	}
+	var params []any
+	for _, m := range pathVarRE.FindAllStringSubmatch(path, -1) {
+		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+	}
+	for _, q := range rt.query {
+		params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required,
+			"description": q.doc, "schema": map[string]any{"type": "string"}})
+	}
+	if rt.method == http.MethodPut || rt.method == http.MethodPatch || rt.method == http.MethodDelete ||
+		(rt.method == http.MethodPost && strings.HasPrefix(rt.tag, "policy")) {
+		if strings.HasPrefix(rt.tag, "policy") {
+			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": true,
+				"description": "The store revision (ETag) the change is made against.", "schema": map[string]any{"type": "string"}})
+		}
+	}
+	if params != nil {
+		op["parameters"] = params
+	}
+	if rt.body != nil {
+		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.body), schemas)}}}
+	}
+	status := rt.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	ok := map[string]any{"description": http.StatusText(status)}
+	if rt.resp != nil {
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.resp), schemas)}}
+	}
+	errResp := func(desc string) map[string]any {
+		return map[string]any{"description": desc, "content": map[string]any{
+			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
+	}
+	responses := map[string]any{strconv.Itoa(status): ok, "default": errResp("Error")}
+	if rt.access != public {
+		responses["401"] = errResp("Missing or wrong credentials")
+		responses["403"] = errResp("Access denied; the error names the operation and scope")
+	}
+	op["responses"] = responses
+	return op
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// schemaOf returns a JSON Schema for t; named struct types go to schemas
+// and are referenced.
+func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == timeType {
+		return map[string]any{"type": "string", "format": "date-time"}
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
+	case reflect.Interface:
+		return map[string]any{}
+	case reflect.Struct:
+		name := schemaName(t)
+		ref := map[string]any{"$ref": "#/components/schemas/" + name}
+		if _, ok := schemas[name]; ok {
+			return ref
+		}
+		schemas[name] = map[string]any{} // placeholder against recursion
+		props := map[string]any{}
+		addFields(t, props, schemas)
+		schemas[name] = map[string]any{"type": "object", "properties": props}
+		return ref
+	}
+	return map[string]any{}
+}
+
+func addFields(t reflect.Type, props map[string]any, schemas map[string]any) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				addFields(ft, props, schemas)
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = schemaOf(f.Type, schemas)
+	}
+}
+
+// schemaName names a struct schema: its type name, qualified by package
+// when it is not this package's.
+func schemaName(t reflect.Type) string {
+	pkg := t.PkgPath()
+	if i := strings.LastIndex(pkg, "/"); i >= 0 {
+		pkg = pkg[i+1:]
+	}
+	n := t.Name()
+	if n == "" {
+		n = "Anonymous"
+	}
+	if pkg == "" || pkg == "server" {
+		return n
+	}
+	return pkg + "." + n
+}

@@ -1,0 +1,945 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/azgate/azgate/audit"
+	"github.com/azgate/azgate/policy"
+)
+
+// The policy admin API speaks names, never GUIDs: links are written and
+// read as the names of the linked operations, tasks and groups.
+
+// BizRuleDoc is a business rule.
+type BizRuleDoc struct {
+	Script       string `json:"script,omitempty"`
+	Language     string `json:"language,omitempty"`
+	ImportedPath string `json:"importedPath,omitempty"`
+}
+
+// TaskDoc is a task or role definition.
+type TaskDoc struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Operations  []string    `json:"operations"`
+	Tasks       []string    `json:"tasks"`
+	BizRule     *BizRuleDoc `json:"bizRule,omitempty"`
+}
+
+// RoleAssignmentDoc is a role assignment (AzMan's AzRole).
+type RoleAssignmentDoc struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// RoleDefinitions are the linked role definitions and tasks.
+	RoleDefinitions []string `json:"roleDefinitions"`
+	Operations      []string `json:"operations"`
+	// Members are SIDs or account names.
+	Members []string `json:"members"`
+	// Groups are the linked application groups.
+	Groups []string `json:"groups"`
+}
+
+// GroupDoc is an application group.
+type GroupDoc struct {
+	Name        string      `json:"name"`
+	Description string      `json:"description,omitempty"`
+	Type        string      `json:"type,omitempty"` // Basic (default), LdapQuery, Bizrule
+	Members     []string    `json:"members"`
+	NonMembers  []string    `json:"nonMembers"`
+	Groups      []string    `json:"groups"`
+	NonGroups   []string    `json:"nonGroups"`
+	LDAPQuery   string      `json:"ldapQuery,omitempty"`
+	BizRule     *BizRuleDoc `json:"bizRule,omitempty"`
+}
+
+// ScopeDoc is a scope.
+type ScopeDoc struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// LinkDoc adds a link or member to an object.
+type LinkDoc struct {
+	// Relation: operation, task (tasks, role definitions, role
+	// assignments), member, group (role assignments, groups), non-member,
+	// non-group (groups).
+	Relation string `json:"relation"`
+	Target   string `json:"target"`
+}
+
+// PolicyDoc is the whole store, by names.
+type PolicyDoc struct {
+	Revision     uint64           `json:"revision"`
+	Description  string           `json:"description,omitempty"`
+	Groups       []GroupDoc       `json:"groups"`
+	Applications []ApplicationDoc `json:"applications"`
+}
+
+// ApplicationDoc is an application with its default-scope objects and scopes.
+type ApplicationDoc struct {
+	Name            string              `json:"name"`
+	Description     string              `json:"description,omitempty"`
+	Operations      []OperationDoc      `json:"operations"`
+	Tasks           []TaskDoc           `json:"tasks"`
+	RoleDefinitions []TaskDoc           `json:"roleDefinitions"`
+	RoleAssignments []RoleAssignmentDoc `json:"roleAssignments"`
+	Groups          []GroupDoc          `json:"groups"`
+	Scopes          []ScopeObjectsDoc   `json:"scopes"`
+}
+
+// OperationDoc is an operation of an application.
+type OperationDoc struct {
+	Name        string `json:"name"`
+	ID          int    `json:"id"`
+	Description string `json:"description,omitempty"`
+}
+
+// ScopeObjectsDoc is a scope with its objects.
+type ScopeObjectsDoc struct {
+	ScopeDoc
+	Tasks           []TaskDoc           `json:"tasks"`
+	RoleDefinitions []TaskDoc           `json:"roleDefinitions"`
+	RoleAssignments []RoleAssignmentDoc `json:"roleAssignments"`
+	Groups          []GroupDoc          `json:"groups"`
+}
+
+// objectKind describes one kind of policy object of the admin API.
+type objectKind struct {
+	segment string      // URL segment: tasks, role-definitions, ...
+	kind    policy.Kind // the policy kind
+	label   string      // for summaries
+	doc     any         // the Doc type
+	// storeLevel: the kind can live at store level (?level=store).
+	storeLevel bool
+}
+
+var policyKinds = []objectKind{
+	{segment: "tasks", kind: policy.KindTask, label: "task", doc: TaskDoc{}},
+	{segment: "role-definitions", kind: policy.KindRoleDefinition, label: "role definition", doc: TaskDoc{}},
+	{segment: "role-assignments", kind: policy.KindRole, label: "role assignment", doc: RoleAssignmentDoc{}},
+	{segment: "groups", kind: policy.KindGroup, label: "application group", doc: GroupDoc{}, storeLevel: true},
+}
+
+var locationParams = []param{
+	{name: "app", in: "query", doc: "Application; default: the application the server gates."},
+	{name: "scope", in: "query", doc: "Scope; empty: the application level (default scope)."},
+}
+
+var groupLocationParams = append(slices.Clone(locationParams),
+	param{name: "level", in: "query", doc: `"store" for store-level application groups.`})
+
+// policyRoutes are the policy admin API.
+func (s *Server) policyRoutes() []route {
+	const tag = "policy"
+	read := opReadPolicy + " (delegation application)"
+	write := opWritePolicy + " (delegation application); If-Match: the store revision"
+	rs := []route{
+		{name: "getPolicy", method: http.MethodGet, path: "/v1/policy", tag: tag, summary: "Read the whole policy store (ETag: its revision)",
+			needs: read, resp: PolicyDoc{}, h: s.getPolicy},
+		{name: "listScopes", method: http.MethodGet, path: "/v1/policy/scopes", tag: tag, summary: "List the scopes of an application",
+			needs: read, query: locationParams[:1], resp: Listing[ScopeDoc]{}, h: s.listScopes},
+		{name: "createScope", method: http.MethodPost, path: "/v1/policy/scopes", tag: tag, summary: "Create a scope",
+			needs: write, query: locationParams[:1], body: ScopeDoc{}, resp: ScopeDoc{}, status: http.StatusCreated, h: s.createScope},
+		{name: "getScope", method: http.MethodGet, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Read a scope",
+			needs: read, query: locationParams[:1], resp: ScopeDoc{}, h: s.getScope},
+		{name: "updateScope", method: http.MethodPut, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Rename or describe a scope",
+			needs: write, query: locationParams[:1], body: ScopeDoc{}, resp: ScopeDoc{}, h: s.updateScope},
+		{name: "deleteScope", method: http.MethodDelete, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Delete a scope and everything in it",
+			needs: write, query: locationParams[:1], status: http.StatusNoContent, h: s.deleteScope},
+	}
+	for _, k := range policyKinds {
+		base := "/v1/policy/" + k.segment
+		q := locationParams
+		if k.storeLevel {
+			q = groupLocationParams
+		}
+		id := camel(k.segment)
+		rs = append(rs,
+			route{name: "list" + id, method: http.MethodGet, path: base, tag: tag, summary: "List " + k.label + "s at a location",
+				needs: read, query: q, resp: listingOf(k.doc), h: s.listObjects(k)},
+			route{name: "create" + singular(id), method: http.MethodPost, path: base, tag: tag, summary: "Create a " + k.label,
+				needs: write, query: q, body: k.doc, resp: k.doc, status: http.StatusCreated, h: s.createObject(k)},
+			route{name: "get" + singular(id), method: http.MethodGet, path: base + "/{name}", tag: tag, summary: "Read a " + k.label,
+				needs: read, query: q, resp: k.doc, h: s.getObject(k)},
+			route{name: "update" + singular(id), method: http.MethodPut, path: base + "/{name}", tag: tag,
+				summary: "Replace a " + k.label + " (name, description, rule and every link)",
+				needs:   write, query: q, body: k.doc, resp: k.doc, h: s.updateObject(k)},
+			route{name: "delete" + singular(id), method: http.MethodDelete, path: base + "/{name}", tag: tag,
+				summary: "Delete a " + k.label + " and every link to it", needs: write, query: q, status: http.StatusNoContent, h: s.deleteObject(k)},
+			route{name: "link" + singular(id), method: http.MethodPost, path: base + "/{name}/links", tag: tag,
+				summary: "Add a link or member to a " + k.label, needs: write, query: q, body: LinkDoc{}, resp: k.doc, h: s.linkObject(k, true)},
+			route{name: "unlink" + singular(id), method: http.MethodDelete, path: base + "/{name}/links", tag: tag,
+				summary: "Remove a link or member from a " + k.label, needs: write,
+				query: append(slices.Clone(q), param{name: "relation", in: "query", required: true}, param{name: "target", in: "query", required: true}),
+				resp:  k.doc, h: s.linkObject(k, false)},
+		)
+	}
+	return rs
+}
+
+func listingOf(doc any) any {
+	switch doc.(type) {
+	case TaskDoc:
+		return Listing[TaskDoc]{}
+	case RoleAssignmentDoc:
+		return Listing[RoleAssignmentDoc]{}
+	case GroupDoc:
+		return Listing[GroupDoc]{}
+	}
+	return nil
+}
+
+// camel turns "role-assignments" into "RoleAssignments".
+func camel(seg string) string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(seg, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+func singular(s string) string { return strings.TrimSuffix(s, "s") }
+
+// location reads ?app, ?scope and ?level from the request.
+func (s *Server) location(r *http.Request, k objectKind) (policy.Location, error) {
+	q := r.URL.Query()
+	app := q.Get("app")
+	if app == "" {
+		app = s.app
+	}
+	l := policy.Location{App: app, Scope: q.Get("scope")}
+	switch q.Get("level") {
+	case "":
+	case "store":
+		if !k.storeLevel {
+			return l, invalidf("level=store: only application groups live at store level")
+		}
+		if l.Scope != "" {
+			return l, invalidf("level=store and scope=%q: pick one", l.Scope)
+		}
+		l.App = ""
+	default:
+		return l, invalidf("level=%q: want store or nothing", q.Get("level"))
+	}
+	return l, nil
+}
+
+// ---- reading ----
+
+func etag(rev policy.Revision) string { return `"` + strconv.FormatUint(uint64(rev), 10) + `"` }
+
+// loadForRead checks Read Policy and loads the store.
+func (s *Server) loadForRead(w http.ResponseWriter, r *http.Request) (*policy.Policy, policy.Revision, error) {
+	if err := s.requireDelegated(r, opReadPolicy); err != nil {
+		return nil, 0, err
+	}
+	p, rev, err := s.store.Load(r.Context())
+	if err != nil {
+		return nil, 0, fmt.Errorf("load policy store: %w", err)
+	}
+	w.Header().Set("ETag", etag(rev))
+	return p, rev, nil
+}
+
+func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
+	p, rev, err := s.loadForRead(w, r)
+	if err != nil {
+		return err
+	}
+	n := newNamer(p)
+	doc := PolicyDoc{Revision: uint64(rev), Description: p.Description, Groups: []GroupDoc{}, Applications: []ApplicationDoc{}}
+	for _, g := range p.Groups {
+		doc.Groups = append(doc.Groups, n.group(g))
+	}
+	for _, a := range p.Applications {
+		ad := ApplicationDoc{Name: a.Name, Description: a.Description, Operations: []OperationDoc{}, Scopes: []ScopeObjectsDoc{}}
+		for _, o := range a.Operations {
+			ad.Operations = append(ad.Operations, OperationDoc{Name: o.Name, ID: o.OperationID, Description: o.Description})
+		}
+		ad.Tasks, ad.RoleDefinitions, ad.RoleAssignments, ad.Groups = n.objects(&a.Objects)
+		for _, sc := range a.Scopes {
+			sd := ScopeObjectsDoc{ScopeDoc: ScopeDoc{Name: sc.Name, Description: sc.Description}}
+			sd.Tasks, sd.RoleDefinitions, sd.RoleAssignments, sd.Groups = n.objects(&sc.Objects)
+			ad.Scopes = append(ad.Scopes, sd)
+		}
+		doc.Applications = append(doc.Applications, ad)
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+func (s *Server) listScopes(w http.ResponseWriter, r *http.Request) error {
+	p, _, err := s.loadForRead(w, r)
+	if err != nil {
+		return err
+	}
+	a, err := p.Application(s.appOf(r))
+	if err != nil {
+		return err
+	}
+	out := []ScopeDoc{}
+	for _, sc := range a.Scopes {
+		out = append(out, ScopeDoc{Name: sc.Name, Description: sc.Description})
+	}
+	writeJSON(w, http.StatusOK, list(out))
+	return nil
+}
+
+func (s *Server) getScope(w http.ResponseWriter, r *http.Request) error {
+	p, _, err := s.loadForRead(w, r)
+	if err != nil {
+		return err
+	}
+	doc, err := scopeDoc(p, s.appOf(r), pathVar(r, "name"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+func scopeDoc(p *policy.Policy, app, name string) (ScopeDoc, error) {
+	a, err := p.Application(app)
+	if err != nil {
+		return ScopeDoc{}, err
+	}
+	sc, err := a.Scope(name)
+	if err != nil {
+		return ScopeDoc{}, err
+	}
+	if sc == nil {
+		return ScopeDoc{}, invalidf("empty scope name")
+	}
+	return ScopeDoc{Name: sc.Name, Description: sc.Description}, nil
+}
+
+func (s *Server) appOf(r *http.Request) string {
+	if app := r.URL.Query().Get("app"); app != "" {
+		return app
+	}
+	return s.app
+}
+
+func (s *Server) listObjects(k objectKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		p, _, err := s.loadForRead(w, r)
+		if err != nil {
+			return err
+		}
+		out, err := listDocs(p, l, k)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+func listDocs(p *policy.Policy, l policy.Location, k objectKind) (any, error) {
+	n := newNamer(p)
+	if k.kind == policy.KindGroup && l.App == "" {
+		out := []GroupDoc{}
+		for _, g := range p.Groups {
+			out = append(out, n.group(g))
+		}
+		return list(out), nil
+	}
+	o, err := container(p, l)
+	if err != nil {
+		return nil, err
+	}
+	tasks, roleDefs, roles, groups := n.objects(o)
+	switch k.kind {
+	case policy.KindTask:
+		return list(tasks), nil
+	case policy.KindRoleDefinition:
+		return list(roleDefs), nil
+	case policy.KindRole:
+		return list(roles), nil
+	}
+	return list(groups), nil
+}
+
+func container(p *policy.Policy, l policy.Location) (*policy.Objects, error) {
+	a, err := p.Application(l.App)
+	if err != nil {
+		return nil, err
+	}
+	o, err := a.Container(l.Scope)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l, err)
+	}
+	return o, nil
+}
+
+func (s *Server) getObject(k objectKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		p, _, err := s.loadForRead(w, r)
+		if err != nil {
+			return err
+		}
+		doc, err := objectDoc(p, l, k, pathVar(r, "name"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, doc)
+		return nil
+	}
+}
+
+// objectDoc returns the document of the named object of kind k at l.
+func objectDoc(p *policy.Policy, l policy.Location, k objectKind, name string) (any, error) {
+	n := newNamer(p)
+	if k.kind == policy.KindGroup && l.App == "" {
+		g, err := p.Group(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l, err)
+		}
+		return n.group(g), nil
+	}
+	o, err := container(p, l)
+	if err != nil {
+		return nil, err
+	}
+	switch k.kind {
+	case policy.KindTask, policy.KindRoleDefinition:
+		t, err := o.Task(name)
+		if err != nil || t.RoleDefinition != (k.kind == policy.KindRoleDefinition) {
+			return nil, fmt.Errorf("%s: %s %q: %w", l, k.label, name, policy.ErrNotFound)
+		}
+		return n.task(t), nil
+	case policy.KindRole:
+		role, err := o.Role(name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l, err)
+		}
+		return n.role(role), nil
+	}
+	g, err := o.Group(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l, err)
+	}
+	return n.group(g), nil
+}
+
+// namer turns GUID links back into names.
+type namer map[string]string
+
+func newNamer(p *policy.Policy) namer {
+	n := namer{}
+	addGroups := func(gs []*policy.Group) {
+		for _, g := range gs {
+			n[strings.ToLower(g.GUID)] = g.Name
+		}
+	}
+	addObjects := func(o *policy.Objects) {
+		for _, t := range o.Tasks {
+			n[strings.ToLower(t.GUID)] = t.Name
+		}
+		addGroups(o.Groups)
+	}
+	addGroups(p.Groups)
+	for _, a := range p.Applications {
+		for _, op := range a.Operations {
+			n[strings.ToLower(op.GUID)] = op.Name
+		}
+		addObjects(&a.Objects)
+		for _, sc := range a.Scopes {
+			addObjects(&sc.Objects)
+		}
+	}
+	return n
+}
+
+func (n namer) names(guids []string) []string {
+	out := make([]string, 0, len(guids))
+	for _, g := range guids {
+		if name, ok := n[strings.ToLower(g)]; ok {
+			out = append(out, name)
+		} else {
+			out = append(out, g) // a dangling link: show what is there
+		}
+	}
+	return out
+}
+
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return slices.Clone(ss)
+}
+
+func bizDoc(b policy.BizRule) *BizRuleDoc {
+	if b.IsZero() {
+		return nil
+	}
+	return &BizRuleDoc{Script: b.Script, Language: b.Language, ImportedPath: b.ImportedPath}
+}
+
+func (n namer) task(t *policy.Task) TaskDoc {
+	return TaskDoc{Name: t.Name, Description: t.Description, Operations: n.names(t.OperationLinks),
+		Tasks: n.names(t.TaskLinks), BizRule: bizDoc(t.BizRule)}
+}
+
+func (n namer) role(r *policy.Role) RoleAssignmentDoc {
+	return RoleAssignmentDoc{Name: r.Name, Description: r.Description, RoleDefinitions: n.names(r.TaskLinks),
+		Operations: n.names(r.OperationLinks), Members: nonNil(r.Members), Groups: n.names(r.AppMemberLinks)}
+}
+
+func (n namer) group(g *policy.Group) GroupDoc {
+	return GroupDoc{Name: g.Name, Description: g.Description, Type: string(g.Type), Members: nonNil(g.Members),
+		NonMembers: nonNil(g.NonMembers), Groups: n.names(g.AppMemberLinks), NonGroups: n.names(g.AppNonMemberLinks),
+		LDAPQuery: g.LDAPQuery, BizRule: bizDoc(g.BizRule)}
+}
+
+func (n namer) objects(o *policy.Objects) (tasks, roleDefs []TaskDoc, roles []RoleAssignmentDoc, groups []GroupDoc) {
+	tasks, roleDefs, roles, groups = []TaskDoc{}, []TaskDoc{}, []RoleAssignmentDoc{}, []GroupDoc{}
+	for _, t := range o.Tasks {
+		if t.RoleDefinition {
+			roleDefs = append(roleDefs, n.task(t))
+		} else {
+			tasks = append(tasks, n.task(t))
+		}
+	}
+	for _, r := range o.Roles {
+		roles = append(roles, n.role(r))
+	}
+	for _, g := range o.Groups {
+		groups = append(groups, n.group(g))
+	}
+	return tasks, roleDefs, roles, groups
+}
+
+// ---- writing ----
+
+// ifMatch returns the revision of the request's If-Match header: 428
+// without one, 400 when it is not a revision.
+func ifMatch(r *http.Request) (policy.Revision, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return 0, errorf(http.StatusPreconditionRequired, CodePreconditionRequired,
+			"If-Match is required on policy writes: send the ETag (store revision) of your last read")
+	}
+	v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, invalidf("If-Match %s: want the ETag of a read, a quoted store revision such as \"12\"", h)
+	}
+	return policy.Revision(n), nil
+}
+
+// policyWrite is every write of the admin API: check Write Policy, take the
+// revision from If-Match, apply edit to the store's policy at that revision,
+// save it against the same revision (412 when another writer got there
+// first), audit the change, and bring the live checker up to date.
+func (s *Server) policyWrite(w http.ResponseWriter, r *http.Request, what string, edit func(*policy.Policy) error) (*policy.Policy, error) {
+	c, _ := clientFrom(r.Context())
+	if err := s.requireDelegated(r, opWritePolicy); err != nil {
+		return nil, err
+	}
+	expected, err := ifMatch(r)
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	p, rev, err := s.store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load policy store: %w", err)
+	}
+	if rev != expected {
+		return nil, fmt.Errorf("If-Match %d, store at %d: %w", expected, rev, policy.ErrConflict)
+	}
+	q, err := p.Edit(edit)
+	if err != nil {
+		return nil, err
+	}
+	nrev, err := s.store.Save(ctx, q, expected)
+	if err != nil {
+		return nil, err
+	}
+	s.auditPolicyChange(ctx, principalName(c), what, rev, nrev)
+	// Put the change in force here at once; the store's watch tells the
+	// other replicas. A failed reload is recorded in the live status.
+	_ = s.live.Reload(context.WithoutCancel(ctx))
+	w.Header().Set("ETag", etag(nrev))
+	return q, nil
+}
+
+func (s *Server) auditPolicyChange(ctx context.Context, who, what string, old, new policy.Revision) {
+	err := s.audit.PolicyChange(context.WithoutCancel(ctx), audit.PolicyChangeRecord{
+		Who: who, What: what, Store: s.cfg.StoreURL,
+		OldRevision: strconv.FormatUint(uint64(old), 10), NewRevision: strconv.FormatUint(uint64(new), 10),
+	})
+	if err != nil {
+		s.log.ErrorContext(ctx, "audit: policy change not recorded", logKeyErr, err, "what", what)
+	}
+}
+
+func (s *Server) createScope(w http.ResponseWriter, r *http.Request) error {
+	var in ScopeDoc
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	app := s.appOf(r)
+	p, err := s.policyWrite(w, r, fmt.Sprintf("create scope %q in application %q", in.Name, app), func(p *policy.Policy) error {
+		return p.CreateScope(app, &policy.Scope{Name: in.Name, Description: in.Description})
+	})
+	if err != nil {
+		return err
+	}
+	doc, err := scopeDoc(p, app, in.Name)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/policy/scopes/"+url.PathEscape(in.Name)+"?app="+url.QueryEscape(app))
+	writeJSON(w, http.StatusCreated, doc)
+	return nil
+}
+
+func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
+	var in ScopeDoc
+	if err := decodeBody(r, &in); err != nil {
+		return err
+	}
+	app, name := s.appOf(r), pathVar(r, "name")
+	if in.Name == "" {
+		in.Name = name
+	}
+	p, err := s.policyWrite(w, r, fmt.Sprintf("update scope %q in application %q", name, app), func(p *policy.Policy) error {
+		a, err := p.Application(app)
+		if err != nil {
+			return err
+		}
+		sc, err := a.Scope(name)
+		if err != nil {
+			return err
+		}
+		if sc == nil {
+			return invalidf("empty scope name")
+		}
+		if !strings.EqualFold(in.Name, sc.Name) {
+			if other, _ := a.Scope(in.Name); other != nil {
+				return fmt.Errorf("application %q: scope %q exists: %w", app, in.Name, policy.ErrDuplicate)
+			}
+		}
+		sc.Name, sc.Description = in.Name, in.Description
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	doc, err := scopeDoc(p, app, in.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+func (s *Server) deleteScope(w http.ResponseWriter, r *http.Request) error {
+	app, name := s.appOf(r), pathVar(r, "name")
+	_, err := s.policyWrite(w, r, fmt.Sprintf("delete scope %q of application %q", name, app), func(p *policy.Policy) error {
+		return p.Delete(policy.Location{App: app}, policy.KindScope, name)
+	})
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// links lists the (relation, targets) pairs of a document, in the order
+// they are applied.
+type relLinks struct {
+	rel     policy.Relation
+	targets []string
+}
+
+func docLinks(k objectKind, doc any) []relLinks {
+	switch d := doc.(type) {
+	case *TaskDoc:
+		return []relLinks{{policy.RelOperation, d.Operations}, {policy.RelTask, d.Tasks}}
+	case *RoleAssignmentDoc:
+		return []relLinks{{policy.RelTask, d.RoleDefinitions}, {policy.RelOperation, d.Operations},
+			{policy.RelMember, d.Members}, {policy.RelGroup, d.Groups}}
+	case *GroupDoc:
+		return []relLinks{{policy.RelMember, d.Members}, {policy.RelNonMember, d.NonMembers},
+			{policy.RelGroup, d.Groups}, {policy.RelNonGroup, d.NonGroups}}
+	}
+	return nil
+}
+
+func newDoc(k objectKind) any {
+	switch k.kind {
+	case policy.KindTask, policy.KindRoleDefinition:
+		return &TaskDoc{}
+	case policy.KindRole:
+		return &RoleAssignmentDoc{}
+	}
+	return &GroupDoc{}
+}
+
+func docName(doc any) string {
+	switch d := doc.(type) {
+	case *TaskDoc:
+		return d.Name
+	case *RoleAssignmentDoc:
+		return d.Name
+	case *GroupDoc:
+		return d.Name
+	}
+	return ""
+}
+
+func bizRule(d *BizRuleDoc) policy.BizRule {
+	if d == nil {
+		return policy.BizRule{}
+	}
+	return policy.BizRule{Script: d.Script, Language: d.Language, ImportedPath: d.ImportedPath}
+}
+
+// place creates or replaces the object of doc at l: a bare object with the
+// document's fields, then every link of the document.
+func place(p *policy.Policy, l policy.Location, k objectKind, doc any) error {
+	switch d := doc.(type) {
+	case *TaskDoc:
+		if err := p.CreateTask(l, &policy.Task{Name: d.Name, Description: d.Description,
+			RoleDefinition: k.kind == policy.KindRoleDefinition, BizRule: bizRule(d.BizRule)}); err != nil {
+			return err
+		}
+	case *RoleAssignmentDoc:
+		if err := p.CreateRole(l, &policy.Role{Name: d.Name, Description: d.Description}); err != nil {
+			return err
+		}
+	case *GroupDoc:
+		if err := p.CreateGroup(l, &policy.Group{Name: d.Name, Description: d.Description, Type: policy.GroupType(d.Type),
+			LDAPQuery: d.LDAPQuery, BizRule: bizRule(d.BizRule)}); err != nil {
+			return err
+		}
+	}
+	for _, rl := range docLinks(k, doc) {
+		for _, t := range rl.targets {
+			if err := p.Link(l, k.kind, docName(doc), rl.rel, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) createObject(k objectKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		doc := newDoc(k)
+		if err := decodeBody(r, doc); err != nil {
+			return err
+		}
+		name := docName(doc)
+		p, err := s.policyWrite(w, r, fmt.Sprintf("create %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
+			return place(p, l, k, doc)
+		})
+		if err != nil {
+			return err
+		}
+		out, err := objectDoc(p, l, k, name)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/v1/policy/"+k.segment+"/"+url.PathEscape(name)+"?"+r.URL.RawQuery)
+		writeJSON(w, http.StatusCreated, out)
+		return nil
+	}
+}
+
+// updateObject replaces an object: it keeps the object's GUID (so links to
+// it survive) and replaces its fields and every link it holds.
+func (s *Server) updateObject(k objectKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		doc := newDoc(k)
+		if err := decodeBody(r, doc); err != nil {
+			return err
+		}
+		name := pathVar(r, "name")
+		setName(doc, name)
+		p, err := s.policyWrite(w, r, fmt.Sprintf("update %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
+			return replace(p, l, k, name, doc)
+		})
+		if err != nil {
+			return err
+		}
+		out, err := objectDoc(p, l, k, docName(doc))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+func setName(doc any, def string) {
+	switch d := doc.(type) {
+	case *TaskDoc:
+		if d.Name == "" {
+			d.Name = def
+		}
+	case *RoleAssignmentDoc:
+		if d.Name == "" {
+			d.Name = def
+		}
+	case *GroupDoc:
+		if d.Name == "" {
+			d.Name = def
+		}
+	}
+}
+
+// replace updates the named object in place from doc.
+func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc any) error {
+	newName := docName(doc)
+	var objs *policy.Objects
+	if !(k.kind == policy.KindGroup && l.App == "") {
+		o, err := container(p, l)
+		if err != nil {
+			return err
+		}
+		objs = o
+	}
+	switch d := doc.(type) {
+	case *TaskDoc:
+		t, err := objs.Task(name)
+		if err != nil || t.RoleDefinition != (k.kind == policy.KindRoleDefinition) {
+			return fmt.Errorf("%s: %s %q: %w", l, k.label, name, policy.ErrNotFound)
+		}
+		if other, err := objs.Task(newName); err == nil && other != t {
+			return fmt.Errorf("%s: %s %q exists: %w", l, k.label, newName, policy.ErrDuplicate)
+		}
+		t.Name, t.Description, t.BizRule = newName, d.Description, bizRule(d.BizRule)
+		t.OperationLinks, t.TaskLinks = nil, nil
+	case *RoleAssignmentDoc:
+		role, err := objs.Role(name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", l, err)
+		}
+		if other, err := objs.Role(newName); err == nil && other != role {
+			return fmt.Errorf("%s: role assignment %q exists: %w", l, newName, policy.ErrDuplicate)
+		}
+		role.Name, role.Description = newName, d.Description
+		role.TaskLinks, role.OperationLinks, role.Members, role.AppMemberLinks = nil, nil, nil, nil
+	case *GroupDoc:
+		find := p.Group
+		if objs != nil {
+			find = objs.Group
+		}
+		g, err := find(name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", l, err)
+		}
+		if other, err := find(newName); err == nil && other != g {
+			return fmt.Errorf("%s: application group %q exists: %w", l, newName, policy.ErrDuplicate)
+		}
+		typ := policy.GroupType(d.Type)
+		if typ == "" {
+			typ = policy.GroupBasic
+		}
+		g.Name, g.Description, g.Type, g.LDAPQuery, g.BizRule = newName, d.Description, typ, d.LDAPQuery, bizRule(d.BizRule)
+		g.Members, g.NonMembers, g.AppMemberLinks, g.AppNonMemberLinks = nil, nil, nil, nil
+	}
+	for _, rl := range docLinks(k, doc) {
+		for _, t := range rl.targets {
+			if err := p.Link(l, k.kind, newName, rl.rel, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) deleteObject(k objectKind) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		name := pathVar(r, "name")
+		_, err = s.policyWrite(w, r, fmt.Sprintf("delete %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
+			if k.kind == policy.KindTask || k.kind == policy.KindRoleDefinition {
+				if _, err := objectDoc(p, l, k, name); err != nil {
+					return err // a task is not deleted through the role-definitions route, nor the reverse
+				}
+			}
+			return p.Delete(l, k.kind, name)
+		})
+		if err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		var in LinkDoc
+		if add {
+			if err := decodeBody(r, &in); err != nil {
+				return err
+			}
+		} else {
+			in = LinkDoc{Relation: r.URL.Query().Get("relation"), Target: r.URL.Query().Get("target")}
+		}
+		if in.Relation == "" || in.Target == "" {
+			return invalidf("a link needs a relation and a target")
+		}
+		name := pathVar(r, "name")
+		verb, edit := "link", (*policy.Policy).Link
+		if !add {
+			verb, edit = "unlink", (*policy.Policy).Unlink
+		}
+		what := fmt.Sprintf("%s %s %q to %s %q at %s", verb, in.Relation, in.Target, k.label, name, l)
+		p, err := s.policyWrite(w, r, what, func(p *policy.Policy) error {
+			if k.kind == policy.KindTask || k.kind == policy.KindRoleDefinition {
+				if _, err := objectDoc(p, l, k, name); err != nil {
+					return err
+				}
+			}
+			return edit(p, l, k.kind, name, policy.Relation(in.Relation), in.Target)
+		})
+		if err != nil {
+			return err
+		}
+		out, err := objectDoc(p, l, k, name)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}

@@ -1,0 +1,343 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/azgate/azgate/audit"
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/engine"
+	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/policies"
+	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/stores"
+	"github.com/azgate/azgate/policy/xmlstore"
+)
+
+// Log keys.
+const (
+	logKeySystem    = "system"
+	logKeyMethod    = "method"
+	logKeyPath      = "path"
+	logKeyStatus    = "status"
+	logKeyErr       = "err"
+	logKeyPrincipal = "principal"
+	logKeyAddr      = "addr"
+	logKeyRevision  = "revision"
+)
+
+// bootstrapWho is the audit identity of changes the server makes itself.
+const bootstrapWho = "azgate serve (bootstrap)"
+
+// Server is a running azgate: policy store, live checker, directory,
+// engine, audit log and the HTTP API over them. Make one with New, run it
+// with Serve; Serve closes it.
+type Server struct {
+	cfg     Config
+	base    *slog.Logger // the configured logger
+	log     *slog.Logger // base with system=server
+	store   policy.Store
+	live    *authz.Live
+	deleg   *delegation
+	dir     Directory
+	eng     *engine.Engine
+	audit   *audit.Log
+	metrics *metrics
+	app     string // the gated application's name
+
+	routes  []route
+	router  *mux.Router
+	openapi []byte
+
+	ready    atomic.Bool
+	probe    storeProbe
+	cleanups []func() error
+	closeMu  sync.Mutex
+	closed   bool
+}
+
+// Run serves cfg on cfg.Listen until ctx ends, then shuts down gracefully.
+// It prints the address it listens on to cfg.Stderr.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		_ = s.Close()
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// New opens everything cfg names, bootstrapping a fresh installation: the
+// policy store is created from the embedded default when missing, the
+// delegation application is added when the store lacks it, and the first
+// administrator is created in an empty local directory.
+func New(ctx context.Context, cfg Config) (s *Server, err error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	s = &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server")}
+	defer func() {
+		if err != nil {
+			_ = s.Close()
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+
+	if s.audit, err = audit.Open(cfg.dataPath(AuditFile)); err != nil {
+		return nil, err
+	}
+	s.onClose(s.audit.Close)
+
+	if s.store, err = stores.Open(ctx, cfg.StoreURL, stores.Options{Logger: log.With(logKeySystem, "store")}); err != nil {
+		return nil, fmt.Errorf("open policy store %s: %w", cfg.StoreURL, err)
+	}
+	s.onClose(s.store.Close)
+	if err := s.bootstrapStore(ctx); err != nil {
+		return nil, err
+	}
+
+	if err := s.openDirectory(ctx); err != nil {
+		return nil, err
+	}
+
+	opts := authz.Options{Logger: log.With(logKeySystem, "authz")}
+	if s.live, err = authz.NewLive(ctx, s.store, cfg.Application, opts, log.With(logKeySystem, "live")); err != nil {
+		return nil, fmt.Errorf("policy %s: %w", cfg.StoreURL, err)
+	}
+	s.app = s.live.Current().Checker.Application()
+	s.deleg = &delegation{live: s.live, opts: authz.Options{}}
+	s.metrics = newMetrics(s.live.Status)
+	s.probe = storeProbe{store: s.store, ttl: time.Second}
+
+	if s.eng, err = engine.Open(ctx, engine.Config{
+		Dir: cfg.DataDir, Authorizer: s.live, Logger: log, OnDecision: s.onDecision,
+	}); err != nil {
+		return nil, err
+	}
+	s.onClose(s.eng.Close)
+
+	s.routes = s.routeTable()
+	if s.router, err = s.buildRouter(s.routes); err != nil {
+		return nil, err
+	}
+	spec, err := openAPI(s.router, s.routes)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	if s.openapi, err = json.Marshal(spec); err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	return s, nil
+}
+
+// bootstrapStore creates the store from the embedded default when it does
+// not exist, and adds the delegation application when it is missing.
+func (s *Server) bootstrapStore(ctx context.Context) error {
+	_, rev, err := s.store.Load(ctx)
+	switch {
+	case errors.Is(err, policy.ErrNotFound):
+		p, _, _, err := xmlstore.Parse(bytes.NewReader(policies.InitialStore()), "embedded InitialStore.xml")
+		if err != nil {
+			return fmt.Errorf("embedded default store: %w", err)
+		}
+		p.Applications = append(p.Applications, NewDelegationApplication())
+		nrev, err := s.store.Save(ctx, p, 0)
+		if err != nil {
+			return fmt.Errorf("create policy store %s: %w", s.cfg.StoreURL, err)
+		}
+		s.log.InfoContext(ctx, "created policy store from the embedded default", "store", s.cfg.StoreURL, logKeyRevision, nrev)
+		s.auditPolicyChange(ctx, bootstrapWho, "create store from the embedded default InitialStore.xml, with the delegation application", 0, nrev)
+		return nil
+	case err != nil:
+		return fmt.Errorf("load policy store %s: %w", s.cfg.StoreURL, err)
+	}
+	added := false
+	old, nrev, err := policy.Update(ctx, s.store, func(p *policy.Policy) error {
+		added = false
+		if _, err := p.Application(DelegationApp); err == nil {
+			return nil
+		}
+		p.Applications = append(p.Applications, NewDelegationApplication())
+		added = true
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add delegation application to %s: %w", s.cfg.StoreURL, err)
+	}
+	if added {
+		s.log.InfoContext(ctx, "added the delegation application", "application", DelegationApp, logKeyRevision, nrev)
+		s.auditPolicyChange(ctx, bootstrapWho, fmt.Sprintf("add delegation application %q", DelegationApp), old, nrev)
+	} else if nrev != old && nrev != rev {
+		s.log.DebugContext(ctx, "store revision moved during bootstrap", logKeyRevision, nrev)
+	}
+	return nil
+}
+
+// openDirectory opens the local directory and creates the first
+// administrator when nobody is one.
+func (s *Server) openDirectory(ctx context.Context) error {
+	opts := []localdir.Option{localdir.WithLogger(s.base.With(logKeySystem, "localdir"))}
+	if s.cfg.BcryptCost != 0 {
+		opts = append(opts, localdir.WithBcryptCost(s.cfg.BcryptCost))
+	}
+	d, err := localdir.Open(ctx, s.cfg.dataPath(DirectoryFile), opts...)
+	if err != nil {
+		return err
+	}
+	s.onClose(d.Close)
+	s.dir = d
+	created, generated, err := d.EnsureAdmin(ctx, s.cfg.AdminUser, s.cfg.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("first administrator: %w", err)
+	}
+	if created {
+		s.log.InfoContext(ctx, "created the first administrator", "user", s.cfg.AdminUser)
+		if generated != "" {
+			fmt.Fprintf(s.cfg.Stderr, "azgate: created administrator %q with password %s\n"+
+				"azgate: this password is shown only once; change it with `azgate user passwd %s`\n",
+				s.cfg.AdminUser, generated, s.cfg.AdminUser)
+		}
+	}
+	return nil
+}
+
+// onDecision records an engine decision in the audit log and the metrics.
+func (s *Server) onDecision(ctx context.Context, d engine.Decision) {
+	s.metrics.decision(sourceEngine, d.Operation.Name, d.Allowed)
+	rec := audit.DecisionRecord{Time: d.Time, Principal: d.Principal, Operation: d.Operation.Name,
+		OperationID: int(d.Operation.ID), Scope: d.Scope, Object: d.Object, Allowed: d.Allowed, Err: d.Err}
+	if d.Grant != nil {
+		rec.Grant = &audit.Grant{Scope: d.Grant.Scope, Assignment: d.Grant.Assignment,
+			RoleDefinition: d.Grant.RoleDefinition, Principal: d.Grant.Principal}
+	}
+	if err := s.audit.Decision(context.WithoutCancel(ctx), rec); err != nil {
+		s.log.ErrorContext(ctx, "audit: decision not recorded", logKeyErr, err)
+	}
+}
+
+// Handler returns the server's HTTP handler (the router).
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Serve serves HTTP (HTTPS when the configuration names a certificate) on
+// ln until ctx ends, keeps the policy current meanwhile, then shuts down
+// gracefully within cfg.ShutdownTimeout and closes the server. It returns
+// nil after a graceful shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	defer s.Close()
+	liveCtx, stopLive := context.WithCancel(context.WithoutCancel(ctx))
+	liveDone := make(chan struct{})
+	go func() {
+		defer close(liveDone)
+		if err := s.live.Run(liveCtx); err != nil {
+			s.log.Error("policy watch stopped; changes by other writers are not picked up", logKeyErr, err)
+		}
+	}()
+	defer func() { stopLive(); <-liveDone }()
+
+	srv := &http.Server{
+		Handler:           s.router,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.ReadTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	scheme := "http"
+	if s.cfg.TLSCertFile != "" {
+		scheme = "https"
+	}
+	s.ready.Store(true)
+	fmt.Fprintf(s.cfg.Stderr, "azgate: listening on %s://%s\n", scheme, ln.Addr())
+	s.log.Info("listening", logKeyAddr, ln.Addr().String(), "scheme", scheme, "store", s.cfg.StoreURL,
+		"application", s.app, logKeyRevision, s.live.Current().Revision)
+
+	errc := make(chan error, 1)
+	go func() {
+		if scheme == "https" {
+			errc <- srv.ServeTLS(ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		s.ready.Store(false)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	s.ready.Store(false)
+	s.log.Info("shutting down", "timeout", s.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// onClose registers a cleanup; Close runs them last-registered first.
+func (s *Server) onClose(f func() error) { s.cleanups = append(s.cleanups, f) }
+
+// Close releases everything New opened (engine, directory, store, audit
+// log), in reverse order. Serve calls it; it is idempotent.
+func (s *Server) Close() error {
+	s.closeMu.Lock()
+	defer s.closeMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	var errs []error
+	for i := len(s.cleanups) - 1; i >= 0; i-- {
+		if err := s.cleanups[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// routeTable is every route the server serves.
+func (s *Server) routeTable() []route {
+	var rs []route
+	rs = append(rs, s.opsRoutes()...)
+	rs = append(rs, s.checkRoutes()...)
+	rs = append(rs, s.policyRoutes()...)
+	rs = append(rs, s.engineRoutes()...)
+	return rs
+}
