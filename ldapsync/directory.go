@@ -184,7 +184,7 @@ func (d *Directory) resolve(ctx context.Context, name string) (authz.ClientConte
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
-	cc, err := d.contextOf(ctx, user)
+	cc, err := d.contextOf(ctx, user, name)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
@@ -239,15 +239,25 @@ type group struct {
 	memberOf []string
 }
 
-// contextOf builds the client context of a user entry.
-func (d *Directory) contextOf(ctx context.Context, user *ldap.Entry) (authz.ClientContext, error) {
+// contextOf builds the client context of a user entry found by the name
+// asked for.
+func (d *Directory) contextOf(ctx context.Context, user *ldap.Entry, asked string) (authz.ClientContext, error) {
 	a := d.cfg.Attributes
 	names := user.GetEqualFoldAttributeValues(a.UserName)
 	if len(names) == 0 {
 		return authz.ClientContext{}, fmt.Errorf("%w: user %s has no %s", ErrUnavailable, user.DN, a.UserName)
 	}
+	// The display name is the directory's spelling of the name asked for
+	// (an entry may carry several).
+	display := names[0]
+	for _, n := range names {
+		if strings.EqualFold(n, asked) {
+			display = n
+			break
+		}
+	}
 	ids := newIDSet()
-	cc := authz.ClientContext{Name: d.qualify(names[0]), DN: user.DN}
+	cc := authz.ClientContext{Name: d.qualify(display), DN: user.DN}
 	for _, n := range names {
 		ids.add(n)
 		ids.add(d.qualify(n))

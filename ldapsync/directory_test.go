@@ -431,3 +431,23 @@ func TestDirectory_WrongServiceAccountPassword(t *testing.T) {
 		t.Fatalf("err = %v, want ErrUnavailable", err)
 	}
 }
+
+func TestDirectory_MultiValuedUserName(t *testing.T) {
+	srv := startOpenLDAP(t, `dn: uid=erin,ou=people,dc=azgate,dc=test
+objectClass: inetOrgPerson
+uid: erin
+uid: erin.smith
+cn: Erin
+sn: E
+`)
+	d := newDirectory(t, openLDAPConfig(srv))
+	for _, name := range []string{"erin", "erin.smith", "ERIN.SMITH"} {
+		cc, err := d.Resolve(context.Background(), name)
+		if err != nil {
+			t.Fatalf("Resolve(%q): %v", name, err)
+		}
+		if !strings.EqualFold(cc.Name, name) || !contains(cc.IDs, "erin") || !contains(cc.IDs, "erin.smith") {
+			t.Errorf("Resolve(%q) = %+v", name, cc)
+		}
+	}
+}
