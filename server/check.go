@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/azgate/azgate/authz"
@@ -40,6 +41,31 @@ type CheckItem struct {
 	Parameters map[string]any `json:"parameters,omitempty"`
 }
 
+// catalog indexes the operations catalog once: operations.ByName and
+// ByID walk a freshly built slice, too slow for every operation of every
+// check.
+var catalog = func() (c struct {
+	byName map[string]operations.Operation
+	byID   map[operations.ID]operations.Operation
+}) {
+	c.byName = map[string]operations.Operation{}
+	c.byID = map[operations.ID]operations.Operation{}
+	for _, o := range operations.All() {
+		c.byName[strings.ToLower(o.Name)] = o
+		c.byID[o.ID] = o
+	}
+	return c
+}()
+
+// lookupOperation finds an operation by exact (case-insensitive) name or
+// ID, and falls back to operations.Parse for its suggestions.
+func lookupOperation(s string) (operations.Operation, error) {
+	if o, ok := catalog.byName[strings.ToLower(strings.TrimSpace(s))]; ok {
+		return o, nil
+	}
+	return operations.Parse(s)
+}
+
 // OperationRef is an operation by name ("Start Virtual Machine") or by ID
 // (307).
 type OperationRef struct {
@@ -56,13 +82,17 @@ func (o *OperationRef) UnmarshalJSON(b []byte) error {
 		if err := json.Unmarshal(b, &s); err != nil {
 			return err
 		}
-		o.op, err = operations.Parse(s)
+		o.op, err = lookupOperation(s)
 	default:
 		var n int
 		if e := json.Unmarshal(b, &n); e != nil {
 			return fmt.Errorf("operation %s: want a name or an OperationID", b)
 		}
-		o.op, err = operations.ByID(operations.ID(n))
+		if op, ok := catalog.byID[operations.ID(n)]; ok {
+			o.op = op
+		} else {
+			o.op, err = operations.ByID(operations.ID(n))
+		}
 	}
 	return err
 }
@@ -236,7 +266,7 @@ func operationParam(r *http.Request) (operations.Operation, error) {
 	if v == "" {
 		return operations.Operation{}, invalidf("query parameter \"operation\" is required (a name or OperationID)")
 	}
-	op, err := operations.Parse(v)
+	op, err := lookupOperation(v)
 	if err != nil {
 		return operations.Operation{}, invalidf("query parameter \"operation\": %v", err)
 	}

@@ -22,7 +22,7 @@ const testAdminPassword = "admin-secret-1"
 // testServer is a real Server on a loopback listener with a real XML store
 // and data directory in a temp dir.
 type testServer struct {
-	t    *testing.T
+	t    testing.TB
 	s    *Server
 	base string
 	cfg  Config
@@ -32,6 +32,14 @@ type testServer struct {
 // startServer starts a server; mutate adjusts the configuration and may
 // write files (a store) before start.
 func startServer(t *testing.T, mutate func(cfg *Config)) *testServer {
+	t.Helper()
+	return startServerTB(t, mutate)
+}
+
+// startServerB starts a default server for a benchmark.
+func startServerB(b *testing.B) *testServer { return startServerTB(b, nil) }
+
+func startServerTB(t testing.TB, mutate func(cfg *Config)) *testServer {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := DefaultConfig()
@@ -106,7 +114,7 @@ func (ts *testServer) do(c cred, method, path string, body any, headers ...strin
 	return doReq(ts.t, ts.base, c, method, path, body, headers...)
 }
 
-func doReq(t *testing.T, base string, c cred, method, path string, body any, headers ...string) response {
+func doReq(t testing.TB, base string, c cred, method, path string, body any, headers ...string) response {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {

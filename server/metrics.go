@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,7 @@ type metrics struct {
 	requests     *prometheus.HistogramVec // route, method, code
 	checkLatency *prometheus.HistogramVec // kind: single|batch
 	checkOps     prometheus.Counter
+	counters     sync.Map // decisionKey → prometheus.Counter
 }
 
 func newMetrics(status func() authz.Status) *metrics {
@@ -80,11 +82,25 @@ func newMetrics(status func() authz.Status) *metrics {
 }
 
 func (m *metrics) decision(source, op string, allowed bool) {
+	k := decisionKey{source, op, allowed}
+	if c, ok := m.counters.Load(k); ok {
+		c.(prometheus.Counter).Inc()
+		return
+	}
 	result := "denied"
 	if allowed {
 		result = "allowed"
 	}
-	m.decisions.WithLabelValues(source, op, result).Inc()
+	c := m.decisions.WithLabelValues(source, op, result)
+	m.counters.Store(k, c)
+	c.Inc()
+}
+
+// decisionKey caches the counter of one label set: WithLabelValues hashes
+// and locks on every call, and a batch check counts every operation.
+type decisionKey struct {
+	source, op string
+	allowed    bool
 }
 
 func (m *metrics) handler() http.Handler {
