@@ -1,0 +1,175 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+)
+
+// Snapshot is a compiled policy and the store revision it came from.
+type Snapshot struct {
+	Checker  *Checker
+	Policy   *policy.Policy
+	Revision policy.Revision
+	LoadedAt time.Time
+}
+
+// Status reports how current a Live authorizer is.
+type Status struct {
+	Revision    policy.Revision `json:"revision"`
+	LoadedAt    time.Time       `json:"loaded_at"`
+	Degraded    bool            `json:"degraded"`
+	LastError   string          `json:"last_error,omitempty"`
+	LastErrorAt time.Time       `json:"last_error_at,omitzero"`
+	Reloads     uint64          `json:"reloads"`
+	Failures    uint64          `json:"reload_failures"`
+}
+
+// Live keeps a compiled Checker current with a policy store. It loads and
+// compiles the store at start, then recompiles whenever the store reports a
+// change. A reload that fails (unreadable store, invalid policy) keeps the
+// last good policy in force and is reported through Status and OnReload:
+// the previous decisions stand, nothing is granted by the failure.
+//
+// Live is safe for concurrent use; decisions never wait for a reload.
+type Live struct {
+	store  policy.Store
+	app    string
+	opts   Options
+	logger *slog.Logger
+
+	cur    atomic.Pointer[Snapshot]
+	mu     sync.Mutex // serializes reloads and guards status
+	status Status
+
+	// OnReload, if set before Run, is called after every reload attempt
+	// with the snapshot in force and the attempt's error (nil on success).
+	OnReload func(s *Snapshot, err error)
+}
+
+// NewLive loads and compiles the store. A store that cannot be loaded or
+// compiled is an error: azgate does not start without a good policy.
+// app "" selects the store's default application.
+func NewLive(ctx context.Context, store policy.Store, app string, opts Options, logger *slog.Logger) (*Live, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	l := &Live{store: store, app: app, opts: opts, logger: logger}
+	s, err := l.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.cur.Store(s)
+	l.status = Status{Revision: s.Revision, LoadedAt: s.LoadedAt}
+	return l, nil
+}
+
+func (l *Live) load(ctx context.Context) (*Snapshot, error) {
+	p, rev, err := l.store.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load policy: %w", err)
+	}
+	app := l.app
+	if app == "" {
+		app = p.DefaultApp()
+	}
+	c, err := Compile(p, app, l.opts)
+	if err != nil {
+		return nil, fmt.Errorf("compile policy revision %d: %w", rev, err)
+	}
+	return &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: time.Now()}, nil
+}
+
+// Reload loads and compiles the store now. On failure the last good policy
+// stays in force and the error is returned and recorded in Status.
+func (l *Live) Reload(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, err := l.load(ctx)
+	if err != nil {
+		l.status.Degraded = true
+		l.status.LastError = err.Error()
+		l.status.LastErrorAt = time.Now()
+		l.status.Failures++
+		l.logger.Error("policy reload failed; keeping last good policy",
+			"revision", l.cur.Load().Revision, "err", err)
+	} else {
+		l.cur.Store(s)
+		l.status.Degraded = false
+		l.status.LastError = ""
+		l.status.Revision = s.Revision
+		l.status.LoadedAt = s.LoadedAt
+		l.status.Reloads++
+		l.logger.Info("policy reloaded", "revision", s.Revision)
+	}
+	if l.OnReload != nil {
+		l.OnReload(l.cur.Load(), err)
+	}
+	return err
+}
+
+// Run watches the store and reloads on every change until ctx ends. It
+// returns nil when ctx ends and an error when the store cannot be watched.
+func (l *Live) Run(ctx context.Context) error {
+	ch, err := l.store.Watch(ctx)
+	if err != nil {
+		return fmt.Errorf("watch policy store: %w", err)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case _, ok := <-ch:
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return errors.New("policy store watch ended")
+			}
+			if cur := l.cur.Load(); cur != nil {
+				// Skip the work when the change is one we already have.
+				if rev, ok := l.peekRevision(ctx); ok && rev == cur.Revision && !l.Status().Degraded {
+					continue
+				}
+			}
+			_ = l.Reload(ctx) // recorded in Status
+		}
+	}
+}
+
+// peekRevision asks stores that can report their revision cheaply (an
+// optional `Revision(ctx) (policy.Revision, error)` method) which revision
+// they hold; ok is false when the store cannot tell, so Run reloads.
+func (l *Live) peekRevision(ctx context.Context) (rev policy.Revision, ok bool) {
+	type reviser interface {
+		Revision(ctx context.Context) (policy.Revision, error)
+	}
+	r, ok := l.store.(reviser)
+	if !ok {
+		return 0, false
+	}
+	rev, err := r.Revision(ctx)
+	return rev, err == nil
+}
+
+// Current returns the snapshot in force.
+func (l *Live) Current() *Snapshot { return l.cur.Load() }
+
+// Status reports the revision in force and the last reload failure.
+func (l *Live) Status() Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.status
+}
+
+// AccessCheck decides with the snapshot in force. See Checker.AccessCheck.
+func (l *Live) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+	return l.cur.Load().Checker.AccessCheck(ctx, client, scope, ops, params)
+}
