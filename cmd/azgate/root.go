@@ -31,6 +31,7 @@ var commands = []func(c *cli) *cobra.Command{
 	// newWhoCanCmd,
 	// Server, directory and engine client commands (serve, user, group,
 	// vm, switch, port, ...) go below.
+	newVMCmd, newSwitchCmd, newPortCmd, newVLANCmd, newEthernetCmd, newServiceCmd,
 }
 
 // cli is what every command shares: the global flags and the output.

@@ -1,0 +1,302 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
+
+// The engine client commands (vm, switch, port, vlan, ethernet, service)
+// talk to a running `azgate serve` over HTTP. This file is what they share:
+// the connection flags, the request, the mapping of HTTP errors to exit
+// codes, and table output.
+
+// Environment variables of the client commands.
+const (
+	serverEnv   = "AZGATE_SERVER"
+	userEnv     = "AZGATE_USER"
+	passwordEnv = "AZGATE_PASSWORD"
+	tokenEnv    = "AZGATE_TOKEN"
+)
+
+// defaultServerURL is the server used without --server and $AZGATE_SERVER.
+const defaultServerURL = "http://127.0.0.1:8080"
+
+// maxResponseBytes bounds what the client reads of a response.
+const maxResponseBytes = 16 << 20
+
+// clientFlags are the connection flags of every client command.
+type clientFlags struct {
+	server, user, password, token string
+	timeout                       time.Duration
+	json                          bool
+}
+
+// register adds the flags as persistent flags of a noun command.
+func (f *clientFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.server, "server", "", "azgate server URL (default $"+serverEnv+", else "+defaultServerURL+")")
+	fs.StringVar(&f.user, "user", "", "user name for HTTP Basic authentication (default $"+userEnv+")")
+	fs.StringVar(&f.password, "password", "", "password for --user (default $"+passwordEnv+")")
+	fs.StringVar(&f.token, "token", "", "API token, sent as a Bearer credential (default $"+tokenEnv+")")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "time limit of each request")
+	fs.BoolVar(&f.json, "json", false, "print the server's JSON response as is")
+}
+
+// apiClient sends requests to one azgate server.
+type apiClient struct {
+	base     *url.URL
+	authz    string // the Authorization header; "" sends none
+	http     *http.Client
+	asJSON   bool
+	out, err io.Writer
+}
+
+// client resolves the flags and environment into an apiClient. Flags win
+// over the environment; --token and --user together are an error.
+func (f *clientFlags) client(cmd *cobra.Command) (*apiClient, error) {
+	usage := func(format string, a ...any) error {
+		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, a...)}
+	}
+	server := apiFirstNonEmpty(f.server, os.Getenv(serverEnv), defaultServerURL)
+	u, err := url.Parse(strings.TrimSpace(server))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, usage("--server %q: want http://HOST:PORT or https://HOST:PORT", server)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	if f.token != "" && f.user != "" {
+		return nil, usage("--token and --user are exclusive: give one credential")
+	}
+	c := &apiClient{base: u, http: &http.Client{Timeout: f.timeout}, asJSON: f.json,
+		out: cmd.OutOrStdout(), err: cmd.ErrOrStderr()}
+	token, user := f.token, f.user
+	if token == "" && user == "" {
+		token, user = os.Getenv(tokenEnv), os.Getenv(userEnv)
+	}
+	switch {
+	case token != "":
+		c.authz = "Bearer " + token
+	case user != "":
+		pw := apiFirstNonEmpty(f.password, os.Getenv(passwordEnv))
+		if pw == "" {
+			return nil, usage("user %q: no password; give --password or set $%s", user, passwordEnv)
+		}
+		req := http.Request{Header: http.Header{}}
+		req.SetBasicAuth(user, pw)
+		c.authz = req.Header.Get("Authorization")
+	case f.password != "":
+		return nil, usage("--password without --user")
+	}
+	return c, nil
+}
+
+func apiFirstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// serverError is a non-2xx answer: the server's JSON error, or the status
+// and the start of the body when it sent no JSON error.
+type serverError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *serverError) Error() string {
+	if e.code == "" {
+		return fmt.Sprintf("%s (HTTP %d)", e.message, e.status)
+	}
+	return fmt.Sprintf("%s (HTTP %d, %s)", e.message, e.status, e.code)
+}
+
+// do sends one request with an optional JSON body and returns the response
+// body of a 2xx answer. Other answers are a *serverError wrapped by
+// exitFor; a 403 exits 1, everything else 2.
+func (c *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("encode request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	target := c.base.String() + path
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, fmt.Errorf("request %s %s: %w", method, target, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.authz != "" {
+		req.Header.Set("Authorization", c.authz)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("server %s: %w", c.base, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read response: %w", method, target, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return raw, nil
+	}
+	se := &serverError{status: resp.StatusCode}
+	var eb struct {
+		Error struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(raw, &eb) == nil && eb.Error.Message != "" {
+		se.code, se.message = eb.Error.Code, eb.Error.Message
+	} else {
+		se.message = fmt.Sprintf("%s %s: %s", method, target, http.StatusText(resp.StatusCode))
+		if s := strings.TrimSpace(string(raw)); s != "" {
+			se.message += ": " + apiTruncate(s, 200)
+		}
+	}
+	if resp.StatusCode == http.StatusForbidden {
+		return nil, withCode(exitFalse, se)
+	}
+	return nil, se
+}
+
+func apiTruncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// decodeAs decodes a response body.
+func apiDecode[T any](raw []byte) (T, error) {
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("decode server response: %w", err)
+	}
+	return v, nil
+}
+
+// call runs one request for a command and prints its answer: the raw JSON
+// with --json, else show's rendering of it (show may be nil for a body-less
+// answer; then done, if not empty, is printed).
+func (f *clientFlags) call(cmd *cobra.Command, method, path string, body any, show func(c *apiClient, raw []byte) error, done string) error {
+	c, err := f.client(cmd)
+	if err != nil {
+		return err
+	}
+	raw, err := c.do(cmd.Context(), method, path, body)
+	if err != nil {
+		return err
+	}
+	if c.asJSON {
+		if len(bytes.TrimSpace(raw)) == 0 {
+			return nil
+		}
+		if _, err := c.out.Write(raw); err != nil {
+			return err
+		}
+		if raw[len(raw)-1] != '\n' {
+			_, err = io.WriteString(c.out, "\n")
+		}
+		return err
+	}
+	if show != nil {
+		return show(c, raw)
+	}
+	if done != "" {
+		_, err = fmt.Fprintln(c.out, done)
+	}
+	return err
+}
+
+// listing is the envelope of every list answer.
+type apiListing[T any] struct {
+	Items []T `json:"items"`
+}
+
+// table prints rows under a header, aligned.
+func apiTable(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// fields prints "key: value" lines, aligned.
+func apiFields(w io.Writer, kv ...string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 1, ' ', 0)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fmt.Fprintf(tw, "%s:\t%s\n", kv[i], kv[i+1])
+	}
+	return tw.Flush()
+}
+
+// scopeName shows "" as the default scope.
+func apiScopeName(s string) string {
+	if s == "" {
+		return "(default)"
+	}
+	return s
+}
+
+// orDash shows "" as "-".
+func apiOrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// seg escapes a name for a URL path segment.
+func apiSeg(s string) string { return url.PathEscape(s) }
+
+// nounCmd is a noun command (vm, switch, ...) holding the client flags.
+func apiNounCmd(f *clientFlags, use, short, long string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Long: long + clientHelp, Args: args(cobra.NoArgs)}
+	f.register(cmd.PersistentFlags())
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+// group is a sub-noun without flags of its own (vm console, vm snapshot).
+func apiGroup(use, short string, subs ...*cobra.Command) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: args(cobra.NoArgs)}
+	cmd.AddCommand(subs...)
+	return cmd
+}
+
+const clientHelp = `
+
+The command talks to a running "azgate serve" at --server (default
+$AZGATE_SERVER, else http://127.0.0.1:8080), authenticating with --token
+($AZGATE_TOKEN) or --user/--password ($AZGATE_USER/$AZGATE_PASSWORD).
+Exit status: 0 success, 1 access denied (HTTP 403), 2 any other error; the
+server's error message is printed on stderr. --json prints the server's
+JSON answer as is.`
+
+// errAPINoChange is returned by update commands given no field to change.
+var errAPINoChange = errors.New("nothing to change: give at least one field flag")
