@@ -30,7 +30,7 @@ const diffStores = 1000
 func TestDifferentialCasbin(t *testing.T) {
 	var checks, allowed int
 	for seed := range uint64(diffStores) {
-		rng := rand.New(rand.NewPCG(seed, 0x5eed))
+		rng := newRand(seed)
 		p, clients := randomStore(rng)
 		if err := p.Validate(); err != nil {
 			t.Fatalf("seed %d: generator made an invalid store: %v", seed, err)
@@ -308,3 +308,5 @@ func describe(p *policy.Policy) string {
 	}
 	return b.String()
 }
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5eed)) }
