@@ -25,12 +25,12 @@ type checkJSON struct {
 }
 
 type checkResult struct {
-	Operation   string     `json:"operation"`
-	ID          int        `json:"id"`
-	Allowed     bool       `json:"allowed"`
-	Grant       *grantJSON `json:"grant,omitempty"`
-	Error       string     `json:"error,omitempty"`
-	Explanation []string   `json:"explanation,omitempty"`
+	Operation   string             `json:"operation"`
+	ID          int                `json:"id"`
+	Allowed     bool               `json:"allowed"`
+	Grant       *grantJSON         `json:"grant,omitempty"`
+	Error       string             `json:"error,omitempty"`
+	Explanation *authz.Explanation `json:"explanation,omitempty"`
 }
 
 // grantJSON names the role assignment that granted an operation.
@@ -118,7 +118,8 @@ float, true or false, else kept as a string.`,
 					cr.Error = r.Err.Error()
 				}
 				if explain {
-					cr.Explanation = explainResult(r)
+					ex := chk.Explain(ctx, client, loc.Scope, r.Operation.ID, params)
+					cr.Explanation = &ex
 				}
 				doc.Allowed = doc.Allowed && r.Allowed
 				doc.Results = append(doc.Results, cr)
@@ -127,7 +128,7 @@ float, true or false, else kept as a string.`,
 				if err := printJSON(cmd.OutOrStdout(), doc); err != nil {
 					return err
 				}
-			} else if err := printCheck(cmd, doc, explain); err != nil {
+			} else if err := printCheck(cmd, doc); err != nil {
 				return err
 			}
 			if !doc.Allowed {
@@ -148,7 +149,7 @@ float, true or false, else kept as a string.`,
 	return cmd
 }
 
-func printCheck(cmd *cobra.Command, doc checkJSON, explain bool) error {
+func printCheck(cmd *cobra.Command, doc checkJSON) error {
 	out := cmd.OutOrStdout()
 	for _, r := range doc.Results {
 		word := "denied"
@@ -158,9 +159,9 @@ func printCheck(cmd *cobra.Command, doc checkJSON, explain bool) error {
 		if _, err := fmt.Fprintf(out, "%s: %s\n", r.Operation, word); err != nil {
 			return err
 		}
-		if explain {
-			for _, l := range r.Explanation {
-				if _, err := fmt.Fprintf(out, "    %s\n", l); err != nil {
+		if r.Explanation != nil {
+			for _, l := range strings.Split(r.Explanation.String(), "\n") {
+				if _, err := fmt.Fprintf(out, "    %s\n", strings.TrimSpace(l)); err != nil {
 					return err
 				}
 			}
@@ -169,23 +170,6 @@ func printCheck(cmd *cobra.Command, doc checkJSON, explain bool) error {
 		}
 	}
 	return nil
-}
-
-// explainResult says why a result is what it is.
-func explainResult(r authz.Result) []string {
-	switch {
-	case r.Allowed && r.Grant != nil:
-		g := r.Grant
-		where := "the default scope"
-		if g.Scope != "" {
-			where = fmt.Sprintf("scope %q", g.Scope)
-		}
-		return []string{fmt.Sprintf("granted by role assignment %q in %s: role definition %q, member \"%s\"",
-			g.Assignment, where, g.RoleDefinition, g.Principal)}
-	case r.Err != nil:
-		return []string{"denied: " + r.Err.Error()}
-	}
-	return []string{"denied: no role assignment reaches the user with this operation"}
 }
 
 // parseParams reads K=V pairs; V becomes an int, a float64, a bool or a

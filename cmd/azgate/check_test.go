@@ -66,7 +66,8 @@ func TestCheck_ExplainAndJSON(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1; stdout:\n%s", code, out)
 	}
-	for _, w := range []string{"Start Virtual Machine: allowed\n    ", `"Virtual Machine Manager"`, `CONTOSO\Lab-VMOperators`, "Delete Virtual Machine: denied\n    "} {
+	for _, w := range []string{"Start Virtual Machine: allowed\n    ALLOWED: bob", `role assignment "Virtual Machine Manager"`, "    path: ",
+		"Delete Virtual Machine: denied\n    DENIED: bob", "    miss: "} {
 		step{stdout: []string{w}}.checkStdout(t, nil, out)
 	}
 
@@ -79,6 +80,20 @@ func TestCheck_ExplainAndJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("check --json: %v\n%s", err, out)
 	}
+	defer func() {
+		// With --explain, every result carries an explanation that agrees.
+		out, _, _ := azgate(t, "check", "--store", store, "--user", "alice", "--group", `CONTOSO\HV-Monitors`,
+			"--op", "View Switches", "--op", "Delete Virtual Switch", "--json", "--explain")
+		var doc checkJSON
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("check --json --explain: %v\n%s", err, out)
+		}
+		for _, r := range doc.Results {
+			if r.Explanation == nil || r.Explanation.Allowed != r.Allowed || r.Explanation.Reason == "" {
+				t.Errorf("result %+v: explanation %+v", r, r.Explanation)
+			}
+		}
+	}()
 	want := checkJSON{User: "alice", Groups: []string{`CONTOSO\HV-Monitors`}, Application: "Hyper-V services", Allowed: false,
 		Results: []checkResult{
 			{Operation: "View Switches", ID: 118, Allowed: true,

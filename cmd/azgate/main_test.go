@@ -90,7 +90,7 @@ func TestRun_Errors(t *testing.T) {
 		{"unknown app", step{args: []string{"task", "list", "--app", "Nope"}, code: 2, stderr: []string{`application "Nope"`}}},
 		{"unknown scope", step{args: []string{"task", "list", "--scope", "Nope"}, code: 2, stderr: []string{`scope "Nope"`}}},
 		{"store-level with scope", step{args: []string{"app-group", "list", "--store-level", "--scope", "x"}, code: 2, stderr: []string{"--store-level cannot be combined"}}},
-		{"help", step{args: []string{"--store", "msxml://./x.xml", "--help"}, code: 0, stdout: []string{"store", "role-def", "app-group", "check"}}},
+		{"help", step{args: []string{"--store", "msxml://./x.xml", "--help"}, code: 0, stdout: []string{"store", "role-def", "app-group", "check", "who-can"}}},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.run(t, store) })
 	}

@@ -28,7 +28,7 @@ var commands = []func(c *cli) *cobra.Command{
 	newAppGroupCmd,
 	// Decisions.
 	newCheckCmd,
-	// newWhoCanCmd,
+	newWhoCanCmd,
 	// Server, directory and engine client commands (serve, user, group,
 	// vm, switch, port, ...) go below.
 	newVMCmd, newSwitchCmd, newPortCmd, newVLANCmd, newEthernetCmd, newServiceCmd,
