@@ -23,7 +23,10 @@ type Decider interface {
 	AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error)
 }
 
-var _ Decider = (*Checker)(nil)
+var (
+	_ Decider = (*Checker)(nil)
+	_ Decider = (*Live)(nil)
+)
 
 // ErrNoClient is the error a MiddlewareOptions.Client function returns when
 // the request carries no identity. Any error from Client yields 401.

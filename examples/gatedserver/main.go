@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,7 +22,6 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policies"
-	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
@@ -83,16 +81,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 	return nil
 }
 
-// swapDecider is a Checker that a store watcher replaces when the policy
-// changes. Checks in flight keep the Checker they started with.
-type swapDecider struct{ cur atomic.Pointer[authz.Checker] }
-
-func (s *swapDecider) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, p authz.Params) ([]authz.Result, error) {
-	return s.cur.Load().AccessCheck(ctx, c, scope, ops, p)
-}
-
-// newDecider compiles the embedded policy, or the store at storeURL and
-// keeps it current until ctx ends.
+// newDecider compiles the embedded policy, or loads the store at storeURL
+// into an authz.Live that keeps it current (reloading on every change)
+// until ctx ends.
 func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (authz.Decider, error) {
 	if storeURL == "" {
 		p, _, _, err := xmlstore.Parse(strings.NewReader(string(policies.BookRoles())), "embedded book-roles.xml")
@@ -105,44 +96,19 @@ func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (authz.D
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	load := func() (*authz.Checker, policy.Revision, error) {
-		p, rev, err := st.Load(ctx)
-		if err != nil {
-			return nil, 0, fmt.Errorf("load %s: %w", storeURL, err)
-		}
-		c, err := authz.Compile(p, "", authz.Options{Logger: log})
-		if err != nil {
-			return nil, 0, fmt.Errorf("compile %s: %w", storeURL, err)
-		}
-		return c, rev, nil
-	}
-	c, rev, err := load()
+	live, err := authz.NewLive(ctx, st, "", authz.Options{Logger: log}, log)
 	if err != nil {
 		_ = st.Close()
-		return nil, err
+		return nil, fmt.Errorf("policy %s: %w", storeURL, err)
 	}
-	changes, err := st.Watch(ctx)
-	if err != nil {
-		_ = st.Close()
-		return nil, fmt.Errorf("watch %s: %w", storeURL, err)
-	}
-	d := &swapDecider{}
-	d.cur.Store(c)
-	log.Info("policy loaded", "store", storeURL, "revision", rev)
+	log.Info("policy loaded", "store", storeURL, "revision", live.Current().Revision)
 	go func() {
 		defer st.Close()
-		for range changes {
-			c, rev, err := load()
-			if err != nil {
-				// Keep deciding with the last good policy; the error is logged.
-				log.Error("policy reload failed", "store", storeURL, "err", err)
-				continue
-			}
-			d.cur.Store(c)
-			log.Info("policy reloaded", "store", storeURL, "revision", rev)
+		if err := live.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("policy watch stopped; store changes are no longer picked up", "store", storeURL, "err", err)
 		}
 	}()
-	return d, nil
+	return live, nil
 }
 
 // VM is a virtual machine of the demo inventory.
