@@ -66,7 +66,10 @@ type Decision struct {
 	Client    ClientContext
 	Operation operations.Operation // zero when the route is unmapped
 	Scope     string
-	Allowed   bool
+	// Allowed: the request was passed on to the handler — granted, or an
+	// unmapped route let through unchecked by AllowUnmapped (Operation is
+	// then zero).
+	Allowed bool
 	// Status is the HTTP status the middleware answered, 0 when it passed
 	// the request on to the handler.
 	Status int
