@@ -41,7 +41,7 @@ func TestCheck_BookRoles(t *testing.T) {
 		{"unknown operation", []string{"--user", "alice", "--op", "Strat Virtual Machine"},
 			2, "", []string{`unknown operation "Strat Virtual Machine"; did you mean "Start Virtual Machine"`}},
 		{"unknown operation ID", []string{"--user", "alice", "--op", "4242"}, 2, "", []string{"4242"}},
-		{"unknown scope", []string{"--user", "alice", "--scope", "Nope", "--op", "View Switches"}, 2, "", []string{`scope "Nope"`}},
+		{"unknown scope", []string{"--user", "alice", "--scope", "Nope", "--op", "View Switches"}, 2, "", []string{`scope "Nope"`, `its scopes are "Lab"`}},
 		{"no user", []string{"--op", "View Switches"}, 2, "", []string{"--user is required"}},
 		{"no operation", []string{"--user", "alice"}, 2, "", []string{"at least one --op"}},
 		{"bad param", []string{"--user", "alice", "--op", "View Switches", "--param", "novalue"}, 2, "", []string{`--param "novalue"`}},

@@ -55,7 +55,15 @@ func (l *locFlags) resolve(p *policy.Policy) (policy.Location, error) {
 	if l.scope != "" {
 		s, err := a.Scope(l.scope)
 		if err != nil {
-			return policy.Location{}, fmt.Errorf("application %q: %w", a.Name, err)
+			names := make([]string, len(a.Scopes))
+			for i, s := range a.Scopes {
+				names[i] = strconv.Quote(s.Name)
+			}
+			have := "it has no scopes"
+			if len(names) > 0 {
+				have = "its scopes are " + strings.Join(names, ", ")
+			}
+			return policy.Location{}, fmt.Errorf("application %q (%s): %w", a.Name, have, err)
 		}
 		loc.Scope = s.Name
 	}

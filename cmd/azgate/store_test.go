@@ -98,3 +98,11 @@ func TestStore_Copy(t *testing.T) {
 	}
 	step{args: []string{"store", "copy", src, "ftp://x"}, code: 2, stderr: []string{`unknown scheme "ftp"`}}.run(t, "")
 }
+
+func TestOpList_WithoutStore(t *testing.T) {
+	missing := "msxml://" + filepath.Join(t.TempDir(), "none.xml")
+	out, errOut, code := azgate(t, "op", "list", "--store", missing)
+	if code != 0 || !strings.Contains(errOut, "listing the catalog only") || !strings.Contains(out, "355  Allow Virtual Machine Snapshot") {
+		t.Fatalf("op list without a store: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
