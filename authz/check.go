@@ -10,12 +10,14 @@ import (
 
 // Per-request state of an application group.
 const (
-	fPossible  uint8 = 1 << iota // the client may be in it: a key of the client is a member below it
-	fNonMember                   // a key of the client is listed in its NonMembers
-	fMember                      // a key of the client is listed in its Members
-	fDone                        // membership decided (memo)
-	fYes                         // decided: member
-	fErr                         // decided: undecidable, see scratch.gerr
+	fPossible    uint8 = 1 << iota // the client may be in it: a key of the client is a member below it
+	fNonMember                     // a key of the client is listed in its NonMembers
+	fMember                        // a key of the client is listed in its Members
+	fDone                          // membership decided (memo)
+	fYes                           // decided: member
+	fErr                           // decided: undecidable, see scratch.gerr
+	fQueuedApp                     // queued: its application-level assignments are in reach
+	fQueuedScope                   // queued: its assignments in the checked scope are in reach
 )
 
 type gstate struct {
@@ -29,6 +31,8 @@ type hit struct {
 	member int32 // index in the assignment's members; -1 when through a group
 	group  int32 // the application group; -1 for a direct member
 	bad    bool  // the group's membership could not be decided: the path denies
+	full   uint64
+	static uint64
 }
 
 // scratch is the per-request working memory, pooled per Checker.
@@ -36,7 +40,7 @@ type scratch struct {
 	gen  uint32
 	g    []gstate
 	gerr []error
-	cand []int32
+	cand []int32 // queued groups: g for application level, ^g for the checked scope
 	hits []hit
 	buf  [foldBuf]byte
 }
@@ -175,71 +179,56 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			}
 			p := &c.prins[pi]
 			if p.appFull&want != 0 {
-				for _, ref := range p.app {
-					if a := &c.assigns[ref.assign]; a.full&want != 0 {
-						st.hits = append(st.hits, hit{assign: ref.assign, member: ref.member, group: -1})
-						got |= a.static
-					}
-				}
+				got |= st.enter(c.entrySpan(p.app), want)
 			}
-			if r.scope >= 0 && len(p.scoped) > 0 {
-				if rs := findScopedRefs(p.scoped, r.scope); rs != nil && rs.full&want != 0 {
-					for _, ref := range rs.refs {
-						if a := &c.assigns[ref.assign]; a.full&want != 0 {
-							st.hits = append(st.hits, hit{assign: ref.assign, member: ref.member, group: -1})
-							got |= a.static
-						}
-					}
-				}
+			if r.scope >= 0 && p.scoped.n > 0 {
+				got |= st.enter(c.scopeEntries(p.scoped, r.scope), want)
 			}
 			if got&want == want {
 				return // every operation is granted already; groups cannot change that
 			}
-			for _, g := range p.memberOf {
+			for _, g := range c.groupSpan(p.memberOf) {
 				st.set(g, fMember)
 			}
-			for _, g := range p.nonMemberOf {
+			for _, g := range c.groupSpan(p.nonMemberOf) {
 				st.set(g, fNonMember)
 			}
-			for _, g := range p.up {
-				if st.set(g, fPossible) {
-					st.cand = append(st.cand, g)
-				}
+			for _, g := range c.groupSpan(p.up) {
+				st.set(g, fPossible)
 			}
 		}
 	}
-	for _, g := range c.dynUp {
-		if st.set(g, fPossible) {
+	for _, g := range c.dynUp { // LDAP query and business rule groups, and the groups above them
+		st.set(g, fPossible)
+		grp := &c.groups[g]
+		if grp.appFull&want != 0 && st.set(g, fQueuedApp) {
 			st.cand = append(st.cand, g)
 		}
-	}
-	for _, g := range st.cand {
-		grp := &c.groups[g]
-		relevant := grp.appFull&want != 0
-		var scoped []int32
 		if r.scope >= 0 && len(grp.scoped) > 0 {
-			if s := findScopedIdx(grp.scoped, r.scope); s != nil && s.full&want != 0 {
-				scoped, relevant = s.list, true
+			if s := findScopedIdx(grp.scoped, r.scope); s != nil && s.full&want != 0 && st.set(g, fQueuedScope) {
+				st.cand = append(st.cand, ^g)
 			}
 		}
-		if !relevant {
-			continue
+	}
+	for _, q := range st.cand {
+		g, scoped := q, false
+		if q < 0 {
+			g, scoped = ^q, true
 		}
 		yes, err := c.member(st, r, g, 0)
 		if !yes && err == nil {
 			continue
 		}
-		for pass := 0; pass < 2; pass++ {
-			list := grp.app
-			if pass == 1 {
-				list = scoped
-			}
-			for _, ai := range list {
-				if a := &c.assigns[ai]; a.full&want != 0 {
-					st.hits = append(st.hits, hit{assign: ai, member: -1, group: g, bad: !yes})
-					if yes {
-						got |= a.static
-					}
+		grp := &c.groups[g]
+		list := grp.app
+		if scoped {
+			list = findScopedIdx(grp.scoped, r.scope).list
+		}
+		for _, ai := range list {
+			if a := &c.assigns[ai]; a.full&want != 0 {
+				st.hits = append(st.hits, hit{assign: ai, member: -1, group: g, bad: !yes, full: a.full, static: a.static})
+				if yes {
+					got |= a.static
 				}
 			}
 		}
@@ -247,6 +236,31 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			return
 		}
 	}
+}
+
+// enter takes a principal's entries of one level: direct memberships become
+// hits, groups are queued for evaluation. It returns what the direct hits
+// grant without rules.
+func (st *scratch) enter(es []entry, want uint64) (got uint64) {
+	for i := range es {
+		e := &es[i]
+		if e.full&want == 0 {
+			continue
+		}
+		if e.group < 0 {
+			st.hits = append(st.hits, hit{assign: e.assign, member: e.member, group: -1, full: e.full, static: e.static})
+			got |= e.static
+			continue
+		}
+		if e.scope == appLevel {
+			if st.set(e.group, fQueuedApp) {
+				st.cand = append(st.cand, e.group)
+			}
+		} else if st.set(e.group, fQueuedScope) {
+			st.cand = append(st.cand, ^e.group)
+		}
+	}
+	return got
 }
 
 // member decides whether the client is in application group g.
@@ -361,17 +375,17 @@ func (c *Checker) basicMember(st *scratch, r *request, g int32, f uint8, depth i
 // returns the first error met on a path that could have granted it.
 func (c *Checker) decide(st *scratch, r *request, m uint64, g *Grant) (bool, error) {
 	for _, h := range st.hits {
-		if !h.bad && c.assigns[h.assign].static&m != 0 {
+		if !h.bad && h.static&m != 0 {
 			c.fillGrant(g, h, c.staticLink(h.assign, m))
 			return true, nil
 		}
 	}
 	var first error
 	for _, h := range st.hits {
-		a := &c.assigns[h.assign]
-		if a.full&m == 0 {
+		if h.full&m == 0 {
 			continue
 		}
+		a := &c.assigns[h.assign]
 		if h.bad {
 			if first == nil {
 				first = st.gerr[h.group]

@@ -52,6 +52,9 @@ type Checker struct {
 	keys     *keyTable // folded principal → index in prins
 	keyNames []string  // index → folded principal
 	prins    []prinNode
+	entries  []entry
+	escope   []int32 // entries[i].scope, searched by binary search
+	flat     []int32 // group lists of prinNode spans
 	dynUp    []int32 // LDAP query and business rule groups and the groups above them
 
 	pool sync.Pool // *scratch
@@ -100,17 +103,13 @@ type groupNode struct {
 	scoped         []scopedIdx // scope-level assignments linking it, by scope
 }
 
+func (c *Checker) groupSpan(s span) []int32 { return c.flat[s.off : s.off+s.n] }
+func (c *Checker) entrySpan(s span) []entry { return c.entries[s.off : s.off+s.n] }
+
 // memberRef is a role assignment a principal is a direct member of.
 type memberRef struct {
 	assign int32
 	member int32 // index in the assignment's members
-}
-
-// scopedRefs are the assignments of one scope a principal is a member of.
-type scopedRefs struct {
-	scope int32
-	full  uint64
-	refs  []memberRef
 }
 
 // scopedIdx are the assignments of one scope linking a group.
@@ -120,13 +119,36 @@ type scopedIdx struct {
 	list  []int32
 }
 
+// span is a run of a flat array.
+type span struct{ off, n int32 }
+
+// entry is a way a principal reaches role assignments at one level: as a
+// direct member of an assignment, or through a group it may be in (its up
+// closure) that assignments of that level link.
+type entry struct {
+	scope  int32 // appLevel or a scope index
+	assign int32 // direct: the assignment; -1 for a group entry
+	member int32 // direct: index in the assignment's members
+	group  int32 // group entry: the group; -1 for a direct entry
+	full   uint64
+	static uint64 // direct: granted without rules
+}
+
+// prinNode is a principal's hot record: one cache line of spans.
 type prinNode struct {
-	app         []memberRef // application-level assignments
 	appFull     uint64
-	scoped      []scopedRefs // scope-level assignments, sorted by scope
-	memberOf    []int32
-	nonMemberOf []int32
-	up          []int32 // memberOf and every group above them
+	app         span // entries at application level
+	scoped      span // entries in scopes, sorted by scope
+	memberOf    span // in flat: groups listing it as a member
+	nonMemberOf span // groups listing it as a non-member
+	up          span // memberOf and every group above them
+}
+
+// prinBuild is a principal while compiling.
+type prinBuild struct {
+	app                   []memberRef
+	memberOf, nonMemberOf []int32
+	up                    []int32
 }
 
 func scopeKey(scope, idx int32) uint64 { return uint64(uint32(scope))<<32 | uint64(uint32(idx)) }
@@ -171,6 +193,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	b.assignments(&a.Objects, levels)
 	b.closures()
 	b.scopedLists()
+	b.index()
 	c.keys = newKeyTable(c.keyNames)
 	n := len(c.groups)
 	c.pool.New = func() any { return newScratch(n) }
@@ -199,6 +222,7 @@ type builder struct {
 	groupIdx map[string]int32 // folded GUID → group index
 
 	keys        map[string]int32       // folded principal → index in prins
+	prins       []prinBuild            // by principal index
 	prinScoped  map[uint64][]memberRef // scopeKey(scope, principal) → assignments in that scope
 	groupScoped map[uint64][]int32     // scopeKey(scope, group) → assignments in that scope linking it
 }
@@ -430,14 +454,14 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 			}
 			for j, m := range p.g.Members {
 				if pi, ok := b.principal(m); ok {
-					c.prins[pi].memberOf = append(c.prins[pi].memberOf, gi)
+					b.prins[pi].memberOf = append(b.prins[pi].memberOf, gi)
 				} else {
 					b.warn("%s: member %d is empty; ignored", p.owner, j+1)
 				}
 			}
 			for j, m := range p.g.NonMembers {
 				if pi, ok := b.principal(m); ok {
-					c.prins[pi].nonMemberOf = append(c.prins[pi].nonMemberOf, gi)
+					b.prins[pi].nonMemberOf = append(b.prins[pi].nonMemberOf, gi)
 				} else {
 					b.warn("%s: non-member %d is empty; ignored", p.owner, j+1)
 				}
@@ -502,10 +526,10 @@ func (b *builder) principal(m string) (int32, bool) {
 	if i, ok := b.keys[k]; ok {
 		return i, true
 	}
-	i := int32(len(b.c.prins))
+	i := int32(len(b.prins))
 	b.keys[k] = i
 	b.c.keyNames = append(b.c.keyNames, k)
-	b.c.prins = append(b.c.prins, prinNode{})
+	b.prins = append(b.prins, prinBuild{})
 	return i, true
 }
 
@@ -540,8 +564,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 				}
 				ref := memberRef{assign: ai, member: int32(j)}
 				if level == appLevel {
-					c.prins[pi].app = append(c.prins[pi].app, ref)
-					c.prins[pi].appFull |= n.full
+					b.prins[pi].app = append(b.prins[pi].app, ref)
 				} else {
 					k := scopeKey(level, pi)
 					b.prinScoped[k] = append(b.prinScoped[k], ref)
@@ -589,9 +612,9 @@ func (b *builder) closures() {
 		}
 		return out
 	}
-	for i := range c.prins {
-		if len(c.prins[i].memberOf) > 0 {
-			c.prins[i].up = up(c.prins[i].memberOf)
+	for i := range b.prins {
+		if len(b.prins[i].memberOf) > 0 {
+			b.prins[i].up = up(b.prins[i].memberOf)
 		}
 	}
 	var dyn []int32
@@ -605,18 +628,10 @@ func (b *builder) closures() {
 	}
 }
 
-// scopedLists turns the scope-level assignment maps into per-principal and
-// per-group lists sorted by scope, searched by binary search on the hot path.
+// scopedLists turns the scope-level group map into per-group lists sorted
+// by scope.
 func (b *builder) scopedLists() {
 	c := b.c
-	for k, refs := range b.prinScoped {
-		scope, pi := int32(k>>32), int32(uint32(k))
-		var full uint64
-		for _, r := range refs {
-			full |= c.assigns[r.assign].full
-		}
-		c.prins[pi].scoped = append(c.prins[pi].scoped, scopedRefs{scope: scope, full: full, refs: refs})
-	}
 	for k, list := range b.groupScoped {
 		scope, g := int32(k>>32), int32(uint32(k))
 		var full uint64
@@ -625,28 +640,82 @@ func (b *builder) scopedLists() {
 		}
 		c.groups[g].scoped = append(c.groups[g].scoped, scopedIdx{scope: scope, full: full, list: list})
 	}
-	for i := range c.prins {
-		slices.SortFunc(c.prins[i].scoped, func(x, y scopedRefs) int { return cmp.Compare(x.scope, y.scope) })
-	}
 	for i := range c.groups {
 		slices.SortFunc(c.groups[i].scoped, func(x, y scopedIdx) int { return cmp.Compare(x.scope, y.scope) })
 	}
 }
 
-func findScopedRefs(list []scopedRefs, scope int32) *scopedRefs {
-	lo, hi := 0, len(list)
+// index lays the principals out for the hot path: per principal, the
+// entries reaching assignments at application level, those in scopes sorted
+// by scope, and its group lists, in flat arrays.
+func (b *builder) index() {
+	c := b.c
+	c.prins = make([]prinNode, len(b.prins))
+	scoped := make([][]entry, len(b.prins))
+	for k, refs := range b.prinScoped {
+		scope, pi := int32(k>>32), int32(uint32(k))
+		for _, r := range refs {
+			a := &c.assigns[r.assign]
+			scoped[pi] = append(scoped[pi], entry{scope: scope, assign: r.assign, member: r.member, group: -1, full: a.full, static: a.static})
+		}
+	}
+	groupList := func(gs []int32) span {
+		s := span{off: int32(len(c.flat)), n: int32(len(gs))}
+		c.flat = append(c.flat, gs...)
+		return s
+	}
+	for pi := range b.prins {
+		pb, p := &b.prins[pi], &c.prins[pi]
+		p.app.off = int32(len(c.entries))
+		for _, r := range pb.app {
+			a := &c.assigns[r.assign]
+			c.entries = append(c.entries, entry{scope: appLevel, assign: r.assign, member: r.member, group: -1, full: a.full, static: a.static})
+			p.appFull |= a.full
+		}
+		for _, g := range pb.up {
+			if f := c.groups[g].appFull; f != 0 {
+				c.entries = append(c.entries, entry{scope: appLevel, assign: -1, member: -1, group: g, full: f})
+				p.appFull |= f
+			}
+		}
+		p.app.n = int32(len(c.entries)) - p.app.off
+		es := scoped[pi]
+		for _, g := range pb.up {
+			for _, s := range c.groups[g].scoped {
+				es = append(es, entry{scope: s.scope, assign: -1, member: -1, group: g, full: s.full})
+			}
+		}
+		slices.SortStableFunc(es, func(x, y entry) int { return cmp.Compare(x.scope, y.scope) })
+		p.scoped = span{off: int32(len(c.entries)), n: int32(len(es))}
+		c.entries = append(c.entries, es...)
+		p.memberOf = groupList(pb.memberOf)
+		p.nonMemberOf = groupList(pb.nonMemberOf)
+		p.up = groupList(pb.up)
+	}
+	b.prins = nil
+	c.escope = make([]int32, len(c.entries))
+	for i := range c.entries {
+		c.escope[i] = c.entries[i].scope
+	}
+}
+
+// scopeEntries returns the entries of span sp in scope.
+func (c *Checker) scopeEntries(sp span, scope int32) []entry {
+	ss := c.escope[sp.off : sp.off+sp.n]
+	lo, hi := 0, len(ss)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if list[m].scope < scope {
+		if ss[m] < scope {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
-	if lo < len(list) && list[lo].scope == scope {
-		return &list[lo]
+	end := lo
+	for end < len(ss) && ss[end] == scope {
+		end++
 	}
-	return nil
+	return c.entries[sp.off+int32(lo) : sp.off+int32(end)]
 }
 
 func findScopedIdx(list []scopedIdx, scope int32) *scopedIdx {

@@ -176,13 +176,13 @@ func (e *explainer) mark() {
 				e.matched[pi] = k
 			}
 			p := &c.prins[pi]
-			for _, g := range p.memberOf {
+			for _, g := range c.groupSpan(p.memberOf) {
 				st.set(g, fMember)
 			}
-			for _, g := range p.nonMemberOf {
+			for _, g := range c.groupSpan(p.nonMemberOf) {
 				st.set(g, fNonMember)
 			}
-			for _, g := range p.up {
+			for _, g := range c.groupSpan(p.up) {
 				st.set(g, fPossible)
 			}
 		}

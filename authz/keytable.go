@@ -1,8 +1,8 @@
 package authz
 
 import (
-	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // keyTable maps folded principal strings to indexes. It is an open-addressing
@@ -12,14 +12,10 @@ import (
 // probe of a compact tag array.
 type keyTable struct {
 	mask  uint64
-	slots []slot
+	tags  []uint16 // 0: empty slot; small, so that misses stay in the L1 cache
+	vals  []int32
 	arena []byte   // the folded keys, end to end
 	off   []uint32 // key i is arena[off[i]:off[i+1]]
-}
-
-type slot struct {
-	tag uint32 // 0: empty
-	val int32
 }
 
 func newKeyTable(keys []string) *keyTable {
@@ -27,15 +23,15 @@ func newKeyTable(keys []string) *keyTable {
 	for size < uint64(len(keys))*2 {
 		size <<= 1
 	}
-	t := &keyTable{mask: size - 1, slots: make([]slot, size), off: make([]uint32, 1, len(keys)+1)}
+	t := &keyTable{mask: size - 1, tags: make([]uint16, size), vals: make([]int32, size), off: make([]uint32, 1, len(keys)+1)}
 	var buf [foldBuf]byte
 	for i, k := range keys {
 		t.arena = append(t.arena, k...)
 		t.off = append(t.off, uint32(len(t.arena)))
 		h := hashFolded(k, &buf)
 		for s := h & t.mask; ; s = (s + 1) & t.mask {
-			if t.slots[s].tag == 0 {
-				t.slots[s] = slot{tagOf(h), int32(i)}
+			if t.tags[s] == 0 {
+				t.tags[s], t.vals[s] = tagOf(h), int32(i)
 				break
 			}
 		}
@@ -45,28 +41,55 @@ func newKeyTable(keys []string) *keyTable {
 
 func (t *keyTable) key(i int32) []byte { return t.arena[t.off[i]:t.off[i+1]] }
 
-func tagOf(h uint64) uint32 { return uint32(h>>32) | 1 }
+func tagOf(h uint64) uint16 { return uint16(h>>48) | 1 }
 
 // lookup returns the index of foldKey(s).
 func (t *keyTable) lookup(s string, buf *[foldBuf]byte) (int32, bool) {
 	n := len(s)
-	if n == 0 || n > foldBuf-8 || s[0] <= ' ' || s[n-1] <= ' ' {
+	if n == 0 || s[0] <= ' ' || s[n-1] <= ' ' {
 		return t.lookupSlow(s, buf)
 	}
-	h, ascii := foldHash(s, buf)
+	h, ascii := foldHashString(s)
 	if !ascii {
 		return t.lookupSlow(s, buf)
 	}
 	tag := tagOf(h)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		sl := t.slots[i]
-		if sl.tag == tag && string(t.key(sl.val)) == string(buf[:n]) {
-			return sl.val, true
-		}
-		if sl.tag == 0 {
+		switch t.tags[i] {
+		case tag:
+			if v := t.vals[i]; equalFoldASCII(s, t.key(v)) {
+				return v, true
+			}
+		case 0:
 			return 0, false
 		}
 	}
+}
+
+// equalFoldASCII reports whether ASCII s lower-cased equals folded.
+func equalFoldASCII(s string, folded []byte) bool {
+	n := len(s)
+	if n != len(folded) {
+		return false
+	}
+	p, q := unsafe.StringData(s), unsafe.SliceData(folded)
+	i := 0
+	for ; i+8 <= n; i += 8 { // in bounds of both: i+8 <= n
+		w := *(*uint64)(unsafe.Add(unsafe.Pointer(p), i))
+		if lower8(w) != *(*uint64)(unsafe.Add(unsafe.Pointer(q), i)) {
+			return false
+		}
+	}
+	for ; i < n; i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != folded[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *keyTable) lookupSlow(s string, buf *[foldBuf]byte) (int32, bool) {
@@ -77,30 +100,20 @@ func (t *keyTable) lookupSlow(s string, buf *[foldBuf]byte) (int32, bool) {
 	h := hashFolded(k, buf)
 	tag := tagOf(h)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		sl := t.slots[i]
-		if sl.tag == tag && string(t.key(sl.val)) == k {
-			return sl.val, true
-		}
-		if sl.tag == 0 {
+		switch t.tags[i] {
+		case tag:
+			if v := t.vals[i]; string(t.key(v)) == k {
+				return v, true
+			}
+		case 0:
 			return 0, false
 		}
 	}
 }
 
-// hashFolded hashes an already folded key (any length).
-func hashFolded(k string, buf *[foldBuf]byte) uint64 {
-	if len(k) <= foldBuf-8 {
-		h, _ := foldHash(k, buf)
-		return h
-	}
-	// Long keys: hash in pieces; only lookupSlow meets them.
-	var h uint64 = 0x243f6a8885a308d3
-	for len(k) > 0 {
-		n := min(len(k), foldBuf-8)
-		part, _ := foldHash(k[:n], buf)
-		h = mix(h ^ part)
-		k = k[n:]
-	}
+// hashFolded hashes an already folded key.
+func hashFolded(k string, _ *[foldBuf]byte) uint64 {
+	h, _ := foldHashString(k)
 	return h
 }
 
@@ -109,25 +122,38 @@ const (
 	high = 0x8080808080808080
 )
 
-// foldHash copies s into buf lower-casing ASCII letters, and hashes the
-// result. ascii is false when s has a byte >= 0x80 (then the caller must
-// fold with strings.ToLower). len(s) <= len(buf)-8.
-func foldHash(s string, buf *[foldBuf]byte) (h uint64, ascii bool) {
+// foldHashString hashes s lower-cased (ASCII letters only), reading it
+// eight bytes at a time. ascii is false when s has a byte >= 0x80; the
+// caller must then fold with strings.ToLower and hash the result.
+func foldHashString(s string) (h uint64, ascii bool) {
 	n := len(s)
-	copy(buf[:], s)
-	clear(buf[n : n+8])
+	p := unsafe.StringData(s)
 	h = 0x243f6a8885a308d3 ^ uint64(n)
 	var any uint64
-	for i := 0; i < n; i += 8 {
-		w := binary.LittleEndian.Uint64(buf[i : i+8])
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		// In bounds: i+8 <= len(s). Unaligned loads are fine on the
+		// platforms Go supports.
+		w := *(*uint64)(unsafe.Add(unsafe.Pointer(p), i))
 		any |= w
-		hept := w &^ high
-		upper := (hept + ones*(0x80-'A')) &^ (hept + ones*(0x80-'Z'-1)) &^ w & high
-		w |= upper >> 2
-		binary.LittleEndian.PutUint64(buf[i:i+8], w)
-		h = mix(h ^ w)
+		h = mix(h ^ lower8(w))
+	}
+	if i < n {
+		var w uint64
+		for j := n - 1; j >= i; j-- {
+			w = w<<8 | uint64(s[j])
+		}
+		any |= w
+		h = mix(h ^ lower8(w))
 	}
 	return mix(h), any&high == 0
+}
+
+// lower8 lower-cases the ASCII letters among eight bytes.
+func lower8(w uint64) uint64 {
+	hept := w &^ high
+	upper := (hept + ones*(0x80-'A')) &^ (hept + ones*(0x80-'Z'-1)) &^ w & high
+	return w | upper>>2
 }
 
 func mix(h uint64) uint64 {

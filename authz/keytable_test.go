@@ -29,12 +29,22 @@ func TestKeyTable(t *testing.T) {
 			t.Errorf("lookup(%q) = %d; want a miss", miss, got)
 		}
 	}
-	// Only letters change case.
+	// Only letters change case, at every position of a word.
 	for c := 0; c < 128; c++ {
-		s := fmt.Sprintf("k%c", c)
-		_, _ = foldHash(s, &buf)
-		if got, want := string(buf[:2]), strings.ToLower(s); got != want {
-			t.Fatalf("fold %q = %q, want %q", s, got, want)
+		for pad := 0; pad < 17; pad++ {
+			s := strings.Repeat("k", pad) + string(rune(c))
+			h1, ascii := foldHashString(s)
+			h2, _ := foldHashString(strings.ToLower(s))
+			if !ascii || h1 != h2 {
+				t.Fatalf("hash of %q differs from its lower case", s)
+			}
+			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+				continue
+			}
+			h3, _ := foldHashString(strings.Repeat("k", pad) + string(rune(c^0x20)))
+			if c^0x20 < 128 && h3 == h1 {
+				t.Fatalf("%q and its bit-5 twin hash alike", s)
+			}
 		}
 	}
 }
