@@ -104,7 +104,7 @@ func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope s
 	defer c.pool.Put(st)
 	si := appLevel
 	if scope != "" {
-		v, ok := lookupFold(c.scopeIdx, scope, &st.buf)
+		v, ok := c.scopeTab.lookup(scope, &st.buf)
 		if !ok {
 			return denyAll(results, ops, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope))
 		}
@@ -181,7 +181,7 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			if p.appFull&want != 0 {
 				got |= st.enter(c.entrySpan(p.app), want)
 			}
-			if r.scope >= 0 && p.scoped.n > 0 {
+			if r.scope >= 0 && p.scopeMask&(1<<uint(r.scope&63)) != 0 {
 				got |= st.enter(c.scopeEntries(p.scoped, r.scope), want)
 			}
 			if got&want == want {

@@ -43,6 +43,7 @@ type Checker struct {
 	present  uint64     // catalog bits the store has
 
 	scopeIdx map[string]int32 // folded scope name → index
+	scopeTab *keyTable        // the same, for the hot path
 	scopes   []string         // index → scope name as spelled in the store
 
 	tasks   []taskNode
@@ -137,6 +138,7 @@ type entry struct {
 // prinNode is a principal's hot record: one cache line of spans.
 type prinNode struct {
 	appFull     uint64
+	scopeMask   uint64 // bit scope%64 set for every scope with entries: a quick "not in this scope"
 	app         span // entries at application level
 	scoped      span // entries in scopes, sorted by scope
 	memberOf    span // in flat: groups listing it as a member
@@ -195,6 +197,11 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	b.scopedLists()
 	b.index()
 	c.keys = newKeyTable(c.keyNames)
+	folded := make([]string, len(c.scopes))
+	for i, s := range c.scopes {
+		folded[i] = foldKey(s)
+	}
+	c.scopeTab = newKeyTable(folded)
 	n := len(c.groups)
 	c.pool.New = func() any { return newScratch(n) }
 	if opts.Logger != nil {
@@ -686,6 +693,9 @@ func (b *builder) index() {
 			}
 		}
 		slices.SortStableFunc(es, func(x, y entry) int { return cmp.Compare(x.scope, y.scope) })
+		for _, e := range es {
+			p.scopeMask |= 1 << uint(e.scope&63)
+		}
 		p.scoped = span{off: int32(len(c.entries)), n: int32(len(es))}
 		c.entries = append(c.entries, es...)
 		p.memberOf = groupList(pb.memberOf)

@@ -13,9 +13,15 @@ import (
 type keyTable struct {
 	mask  uint64
 	tags  []uint16 // 0: empty slot; small, so that misses stay in the L1 cache
-	vals  []int32
-	arena []byte   // the folded keys, end to end
-	off   []uint32 // key i is arena[off[i]:off[i+1]]
+	slots []kslot
+	arena []byte // the folded keys, end to end
+}
+
+// kslot is a filled slot: the value and where its key is in the arena.
+type kslot struct {
+	val int32
+	off uint32
+	n   uint32
 }
 
 func newKeyTable(keys []string) *keyTable {
@@ -23,15 +29,15 @@ func newKeyTable(keys []string) *keyTable {
 	for size < uint64(len(keys))*2 {
 		size <<= 1
 	}
-	t := &keyTable{mask: size - 1, tags: make([]uint16, size), vals: make([]int32, size), off: make([]uint32, 1, len(keys)+1)}
+	t := &keyTable{mask: size - 1, tags: make([]uint16, size), slots: make([]kslot, size)}
 	var buf [foldBuf]byte
 	for i, k := range keys {
+		off := uint32(len(t.arena))
 		t.arena = append(t.arena, k...)
-		t.off = append(t.off, uint32(len(t.arena)))
 		h := hashFolded(k, &buf)
 		for s := h & t.mask; ; s = (s + 1) & t.mask {
 			if t.tags[s] == 0 {
-				t.tags[s], t.vals[s] = tagOf(h), int32(i)
+				t.tags[s], t.slots[s] = tagOf(h), kslot{val: int32(i), off: off, n: uint32(len(k))}
 				break
 			}
 		}
@@ -39,7 +45,7 @@ func newKeyTable(keys []string) *keyTable {
 	return t
 }
 
-func (t *keyTable) key(i int32) []byte { return t.arena[t.off[i]:t.off[i+1]] }
+func (t *keyTable) key(sl *kslot) []byte { return t.arena[sl.off : sl.off+sl.n] }
 
 func tagOf(h uint64) uint16 { return uint16(h>>48) | 1 }
 
@@ -57,8 +63,8 @@ func (t *keyTable) lookup(s string, buf *[foldBuf]byte) (int32, bool) {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		switch t.tags[i] {
 		case tag:
-			if v := t.vals[i]; equalFoldASCII(s, t.key(v)) {
-				return v, true
+			if sl := &t.slots[i]; equalFoldASCII(s, t.key(sl)) {
+				return sl.val, true
 			}
 		case 0:
 			return 0, false
@@ -102,8 +108,8 @@ func (t *keyTable) lookupSlow(s string, buf *[foldBuf]byte) (int32, bool) {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		switch t.tags[i] {
 		case tag:
-			if v := t.vals[i]; string(t.key(v)) == k {
-				return v, true
+			if sl := &t.slots[i]; string(t.key(sl)) == k {
+				return sl.val, true
 			}
 		case 0:
 			return 0, false
@@ -122,31 +128,46 @@ const (
 	high = 0x8080808080808080
 )
 
-// foldHashString hashes s lower-cased (ASCII letters only), reading it
-// eight bytes at a time. ascii is false when s has a byte >= 0x80; the
-// caller must then fold with strings.ToLower and hash the result.
+// foldHashString hashes s lower-cased (ASCII letters only). Keys longer
+// than 24 bytes are hashed by their first 8 and last 16 bytes and their
+// length: SIDs and DNs share long prefixes and differ at the end, and a
+// collision costs a probe, never a wrong answer (lookups compare keys).
+// ascii is false when a hashed byte is >= 0x80; the caller must then fold
+// with strings.ToLower and hash the result.
 func foldHashString(s string) (h uint64, ascii bool) {
 	n := len(s)
-	p := unsafe.StringData(s)
+	p := unsafe.Pointer(unsafe.StringData(s))
+	load := func(i int) uint64 { return *(*uint64)(unsafe.Add(p, i)) } // callers keep i+8 <= n
 	h = 0x243f6a8885a308d3 ^ uint64(n)
 	var any uint64
-	i := 0
-	for ; i+8 <= n; i += 8 {
-		// In bounds: i+8 <= len(s). Unaligned loads are fine on the
-		// platforms Go supports.
-		w := *(*uint64)(unsafe.Add(unsafe.Pointer(p), i))
-		any |= w
-		h = mix(h ^ lower8(w))
-	}
-	if i < n {
-		var w uint64
-		for j := n - 1; j >= i; j-- {
-			w = w<<8 | uint64(s[j])
+	switch {
+	case n > 24:
+		for i := 0; i+8 <= n; i += 8 { // every byte must be ASCII, not only the hashed ones
+			any |= load(i)
 		}
-		any |= w
-		h = mix(h ^ lower8(w))
+		w0, w1, w2 := load(0), load(n-16), load(n-8)
+		any |= w2
+		h = mix(mix(mix(h^lower8(w0))^lower8(w1)) ^ lower8(w2))
+	default:
+		i := 0
+		for ; i+8 <= n; i += 8 {
+			w := load(i)
+			any |= w
+			h = mix(h ^ lower8(w))
+		}
+		if i < n {
+			var w uint64
+			for j := n - 1; j >= i; j-- {
+				w = w<<8 | uint64(s[j])
+			}
+			any |= w
+			h = mix(h ^ lower8(w))
+		}
 	}
-	return mix(h), any&high == 0
+	if any&high != 0 {
+		return 0, false
+	}
+	return mix(h), true
 }
 
 // lower8 lower-cases the ASCII letters among eight bytes.

@@ -7,7 +7,7 @@ import (
 )
 
 func TestKeyTable(t *testing.T) {
-	keys := []string{`contoso\alice`, "s-1-5-32-544", "", "ünïcode\\bob", strings.Repeat("x", 300), "a", "abcdefgh", "abcdefghi"}
+	keys := []string{`contoso\alice`, "s-1-5-32-544", "", "s-1-5-21-ünï-0123456789-0123456789-1", "cn=jörg,ou=people,dc=corp,dc=example", "ünïcode\\bob", strings.Repeat("x", 300), "a", "abcdefgh", "abcdefghi"}
 	for i := range 2000 {
 		keys = append(keys, fmt.Sprintf("s-1-5-21-1-%d", i))
 	}
