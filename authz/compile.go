@@ -139,11 +139,11 @@ type entry struct {
 type prinNode struct {
 	appFull     uint64
 	scopeMask   uint64 // bit scope%64 set for every scope with entries: a quick "not in this scope"
-	app         span // entries at application level
-	scoped      span // entries in scopes, sorted by scope
-	memberOf    span // in flat: groups listing it as a member
-	nonMemberOf span // groups listing it as a non-member
-	up          span // memberOf and every group above them
+	app         span   // entries at application level
+	scoped      span   // entries in scopes, sorted by scope
+	memberOf    span   // in flat: groups listing it as a member
+	nonMemberOf span   // groups listing it as a non-member
+	up          span   // memberOf and every group above them
 }
 
 // prinBuild is a principal while compiling.
