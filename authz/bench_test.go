@@ -149,3 +149,34 @@ func largeEnforcer(tb testing.TB, p *policy.Policy, clients []ClientContext) *ca
 	}
 	return e
 }
+
+// The large policy through Casbin and the checker: same decisions.
+func TestLargeAgreesWithCasbin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large policy")
+	}
+	p, clients, reqs := largeFixture(t)
+	c, err := Compile(p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := largeEnforcer(t, p, clients)
+	var allowed int
+	for _, r := range reqs[:600] {
+		want, err := e.Enforce(CasbinRequest(clients[r.Client], r.Scope, r.Op)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := c.AccessCheck(context.Background(), clients[r.Client], r.Scope, []operations.ID{r.Op}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs[0].Allowed != want {
+			t.Fatalf("client %s scope %q op %d: checker %v (%+v), casbin %v", clients[r.Client].Name, r.Scope, r.Op, rs[0].Allowed, rs[0].Grant, want)
+		}
+		if want {
+			allowed++
+		}
+	}
+	t.Logf("600 large requests agree, %d allowed", allowed)
+}

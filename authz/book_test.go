@@ -3,6 +3,8 @@ package authz
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/azgate/azgate/operations"
@@ -279,4 +281,46 @@ func TestBookRoles(t *testing.T) {
 			t.Fatalf("err %v, result %+v", err, rs[0])
 		}
 	})
+}
+
+// A Checker is shared by concurrent requests: same answers as one at a time.
+func TestConcurrentChecks(t *testing.T) {
+	c := mustCompile(t, bookPolicy(t), Options{})
+	clients := []ClientContext{user(`CONTOSO\dave`, `contoso\lab-team`), user(`CONTOSO\carol`, `CONTOSO\lab-team`),
+		user(`CONTOSO\mona`, `CONTOSO\Monitors`), user(`CONTOSO\root`, policy.AdministratorsSID)}
+	ops := []operations.ID{operations.StartVM, operations.ViewSwitches, operations.CreateVM}
+	scopes := []string{"", "Lab", "Prod"}
+	want := map[string]bool{}
+	key := func(ci, si, oi int) string { return fmt.Sprint(ci, si, oi) }
+	for ci, cl := range clients {
+		for si, s := range scopes {
+			rs, _ := c.AccessCheck(context.Background(), cl, s, ops, nil)
+			for oi := range ops {
+				want[key(ci, si, oi)] = rs[oi].Allowed
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				ci, si := (i+w)%len(clients), (i/3+w)%len(scopes)
+				rs, _ := c.AccessCheck(context.Background(), clients[ci], scopes[si], ops, nil)
+				for oi := range ops {
+					if rs[oi].Allowed != want[key(ci, si, oi)] {
+						errs <- fmt.Sprintf("client %d scope %q op %d: %v", ci, scopes[si], ops[oi], rs[oi].Allowed)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

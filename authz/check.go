@@ -42,7 +42,6 @@ type scratch struct {
 	gerr []error
 	cand []int32 // queued groups: g for application level, ^g for the checked scope
 	hits []hit
-	buf  [foldBuf]byte
 }
 
 func newScratch(groups int) *scratch {
@@ -104,7 +103,7 @@ func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope s
 	defer c.pool.Put(st)
 	si := appLevel
 	if scope != "" {
-		v, ok := c.scopeTab.lookup(scope, &st.buf)
+		v, ok := c.scopeTab.lookup(scope)
 		if !ok {
 			return denyAll(results, ops, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope))
 		}
@@ -173,7 +172,7 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			keys = r.client.Groups
 		}
 		for _, k := range keys {
-			pi, ok := c.keys.lookup(k, &st.buf)
+			pi, ok := c.keys.lookup(k)
 			if !ok {
 				continue
 			}

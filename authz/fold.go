@@ -7,40 +7,9 @@ import (
 )
 
 // foldKey is how principal strings and scope names are compared: trimmed and
-// lower-cased. lookupFold does the same to a request string without
+// lower-cased. keyTable.lookup does the same to a request string without
 // allocating for ASCII input.
 func foldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-const foldBuf = 256
-
-// lookupFold returns m[foldKey(s)] without allocating when s is ASCII,
-// has no surrounding space and fits buf.
-func lookupFold[V any](m map[string]V, s string, buf *[foldBuf]byte) (V, bool) {
-	n := len(s)
-	if n > 0 && n <= foldBuf && s[0] > ' ' && s[n-1] > ' ' {
-		upper := false
-		for i := 0; i < n; i++ {
-			c := s[i]
-			if c >= 0x80 {
-				goto slow
-			}
-			if 'A' <= c && c <= 'Z' {
-				upper = true
-				c += 'a' - 'A'
-			}
-			buf[i] = c
-		}
-		if !upper {
-			v, ok := m[s]
-			return v, ok
-		}
-		v, ok := m[string(buf[:n])] // no allocation: the compiler reuses buf
-		return v, ok
-	}
-slow:
-	v, ok := m[foldKey(s)]
-	return v, ok
-}
 
 // The catalog as bits: every catalog operation has a bit in a uint64 mask.
 var (

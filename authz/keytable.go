@@ -30,11 +30,10 @@ func newKeyTable(keys []string) *keyTable {
 		size <<= 1
 	}
 	t := &keyTable{mask: size - 1, tags: make([]uint16, size), slots: make([]kslot, size)}
-	var buf [foldBuf]byte
 	for i, k := range keys {
 		off := uint32(len(t.arena))
 		t.arena = append(t.arena, k...)
-		h := hashFolded(k, &buf)
+		h := hashFolded(k)
 		for s := h & t.mask; ; s = (s + 1) & t.mask {
 			if t.tags[s] == 0 {
 				t.tags[s], t.slots[s] = tagOf(h), kslot{val: int32(i), off: off, n: uint32(len(k))}
@@ -50,14 +49,14 @@ func (t *keyTable) key(sl *kslot) []byte { return t.arena[sl.off : sl.off+sl.n] 
 func tagOf(h uint64) uint16 { return uint16(h>>48) | 1 }
 
 // lookup returns the index of foldKey(s).
-func (t *keyTable) lookup(s string, buf *[foldBuf]byte) (int32, bool) {
+func (t *keyTable) lookup(s string) (int32, bool) {
 	n := len(s)
 	if n == 0 || s[0] <= ' ' || s[n-1] <= ' ' {
-		return t.lookupSlow(s, buf)
+		return t.lookupSlow(s)
 	}
 	h, ascii := foldHashString(s)
 	if !ascii {
-		return t.lookupSlow(s, buf)
+		return t.lookupSlow(s)
 	}
 	tag := tagOf(h)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
@@ -98,12 +97,12 @@ func equalFoldASCII(s string, folded []byte) bool {
 	return true
 }
 
-func (t *keyTable) lookupSlow(s string, buf *[foldBuf]byte) (int32, bool) {
+func (t *keyTable) lookupSlow(s string) (int32, bool) {
 	k := foldKey(s)
 	if k == "" {
 		return 0, false
 	}
-	h := hashFolded(k, buf)
+	h := hashFolded(k)
 	tag := tagOf(h)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		switch t.tags[i] {
@@ -118,7 +117,7 @@ func (t *keyTable) lookupSlow(s string, buf *[foldBuf]byte) (int32, bool) {
 }
 
 // hashFolded hashes an already folded key.
-func hashFolded(k string, _ *[foldBuf]byte) uint64 {
+func hashFolded(k string) uint64 {
 	h, _ := foldHashString(k)
 	return h
 }
