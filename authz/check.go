@@ -40,6 +40,8 @@ type scratch struct {
 	gen  uint32
 	g    []gstate
 	gerr []error
+	hash [32]uint64 // a batch of key hashes
+	fast [32]bool
 	cand []int32 // queued groups: g for application level, ^g for the checked scope
 	hits []hit
 }
@@ -171,29 +173,20 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 		if pass == 1 {
 			keys = r.client.Groups
 		}
-		for _, k := range keys {
-			pi, ok := c.keys.lookup(k)
-			if !ok {
-				continue
+		for len(keys) > 0 {
+			batch := keys[:min(len(keys), len(st.hash))]
+			keys = keys[len(batch):]
+			for j, k := range batch { // hash first: the client's strings load in parallel
+				st.hash[j], st.fast[j] = hashKey(k)
 			}
-			p := &c.prins[pi]
-			if p.appFull&want != 0 {
-				got |= st.enter(c.entrySpan(p.app), want)
-			}
-			if r.scope >= 0 && p.scopeMask&(1<<uint(r.scope&63)) != 0 {
-				got |= st.enter(c.scopeEntries(p.scoped, r.scope), want)
-			}
-			if got&want == want {
-				return // every operation is granted already; groups cannot change that
-			}
-			for _, g := range c.groupSpan(p.memberOf) {
-				st.set(g, fMember)
-			}
-			for _, g := range c.groupSpan(p.nonMemberOf) {
-				st.set(g, fNonMember)
-			}
-			for _, g := range c.groupSpan(p.up) {
-				st.set(g, fPossible)
+			for j, k := range batch {
+				pi, ok := c.keys.lookupHashed(k, st.hash[j], st.fast[j])
+				if !ok {
+					continue
+				}
+				if c.take(st, r, pi, want, &got) {
+					return // every operation is granted already; groups cannot change that
+				}
 			}
 		}
 	}
@@ -235,6 +228,31 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			return
 		}
 	}
+}
+
+// take records what principal pi of the client reaches; true when every
+// operation of want is granted already.
+func (c *Checker) take(st *scratch, r *request, pi int32, want uint64, got *uint64) bool {
+	p := &c.prins[pi]
+	if p.appFull&want != 0 {
+		*got |= st.enter(c.entrySpan(p.app), want)
+	}
+	if r.scope >= 0 && p.scopeMask&(1<<uint(r.scope&63)) != 0 {
+		*got |= st.enter(c.scopeEntries(p.scoped, r.scope), want)
+	}
+	if *got&want == want {
+		return true
+	}
+	for _, g := range c.groupSpan(p.memberOf) {
+		st.set(g, fMember)
+	}
+	for _, g := range c.groupSpan(p.nonMemberOf) {
+		st.set(g, fNonMember)
+	}
+	for _, g := range c.groupSpan(p.up) {
+		st.set(g, fPossible)
+	}
+	return false
 }
 
 // enter takes a principal's entries of one level: direct memberships become

@@ -50,12 +50,24 @@ func tagOf(h uint64) uint16 { return uint16(h>>48) | 1 }
 
 // lookup returns the index of foldKey(s).
 func (t *keyTable) lookup(s string) (int32, bool) {
+	h, fast := hashKey(s)
+	return t.lookupHashed(s, h, fast)
+}
+
+// hashKey is the first half of lookup: the hash of s, and whether the fast
+// path applies (s is ASCII without surrounding space). Hashing a batch of
+// keys before probing lets their memory loads overlap.
+func hashKey(s string) (uint64, bool) {
 	n := len(s)
 	if n == 0 || s[0] <= ' ' || s[n-1] <= ' ' {
-		return t.lookupSlow(s)
+		return 0, false
 	}
-	h, ascii := foldHashString(s)
-	if !ascii {
+	return foldHashString(s)
+}
+
+// lookupHashed is the second half of lookup.
+func (t *keyTable) lookupHashed(s string, h uint64, fast bool) (int32, bool) {
+	if !fast {
 		return t.lookupSlow(s)
 	}
 	tag := tagOf(h)
