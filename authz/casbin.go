@@ -318,8 +318,8 @@ func (r *refMembership) basic(g *policy.Group, depth int) refState {
 
 // NewCasbinEnforcer builds a plain casbin.Enforcer from model text (use
 // CasbinModel) and lines, without an adapter. Its role managers follow up to
-// MaxDepth+4 links (Casbin's default of 10 would silently deny deeper task
-// nesting). Duplicate lines are dropped (Casbin's AddPolicies refuses a
+// MaxDepth links, as the Checker does (Casbin's default of 10 would silently
+// deny deeper task nesting). Duplicate lines are dropped (Casbin's AddPolicies refuses a
 // whole batch holding one that exists).
 func NewCasbinEnforcer(modelText string, lines *CasbinLines) (*casbin.Enforcer, error) {
 	m, err := model.NewModelFromString(modelText)
@@ -332,7 +332,7 @@ func NewCasbinEnforcer(modelText string, lines *CasbinLines) (*casbin.Enforcer, 
 	}
 	e.EnableLog(false)
 	for _, pt := range []string{"g", "g2", "g3"} {
-		e.SetNamedRoleManager(pt, defaultrolemanager.NewRoleManagerImpl(MaxDepth+4))
+		e.SetNamedRoleManager(pt, defaultrolemanager.NewRoleManagerImpl(MaxDepth))
 	}
 	if p := dedupLines(lines.P); len(p) > 0 {
 		if ok, err := e.AddPolicies(p); err != nil || !ok {

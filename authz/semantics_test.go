@@ -429,3 +429,42 @@ func TestOperationsByName(t *testing.T) {
 		t.Errorf("unknown application: %v", err)
 	}
 }
+
+// At the depth limit the Checker and Casbin agree: MaxDepth nested tasks
+// grant, one more denies.
+func TestDepthLimitMatchesCasbin(t *testing.T) {
+	for _, depth := range []int{MaxDepth - 1, MaxDepth, MaxDepth + 1} {
+		p := policy.NewDefault()
+		a := p.Applications[0]
+		start, _ := a.Operation(operations.MustID(operations.StartVM).Name)
+		var prev *policy.Task
+		for i := range depth {
+			tk := &policy.Task{GUID: policy.NewGUID(), Name: fmt.Sprintf("Level %d", i)}
+			if prev == nil {
+				tk.OperationLinks = []string{start.GUID}
+			} else {
+				tk.TaskLinks = []string{prev.GUID}
+			}
+			a.Tasks = append(a.Tasks, tk)
+			prev = tk
+		}
+		a.Roles = append(a.Roles, &policy.Role{GUID: policy.NewGUID(), Name: "Deep", TaskLinks: []string{prev.GUID}, Members: []string{`CORP\deep`}})
+		c := mustCompile(t, p, Options{})
+		cl := user(`CORP\deep`)
+		r, _ := check1(t, c, cl, "", operations.StartVM, nil)
+		lines, err := CasbinPolicy(p, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		more, _ := CasbinClientLines(p, "", []ClientContext{cl})
+		lines.G = append(lines.G, more...)
+		e, err := NewCasbinEnforcer(CasbinModel, lines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := e.Enforce(CasbinRequest(cl, "", operations.StartVM)...)
+		if r.Allowed != want || r.Allowed != (depth <= MaxDepth) {
+			t.Errorf("depth %d: checker %v (err %v), casbin %v", depth, r.Allowed, r.Err, want)
+		}
+	}
+}
