@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -53,6 +54,7 @@ type config struct {
 	bodies      int
 	maxRequests int64
 	seed        uint64
+	rounds      int
 	cpuProfile  string
 	only        string // "", "azgate" or "ceiling"
 }
@@ -81,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.batchItems, "batch-items", 10, "check items per batch request; the 100 operations are split evenly among them (1: one check of 100 operations; 100: 100 single-operation checks)")
 	fs.IntVar(&cfg.bodies, "bodies", 4096, "distinct request bodies per kind, cycled through")
 	fs.Int64Var(&cfg.maxRequests, "max-requests", 50_000_000, "upper bound on the requests of one setting")
+	fs.IntVar(&cfg.rounds, "rounds", 5, "slices each setting's measured time is cut into, alternating between the targets")
 	fs.Uint64Var(&cfg.seed, "seed", 1, "seed of the large policy and of the requests")
 	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (servers and generator) to FILE")
 	fs.StringVar(&cfg.only, "only", "", "measure only this target: azgate or ceiling")
@@ -118,6 +121,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if cfg.bodies < 1 || cfg.bodies > 1<<16 {
 		return cfg, fmt.Errorf("-bodies %d: want 1 to 65536", cfg.bodies)
+	}
+	if cfg.rounds < 1 || cfg.rounds > 100 {
+		return cfg, fmt.Errorf("-rounds %d: want 1 to 100", cfg.rounds)
 	}
 	if cfg.maxRequests < 1 {
 		return cfg, fmt.Errorf("-max-requests %d: want at least 1", cfg.maxRequests)
@@ -160,30 +166,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 
 	var rows []result
+	targets := []target{{name: targetCeiling, url: env.ceilingURL + "/v1/check"}, {name: targetAzgate, url: env.azgateURL + "/v1/check"}}
+	if cfg.only != "" {
+		targets = slices.DeleteFunc(targets, func(t target) bool { return t.name != cfg.only })
+	}
 	for _, kind := range cfg.kinds {
 		bodies := env.single
 		if kind == kindBatch {
 			bodies = env.batch
 		}
 		for _, conc := range cfg.concurrency {
-			for _, tg := range []struct {
-				name string
-				url  string
-			}{{targetCeiling, env.ceilingURL}, {targetAzgate, env.azgateURL}} {
-				if cfg.only != "" && cfg.only != tg.name {
-					continue
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				r, err := drive(ctx, cfg, tg.url+"/v1/check", env.token, bodies, conc)
-				if err != nil {
-					return fmt.Errorf("%s %s c=%d: %w", tg.name, kind, conc, err)
-				}
-				r.target, r.kind, r.conc = tg.name, kind, conc
+			rs, err := measure(ctx, cfg, targets, env.token, bodies, conc)
+			if err != nil {
+				return fmt.Errorf("%s c=%d: %w", kind, conc, err)
+			}
+			for _, r := range rs {
+				r.kind, r.conc = kind, conc
 				r.decisions = r.rps * float64(bodies.ops)
 				rows = append(rows, r)
-				logf("%-8s %-9s c=%-3d %9.0f req/s  p50 %-9s p99 %s", tg.name, kind, conc, r.rps, fmtDur(r.p50), fmtDur(r.p99))
+				logf("%-8s %-9s c=%-3d %9.0f req/s  p50 %-9s p99 %s", r.target, kind, conc, r.rps, fmtDur(r.p50), fmtDur(r.p99))
 			}
 		}
 	}
@@ -234,8 +235,8 @@ func report(w io.Writer, cfg config, rows []result) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%d s per setting after %s warm-up; %d-item batches of %d operations; GOMAXPROCS=%d\n",
-		int(cfg.duration.Seconds()), cfg.warmup, cfg.batchItems, batchOps, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "\n%s per setting and target (in %d alternating slices) after %s warm-up; batches of %d checks × %d operations; GOMAXPROCS=%d\n",
+		cfg.duration, cfg.rounds, cfg.warmup, cfg.batchItems, batchOps/cfg.batchItems, runtime.GOMAXPROCS(0))
 	// Targets (issue 3): single checks at the highest concurrency ≥ 80% of
 	// the ceiling's req/s with p99 ≤ 1.25× the ceiling's; batches ≥ 1e6
 	// decisions/s.
@@ -397,7 +398,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer) (_ *env, err error
 
 func randomPassword() string {
 	var b [18]byte
-	_, _ = rand.Read(b[:])
+	_, _ = crand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
@@ -495,7 +496,8 @@ func probe(ctx context.Context, url, token string, body []byte, items int) error
 // ceilingHandler does what the check endpoint does except deciding: it
 // authenticates the bearer token against the same directory, decodes the
 // body into the server's request type (operation names and IDs resolved
-// against the catalog), and answers with a fixed decision per operation.
+// against the catalog), and answers with a fixed decision per operation,
+// written without reflection.
 func ceilingHandler(dir *localdir.Directory) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost || r.URL.Path != "/v1/check" {
@@ -518,44 +520,113 @@ func ceilingHandler(dir *localdir.Directory) http.Handler {
 			http.Error(w, `{"error":{"code":"invalid_request","message":"malformed JSON"}}`, http.StatusBadRequest)
 			return
 		}
-		answer := func(it *server.CheckItem) []server.CheckResult {
-			out := make([]server.CheckResult, len(it.Operations))
-			for i, o := range it.Operations {
-				b, _ := o.MarshalJSON() // the catalog name, quoted
-				out[i] = server.CheckResult{Operation: string(b[1 : len(b)-1]), Allowed: true}
+		// The fixed answer: one constant result per operation, in the
+		// shape the server answers with.
+		bp := answerPool.Get().(*[]byte)
+		defer answerPool.Put(bp)
+		b := append((*bp)[:0], `{"results":`...)
+		results := func(b []byte, n int) []byte {
+			b = append(b, '[')
+			for i := range n {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = append(b, fixedResult...)
 			}
-			return out
+			return append(b, ']')
 		}
+		if req.Checks != nil {
+			b = append(b, '[')
+			for i := range req.Checks {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = results(b, len(req.Checks[i].Operations))
+			}
+			b = append(b, ']')
+		} else {
+			b = results(b, len(req.Operations))
+		}
+		b = append(b, `,"revision":1}`+"\n"...)
+		*bp = b
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		enc := json.NewEncoder(w)
-		if req.Checks != nil {
-			out := server.BatchCheckResponse{Results: make([][]server.CheckResult, len(req.Checks)), Revision: 1}
-			for i := range req.Checks {
-				out.Results[i] = answer(&req.Checks[i])
-			}
-			_ = enc.Encode(out)
-			return
-		}
-		_ = enc.Encode(server.CheckResponse{Results: answer(&req.CheckItem), Revision: 1})
+		_, _ = w.Write(b)
 	})
 }
+
+// fixedResult is the ceiling's answer for every operation.
+const fixedResult = `{"operation":"View Virtual Machine Configuration","id":309,"allowed":true}`
+
+var answerPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
 // maxSamplesPerWorker bounds the latency samples a worker keeps.
 const maxSamplesPerWorker = 1 << 20
 
-// drive sends bodies to url from conc keep-alive clients: warm-up, then
-// cfg.duration (or cfg.maxRequests requests) measured.
-func drive(ctx context.Context, cfg config, url, token string, bs bodySet, conc int) (result, error) {
-	tr := &http.Transport{
-		MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc,
-		IdleConnTimeout: 30 * time.Second, DisableCompression: true,
-		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-	}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	auth := "Bearer " + token
+// target is a server under load.
+type target struct {
+	name, url string
+}
 
+// measure drives every target with one kind of load at one concurrency.
+// The measured time is cut into cfg.rounds slices that alternate between
+// the targets (ceiling, azgate, azgate, ceiling, ...), so that whatever
+// else the machine does falls on both alike. Each target keeps its
+// keep-alive connections across its slices.
+func measure(ctx context.Context, cfg config, targets []target, token string, bs bodySet, conc int) ([]result, error) {
+	type acc struct {
+		count   int64
+		elapsed time.Duration
+		lat     []time.Duration
+	}
+	accs := make([]acc, len(targets))
+	clients := make([]*http.Client, len(targets))
+	for i := range targets {
+		tr := &http.Transport{
+			MaxIdleConns: conc, MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc,
+			IdleConnTimeout: time.Minute, DisableCompression: true,
+			DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		}
+		defer tr.CloseIdleConnections()
+		clients[i] = &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	}
+	slice := cfg.duration / time.Duration(cfg.rounds)
+	maxReq := max(cfg.maxRequests/int64(cfg.rounds), 1)
+	for round := range cfg.rounds {
+		warm := cfg.warmup
+		if round > 0 {
+			warm = min(cfg.warmup, 20*time.Millisecond) // connections are open already
+		}
+		for k := range targets {
+			i := k
+			if round%2 == 1 {
+				i = len(targets) - 1 - k
+			}
+			n, el, lat, err := drive(ctx, clients[i], targets[i].url, "Bearer "+token, bs, conc, warm, slice, maxReq)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", targets[i].name, err)
+			}
+			accs[i].count += n
+			accs[i].elapsed += el
+			accs[i].lat = append(accs[i].lat, lat...)
+		}
+	}
+	out := make([]result, len(targets))
+	for i, a := range accs {
+		if len(a.lat) == 0 || a.elapsed <= 0 {
+			return nil, fmt.Errorf("%s: no request completed in the measured time", targets[i].name)
+		}
+		slices.Sort(a.lat)
+		out[i] = result{target: targets[i].name, requests: a.count, elapsed: a.elapsed,
+			rps: float64(a.count) / a.elapsed.Seconds(), p50: quantile(a.lat, 0.50), p99: quantile(a.lat, 0.99)}
+	}
+	return out, nil
+}
+
+// drive sends bodies to url from conc workers sharing client: warmup
+// unmeasured, then dur (or maxRequests requests) measured. It returns the
+// measured requests, the measured time and the latencies.
+func drive(ctx context.Context, client *http.Client, url, auth string, bs bodySet, conc int, warmup, dur time.Duration, maxRequests int64) (int64, time.Duration, []time.Duration, error) {
 	var (
 		measuring atomic.Bool
 		stop      atomic.Bool
@@ -581,7 +652,7 @@ func drive(ctx context.Context, cfg config, url, token string, bs bodySet, conc 
 			defer wg.Done()
 			lat := make([]time.Duration, 0, 4096)
 			buf := make([]byte, 0, 64<<10)
-			i := w * len(bs.bodies) / conc
+			i := w*len(bs.bodies)/conc + rand.IntN(len(bs.bodies))
 			for !stop.Load() {
 				body := bs.bodies[i%len(bs.bodies)]
 				i++
@@ -613,7 +684,7 @@ func drive(ctx context.Context, cfg config, url, token string, bs bodySet, conc 
 					if len(lat) < maxSamplesPerWorker {
 						lat = append(lat, d)
 					}
-					if count.Add(1) >= cfg.maxRequests {
+					if count.Add(1) >= maxRequests {
 						halt()
 					}
 				}
@@ -621,30 +692,24 @@ func drive(ctx context.Context, cfg config, url, token string, bs bodySet, conc 
 			samples[w] = lat
 		}()
 	}
-	sleep(ctx, stopped, cfg.warmup)
+	sleep(ctx, stopped, warmup)
 	measuring.Store(true)
 	t0 := time.Now()
-	sleep(ctx, stopped, cfg.duration)
+	sleep(ctx, stopped, dur)
 	halt()
 	elapsed := time.Since(t0)
 	wg.Wait()
 	if firstErr != nil {
-		return result{}, firstErr
+		return 0, 0, nil, firstErr
 	}
 	if err := ctx.Err(); err != nil {
-		return result{}, err
+		return 0, 0, nil, err
 	}
 	var all []time.Duration
 	for _, s := range samples {
 		all = append(all, s...)
 	}
-	if len(all) == 0 {
-		return result{}, errors.New("no request completed in the measured time")
-	}
-	slices.Sort(all)
-	n := count.Load()
-	return result{requests: n, elapsed: elapsed, rps: float64(n) / elapsed.Seconds(),
-		p50: quantile(all, 0.50), p99: quantile(all, 0.99)}, nil
+	return count.Load(), elapsed, all, nil
 }
 
 // sleep waits d, or until ctx ends or stopped is closed.
