@@ -110,7 +110,8 @@ type process struct {
 	cmd    *exec.Cmd
 	base   string
 	stderr *syncBuffer
-	exited chan error
+	exited chan struct{} // closed when the process has exited
+	err    error         // its exit status, once exited is closed
 }
 
 type syncBuffer struct {
@@ -139,12 +140,12 @@ func (in *installation) serve() *process {
 	cmd.Env = append(os.Environ(), "AZGATE_ADMIN_PASSWORD="+testAdminPassword)
 	cmd.Dir = in.dir
 	pr, pw := io.Pipe()
-	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = io.MultiWriter(pw, p.stderr)
 	if err := cmd.Start(); err != nil {
 		in.t.Fatal(err)
 	}
-	go func() { p.exited <- cmd.Wait(); pw.Close() }()
+	go func() { p.err = cmd.Wait(); pw.Close(); close(p.exited) }()
 	in.t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.exited
@@ -162,8 +163,8 @@ func (in *installation) serve() *process {
 	select {
 	case a := <-addr:
 		p.base = a
-	case err := <-p.exited:
-		in.t.Fatalf("azgate serve exited: %v\n%s", err, p.stderr.String())
+	case <-p.exited:
+		in.t.Fatalf("azgate serve exited: %v\n%s", p.err, p.stderr.String())
 	case <-time.After(30 * time.Second):
 		in.t.Fatalf("azgate serve did not report its address\n%s", p.stderr.String())
 	}
@@ -190,9 +191,9 @@ func (p *process) stop(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-p.exited:
-		if err != nil {
-			t.Fatalf("azgate serve exited with %v after SIGTERM\n%s", err, p.stderr.String())
+	case <-p.exited:
+		if p.err != nil {
+			t.Fatalf("azgate serve exited with %v after SIGTERM\n%s", p.err, p.stderr.String())
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("azgate serve did not stop after SIGTERM")
