@@ -180,7 +180,7 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 				st.hash[j], st.fast[j] = hashKey(k)
 			}
 			for j, k := range batch {
-				pi, ok := c.keys.lookupHashed(k, st.hash[j], st.fast[j])
+				pi, ok := c.lookupPrinHashed(k, st.hash[j], st.fast[j])
 				if !ok {
 					continue
 				}

@@ -50,8 +50,10 @@ type Checker struct {
 	assigns []assignNode
 	groups  []groupNode
 
-	keys     *keyTable // folded principal → index in prins
-	keyNames []string  // index → folded principal
+	ptags    []uint64 // principal table: tag<<32 | index+1 (see printable.go)
+	pmask    uint64
+	keyArena []byte   // principal keys longer than inlineKey
+	keyNames []string // index → folded principal
 	prins    []prinNode
 	entries  []entry
 	escope   []int32 // entries[i].scope, searched by binary search
@@ -144,6 +146,7 @@ type prinNode struct {
 	memberOf    span   // in flat: groups listing it as a member
 	nonMemberOf span   // groups listing it as a non-member
 	up          span   // memberOf and every group above them
+	key         prinKey
 }
 
 // prinBuild is a principal while compiling.
@@ -196,7 +199,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	b.closures()
 	b.scopedLists()
 	b.index()
-	c.keys = newKeyTable(c.keyNames)
+	c.buildPrinTable()
 	folded := make([]string, len(c.scopes))
 	for i, s := range c.scopes {
 		folded[i] = foldKey(s)

@@ -168,7 +168,7 @@ func (e *explainer) mark() {
 	st.begin()
 	for _, keys := range [][]string{e.r.client.IDs, e.r.client.Groups} {
 		for _, k := range keys {
-			pi, ok := c.keys.lookup(k)
+			pi, ok := c.lookupPrin(k)
 			if !ok {
 				continue
 			}
@@ -196,7 +196,7 @@ func (e *explainer) mark() {
 // matches, or -1.
 func (e *explainer) directMember(a int32) int32 {
 	for i, m := range e.c.assigns[a].members {
-		if pi, ok := e.c.keys.lookup(m); ok {
+		if pi, ok := e.c.lookupPrin(m); ok {
 			if _, hit := e.matched[pi]; hit {
 				return int32(i)
 			}
@@ -211,7 +211,7 @@ func (e *explainer) matchesMember(a *assignNode, m string) bool {
 		if mem != m {
 			continue
 		}
-		if pi, ok := e.c.keys.lookup(mem); ok {
+		if pi, ok := e.c.lookupPrin(mem); ok {
 			if _, hit := e.matched[pi]; hit {
 				return true
 			}
@@ -231,7 +231,7 @@ func (e *explainer) groupChain(g int32, depth int) []Step {
 	}
 	if grp.typ == policy.GroupBasic && e.st.flags(g)&fMember != 0 {
 		for _, m := range grp.members {
-			if pi, ok := c.keys.lookup(m); ok {
+			if pi, ok := c.lookupPrin(m); ok {
 				if k, hit := e.matched[pi]; hit {
 					return []Step{{Kind: "principal", Name: k}, self}
 				}
@@ -389,7 +389,7 @@ func (e *explainer) nonMemberWhy(g int32) string {
 	}
 	if e.st.flags(g)&fNonMember != 0 {
 		for _, m := range grp.nonMembers {
-			if pi, ok := c.keys.lookup(m); ok {
+			if pi, ok := c.lookupPrin(m); ok {
 				if _, hit := e.matched[pi]; hit {
 					return fmt.Sprintf("you are a non-member of application group %q (it lists %q as a non-member)", grp.name, m)
 				}
