@@ -242,3 +242,41 @@ func TestServer_PolicyReaderCannotWrite(t *testing.T) {
 		t.Errorf("engine denial = %+v", e.Error)
 	}
 }
+
+func TestServer_ExplainAndWhoCan(t *testing.T) {
+	ts := startServer(t, nil)
+	r := ts.do(admin, http.MethodGet, "/v1/explain?user=admin&operation=Start%20Virtual%20Machine", nil)
+	want(t, r, http.StatusOK, "explain admin")
+	var e ExplainResponse
+	r.json(t, &e)
+	if !e.Allowed || len(e.Path) == 0 || e.Revision == 0 {
+		t.Fatalf("explain admin = %+v", e)
+	}
+	r = ts.do(admin, http.MethodGet, "/v1/explain?user=bob&group=&operation=307", nil)
+	want(t, r, http.StatusOK, "explain bob")
+	e = ExplainResponse{}
+	r.json(t, &e)
+	if e.Allowed || e.Reason == "" {
+		t.Fatalf("explain bob = %+v", e)
+	}
+
+	r = ts.do(admin, http.MethodGet, "/v1/who-can?operation=Start%20Virtual%20Machine", nil)
+	want(t, r, http.StatusOK, "who-can")
+	var wc WhoCanResponse
+	r.json(t, &wc)
+	found := false
+	for _, p := range wc.Principals {
+		if p.Name == "S-1-5-32-544" && p.Assignment == "Administrator" {
+			found = true
+		}
+	}
+	if !found || wc.Operation != "Start Virtual Machine" {
+		t.Fatalf("who-can = %+v, want BUILTIN\\Administrators through Administrator", wc)
+	}
+	want(t, ts.do(admin, http.MethodGet, "/v1/who-can?operation=307&scope=Nowhere", nil), http.StatusNotFound, "who-can unknown scope")
+	want(t, ts.do(admin, http.MethodGet, "/v1/who-can", nil), http.StatusBadRequest, "who-can without operation")
+	want(t, ts.do(admin, http.MethodGet, "/v1/explain?operation=307", nil), http.StatusBadRequest, "explain without user")
+	nobody := ts.addUser("nobody")
+	want(t, ts.do(nobody, http.MethodGet, "/v1/who-can?operation=307", nil), http.StatusForbidden, "who-can without Read Policy")
+	want(t, ts.do(nobody, http.MethodGet, "/v1/explain?user=admin&operation=307", nil), http.StatusForbidden, "explain without Read Policy")
+}

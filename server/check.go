@@ -139,13 +139,15 @@ func (s *Server) checkRoutes() []route {
 			summary: "Explain a decision: every path that grants or fails",
 			needs:   opReadPolicy + " (delegation application)",
 			query: []param{{name: "user", in: "query", required: true}, {name: "group", in: "query", doc: "repeatable; absent: resolved by the directory"},
-				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"}},
-			h: s.explain},
+				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
+				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"}},
+			resp: ExplainResponse{}, h: s.explain},
 		{name: "whoCan", method: http.MethodGet, path: "/v1/who-can", tag: tag,
 			summary: "List the principals and groups that can perform an operation in a scope",
 			needs:   opReadPolicy + " (delegation application)",
-			query:   []param{{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"}},
-			h:       s.whoCan},
+			query: []param{{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
+				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"}},
+			resp: WhoCanResponse{}, h: s.whoCan},
 	}
 }
 
@@ -273,10 +275,80 @@ func operationParam(r *http.Request) (operations.Operation, error) {
 	return op, nil
 }
 
-func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusNotImplemented, "not_implemented", "explain is not available yet")
+// ExplainResponse is the body of GET /v1/explain.
+type ExplainResponse struct {
+	authz.Explanation
+	Revision uint64 `json:"revision"`
 }
 
+// WhoCanResponse is the body of GET /v1/who-can.
+type WhoCanResponse struct {
+	Operation  string            `json:"operation"`
+	Scope      string            `json:"scope"`
+	Principals []authz.Principal `json:"principals"`
+	Revision   uint64            `json:"revision"`
+}
+
+// explain answers why a user may or may not do an operation: the granting
+// path, or what each candidate path misses.
+func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
+	if err := s.requireDelegated(r, opReadPolicy); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	user := q.Get("user")
+	if user == "" {
+		return invalidf("query parameter \"user\" is required")
+	}
+	op, err := operationParam(r)
+	if err != nil {
+		return err
+	}
+	var groups []string
+	if _, ok := q["group"]; ok {
+		groups = []string{}
+		for _, g := range q["group"] {
+			if g != "" {
+				groups = append(groups, g)
+			}
+		}
+	}
+	params := authz.Params{}
+	for _, kv := range q["param"] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return invalidf("query parameter \"param\" %q: want NAME=VALUE", kv)
+		}
+		params[k] = v
+	}
+	c, err := s.clientOf(r, user, nil, groups, "")
+	if err != nil {
+		return err
+	}
+	snap := s.live.Current()
+	e := snap.Checker.Explain(r.Context(), c, q.Get("scope"), op.ID, params)
+	writeJSON(w, http.StatusOK, ExplainResponse{Explanation: e, Revision: uint64(snap.Revision)})
+	return nil
+}
+
+// whoCan lists who may do an operation in a scope.
 func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
-	return errorf(http.StatusNotImplemented, "not_implemented", "who-can is not available yet")
+	if err := s.requireDelegated(r, opReadPolicy); err != nil {
+		return err
+	}
+	op, err := operationParam(r)
+	if err != nil {
+		return err
+	}
+	scope := r.URL.Query().Get("scope")
+	snap := s.live.Current()
+	ps, err := snap.Checker.WhoCan(scope, op.ID)
+	if err != nil {
+		return err
+	}
+	if ps == nil {
+		ps = []authz.Principal{}
+	}
+	writeJSON(w, http.StatusOK, WhoCanResponse{Operation: op.Name, Scope: scope, Principals: ps, Revision: uint64(snap.Revision)})
+	return nil
 }

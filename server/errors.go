@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy"
 )
@@ -127,13 +128,13 @@ func mapError(err error) (int, errorDetail) {
 	case errors.Is(err, policy.ErrConflict):
 		return http.StatusPreconditionFailed, errorDetail{Code: CodePreconditionFailed,
 			Message: "the policy store changed since the revision in If-Match; reload and retry"}
-	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound):
+	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope):
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):
 		return http.StatusConflict, errorDetail{Code: CodeExists, Message: err.Error()}
 	case errors.Is(err, engine.ErrInvalidState):
 		return http.StatusConflict, errorDetail{Code: CodeInvalidState, Message: err.Error()}
-	case errors.As(err, &verr), errors.Is(err, engine.ErrInvalid), errors.Is(err, policy.ErrInvalid),
+	case errors.As(err, &verr), errors.Is(err, engine.ErrInvalid), errors.Is(err, policy.ErrInvalid), errors.Is(err, authz.ErrUnknownOperation),
 		errors.Is(err, policy.ErrDanglingLink), errors.Is(err, policy.ErrCycle):
 		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):

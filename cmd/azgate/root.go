@@ -31,6 +31,9 @@ var commands = []func(c *cli) *cobra.Command{
 	newWhoCanCmd,
 	// Server, directory and engine client commands (serve, user, group,
 	// vm, switch, port, ...) go below.
+	newServeCmd,
+	newUserCmd,
+	newGroupCmd,
 	newVMCmd, newSwitchCmd, newPortCmd, newVLANCmd, newEthernetCmd, newServiceCmd,
 }
 

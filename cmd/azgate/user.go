@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/server"
+)
+
+// dirFlags locate the local directory file.
+type dirFlags struct {
+	dataDir string
+	file    string
+}
+
+func (d *dirFlags) register(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&d.dataDir, "data-dir", envOr(dataDirEnv, server.DefaultDataDir),
+		"data directory of azgate serve; the directory file is DATA-DIR/"+server.DirectoryFile+" (default from $"+dataDirEnv+")")
+	f.StringVar(&d.file, "directory", "", "local directory file (overrides --data-dir)")
+}
+
+func (d *dirFlags) path() string {
+	if d.file != "" {
+		return d.file
+	}
+	return filepath.Join(d.dataDir, server.DirectoryFile)
+}
+
+// open opens the local directory; the caller closes it.
+func (d *dirFlags) open(cmd *cobra.Command, c *cli) (*localdir.Directory, error) {
+	return localdir.Open(cmd.Context(), d.path(), localdir.WithLogger(c.logger))
+}
+
+func newUserCmd(c *cli) *cobra.Command {
+	d := &dirFlags{}
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Manage the users of the local directory",
+		Long: `user adds, deletes and lists the users of azgate's local directory, sets their
+passwords and creates and revokes their API tokens. The server reads the same
+file, so changes apply to the next request.`,
+	}
+	d.register(cmd)
+	cmd.AddCommand(userAddCmd(c, d), userDeleteCmd(c, d), userPasswdCmd(c, d), userListCmd(c, d), userTokenCmd(c, d))
+	return cmd
+}
+
+// password returns the password given on stdin (--password-stdin), in
+// $AZGATE_PASSWORD, or — when neither — a random one, with generated true.
+func password(cmd *cobra.Command, fromStdin bool) (pw string, generated bool, err error) {
+	if fromStdin {
+		line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", false, fmt.Errorf("read password from stdin: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+		if pw == "" {
+			return "", false, fmt.Errorf("read password from stdin: empty")
+		}
+		return pw, false, nil
+	}
+	if pw := envOr(passwordEnv, ""); pw != "" {
+		return pw, false, nil
+	}
+	return rand.Text(), true, nil
+}
+
+func userAddCmd(c *cli, d *dirFlags) *cobra.Command {
+	var stdin bool
+	cmd := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add a user",
+		Long: `add creates a user. Its password is read from stdin with --password-stdin,
+else taken from $` + passwordEnv + `, else generated and printed once.`,
+		Example: `  echo 's3cret' | azgate user add alice --password-stdin`,
+		Args:    args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			pw, generated, err := password(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			dir, err := d.open(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			if err := dir.AddUser(cmd.Context(), a[0], pw); err != nil {
+				return err
+			}
+			if generated {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "added user %q with password %s\n", a[0], pw)
+			} else {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "added user %q\n", a[0])
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of stdin")
+	return cmd
+}
+
+func userDeleteCmd(c *cli, d *dirFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete NAME",
+		Short: "Delete a user, its tokens and its group memberships",
+		Args:  args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			dir, err := d.open(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			if err := dir.DeleteUser(cmd.Context(), a[0]); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted user %q\n", a[0])
+			return err
+		},
+	}
+}
+
+func userPasswdCmd(c *cli, d *dirFlags) *cobra.Command {
+	var stdin bool
+	cmd := &cobra.Command{
+		Use:   "passwd NAME",
+		Short: "Set a user's password",
+		Long: `passwd replaces a user's password with one read from stdin (--password-stdin),
+else taken from $` + passwordEnv + `, else generated and printed once.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			pw, generated, err := password(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			dir, err := d.open(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			if err := dir.SetPassword(cmd.Context(), a[0], pw); err != nil {
+				return err
+			}
+			if generated {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "set the password of %q to %s\n", a[0], pw)
+			} else {
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), "set the password of %q\n", a[0])
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of stdin")
+	return cmd
+}
+
+func userListCmd(c *cli, d *dirFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List users, their SIDs and API token labels",
+		Args:  args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := d.open(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			users, err := dir.Users(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSID\tTOKENS")
+			for _, u := range users {
+				labels := make([]string, len(u.Tokens))
+				for i, t := range u.Tokens {
+					labels[i] = t.Label
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.SID, strings.Join(labels, ","))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func userTokenCmd(c *cli, d *dirFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "token",
+		Short: "Create and revoke API tokens (Bearer credentials)",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:     "create USER LABEL",
+		Short:   "Create an API token; it is printed once",
+		Example: `  azgate user token create checker ci`,
+		Args:    args(cobra.ExactArgs(2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			dir, err := d.open(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			tok, err := dir.CreateToken(cmd.Context(), a[0], a[1])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return err
+		},
+	}, &cobra.Command{
+		Use:   "revoke USER LABEL",
+		Short: "Revoke an API token",
+		Args:  args(cobra.ExactArgs(2)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			dir, err := d.open(cmd, c)
+			if err != nil {
+				return err
+			}
+			defer dir.Close()
+			if err := dir.RevokeToken(cmd.Context(), a[0], a[1]); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "revoked token %q of %q\n", a[1], a[0])
+			return err
+		},
+	})
+	return cmd
+}
+
+// withDir opens the local directory, runs fn and closes it.
+func withDir(cmd *cobra.Command, c *cli, d *dirFlags, fn func(*localdir.Directory) error) error {
+	dir, err := d.open(cmd, c)
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return fn(dir)
+}
