@@ -147,6 +147,7 @@ type prinNode struct {
 	nonMemberOf span   // groups listing it as a non-member
 	up          span   // memberOf and every group above them
 	key         prinKey
+	_           [8]byte // 128 bytes: two whole cache lines per record
 }
 
 // prinBuild is a principal while compiling.

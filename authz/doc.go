@@ -19,6 +19,19 @@
 // on a path denies that path (fail closed) and is reported in [Result.Err]
 // when no other path grants.
 //
+// The index: every principal string named anywhere in the policy (folded to
+// lower case) has one 128-byte record reached through an open-addressing
+// table; the record lists the role assignments the principal is a direct
+// member of and the application groups it may be in that assignments link,
+// split by level (application, then per scope, sorted), each with a 64-bit
+// mask of the catalog operations it can grant (all of them, and those
+// granted without any business rule). A check hashes the client's
+// identifiers and groups, collects the assignments in reach for the scope,
+// evaluates only the application groups that could grant a requested
+// operation (non-members subtracted, memoised per request in pooled
+// scratch), and stops as soon as rule-free grants cover every operation.
+// Business rules are evaluated only on paths that need them.
+//
 // The same semantics are modelled in Casbin: [CasbinModel] (shipped as
 // policies/azman.conf), [CasbinPolicy] and [NewCasbinEnforcer]. A
 // differential test holds the Checker to the Casbin decisions.

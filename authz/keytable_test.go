@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 func TestKeyTable(t *testing.T) {
@@ -56,4 +57,10 @@ func mixedCase(s string) string {
 		}
 	}
 	return string(b)
+}
+
+func TestPrinNodeSize(t *testing.T) {
+	if s := unsafe.Sizeof(prinNode{}); s != 128 {
+		t.Errorf("prinNode is %d bytes; keep it at 128 (two cache lines)", s)
+	}
 }
