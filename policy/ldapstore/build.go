@@ -1,0 +1,433 @@
+package ldapstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// tree is a store as directory entries, in order: parents before children,
+// siblings in policy order.
+type tree struct {
+	root    *entry
+	entries []*entry
+	byNDN   map[string]*entry
+	byKey   map[string]*entry
+}
+
+func newTree() *tree {
+	return &tree{byNDN: map[string]*entry{}, byKey: map[string]*entry{}}
+}
+
+// builder lays a policy out as entries under a store DN.
+type builder struct {
+	t        *tree
+	storeDN  string
+	storeCN  string
+	fsps     *entry
+	guidDN   map[string]string // lower-case GUID → DN
+	memberOf map[string]*entry // folded member → principal entry
+}
+
+// buildTree lays p out as AD lays out an AzMan store under storeDN.
+// Errors are names the directory cannot tell apart.
+func buildTree(p *policy.Policy, storeDN string) (*tree, error) {
+	d, err := parseDN(storeDN)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{t: newTree(), storeDN: storeDN, storeCN: d.RDNs[0].Attributes[0].Value,
+		guidDN: map[string]string{}, memberOf: map[string]*entry{}}
+
+	root := &entry{dn: storeDN, ndn: normParsed(d.RDNs), rdn: rdnOf(storeDN), depth: len(d.RDNs), kind: kindStore, key: "store",
+		classes: []string{"top", classStore}, attrs: map[string][]string{}}
+	set(root, attrDescription, p.Description)
+	set(root, attrMajorVersion, strconv.Itoa(p.MajorVersion))
+	set(root, attrMinorVersion, strconv.Itoa(p.MinorVersion))
+	b.add(root)
+
+	// Pass 1: every object's DN, so that links can be written in pass 2.
+	storeGroups := b.container(root, prefixGroups+b.storeCN, "groups")
+	b.fsps = b.child(root, fspName, kindFSPs, "store/fsps", []string{"top", classContainer})
+	type level struct {
+		parent *entry
+		objs   *policy.Objects
+	}
+	var levels []level
+	var groupEntries []struct {
+		e *entry
+		g *policy.Group
+	}
+	addGroups := func(parent *entry, gs []*policy.Group) error {
+		for _, g := range gs {
+			e, err := b.object(parent, kindGroup, g.GUID, g.Name)
+			if err != nil {
+				return err
+			}
+			groupEntries = append(groupEntries, struct {
+				e *entry
+				g *policy.Group
+			}{e, g})
+		}
+		return nil
+	}
+	if err := addGroups(storeGroups, p.Groups); err != nil {
+		return nil, err
+	}
+	taken := siblingNames{}
+	for _, n := range []string{prefixGroups + b.storeCN, fspName} {
+		taken.take(n)
+	}
+	var tasks []struct {
+		e *entry
+		t *policy.Task
+	}
+	var roles []struct {
+		e *entry
+		r *policy.Role
+	}
+	for _, a := range p.Applications {
+		cn := taken.pick(a.Name, a.GUID)
+		app, err := b.objectCN(root, kindApp, a.GUID, cn)
+		if err != nil {
+			return nil, err
+		}
+		set(app, attrAppName, a.Name)
+		set(app, attrDescription, a.Description)
+		set(app, attrAppVersion, a.Version)
+		set(app, attrAppData, a.ApplicationData)
+		ops := b.container(app, prefixOps+cn, "ops")
+		inner := siblingNames{}
+		for _, pre := range []string{prefixOps, prefixTasks, prefixRoles, prefixGroups} {
+			inner.take(pre + cn)
+		}
+		for _, o := range a.Operations {
+			e, err := b.object(ops, kindOperation, o.GUID, o.Name)
+			if err != nil {
+				return nil, err
+			}
+			set(e, attrDescription, o.Description)
+			set(e, attrOperationID, strconv.Itoa(o.OperationID))
+			set(e, attrAppData, o.ApplicationData)
+		}
+		levels = append(levels, level{app, &a.Objects})
+		for _, s := range a.Scopes {
+			scn := inner.pick(s.Name, s.GUID)
+			sc, err := b.objectCN(app, kindScope, s.GUID, scn)
+			if err != nil {
+				return nil, err
+			}
+			set(sc, attrScopeName, s.Name)
+			set(sc, attrDescription, s.Description)
+			levels = append(levels, level{sc, &s.Objects})
+		}
+	}
+	for _, l := range levels {
+		cn := l.parent.attrs[attrCN][0]
+		tc := b.container(l.parent, prefixTasks+cn, "tasks")
+		rc := b.container(l.parent, prefixRoles+cn, "roles")
+		gc := b.container(l.parent, prefixGroups+cn, "groups")
+		for _, t := range l.objs.Tasks {
+			e, err := b.object(tc, kindTask, t.GUID, t.Name)
+			if err != nil {
+				return nil, err
+			}
+			tasks = append(tasks, struct {
+				e *entry
+				t *policy.Task
+			}{e, t})
+		}
+		if err := addGroups(gc, l.objs.Groups); err != nil {
+			return nil, err
+		}
+		for _, r := range l.objs.Roles {
+			e, err := b.object(rc, kindRole, r.GUID, r.Name)
+			if err != nil {
+				return nil, err
+			}
+			roles = append(roles, struct {
+				e *entry
+				r *policy.Role
+			}{e, r})
+		}
+	}
+
+	// Pass 2: attributes and links.
+	for _, x := range tasks {
+		e, t := x.e, x.t
+		set(e, attrDescription, t.Description)
+		if t.RoleDefinition {
+			set(e, attrIsRoleDefinition, "TRUE")
+		}
+		setBizRule(e, t.BizRule)
+		set(e, attrAppData, t.ApplicationData)
+		if err := b.objLinks(e, attrOpsForTask, t.OperationLinks); err != nil {
+			return nil, err
+		}
+		if err := b.objLinks(e, attrTasksForTask, t.TaskLinks); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range groupEntries {
+		e, g := x.e, x.g
+		set(e, attrDescription, g.Description)
+		switch g.Type {
+		case policy.GroupBasic:
+			set(e, attrGroupType, groupTypeBasic)
+		case policy.GroupLDAPQuery:
+			set(e, attrGroupType, groupTypeQuery)
+		case policy.GroupBizRule:
+			set(e, attrGroupType, groupTypeBizRule)
+		default:
+			return nil, fmt.Errorf("application group %q: type %q: %w", g.Name, g.Type, policy.ErrInvalid)
+		}
+		set(e, attrLDAPQuery, g.LDAPQuery)
+		setBizRule(e, g.BizRule)
+		if err := b.memberLinks(e, attrMember, g.Members, g.AppMemberLinks); err != nil {
+			return nil, err
+		}
+		if err := b.memberLinks(e, attrNonMembers, g.NonMembers, g.AppNonMemberLinks); err != nil {
+			return nil, err
+		}
+	}
+	for _, x := range roles {
+		e, r := x.e, x.r
+		set(e, attrDescription, r.Description)
+		if err := b.objLinks(e, attrTasksForRole, r.TaskLinks); err != nil {
+			return nil, err
+		}
+		if err := b.objLinks(e, attrOpsForRole, r.OperationLinks); err != nil {
+			return nil, err
+		}
+		if err := b.memberLinks(e, attrMembersForRole, r.Members, r.AppMemberLinks); err != nil {
+			return nil, err
+		}
+	}
+	b.t.sort()
+	return b.t, nil
+}
+
+// sort puts the entries in add order: by depth, stably, so that siblings
+// keep policy order and every parent precedes its children.
+func (t *tree) sort() {
+	byDepth := map[int][]*entry{}
+	lo, hi := 1<<30, 0
+	for _, e := range t.entries {
+		byDepth[e.depth] = append(byDepth[e.depth], e)
+		lo, hi = min(lo, e.depth), max(hi, e.depth)
+	}
+	t.entries = t.entries[:0]
+	for d := lo; d <= hi; d++ {
+		t.entries = append(t.entries, byDepth[d]...)
+	}
+}
+
+func set(e *entry, attr, v string) {
+	if v != "" {
+		e.attrs[attr] = []string{v}
+	}
+}
+
+func setBizRule(e *entry, r policy.BizRule) {
+	set(e, attrBizRule, r.Script)
+	set(e, attrBizRuleLanguage, r.Language)
+	set(e, attrBizRulePath, r.ImportedPath)
+}
+
+func rdnOf(dn string) string {
+	if i := firstComma(dn); i >= 0 {
+		return dn[:i]
+	}
+	return dn
+}
+
+// firstComma finds the first unescaped comma of a DN string.
+func firstComma(dn string) int {
+	for i := 0; i < len(dn); i++ {
+		switch dn[i] {
+		case '\\':
+			i++
+		case ',':
+			return i
+		}
+	}
+	return -1
+}
+
+func (b *builder) add(e *entry) {
+	b.t.entries = append(b.t.entries, e)
+	b.t.byNDN[e.ndn] = e
+	b.t.byKey[e.key] = e
+	if e.kind == kindStore {
+		b.t.root = e
+	}
+}
+
+// child adds an entry named CN=cn under parent.
+func (b *builder) child(parent *entry, cn string, k kind, key string, classes []string) *entry {
+	rdn := "CN=" + escapeRDNValue(cn)
+	e := &entry{dn: rdn + "," + parent.dn, ndn: "cn=" + foldValue(cn) + "," + parent.ndn, rdn: rdn,
+		parent: parent, depth: parent.depth + 1, kind: k, key: key, classes: classes,
+		attrs: map[string][]string{attrCN: {cn}}, links: map[string][]token{}}
+	b.add(e)
+	return e
+}
+
+func (b *builder) container(parent *entry, cn, what string) *entry {
+	return b.child(parent, cn, kindContainer, parent.key+"/"+what, []string{"top", classContainer})
+}
+
+var objectClasses = map[kind]string{
+	kindApp: classApp, kindScope: classScope, kindOperation: classOperation,
+	kindTask: classTask, kindRole: classRole, kindGroup: classGroup,
+}
+
+// object adds an AzMan object named by its name.
+func (b *builder) object(parent *entry, k kind, guid, name string) (*entry, error) {
+	if prev, ok := b.t.byNDN["cn="+foldValue(name)+","+parent.ndn]; ok {
+		return nil, fmt.Errorf("ldapstore: %s %q and %s %q would have the same DN under %s (names that differ only in case or spacing): %w",
+			prev.kind, prev.attrs[attrCN][0], k, name, parent.dn, policy.ErrDuplicate)
+	}
+	return b.objectCN(parent, k, guid, name)
+}
+
+// objectCN adds an AzMan object whose CN is cn.
+func (b *builder) objectCN(parent *entry, k kind, guid, cn string) (*entry, error) {
+	raw, err := guidBytes(guid)
+	if err != nil {
+		return nil, fmt.Errorf("ldapstore: %s %q: %w", k, cn, err)
+	}
+	g := strings.ToLower(guid)
+	e := b.child(parent, cn, k, k.String()+":"+g, []string{"top", objectClasses[k]})
+	e.attrs[attrGUID] = []string{string(raw)}
+	b.guidDN[g] = e.dn
+	return e, nil
+}
+
+// siblingNames hands out CNs of applications or scopes: the name when it
+// fits and is free, else the GUID (AzMan's own fallback).
+type siblingNames map[string]bool
+
+func (s siblingNames) take(cn string) { s[foldValue(cn)] = true }
+
+func (s siblingNames) pick(name, guid string) string {
+	cn := name
+	if len(cn) > maxCN || s[foldValue(cn)] || strings.TrimSpace(cn) != cn {
+		cn = strings.ToLower(guid)
+	}
+	s.take(cn)
+	return cn
+}
+
+func (b *builder) objLinks(e *entry, attr string, guids []string) error {
+	for _, g := range guids {
+		dn, ok := b.guidDN[strings.ToLower(g)]
+		if !ok {
+			return fmt.Errorf("ldapstore: %s %q: %s: %s names no object of the store: %w",
+				e.kind, e.attrs[attrCN][0], attr, g, policy.ErrDanglingLink)
+		}
+		e.links[attr] = append(e.links[attr], token{id: "o:" + strings.ToLower(g), raw: dn})
+	}
+	return nil
+}
+
+// memberLinks writes principals (as DNs of principal entries) and then
+// application-group links into one attribute.
+func (b *builder) memberLinks(e *entry, attr string, members, groups []string) error {
+	for _, m := range members {
+		p, err := b.principal(m)
+		if err != nil {
+			return fmt.Errorf("ldapstore: %s %q: %s %q: %w", e.kind, e.attrs[attrCN][0], attr, m, err)
+		}
+		e.links[attr] = append(e.links[attr], token{id: "p:" + m, raw: "CN=" + escapeRDNValue(m) + "," + p.parent.dn})
+	}
+	return b.objLinks(e, attr, groups)
+}
+
+// principal returns the entry standing for member m, adding it on first
+// use: a foreignSecurityPrincipal (CN = the SID, objectSid = its binary
+// form) for a SID, a container (CN = the name) for an account name.
+func (b *builder) principal(m string) (*entry, error) {
+	k := foldValue(m)
+	if k == "" {
+		return nil, fmt.Errorf("empty member: %w", policy.ErrInvalid)
+	}
+	if e, ok := b.memberOf[k]; ok {
+		return e, nil
+	}
+	var e *entry
+	if sid, ok := parseSID(m); ok {
+		e = b.child(b.fsps, m, kindPrincipal, "principal:"+k, []string{"top", classFSP})
+		e.attrs[attrObjectSid] = []string{string(sid)}
+	} else {
+		e = b.child(b.fsps, m, kindPrincipal, "principal:"+k, []string{"top", classContainer})
+	}
+	b.memberOf[k] = e
+	return e, nil
+}
+
+// parseSID returns the binary form of a string SID ("S-1-5-32-544").
+func parseSID(s string) ([]byte, bool) {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 || len(parts) > 18 || (parts[0] != "S" && parts[0] != "s") || parts[1] != "1" {
+		return nil, false
+	}
+	auth, err := strconv.ParseUint(parts[2], 10, 48)
+	if err != nil {
+		return nil, false
+	}
+	subs := parts[3:]
+	b := make([]byte, 8+4*len(subs))
+	b[0], b[1] = 1, byte(len(subs))
+	for i := range 6 {
+		b[7-i] = byte(auth >> (8 * i))
+	}
+	for i, sub := range subs {
+		v, err := strconv.ParseUint(sub, 10, 32)
+		if err != nil {
+			return nil, false
+		}
+		b[8+4*i] = byte(v)
+		b[9+4*i] = byte(v >> 8)
+		b[10+4*i] = byte(v >> 16)
+		b[11+4*i] = byte(v >> 24)
+	}
+	return b, true
+}
+
+// addRequest is the LDAP add of a wanted entry.
+func (e *entry) addRequest() *ldap.AddRequest {
+	req := ldap.NewAddRequest(e.dn, nil)
+	req.Attribute(attrObjectClass, e.classes)
+	for _, a := range append([]string{attrCN}, managedAttrs[e.kind]...) {
+		if v, ok := e.attrs[a]; ok && (a != attrCN || !hasAttr(req, attrCN)) {
+			req.Attribute(a, v)
+		}
+	}
+	if v, ok := e.attrs[attrObjectSid]; ok {
+		req.Attribute(attrObjectSid, v)
+	}
+	for _, a := range linkAttrs[e.kind] {
+		if ts := e.links[a]; len(ts) > 0 {
+			vals := make([]string, len(ts))
+			for i, t := range ts {
+				vals[i] = t.raw
+			}
+			req.Attribute(a, vals)
+		}
+	}
+	return req
+}
+
+func hasAttr(req *ldap.AddRequest, name string) bool {
+	for _, a := range req.Attributes {
+		if strings.EqualFold(a.Type, name) {
+			return true
+		}
+	}
+	return false
+}

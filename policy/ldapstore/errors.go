@@ -1,0 +1,76 @@
+package ldapstore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// Sentinel errors of this package, besides the policy sentinels
+// (policy.ErrNotFound, policy.ErrConflict, policy.ErrInvalid, …) that its
+// errors also wrap where they apply.
+var (
+	// ErrUnavailable: the directory cannot be reached, refused the bind,
+	// or did not answer in time.
+	ErrUnavailable = errors.New("directory unavailable")
+	// ErrBusy: another writer is saving the store right now (its revision
+	// marker says "pending" and its lease has not run out). Loads wait
+	// for it up to Config.Timeout, then return this error.
+	ErrBusy = errors.New("a save is in progress")
+	// ErrInterrupted: a save started and never finished (its writer died
+	// or lost the directory), so the entries may hold a mix of two
+	// policies. Loads refuse such a store; a Save at the interrupted
+	// revision (or the one before it) repairs it by writing a whole
+	// policy. See the package documentation.
+	ErrInterrupted = errors.New("interrupted save")
+	// ErrNoSchema: the directory lacks the AzMan schema
+	// (policies/ldap/azman.ldif).
+	ErrNoSchema = errors.New("the directory lacks the AzMan schema (load policies/ldap/azman.ldif)")
+)
+
+// EntryError says which directory entry, and which attribute of it, is
+// wrong. It wraps policy.ErrInvalid unless Err says otherwise.
+type EntryError struct {
+	DN     string
+	Attr   string // may be empty
+	Detail string
+	Err    error // a sentinel or cause; policy.ErrInvalid when nil
+}
+
+func (e *EntryError) Error() string {
+	s := "ldapstore: " + e.DN
+	if e.Attr != "" {
+		s += ": " + e.Attr
+	}
+	return s + ": " + e.Detail
+}
+
+// Unwrap returns the sentinel or cause.
+func (e *EntryError) Unwrap() error {
+	if e.Err == nil {
+		return policy.ErrInvalid
+	}
+	return e.Err
+}
+
+func entryErr(dn, attr string, err error, format string, args ...any) error {
+	return &EntryError{DN: dn, Attr: attr, Detail: fmt.Sprintf(format, args...), Err: err}
+}
+
+// InterruptedError describes a save that never finished.
+type InterruptedError struct {
+	StoreDN  string
+	Revision uint64 // the revision the interrupted save was writing
+	Writer   string // who wrote the pending marker
+	Since    string // when (RFC 3339)
+}
+
+func (e *InterruptedError) Error() string {
+	return fmt.Sprintf("ldapstore: %s: the save of revision %d by %s, started %s, never finished; the entries may mix two policies, "+
+		"so the store is refused until a whole policy is saved over it (Save at revision %d or %d)",
+		e.StoreDN, e.Revision, e.Writer, e.Since, e.Revision-1, e.Revision)
+}
+
+// Unwrap returns ErrInterrupted.
+func (e *InterruptedError) Unwrap() error { return ErrInterrupted }

@@ -1,0 +1,108 @@
+package ldapstore
+
+import (
+	"context"
+	"time"
+)
+
+// Watch reports changes of the store by any writer on any replica: it
+// reads the revision marker (one base-object search) every
+// Config.PollInterval and sends when the committed revision changed, when a
+// pending save turned out interrupted, when the store appeared or vanished,
+// when the directory stopped answering, and again when it answers once
+// more — so that a consumer reloads, fails and reports itself degraded while
+// the directory is away, and recovers after. A save in progress sends
+// nothing until it commits. Signals do not queue: one pending signal stands
+// for any number of changes. The channel is closed when ctx ends or the
+// Store is closed.
+func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
+	ch := make(chan struct{}, 1)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		close(ch)
+		return ch, nil
+	}
+	s.wg.Add(1)
+	s.mu.Unlock()
+	go s.watch(ctx, ch)
+	return ch, nil
+}
+
+// watchState is what one poll saw.
+type watchState struct {
+	ok    bool   // the directory answered
+	state string // the committed marker, "absent", or an interrupted marker
+}
+
+func (s *Store) poll(ctx context.Context, last watchState) watchState {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	m, exists, err := s.marker(ctx)
+	switch {
+	case err != nil:
+		return watchState{}
+	case !exists:
+		return watchState{ok: true, state: "absent"}
+	case m.pending && !m.expired(s.cfg.Lease):
+		// Being written: nothing to see until the commit.
+		if last.ok {
+			return last
+		}
+		return watchState{ok: true, state: committedMarker(m.rev - 1)}
+	}
+	return watchState{ok: true, state: m.raw}
+}
+
+func (s *Store) watch(ctx context.Context, ch chan struct{}) {
+	defer s.wg.Done()
+	defer close(ch)
+	signal := func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-s.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	last := s.poll(ctx, watchState{})
+	if !last.ok && ctx.Err() == nil {
+		s.cfg.Logger.Warn("ldapstore: watch: directory unreachable")
+		signal()
+	}
+	tick := time.NewTicker(s.cfg.PollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := s.poll(ctx, last)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case now.ok != last.ok:
+			if now.ok {
+				s.cfg.Logger.Info("ldapstore: watch: directory reachable again")
+			} else {
+				s.cfg.Logger.Warn("ldapstore: watch: directory unreachable")
+			}
+			signal()
+		case now.ok && now.state != last.state:
+			signal()
+		}
+		last = now
+	}
+}
