@@ -55,7 +55,7 @@ func Rich() *policy.Policy {
 		TaskLinks: []string{monitor.GUID, gated.GUID},
 		BizRule:   policy.BizRule{Script: "AzBizRuleContext.BusinessRuleResult = true;", Language: policy.LangJScript}}
 	appGroup := &policy.Group{GUID: g(), Name: "Operators Group", Type: policy.GroupBasic,
-		Members: []string{`CONTOSO\bob`, "S-1-5-21-1-2-3-1002", `#leading hash`, `Ünïcödé Üser`},
+		Members:    []string{`CONTOSO\bob`, "S-1-5-21-1-2-3-1002", `#leading hash`, `Ünïcödé Üser`},
 		NonMembers: []string{`CONTOSO\mallory`}, AppMemberLinks: []string{staff.GUID, query.GUID},
 		AppNonMemberLinks: []string{rule.GUID}}
 	labQuery := &policy.Group{GUID: g(), Name: "Lab Query", Type: policy.GroupLDAPQuery, LDAPQuery: "(department=Lab)"}
