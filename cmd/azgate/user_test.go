@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/azgate/azgate/localdir"
+)
+
+func TestUserAndGroupCommands(t *testing.T) {
+	dir := t.TempDir()
+	dd := "--data-dir=" + dir
+	t.Setenv(passwordEnv, "first-pw")
+	steps := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"user", "add", "alice", dd}, 0, `added user "alice"`},
+		{[]string{"user", "add", "alice", dd}, exitError, ""},
+		{[]string{"user", "add", `CONTOSO\bob`, dd}, exitError, ""},
+		{[]string{"group", "add", "HV-Monitors", dd}, 0, `added group "HV-Monitors"`},
+		{[]string{"group", "add", "Outer", dd}, 0, ""},
+		{[]string{"group", "add-member", "HV-Monitors", "alice", dd}, 0, `added "alice" to group "HV-Monitors"`},
+		{[]string{"group", "add-member", "Outer", "HV-Monitors", dd}, 0, ""},
+		{[]string{"group", "add-member", "HV-Monitors", "Outer", dd}, exitError, ""}, // cycle
+		{[]string{"group", "list", dd}, 0, "alice"},
+		{[]string{"user", "token", "create", "alice", "ci", dd}, 0, "azg_"},
+		{[]string{"user", "list", dd}, 0, "ci"},
+		{[]string{"user", "token", "revoke", "alice", "ci", dd}, 0, `revoked token "ci"`},
+		{[]string{"user", "token", "revoke", "alice", "ci", dd}, exitError, ""},
+		{[]string{"group", "remove-member", "HV-Monitors", "alice", dd}, 0, `removed "alice"`},
+		{[]string{"group", "delete", "Outer", dd}, 0, `deleted group "Outer"`},
+		{[]string{"user", "delete", "alice", dd}, 0, `deleted user "alice"`},
+		{[]string{"user", "delete", "alice", dd}, exitError, ""},
+		{[]string{"user", "add"}, exitError, ""},
+	}
+	for _, s := range steps {
+		out, errOut, code := azgate(t, s.args...)
+		if code != s.code || !strings.Contains(out, s.out) {
+			t.Fatalf("azgate %q: exit %d, stdout %q, stderr %q; want exit %d and %q", s.args, code, out, errOut, s.code, s.out)
+		}
+	}
+}
+
+func TestUserPasswdAndGeneratedPasswords(t *testing.T) {
+	dir := t.TempDir()
+	dd := "--data-dir=" + dir
+	t.Setenv(passwordEnv, "")
+	out := mustRun(t, "user", "add", "carol", dd)
+	_, pw, ok := strings.Cut(strings.TrimSpace(out), "with password ")
+	if !ok || pw == "" {
+		t.Fatalf("no generated password in %q", out)
+	}
+	d, err := localdir.Open(context.Background(), filepath.Join(dir, "directory.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.Authenticate(context.Background(), "carol", pw); err != nil {
+		t.Fatalf("generated password does not authenticate: %v", err)
+	}
+	t.Setenv(passwordEnv, "second-pw")
+	mustRun(t, "user", "passwd", "carol", dd)
+	if _, err := d.Authenticate(context.Background(), "carol", "second-pw"); err != nil {
+		t.Fatalf("new password does not authenticate: %v", err)
+	}
+	if _, err := d.Authenticate(context.Background(), "carol", pw); err == nil {
+		t.Fatal("old password still authenticates")
+	}
+}
