@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/ldapstore"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
 
@@ -25,7 +27,19 @@ var ErrUnsupported = errors.New("unsupported store URL")
 type Options struct {
 	// Logger receives the store's diagnostics; nil discards them.
 	Logger *slog.Logger
+	// LDAP configures msldap:// stores: the directory server (used when
+	// the URL names none), the bind account, TLS and limits; StoreDN comes
+	// from the URL. Empty URL, BindDN and Password fall back to the
+	// environment variables LDAPURLEnv, LDAPBindDNEnv and LDAPPasswordEnv.
+	LDAP ldapstore.Config
 }
+
+// Environment variables msldap:// stores fall back to.
+const (
+	LDAPURLEnv      = "AZGATE_LDAP_URL"
+	LDAPBindDNEnv   = "AZGATE_LDAP_BIND_DN"
+	LDAPPasswordEnv = "AZGATE_LDAP_PASSWORD"
+)
 
 // Open opens the store rawURL names. The caller closes it. Opening does not
 // require the store to exist: Load then fails with policy.ErrNotFound, and a
@@ -46,9 +60,27 @@ func Open(ctx context.Context, rawURL string, opts Options) (policy.Store, error
 		}
 		return s, nil
 	case SchemeLDAP:
-		return nil, fmt.Errorf("%q: msldap:// stores are not supported yet: %w", rawURL, ErrUnsupported)
+		cfg := opts.LDAP
+		cfg.URL = envIfEmpty(cfg.URL, LDAPURLEnv)
+		cfg.BindDN = envIfEmpty(cfg.BindDN, LDAPBindDNEnv)
+		cfg.Password = envIfEmpty(cfg.Password, LDAPPasswordEnv)
+		if cfg.Logger == nil {
+			cfg.Logger = opts.Logger
+		}
+		s, err := ldapstore.OpenURL(rawURL, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("%q: unknown scheme %q; want %s: %w", rawURL, scheme, supported(), ErrUnsupported)
+}
+
+func envIfEmpty(v, name string) string {
+	if v != "" {
+		return v
+	}
+	return os.Getenv(name)
 }
 
 func supported() string { return "msxml://PATH or msldap://HOST/DN" }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/ldapstore"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
 
@@ -18,7 +19,6 @@ func TestOpen_Errors(t *testing.T) {
 	}{
 		{"no scheme", "./store.xml", "has no scheme"},
 		{"unknown scheme", "ftp://host/x", `unknown scheme "ftp"`},
-		{"ldap not yet", "msldap://localhost/CN=azgate,DC=example,DC=com", "not supported yet"},
 		{"empty path", "msxml://", "empty path"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,6 +71,44 @@ func TestOpen_XML(t *testing.T) {
 			}
 			if _, err := p.Application(policy.DefaultApplication); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestOpen_LDAP(t *testing.T) {
+	t.Setenv(LDAPURLEnv, "")
+	t.Setenv(LDAPBindDNEnv, "")
+	t.Setenv(LDAPPasswordEnv, "")
+	const dn = "CN=AzStore,CN=Program Data,DC=example,DC=org"
+	for _, tc := range []struct {
+		name, url, env string
+		opts           Options
+		wantServer     string
+		wantErr        string
+	}{
+		{name: "server in the URL", url: "msldap://ldap.example.org:1389/" + dn, wantServer: "ldap://ldap.example.org:1389"},
+		{name: "server from options", url: "msldap://" + dn, opts: Options{LDAP: ldapstore.Config{URL: "ldaps://dc1:636"}}, wantServer: "ldaps://dc1:636"},
+		{name: "server from the environment", url: "msldap://" + dn, env: "ldap://127.0.0.1:389", wantServer: "ldap://127.0.0.1:389"},
+		{name: "no server", url: "msldap://" + dn, wantErr: "no directory server"},
+		{name: "not a DN", url: "msldap://host:389/not a dn", wantErr: "not a DN"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(LDAPURLEnv, tc.env)
+			s, err := Open(context.Background(), tc.url, tc.opts)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Open(%q) = %v, want an error mentioning %q", tc.url, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ls, ok := s.(*ldapstore.Store)
+			if !ok || ls.URL() != tc.wantServer || ls.DN() != dn {
+				t.Fatalf("Open(%q) = %T %v", tc.url, s, s)
 			}
 		})
 	}
