@@ -72,6 +72,17 @@ func NewDelegationApplication() *policy.Application {
 	return a
 }
 
+// standIn returns the catalog operation standing in for a delegation
+// operation.
+func standIn(name string) (operations.ID, bool) {
+	for _, d := range delegationOps {
+		if strings.EqualFold(strings.TrimSpace(name), d.name) {
+			return d.standIn, true
+		}
+	}
+	return 0, false
+}
+
 // delegation decides the delegation operations with the policy in force.
 type delegation struct {
 	live *authz.Live
@@ -106,12 +117,11 @@ func (d *delegation) compile(s *authz.Snapshot) *delegationSnap {
 		return out
 	}
 	for _, o := range a.Operations {
-		o.Name, o.OperationID = "azgate: "+o.Name, -1 // not a catalog name: never granted
-		for _, d := range delegationOps {
-			if strings.EqualFold(strings.TrimPrefix(o.Name, "azgate: "), d.name) {
-				op := operations.MustID(d.standIn)
-				o.Name, o.OperationID = op.Name, int(op.ID)
-			}
+		if id, ok := standIn(o.Name); ok {
+			op := operations.MustID(id)
+			o.Name, o.OperationID = op.Name, int(op.ID)
+		} else {
+			o.Name, o.OperationID = "azgate: "+o.Name, -1 // not a catalog name: never granted
 		}
 	}
 	out.checker, out.err = authz.Compile(p, DelegationApp, d.opts)
@@ -136,20 +146,15 @@ func (d *delegation) snapshot() *delegationSnap {
 // allowed decides one delegation operation for client in the delegation
 // application's default scope. Any failure denies, with the cause.
 func (d *delegation) allowed(ctx context.Context, client authz.ClientContext, op string) (bool, error) {
-	var standIn operations.ID
-	for _, o := range delegationOps {
-		if o.name == op {
-			standIn = o.standIn
-		}
-	}
-	if standIn == 0 {
+	id, ok := standIn(op)
+	if !ok {
 		return false, fmt.Errorf("unknown delegation operation %q", op)
 	}
 	snap := d.snapshot()
 	if snap.err != nil {
 		return false, snap.err
 	}
-	res, err := snap.checker.AccessCheck(ctx, client, "", []operations.ID{standIn}, nil)
+	res, err := snap.checker.AccessCheck(ctx, client, "", []operations.ID{id}, nil)
 	if err != nil {
 		return false, err
 	}

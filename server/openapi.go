@@ -96,12 +96,9 @@ func operationObject(rt route, path string, schemas map[string]any) map[string]a
 		params = append(params, map[string]any{"name": q.name, "in": "query", "required": q.required,
 			"description": q.doc, "schema": map[string]any{"type": "string"}})
 	}
-	if rt.method == http.MethodPut || rt.method == http.MethodPatch || rt.method == http.MethodDelete ||
-		(rt.method == http.MethodPost && strings.HasPrefix(rt.tag, "policy")) {
-		if strings.HasPrefix(rt.tag, "policy") {
-			params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": true,
-				"description": "The store revision (ETag) the change is made against.", "schema": map[string]any{"type": "string"}})
-		}
+	if rt.tag == "policy" && rt.method != http.MethodGet {
+		params = append(params, map[string]any{"name": "If-Match", "in": "header", "required": true,
+			"description": "The store revision (ETag) the change is made against.", "schema": map[string]any{"type": "string"}})
 	}
 	if params != nil {
 		op["parameters"] = params

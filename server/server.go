@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 // bootstrapStore creates the store from the embedded default when it does
 // not exist, and adds the delegation application when it is missing.
 func (s *Server) bootstrapStore(ctx context.Context) error {
-	_, rev, err := s.store.Load(ctx)
+	cur, _, err := s.store.Load(ctx)
 	switch {
 	case errors.Is(err, policy.ErrNotFound):
 		p, _, _, err := xmlstore.Parse(bytes.NewReader(policies.InitialStore()), "embedded InitialStore.xml")
@@ -177,6 +177,9 @@ func (s *Server) bootstrapStore(ctx context.Context) error {
 	case err != nil:
 		return fmt.Errorf("load policy store %s: %w", s.cfg.StoreURL, err)
 	}
+	if _, err := cur.Application(DelegationApp); err == nil {
+		return nil
+	}
 	added := false
 	old, nrev, err := policy.Update(ctx, s.store, func(p *policy.Policy) error {
 		added = false
@@ -193,8 +196,6 @@ func (s *Server) bootstrapStore(ctx context.Context) error {
 	if added {
 		s.log.InfoContext(ctx, "added the delegation application", "application", DelegationApp, logKeyRevision, nrev)
 		s.auditPolicyChange(ctx, bootstrapWho, fmt.Sprintf("add delegation application %q", DelegationApp), old, nrev)
-	} else if nrev != old && nrev != rev {
-		s.log.DebugContext(ctx, "store revision moved during bootstrap", logKeyRevision, nrev)
 	}
 	return nil
 }

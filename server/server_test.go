@@ -354,3 +354,25 @@ func TestServer_FreshStartBootstraps(t *testing.T) {
 const authzAdministrators = "S-1-5-32-544"
 
 func admin0(pw string) cred { return cred{user: "admin", pass: pw} }
+
+func TestServer_RestartDoesNotRewriteTheStore(t *testing.T) {
+	dir := t.TempDir()
+	cfg := DefaultConfig()
+	cfg.DataDir = filepath.Join(dir, "data")
+	cfg.StoreURL = "msxml://" + filepath.Join(dir, "store.xml")
+	cfg.AdminPassword = testAdminPassword
+	revs := []uint64{}
+	for range 2 {
+		s, err := New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		revs = append(revs, uint64(s.live.Current().Revision))
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if revs[0] != revs[1] {
+		t.Fatalf("store revision moved from %d to %d by a restart", revs[0], revs[1])
+	}
+}
