@@ -135,11 +135,15 @@ func hashFolded(k string) uint64 {
 }
 
 const (
-	ones = 0x0101010101010101
-	high = 0x8080808080808080
+	ones     = 0x0101010101010101
+	high     = 0x8080808080808080
+	caseBits = 0x2020202020202020
 )
 
-// foldHashString hashes s lower-cased (ASCII letters only). Keys longer
+// foldHashString hashes s case-insensitively: every byte has bit 0x20 set
+// before mixing, which lower-cases ASCII letters (and merges a few
+// punctuation pairs, such as '\\' and '|'; a collision costs a probe,
+// never a wrong answer). Keys longer
 // than 24 bytes are hashed by their first 8 and last 16 bytes and their
 // length: SIDs and DNs share long prefixes and differ at the end, and a
 // collision costs a probe, never a wrong answer (lookups compare keys).
@@ -158,13 +162,13 @@ func foldHashString(s string) (h uint64, ascii bool) {
 		}
 		w0, w1, w2 := load(0), load(n-16), load(n-8)
 		any |= w2
-		h = mix(mix(mix(h^lower8(w0))^lower8(w1)) ^ lower8(w2))
+		h = mix(mix(mix(h^(w0|caseBits))^(w1|caseBits)) ^ (w2 | caseBits))
 	default:
 		i := 0
 		for ; i+8 <= n; i += 8 {
 			w := load(i)
 			any |= w
-			h = mix(h ^ lower8(w))
+			h = mix(h ^ (w | caseBits))
 		}
 		if i < n {
 			var w uint64
@@ -172,7 +176,7 @@ func foldHashString(s string) (h uint64, ascii bool) {
 				w = w<<8 | uint64(s[j])
 			}
 			any |= w
-			h = mix(h ^ lower8(w))
+			h = mix(h ^ (w | caseBits))
 		}
 	}
 	if any&high != 0 {
