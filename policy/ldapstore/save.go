@@ -95,6 +95,7 @@ func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revi
 			s.cfg.StoreDN, w.rev, err)
 	}
 	s.cfg.Logger.Debug("ldapstore: saved", logKeyRev, w.rev, "changes", w.ops)
+	s.lastOps.Store(int64(w.ops))
 	return policy.Revision(w.rev), nil
 }
 
@@ -254,8 +255,12 @@ func containsFold(s, sub string) bool {
 }
 
 // renew refreshes the pending marker when a third of the lease has passed,
-// so that a long save is not taken for an interrupted one.
+// so that a long save is not taken for an interrupted one. Every write
+// step calls it first.
 func (w *writer) renew(conn *ldap.Conn) error {
+	if f := w.s.failAfter; f != nil && f(w.ops) {
+		return fmt.Errorf("ldapstore: injected failure after %d changes", w.ops)
+	}
 	if w.marker == "" || time.Since(w.lockedAt) < w.s.cfg.Lease/3 {
 		return nil
 	}

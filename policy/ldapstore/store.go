@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
@@ -30,6 +31,9 @@ type Store struct {
 	pool *pool
 
 	saveMu sync.Mutex // one Save of this Store at a time
+
+	lastOps   atomic.Int64       // changes the last successful Save wrote
+	failAfter func(ops int) bool // tests: make a save fail before a step
 
 	mu     sync.Mutex
 	closed bool

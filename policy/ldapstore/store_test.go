@@ -1,6 +1,7 @@
 package ldapstore
 
 import (
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -47,3 +48,7 @@ func TestConformance(t *testing.T) {
 		}
 	})
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+func errorsAs[T any](err error, target *T) bool { return errors.As(err, target) }
