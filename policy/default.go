@@ -26,5 +26,5 @@ func NewDefault() *Policy {
 		GUID: NewGUID(), Name: "Administrator", Description: "Members of BUILTIN\\Administrators hold every operation.",
 		TaskLinks: []string{admin.GUID}, Members: []string{AdministratorsSID},
 	}}
-	return &Policy{MajorVersion: 2, MinorVersion: 0, Applications: []*Application{app}}
+	return &Policy{GUID: NewGUID(), MajorVersion: 2, MinorVersion: 0, Applications: []*Application{app}}
 }

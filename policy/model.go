@@ -25,7 +25,8 @@ const DefaultApplication = "Hyper-V services"
 
 // Policy is a whole AzMan store.
 type Policy struct {
-	MajorVersion int // 1 or 2
+	GUID         string // the store's own GUID (AzAdminManager Guid); may be empty
+	MajorVersion int    // 1 or 2
 	MinorVersion int
 	Description  string
 	// Groups are store-level application groups, usable by every application.

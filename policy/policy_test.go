@@ -108,7 +108,9 @@ func TestPolicy_Edits(t *testing.T) {
 			}
 		}},
 		{"task at store level", func(p *Policy) error { return p.CreateTask(Location{}, &Task{Name: "X"}) }, ErrInvalid, nil},
-		{"unknown scope", func(p *Policy) error { return p.CreateRole(Location{App: DefaultApplication, Scope: "Nope"}, &Role{Name: "R"}) }, ErrNotFound, nil},
+		{"unknown scope", func(p *Policy) error {
+			return p.CreateRole(Location{App: DefaultApplication, Scope: "Nope"}, &Role{Name: "R"})
+		}, ErrNotFound, nil},
 		{"bad name", func(p *Policy) error { return p.CreateTask(app, &Task{Name: "bad\x00name"}) }, ErrInvalid, nil},
 		{"bad bizrule language", func(p *Policy) error {
 			return p.CreateTask(app, &Task{Name: "T", BizRule: BizRule{Script: "x", Language: "Perl"}})

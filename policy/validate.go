@@ -181,6 +181,10 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 	}
 
 	appTasks := taskSet(a.Tasks)
+	appTaskNames := make(map[string]bool, len(a.Tasks))
+	for _, t := range a.Tasks {
+		appTaskNames[strings.ToLower(t.Name)] = true
+	}
 	appGroups := v.groupSet(app, a.Groups).with(storeGroups)
 	v.objects(app, &a.Objects, ops, appTasks, appGroups)
 
@@ -189,7 +193,7 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 		sc := fmt.Sprintf("%s / scope %q", app, s.Name)
 		v.object(sc, s.GUID, s.Name, s.Description)
 		for _, t := range s.Tasks {
-			if _, err := a.Objects.Task(t.Name); err == nil {
+			if appTaskNames[strings.ToLower(t.Name)] {
 				v.add(fmt.Sprintf("%s / task %q", sc, t.Name), "Name", "an application-level task has that name", ErrDuplicate)
 			}
 		}

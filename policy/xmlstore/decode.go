@@ -285,7 +285,7 @@ func (d *decoder) adminManager(n *node) (*Document, error) {
 	if err := d.noText(n); err != nil {
 		return nil, err
 	}
-	doc := &Document{Policy: &policy.Policy{Description: a[atDescription]}, Revision: 1, GUID: a[atGUID]}
+	doc := &Document{Policy: &policy.Policy{GUID: a[atGUID], Description: a[atDescription]}, Revision: 1, GUID: a[atGUID]}
 	p := doc.Policy
 	major, ok := a[atMajor]
 	if !ok {

@@ -2,6 +2,7 @@ package xmlstore
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -26,7 +27,7 @@ func (doc *Document) Marshal() ([]byte, error) {
 	root := &xel{name: elAdminManager, attrs: []xattr{
 		{atMajor, strconv.Itoa(p.MajorVersion), false},
 		{atMinor, strconv.Itoa(p.MinorVersion), false},
-		{atGUID, doc.GUID, true},
+		{atGUID, cmp.Or(doc.GUID, p.GUID), true},
 		{atDescription, p.Description, false},
 	}}
 	if doc.Revision > 0 {

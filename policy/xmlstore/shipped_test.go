@@ -40,6 +40,7 @@ func fixGUIDs(p *policy.Policy) {
 			set(&r.GUID, prefix+"role/"+r.Name)
 		}
 	}
+	set(&p.GUID, "store")
 	for _, g := range p.Groups {
 		set(&g.GUID, "group/"+g.Name)
 	}

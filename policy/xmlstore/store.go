@@ -1,6 +1,7 @@
 package xmlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -254,8 +255,8 @@ func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revi
 		return 0, fmt.Errorf("xmlstore %s: the file changed since revision %d was read, without a new revision: %w",
 			s.path, expected, policy.ErrConflict)
 	}
-	guid := hdr.guid
-	if !exists {
+	guid := cmp.Or(hdr.guid, p.GUID)
+	if guid == "" {
 		guid = policy.NewGUID()
 	}
 	next := expected + 1
