@@ -273,6 +273,13 @@ func TestBookRoles(t *testing.T) {
 			t.Errorf("unknown operation: Err = %v", rs[3].Err)
 		}
 	})
+	t.Run("nil context denies", func(t *testing.T) {
+		//lint:ignore SA1012 a nil context is what this test is about
+		rs, err := c.AccessCheck(nil, admin, "", []operations.ID{operations.StartVM}, nil) //nolint:staticcheck
+		if err == nil || rs[0].Allowed || rs[0].Err == nil {
+			t.Fatalf("err %v, result %+v", err, rs[0])
+		}
+	})
 	t.Run("cancelled context denies", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()

@@ -82,6 +82,9 @@ func CasbinRequest(client ClientContext, scope string, op operations.ID) []any {
 // policy lines for CasbinModel. It validates p first. The client lines
 // (CasbinClientLines) are added separately.
 func CasbinPolicy(p *policy.Policy, app string) (*CasbinLines, error) {
+	if p == nil {
+		return nil, fmt.Errorf("casbin policy: nil policy: %w", ErrUnknownApplication)
+	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("casbin policy: %w", err)
 	}
@@ -177,6 +180,9 @@ func CasbinPolicy(p *policy.Policy, app string) (*CasbinLines, error) {
 // LDAP query and business rule groups are never joined (undecidable here).
 // Client names must be unique.
 func CasbinClientLines(p *policy.Policy, app string, clients []ClientContext) ([][]string, error) {
+	if p == nil {
+		return nil, fmt.Errorf("casbin client lines: nil policy: %w", ErrUnknownApplication)
+	}
 	if app == "" {
 		app = p.DefaultApp()
 	}
@@ -322,6 +328,9 @@ func (r *refMembership) basic(g *policy.Group, depth int) refState {
 // deny deeper task nesting). Duplicate lines are dropped (Casbin's AddPolicies refuses a
 // whole batch holding one that exists).
 func NewCasbinEnforcer(modelText string, lines *CasbinLines) (*casbin.Enforcer, error) {
+	if lines == nil {
+		lines = &CasbinLines{}
+	}
 	m, err := model.NewModelFromString(modelText)
 	if err != nil {
 		return nil, fmt.Errorf("casbin model: %w", err)

@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/azgate/azgate/operations"
@@ -98,6 +99,9 @@ type request struct {
 // Grants share no memory with the Checker; they may be kept.
 func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	results, grants := newResults(len(ops))
+	if ctx == nil {
+		return denyAll(results, ops, errNilContext)
+	}
 	if err := ctx.Err(); err != nil {
 		return denyAll(results, ops, fmt.Errorf("access check: %w", err))
 	}
@@ -137,6 +141,8 @@ func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope s
 	}
 	return results, nil
 }
+
+var errNilContext = errors.New("access check: nil context")
 
 func newResults(n int) ([]Result, []Grant) {
 	if n == 1 {
