@@ -15,8 +15,9 @@
 // the check comes from: the default scope, the scope the request names
 // (creation), the object's ScopeOfResidence, or both the object's current
 // and new scope (moving an object). Methods never name their own operation:
-// the interceptor finds the calling method on the stack and takes the
-// operation from the table, so a method cannot ask for the wrong one. Raw
+// each passes its own name to the interceptor, which takes the operation
+// from the table (a test parses the source and fails when a method passes
+// any name but its own), so a method cannot ask for the wrong one. Raw
 // state access needs a permit, and only an allowing decision makes one;
 // before a decision the engine reads only whether an object exists and its
 // scope, and re-checks that scope inside the transaction that acts.

@@ -171,13 +171,13 @@ const maxDecideAttempts = 3
 // then run fn in a transaction that first checks the object is still in the
 // scope decided. A missing object is decided in the default scope, so only
 // a caller allowed there learns that it does not exist.
-func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, k kind, name string, newScope *string, write bool,
+func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, method string, k kind, name string, newScope *string, write bool,
 	fn func(t txn, id string) error,
 ) error {
 	for attempt := 1; ; attempt++ {
 		id, scope, err := e.lookup(k, name)
 		if errors.Is(err, ErrNotFound) {
-			if _, derr := e.authorize(ctx, c, name, ""); derr != nil {
+			if _, derr := e.authorize(ctx, c, method, name, ""); derr != nil {
 				return derr
 			}
 			return err
@@ -189,7 +189,7 @@ func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, k kind, na
 		if newScope != nil {
 			scopes = append(scopes, *newScope)
 		}
-		p, err := e.authorize(ctx, c, name, scopes...)
+		p, err := e.authorize(ctx, c, method, name, scopes...)
 		if err != nil {
 			return err
 		}

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
-	"runtime"
-	"strings"
 	"time"
 
 	"github.com/azgate/azgate/authz"
@@ -148,37 +145,25 @@ type permit struct {
 	scopes []string // the scopes the decision allowed, in the order checked
 }
 
-// errNoRule is returned (as a denial cause) when the interceptor cannot tell
-// which entry point is calling it: a programming error, so fail closed.
-var errNoRule = errors.New("engine: caller is not an entry of the gate table")
+// errNoRule is returned (as a denial cause) when a method names no entry of
+// the gate table: a programming error, so fail closed.
+var errNoRule = errors.New("engine: method is not an entry of the gate table")
 
-// caller finds the exported *Engine method on the stack and its rule in
-// table (the Engine's copy of gateTable).
-func caller(table map[string]gateRule) (string, gateRule, error) {
-	pcs := make([]uintptr, 32)
-	n := runtime.Callers(2, pcs)
-	frames := runtime.CallersFrames(pcs[:n])
-	prefix := reflect.TypeFor[Engine]().PkgPath() + ".(*Engine)."
-	for {
-		f, more := frames.Next()
-		if rest, ok := strings.CutPrefix(f.Function, prefix); ok {
-			name, _, _ := strings.Cut(rest, ".")
-			if rule, ok := table[name]; ok {
-				return name, rule, nil
-			}
-		}
-		if !more {
-			return "", gateRule{}, errNoRule
-		}
+// rule returns the gate table's entry for method.
+func (e *Engine) rule(method string) (gateRule, error) {
+	r, ok := e.gate[method]
+	if !ok {
+		return gateRule{}, fmt.Errorf("%w: %q", errNoRule, method)
 	}
+	return r, nil
 }
 
-// authorize decides the calling method's operation on object in scopes,
+// authorize decides method's operation on object in scopes,
 // which must agree with the method's scope rule: none for inDefault, one for
 // inTarget and inObject, one or two (current, new) for inObjectAndNew. Every
 // scope must allow; the first denial is returned as a *DeniedError.
-func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, object string, scopes ...string) (permit, error) {
-	method, rule, err := caller(e.gate)
+func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method, object string, scopes ...string) (permit, error) {
+	rule, err := e.rule(method)
 	if err != nil {
 		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", object, err)
 	}
@@ -210,10 +195,10 @@ func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, object st
 	return permit{method: method, scopes: scopes}, nil
 }
 
-// visible decides the calling list method's operation in each distinct scope
+// visible decides the list method's operation in each distinct scope
 // and returns a permit together with the set of scopes that allowed it.
-func (e *Engine) visible(ctx context.Context, c authz.ClientContext, scopes []string) (permit, map[string]bool, error) {
-	method, rule, err := caller(e.gate)
+func (e *Engine) visible(ctx context.Context, c authz.ClientContext, method string, scopes []string) (permit, map[string]bool, error) {
+	rule, err := e.rule(method)
 	if err == nil && rule.scope != perObject {
 		err = fmt.Errorf("engine: %s checks the %s, not a list filter", method, rule.scope)
 	}

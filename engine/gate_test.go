@@ -543,12 +543,12 @@ func TestGate_FailsClosed(t *testing.T) {
 }
 
 // TestGate_CallerMustBeInTable checks that the interceptor refuses (fails
-// closed) when called from outside any gated method.
+// closed) when asked for a method the gate table lacks.
 func TestGate_CallerMustBeInTable(t *testing.T) {
 	az := newTestAuthz()
 	e, d, _ := openTest(t, az)
 	admin := az.grant("admin", "", allOps()...)
-	_, err := e.authorize(context.Background(), admin, "x")
+	_, err := e.authorize(context.Background(), admin, "NoSuchMethod", "x")
 	if !errors.Is(err, ErrAccessDenied) || !errors.Is(err, errNoRule) {
 		t.Fatalf("authorize from a test: %v, want a denial", err)
 	}

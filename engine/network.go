@@ -115,7 +115,7 @@ func disconnectWhere(t txn, pred func(*connRec) bool) error {
 // CreateSwitch creates a virtual switch in spec.Scope. Needs Create Virtual
 // Switch in spec.Scope.
 func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec SwitchSpec) (Switch, error) {
-	p, err := e.authorize(ctx, c, spec.Name, spec.Scope)
+	p, err := e.authorize(ctx, c, "CreateSwitch", spec.Name, spec.Scope)
 	if err != nil {
 		return Switch{}, err
 	}
@@ -138,7 +138,7 @@ func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec S
 // DeleteSwitch deletes a virtual switch that has no ports (a bound external
 // interface is unbound). Needs Delete Virtual Switch in the switch's scope.
 func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name string) error {
-	return e.onObject(ctx, c, kindSwitch, name, nil, true, func(t txn, id string) error {
+	return e.onObject(ctx, c, "DeleteSwitch", kindSwitch, name, nil, true, func(t txn, id string) error {
 		var sw Switch
 		if err := t.get(kindSwitch, id, &sw); err != nil {
 			return err
@@ -164,7 +164,7 @@ func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name s
 // the new scope when u.Scope is set.
 func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name string, u SwitchUpdate) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, kindSwitch, name, u.Scope, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ModifySwitch", kindSwitch, name, u.Scope, true, func(t txn, id string) error {
 		var sw Switch
 		if err := t.get(kindSwitch, id, &sw); err != nil {
 			return err
@@ -197,7 +197,7 @@ func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name s
 // GetSwitch returns a virtual switch. Needs View Switches in its scope.
 func (e *Engine) GetSwitch(ctx context.Context, c authz.ClientContext, name string) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, kindSwitch, name, nil, false, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "GetSwitch", kindSwitch, name, nil, false, func(t txn, id string) error {
 		return t.get(kindSwitch, id, &out)
 	})
 	return out, err
@@ -210,7 +210,7 @@ func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Swi
 	if err != nil {
 		return nil, fmt.Errorf("list virtual switches: %w", err)
 	}
-	p, allowed, err := e.visible(ctx, c, scopes)
+	p, allowed, err := e.visible(ctx, c, "ListSwitches", scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +235,7 @@ func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Swi
 // CreatePort creates a port on an existing switch, in spec.Scope. Needs
 // Create Virtual Switch Port in spec.Scope.
 func (e *Engine) CreatePort(ctx context.Context, c authz.ClientContext, spec PortSpec) (Port, error) {
-	p, err := e.authorize(ctx, c, spec.Name, spec.Scope)
+	p, err := e.authorize(ctx, c, "CreatePort", spec.Name, spec.Scope)
 	if err != nil {
 		return Port{}, err
 	}
@@ -273,7 +273,7 @@ func (e *Engine) CreatePort(ctx context.Context, c authz.ClientContext, spec Por
 // DeletePort deletes a switch port, disconnecting it. Needs Delete Virtual
 // Switch Port in the port's scope.
 func (e *Engine) DeletePort(ctx context.Context, c authz.ClientContext, name string) error {
-	return e.onObject(ctx, c, kindPort, name, nil, true, func(t txn, id string) error {
+	return e.onObject(ctx, c, "DeletePort", kindPort, name, nil, true, func(t txn, id string) error {
 		var r portRec
 		if err := t.get(kindPort, id, &r); err != nil {
 			return err
@@ -303,7 +303,7 @@ func editPort(t txn, id string, fn func(r *portRec) error) (Port, error) {
 // in the new scope when u.Scope is set.
 func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name string, u PortUpdate) (Port, error) {
 	var out Port
-	err := e.onObject(ctx, c, kindPort, name, u.Scope, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ModifyPort", kindPort, name, u.Scope, true, func(t txn, id string) error {
 		var err error
 		out, err = editPort(t, id, func(r *portRec) error {
 			if u.Name != nil {
@@ -334,7 +334,7 @@ func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name str
 // GetPort returns a switch port. Needs View Switch Ports in its scope.
 func (e *Engine) GetPort(ctx context.Context, c authz.ClientContext, name string) (Port, error) {
 	var out Port
-	err := e.onObject(ctx, c, kindPort, name, nil, false, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "GetPort", kindPort, name, nil, false, func(t txn, id string) error {
 		var r portRec
 		if err := t.get(kindPort, id, &r); err != nil {
 			return err
@@ -353,7 +353,7 @@ func (e *Engine) ListPorts(ctx context.Context, c authz.ClientContext) ([]Port, 
 	if err != nil {
 		return nil, fmt.Errorf("list switch ports: %w", err)
 	}
-	p, allowed, err := e.visible(ctx, c, scopes)
+	p, allowed, err := e.visible(ctx, c, "ListPorts", scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +381,7 @@ func (e *Engine) ListPorts(ctx context.Context, c authz.ClientContext) ([]Port, 
 // Connect Virtual Switch Port in the port's scope.
 func (e *Engine) ConnectPort(ctx context.Context, c authz.ClientContext, port string, to Connection) (Port, error) {
 	var out Port
-	err := e.onObject(ctx, c, kindPort, port, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ConnectPort", kindPort, port, nil, true, func(t txn, id string) error {
 		var err error
 		out, err = editPort(t, id, func(r *portRec) error {
 			if r.Conn != nil {
@@ -440,7 +440,7 @@ func connTarget(t txn, port string, to Connection) (connRec, error) {
 // Virtual Switch Port in the port's scope.
 func (e *Engine) DisconnectPort(ctx context.Context, c authz.ClientContext, port string) (Port, error) {
 	var out Port
-	err := e.onObject(ctx, c, kindPort, port, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "DisconnectPort", kindPort, port, nil, true, func(t txn, id string) error {
 		var err error
 		out, err = editPort(t, id, func(r *portRec) error {
 			if r.Conn == nil {
@@ -458,7 +458,7 @@ func (e *Engine) DisconnectPort(ctx context.Context, c authz.ClientContext, port
 // in the port's scope.
 func (e *Engine) GetPortVLAN(ctx context.Context, c authz.ClientContext, port string) (VLAN, error) {
 	var out VLAN
-	err := e.onObject(ctx, c, kindPort, port, nil, false, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "GetPortVLAN", kindPort, port, nil, false, func(t txn, id string) error {
 		var r portRec
 		if err := t.get(kindPort, id, &r); err != nil {
 			return err
@@ -473,7 +473,7 @@ func (e *Engine) GetPortVLAN(ctx context.Context, c authz.ClientContext, port st
 // untagged (0). Needs Change VLAN Configuration on Port in the port's scope.
 func (e *Engine) SetPortVLAN(ctx context.Context, c authz.ClientContext, port string, v VLAN) (VLAN, error) {
 	var out VLAN
-	err := e.onObject(ctx, c, kindPort, port, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "SetPortVLAN", kindPort, port, nil, true, func(t txn, id string) error {
 		p, err := editPort(t, id, func(r *portRec) error {
 			if v.AccessVLANID < 0 || v.AccessVLANID > maxVLAN {
 				return invalidf("switch port %q: access VLAN %d out of range 1..%d (0 for untagged)", r.Name, v.AccessVLANID, maxVLAN)
@@ -492,7 +492,7 @@ func (e *Engine) SetPortVLAN(ctx context.Context, c authz.ClientContext, port st
 // CreateInternalPort creates an internal Ethernet port. Needs Create
 // Internal Ethernet Port in the default scope.
 func (e *Engine) CreateInternalPort(ctx context.Context, c authz.ClientContext, spec InternalPortSpec) (InternalPort, error) {
-	p, err := e.authorize(ctx, c, spec.Name)
+	p, err := e.authorize(ctx, c, "CreateInternalPort", spec.Name)
 	if err != nil {
 		return InternalPort{}, err
 	}
@@ -513,7 +513,7 @@ func (e *Engine) CreateInternalPort(ctx context.Context, c authz.ClientContext, 
 // switch port it is connected to. Needs Delete Internal Ethernet Port in the
 // default scope.
 func (e *Engine) DeleteInternalPort(ctx context.Context, c authz.ClientContext, name string) error {
-	p, err := e.authorize(ctx, c, name)
+	p, err := e.authorize(ctx, c, "DeleteInternalPort", name)
 	if err != nil {
 		return err
 	}
@@ -533,7 +533,7 @@ func (e *Engine) DeleteInternalPort(ctx context.Context, c authz.ClientContext, 
 // ModifyInternalPort renames an internal Ethernet port or changes its notes.
 // Needs Modify Internal Ethernet Port in the default scope.
 func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, name string, u InternalPortUpdate) (InternalPort, error) {
-	p, err := e.authorize(ctx, c, name)
+	p, err := e.authorize(ctx, c, "ModifyInternalPort", name)
 	if err != nil {
 		return InternalPort{}, err
 	}
@@ -567,7 +567,7 @@ func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, 
 // ListInternalPorts returns the internal Ethernet ports by name. Needs View
 // Internal Ethernet Ports in the default scope.
 func (e *Engine) ListInternalPorts(ctx context.Context, c authz.ClientContext) ([]InternalPort, error) {
-	p, err := e.authorize(ctx, c, "")
+	p, err := e.authorize(ctx, c, "ListInternalPorts", "")
 	if err != nil {
 		return nil, err
 	}
@@ -590,7 +590,7 @@ func (e *Engine) ListInternalPorts(ctx context.Context, c authz.ClientContext) (
 // ListExternalPorts returns the host's network interfaces and the switch
 // each is bound to. Needs View External Ethernet Ports in the default scope.
 func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) ([]ExternalPort, error) {
-	p, err := e.authorize(ctx, c, "")
+	p, err := e.authorize(ctx, c, "ListExternalPorts", "")
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +630,7 @@ func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) (
 // External Ethernet Port in the switch's scope.
 func (e *Engine) BindExternalPort(ctx context.Context, c authz.ClientContext, switchName, iface string) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, kindSwitch, switchName, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "BindExternalPort", kindSwitch, switchName, nil, true, func(t txn, id string) error {
 		if _, err := net.InterfaceByName(iface); err != nil {
 			return fmt.Errorf("host interface %q: %w (%v)", iface, ErrNotFound, err)
 		}
@@ -664,7 +664,7 @@ func (e *Engine) BindExternalPort(ctx context.Context, c authz.ClientContext, sw
 // Needs Unbind External Ethernet Port in the switch's scope.
 func (e *Engine) UnbindExternalPort(ctx context.Context, c authz.ClientContext, switchName string) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, kindSwitch, switchName, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "UnbindExternalPort", kindSwitch, switchName, nil, true, func(t txn, id string) error {
 		var sw Switch
 		if err := t.get(kindSwitch, id, &sw); err != nil {
 			return err
@@ -687,7 +687,7 @@ func (e *Engine) ListLANEndpoints(ctx context.Context, c authz.ClientContext) ([
 	if err != nil {
 		return nil, fmt.Errorf("list LAN endpoints: %w", err)
 	}
-	p, allowed, err := e.visible(ctx, c, scopes)
+	p, allowed, err := e.visible(ctx, c, "ListLANEndpoints", scopes)
 	if err != nil {
 		return nil, err
 	}

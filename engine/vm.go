@@ -67,7 +67,7 @@ func adapterNames(vm string, names []string) error {
 // CreateVM creates a virtual machine, Off, in spec.Scope. Needs Create
 // Virtual Machine in spec.Scope.
 func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpec) (VM, error) {
-	p, err := e.authorize(ctx, c, spec.Name, spec.Scope)
+	p, err := e.authorize(ctx, c, "CreateVM", spec.Name, spec.Scope)
 	if err != nil {
 		return VM{}, err
 	}
@@ -108,7 +108,7 @@ func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpe
 // snapshots and console; switch ports connected to its adapters are
 // disconnected. Needs Delete Virtual Machine in the VM's scope.
 func (e *Engine) DeleteVM(ctx context.Context, c authz.ClientContext, name string) error {
-	return e.onObject(ctx, c, kindVM, name, nil, true, func(t txn, id string) error {
+	return e.onObject(ctx, c, "DeleteVM", kindVM, name, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -130,7 +130,7 @@ func (e *Engine) DeleteVM(ctx context.Context, c authz.ClientContext, name strin
 // Virtual Machine Configuration in the VM's scope.
 func (e *Engine) GetVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, kindVM, name, nil, false, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "GetVM", kindVM, name, nil, false, func(t txn, id string) error {
 		if err := t.get(kindVM, id, &out); err != nil {
 			return err
 		}
@@ -147,7 +147,7 @@ func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, erro
 	if err != nil {
 		return nil, fmt.Errorf("list virtual machines: %w", err)
 	}
-	p, allowed, err := e.visible(ctx, c, scopes)
+	p, allowed, err := e.visible(ctx, c, "ListVMs", scopes)
 	if err != nil {
 		return nil, err
 	}
@@ -168,9 +168,9 @@ func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, erro
 }
 
 // changeState applies a state change and writes it to the console.
-func (e *Engine) changeState(ctx context.Context, c authz.ClientContext, name string, a vmAction) (VM, error) {
+func (e *Engine) changeState(ctx context.Context, c authz.ClientContext, method string, name string, a vmAction) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, kindVM, name, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, method, kindVM, name, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -204,32 +204,32 @@ func (e *Engine) console(t txn, vmID, text string) error {
 // StartVM starts a virtual machine that is Off, or restores one that is
 // Saved. Needs Start Virtual Machine in the VM's scope.
 func (e *Engine) StartVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
-	return e.changeState(ctx, c, name, actStart)
+	return e.changeState(ctx, c, "StartVM", name, actStart)
 }
 
 // StopVM turns a virtual machine off (from Running, Paused or Saved; a saved
 // state is discarded). Needs Stop Virtual Machine in the VM's scope.
 func (e *Engine) StopVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
-	return e.changeState(ctx, c, name, actStop)
+	return e.changeState(ctx, c, "StopVM", name, actStop)
 }
 
 // SaveVM saves a Running or Paused virtual machine's state and stops it.
 // Saving is a way of stopping: it needs Stop Virtual Machine in the VM's
 // scope.
 func (e *Engine) SaveVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
-	return e.changeState(ctx, c, name, actSave)
+	return e.changeState(ctx, c, "SaveVM", name, actSave)
 }
 
 // PauseVM pauses a Running virtual machine. Needs Pause and Restart Virtual
 // Machine in the VM's scope.
 func (e *Engine) PauseVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
-	return e.changeState(ctx, c, name, actPause)
+	return e.changeState(ctx, c, "PauseVM", name, actPause)
 }
 
 // ResumeVM resumes a Paused virtual machine. Needs Pause and Restart Virtual
 // Machine in the VM's scope.
 func (e *Engine) ResumeVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
-	return e.changeState(ctx, c, name, actResume)
+	return e.changeState(ctx, c, "ResumeVM", name, actResume)
 }
 
 // ReconfigureVM changes a virtual machine's name, notes, memory, processors
@@ -237,7 +237,7 @@ func (e *Engine) ResumeVM(ctx context.Context, c authz.ClientContext, name strin
 // Reconfigure Virtual Machine in the VM's scope.
 func (e *Engine) ReconfigureVM(ctx context.Context, c authz.ClientContext, name string, u VMUpdate) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, kindVM, name, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ReconfigureVM", kindVM, name, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -325,7 +325,7 @@ func (e *Engine) replaceAdapters(t txn, id string, vm VM, names []string) ([]Net
 // SendConsoleInput types text on a Running virtual machine's console. Needs
 // Allow Input to Virtual Machine in the VM's scope.
 func (e *Engine) SendConsoleInput(ctx context.Context, c authz.ClientContext, name, text string) error {
-	return e.onObject(ctx, c, kindVM, name, nil, true, func(t txn, id string) error {
+	return e.onObject(ctx, c, "SendConsoleInput", kindVM, name, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -348,7 +348,7 @@ func (e *Engine) SendConsoleInput(ctx context.Context, c authz.ClientContext, na
 // Output from Virtual Machine in the VM's scope.
 func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name string) (Console, error) {
 	var out Console
-	err := e.onObject(ctx, c, kindVM, name, nil, false, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ReadConsole", kindVM, name, nil, false, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -364,7 +364,7 @@ func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name st
 // both the current and the new scope.
 func (e *Engine) SetVMScope(ctx context.Context, c authz.ClientContext, name, scope string) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, kindVM, name, &scope, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "SetVMScope", kindVM, name, &scope, true, func(t txn, id string) error {
 		if err := checkScope("virtual machine", scope); err != nil {
 			return err
 		}
@@ -417,7 +417,7 @@ func findSnapshot(snaps []Snapshot, vm, ref string) (Snapshot, error) {
 // Virtual Machine Snapshot in the VM's scope.
 func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmName, name string) (Snapshot, error) {
 	var out Snapshot
-	err := e.onObject(ctx, c, kindVM, vmName, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "CreateSnapshot", kindVM, vmName, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -458,7 +458,7 @@ func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmNa
 // Allow Virtual Machine Snapshot in the VM's scope.
 func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmName string) ([]Snapshot, error) {
 	var out []Snapshot
-	err := e.onObject(ctx, c, kindVM, vmName, nil, false, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ListSnapshots", kindVM, vmName, nil, false, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -476,7 +476,7 @@ func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmNam
 // Saved otherwise. Needs Allow Virtual Machine Snapshot in the VM's scope.
 func (e *Engine) ApplySnapshot(ctx context.Context, c authz.ClientContext, vmName, snapshot string) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, kindVM, vmName, nil, true, func(t txn, id string) error {
+	err := e.onObject(ctx, c, "ApplySnapshot", kindVM, vmName, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -510,7 +510,7 @@ func (e *Engine) ApplySnapshot(ctx context.Context, c authz.ClientContext, vmNam
 // DeleteSnapshot deletes a snapshot (by name or ID). Needs Allow Virtual
 // Machine Snapshot in the VM's scope.
 func (e *Engine) DeleteSnapshot(ctx context.Context, c authz.ClientContext, vmName, snapshot string) error {
-	return e.onObject(ctx, c, kindVM, vmName, nil, true, func(t txn, id string) error {
+	return e.onObject(ctx, c, "DeleteSnapshot", kindVM, vmName, nil, true, func(t txn, id string) error {
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
