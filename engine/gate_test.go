@@ -209,6 +209,23 @@ func calls(ifaces []string) map[string]call {
 // mapped to it, and that a principal holding every other operation is denied
 // (or, for a list, sees nothing).
 func TestGate_EveryOperation(t *testing.T) {
+	testEveryOperation(t, func(scopes ...string) granter { return newTestAuthz(scopes...) })
+}
+
+// TestGate_EveryOperationRealChecker runs the same walk with decisions made
+// by the real authz checker, compiled from an AzMan policy in which each
+// grant is a role definition and a role assignment.
+func TestGate_EveryOperationRealChecker(t *testing.T) {
+	testEveryOperation(t, func(scopes ...string) granter { return newRealAuthz(t, scopes...) })
+}
+
+// granter is an Authorizer whose grants a test can add.
+type granter interface {
+	Authorizer
+	grant(principal, scope string, ops ...operations.ID) authz.ClientContext
+}
+
+func testEveryOperation(t *testing.T, newAz func(scopes ...string) granter) {
 	ctx := context.Background()
 	table := gateTable()
 	cs := calls(hostIfaces(t))
@@ -219,7 +236,7 @@ func TestGate_EveryOperation(t *testing.T) {
 	}
 
 	// Denials change nothing, so one fixture serves every denial.
-	denyAz := newTestAuthz("S1", "S2")
+	denyAz := newAz("S1", "S2")
 	denyEngine, denyDecisions, _ := openTest(t, denyAz)
 	fixture(t, denyEngine, denyAz.grant("admin", "", allOps()...))
 
@@ -242,7 +259,7 @@ func TestGate_EveryOperation(t *testing.T) {
 		for _, m := range methods {
 			t.Run(op.Name+"/"+m, func(t *testing.T) {
 				// The holder: only this operation, in the default scope.
-				az := newTestAuthz("S1", "S2")
+				az := newAz("S1", "S2")
 				e, d, _ := openTest(t, az)
 				fixture(t, e, az.grant("admin", "", allOps()...))
 				holder := az.grant("holder", "", op.ID)

@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+)
+
+// realAuthz decides with the real authz checker. Each grant adds a role
+// definition holding the operations and a role assignment of it to the
+// principal, in the given scope, then recompiles.
+type realAuthz struct {
+	t   *testing.T
+	mu  sync.Mutex
+	p   *policy.Policy
+	chk *authz.Checker
+	n   int
+}
+
+func newRealAuthz(t *testing.T, scopes ...string) *realAuthz {
+	a := &realAuthz{t: t, p: policy.NewDefault()}
+	a.edit(func(p *policy.Policy) error {
+		for _, s := range scopes {
+			if err := p.CreateScope(policy.DefaultApplication, &policy.Scope{Name: s}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return a
+}
+
+func (a *realAuthz) edit(fn func(*policy.Policy) error) {
+	a.t.Helper()
+	p, err := a.p.Edit(fn)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	chk, err := authz.Compile(p, policy.DefaultApplication, authz.Options{})
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	a.p, a.chk = p, chk
+}
+
+func (a *realAuthz) grant(principal, scope string, ops ...operations.ID) authz.ClientContext {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.n++
+	name := fmt.Sprintf("grant-%d", a.n)
+	loc := policy.Location{App: policy.DefaultApplication, Scope: scope}
+	a.edit(func(p *policy.Policy) error {
+		if err := p.CreateTask(loc, &policy.Task{Name: name, RoleDefinition: true}); err != nil {
+			return err
+		}
+		for _, id := range ops {
+			if err := p.Link(loc, policy.KindRoleDefinition, name, policy.RelOperation, operations.MustID(id).Name); err != nil {
+				return err
+			}
+		}
+		return p.CreateRole(loc, &policy.Role{Name: name, TaskLinks: []string{mustTask(p, loc, name)}, Members: []string{principal}})
+	})
+	return client(principal)
+}
+
+func mustTask(p *policy.Policy, loc policy.Location, name string) string {
+	a, _ := p.Application(loc.App)
+	o, _ := a.Container(loc.Scope)
+	t, _ := o.Task(name)
+	return t.GUID
+}
+
+func (a *realAuthz) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
+	a.mu.Lock()
+	chk := a.chk
+	a.mu.Unlock()
+	return chk.AccessCheck(ctx, c, scope, ops, params)
+}
