@@ -2,6 +2,7 @@ package authz
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 
@@ -97,6 +98,7 @@ func BenchmarkAccessCheckLarge(b *testing.B) {
 		ops[i] = []operations.ID{r.Op}
 	}
 	var i, allowed, n int
+	runtime.GC() // start clean of the garbage earlier benchmarks left
 	b.ReportAllocs()
 	for b.Loop() {
 		r := reqs[i]
@@ -117,6 +119,7 @@ func BenchmarkCasbinEnforceLarge(b *testing.B) {
 	p, clients, reqs := largeFixture(b)
 	e := largeEnforcer(b, p, clients)
 	var i, allowed, n int
+	runtime.GC()
 	b.ReportAllocs()
 	for b.Loop() {
 		r := reqs[i]
