@@ -88,16 +88,25 @@ func parseTree(entries []*ldap.Entry, storeDN string, strict bool) (*tree, error
 	if t.root == nil {
 		return nil, fmt.Errorf("ldapstore: %s: %w", storeDN, policy.ErrNotFound)
 	}
-	// Links need every entry's identity.
+	// Links need every entry's identity. Values repeat (every task names
+	// the same operations), so each is interpreted once.
+	memo := map[string]token{}
 	for _, p := range ps {
 		for _, a := range p.src.Attributes {
 			if !isLinkAttr(a.Name) {
 				continue
 			}
 			name := canonicalAttr(a.Name)
+			toks := make([]token, 0, len(a.Values))
 			for _, v := range a.Values {
-				p.e.links[name] = append(p.e.links[name], t.tokenFor(v))
+				tk, ok := memo[v]
+				if !ok {
+					tk = t.tokenFor(v)
+					memo[v] = tk
+				}
+				toks = append(toks, tk)
 			}
+			p.e.links[name] = toks
 		}
 	}
 	return t, nil
