@@ -112,4 +112,3 @@ func BenchmarkSaveEditLarge(b *testing.B) {
 		}
 	}
 }
-
