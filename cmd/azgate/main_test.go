@@ -85,7 +85,7 @@ func TestRun_Errors(t *testing.T) {
 		{"unknown flag", step{args: []string{"task", "list", "--frob"}, code: 2, stderr: []string{"unknown flag: --frob", "azgate task list --help"}}},
 		{"missing argument", step{args: []string{"task", "create"}, code: 2, stderr: []string{"accepts 1 arg(s)"}}},
 		{"unknown scheme", step{args: []string{"task", "list", "--store", "ftp://x"}, code: 2, stderr: []string{`unknown scheme "ftp"`, "msxml://PATH"}}},
-		{"ldap not yet", step{args: []string{"task", "list", "--store", "msldap://localhost/dc=x"}, code: 2, stderr: []string{"not supported yet"}}},
+		{"ldap unreachable", step{args: []string{"task", "list", "--store", "msldap://127.0.0.1:1/dc=x"}, code: 2, stderr: []string{"msldap://127.0.0.1:1/dc=x", "unavailable"}}},
 		{"missing store", step{args: []string{"task", "list", "--store", missing}, code: 2, stderr: []string{"not found"}}},
 		{"unknown app", step{args: []string{"task", "list", "--app", "Nope"}, code: 2, stderr: []string{`application "Nope"`}}},
 		{"unknown scope", step{args: []string{"task", "list", "--scope", "Nope"}, code: 2, stderr: []string{`scope "Nope"`}}},
