@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -279,4 +280,36 @@ func TestServer_ExplainAndWhoCan(t *testing.T) {
 	nobody := ts.addUser("nobody")
 	want(t, ts.do(nobody, http.MethodGet, "/v1/who-can?operation=307", nil), http.StatusForbidden, "who-can without Read Policy")
 	want(t, ts.do(nobody, http.MethodGet, "/v1/explain?user=admin&operation=307", nil), http.StatusForbidden, "explain without Read Policy")
+}
+
+func TestAppendCheckResponse_MatchesEncodingJSON(t *testing.T) {
+	results := [][]CheckResult{
+		{{Operation: "Start Virtual Machine", ID: 307, Allowed: true}, {Operation: "Stop Virtual Machine", ID: 308}},
+		{{Operation: "Delete Virtual Machine", ID: 304, Error: "application \"Hyper-V services\": scope \"<Lab>\" & \x01: unknown scope"}},
+		{{Operation: "odd \"name\"", ID: 9999, Allowed: false}},
+		{},
+	}
+	tests := []struct {
+		name  string
+		out   [][]CheckResult
+		batch bool
+		want  any
+	}{
+		{"single", results[:1], false, CheckResponse{Results: results[0], Revision: 7}},
+		{"single with error", results[1:2], false, CheckResponse{Results: results[1], Revision: 7}},
+		{"not in catalog", results[2:3], false, CheckResponse{Results: results[2], Revision: 7}},
+		{"batch", results, true, BatchCheckResponse{Results: results, Revision: 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want, err := json.Marshal(tt.want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := appendCheckResponse(nil, tt.out, tt.batch, 7)
+			if string(got) != string(want)+"\n" {
+				t.Fatalf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/azgate/azgate/authz"
@@ -45,17 +47,32 @@ type CheckItem struct {
 // ByID walk a freshly built slice, too slow for every operation of every
 // check.
 var catalog = func() (c struct {
-	byName map[string]operations.Operation
-	byID   map[operations.ID]operations.Operation
+	byName      map[string]operations.Operation // by lower-case name
+	byExactName map[string]operations.Operation // by the catalog's spelling
+	byID        map[operations.ID]operations.Operation
+	// quoted holds each operation's encoded result prefix,
+	// {"operation":"NAME","id":ID
+	quoted map[operations.ID]quotedOp
 }) {
 	c.byName = map[string]operations.Operation{}
+	c.byExactName = map[string]operations.Operation{}
 	c.byID = map[operations.ID]operations.Operation{}
+	c.quoted = map[operations.ID]quotedOp{}
 	for _, o := range operations.All() {
 		c.byName[strings.ToLower(o.Name)] = o
+		c.byExactName[o.Name] = o
 		c.byID[o.ID] = o
+		p := appendJSONString([]byte(`{"operation":`), o.Name)
+		p = strconv.AppendInt(append(p, `,"id":`...), int64(o.ID), 10)
+		c.quoted[o.ID] = quotedOp{name: o.Name, prefix: p}
 	}
 	return c
 }()
+
+type quotedOp struct {
+	name   string
+	prefix []byte
+}
 
 // lookupOperation finds an operation by exact (case-insensitive) name or
 // ID, and falls back to operations.Parse for its suggestions.
@@ -75,6 +92,19 @@ type OperationRef struct {
 // UnmarshalJSON accepts a string (name or decimal ID) or a number.
 func (o *OperationRef) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	// The common cases without allocating: a catalog name spelled exactly,
+	// or a small decimal ID.
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
+		if op, ok := catalog.byExactName[string(b[1:n-1])]; ok {
+			o.op = op
+			return nil
+		}
+	} else if id, ok := smallInt(b); ok {
+		if op, ok := catalog.byID[operations.ID(id)]; ok {
+			o.op = op
+			return nil
+		}
+	}
 	var err error
 	switch {
 	case len(b) > 0 && b[0] == '"':
@@ -88,13 +118,24 @@ func (o *OperationRef) UnmarshalJSON(b []byte) error {
 		if e := json.Unmarshal(b, &n); e != nil {
 			return fmt.Errorf("operation %s: want a name or an OperationID", b)
 		}
-		if op, ok := catalog.byID[operations.ID(n)]; ok {
-			o.op = op
-		} else {
-			o.op, err = operations.ByID(operations.ID(n))
-		}
+		o.op, err = operations.ByID(operations.ID(n))
 	}
 	return err
+}
+
+// smallInt parses a short unsigned decimal.
+func smallInt(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
 
 // MarshalJSON writes the operation's name.
@@ -186,18 +227,78 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		out[i] = res
 		nops += len(res)
 	}
-	kind := "single"
+	kind := 0
 	if batch {
-		kind = "batch"
+		kind = 1
 	}
-	s.metrics.checkLatency.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	s.metrics.checkLatency[kind].Observe(time.Since(start).Seconds())
 	s.metrics.checkOps.Add(float64(nops))
-	if batch {
-		writeJSON(w, http.StatusOK, BatchCheckResponse{Results: out, Revision: uint64(snap.Revision)})
-	} else {
-		writeJSON(w, http.StatusOK, CheckResponse{Results: out[0], Revision: uint64(snap.Revision)})
-	}
+	bp := checkBufs.Get().(*[]byte)
+	defer checkBufs.Put(bp)
+	*bp = appendCheckResponse((*bp)[:0], out, batch, uint64(snap.Revision))
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(*bp) // the client went away; nothing to do
 	return nil
+}
+
+var checkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// appendCheckResponse encodes a CheckResponse (batch: a
+// BatchCheckResponse) as encoding/json would, without reflection: the
+// check endpoint answers many small requests, and this is its hot path.
+func appendCheckResponse(b []byte, out [][]CheckResult, batch bool, rev uint64) []byte {
+	b = append(b, `{"results":`...)
+	if batch {
+		b = append(b, '[')
+	}
+	for i, rs := range out {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		for j, r := range rs {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = appendCheckResult(b, r)
+		}
+		b = append(b, ']')
+	}
+	if batch {
+		b = append(b, ']')
+	}
+	b = append(b, `,"revision":`...)
+	b = strconv.AppendUint(b, rev, 10)
+	return append(b, '}', '\n')
+}
+
+func appendCheckResult(b []byte, r CheckResult) []byte {
+	if q, ok := catalog.quoted[operations.ID(r.ID)]; ok && q.name == r.Operation {
+		b = append(b, q.prefix...)
+	} else {
+		b = append(b, `{"operation":`...)
+		b = appendJSONString(b, r.Operation)
+		b = append(b, `,"id":`...)
+		b = strconv.AppendInt(b, int64(r.ID), 10)
+	}
+	b = append(b, `,"allowed":`...)
+	b = strconv.AppendBool(b, r.Allowed)
+	if r.Error != "" {
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, r.Error)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string, as encoding/json writes it.
+func appendJSONString(b []byte, s string) []byte {
+	q, err := json.Marshal(s)
+	if err != nil { // a string always marshals; keep the output valid anyway
+		return append(b, `""`...)
+	}
+	return append(b, q...)
 }
 
 // checkOne decides one item with snapshot snap.
@@ -231,7 +332,7 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem) 
 		} else if err != nil && !cr.Allowed {
 			cr.Error = err.Error()
 		}
-		s.metrics.decision(sourceCheck, op.Name, cr.Allowed)
+		s.metrics.checkDecision(op.ID, op.Name, cr.Allowed)
 		out[i] = cr
 	}
 	return out, nil

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/operations"
 )
 
 // Decision sources, the "source" label of azgate_decisions_total.
@@ -25,9 +26,13 @@ type metrics struct {
 	reg          *prometheus.Registry
 	decisions    *prometheus.CounterVec   // source, operation, result
 	requests     *prometheus.HistogramVec // route, method, code
-	checkLatency *prometheus.HistogramVec // kind: single|batch
+	checkLatency [2]prometheus.Observer   // by kind: single, batch
 	checkOps     prometheus.Counter
 	counters     sync.Map // decisionKey → prometheus.Counter
+	// checkCounters are the check endpoint's decision counters by
+	// operation: denied, allowed. Read-only after newMetrics.
+	checkCounters map[operations.ID][2]prometheus.Counter
+	observers     sync.Map // requestKey → prometheus.Observer
 }
 
 func newMetrics(status func() authz.Status) *metrics {
@@ -43,17 +48,18 @@ func newMetrics(status func() authz.Status) *metrics {
 			Help:    "HTTP request latency by route name, method and status code.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method", "code"}),
-		checkLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "azgate_check_duration_seconds",
-			Help:    "Time to decide one POST /v1/check body (all its operations), by kind (single, batch).",
-			Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1},
-		}, []string{"kind"}),
 		checkOps: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "azgate_check_operations_total",
 			Help: "Operation decisions answered by POST /v1/check.",
 		}),
 	}
-	reg.MustRegister(m.decisions, m.requests, m.checkLatency, m.checkOps,
+	checkLatency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "azgate_check_duration_seconds",
+		Help:    "Time to decide one POST /v1/check body (all its operations), by kind (single, batch).",
+		Buckets: []float64{.00001, .000025, .00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .1},
+	}, []string{"kind"})
+	m.checkLatency = [2]prometheus.Observer{checkLatency.WithLabelValues("single"), checkLatency.WithLabelValues("batch")}
+	reg.MustRegister(m.decisions, m.requests, checkLatency, m.checkOps,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -78,7 +84,28 @@ func newMetrics(status func() authz.Status) *metrics {
 			return 0
 		}),
 	)
+	m.checkCounters = map[operations.ID][2]prometheus.Counter{}
+	for _, o := range operations.All() {
+		m.checkCounters[o.ID] = [2]prometheus.Counter{
+			m.decisions.WithLabelValues(sourceCheck, o.Name, "denied"),
+			m.decisions.WithLabelValues(sourceCheck, o.Name, "allowed"),
+		}
+	}
 	return m
+}
+
+// checkDecision counts one decision of the check endpoint; its counters
+// are made up front for every catalog operation.
+func (m *metrics) checkDecision(id operations.ID, name string, allowed bool) {
+	if cs, ok := m.checkCounters[id]; ok {
+		if allowed {
+			cs[1].Inc()
+		} else {
+			cs[0].Inc()
+		}
+		return
+	}
+	m.decision(sourceCheck, name, allowed)
 }
 
 func (m *metrics) decision(source, op string, allowed bool) {
@@ -113,8 +140,25 @@ func (m *metrics) instrument(name string, next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		m.requests.WithLabelValues(name, r.Method, strconv.Itoa(sw.status)).Observe(time.Since(start).Seconds())
+		m.observer(name, r.Method, sw.status).Observe(time.Since(start).Seconds())
 	})
+}
+
+type requestKey struct {
+	route, method string
+	code          int
+}
+
+// observer returns the latency histogram of one label set, cached as the
+// decision counters are.
+func (m *metrics) observer(route, method string, code int) prometheus.Observer {
+	k := requestKey{route, method, code}
+	if o, ok := m.observers.Load(k); ok {
+		return o.(prometheus.Observer)
+	}
+	o := m.requests.WithLabelValues(route, method, strconv.Itoa(code))
+	m.observers.Store(k, o)
+	return o
 }
 
 // statusWriter remembers the status code written.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -117,12 +118,21 @@ func decodeBody(r *http.Request, v any) error {
 		}
 		return invalidf("malformed JSON body: %v", err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return err
+	// Only white space may follow the object.
+	var buf [256]byte
+	for _, rd := range []io.Reader{dec.Buffered(), r.Body} {
+		for {
+			n, err := rd.Read(buf[:])
+			if len(bytes.TrimLeft(buf[:n], " \t\r\n")) > 0 {
+				return invalidf("malformed JSON body: trailing data after the object")
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return err
+			}
 		}
-		return invalidf("malformed JSON body: trailing data after the object")
 	}
 	return nil
 }
