@@ -29,7 +29,8 @@ type builder struct {
 	storeDN  string
 	storeCN  string
 	fsps     *entry
-	guidDN   map[string]string // lower-case GUID → DN
+	guidDN   map[string]*entry // lower-case GUID → entry
+	seen     map[*entry]map[string]string
 	memberOf map[string]*entry // folded member → principal entry
 }
 
@@ -41,7 +42,7 @@ func buildTree(p *policy.Policy, storeDN string) (*tree, error) {
 		return nil, err
 	}
 	b := &builder{t: newTree(), storeDN: storeDN, storeCN: d.RDNs[0].Attributes[0].Value,
-		guidDN: map[string]string{}, memberOf: map[string]*entry{}}
+		guidDN: map[string]*entry{}, seen: map[*entry]map[string]string{}, memberOf: map[string]*entry{}}
 
 	root := &entry{dn: storeDN, ndn: normParsed(d.RDNs), rdn: rdnOf(storeDN), depth: len(d.RDNs), kind: kindStore, key: "store",
 		classes: []string{"top", classStore}, attrs: map[string][]string{}}
@@ -304,7 +305,7 @@ func (b *builder) objectCN(parent *entry, k kind, guid, cn string) (*entry, erro
 	g := strings.ToLower(guid)
 	e := b.child(parent, cn, k, k.String()+":"+g, []string{"top", objectClasses[k]})
 	e.attrs[attrGUID] = []string{string(raw)}
-	b.guidDN[g] = e.dn
+	b.guidDN[g] = e
 	return e, nil
 }
 
@@ -330,8 +331,28 @@ func (b *builder) objLinks(e *entry, attr string, guids []string) error {
 			return fmt.Errorf("ldapstore: %s %q: %s: %s names no object of the store: %w",
 				e.kind, e.attrs[attrCN][0], attr, g, policy.ErrDanglingLink)
 		}
-		e.links[attr] = append(e.links[attr], token{id: "o:" + strings.ToLower(g), raw: dn})
+		if err := b.addLink(e, attr, token{id: "o:" + strings.ToLower(g), raw: dn.dn}, dn.ndn); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// addLink appends a value to a link attribute, refusing one the directory
+// would take for a value already there (DN values compare without regard
+// to case or spacing). norm is the value's comparison form.
+func (b *builder) addLink(e *entry, attr string, tk token, norm string) error {
+	key := attr + "\x00" + norm
+	if prev, dup := b.seen[e][key]; dup {
+		return fmt.Errorf("ldapstore: %s %q: %s: %q and %q are the same value to a directory (names that differ only in case or spacing): %w",
+			e.kind, e.attrs[attrCN][0], attr, strings.TrimPrefix(prev, "p:"), strings.TrimPrefix(tk.id, "p:"), policy.ErrDuplicate)
+	}
+	if b.seen[e] == nil {
+		b.seen[e] = map[string]string{}
+	}
+	b.seen[e][key] = tk.id
+	tk.norm = norm
+	e.links[attr] = append(e.links[attr], tk)
 	return nil
 }
 
@@ -343,7 +364,9 @@ func (b *builder) memberLinks(e *entry, attr string, members, groups []string) e
 		if err != nil {
 			return fmt.Errorf("ldapstore: %s %q: %s %q: %w", e.kind, e.attrs[attrCN][0], attr, m, err)
 		}
-		e.links[attr] = append(e.links[attr], token{id: "p:" + m, raw: "CN=" + escapeRDNValue(m) + "," + p.parent.dn})
+		if err := b.addLink(e, attr, token{id: "p:" + m, raw: "CN=" + escapeRDNValue(m) + "," + p.parent.dn}, p.ndn); err != nil {
+			return err
+		}
 	}
 	return b.objLinks(e, attr, groups)
 }

@@ -110,8 +110,9 @@ func (k kind) String() string {
 //	"p:<member>" a principal, exactly as in the policy
 //	"x:<ndn>"    a DN this package cannot interpret
 type token struct {
-	id  string
-	raw string
+	id   string
+	raw  string
+	norm string // normDN(raw)
 }
 
 // entry is one directory entry of a store: wanted (built from a policy) or

@@ -182,14 +182,14 @@ func classify(e *entry, strict bool) error {
 func (t *tree) tokenFor(v string) token {
 	d, err := ldap.ParseDN(v)
 	if err != nil || len(d.RDNs) == 0 {
-		return token{id: "x:" + v, raw: v}
+		return token{id: "x:" + v, raw: v, norm: v}
 	}
 	n := normParsed(d.RDNs)
 	if e := t.byNDN[n]; e != nil {
 		switch e.kind {
 		case kindOperation, kindTask, kindGroup, kindApp, kindScope, kindRole:
 			if g, ok := strings.CutPrefix(e.key, e.kind.String()+":"); ok {
-				return token{id: "o:" + g, raw: v}
+				return token{id: "o:" + g, raw: v, norm: n}
 			}
 		}
 	}
@@ -199,9 +199,9 @@ func (t *tree) tokenFor(v string) token {
 		strings.EqualFold(d.RDNs[0].Attributes[0].Type, "cn") &&
 		strings.EqualFold(d.RDNs[1].Attributes[0].Type, "cn") &&
 		strings.EqualFold(d.RDNs[1].Attributes[0].Value, fspName) {
-		return token{id: "p:" + d.RDNs[0].Attributes[0].Value, raw: v}
+		return token{id: "p:" + d.RDNs[0].Attributes[0].Value, raw: v, norm: n}
 	}
-	return token{id: "x:" + n, raw: v}
+	return token{id: "x:" + n, raw: v, norm: n}
 }
 
 var linkAttrSet = func() map[string]string {

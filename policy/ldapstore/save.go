@@ -424,15 +424,15 @@ func modifyRequest(c, e *entry) *ldap.ModifyRequest {
 	for _, a := range linkAttrs[e.kind] {
 		have := map[string]bool{}
 		for _, t := range c.links[a] {
-			have[t.id+"\x00"+normDN(t.raw)] = true
+			have[t.id+"\x00"+t.norm] = true
 		}
 		wantSet := map[string]bool{}
 		for _, t := range e.links[a] {
-			wantSet[t.id+"\x00"+normDN(t.raw)] = true
+			wantSet[t.id+"\x00"+t.norm] = true
 		}
 		var del, add, kept, after []string
 		for _, t := range c.links[a] {
-			k := t.id + "\x00" + normDN(t.raw)
+			k := t.id + "\x00" + t.norm
 			if !wantSet[k] {
 				del = append(del, t.raw)
 			} else {
@@ -440,7 +440,7 @@ func modifyRequest(c, e *entry) *ldap.ModifyRequest {
 			}
 		}
 		for _, t := range e.links[a] {
-			k := t.id + "\x00" + normDN(t.raw)
+			k := t.id + "\x00" + t.norm
 			if !have[k] {
 				add = append(add, t.raw)
 			}
@@ -452,8 +452,8 @@ func modifyRequest(c, e *entry) *ldap.ModifyRequest {
 		// Value adds append; when that would not give the wanted order
 		// (a value changed in place), rewrite the attribute in order.
 		for _, t := range e.links[a] {
-			if !have[t.id+"\x00"+normDN(t.raw)] {
-				kept = append(kept, t.id+"\x00"+normDN(t.raw))
+			if !have[t.id+"\x00"+t.norm] {
+				kept = append(kept, t.id+"\x00"+t.norm)
 			}
 		}
 		if !slices.Equal(kept, after) {
