@@ -3,6 +3,7 @@ package ldapstore
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/policy"
@@ -76,5 +77,76 @@ func TestSave_IndistinguishableNames(t *testing.T) {
 				t.Fatalf("Load after the refused save = %v, want ErrNotFound", err)
 			}
 		})
+	}
+}
+
+// TestRevision_ForeignMarker: a store AzMan wrote has no marker (revision
+// 1) or another value in msDS-AzGenericData; both load and save.
+func TestRevision_ForeignMarker(t *testing.T) {
+	p := policy.NewDefault()
+	dn := "CN=AzStore," + slapdtest.DefaultBaseDN
+	ldif, err := MarshalLDIF(p, dn, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := slapdtest.Start(t, slapdtest.Options{Seed: string(ldif)})
+	ctx := testCtx(t)
+	s := openStore(t, testConfig(srv, dn))
+	for _, tc := range []struct{ name, ldif string }{
+		{"no marker", "dn: " + dn + "\nchangetype: modify\ndelete: msDS-AzGenericData\n"},
+		{"foreign value", "dn: " + dn + "\nchangetype: modify\nreplace: msDS-AzGenericData\nmsDS-AzGenericData: something AzMan keeps\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv.AddLDIF(t, tc.ldif)
+			got, rev, err := s.Load(ctx)
+			if err != nil || rev != 1 {
+				t.Fatalf("Load = revision %d, %v; want 1", rev, err)
+			}
+			if d := policytest.Diff(p, got); d != "" {
+				t.Fatal(d)
+			}
+			if _, err := s.Save(ctx, p, 2); !errors.Is(err, policy.ErrConflict) {
+				t.Fatalf("Save at revision 2 = %v, want ErrConflict", err)
+			}
+			rev, err = s.Save(ctx, p, 1)
+			if err != nil || rev != 2 {
+				t.Fatalf("Save at revision 1 = %d, %v; want 2", rev, err)
+			}
+		})
+	}
+}
+
+// TestSave_RenewsLease: a save slower than its lease keeps renewing its
+// marker, so readers wait for it instead of calling it interrupted.
+func TestSave_RenewsLease(t *testing.T) {
+	srv := slapdtest.Start(t, slapdtest.Options{})
+	ctx := testCtx(t)
+	cfg := testConfig(srv, newStoreDN(srv))
+	cfg.Lease = 150 * time.Millisecond
+	s := openStore(t, cfg)
+	s.failAfter = func(int) bool { time.Sleep(10 * time.Millisecond); return false }
+	done := make(chan error, 1)
+	go func() { _, err := s.Save(ctx, policytest.Rich(), 0); done <- err }()
+	reader := openStore(t, cfg)
+	checks := 0
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if checks < 3 {
+				t.Fatalf("the save ended after %d checks; too fast to test the lease", checks)
+			}
+			if _, _, err := reader.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			return
+		case <-time.After(100 * time.Millisecond):
+			checks++
+			if _, err := reader.Revision(ctx); errors.Is(err, ErrInterrupted) {
+				t.Fatalf("check %d: a live save was called interrupted: %v", checks, err)
+			}
+		}
 	}
 }
