@@ -17,7 +17,10 @@ import (
 //
 //	azgate:revision=7                                           committed
 //	azgate:revision=8;pending;writer=host/42;since=<RFC 3339>   being written
+//	azgate:revision=7;restored=<nanoseconds>                    committed, after an undone save
 //
+// The "restored" form keeps an undone save from looking like no save at all
+// to a reader that compares the marker before and after reading entries.
 // A store without the attribute (written by AzMan) is at revision 1; so is
 // one whose attribute holds something else (the value is replaced by the
 // first save).

@@ -180,6 +180,10 @@ func TestSave_UndoOnFailure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	before, _, err := s.marker(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fired := false
 	s.failAfter = func(ops int) bool {
 		if ops == 3 && !fired {
@@ -199,6 +203,11 @@ func TestSave_UndoOnFailure(t *testing.T) {
 	}
 	if rev != r1 {
 		t.Fatalf("revision %d after an undone save, want %d", rev, r1)
+	}
+	// The marker is at the old revision but not the old value, so that a
+	// reader that straddled the undone save reads again.
+	if after, _, err := s.marker(ctx); err != nil || after.raw == before.raw || after.pending || after.rev != uint64(r1) {
+		t.Fatalf("marker after the undo %+v (before %+v), %v", after, before, err)
 	}
 	if d := policytest.Diff(orig, got); d != "" {
 		t.Fatalf("an undone save changed the policy: %s", d)

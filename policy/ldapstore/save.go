@@ -511,12 +511,10 @@ func (s *Store) undo(ctx context.Context, w *writer, before *tree, old marker, e
 		if err := w.apply(conn, now, before); err != nil {
 			return err
 		}
-		restore := old.raw
-		if restore == "" {
-			// The store had no marker: leave a committed one at the same
-			// revision rather than none, which would need a blind add.
-			restore = committedMarker(old.rev)
-		}
+		// Back at the old revision, but not with the old value: a reader
+		// that read the old marker before this save and the entries during
+		// it must see the marker change, or it would accept a torn read.
+		restore := fmt.Sprintf("%s;restored=%d", committedMarker(old.rev), time.Now().UnixNano())
 		return s.swapMarker(conn, w.marker, restore)
 	})
 	if err != nil {
