@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -125,8 +126,8 @@ func (o *OperationRef) UnmarshalJSON(b []byte) error {
 
 // smallInt parses a short unsigned decimal.
 func smallInt(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 9 {
-		return 0, false
+	if len(b) == 0 || len(b) > 9 || (len(b) > 1 && b[0] == '0') {
+		return 0, false // leading zeros are not JSON
 	}
 	n := 0
 	for _, c := range b {
@@ -197,7 +198,14 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req CheckRequest
-	if err := decodeBody(r, &req); err != nil {
+	bp := checkBufs.Get().(*[]byte)
+	defer checkBufs.Put(bp)
+	body, err := readBody(r, (*bp)[:0])
+	*bp = body
+	if err != nil {
+		return err
+	}
+	if err := parseCheckRequest(body, &req); err != nil {
 		return err
 	}
 	batch := req.Checks != nil
@@ -233,8 +241,6 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.metrics.checkLatency[kind].Observe(time.Since(start).Seconds())
 	s.metrics.checkOps.Add(float64(nops))
-	bp := checkBufs.Get().(*[]byte)
-	defer checkBufs.Put(bp)
 	*bp = appendCheckResponse((*bp)[:0], out, batch, uint64(snap.Revision))
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -243,6 +249,24 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// readBody appends the request body to buf (bounded by the body limit).
+func readBody(r *http.Request, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// checkBufs are the buffers of check request and answer bodies.
 var checkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // appendCheckResponse encodes a CheckResponse (batch: a
