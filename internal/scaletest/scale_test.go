@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/policies"
+	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/ldapstore"
 	"github.com/azgate/azgate/policy/policytest"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
@@ -224,6 +227,22 @@ func (r *replica) link(t *testing.T, add bool, m string) {
 	}
 }
 
+// waitRevision waits until the store on srv is at revision rev.
+func waitRevision(t *testing.T, srv *slapdtest.Server, rev policy.Revision) {
+	t.Helper()
+	s, err := ldapstore.Open(ldapstore.Config{URL: srv.URL, BindDN: srv.AdminDN, Password: srv.AdminPassword,
+		StoreDN: storeDN, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var got policy.Revision
+	waitFor(t, fmt.Sprintf("%s at revision %d", srv.URL, rev), 10*time.Second, func() bool {
+		got, err = s.Revision(context.Background())
+		return err == nil && got == rev
+	})
+}
+
 // waitFor polls cond every 10 ms and returns how long it took to hold.
 func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) time.Duration {
 	t.Helper()
@@ -257,7 +276,7 @@ func TestTwoReplicas(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, bin, ldapEnv(provA), "store", "copy", "msxml://"+book, "msldap://"+storeDN)
-	provB.WaitEntry(t, storeDN, "(msDS-AzGenericData=azgate:revision=1)", 10*time.Second)
+	waitRevision(t, provB, 1)
 	back := filepath.Join(dir, "back.xml")
 	run(t, bin, ldapEnv(provB), "store", "copy", "msldap://"+storeDN, "msxml://"+back)
 	want, _, _, err := xmlstore.Parse(bytes.NewReader(policies.BookRoles()), "book-roles.xml")
@@ -280,7 +299,7 @@ func TestTwoReplicas(t *testing.T) {
 	// start B once its provider has that, so the two start-up writes do
 	// not race across providers.
 	ra := serve(t, bin, "A", provA)
-	provB.WaitEntry(t, storeDN, "(msDS-AzGenericData=azgate:revision=2)", 10*time.Second)
+	waitRevision(t, provB, 2)
 	rb := serve(t, bin, "B", provB)
 
 	if ra.allowed(t, newbie) || rb.allowed(t, newbie) {

@@ -25,6 +25,7 @@ const (
 	DefaultPollInterval = 250 * time.Millisecond
 	DefaultLease        = 30 * time.Second
 	DefaultPageSize     = 500
+	DefaultCatchUp      = time.Second
 )
 
 // Config says where a store lives and how to reach it.
@@ -59,6 +60,10 @@ type Config struct {
 	// before other writers may take the store over and readers call it
 	// interrupted. Default DefaultLease.
 	Lease time.Duration
+	// CatchUp is how long Load reads again when the entries are not what
+	// the marker's save wrote (a replica catching up) before it takes them
+	// as they are. Default DefaultCatchUp.
+	CatchUp time.Duration
 	// PageSize is the page size of the paged subtree search of Load.
 	// Default DefaultPageSize.
 	PageSize int
@@ -121,6 +126,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Lease <= 0 {
 		c.Lease = DefaultLease
+	}
+	if c.CatchUp <= 0 {
+		c.CatchUp = min(DefaultCatchUp, c.Timeout)
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = DefaultPageSize

@@ -69,7 +69,20 @@
 //     delete or add individual link values. Never delete-and-rewrite.
 //  3. commits: one modify from the pending value to "azgate:revision=N+1".
 //
-// A long save renews its pending marker every third of Config.Lease.
+// A long save renews its pending marker every third of Config.Lease. The
+// committed marker also carries a digest of what the save wrote
+// ("…;digest=<hex>", independent of entry and value order).
+//
+// # Replicas catching up
+//
+// Replication may deliver a save's marker before its entries (a provider
+// catching up after an outage sends the store entry first). A reader whose
+// entries do not match the marker's digest reads again, for up to
+// Config.CatchUp (1 s), and only then takes the entries as they are — they
+// may have been edited by another tool (AzMan's MMC, ldapmodify), which
+// changes entries without the marker. Such edits are seen by Load but not
+// signalled by Watch; they take effect on replicas at the next save through
+// azgate or the next restart.
 //
 // # Readers never see a torn policy
 //

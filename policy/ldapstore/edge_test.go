@@ -150,3 +150,55 @@ func TestSave_RenewsLease(t *testing.T) {
 		}
 	}
 }
+
+// TestLoad_CatchUp: a replica can receive the marker of a save before the
+// entries it stands for. Load notices (the marker's digest), reads again
+// until they arrive, and after Config.CatchUp takes the entries as they
+// are (they may have been edited by another tool).
+func TestLoad_CatchUp(t *testing.T) {
+	srv := slapdtest.Start(t, slapdtest.Options{})
+	ctx := testCtx(t)
+	cfg := testConfig(srv, newStoreDN(srv))
+	cfg.CatchUp = 2 * time.Second
+	s := openStore(t, cfg)
+	p1 := policy.NewDefault()
+	r1, err := s.Save(ctx, p1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2 := p1.Clone()
+	p2.Applications[0].Roles[0].Members = append(p2.Applications[0].Roles[0].Members, "S-1-5-21-5-5-5-5")
+	if _, err := s.Save(ctx, p2, r1); err != nil {
+		t.Fatal(err)
+	}
+	role := "CN=Administrator,CN=AzRoleObjectContainer-Hyper-V services,CN=Hyper-V services," + s.DN()
+	member := "CN=S-1-5-21-5-5-5-5,CN=ForeignSecurityPrincipals," + s.DN()
+	// The role's new member "has not arrived yet".
+	srv.AddLDIF(t, "dn: "+role+"\nchangetype: modify\ndelete: msDS-MembersForAzRole\nmsDS-MembersForAzRole: "+member+"\n")
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		srv.AddLDIF(t, "dn: "+role+"\nchangetype: modify\nadd: msDS-MembersForAzRole\nmsDS-MembersForAzRole: "+member+"\n")
+	}()
+	start := time.Now()
+	got, _, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := policytest.Diff(p2, got); d != "" {
+		t.Fatalf("Load took a torn store: %s", d)
+	}
+	if waited := time.Since(start); waited < 250*time.Millisecond || waited > cfg.CatchUp {
+		t.Fatalf("Load returned after %v; want after the entries arrived (300 ms), before CatchUp", waited)
+	}
+
+	// An edit by another tool never "arrives": after CatchUp it is taken.
+	srv.AddLDIF(t, "dn: "+role+"\nchangetype: modify\ndelete: msDS-MembersForAzRole\nmsDS-MembersForAzRole: "+member+"\n")
+	start = time.Now()
+	got, _, err = s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := policytest.Diff(p1, got); d != "" || time.Since(start) < cfg.CatchUp {
+		t.Fatalf("after %v: %s", time.Since(start), d)
+	}
+}

@@ -35,7 +35,7 @@ func MarshalLDIF(p *policy.Policy, storeDN string, rev policy.Revision) ([]byte,
 				guid, _ = guidBytes(policy.NewGUID())
 			}
 			req.Attribute(attrGUID, []string{string(guid)})
-			req.Attribute(attrGenericData, []string{committedMarker(uint64(rev))})
+			req.Attribute(attrGenericData, []string{committedMarker(uint64(rev), t.digest())})
 		}
 		ldifLine(&b, "dn", req.DN)
 		for _, a := range req.Attributes {

@@ -15,10 +15,12 @@ import (
 // The revision marker is the value of msDS-AzGenericData on the store
 // entry:
 //
-//	azgate:revision=7                                           committed
+//	azgate:revision=7;digest=<hex>                              committed
 //	azgate:revision=8;pending;writer=host/42;since=<RFC 3339>   being written
-//	azgate:revision=7;restored=<nanoseconds>                    committed, after an undone save
+//	azgate:revision=7;digest=<hex>;restored=<nanoseconds>       committed, after an undone save
 //
+// The digest summarises the entries the save wrote (see tree.digest);
+// readers check it. A marker without one (older or foreign) is trusted.
 // The "restored" form keeps an undone save from looking like no save at all
 // to a reader that compares the marker before and after reading entries.
 // A store without the attribute (written by AzMan) is at revision 1; so is
@@ -32,6 +34,7 @@ type marker struct {
 	pending bool
 	writer  string
 	since   time.Time
+	digest  string
 }
 
 func parseMarker(vals []string) marker {
@@ -58,12 +61,20 @@ func parseMarker(vals []string) marker {
 			m.writer = v
 		case "since":
 			m.since, _ = time.Parse(time.RFC3339Nano, v)
+		case "digest":
+			m.digest = v
 		}
 	}
 	return m
 }
 
-func committedMarker(rev uint64) string { return markerPrefix + strconv.FormatUint(rev, 10) }
+func committedMarker(rev uint64, digest string) string {
+	m := markerPrefix + strconv.FormatUint(rev, 10)
+	if digest != "" {
+		m += ";digest=" + digest
+	}
+	return m
+}
 
 func pendingMarker(rev uint64, writer string, now time.Time) string {
 	return fmt.Sprintf("%s%d;pending;writer=%s;since=%s", markerPrefix, rev, writer, now.UTC().Format(time.RFC3339Nano))

@@ -304,7 +304,11 @@ func TestLoad_WaitsForWriter(t *testing.T) {
 	}
 	pending := pendingMarker(uint64(r1)+1, "someone", time.Now())
 	conn := srv.Conn(t)
-	if err := s.swapMarker(conn, committedMarker(uint64(r1)), pending); err != nil {
+	cur, _, err := s.marker(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.swapMarker(conn, cur.raw, pending); err != nil {
 		t.Fatal(err)
 	}
 	if rev, err := s.Revision(ctx); err != nil || rev != r1 {
@@ -315,7 +319,7 @@ func TestLoad_WaitsForWriter(t *testing.T) {
 	}
 	go func() {
 		time.Sleep(300 * time.Millisecond)
-		_ = s.swapMarker(conn, pending, committedMarker(uint64(r1)+1))
+		_ = s.swapMarker(conn, pending, committedMarker(uint64(r1)+1, cur.digest))
 	}()
 	start := time.Now()
 	_, rev, err := s.Load(ctx)

@@ -88,7 +88,7 @@ func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revi
 
 	// 3. Commit.
 	err = s.pool.do(ctx, func(conn *ldap.Conn) error {
-		return s.swapMarker(conn, w.marker, committedMarker(w.rev))
+		return s.swapMarker(conn, w.marker, committedMarker(w.rev, want.digest()))
 	})
 	if err != nil {
 		return 0, fmt.Errorf("ldapstore %s: commit revision %d (the store reads as interrupted until a save repairs it): %w",
@@ -514,7 +514,7 @@ func (s *Store) undo(ctx context.Context, w *writer, before *tree, old marker, e
 		// Back at the old revision, but not with the old value: a reader
 		// that read the old marker before this save and the entries during
 		// it must see the marker change, or it would accept a torn read.
-		restore := fmt.Sprintf("%s;restored=%d", committedMarker(old.rev), time.Now().UnixNano())
+		restore := fmt.Sprintf("%s;restored=%d", committedMarker(old.rev, old.digest), time.Now().UnixNano())
 		return s.swapMarker(conn, w.marker, restore)
 	})
 	if err != nil {

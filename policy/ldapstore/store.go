@@ -119,6 +119,7 @@ func (s *Store) Load(ctx context.Context) (*policy.Policy, policy.Revision, erro
 		rev uint64
 	)
 	deadline := time.Now().Add(s.cfg.Timeout)
+	var catchUp time.Time
 	err := s.pool.do(ctx, func(conn *ldap.Conn) error {
 		for attempt := 0; ; attempt++ {
 			m1, exists, err := s.readMarker(conn)
@@ -156,12 +157,31 @@ func (s *Store) Load(ctx context.Context) (*policy.Policy, policy.Revision, erro
 				continue
 			}
 			t, err := parseTree(entries, s.cfg.StoreDN, true)
-			if err != nil {
-				return err
+			if err == nil {
+				p, err = decodePolicy(ctx, t, func(ctx context.Context, dn string) (string, error) {
+					return s.resolveSID(conn, dn)
+				})
 			}
-			p, err = decodePolicy(ctx, t, func(ctx context.Context, dn string) (string, error) {
-				return s.resolveSID(conn, dn)
-			})
+			if m1.digest != "" && (t == nil || t.digest() != m1.digest) {
+				// The entries are not what the save of this revision
+				// wrote: a replica still catching up (the marker can
+				// arrive before the entries it stands for), or another
+				// tool edited them. Read again for a while; then take
+				// them as they are if they make a valid policy.
+				if catchUp.IsZero() {
+					catchUp = time.Now().Add(s.cfg.CatchUp)
+				}
+				if time.Now().Before(catchUp) {
+					if err := sleep(ctx, 20*time.Millisecond); err != nil {
+						return err
+					}
+					continue
+				}
+				if err == nil {
+					s.cfg.Logger.Warn("ldapstore: the entries differ from what the save of this revision wrote (edited by another tool, or replication still catching up); using them",
+						logKeyRev, m1.rev)
+				}
+			}
 			if err != nil {
 				return err
 			}

@@ -22,7 +22,7 @@ func newStoreDN(srv *slapdtest.Server) string {
 
 func testConfig(srv *slapdtest.Server, dn string) Config {
 	return Config{URL: srv.URL, BindDN: srv.AdminDN, Password: srv.AdminPassword, StoreDN: dn,
-		Timeout: 5 * time.Second, PollInterval: 100 * time.Millisecond}
+		Timeout: 5 * time.Second, PollInterval: 100 * time.Millisecond, CatchUp: 100 * time.Millisecond}
 }
 
 func openStore(t testing.TB, cfg Config) *Store {

@@ -52,7 +52,7 @@ func (s *Store) poll(ctx context.Context, last watchState) watchState {
 		if last.ok {
 			return last
 		}
-		return watchState{ok: true, state: committedMarker(m.rev - 1)}
+		return watchState{ok: true, state: committedMarker(m.rev-1, "")}
 	}
 	return watchState{ok: true, state: m.raw}
 }
