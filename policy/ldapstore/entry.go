@@ -3,8 +3,8 @@ package ldapstore
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"slices"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
