@@ -347,11 +347,17 @@ func (d *Directory) RevokeToken(ctx context.Context, user, label string) error {
 }
 
 // clientContext builds the client context of u from st.
-func (st *state) clientContext(u *userRec) authz.ClientContext {
+func (d *Directory) clientContext(st *state, u *userRec) authz.ClientContext {
 	cc := authz.ClientContext{Name: u.Name, IDs: []string{u.Name, u.SID}}
+	if d.domain != "" {
+		cc.IDs = append(cc.IDs, d.domain+`\`+u.Name)
+	}
 	for _, k := range st.groupsOf(fold(u.Name)) {
 		g := st.groups[k]
 		cc.Groups = append(cc.Groups, g.Name)
+		if d.domain != "" {
+			cc.Groups = append(cc.Groups, d.domain+`\`+g.Name)
+		}
 		if g.SID == AdministratorsSID {
 			cc.Groups = append(cc.Groups, AdministratorsQualified)
 		}
@@ -384,13 +390,13 @@ func (d *Directory) Authenticate(ctx context.Context, user, password string) (au
 		return authz.ClientContext{}, bad
 	}
 	if d.cache.hit(u.Name, password, u.PasswordHash) {
-		return st.clientContext(u), nil
+		return d.clientContext(st, u), nil
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return authz.ClientContext{}, bad
 	}
 	d.cache.add(u.Name, password, u.PasswordHash)
-	return st.clientContext(u), nil
+	return d.clientContext(st, u), nil
 }
 
 // AuthenticateToken checks an API token and returns its owner's client
@@ -407,7 +413,7 @@ func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.
 	if !ok {
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w", ErrBadCredentials)
 	}
-	return st.clientContext(u), nil
+	return d.clientContext(st, u), nil
 }
 
 // Resolve returns the client context of a user given by name or SID
@@ -421,7 +427,7 @@ func (d *Directory) Resolve(ctx context.Context, name string) (authz.ClientConte
 	if !ok {
 		return authz.ClientContext{}, fmt.Errorf("localdir: resolve %q: %w", name, ErrUnknownUser)
 	}
-	return st.clientContext(u), nil
+	return d.clientContext(st, u), nil
 }
 
 func (st *state) hasAdmin() bool {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +80,13 @@ func WithCredentialCacheTTL(ttl time.Duration) Option {
 	return func(d *Directory) { d.cacheTTL = ttl }
 }
 
+// WithDomain names the domain the directory's accounts belong to, as a
+// Windows machine names its local accounts MACHINE\user. Client contexts
+// then carry every user and group name also in the qualified form
+// DOMAIN\name, so that role assignments written for a domain (the book's
+// CONTOSO\HV-Monitors) match local groups of the same names.
+func WithDomain(name string) Option { return func(d *Directory) { d.domain = strings.TrimSpace(name) } }
+
 // Directory is an open local directory file. It is safe for concurrent use
 // by many goroutines, and several processes may open the same file.
 type Directory struct {
@@ -86,6 +94,7 @@ type Directory struct {
 	log      *slog.Logger
 	cost     int
 	cacheTTL time.Duration
+	domain   string
 	now      func() time.Time
 
 	wmu  sync.Mutex // serialises read-modify-write in this process

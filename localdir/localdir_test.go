@@ -652,3 +652,39 @@ func TestDirectory_ContextCanceled(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectory_Domain(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		domain     string
+		wantIDs    []string
+		wantGroups []string
+	}{
+		{"", []string{"bob"}, []string{"HV-Monitors", "Ops"}},
+		{"CONTOSO", []string{"bob", `CONTOSO\bob`}, []string{"HV-Monitors", `CONTOSO\HV-Monitors`, "Ops", `CONTOSO\Ops`}},
+	} {
+		t.Run("domain="+tc.domain, func(t *testing.T) {
+			d := newDir(t, WithDomain(tc.domain))
+			must(t, d.AddUser(ctx, "bob", "pw"))
+			must(t, d.AddGroup(ctx, "Ops"))
+			must(t, d.AddGroup(ctx, "HV-Monitors"))
+			must(t, d.AddMember(ctx, "Ops", "bob"))
+			must(t, d.AddMember(ctx, "HV-Monitors", "Ops"))
+			cc, err := d.Authenticate(ctx, "bob", "pw")
+			must(t, err)
+			for _, id := range tc.wantIDs {
+				if !slices.Contains(cc.IDs, id) {
+					t.Errorf("IDs %v lack %q", cc.IDs, id)
+				}
+			}
+			for _, g := range tc.wantGroups {
+				if !slices.Contains(cc.Groups, g) {
+					t.Errorf("Groups %v lack %q", cc.Groups, g)
+				}
+			}
+			if tc.domain == "" && slices.ContainsFunc(append(cc.IDs, cc.Groups...), func(s string) bool { return strings.Contains(s, `\`) }) {
+				t.Errorf("no domain, yet qualified names: %+v", cc)
+			}
+		})
+	}
+}
