@@ -81,6 +81,11 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown after ctx ends.
 	ShutdownTimeout time.Duration
 
+	// LocalDomain, when set, qualifies the local directory's user and group
+	// names as DOMAIN\name in client contexts, so role assignments written
+	// for a domain (the book's CONTOSO\HV-Monitors) match local groups.
+	LocalDomain string
+
 	// BcryptCost is the cost of password hashes the local directory writes;
 	// 0 means the bcrypt default. Lower values are for tests.
 	BcryptCost int

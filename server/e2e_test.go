@@ -75,16 +75,15 @@ type installation struct {
 	dataDir string
 }
 
-// newBookInstallation writes the book's roles as the store. The book names
-// its members CONTOSO\HV-Monitors and so on; local directory names carry
-// no domain, so the store names the local groups without it.
+// newBookInstallation writes the book's roles, as shipped, as the store. The
+// book names its members CONTOSO\HV-Monitors and so on; the server runs with
+// --local-domain CONTOSO so that local groups of those names match.
 func newBookInstallation(t *testing.T) *installation {
 	t.Helper()
 	in := &installation{t: t, bin: azgateBinary(t), dir: t.TempDir()}
 	in.dataDir = filepath.Join(in.dir, "data")
 	path := filepath.Join(in.dir, "book.xml")
-	book := bytes.ReplaceAll(policies.BookRoles(), []byte(`CONTOSO\`), nil)
-	if err := os.WriteFile(path, book, 0o600); err != nil {
+	if err := os.WriteFile(path, policies.BookRoles(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	in.store = "msxml://" + path
@@ -136,7 +135,7 @@ func (s *syncBuffer) String() string {
 func (in *installation) serve() *process {
 	in.t.Helper()
 	cmd := exec.Command(in.bin, "serve", "--store", in.store, "--data-dir", in.dataDir,
-		"--listen", "127.0.0.1:0", "--log-level", "warn", "--shutdown-timeout", "5s")
+		"--listen", "127.0.0.1:0", "--log-level", "warn", "--shutdown-timeout", "5s", "--local-domain", "CONTOSO")
 	cmd.Env = append(os.Environ(), "AZGATE_ADMIN_PASSWORD="+testAdminPassword)
 	cmd.Dir = in.dir
 	pr, pw := io.Pipe()

@@ -207,6 +207,9 @@ func (s *Server) openDirectory(ctx context.Context) error {
 	if s.cfg.BcryptCost != 0 {
 		opts = append(opts, localdir.WithBcryptCost(s.cfg.BcryptCost))
 	}
+	if s.cfg.LocalDomain != "" {
+		opts = append(opts, localdir.WithDomain(s.cfg.LocalDomain))
+	}
 	d, err := localdir.Open(ctx, s.cfg.dataPath(DirectoryFile), opts...)
 	if err != nil {
 		return err

@@ -57,6 +57,7 @@ printed once on stderr.`,
 	f.StringVar(&cfg.Application, "application", "", "application gating the engine (default: the store's default)")
 	f.StringVar(&cfg.TLSCertFile, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
 	f.StringVar(&cfg.TLSKeyFile, "tls-key", "", "TLS private key file (PEM)")
+	f.StringVar(&cfg.LocalDomain, "local-domain", "", `domain of local accounts: users and groups also match as DOMAIN\name`)
 	f.StringVar(&cfg.AdminUser, "admin-user", cfg.AdminUser, "name of the first administrator of a fresh directory")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted")
