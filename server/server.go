@@ -99,10 +99,11 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if cfg.Stderr == nil {
 		cfg.Stderr = io.Discard
 	}
-	s = &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server")}
+	srv := &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server")}
+	s = srv
 	defer func() {
 		if err != nil {
-			_ = s.Close()
+			_ = srv.Close() // s is nil by now: "return nil, err" set it
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {

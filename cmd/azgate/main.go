@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -27,7 +28,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintf(stderr, "azgate: internal error: %v\n", r)
+			fmt.Fprintf(stderr, "azgate: internal error: %v\n%s", r, debug.Stack())
 			code = exitError
 		}
 	}()
