@@ -17,6 +17,8 @@ import (
 //
 //   - r = (client, scope, operation): "c:<client name>", "s:<scope>" ("s:"
 //     for the default scope), "o:<catalog operation name>", all lower case.
+//     The catalog is the Hyper-V one, or an application's own
+//     (CasbinPolicyFor, CasbinRequestFor), as for Options.Operations.
 //   - p = one row per grant target: a task or role definition linked by some
 //     role assignment ("t:<guid>") or an operation linked directly ("o:<name>").
 //     Rows are few (targets, not assignments): Enforce cost grows with them.
@@ -33,7 +35,8 @@ import (
 // Business rules and LDAP query groups depend on the request; the Casbin
 // policy leaves every path through them out (they never grant there).
 const CasbinModel = `# azgate: AzMan role-based authorization as a Casbin model.
-# Generated policy lines come from authz.CasbinPolicy and authz.CasbinClientLines.
+# Generated policy lines come from authz.CasbinPolicy (or authz.CasbinPolicyFor, over an
+# application's own operation catalog) and authz.CasbinClientLines.
 
 [request_definition]
 r = sub, scope, op
@@ -69,19 +72,45 @@ func casbinTask(guid string) string   { return "t:" + foldKey(guid) }
 func casbinPrin(m string) string      { return "p:" + foldKey(m) }
 func casbinGroup(guid string) string  { return "ag:" + foldKey(guid) }
 
-// CasbinRequest is the Enforce request for a check.
+// CasbinRequest is the Enforce request for a check of Hyper-V catalog
+// operation op.
 func CasbinRequest(client ClientContext, scope string, op operations.ID) []any {
+	return CasbinRequestFor(nil, client, scope, op)
+}
+
+// CasbinRequestFor is the Enforce request for a check of operation op of
+// catalog ops (nil or empty: the Hyper-V catalog), for a policy made by
+// CasbinPolicyFor with the same catalog. An ID outside the catalog gives a
+// request nothing grants.
+func CasbinRequestFor(ops []operations.Operation, client ClientContext, scope string, op operations.ID) []any {
+	if len(ops) == 0 {
+		ops = hyperV.ops
+	}
 	name := ""
-	if o, err := operations.ByID(op); err == nil {
-		name = o.Name
+	for _, o := range ops {
+		if o.ID == op {
+			name = o.Name
+			break
+		}
 	}
 	return []any{casbinClient(client.Name), casbinScope(scope), casbinOp(name)}
 }
 
 // CasbinPolicy compiles application app of p ("" means p.DefaultApp()) into
-// policy lines for CasbinModel. It validates p first. The client lines
-// (CasbinClientLines) are added separately.
+// policy lines for CasbinModel, over the Hyper-V catalog. It validates p
+// first. The client lines (CasbinClientLines) are added separately.
 func CasbinPolicy(p *policy.Policy, app string) (*CasbinLines, error) {
+	return CasbinPolicyFor(p, app, nil)
+}
+
+// CasbinPolicyFor is CasbinPolicy over the operation catalog ops (nil or
+// empty: the Hyper-V catalog), matched by name as Compile does with
+// Options.Operations. An invalid catalog is an error wrapping ErrBadCatalog.
+func CasbinPolicyFor(p *policy.Policy, app string, ops []operations.Operation) (*CasbinLines, error) {
+	cat, err := catalogFor(ops)
+	if err != nil {
+		return nil, fmt.Errorf("casbin policy: %w", err)
+	}
 	if p == nil {
 		return nil, fmt.Errorf("casbin policy: nil policy: %w", ErrUnknownApplication)
 	}
@@ -97,8 +126,8 @@ func CasbinPolicy(p *policy.Policy, app string) (*CasbinLines, error) {
 	}
 	opName := map[string]string{} // folded GUID → catalog name
 	for _, o := range a.Operations {
-		if bit := catalogBitByName(o.Name); bit >= 0 {
-			opName[foldKey(o.GUID)] = catalog[bit].Name
+		if bit := cat.bitByName(o.Name); bit >= 0 {
+			opName[foldKey(o.GUID)] = cat.ops[bit].Name
 		}
 	}
 	plain := map[string]bool{} // folded GUIDs of tasks without business rules

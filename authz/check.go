@@ -95,15 +95,16 @@ type request struct {
 //
 // An unknown scope or a done ctx is an error; the results are then all
 // denials carrying it, so a caller that only reads the results still denies.
-// An operation ID outside the catalog is a denial with ErrUnknownOperation.
+// Operations are IDs of the Checker's catalog (Options.Operations); an ID
+// outside it is a denial with ErrUnknownOperation.
 // Grants share no memory with the Checker; they may be kept.
 func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	results, grants := newResults(len(ops))
 	if ctx == nil {
-		return denyAll(results, ops, errNilContext)
+		return c.denyAll(results, ops, errNilContext)
 	}
 	if err := ctx.Err(); err != nil {
-		return denyAll(results, ops, fmt.Errorf("access check: %w", err))
+		return c.denyAll(results, ops, fmt.Errorf("access check: %w", err))
 	}
 	st := c.pool.Get().(*scratch)
 	defer c.pool.Put(st)
@@ -111,25 +112,25 @@ func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope s
 	if scope != "" {
 		v, ok := c.scopeTab.lookup(scope)
 		if !ok {
-			return denyAll(results, ops, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope))
+			return c.denyAll(results, ops, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope))
 		}
 		si = v
 	}
 	var want uint64
 	for i, id := range ops {
-		bit := opBit(id)
+		bit := c.cat.bit(id)
 		if bit < 0 {
 			results[i] = Result{Operation: operations.Operation{ID: id}, Err: fmt.Errorf("operation ID %d: %w", id, ErrUnknownOperation)}
 			continue
 		}
-		results[i].Operation = catalog[bit]
+		results[i].Operation = c.cat.ops[bit]
 		want |= 1 << uint(bit)
 	}
 	want &= c.present
 	r := request{ctx: ctx, client: client, scope: si, params: params}
 	c.reach(st, &r, want)
 	for i, id := range ops {
-		bit := opBit(id)
+		bit := c.cat.bit(id)
 		if bit < 0 {
 			continue
 		}
@@ -155,12 +156,9 @@ func newResults(n int) ([]Result, []Grant) {
 	return make([]Result, n), make([]Grant, n)
 }
 
-func denyAll(results []Result, ops []operations.ID, err error) ([]Result, error) {
+func (c *Checker) denyAll(results []Result, ops []operations.ID, err error) ([]Result, error) {
 	for i, id := range ops {
-		op := operations.Operation{ID: id}
-		if bit := opBit(id); bit >= 0 {
-			op = catalog[bit]
-		}
+		op, _ := c.cat.operation(id)
 		results[i] = Result{Operation: op, Err: err}
 	}
 	return results, err

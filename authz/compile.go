@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -24,6 +25,15 @@ type Options struct {
 	// Logger receives Compile's warnings. Nil: they are only returned by
 	// Warnings.
 	Logger *slog.Logger
+	// Operations is the catalog of operations the application's checks are
+	// about: the store application's operations are matched to it by name
+	// (case-insensitively), and AccessCheck, Explain, WhoCan and the
+	// middleware take the IDs of this catalog. A management server that
+	// embeds azgate defines its own. Nil or empty: the Hyper-V catalog,
+	// operations.All(). At most MaxOperations, IDs positive and unique,
+	// names non-empty and unique; otherwise Compile fails with
+	// ErrBadCatalog.
+	Operations []operations.Operation
 }
 
 // Levels of objects: scope indexes are >= 0.
@@ -39,6 +49,7 @@ type Checker struct {
 	warnings []string
 	matcher  QueryMatcher
 
+	cat      opCatalog  // the operations checks are about (Options.Operations)
 	storeOps [64]string // the store's name of each catalog operation ("" if absent)
 	present  uint64     // catalog bits the store has
 
@@ -160,11 +171,16 @@ type prinBuild struct {
 func scopeKey(scope, idx int32) uint64 { return uint64(uint32(scope))<<32 | uint64(uint32(idx)) }
 
 // Compile builds the Checker of application app of p ("" means
-// p.DefaultApp()). It does not re-validate p (stores do); anything it cannot
-// follow — a dangling link, a cycle, an unevaluable business rule, a store
-// operation missing from the catalog — is reported by Warnings and fails
-// closed.
+// p.DefaultApp()) over the operation catalog opts.Operations. It does not
+// re-validate p (stores do); anything it cannot follow — a dangling link, a
+// cycle, an unevaluable business rule, a store operation missing from the
+// catalog — is reported by Warnings and fails closed. An invalid catalog is
+// an error wrapping ErrBadCatalog.
 func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
+	cat, err := catalogFor(opts.Operations)
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
 	if p == nil {
 		return nil, fmt.Errorf("compile: nil policy: %w", ErrUnknownApplication)
 	}
@@ -176,6 +192,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		return nil, fmt.Errorf("compile: application %q: %w", app, ErrUnknownApplication)
 	}
 	c := &Checker{
+		cat:      *cat,
 		app:      a.Name,
 		matcher:  opts.QueryMatcher,
 		scopeIdx: map[string]int32{},
@@ -244,8 +261,9 @@ func (b *builder) warn(format string, args ...any) {
 
 func (b *builder) operations(a *policy.Application) {
 	c := b.c
+	catalog := c.cat.ops
 	for _, o := range a.Operations {
-		bit := catalogBitByName(o.Name)
+		bit := c.cat.bitByName(o.Name)
 		b.opBits[foldKey(o.GUID)] = bit
 		if bit < 0 {
 			b.warn("operation %q (OperationID %d) is not in the catalog; it can never be checked", o.Name, o.OperationID)
@@ -371,7 +389,7 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 		n := &c.tasks[i]
 		if h > MaxDepth {
 			n.err = fmt.Errorf("%s: task %q: %w (more than %d levels, or a loop)", b.levelName(n.scope), n.name, ErrDepthExceeded, MaxDepth)
-			n.full, n.inner, n.static, n.children = allBits, 0, 0, nil
+			n.full, n.inner, n.static, n.children = c.cat.all, 0, 0, nil
 		} else {
 			n.inner, n.full = n.direct, n.direct
 			for _, ch := range n.children {

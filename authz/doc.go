@@ -8,6 +8,13 @@
 // bit tests and no per-request cache. A Checker is safe for concurrent use;
 // when the policy changes, compile a new one and swap it in.
 //
+// Checks name operations by ID in an operation catalog: by default the
+// Hyper-V catalog (package operations). A management server with its own
+// operations gives Compile its own catalog ([Options].Operations, at most
+// [MaxOperations]); the store application's operations are matched to it by
+// name, and AccessCheck, Explain, WhoCan, [Middleware] and
+// [RouteOperationsFor] then take that catalog's IDs.
+//
 // Semantics are AzMan's (see DESIGN.md): a check in scope S consults the role
 // assignments at application level and in S. Access is granted when some
 // path client → role assignment (a member, or an application group linked to
@@ -25,14 +32,17 @@
 // member of and the application groups it may be in that assignments link,
 // split by level (application, then per scope, sorted), each with a 64-bit
 // mask of the catalog operations it can grant (all of them, and those
-// granted without any business rule). A check hashes the client's
-// identifiers and groups, collects the assignments in reach for the scope,
+// granted without any business rule). A check maps each operation ID to its
+// bit through a table built at compile time (dense by ID, or a map for
+// catalogs whose IDs are spread wide), hashes the client's identifiers and
+// groups, collects the assignments in reach for the scope,
 // evaluates only the application groups that could grant a requested
 // operation (non-members subtracted, memoised per request in pooled
 // scratch), and stops as soon as rule-free grants cover every operation.
 // Business rules are evaluated only on paths that need them.
 //
 // The same semantics are modelled in Casbin: [CasbinModel] (shipped as
-// policies/azman.conf), [CasbinPolicy] and [NewCasbinEnforcer]. A
-// differential test holds the Checker to the Casbin decisions.
+// policies/azman.conf), [CasbinPolicy] (or [CasbinPolicyFor] with an
+// application's own catalog) and [NewCasbinEnforcer]. A differential test
+// holds the Checker to the Casbin decisions, over both kinds of catalog.
 package authz

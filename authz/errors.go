@@ -9,8 +9,13 @@ var (
 	// have. Callers deny.
 	ErrUnknownScope = errors.New("unknown scope")
 	// ErrUnknownOperation: the check names an operation ID that is not in
-	// the catalog.
+	// the Checker's catalog (Options.Operations).
 	ErrUnknownOperation = errors.New("unknown operation")
+	// ErrBadCatalog: Options.Operations (or a catalog given to
+	// RouteOperationsFor, CasbinPolicyFor, CasbinRequestFor) has more than
+	// MaxOperations operations, a non-positive or repeated ID, or an empty
+	// or repeated name.
+	ErrBadCatalog = errors.New("invalid operation catalog")
 	// ErrUnknownApplication: Compile was given an application the store
 	// does not have.
 	ErrUnknownApplication = errors.New("unknown application")

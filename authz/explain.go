@@ -100,8 +100,8 @@ type explainer struct {
 	matched map[int32]string // principal index → the client's string that matched it
 }
 
-// Explain returns why client may or may not do op in scope: the path that
-// granted, or the nearest misses. It runs the same evaluation as AccessCheck
+// Explain returns why client may or may not do op (an ID of the Checker's
+// catalog) in scope: the path that granted, or the nearest misses. It runs the same evaluation as AccessCheck
 // (business rules with params, LDAP query groups through the matcher).
 func (c *Checker) Explain(ctx context.Context, client ClientContext, scope string, op operations.ID, params Params) Explanation {
 	ex := Explanation{Client: client.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op)}
@@ -113,7 +113,7 @@ func (c *Checker) Explain(ctx context.Context, client ClientContext, scope strin
 	if res.Operation.Name != "" {
 		ex.Operation = res.Operation.Name
 	}
-	if err == nil && opBit(op) < 0 {
+	if err == nil && c.cat.bit(op) < 0 {
 		err = res.Err
 	}
 	if err != nil { // unknown scope or operation, done context
@@ -129,7 +129,7 @@ func (c *Checker) Explain(ctx context.Context, client ClientContext, scope strin
 	}
 	st := newScratch(len(c.groups))
 	e := &explainer{c: c, st: st, r: request{ctx: ctx, client: client, scope: si, params: params},
-		m: 1 << uint(opBit(op)), matched: map[int32]string{}}
+		m: 1 << uint(c.cat.bit(op)), matched: map[int32]string{}}
 	e.mark()
 	if res.Allowed {
 		ex.Allowed = true
@@ -321,7 +321,7 @@ func (e *explainer) grantPath(g *Grant) []Step {
 				break
 			}
 		}
-		return append(path, Step{Kind: "operation", Name: catalog[bitIndex(e.m)].Name})
+		return append(path, Step{Kind: "operation", Name: c.cat.ops[bitIndex(e.m)].Name})
 	}
 	return nil
 }

@@ -114,7 +114,7 @@ func TestExplainAgrees(t *testing.T) {
 	var n int
 	for seed := range uint64(150) {
 		rng := newRand(seed)
-		p, clients := randomStore(rng)
+		p, clients := randomStore(rng, operations.All())
 		c := mustCompile(t, p, Options{})
 		for _, cl := range clients {
 			for _, s := range append([]string{""}, c.Scopes()...) {

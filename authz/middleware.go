@@ -38,9 +38,11 @@ type MiddlewareOptions struct {
 	// authentication). An error answers 401 Unauthorized. Required: when
 	// nil, every request is refused with 401.
 	Client func(*http.Request) (ClientContext, error)
-	// Operation maps a request to the operation it performs; see
-	// RouteOperations. false means the route is unmapped: 403 unless
-	// AllowUnmapped. Required: when nil, every route is unmapped.
+	// Operation maps a request to the operation it performs, an ID of the
+	// Decider's catalog (Options.Operations of its Checker); see
+	// RouteOperations and RouteOperationsFor. false means the route is
+	// unmapped: 403 unless AllowUnmapped. An ID the catalog lacks is 403.
+	// Required: when nil, every route is unmapped.
 	Operation func(*http.Request) (operations.ID, bool)
 	// Scope extracts the scope the request acts in ("" is the default,
 	// application-level scope). An error denies with 403. Nil: always the
@@ -177,14 +179,12 @@ func decide(r *http.Request, d Decider, opts *MiddlewareOptions) (Decision, cont
 		dec.Status, dec.Err = http.StatusForbidden, errUnmapped
 		return dec, nil
 	}
-	op, err := operations.ByID(id)
-	if err != nil {
-		op = operations.Operation{ID: id}
-		dec.Operation = op
-		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("route operation: %w", err)
+	op, known, sure := deciderOperation(d, id)
+	dec.Operation = op
+	if sure && !known {
+		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("route operation: operation ID %d: %w", id, ErrUnknownOperation)
 		return dec, nil
 	}
-	dec.Operation = op
 	if opts.Scope != nil {
 		s, err := opts.Scope(r)
 		if err != nil {
@@ -216,6 +216,9 @@ func decide(r *http.Request, d Decider, opts *MiddlewareOptions) (Decision, cont
 		return dec, nil
 	}
 	dec.Result = results[0]
+	if r := dec.Result.Operation; r.ID == id && r.Name != "" {
+		dec.Operation = r // a Decider whose catalog the middleware could not see up front
+	}
 	if !dec.Result.Allowed || dec.Result.Err != nil {
 		dec.Status, dec.Err = http.StatusForbidden, dec.Result.Err
 		return dec, nil
@@ -226,6 +229,36 @@ func decide(r *http.Request, d Decider, opts *MiddlewareOptions) (Decision, cont
 }
 
 var errUnmapped = errors.New("no operation is mapped to this route")
+
+// operationLookup is a Decider that knows its operation catalog (*Checker
+// does). The middleware uses it to name the operation of a refusal made
+// before the check and to refuse IDs outside the catalog up front.
+type operationLookup interface {
+	Operation(id operations.ID) (operations.Operation, bool)
+}
+
+// deciderOperation returns operation id of d's catalog; sure is false when
+// d does not tell its catalog (the check itself then denies unknown IDs).
+func deciderOperation(d Decider, id operations.ID) (op operations.Operation, known, sure bool) {
+	switch d := d.(type) {
+	case *Live:
+		if d != nil {
+			if s := d.Current(); s != nil && s.Checker != nil {
+				op, known = s.Checker.Operation(id)
+				return op, known, true
+			}
+		}
+	case *Checker:
+		if d != nil {
+			op, known = d.Operation(id)
+			return op, known, true
+		}
+	case operationLookup:
+		op, known = d.Operation(id)
+		return op, known, true
+	}
+	return operations.Operation{ID: id}, false, false
+}
 
 // middlewareError is the JSON error body, the same shape the azgate server
 // uses.
@@ -283,14 +316,26 @@ func logRefusal(r *http.Request, log *slog.Logger, dec *Decision) {
 // method and a mux path template separated by one space
 // ("POST /vms/{name}/start"); a route name is looked up first. The route is
 // the one mux matched (mux.CurrentRoute), so install the middleware with
-// router.Use. Every operation must be in the catalog and every key
+// router.Use. Every operation must be in the Hyper-V catalog and every key
 // well-formed; otherwise RouteOperations returns an error naming the key.
+// Servers with their own catalog use RouteOperationsFor.
 func RouteOperations(table map[string]operations.ID) (func(*http.Request) (operations.ID, bool), error) {
+	return RouteOperationsFor(nil, table)
+}
+
+// RouteOperationsFor is RouteOperations for the operation catalog ops (the
+// one given to Compile as Options.Operations; nil or empty: the Hyper-V
+// catalog). Every operation of table must be in ops.
+func RouteOperationsFor(ops []operations.Operation, table map[string]operations.ID) (func(*http.Request) (operations.ID, bool), error) {
+	cat, err := catalogFor(ops)
+	if err != nil {
+		return nil, fmt.Errorf("route operations: %w", err)
+	}
 	byName := make(map[string]operations.ID, len(table))
 	byPath := make(map[string]operations.ID, len(table))
 	for k, id := range table {
-		if _, err := operations.ByID(id); err != nil {
-			return nil, fmt.Errorf("route %q: %w", k, err)
+		if _, ok := cat.operation(id); !ok {
+			return nil, fmt.Errorf("route %q: operation ID %d: %w", k, id, ErrUnknownOperation)
 		}
 		key := strings.TrimSpace(k)
 		if key == "" {

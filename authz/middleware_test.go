@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/xmlstore"
 )
 
 // middlewarePolicy is the default store plus a scope "Lab" where alice
@@ -340,4 +342,126 @@ func TestRouteOperations_Errors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A server with its own operation catalog: routes map to its IDs, the
+// middleware names its operations, and IDs outside it are refused.
+func TestMiddleware_CustomCatalog(t *testing.T) {
+	const (
+		listWidgets  operations.ID = 10
+		createWidget operations.ID = 11
+		unmappedID   operations.ID = 12 // in no catalog
+	)
+	catalog := []operations.Operation{{ID: listWidgets, Name: "List Widgets"}, {ID: createWidget, Name: "Create Widget"}}
+	p, err := (&policy.Policy{MajorVersion: 2}).Edit(func(p *policy.Policy) error {
+		p.Applications = append(p.Applications, &policy.Application{GUID: policy.NewGUID(), Name: "Widgets"})
+		app := policy.Location{App: "Widgets"}
+		return errors.Join(
+			p.CreateOperation("Widgets", &policy.Operation{Name: "List Widgets", OperationID: 1}),
+			p.CreateOperation("Widgets", &policy.Operation{Name: "Create Widget", OperationID: 2}),
+			p.CreateRole(app, &policy.Role{Name: "Viewers"}),
+			p.Link(app, policy.KindRole, "Viewers", policy.RelOperation, "List Widgets"),
+			p.Link(app, policy.KindRole, "Viewers", policy.RelMember, "vic"),
+		)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := authz.Compile(p, "", authz.Options{Operations: catalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := authz.RouteOperationsFor(catalog, map[string]operations.ID{"GET /x": operations.ViewSwitches}); !errors.Is(err, authz.ErrUnknownOperation) {
+		t.Errorf("RouteOperationsFor accepted a Hyper-V ID outside the catalog: %v", err)
+	}
+	if _, err := authz.RouteOperationsFor([]operations.Operation{{ID: 1, Name: "A"}, {ID: 1, Name: "B"}}, nil); !errors.Is(err, authz.ErrBadCatalog) {
+		t.Errorf("RouteOperationsFor accepted a bad catalog: %v", err)
+	}
+	opFor, err := authz.RouteOperationsFor(catalog, map[string]operations.ID{"GET /widgets": listWidgets, "create-widget": createWidget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var last authz.Decision
+	newServer := func(d authz.Decider) *httptest.Server {
+		r := mux.NewRouter()
+		r.Use(authz.Middleware(d, authz.MiddlewareOptions{
+			Client: func(r *http.Request) (authz.ClientContext, error) {
+				return authz.ClientContext{Name: r.Header.Get("X-User"), IDs: []string{r.Header.Get("X-User")}}, nil
+			},
+			Operation: func(r *http.Request) (operations.ID, bool) {
+				if r.URL.Query().Has("bogus") {
+					return unmappedID, true
+				}
+				return opFor(r)
+			},
+			OnDecision: func(_ *http.Request, d authz.Decision) { mu.Lock(); last = d; mu.Unlock() },
+		}))
+		h := func(w http.ResponseWriter, r *http.Request) {
+			res, _ := authz.ResultFromContext(r.Context())
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"operation": res.Operation.Name})
+		}
+		r.HandleFunc("/widgets", h).Methods(http.MethodGet)
+		r.HandleFunc("/widgets", h).Methods(http.MethodPost).Name("create-widget")
+		srv := httptest.NewServer(r)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	tests := []struct {
+		name, method, path string
+		status             int
+		op                 string // the operation the decision and the body name
+		unknown            bool   // refused as outside the catalog
+	}{
+		{"granted", "GET", "/widgets", 200, "List Widgets", false},
+		{"denied, named by the server's catalog", "POST", "/widgets", 403, "Create Widget", false},
+		{"an ID outside the catalog", "GET", "/widgets?bogus", 403, "", true},
+	}
+	st, err := xmlstore.Open(filepath.Join(t.TempDir(), "widgets.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Save(context.Background(), p, 0); err != nil {
+		t.Fatal(err)
+	}
+	live, err := authz.NewLive(context.Background(), st, "", authz.Options{Operations: catalog}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deciders := map[string]authz.Decider{"checker": c, "live": live, "opaque decider": opaque{c}}
+	for dname, d := range deciders {
+		srv := newServer(d)
+		for _, tc := range tests {
+			t.Run(dname+"/"+tc.name, func(t *testing.T) {
+				status, body, eb := do(t, tc.method, srv.URL+tc.path, "vic", "")
+				if status != tc.status {
+					t.Fatalf("status %d (%v %+v), want %d", status, body, eb, tc.status)
+				}
+				mu.Lock()
+				dec := last
+				mu.Unlock()
+				if dec.Operation.Name != tc.op {
+					t.Errorf("Decision.Operation = %+v, want %q", dec.Operation, tc.op)
+				}
+				switch {
+				case status == 200 && body["operation"] != tc.op:
+					t.Errorf("handler saw operation %v, want %q", body["operation"], tc.op)
+				case status == 403 && tc.op != "" && eb.Error.Operation != tc.op:
+					t.Errorf("refusal names %q, want %q (%+v)", eb.Error.Operation, tc.op, eb)
+				}
+				if tc.unknown && !errors.Is(dec.Err, authz.ErrUnknownOperation) {
+					t.Errorf("Decision.Err = %v, want ErrUnknownOperation", dec.Err)
+				}
+			})
+		}
+	}
+}
+
+// opaque hides the Checker's catalog from the middleware: only AccessCheck.
+type opaque struct{ d authz.Decider }
+
+func (o opaque) AccessCheck(ctx context.Context, c authz.ClientContext, s string, ops []operations.ID, p authz.Params) ([]authz.Result, error) {
+	return o.d.AccessCheck(ctx, c, s, ops, p)
 }

@@ -27,7 +27,8 @@ type Principal struct {
 	Caveats []string `json:"caveats,omitempty"`
 }
 
-// WhoCan lists who may do op in scope ("" is the default scope): for every
+// WhoCan lists who may do op (an ID of the Checker's catalog) in scope
+// ("" is the default scope): for every
 // role assignment at application level or in the scope that holds op, its
 // members and its application groups, and, expanded, the members and nested
 // groups of those groups. It reads the policy only; caveats mark grants that
@@ -41,7 +42,7 @@ func (c *Checker) WhoCan(scope string, op operations.ID) ([]Principal, error) {
 		}
 		si = v
 	}
-	bit := opBit(op)
+	bit := c.cat.bit(op)
 	if bit < 0 {
 		return nil, fmt.Errorf("operation ID %d: %w", op, ErrUnknownOperation)
 	}
