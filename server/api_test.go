@@ -48,13 +48,22 @@ func TestServer_CheckSingleAndBatch(t *testing.T) {
 		t.Errorf("unknown scope result lacks the reason: %+v", many.Results[2][0])
 	}
 
-	// The directory resolves a user given without groups.
+	// Without "resolve" the user is taken as given: no groups, denied.
 	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "admin", "operations": []any{"Delete Virtual Machine"}})
+	want(t, r, http.StatusOK, "check without groups")
+	r.json(t, &one)
+	if one.Results[0].Allowed {
+		t.Errorf("admin given without groups and without resolve is allowed: %+v", one)
+	}
+	// With "resolve": true the directory resolves its groups.
+	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "admin", "resolve": true, "operations": []any{"Delete Virtual Machine"}})
 	want(t, r, http.StatusOK, "resolved check")
 	r.json(t, &one)
 	if !one.Results[0].Allowed {
 		t.Errorf("admin resolved by the directory is denied: %+v", one)
 	}
+	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "ghost", "resolve": true, "operations": []any{307}})
+	want(t, r, http.StatusNotFound, "resolve an unknown user")
 
 	bad := []struct {
 		name string
@@ -66,7 +75,10 @@ func TestServer_CheckSingleAndBatch(t *testing.T) {
 		{"no operations", map[string]any{"user": "a", "groups": []string{}}},
 		{"both forms", map[string]any{"user": "a", "operations": []any{307}, "checks": []any{single}}},
 		{"empty batch", map[string]any{"checks": []any{}}},
-		{"unknown user without groups", map[string]any{"user": "ghost", "operations": []any{307}}},
+		{"unknown user resolved", map[string]any{"user": "ghost", "resolve": true, "operations": []any{307}}},
+		{"groups and resolve", map[string]any{"user": "admin", "resolve": true, "groups": []string{}, "operations": []any{307}}},
+		{"resolve not a bool", map[string]any{"user": "admin", "resolve": "yes", "operations": []any{307}}},
+		{"resolve at the top of a batch", map[string]any{"resolve": true, "checks": []any{single}}},
 	}
 	for _, tt := range bad {
 		r := ts.do(admin, http.MethodPost, "/v1/check", tt.body)
@@ -246,13 +258,23 @@ func TestServer_PolicyReaderCannotWrite(t *testing.T) {
 
 func TestServer_ExplainAndWhoCan(t *testing.T) {
 	ts := startServer(t, nil)
-	r := ts.do(admin, http.MethodGet, "/v1/explain?user=admin&operation=Start%20Virtual%20Machine", nil)
+	r := ts.do(admin, http.MethodGet, "/v1/explain?user=admin&resolve=true&operation=Start%20Virtual%20Machine", nil)
 	want(t, r, http.StatusOK, "explain admin")
 	var e ExplainResponse
 	r.json(t, &e)
 	if !e.Allowed || len(e.Path) == 0 || e.Revision == 0 {
 		t.Fatalf("explain admin = %+v", e)
 	}
+	// Without resolve the user is taken as given (no groups): denied.
+	r = ts.do(admin, http.MethodGet, "/v1/explain?user=admin&operation=307", nil)
+	want(t, r, http.StatusOK, "explain admin as given")
+	e = ExplainResponse{}
+	r.json(t, &e)
+	if e.Allowed {
+		t.Fatalf("explain admin without groups or resolve = %+v", e)
+	}
+	want(t, ts.do(admin, http.MethodGet, "/v1/explain?user=admin&resolve=maybe&operation=307", nil), http.StatusBadRequest, "explain resolve=maybe")
+	want(t, ts.do(admin, http.MethodGet, "/v1/explain?user=admin&resolve=true&group=x&operation=307", nil), http.StatusBadRequest, "explain resolve with groups")
 	r = ts.do(admin, http.MethodGet, "/v1/explain?user=bob&group=&operation=307", nil)
 	want(t, r, http.StatusOK, "explain bob")
 	e = ExplainResponse{}

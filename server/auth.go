@@ -2,19 +2,24 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/ldapsync"
 )
 
 // Directory authenticates callers and produces their client contexts. The
-// local directory (package localdir) satisfies it; ldapsync will.
+// local directory (package localdir) satisfies it; with --directory ldap the
+// server composes ldapsync (passwords, users) with the local directory (API
+// tokens) in ldapDirectory.
 type Directory interface {
 	// Authenticate checks a user name and password and returns the user's
 	// client context (IDs and transitive groups). Wrong credentials, unknown
-	// users included, are an error; the server answers 401 for any error.
+	// users included, are an error; the server answers 401 for any error but
+	// ldapsync.ErrUnavailable (the directory cannot answer), which is a 503.
 	Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error)
 	// AuthenticateToken checks an API token (the Bearer credential) and
 	// returns its owner's client context, or an error.
@@ -73,6 +78,9 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
 		}
 		c, err := s.dir.Authenticate(r.Context(), user, pass)
+		if errors.Is(err, ldapsync.ErrUnavailable) {
+			return authz.ClientContext{}, directoryUnavailable(err)
+		}
 		if err != nil {
 			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
 				message: "wrong user name or password", err: err}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -31,10 +31,16 @@ type CheckItem struct {
 	User string `json:"user"`
 	// IDs are further identifiers of the same user (its SID, DN), optional.
 	IDs []string `json:"ids,omitempty"`
-	// Groups are every group the user is in, transitively. When absent
-	// (not even []), the server's directory resolves the user's groups.
+	// Groups are every group the user is in, transitively, taken as given:
+	// absent means none.
 	Groups []string `json:"groups,omitempty"`
+	// Resolve asks the server's directory (local or LDAP) for the user's
+	// identifiers, DN and transitive groups instead; "groups" must then be
+	// absent. An unknown user is a 404; a directory that cannot answer
+	// (and has no cached answer within its TTL) a 503.
+	Resolve bool `json:"resolve,omitempty"`
 	// DN is the user's directory entry, for LDAP query groups; optional.
+	// With Resolve the directory supplies it.
 	DN string `json:"dn,omitempty"`
 	// Scope is the scope of the check; "" is the default scope.
 	Scope string `json:"scope,omitempty"`
@@ -175,12 +181,16 @@ func (s *Server) checkRoutes() []route {
 	const tag = "decisions"
 	return []route{
 		{name: "check", method: http.MethodPost, path: "/v1/check", tag: tag,
-			summary: "Decide operations for a user in a scope; one check or a batch ({\"checks\": [...]})",
-			needs:   opCheckAccess + " (delegation application)", body: CheckRequest{}, resp: CheckResponse{}, h: s.check},
+			summary: "Decide operations for a user in a scope; one check or a batch ({\"checks\": [...]}). " +
+				"The user's \"groups\" are taken as given (absent: none); with \"resolve\": true and no \"groups\" " +
+				"the server's directory (local or LDAP) resolves the user's identifiers, DN and transitive groups " +
+				"(404 for an unknown user, 503 when the directory cannot answer)",
+			needs: opCheckAccess + " (delegation application)", body: CheckRequest{}, resp: CheckResponse{}, h: s.check},
 		{name: "explain", method: http.MethodGet, path: "/v1/explain", tag: tag,
 			summary: "Explain a decision: every path that grants or fails",
 			needs:   opReadPolicy + " (delegation application)",
-			query: []param{{name: "user", in: "query", required: true}, {name: "group", in: "query", doc: "repeatable; absent: resolved by the directory"},
+			query: []param{{name: "user", in: "query", required: true}, {name: "group", in: "query", doc: "repeatable; the user's groups, taken as given"},
+				{name: "resolve", in: "query", doc: "true: the directory (local or LDAP) resolves the user's groups instead of group=; default false"},
 				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
 				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"}},
 			resp: ExplainResponse{}, h: s.explain},
@@ -211,7 +221,8 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	batch := req.Checks != nil
 	items := req.Checks
 	if batch {
-		if req.User != "" || req.Operations != nil || req.Scope != "" || req.Groups != nil || req.Parameters != nil {
+		if req.User != "" || req.Operations != nil || req.Scope != "" || req.Groups != nil || req.Parameters != nil ||
+			req.IDs != nil || req.DN != "" || req.Resolve {
 			return invalidf("a body is one check or a batch (\"checks\"), not both")
 		}
 		if len(items) == 0 || len(items) > maxBatch {
@@ -333,7 +344,7 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem) 
 	if len(it.Operations) == 0 || len(it.Operations) > maxOps {
 		return nil, invalidf("check: 1 to %d operations, got %d", maxOps, len(it.Operations))
 	}
-	c, err := s.clientOf(r, it.User, it.IDs, it.Groups, it.DN)
+	c, err := s.clientOf(r, it.User, it.IDs, it.Groups, it.DN, it.Resolve)
 	if err != nil {
 		return nil, err
 	}
@@ -362,22 +373,29 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem) 
 	return out, nil
 }
 
-// clientOf builds the client context a trusted checker describes. Without
-// a group list the directory resolves the user (its groups, SID, DN).
-func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string) (authz.ClientContext, error) {
-	if groups != nil {
+// clientOf builds the client context a trusted checker describes: the
+// user and its groups as given, or — with resolve — as the directory
+// knows them (identifiers, DN, transitive groups; ids are added, dn
+// replaces the directory's).
+func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string, resolve bool) (authz.ClientContext, error) {
+	if !resolve {
 		return authz.ClientContext{Name: user, IDs: append([]string{user}, ids...), Groups: groups, DN: dn}, nil
+	}
+	if groups != nil {
+		return authz.ClientContext{}, invalidf("user %q: give its groups or ask the directory to resolve them, not both", user)
 	}
 	res, ok := s.dir.(Resolver)
 	if !ok {
 		return authz.ClientContext{}, invalidf("user %q: give its groups; this directory cannot resolve users", user)
 	}
 	c, err := res.Resolve(r.Context(), user)
-	if errors.Is(err, localdir.ErrNotFound) {
+	switch {
+	case isUnknownUser(err):
 		return authz.ClientContext{}, &apiError{status: http.StatusNotFound, code: CodeNotFound,
 			message: fmt.Sprintf("user %q is not in the directory; give its groups to check it anyway", user), err: err}
-	}
-	if err != nil {
+	case errors.Is(err, ldapsync.ErrUnavailable):
+		return authz.ClientContext{}, directoryUnavailable(fmt.Errorf("resolve user %q: %w", user, err))
+	case err != nil:
 		return authz.ClientContext{}, fmt.Errorf("resolve user %q: %w", user, err)
 	}
 	c.IDs = append(c.IDs, ids...)
@@ -429,6 +447,10 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	resolve, err := boolParam(q.Get("resolve"), "resolve")
+	if err != nil {
+		return err
+	}
 	var groups []string
 	if _, ok := q["group"]; ok {
 		groups = []string{}
@@ -446,7 +468,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 		}
 		params[k] = v
 	}
-	c, err := s.clientOf(r, user, nil, groups, "")
+	c, err := s.clientOf(r, user, nil, groups, "", resolve)
 	if err != nil {
 		return err
 	}
@@ -476,4 +498,16 @@ func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, WhoCanResponse{Operation: op.Name, Scope: scope, Principals: ps, Revision: uint64(snap.Revision)})
 	return nil
+}
+
+// boolParam parses an optional boolean query parameter.
+func boolParam(v, name string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, invalidf("query parameter %q: %q is not true or false", name, v)
+	}
+	return b, nil
 }

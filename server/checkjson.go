@@ -76,7 +76,7 @@ func (p *checkParser) null() bool {
 }
 
 // checkFields are the keys of a check item; "checks" only at the top.
-var checkFields = []string{"user", "ids", "groups", "dn", "scope", "operations", "parameters", "checks"}
+var checkFields = []string{"user", "ids", "groups", "resolve", "dn", "scope", "operations", "parameters", "checks"}
 
 // field resolves a key as encoding/json does: exact, else case-insensitive.
 func field(key string, top bool) (string, bool) {
@@ -126,6 +126,8 @@ func (p *checkParser) item(it *CheckItem, checks *[]CheckItem) error {
 			err = p.strArray(&it.IDs)
 		case "groups":
 			err = p.strArray(&it.Groups)
+		case "resolve":
+			err = p.boolValue(&it.Resolve)
 		case "operations":
 			err = p.ops(&it.Operations)
 		case "parameters":
@@ -247,6 +249,22 @@ func (p *checkParser) strValue(out *string) error {
 	}
 	*out = s
 	return nil
+}
+
+// boolValue parses true, false or null (which, as in encoding/json,
+// leaves out unchanged).
+func (p *checkParser) boolValue(out *bool) error {
+	if p.null() {
+		return nil
+	}
+	for _, lit := range []string{"true", "false"} {
+		if len(p.b)-p.i >= len(lit) && string(p.b[p.i:p.i+len(lit)]) == lit {
+			p.i += len(lit)
+			*out = lit == "true"
+			return nil
+		}
+	}
+	return p.errorf("want true, false or null")
 }
 
 func (p *checkParser) strArray(out *[]string) error {

@@ -59,6 +59,16 @@ var checkBodies = []string{
 	`{"user":"a","operations":[1e2,-0]}`,
 	`{"user":"a","operations":[307"x"]}`,
 	`{"user":"a","operations":["\u0053tart Virtual Machine",{"a":1}]}`,
+	`{"user":"a","resolve":true,"operations":[307]}`,
+	`{"user":"a","Resolve" : false ,"operations":[307]}`,
+	`{"user":"a","resolve":null,"operations":[307]}`,
+	`{"resolve":true,"resolve":null}`,
+	`{"resolve":"true"}`,
+	`{"resolve":1}`,
+	`{"resolve":tru}`,
+	`{"resolve":truex}`,
+	`{"resolve":[true]}`,
+	`{"checks":[{"user":"a","resolve":true,"operations":[307]}]}`,
 }
 
 func TestParseCheckRequest_MatchesEncodingJSON(t *testing.T) {

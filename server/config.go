@@ -27,6 +27,12 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 )
 
+// Directories (Config.Directory).
+const (
+	DirectoryLocal = "local"
+	DirectoryLDAP  = "ldap"
+)
+
 // ErrConfig is wrapped by every error of Config.Validate.
 var ErrConfig = errors.New("invalid configuration")
 
@@ -86,6 +92,15 @@ type Config struct {
 	// for a domain (the book's CONTOSO\HV-Monitors) match local groups.
 	LocalDomain string
 
+	// Directory is where HTTP Basic credentials are checked and where
+	// users named by a check with "resolve": true are looked up:
+	// DirectoryLocal (the default; "" means it) or DirectoryLDAP. API
+	// tokens always come from the local directory.
+	Directory string
+	// LDAP configures the directory when Directory is DirectoryLDAP. It
+	// must be empty otherwise.
+	LDAP LDAPConfig
+
 	// BcryptCost is the cost of password hashes the local directory writes;
 	// 0 means the bcrypt default. Lower values are for tests.
 	BcryptCost int
@@ -142,6 +157,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return bad("max-body-bytes", "must be positive, got %d", c.MaxBodyBytes)
+	}
+	if err := c.validateDirectory(); err != nil {
+		return err
 	}
 	for _, d := range []struct {
 		name string

@@ -431,9 +431,9 @@ func TestE2E_ResourceKitScenarios(t *testing.T) {
 
 	t.Run("check endpoint over HTTP answers for the book's principals", func(t *testing.T) {
 		r := p.do(t, admin, http.MethodPost, "/v1/check", map[string]any{"checks": []any{
-			map[string]any{"user": "monitor", "scope": "Lab", "operations": []any{"View Virtual Machine Configuration", "Start Virtual Machine"}},
-			map[string]any{"user": "labop", "scope": "Lab", "operations": []any{307}},
-			map[string]any{"user": "contractor", "scope": "Lab", "operations": []any{307}},
+			map[string]any{"user": "monitor", "resolve": true, "scope": "Lab", "operations": []any{"View Virtual Machine Configuration", "Start Virtual Machine"}},
+			map[string]any{"user": "labop", "resolve": true, "scope": "Lab", "operations": []any{307}},
+			map[string]any{"user": "contractor", "resolve": true, "scope": "Lab", "operations": []any{307}},
 		}})
 		want(t, r, http.StatusOK, "batch check")
 		var b BatchCheckResponse

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,7 +70,7 @@ func (s *Server) opsRoutes() []route {
 				return nil
 			}},
 		{name: "readyz", method: http.MethodGet, path: "/readyz", tag: tag, access: public,
-			summary: "Readiness: 503 when the last policy reload failed, the store is unreachable, or the server is stopping",
+			summary: "Readiness: 503 when the last policy reload failed, the store or the LDAP directory is unreachable, or the server is stopping",
 			resp:    Health{}, h: s.readyz},
 		{name: "openapi", method: http.MethodGet, path: "/openapi.json", tag: tag, access: public,
 			summary: "This API's OpenAPI 3.1 description, generated from the router",
@@ -103,8 +104,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	case st.Degraded:
 		h.Status, h.Reason = "degraded", fmt.Sprintf("the last policy reload failed (revision %d stays in force): %s", st.Revision, st.LastError)
 	default:
+		var reasons []string
 		if err := s.probe.check(r.Context()); err != nil {
-			h.Status, h.Reason = "degraded", fmt.Sprintf("the policy store %s is unreachable: %v", s.cfg.StoreURL, err)
+			reasons = append(reasons, fmt.Sprintf("the policy store %s is unreachable: %v", s.cfg.StoreURL, err))
+		}
+		if s.dprobe != nil {
+			if err := s.dprobe.check(r.Context()); err != nil {
+				reasons = append(reasons, ldapReason(s.cfg.LDAP, err))
+			}
+		}
+		if len(reasons) > 0 {
+			h.Status, h.Reason = "degraded", strings.Join(reasons, "; ")
 		}
 	}
 	code := http.StatusOK

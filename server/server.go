@@ -20,6 +20,7 @@ import (
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/engine"
+	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/localdir"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
@@ -53,6 +54,8 @@ type Server struct {
 	live    *authz.Live
 	deleg   *delegation
 	dir     Directory
+	local   *localdir.Directory // always open: API tokens, the first administrator
+	ldap    *ldapsync.Directory // --directory ldap only
 	eng     *engine.Engine
 	audit   *audit.Log
 	metrics *metrics
@@ -64,6 +67,7 @@ type Server struct {
 
 	ready    atomic.Bool
 	probe    storeProbe
+	dprobe   *directoryProbe // nil without an LDAP directory
 	cleanups []func() error
 	closeMu  sync.Mutex
 	closed   bool
@@ -128,11 +132,16 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	}
 
 	opts := authz.Options{Logger: log.With(logKeySystem, "authz")}
+	if s.ldap != nil {
+		// LDAP-query application groups are decided against the directory
+		// (in checks, engine calls and Explain alike).
+		opts.QueryMatcher = s.ldap
+	}
 	if s.live, err = authz.NewLive(ctx, s.store, cfg.Application, opts, log.With(logKeySystem, "live")); err != nil {
 		return nil, fmt.Errorf("policy %s: %w", cfg.StoreURL, err)
 	}
 	s.app = s.live.Current().Checker.Application()
-	s.deleg = &delegation{live: s.live, opts: authz.Options{}}
+	s.deleg = &delegation{live: s.live, opts: authz.Options{QueryMatcher: opts.QueryMatcher}}
 	s.metrics = newMetrics(s.live.Status)
 	s.probe = storeProbe{store: s.store, ttl: time.Second}
 
@@ -201,9 +210,34 @@ func (s *Server) bootstrapStore(ctx context.Context) error {
 	return nil
 }
 
-// openDirectory opens the local directory and creates the first
-// administrator when nobody is one.
+// openDirectory opens the local directory, creates the first administrator
+// when nobody is one, and with --directory ldap opens the LDAP directory
+// (without contacting it: azgate starts while it is down) and composes the
+// two.
 func (s *Server) openDirectory(ctx context.Context) error {
+	if err := s.openLocalDirectory(ctx); err != nil {
+		return err
+	}
+	if s.cfg.Directory != DirectoryLDAP {
+		s.dir = s.local
+		return nil
+	}
+	d, err := ldapsync.New(s.cfg.LDAP.directoryConfig(), s.base.With(logKeySystem, "ldap"))
+	if err != nil {
+		return fmt.Errorf("LDAP directory %s: %w", s.cfg.LDAP.URL, err)
+	}
+	s.onClose(d.Close)
+	s.ldap = d
+	s.dir = &ldapDirectory{ldap: d, local: s.local}
+	s.dprobe = newDirectoryProbe(d, time.Second)
+	s.log.InfoContext(ctx, "HTTP Basic credentials are checked against LDAP; API tokens against the local directory",
+		"url", s.cfg.LDAP.URL, "user_base", s.cfg.LDAP.UserBase)
+	return nil
+}
+
+// openLocalDirectory opens the local directory and creates the first
+// administrator when nobody is one.
+func (s *Server) openLocalDirectory(ctx context.Context) error {
 	opts := []localdir.Option{localdir.WithLogger(s.base.With(logKeySystem, "localdir"))}
 	if s.cfg.BcryptCost != 0 {
 		opts = append(opts, localdir.WithBcryptCost(s.cfg.BcryptCost))
@@ -216,7 +250,7 @@ func (s *Server) openDirectory(ctx context.Context) error {
 		return err
 	}
 	s.onClose(d.Close)
-	s.dir = d
+	s.local = d
 	created, generated, err := d.EnsureAdmin(ctx, s.cfg.AdminUser, s.cfg.AdminPassword)
 	if err != nil {
 		return fmt.Errorf("first administrator: %w", err)
@@ -227,6 +261,10 @@ func (s *Server) openDirectory(ctx context.Context) error {
 			fmt.Fprintf(s.cfg.Stderr, "azgate: created administrator %q with password %s\n"+
 				"azgate: this password is shown only once; change it with `azgate user passwd %s`\n",
 				s.cfg.AdminUser, generated, s.cfg.AdminUser)
+		}
+		if s.cfg.Directory == DirectoryLDAP {
+			fmt.Fprintf(s.cfg.Stderr, "azgate: HTTP Basic logins go to LDAP; the local administrator %q signs in with an API token: "+
+				"`azgate user token create %s LABEL --data-dir %s`\n", s.cfg.AdminUser, s.cfg.AdminUser, s.cfg.DataDir)
 		}
 	}
 	return nil

@@ -1,0 +1,234 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/ldapsync"
+	"github.com/azgate/azgate/localdir"
+)
+
+// LDAP presets (LDAPConfig.Preset): the attribute mappings of ldapsync's
+// PresetOpenLDAP and PresetActiveDirectory.
+const (
+	PresetOpenLDAP = "openldap"
+	PresetAD       = "ad"
+)
+
+// LDAPConfig is the LDAP directory of `azgate serve --directory ldap`: where
+// HTTP Basic passwords are checked (by binding as the user) and where users'
+// groups are resolved. The fields are the --ldap-* flags of `azgate serve`;
+// errors of Config.Validate name those flags.
+type LDAPConfig struct {
+	// URL is ldap://host[:port] or ldaps://host[:port].
+	URL string
+	// Preset is PresetOpenLDAP (the default when empty) or PresetAD.
+	Preset string
+	// BindDN and BindPassword are the service account azgate searches as;
+	// both empty means anonymous searches.
+	BindDN       string
+	BindPassword string
+	// UserBase is the subtree users are searched in. Required.
+	UserBase string
+	// GroupBase is the subtree groups are searched in; "" means UserBase.
+	GroupBase string
+	// Domain is the NetBIOS domain name (CONTOSO): users and groups are
+	// then also known as CONTOSO\name, and Basic user names may carry it.
+	Domain string
+	// StartTLS upgrades an ldap:// connection with StartTLS.
+	StartTLS bool
+	// CAFile is a PEM file of the CAs trusted for ldaps:// and StartTLS;
+	// "" means the system pool.
+	CAFile string
+	// CacheTTL is how long a resolved user or LDAP-query match is served,
+	// whether or not the directory answers; after it, decisions that need
+	// the directory fail closed. 0 means ldapsync.DefaultCacheTTL.
+	CacheTTL time.Duration
+}
+
+// IsZero reports whether no field is set.
+func (l LDAPConfig) IsZero() bool { return l == LDAPConfig{} }
+
+// validateDirectory checks Directory and, for LDAP, the LDAP section.
+func (c *Config) validateDirectory() error {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: field, Err: fmt.Errorf(format, args...)}
+	}
+	switch c.Directory {
+	case "", DirectoryLocal:
+		if !c.LDAP.IsZero() {
+			return bad("directory", "LDAP settings are given but the directory is %q; use --directory %s", DirectoryLocal, DirectoryLDAP)
+		}
+		return nil
+	case DirectoryLDAP:
+	default:
+		return bad("directory", "%q: want %s or %s", c.Directory, DirectoryLocal, DirectoryLDAP)
+	}
+	l := c.LDAP
+	if l.URL == "" {
+		return bad("ldap-url", "required with --directory ldap (or $%s)", "AZGATE_LDAP_URL")
+	}
+	u, err := url.Parse(l.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "ldap" && u.Scheme != "ldaps") {
+		return bad("ldap-url", "%q: want ldap://host[:port] or ldaps://host[:port]", l.URL)
+	}
+	if l.StartTLS && u.Scheme == "ldaps" {
+		return bad("ldap-start-tls", "StartTLS with an ldaps:// URL: choose one")
+	}
+	switch l.Preset {
+	case "", PresetOpenLDAP, PresetAD:
+	default:
+		return bad("ldap-preset", "%q: want %s or %s", l.Preset, PresetOpenLDAP, PresetAD)
+	}
+	if l.BindDN != "" && l.BindPassword == "" {
+		return bad("ldap-password", "--ldap-bind-dn is set without a password (that would be an unauthenticated bind); give $%s", "AZGATE_LDAP_PASSWORD")
+	}
+	if l.BindDN == "" && l.BindPassword != "" {
+		return bad("ldap-bind-dn", "a password is given without a bind DN")
+	}
+	for _, f := range []struct{ name, dn string }{{"ldap-bind-dn", l.BindDN}, {"ldap-user-base", l.UserBase}, {"ldap-group-base", l.GroupBase}} {
+		if f.dn == "" {
+			if f.name == "ldap-user-base" {
+				return bad(f.name, "required with --directory ldap (the subtree users are searched in, e.g. dc=example,dc=org)")
+			}
+			continue
+		}
+		if _, err := ldap.ParseDN(f.dn); err != nil {
+			return bad(f.name, "%q is not a DN: %w", f.dn, err)
+		}
+	}
+	if l.CAFile != "" {
+		if _, err := os.Stat(l.CAFile); err != nil {
+			return bad("ldap-ca-file", "%w", err)
+		}
+	}
+	if l.CacheTTL < 0 {
+		return bad("ldap-cache-ttl", "must not be negative, got %s", l.CacheTTL)
+	}
+	dc := l.directoryConfig()
+	if err := dc.Validate(); err != nil {
+		return bad("ldap", "%w", err)
+	}
+	return nil
+}
+
+// directoryConfig is the ldapsync configuration of l: the preset's
+// filters and attribute mapping with l's connection settings.
+func (l LDAPConfig) directoryConfig() ldapsync.Config {
+	var dc ldapsync.Config
+	if l.Preset == PresetAD {
+		dc = ldapsync.PresetActiveDirectory(l.URL, l.UserBase, l.Domain)
+	} else {
+		dc = ldapsync.PresetOpenLDAP(l.URL, l.UserBase)
+		dc.Domain = l.Domain
+	}
+	if l.GroupBase != "" {
+		dc.GroupBase = l.GroupBase
+	}
+	dc.BindDN, dc.BindPassword = l.BindDN, l.BindPassword
+	dc.StartTLS, dc.CAFile = l.StartTLS, l.CAFile
+	dc.CacheTTL = l.CacheTTL
+	return dc
+}
+
+// ldapDirectory is the Directory of --directory ldap. HTTP Basic passwords
+// are checked by binding to LDAP as the user, and users are resolved in
+// LDAP; API tokens — service accounts, checkers — still come from the
+// local directory, whose token owners are local accounts.
+type ldapDirectory struct {
+	ldap  *ldapsync.Directory
+	local *localdir.Directory
+}
+
+var (
+	_ Directory = (*ldapDirectory)(nil)
+	_ Resolver  = (*ldapDirectory)(nil)
+)
+
+// Authenticate binds to LDAP as the user (ldapsync.Directory.Authenticate).
+func (d *ldapDirectory) Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error) {
+	return d.ldap.Authenticate(ctx, user, password)
+}
+
+// AuthenticateToken checks an API token in the local directory.
+func (d *ldapDirectory) AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error) {
+	return d.local.AuthenticateToken(ctx, token)
+}
+
+// Resolve resolves a user in LDAP (cached for the cache TTL).
+func (d *ldapDirectory) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
+	return d.ldap.Resolve(ctx, name)
+}
+
+// directoryProbe tells whether the LDAP directory answers, at most once
+// per ttl. It looks up a user name that exists nowhere: "unknown user" is
+// an answer (the service account bound and searched), and unknown users
+// are never cached, so every probe reaches the directory.
+type directoryProbe struct {
+	dir  *ldapsync.Directory
+	ttl  time.Duration
+	name string
+
+	mu   sync.Mutex
+	at   time.Time
+	last error
+}
+
+func newDirectoryProbe(dir *ldapsync.Directory, ttl time.Duration) *directoryProbe {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return &directoryProbe{dir: dir, ttl: ttl, name: "azgate-readiness-probe-" + hex.EncodeToString(b)}
+}
+
+func (p *directoryProbe) check(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.at.IsZero() && time.Since(p.at) < p.ttl {
+		return p.last
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := p.dir.Resolve(ctx, p.name)
+	if err != nil && !errors.Is(err, ldapsync.ErrUnavailable) {
+		err = nil // the directory answered
+	}
+	p.at, p.last = time.Now(), err
+	return err
+}
+
+// directoryUnavailable is the 503 of a request that needs the directory
+// while it cannot answer (and no cached answer is young enough).
+func directoryUnavailable(err error) error {
+	return &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+		message: "the directory cannot be reached and no cached answer is recent enough; nothing is granted meanwhile", err: err}
+}
+
+// isUnknownUser reports whether a directory error means the user does not
+// exist (localdir or LDAP).
+func isUnknownUser(err error) bool {
+	return errors.Is(err, localdir.ErrNotFound) || errors.Is(err, ldapsync.ErrUnknownUser)
+}
+
+// ldapReason words an unreachable LDAP directory for /readyz.
+func ldapReason(cfg LDAPConfig, err error) string {
+	ttl := cfg.CacheTTL
+	if ttl == 0 {
+		ttl = ldapsync.DefaultCacheTTL
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, ldapsync.ErrUnavailable.Error()+": ")
+	return fmt.Sprintf("the LDAP directory %s is unreachable (%s); users resolved in the last %s are served from the cache, "+
+		"then requests that need the directory are denied; HTTP Basic logins fail until it is back", cfg.URL, msg, ttl)
+}
