@@ -7,7 +7,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/azgate/azgate/ldapsync"
+	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/server"
 )
 
@@ -17,29 +20,95 @@ const (
 	dataDirEnv       = "AZGATE_DATA_DIR"
 )
 
+// ldapFlags are serve's --ldap-* flags; they fill Config.LDAP with
+// --directory ldap only.
+type ldapFlags struct {
+	server.LDAPConfig
+}
+
+func (l *ldapFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&l.URL, "ldap-url", "", "LDAP directory, ldap://HOST[:PORT] or ldaps://HOST[:PORT] (default $"+stores.LDAPURLEnv+")")
+	f.StringVar(&l.Preset, "ldap-preset", server.PresetOpenLDAP, "attribute mapping: "+server.PresetOpenLDAP+
+		" (uid, groupOfNames/member, posixGroup/memberUid) or "+server.PresetAD+" (sAMAccountName, objectSid, group/member/memberOf)")
+	f.StringVar(&l.BindDN, "ldap-bind-dn", "", "service account azgate searches as (default $"+stores.LDAPBindDNEnv+"; none: anonymous)")
+	f.StringVar(&l.BindPassword, "ldap-password", "", "its password (default $"+stores.LDAPPasswordEnv+", which keeps it out of ps)")
+	f.StringVar(&l.UserBase, "ldap-user-base", "", "subtree users are searched in, e.g. ou=people,dc=example,dc=org")
+	f.StringVar(&l.GroupBase, "ldap-group-base", "", "subtree groups are searched in (default --ldap-user-base)")
+	f.StringVar(&l.Domain, "ldap-domain", "", `NetBIOS domain (CONTOSO): users and groups also match as CONTOSO\name`)
+	f.BoolVar(&l.StartTLS, "ldap-start-tls", false, "upgrade ldap:// with StartTLS")
+	f.StringVar(&l.CAFile, "ldap-ca-file", "", "PEM file of the CAs trusted for ldaps:// and StartTLS (default: the system's)")
+	f.DurationVar(&l.CacheTTL, "ldap-cache-ttl", ldapsync.DefaultCacheTTL,
+		"how long resolved users and LDAP-query matches are served, also while the directory is down; then denied")
+}
+
+// config returns the LDAP section for --directory dir: the flags, with
+// the environment for the connection settings not given as flags.
+func (l *ldapFlags) config(cmd *cobra.Command, dir string) (server.LDAPConfig, error) {
+	if dir != server.DirectoryLDAP {
+		var set []string
+		cmd.Flags().Visit(func(f *pflag.Flag) {
+			if strings.HasPrefix(f.Name, "ldap-") {
+				set = append(set, "--"+f.Name)
+			}
+		})
+		if len(set) > 0 {
+			return server.LDAPConfig{}, fmt.Errorf("%s: only with --directory %s", strings.Join(set, ", "), server.DirectoryLDAP)
+		}
+		return server.LDAPConfig{}, nil
+	}
+	cfg := l.LDAPConfig
+	if !cmd.Flags().Changed("ldap-url") {
+		cfg.URL = strings.TrimSpace(os.Getenv(stores.LDAPURLEnv))
+	}
+	if !cmd.Flags().Changed("ldap-bind-dn") {
+		cfg.BindDN = strings.TrimSpace(os.Getenv(stores.LDAPBindDNEnv))
+	}
+	if !cmd.Flags().Changed("ldap-password") {
+		cfg.BindPassword = os.Getenv(stores.LDAPPasswordEnv)
+	}
+	return cfg, nil
+}
+
 func newServeCmd(c *cli) *cobra.Command {
 	cfg := server.DefaultConfig()
 	var logLevel string
+	var ldapf ldapFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the HTTP API: checks, policy administration and the management engine",
 		Long: `serve runs azgate: it keeps the policy of --store in force (reloading it when
 any writer changes it), authenticates callers against the local directory in
---data-dir, and serves the check endpoint, the policy admin API and the gated
+--data-dir (or LDAP, below), and serves the check endpoint, the policy admin API and the gated
 management engine over HTTP (HTTPS with --tls-cert and --tls-key).
+
+With --directory ldap, HTTP Basic credentials are checked by binding to an
+OpenLDAP or Active Directory server as the user (--ldap-url, --ldap-preset,
+--ldap-user-base, the service account --ldap-bind-dn with $` + stores.LDAPPasswordEnv + `),
+the caller's client context is the user's DN, SID and transitive groups from
+there, LDAP-query application groups are matched against the directory, and
+API tokens (service accounts, checkers) still come from the local directory.
+See docs/ldap.md.
 
 On a fresh machine it creates what is missing: the store from the embedded
 default InitialStore.xml, the data directory, and the first administrator,
 user "admin", whose password is $` + adminPasswordEnv + ` or a random one
 printed once on stderr.`,
 		Example: `  azgate serve
-  azgate serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
+  azgate serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
+  AZGATE_LDAP_PASSWORD=... azgate serve --directory ldap --ldap-url ldaps://dc1.contoso.com \
+      --ldap-preset ad --ldap-domain CONTOSO --ldap-user-base DC=contoso,DC=com \
+      --ldap-bind-dn 'CN=azgate,OU=Service Accounts,DC=contoso,DC=com'`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var level slog.Level
 			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--log-level %q: %w", logLevel, err)}
 			}
+			ldapCfg, err := ldapf.config(cmd, cfg.Directory)
+			if err != nil {
+				return &usageError{cmd: cmd.CommandPath(), err: err}
+			}
+			cfg.LDAP = ldapCfg
 			cfg.StoreURL = c.storeURL
 			cfg.AdminPassword = os.Getenv(adminPasswordEnv)
 			cfg.Stderr = cmd.ErrOrStderr()
@@ -58,6 +127,10 @@ printed once on stderr.`,
 	f.StringVar(&cfg.TLSCertFile, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
 	f.StringVar(&cfg.TLSKeyFile, "tls-key", "", "TLS private key file (PEM)")
 	f.StringVar(&cfg.LocalDomain, "local-domain", "", `domain of local accounts: users and groups also match as DOMAIN\name`)
+	f.StringVar(&cfg.Directory, "directory", server.DirectoryLocal,
+		"where HTTP Basic passwords are checked and users are resolved: "+server.DirectoryLocal+" (the directory file in --data-dir) or "+
+			server.DirectoryLDAP+" (--ldap-*); API tokens always come from the local directory")
+	ldapf.register(f)
 	f.StringVar(&cfg.AdminUser, "admin-user", cfg.AdminUser, "name of the first administrator of a fresh directory")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted")
