@@ -1,9 +1,14 @@
 // Command gatedserver is a small management server gated by azgate's
 // net/http middleware (authz.Middleware). It is for developers of other
 // management servers who want AzMan-style access checks in front of their
-// own routes: it keeps a tiny in-memory list of virtual machines, maps each
-// route to a catalog operation, takes the scope from the VM (or from the
-// ?scope= query for listings), and lets the middleware decide.
+// own routes, for their own operations: it keeps a tiny in-memory list of
+// widgets, defines its own operation catalog (List Widgets, View Widget,
+// Create Widget, Polish Widget, Delete Widget — see catalog.go), compiles
+// its AzMan application "Widget Service" over that catalog
+// (authz.Options.Operations), maps each route to one of its operations
+// (authz.RouteOperationsFor), takes the scope from the widget (or from the
+// ?scope= query for listings and new widgets), and lets the middleware
+// decide.
 //
 // Callers identify themselves with the X-User header (and X-Groups, a
 // comma-separated list of group SIDs or names). That is for the demo only:
@@ -12,9 +17,11 @@
 //
 // Usage:
 //
-//	go run ./examples/gatedserver [-addr 127.0.0.1:8090] [-store msxml://PATH]
+//	go run ./examples/gatedserver [-addr 127.0.0.1:8090] [-store URL]
+//	go run ./examples/gatedserver -init URL
 //
-// Without -store it uses an embedded policy: the Hyper-V default store plus
-// the Resource Kit's example roles (policies.BookRoles). With -store it loads
-// the store and recompiles whenever the store changes.
+// Without -store it uses the embedded example policy (examplePolicy). With
+// -store (msxml://PATH or msldap://DN) it loads the store's "Widget
+// Service" application and recompiles whenever the store changes. -init
+// writes the embedded policy to a new store and exits.
 package main

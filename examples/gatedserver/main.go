@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,9 +22,7 @@ import (
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/operations"
-	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy/stores"
-	"github.com/azgate/azgate/policy/xmlstore"
 )
 
 func main() {
@@ -42,7 +41,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 	fs := flag.NewFlagSet("gatedserver", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
-	storeURL := fs.String("store", "", "policy store URL (msxml://PATH); empty: the embedded example policy")
+	storeURL := fs.String("store", "", "policy store URL (msxml://PATH or msldap://DN); empty: the embedded example policy")
+	initURL := fs.String("init", "", "write the embedded example policy to a new store at this URL and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -50,6 +50,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if *initURL != "" {
+		if *storeURL != "" {
+			return errors.New("-init and -store are exclusive")
+		}
+		return initStore(ctx, *initURL, log)
+	}
 
 	dec, err := newDecider(ctx, *storeURL, log)
 	if err != nil {
@@ -81,22 +87,28 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 	return nil
 }
 
+// options are the authz options of the server: its own operation catalog.
+func options(log *slog.Logger) authz.Options {
+	return authz.Options{Operations: catalog, Logger: log}
+}
+
 // newDecider compiles the embedded policy, or loads the store at storeURL
 // into an authz.Live that keeps it current (reloading on every change)
-// until ctx ends.
+// until ctx ends. Either way the application "Widget Service" is compiled
+// over the server's own catalog.
 func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (authz.Decider, error) {
 	if storeURL == "" {
-		p, _, _, err := xmlstore.Parse(strings.NewReader(string(policies.BookRoles())), "embedded book-roles.xml")
+		p, err := examplePolicy()
 		if err != nil {
 			return nil, fmt.Errorf("embedded policy: %w", err)
 		}
-		return authz.Compile(p, "", authz.Options{Logger: log})
+		return authz.Compile(p, appName, options(log))
 	}
 	st, err := stores.Open(ctx, storeURL, stores.Options{Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	live, err := authz.NewLive(ctx, st, "", authz.Options{Logger: log}, log)
+	live, err := authz.NewLive(ctx, st, appName, options(log), log)
 	if err != nil {
 		_ = st.Close()
 		return nil, fmt.Errorf("policy %s: %w", storeURL, err)
@@ -111,49 +123,70 @@ func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (authz.D
 	return live, nil
 }
 
-// VM is a virtual machine of the demo inventory.
-type VM struct {
+// initStore writes the embedded policy to a store that does not exist yet
+// (a save at revision 0 refuses to overwrite one).
+func initStore(ctx context.Context, url string, log *slog.Logger) error {
+	p, err := examplePolicy()
+	if err != nil {
+		return fmt.Errorf("embedded policy: %w", err)
+	}
+	st, err := stores.Open(ctx, url, stores.Options{Logger: log})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	rev, err := st.Save(ctx, p, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", url, err)
+	}
+	log.Info("example policy written", "store", url, "revision", rev)
+	return nil
+}
+
+// Widget is the server's own kind of object.
+type Widget struct {
 	Name  string `json:"name"`
-	Scope string `json:"scope"` // ScopeOfResidence; "" is the default scope
+	Scope string `json:"scope"` // its scope of residence; "" is the default scope
 	State string `json:"state"`
 }
 
-// inventory is the server's own data: a few VMs in memory.
+// inventory is the server's own data: a few widgets in memory.
 type inventory struct {
-	mu  sync.Mutex
-	vms map[string]*VM
+	mu      sync.Mutex
+	widgets map[string]*Widget
 }
 
 func newInventory() *inventory {
-	return &inventory{vms: map[string]*VM{
-		"web01": {Name: "web01", State: "Off"},
-		"lab01": {Name: "lab01", Scope: "Lab", State: "Off"},
-		"lab02": {Name: "lab02", Scope: "Lab", State: "Running"},
+	return &inventory{widgets: map[string]*Widget{
+		"gear":   {Name: "gear", State: "dull"},
+		"sprock": {Name: "sprock", Scope: "Lab", State: "dull"},
+		"cog":    {Name: "cog", Scope: "Lab", State: "shiny"},
 	}}
 }
 
-func (inv *inventory) get(name string) (VM, bool) {
+func (inv *inventory) get(name string) (Widget, bool) {
 	inv.mu.Lock()
 	defer inv.mu.Unlock()
-	vm, ok := inv.vms[name]
+	w, ok := inv.widgets[name]
 	if !ok {
-		return VM{}, false
+		return Widget{}, false
 	}
-	return *vm, true
+	return *w, true
 }
 
-// routes maps each gated route (by mux route name) to its operation.
+// routes maps each gated route (by mux route name) to an operation of the
+// server's catalog.
 var routes = map[string]operations.ID{
-	"list-vms":  operations.ViewVMConfiguration,
-	"get-vm":    operations.ViewVMConfiguration,
-	"start-vm":  operations.StartVM,
-	"stop-vm":   operations.StopVM,
-	"delete-vm": operations.DeleteVM,
+	"list-widgets":  ListWidgets,
+	"get-widget":    ViewWidget,
+	"create-widget": CreateWidget,
+	"polish-widget": PolishWidget,
+	"delete-widget": DeleteWidget,
 }
 
-// newHandler builds the router: /healthz open, /vms... gated.
+// newHandler builds the router: /healthz open, /widgets... gated.
 func newHandler(d authz.Decider, inv *inventory, log *slog.Logger) (http.Handler, error) {
-	opFor, err := authz.RouteOperations(routes)
+	opFor, err := authz.RouteOperationsFor(catalog, routes)
 	if err != nil {
 		return nil, err
 	}
@@ -162,12 +195,14 @@ func newHandler(d authz.Decider, inv *inventory, log *slog.Logger) (http.Handler
 		Operation: opFor,
 		Scope: func(r *http.Request) (string, error) {
 			if name, ok := mux.Vars(r)["name"]; ok {
-				// The VM's scope of residence. An unknown VM is checked in
-				// the default scope; the handler then answers 404.
-				vm, _ := inv.get(name)
-				return vm.Scope, nil
+				if w, ok := inv.get(name); ok {
+					return w.Scope, nil // an existing widget: its scope of residence
+				}
 			}
-			return r.URL.Query().Get("scope"), nil // listings
+			// Listings, and a widget being created: ?scope=. (Other
+			// requests about an unknown widget are checked there too;
+			// the handler then answers 404.)
+			return r.URL.Query().Get("scope"), nil
 		},
 		OnDecision: func(r *http.Request, d authz.Decision) {
 			log.Debug("decision", "principal", d.Client.Name, "operation", d.Operation.Name, "scope", d.Scope, "allowed", d.Allowed)
@@ -178,13 +213,13 @@ func newHandler(d authz.Decider, inv *inventory, log *slog.Logger) (http.Handler
 	root.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	api := root.PathPrefix("/vms").Subrouter()
+	api := root.PathPrefix("/widgets").Subrouter()
 	api.Use(gate)
-	api.HandleFunc("", inv.list).Methods(http.MethodGet).Name("list-vms")
-	api.HandleFunc("/{name}", inv.show).Methods(http.MethodGet).Name("get-vm")
-	api.HandleFunc("/{name}", inv.delete).Methods(http.MethodDelete).Name("delete-vm")
-	api.HandleFunc("/{name}/start", inv.setState("Running")).Methods(http.MethodPost).Name("start-vm")
-	api.HandleFunc("/{name}/stop", inv.setState("Off")).Methods(http.MethodPost).Name("stop-vm")
+	api.HandleFunc("", inv.list).Methods(http.MethodGet).Name("list-widgets")
+	api.HandleFunc("/{name}", inv.show).Methods(http.MethodGet).Name("get-widget")
+	api.HandleFunc("/{name}", inv.create).Methods(http.MethodPut).Name("create-widget")
+	api.HandleFunc("/{name}", inv.delete).Methods(http.MethodDelete).Name("delete-widget")
+	api.HandleFunc("/{name}/polish", inv.polish).Methods(http.MethodPost).Name("polish-widget")
 	return root, nil
 }
 
@@ -203,41 +238,60 @@ func headerClient(r *http.Request) (authz.ClientContext, error) {
 	return c, nil
 }
 
-// list returns the VMs of the checked scope (?scope=, default scope when
-// absent).
+// list returns the widgets of the checked scope (?scope=, default scope
+// when absent).
 func (inv *inventory) list(w http.ResponseWriter, r *http.Request) {
 	_, scope, _ := authz.ClientFromContext(r.Context())
 	inv.mu.Lock()
-	out := []VM{}
-	for _, vm := range inv.vms {
-		if strings.EqualFold(vm.Scope, scope) {
-			out = append(out, *vm)
+	out := []Widget{}
+	for _, wd := range inv.widgets {
+		if strings.EqualFold(wd.Scope, scope) {
+			out = append(out, *wd)
 		}
 	}
 	inv.mu.Unlock()
-	slices.SortFunc(out, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Widget) int { return strings.Compare(a.Name, b.Name) })
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
 func (inv *inventory) show(w http.ResponseWriter, r *http.Request) {
-	vm, ok := inv.get(mux.Vars(r)["name"])
+	wd, ok := inv.get(mux.Vars(r)["name"])
 	if !ok {
 		notFound(w, mux.Vars(r)["name"])
 		return
 	}
 	res, _ := authz.ResultFromContext(r.Context())
-	body := map[string]any{"vm": vm}
+	body := map[string]any{"widget": wd}
 	if res.Grant != nil {
 		body["grantedBy"] = res.Grant.Assignment
 	}
 	writeJSON(w, http.StatusOK, body)
 }
 
+// create makes a widget in the checked scope (?scope=).
+func (inv *inventory) create(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["name"]
+	_, scope, _ := authz.ClientFromContext(r.Context())
+	inv.mu.Lock()
+	_, exists := inv.widgets[name]
+	wd := Widget{Name: name, Scope: scope, State: "dull"}
+	if !exists {
+		inv.widgets[name] = &wd
+	}
+	inv.mu.Unlock()
+	if exists {
+		writeJSON(w, http.StatusConflict, map[string]any{"error": map[string]string{
+			"code": "conflict", "message": fmt.Sprintf("widget %q exists", name)}})
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"widget": wd})
+}
+
 func (inv *inventory) delete(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["name"]
 	inv.mu.Lock()
-	_, ok := inv.vms[name]
-	delete(inv.vms, name)
+	_, ok := inv.widgets[name]
+	delete(inv.widgets, name)
 	inv.mu.Unlock()
 	if !ok {
 		notFound(w, name)
@@ -246,28 +300,26 @@ func (inv *inventory) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (inv *inventory) setState(state string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		name := mux.Vars(r)["name"]
-		inv.mu.Lock()
-		vm, ok := inv.vms[name]
-		var out VM
-		if ok {
-			vm.State = state
-			out = *vm
-		}
-		inv.mu.Unlock()
-		if !ok {
-			notFound(w, name)
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"vm": out})
+func (inv *inventory) polish(w http.ResponseWriter, r *http.Request) {
+	name := mux.Vars(r)["name"]
+	inv.mu.Lock()
+	wd, ok := inv.widgets[name]
+	var out Widget
+	if ok {
+		wd.State = "shiny"
+		out = *wd
 	}
+	inv.mu.Unlock()
+	if !ok {
+		notFound(w, name)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"widget": out})
 }
 
 func notFound(w http.ResponseWriter, name string) {
 	writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{
-		"code": "not_found", "message": fmt.Sprintf("virtual machine %q not found", name)}})
+		"code": "not_found", "message": fmt.Sprintf("widget %q not found", name)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -4,17 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/azgate/azgate/policies"
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/stores"
 )
@@ -123,27 +125,30 @@ func TestRun_EmbeddedPolicy(t *testing.T) {
 	base, _ := start(t, "-addr", "ignored:0")
 	const (
 		admins     = policy.AdministratorsSID
-		labStaff   = `CONTOSO\Lab-Staff`
-		contractor = `CONTOSO\Lab-Staff,CONTOSO\Contractors`
-		monitors   = `CONTOSO\HV-Monitors`
+		labStaff   = labStaffGroup
+		contractor = labStaffGroup + "," + contractorsGroup
+		viewers    = viewersGroup
 	)
 	tests := []struct {
 		name, method, path, user, groups string
 		status                           int
 		msgHas                           string
 	}{
-		{"admin views a VM", "GET", "/vms/web01", "root", admins, 200, ""},
-		{"admin deletes a Lab VM", "DELETE", "/vms/lab02", "root", admins, 204, ""},
-		{"lab staff start a Lab VM", "POST", "/vms/lab01/start", "carol", labStaff, 200, ""},
-		{"lab staff list the Lab", "GET", "/vms?scope=Lab", "carol", labStaff, 200, ""},
-		{"lab staff cannot start a default-scope VM", "POST", "/vms/web01/start", "carol", labStaff, 403, `"Start Virtual Machine" in the default scope`},
-		{"lab staff cannot delete", "DELETE", "/vms/lab01", "carol", labStaff, 403, `"Delete Virtual Machine" in scope "Lab"`},
-		{"a contractor is never a Lab operator", "POST", "/vms/lab01/stop", "dave", contractor, 403, `"Stop Virtual Machine"`},
-		{"monitor views a Lab VM", "GET", "/vms/lab01", "mona", monitors, 200, ""},
-		{"monitor cannot stop", "POST", "/vms/lab01/stop", "mona", monitors, 403, `"Stop Virtual Machine"`},
-		{"stranger denied", "GET", "/vms/web01", "eve", "", 403, "View Virtual Machine Configuration"},
-		{"anonymous refused", "GET", "/vms/web01", "", "", 401, "authentication required"},
-		{"unknown VM after a grant is 404", "GET", "/vms/nope", "root", admins, 404, "not found"},
+		{"admin views a widget", "GET", "/widgets/gear", "root", admins, 200, ""},
+		{"admin deletes a Lab widget", "DELETE", "/widgets/cog", "root", admins, 204, ""},
+		{"lab staff polish a Lab widget", "POST", "/widgets/sprock/polish", "carol", labStaff, 200, ""},
+		{"lab staff create a Lab widget", "PUT", "/widgets/bolt?scope=Lab", "carol", labStaff, 201, ""},
+		{"lab staff list the Lab", "GET", "/widgets?scope=Lab", "carol", labStaff, 200, ""},
+		{"lab staff cannot polish a default-scope widget", "POST", "/widgets/gear/polish", "carol", labStaff, 403, `"Polish Widget" in the default scope`},
+		{"lab staff cannot create outside the Lab", "PUT", "/widgets/nut", "carol", labStaff, 403, `"Create Widget" in the default scope`},
+		{"lab staff cannot delete", "DELETE", "/widgets/sprock", "carol", labStaff, 403, `"Delete Widget" in scope "Lab"`},
+		{"a contractor is never a Lab operator", "POST", "/widgets/sprock/polish", "dave", contractor, 403, `"Polish Widget"`},
+		{"viewer views a Lab widget", "GET", "/widgets/sprock", "vic", viewers, 200, ""},
+		{"viewer cannot polish", "POST", "/widgets/sprock/polish", "vic", viewers, 403, `"Polish Widget"`},
+		{"stranger denied", "GET", "/widgets/gear", "eve", "", 403, "View Widget"},
+		{"anonymous refused", "GET", "/widgets/gear", "", "", 401, "authentication required"},
+		{"unknown widget after a grant is 404", "GET", "/widgets/nope", "root", admins, 404, "not found"},
+		{"creating an existing widget is 409", "PUT", "/widgets/gear", "root", admins, 409, "exists"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -156,43 +161,53 @@ func TestRun_EmbeddedPolicy(t *testing.T) {
 			}
 		})
 	}
-	// The Lab listing holds only Lab VMs (lab02 was deleted above).
-	_, body := call(t, "GET", base+"/vms?scope=Lab", "root", admins)
+	// The Lab listing holds only Lab widgets: cog was deleted, bolt made,
+	// sprock polished.
+	_, body := call(t, "GET", base+"/widgets?scope=Lab", "root", admins)
 	items, _ := body["items"].([]any)
-	if len(items) != 1 || items[0].(map[string]any)["name"] != "lab01" {
-		t.Errorf("Lab listing = %v, want only lab01", body)
+	var got []string
+	for _, it := range items {
+		m := it.(map[string]any)
+		got = append(got, fmt.Sprintf("%s/%s", m["name"], m["state"]))
+	}
+	if strings.Join(got, ",") != "bolt/dull,sprock/shiny" {
+		t.Errorf("Lab listing = %v, want bolt/dull,sprock/shiny", got)
 	}
 }
 
+// The embedded policy, written by -init, served from the store and edited
+// by another writer: the edit applies without a restart.
 func TestRun_StoreReload(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "store.xml")
-	if err := os.WriteFile(path, policies.BookRoles(), 0o600); err != nil {
-		t.Fatal(err)
+	url := "msxml://" + filepath.Join(t.TempDir(), "widgets.xml")
+	if err := run(context.Background(), []string{"-init", url}, io.Discard, nil); err != nil {
+		t.Fatalf("-init: %v", err)
 	}
-	url := "msxml://" + path
+	if err := run(context.Background(), []string{"-init", url}, io.Discard, nil); err == nil {
+		t.Fatal("-init overwrote an existing store")
+	}
 	base, stderr := start(t, "-store", url)
-	if status, body := call(t, "POST", base+"/vms/lab01/start", "alice", ""); status != 403 {
+	if status, body := call(t, "POST", base+"/widgets/sprock/polish", "alice", ""); status != 403 {
 		t.Fatalf("alice before the edit: %d %v, want 403", status, body)
 	}
-	if status, body := call(t, "GET", base+"/vms/web01", "root", policy.AdministratorsSID); status != 200 {
+	if status, body := call(t, "GET", base+"/widgets/gear", "root", policy.AdministratorsSID); status != 200 {
 		t.Fatalf("admin: %d %v, want 200", status, body)
 	}
-	// Another writer makes alice a Virtual Machine Manager of the Lab.
+	// Another writer makes alice a Lab operator.
 	ctx := context.Background()
 	st, err := stores.Open(ctx, url, stores.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	lab := policy.Location{App: policy.DefaultApplication, Scope: "Lab"}
+	lab := policy.Location{App: appName, Scope: "Lab"}
 	if _, _, err := policy.Update(ctx, st, func(p *policy.Policy) error {
-		return p.Link(lab, policy.KindRole, "Virtual Machine Manager", policy.RelMember, "alice")
+		return p.Link(lab, policy.KindGroup, "Lab Operators", policy.RelMember, "alice")
 	}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		status, _ := call(t, "POST", base+"/vms/lab01/start", "alice", "")
+		status, _ := call(t, "POST", base+"/widgets/sprock/polish", "alice", "")
 		if status == 200 {
 			break
 		}
@@ -200,6 +215,31 @@ func TestRun_StoreReload(t *testing.T) {
 			t.Fatalf("alice still refused (%d) 10 s after the edit; stderr:\n%s", status, stderr)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The example's catalog is one authz accepts, and the embedded policy
+// compiles over it without warnings: every operation matched by name.
+func TestCatalog(t *testing.T) {
+	if err := authz.ValidateOperations(catalog); err != nil {
+		t.Fatal(err)
+	}
+	p, err := examplePolicy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := authz.Compile(p, appName, authz.Options{Operations: catalog})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("warnings: %v", w)
+	}
+	// A Hyper-V operation means nothing to this server.
+	rs, _ := c.AccessCheck(context.Background(), authz.ClientContext{Name: "root", Groups: []string{policy.AdministratorsSID}}, "",
+		[]operations.ID{DeleteWidget, operations.DeleteVM}, nil)
+	if !rs[0].Allowed || rs[0].Operation.Name != "Delete Widget" || rs[1].Allowed || !errors.Is(rs[1].Err, authz.ErrUnknownOperation) {
+		t.Errorf("results: %+v", rs)
 	}
 }
 
@@ -213,6 +253,8 @@ func TestRun_BadFlags(t *testing.T) {
 		{"bad store URL", []string{"-store", "ftp://x"}, "ftp"},
 		{"missing store", []string{"-store", "msxml://" + filepath.Join(t.TempDir(), "absent.xml")}, "absent.xml"},
 		{"stray argument", []string{"extra"}, "unexpected arguments"},
+		{"-init with -store", []string{"-init", "msxml://a.xml", "-store", "msxml://b.xml"}, "exclusive"},
+		{"-init to a bad URL", []string{"-init", "ftp://x"}, "ftp"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
