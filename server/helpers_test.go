@@ -169,11 +169,7 @@ func want(t *testing.T, r response, status int, what string) {
 // addUser adds a local user and returns its credentials.
 func (ts *testServer) addUser(name string, groups ...string) cred {
 	ts.t.Helper()
-	d := ts.s.dir.(interface {
-		AddUser(ctx context.Context, name, password string) error
-		AddGroup(ctx context.Context, name string) error
-		AddMember(ctx context.Context, group, member string) error
-	})
+	d := ts.s.local
 	ctx := context.Background()
 	if err := d.AddUser(ctx, name, name+"-pw"); err != nil {
 		ts.t.Fatalf("add user %s: %v", name, err)
