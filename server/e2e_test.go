@@ -134,9 +134,17 @@ func (s *syncBuffer) String() string {
 // answers. The process is killed at cleanup if still running.
 func (in *installation) serve() *process {
 	in.t.Helper()
-	cmd := exec.Command(in.bin, "serve", "--store", in.store, "--data-dir", in.dataDir,
-		"--listen", "127.0.0.1:0", "--log-level", "warn", "--shutdown-timeout", "5s", "--local-domain", "CONTOSO")
-	cmd.Env = append(os.Environ(), "AZGATE_ADMIN_PASSWORD="+testAdminPassword)
+	return in.serveWith(nil, "--local-domain", "CONTOSO")
+}
+
+// serveWith starts `azgate serve` with extra environment variables and
+// arguments.
+func (in *installation) serveWith(env []string, extra ...string) *process {
+	in.t.Helper()
+	args := append([]string{"serve", "--store", in.store, "--data-dir", in.dataDir,
+		"--listen", "127.0.0.1:0", "--log-level", "warn", "--shutdown-timeout", "5s"}, extra...)
+	cmd := exec.Command(in.bin, args...)
+	cmd.Env = append(append(os.Environ(), "AZGATE_ADMIN_PASSWORD="+testAdminPassword), env...)
 	cmd.Dir = in.dir
 	pr, pw := io.Pipe()
 	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
