@@ -133,10 +133,10 @@ func writeContosoStore(t testing.TB, path string) {
 
 // startLDAPServer starts slapd with the CONTOSO domain and an in-process
 // server with --directory ldap against it.
-func startLDAPServer(t *testing.T, cacheTTL time.Duration) (*testServer, *slapdtest.Server) {
+func startLDAPServer(t testing.TB, cacheTTL time.Duration) (*testServer, *slapdtest.Server) {
 	t.Helper()
 	srv := slapdtest.Start(t, slapdtest.Options{Seed: contosoSeed(t), SchemaLDIF: []string{departmentSchema}})
-	ts := startServer(t, func(cfg *Config) {
+	ts := startServerTB(t, func(cfg *Config) {
 		writeContosoStore(t, strings.TrimPrefix(cfg.StoreURL, "msxml://"))
 		cfg.Directory = DirectoryLDAP
 		cfg.LDAP = LDAPConfig{URL: srv.URL, Preset: PresetAD, Domain: "CONTOSO", UserBase: contosoBase,
@@ -147,7 +147,7 @@ func startLDAPServer(t *testing.T, cacheTTL time.Duration) (*testServer, *slapdt
 
 // checkerToken is an API token of the local administrator, who holds
 // Check Access and Read Policy through BUILTIN\Administrators.
-func checkerToken(t *testing.T, ts *testServer) cred {
+func checkerToken(t testing.TB, ts *testServer) cred {
 	t.Helper()
 	tok, err := ts.s.local.CreateToken(context.Background(), DefaultAdminUser, "checker")
 	if err != nil {
@@ -398,6 +398,38 @@ func TestConfig_ValidateDirectory(t *testing.T) {
 			var ce *ConfigError
 			if !errors.As(err, &ce) || ce.Field != tt.field || !errors.Is(err, ErrConfig) {
 				t.Fatalf("Validate = %v, want a ConfigError for %q", err, tt.field)
+			}
+		})
+	}
+}
+
+// BenchmarkLDAP_Requests measures requests against the LDAP directory over
+// loopback: a Basic login (user search + bind + cached resolve) and a
+// checker's resolve: true check (cached context and LDAP query match).
+//
+//	go test -run XXX -bench LDAP_Requests ./server
+func BenchmarkLDAP_Requests(b *testing.B) {
+	ts, _ := startLDAPServer(b, 0)
+	checker := checkerToken(b, ts)
+	body := map[string]any{"user": "erin", "resolve": true, "operations": []any{309}}
+	for _, bc := range []struct {
+		name string
+		c    cred
+		path string
+		body any
+	}{
+		{"basic_me", cred{user: "dave", pass: "dave-secret"}, "/v1/me", nil},
+		{"check_resolve", checker, "/v1/check", body},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			method := http.MethodGet
+			if bc.body != nil {
+				method = http.MethodPost
+			}
+			for b.Loop() {
+				if r := ts.do(bc.c, method, bc.path, bc.body); r.status != http.StatusOK {
+					b.Fatalf("%s: %d %s", bc.name, r.status, r.body)
+				}
 			}
 		})
 	}
