@@ -8,7 +8,7 @@
 // [New] opens everything a [Config] names — the policy store (created from
 // the embedded default InitialStore.xml when missing), an authz.Live that
 // keeps the compiled policy current, the local directory (with a first
-// administrator), the audit log and the engine — and [Server.Serve] serves it
+// administrator) and the LDAP directory when configured, the audit log and the engine — and [Server.Serve] serves it
 // on a listener the caller owns until the context ends, then shuts down
 // gracefully and closes everything in reverse order. [Run] does both on
 // Config.Listen. cmd/azgate only parses flags into a Config.
@@ -26,6 +26,18 @@
 // HTTP Basic against the [Directory] (refused over plain HTTP unless the
 // client is on loopback) or a Bearer API token. The Directory produces the
 // caller's client context: identifiers and transitive groups.
+//
+// Config.Directory chooses it. DirectoryLocal is the directory file in the
+// data directory. DirectoryLDAP ([LDAPConfig]) composes two: Basic
+// passwords are checked by binding to OpenLDAP or Active Directory as the
+// user (ldapsync.Directory.Authenticate), whose client context is its DN,
+// SID and transitive groups by name, DN and SID; API tokens still come from
+// the local directory, whose accounts are service accounts and checkers.
+// The ldapsync directory is also the authz QueryMatcher, so LDAP-query
+// application groups are decided in checks, engine calls and Explain.
+// While it cannot answer, Basic logins get 503, cached contexts and query
+// matches serve until their TTL ends and are refused after, /readyz says
+// degraded; nothing is granted on an error.
 //
 // # Delegation: who may ask and who may edit
 //
@@ -58,8 +70,10 @@
 //
 // POST /v1/check takes one check or a batch ({"checks": [...]}); every item
 // of a batch is decided with the same compiled policy, whose revision the
-// answer carries. A trusted caller passes the user and its groups; without
-// "groups" the server's directory resolves the user.
+// answer carries. A trusted caller passes the user and its groups, taken
+// as given ("groups" absent: none); with "resolve": true instead, the
+// server's directory (local or LDAP) resolves the user's identifiers, DN
+// and transitive groups. /v1/explain takes resolve=true likewise.
 //
 // # Policy admin API
 //
