@@ -5,13 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/ldapstore"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
 
@@ -19,7 +24,7 @@ import (
 
 func newStoreCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "store", Short: "Create, validate, show and copy policy stores"}
-	cmd.AddCommand(storeInitCmd(c), storeValidateCmd(c), storeShowCmd(c), storeCopyCmd(c))
+	cmd.AddCommand(storeInitCmd(c), storeValidateCmd(c), storeShowCmd(c), storeCopyCmd(c), storeRepairCmd(c))
 	return cmd
 }
 
@@ -242,4 +247,249 @@ func plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func storeRepairCmd(c *cli) *cobra.Command {
+	var from string
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "repair",
+		Short: "Repair a store a failed write left unloadable",
+		Long: `Repair the store named by --store when it cannot be loaded because a write
+went wrong. A healthy store is left alone. Without --yes, repair only says
+what is wrong and what it would write.
+
+msxml:// — when the file is invalid (malformed XML, an invalid policy), repair
+restores the previous version the store keeps as PATH.bak (or the store given
+by --from). It writes it under the store's lock at a revision above both, so
+running servers reload it, and keeps the invalid file as PATH.broken-<time>.
+
+msldap:// — when a writer died in the middle of a save, the store is refused
+(an interrupted save: its entries may mix two policies). The directory keeps
+no copy of the last committed policy, so repair needs a known-good copy,
+--from URL (an XML export made with 'azgate store copy', another store). It
+saves that policy over the store at the interrupted revision, which leaves
+exactly that policy in the directory.
+
+Exit status: 0 healthy or repaired; 1 repair needed but --yes not given;
+2 an error (nothing to restore from, an unreadable copy, the directory down).`,
+		Example: `  azgate store repair --store msxml:///var/lib/azgate/store.xml --yes
+  azgate store repair --store msldap://ldap1/CN=AzStore,DC=example,DC=org --from msxml://./backup.xml --yes`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			s, err := c.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			_, rev, loadErr := s.Load(ctx)
+			if loadErr == nil {
+				_, err := fmt.Fprintf(out, "%s is healthy (revision %d); nothing to repair\n", c.storeURL, rev)
+				return err
+			}
+			if from != "" && strings.EqualFold(strings.TrimSpace(from), strings.TrimSpace(c.storeURL)) {
+				return fmt.Errorf("--from %s is the store being repaired", from)
+			}
+			var plan *repairPlan
+			switch st := s.(type) {
+			case *xmlstore.Store:
+				plan, err = c.planXMLRepair(ctx, st, loadErr, from)
+			case *ldapstore.Store:
+				plan, err = c.planLDAPRepair(ctx, st, loadErr, from)
+			default:
+				err = fmt.Errorf("load store %s: %w (repair knows msxml:// and msldap:// stores)", c.storeURL, loadErr)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%s: %s\nrepair: %s\n", c.storeURL, plan.problem, plan.action)
+			if !yes {
+				fmt.Fprintln(out, "nothing written; run again with --yes to repair")
+				return withCode(exitFalse, nil)
+			}
+			rev, err = plan.apply(ctx)
+			if err != nil {
+				return fmt.Errorf("repair %s: %w", c.storeURL, err)
+			}
+			_, err = fmt.Fprintf(out, "repaired %s: revision %d\n", c.storeURL, rev)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "store URL of a known-good copy to restore (required for msldap://; default for msxml:// is PATH.bak)")
+	cmd.Flags().BoolVar(&yes, "yes", false, "write the repair (without it, only say what would be done)")
+	return cmd
+}
+
+// repairPlan is what store repair found and would do.
+type repairPlan struct {
+	problem string // what is wrong
+	action  string // what apply writes
+	apply   func(ctx context.Context) (policy.Revision, error)
+}
+
+// loadCopy loads the known-good copy a repair restores.
+func (c *cli) loadCopy(ctx context.Context, url string) (*policy.Policy, policy.Revision, error) {
+	s, err := c.open(ctx, url)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer s.Close()
+	p, rev, err := s.Load(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("load the copy to restore, %s: %w", url, err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, 0, fmt.Errorf("the copy to restore, %s: %w", url, err)
+	}
+	return p, rev, nil
+}
+
+func policySummary(p *policy.Policy) string {
+	names := make([]string, len(p.Applications))
+	for i, a := range p.Applications {
+		names[i] = fmt.Sprintf("%q", a.Name)
+	}
+	return fmt.Sprintf("%s %s", plural(len(p.Applications), "application"), strings.Join(names, ", "))
+}
+
+// planLDAPRepair: an interrupted save is repaired by saving a whole,
+// known-good policy at the interrupted revision (see package ldapstore).
+func (c *cli) planLDAPRepair(ctx context.Context, st *ldapstore.Store, loadErr error, from string) (*repairPlan, error) {
+	var ie *ldapstore.InterruptedError
+	if !errors.As(loadErr, &ie) {
+		return nil, fmt.Errorf("load store %s: %w (repair fixes interrupted saves only)", c.storeURL, loadErr)
+	}
+	problem := fmt.Sprintf("the save of revision %d by %s, started %s, never finished; its entries may mix two policies", ie.Revision, ie.Writer, ie.Since)
+	if from == "" {
+		return nil, fmt.Errorf("store %s: %s. The directory keeps no copy of the last committed policy (the interrupted save overwrote part of it): give a known-good copy with --from URL, e.g. an XML export made with 'azgate store copy'", c.storeURL, problem)
+	}
+	p, rev, err := c.loadCopy(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	return &repairPlan{
+		problem: problem,
+		action:  fmt.Sprintf("save the policy of %s (revision %d; %s) over it, at revision %d", from, rev, policySummary(p), ie.Revision),
+		apply: func(ctx context.Context) (policy.Revision, error) {
+			return st.Save(ctx, p, policy.Revision(ie.Revision))
+		},
+	}, nil
+}
+
+// planXMLRepair: an invalid file is replaced by its backup (PATH.bak) or
+// the --from copy.
+func (c *cli) planXMLRepair(ctx context.Context, st *xmlstore.Store, loadErr error, from string) (*repairPlan, error) {
+	path := st.Path()
+	switch {
+	case errors.Is(loadErr, policy.ErrNotFound):
+		return nil, fmt.Errorf("store %s: %w: there is no file to repair (to bring back %s.bak: azgate store copy msxml://%s.bak msxml://%s)",
+			c.storeURL, loadErr, path, path, path)
+	case !invalid(loadErr):
+		return nil, fmt.Errorf("load store %s: %w (repair restores invalid files only)", c.storeURL, loadErr)
+	}
+	src := from
+	if src == "" {
+		src = xmlstore.Scheme + path + ".bak"
+		if _, err := os.Stat(path + ".bak"); err != nil {
+			return nil, fmt.Errorf("store %s is invalid and has no backup to restore (%w); give a known-good copy with --from URL", c.storeURL, err)
+		}
+	}
+	p, rev, err := c.loadCopy(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	return &repairPlan{
+		problem: fmt.Sprintf("invalid: %s", firstErrLine(loadErr.Error())),
+		action:  fmt.Sprintf("restore %s (revision %d; %s); keep the invalid file as %s.broken-<time>", src, rev, policySummary(p), path),
+		apply: func(ctx context.Context) (policy.Revision, error) {
+			return restoreXML(ctx, st, p, rev)
+		},
+	}, nil
+}
+
+func firstErrLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// restoreXML writes p over the invalid file of st, under the lock xmlstore
+// writers take (PATH.lock), at a revision above both the invalid file's
+// (read from its header, else one above PATH.bak's) and the copy's, so
+// that every watcher reloads — also one that loaded the file before it
+// broke — and writers holding an older revision get a conflict. The invalid
+// file is kept as PATH.broken-<UTC time>. If the file became valid
+// meanwhile, nothing is written.
+func restoreXML(ctx context.Context, st *xmlstore.Store, p *policy.Policy, copyRev policy.Revision) (policy.Revision, error) {
+	path := st.Path()
+	lock := flock.New(path + ".lock")
+	defer lock.Close()
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if ok, err := lock.TryLockContext(lctx, 10*time.Millisecond); err != nil || !ok {
+		return 0, fmt.Errorf("lock %s.lock: not acquired: %w", path, errors.Join(err, lctx.Err()))
+	}
+	defer lock.Unlock()
+	broken, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("read %s: %w", path, err)
+	}
+	if _, _, err := st.Load(ctx); err == nil {
+		return 0, fmt.Errorf("%s became valid meanwhile (another writer saved it); nothing written", path)
+	} else if !invalid(err) {
+		return 0, err
+	}
+	brokenRev, err := st.Revision(ctx)
+	if err != nil {
+		// Its header is unreadable too. Readers may have loaded the file
+		// before it broke, at one revision above the backup xmlstore kept
+		// of its predecessor: go above that.
+		brokenRev = 0
+		if bak, err := xmlstore.Open(path + ".bak"); err == nil {
+			if r, err := bak.Revision(ctx); err == nil && r > 0 {
+				brokenRev = r + 1
+			}
+			bak.Close()
+		}
+	}
+	next := max(brokenRev, copyRev) + 1
+	data, err := xmlstore.Marshal(p, next)
+	if err != nil {
+		return 0, err
+	}
+	dir, base := filepath.Split(path)
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	keep := path + ".broken-" + time.Now().UTC().Format("20060102T150405.000000000Z")
+	if err := os.WriteFile(keep, broken, 0o600); err != nil {
+		return 0, fmt.Errorf("keep the invalid file: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".repair-*")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, there is nothing to remove
+	if err := errors.Join(writeBytes(tmp, data), tmp.Chmod(mode), tmp.Sync(), tmp.Close()); err != nil {
+		return 0, fmt.Errorf("write %s: %w", tmp.Name(), err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return 0, err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return 0, err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return 0, fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return next, nil
+}
+
+func writeBytes(f *os.File, data []byte) error {
+	_, err := f.Write(data)
+	return err
 }
