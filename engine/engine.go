@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/azgate/azgate/scopes"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -185,11 +186,11 @@ func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, method str
 		if err != nil {
 			return fmt.Errorf("look up %s %q: %w", k.label(), name, err)
 		}
-		scopes := []string{scope}
+		checked := []string{scope}
 		if newScope != nil {
-			scopes = append(scopes, *newScope)
+			checked = append(checked, *newScope)
 		}
-		p, err := e.authorize(ctx, c, method, name, scopes...)
+		p, err := e.authorize(ctx, c, method, name, checked...)
 		if err != nil {
 			return err
 		}
@@ -205,7 +206,7 @@ func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, method str
 			if err != nil {
 				return err
 			}
-			if cur != scope {
+			if !scopes.Same(cur, scope) {
 				return errScopeMoved
 			}
 			return fn(t, id)
@@ -262,10 +263,10 @@ func checkNotes(what, notes string) error {
 }
 
 func checkScope(what, scope string) error {
-	if scope == "" {
-		return nil
+	if err := scopes.Check(scope); err != nil {
+		return invalidf("%s: %v", what, err)
 	}
-	return checkName(what+" scope", scope)
+	return nil
 }
 
 func checkMemory(vm string, mb int) error {

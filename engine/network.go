@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/azgate/azgate/scopes"
 	"net"
 	"slices"
 	"strings"
@@ -115,6 +116,7 @@ func disconnectWhere(t txn, pred func(*connRec) bool) error {
 // CreateSwitch creates a virtual switch in spec.Scope. Needs Create Virtual
 // Switch in spec.Scope.
 func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec SwitchSpec) (Switch, error) {
+	spec.Scope = scopes.Of(spec.Scope)
 	p, err := e.authorize(ctx, c, "CreateSwitch", spec.Name, spec.Scope)
 	if err != nil {
 		return Switch{}, err
@@ -164,6 +166,9 @@ func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name s
 // the new scope when u.Scope is set.
 func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name string, u SwitchUpdate) (Switch, error) {
 	var out Switch
+	if u.Scope != nil {
+		*u.Scope = scopes.Of(*u.Scope)
+	}
 	err := e.onObject(ctx, c, "ModifySwitch", kindSwitch, name, u.Scope, true, func(t txn, id string) error {
 		var sw Switch
 		if err := t.get(kindSwitch, id, &sw); err != nil {
@@ -235,6 +240,7 @@ func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Swi
 // CreatePort creates a port on an existing switch, in spec.Scope. Needs
 // Create Virtual Switch Port in spec.Scope.
 func (e *Engine) CreatePort(ctx context.Context, c authz.ClientContext, spec PortSpec) (Port, error) {
+	spec.Scope = scopes.Of(spec.Scope)
 	p, err := e.authorize(ctx, c, "CreatePort", spec.Name, spec.Scope)
 	if err != nil {
 		return Port{}, err
@@ -303,6 +309,9 @@ func editPort(t txn, id string, fn func(r *portRec) error) (Port, error) {
 // in the new scope when u.Scope is set.
 func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name string, u PortUpdate) (Port, error) {
 	var out Port
+	if u.Scope != nil {
+		*u.Scope = scopes.Of(*u.Scope)
+	}
 	err := e.onObject(ctx, c, "ModifyPort", kindPort, name, u.Scope, true, func(t txn, id string) error {
 		var err error
 		out, err = editPort(t, id, func(r *portRec) error {

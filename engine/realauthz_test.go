@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -80,4 +82,30 @@ func (a *realAuthz) AccessCheck(ctx context.Context, c authz.ClientContext, scop
 	chk := a.chk
 	a.mu.Unlock()
 	return chk.AccessCheck(ctx, c, scope, ops, params)
+}
+
+// TestEngine_ScopeOfResidenceNormalized checks that a scope name is stored
+// trimmed and decided case-insensitively, as AzMan compares names.
+func TestEngine_ScopeOfResidenceNormalized(t *testing.T) {
+	ctx := context.Background()
+	az := newRealAuthz(t, "Lab")
+	e, _, _ := openTest(t, az)
+	op := az.grant("op", "Lab", operations.CreateVM, operations.ViewVMConfiguration, operations.ChangeVMAuthzScope)
+	vm, err := e.CreateVM(ctx, op, VMSpec{Name: "v1", MemoryMB: 512, Processors: 1, Scope: "  Lab "})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vm.Scope != "Lab" {
+		t.Fatalf("stored scope %q, want %q", vm.Scope, "Lab")
+	}
+	if _, err := e.GetVM(ctx, op, "v1"); err != nil {
+		t.Fatalf("view in its own scope: %v", err)
+	}
+	// Moving to the same scope spelled differently needs only Lab.
+	if vm, err = e.SetVMScope(ctx, op, "v1", "LAB"); err != nil || !strings.EqualFold(vm.Scope, "lab") {
+		t.Fatalf("SetVMScope(LAB) = %+v, %v", vm, err)
+	}
+	if _, err := e.CreateVM(ctx, op, VMSpec{Name: "v2", MemoryMB: 512, Processors: 1, Scope: "Lab\x00"}); !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("control character in scope: %v", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/azgate/azgate/scopes"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -67,6 +68,7 @@ func adapterNames(vm string, names []string) error {
 // CreateVM creates a virtual machine, Off, in spec.Scope. Needs Create
 // Virtual Machine in spec.Scope.
 func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpec) (VM, error) {
+	spec.Scope = scopes.Of(spec.Scope)
 	p, err := e.authorize(ctx, c, "CreateVM", spec.Name, spec.Scope)
 	if err != nil {
 		return VM{}, err
@@ -364,6 +366,7 @@ func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name st
 // both the current and the new scope.
 func (e *Engine) SetVMScope(ctx context.Context, c authz.ClientContext, name, scope string) (VM, error) {
 	var out VM
+	scope = scopes.Of(scope)
 	err := e.onObject(ctx, c, "SetVMScope", kindVM, name, &scope, true, func(t txn, id string) error {
 		if err := checkScope("virtual machine", scope); err != nil {
 			return err
