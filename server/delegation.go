@@ -29,17 +29,15 @@ const (
 	rolePolicyAdmin = "Policy Administrator"
 )
 
-// delegationOps are the delegation application's operations, their
-// OperationIDs in that application, and the catalog operation each stands
-// in for when the application is compiled (see delegation.compile).
-var delegationOps = []struct {
-	name    string
-	id      int
-	standIn operations.ID
-}{
-	{opCheckAccess, 1, operations.ReadServiceConfiguration},
-	{opReadPolicy, 2, operations.ReconfigureService},
-	{opWritePolicy, 3, operations.ViewVirtualSwitchMgmt},
+// delegationCatalog is the delegation application's own operation catalog;
+// authz decides it directly (authz.Options.Operations), matching the
+// store's operations by name.
+func delegationCatalog() []operations.Operation {
+	return []operations.Operation{
+		{ID: 1, Name: opCheckAccess, Description: "Ask POST /v1/check for decisions about any user."},
+		{ID: 2, Name: opReadPolicy, Description: "Read the policy store; explain decisions; list who can."},
+		{ID: 3, Name: opWritePolicy, Description: "Change the policy store."},
+	}
 }
 
 // NewDelegationApplication returns the delegation application as a fresh
@@ -49,14 +47,11 @@ func NewDelegationApplication() *policy.Application {
 	a := &policy.Application{GUID: policy.NewGUID(), Name: DelegationApp, Version: "1.0",
 		Description: "Who may use azgate itself: the check endpoint and the policy admin API."}
 	ops := map[string]string{}
-	for _, d := range delegationOps {
-		o := &policy.Operation{GUID: policy.NewGUID(), Name: d.name, OperationID: d.id}
+	for _, d := range delegationCatalog() {
+		o := &policy.Operation{GUID: policy.NewGUID(), Name: d.Name, Description: d.Description, OperationID: int(d.ID)}
 		a.Operations = append(a.Operations, o)
-		ops[d.name] = o.GUID
+		ops[d.Name] = o.GUID
 	}
-	a.Operations[0].Description = "Ask POST /v1/check for decisions about any user."
-	a.Operations[1].Description = "Read the policy store; explain decisions; list who can."
-	a.Operations[2].Description = "Change the policy store."
 	checker := &policy.Task{GUID: policy.NewGUID(), Name: roleChecker, RoleDefinition: true,
 		Description: "Management servers that ask azgate for decisions.", OperationLinks: []string{ops[opCheckAccess]}}
 	reader := &policy.Task{GUID: policy.NewGUID(), Name: rolePolicyRead, RoleDefinition: true,
@@ -72,12 +67,11 @@ func NewDelegationApplication() *policy.Application {
 	return a
 }
 
-// standIn returns the catalog operation standing in for a delegation
-// operation.
-func standIn(name string) (operations.ID, bool) {
-	for _, d := range delegationOps {
-		if strings.EqualFold(strings.TrimSpace(name), d.name) {
-			return d.standIn, true
+// delegationOp returns the ID of a delegation operation.
+func delegationOp(name string) (operations.ID, bool) {
+	for _, o := range delegationCatalog() {
+		if strings.EqualFold(strings.TrimSpace(name), o.Name) {
+			return o.ID, true
 		}
 	}
 	return 0, false
@@ -98,33 +92,23 @@ type delegationSnap struct {
 	err     error
 }
 
-// compile builds the Checker of the delegation application. authz decides
-// the catalog's operations only, so the compiled copy gives each delegation
-// operation the name and ID of a stand-in catalog operation; the copy never
-// leaves this function and the store is not changed. Everything else —
-// role definitions, nested tasks, application groups, business rules, scopes
-// — is evaluated by authz exactly as for the engine's application.
+// compile builds the Checker of the delegation application over its own
+// catalog. Role definitions, nested tasks, application groups, business
+// rules and scopes are evaluated by authz exactly as for the engine's
+// application.
 func (d *delegation) compile(s *authz.Snapshot) *delegationSnap {
 	out := &delegationSnap{from: s}
 	if s == nil || s.Policy == nil {
 		out.err = fmt.Errorf("no policy loaded")
 		return out
 	}
-	p := s.Policy.Clone()
-	a, err := p.Application(DelegationApp)
-	if err != nil {
+	if _, err := s.Policy.Application(DelegationApp); err != nil {
 		out.err = fmt.Errorf("the store has no delegation application %q: %w", DelegationApp, err)
 		return out
 	}
-	for _, o := range a.Operations {
-		if id, ok := standIn(o.Name); ok {
-			op := operations.MustID(id)
-			o.Name, o.OperationID = op.Name, int(op.ID)
-		} else {
-			o.Name, o.OperationID = "azgate: "+o.Name, -1 // not a catalog name: never granted
-		}
-	}
-	out.checker, out.err = authz.Compile(p, DelegationApp, d.opts)
+	opts := d.opts
+	opts.Operations = delegationCatalog()
+	out.checker, out.err = authz.Compile(s.Policy, DelegationApp, opts)
 	return out
 }
 
@@ -146,7 +130,7 @@ func (d *delegation) snapshot() *delegationSnap {
 // allowed decides one delegation operation for client in the delegation
 // application's default scope. Any failure denies, with the cause.
 func (d *delegation) allowed(ctx context.Context, client authz.ClientContext, op string) (bool, error) {
-	id, ok := standIn(op)
+	id, ok := delegationOp(op)
 	if !ok {
 		return false, fmt.Errorf("unknown delegation operation %q", op)
 	}

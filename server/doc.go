@@ -57,9 +57,8 @@
 // rules work here too. POST /v1/check needs Check Access; the policy admin
 // API's reads, /v1/explain and /v1/who-can need Read Policy; its writes need
 // Write Policy. All are decided in the delegation application's default
-// scope by the same authz checker (compiled for that application; see
-// delegation.compile for how its three operations are mapped onto catalog
-// IDs, because authz decides catalog operations only). A denial is a 403
+// scope by the same authz checker, compiled for that application over its
+// own three-operation catalog (authz.Options.Operations). A denial is a 403
 // naming the operation and the application.
 //
 // The engine routes are decided by the engine's own gate with the caller's
