@@ -439,45 +439,9 @@ func objectDoc(p *policy.Policy, l policy.Location, k objectKind, name string) (
 }
 
 // namer turns GUID links back into names.
-type namer map[string]string
+type namer struct{ policy.NameIndex }
 
-func newNamer(p *policy.Policy) namer {
-	n := namer{}
-	addGroups := func(gs []*policy.Group) {
-		for _, g := range gs {
-			n[strings.ToLower(g.GUID)] = g.Name
-		}
-	}
-	addObjects := func(o *policy.Objects) {
-		for _, t := range o.Tasks {
-			n[strings.ToLower(t.GUID)] = t.Name
-		}
-		addGroups(o.Groups)
-	}
-	addGroups(p.Groups)
-	for _, a := range p.Applications {
-		for _, op := range a.Operations {
-			n[strings.ToLower(op.GUID)] = op.Name
-		}
-		addObjects(&a.Objects)
-		for _, sc := range a.Scopes {
-			addObjects(&sc.Objects)
-		}
-	}
-	return n
-}
-
-func (n namer) names(guids []string) []string {
-	out := make([]string, 0, len(guids))
-	for _, g := range guids {
-		if name, ok := n[strings.ToLower(g)]; ok {
-			out = append(out, name)
-		} else {
-			out = append(out, g) // a dangling link: show what is there
-		}
-	}
-	return out
-}
+func newNamer(p *policy.Policy) namer { return namer{p.NameIndex()} }
 
 func nonNil(ss []string) []string {
 	if ss == nil {
@@ -494,18 +458,18 @@ func bizDoc(b policy.BizRule) *BizRuleDoc {
 }
 
 func (n namer) task(t *policy.Task) TaskDoc {
-	return TaskDoc{Name: t.Name, Description: t.Description, Operations: n.names(t.OperationLinks),
-		Tasks: n.names(t.TaskLinks), BizRule: bizDoc(t.BizRule)}
+	return TaskDoc{Name: t.Name, Description: t.Description, Operations: n.Names(t.OperationLinks),
+		Tasks: n.Names(t.TaskLinks), BizRule: bizDoc(t.BizRule)}
 }
 
 func (n namer) role(r *policy.Role) RoleAssignmentDoc {
-	return RoleAssignmentDoc{Name: r.Name, Description: r.Description, RoleDefinitions: n.names(r.TaskLinks),
-		Operations: n.names(r.OperationLinks), Members: nonNil(r.Members), Groups: n.names(r.AppMemberLinks)}
+	return RoleAssignmentDoc{Name: r.Name, Description: r.Description, RoleDefinitions: n.Names(r.TaskLinks),
+		Operations: n.Names(r.OperationLinks), Members: nonNil(r.Members), Groups: n.Names(r.AppMemberLinks)}
 }
 
 func (n namer) group(g *policy.Group) GroupDoc {
 	return GroupDoc{Name: g.Name, Description: g.Description, Type: string(g.Type), Members: nonNil(g.Members),
-		NonMembers: nonNil(g.NonMembers), Groups: n.names(g.AppMemberLinks), NonGroups: n.names(g.AppNonMemberLinks),
+		NonMembers: nonNil(g.NonMembers), Groups: n.Names(g.AppMemberLinks), NonGroups: n.Names(g.AppNonMemberLinks),
 		LDAPQuery: g.LDAPQuery, BizRule: bizDoc(g.BizRule)}
 }
 

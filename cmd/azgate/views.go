@@ -82,47 +82,10 @@ type storeView struct {
 	Applications []appView   `json:"applications"`
 }
 
-// names maps lower-case GUIDs to object names, for resolving links.
-type names map[string]string
+// names resolves GUID links to names for the views.
+type names struct{ policy.NameIndex }
 
-func newNames(p *policy.Policy) names {
-	n := names{}
-	addGroups := func(gs []*policy.Group) {
-		for _, g := range gs {
-			n[strings.ToLower(g.GUID)] = g.Name
-		}
-	}
-	addObjects := func(o *policy.Objects) {
-		for _, t := range o.Tasks {
-			n[strings.ToLower(t.GUID)] = t.Name
-		}
-		addGroups(o.Groups)
-	}
-	addGroups(p.Groups)
-	for _, a := range p.Applications {
-		for _, o := range a.Operations {
-			n[strings.ToLower(o.GUID)] = o.Name
-		}
-		addObjects(&a.Objects)
-		for _, s := range a.Scopes {
-			addObjects(&s.Objects)
-		}
-	}
-	return n
-}
-
-// of returns the names of the linked GUIDs; a dangling link shows its GUID.
-func (n names) of(guids []string) []string {
-	out := make([]string, 0, len(guids))
-	for _, g := range guids {
-		if name, ok := n[strings.ToLower(g)]; ok {
-			out = append(out, name)
-		} else {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+func newNames(p *policy.Policy) names { return names{p.NameIndex()} }
 
 func nonNil(ss []string) []string {
 	if ss == nil {
@@ -144,18 +107,18 @@ func bizRuleOf(b policy.BizRule) *bizRuleView {
 
 func (n names) task(t *policy.Task) taskView {
 	return taskView{Name: t.Name, Description: t.Description, RoleDefinition: t.RoleDefinition,
-		Operations: n.of(t.OperationLinks), Tasks: n.of(t.TaskLinks), BizRule: bizRuleOf(t.BizRule)}
+		Operations: n.Names(t.OperationLinks), Tasks: n.Names(t.TaskLinks), BizRule: bizRuleOf(t.BizRule)}
 }
 
 func (n names) role(r *policy.Role) roleView {
-	return roleView{Name: r.Name, Description: r.Description, Definitions: n.of(r.TaskLinks),
-		Operations: n.of(r.OperationLinks), Members: nonNil(r.Members), Groups: n.of(r.AppMemberLinks)}
+	return roleView{Name: r.Name, Description: r.Description, Definitions: n.Names(r.TaskLinks),
+		Operations: n.Names(r.OperationLinks), Members: nonNil(r.Members), Groups: n.Names(r.AppMemberLinks)}
 }
 
 func (n names) group(g *policy.Group) groupView {
 	return groupView{Name: g.Name, Description: g.Description, Type: string(g.Type),
 		Members: nonNil(g.Members), NonMembers: nonNil(g.NonMembers),
-		Groups: n.of(g.AppMemberLinks), NonGroups: n.of(g.AppNonMemberLinks),
+		Groups: n.Names(g.AppMemberLinks), NonGroups: n.Names(g.AppNonMemberLinks),
 		LDAPQuery: g.LDAPQuery, BizRule: bizRuleOf(g.BizRule)}
 }
 
