@@ -2,15 +2,15 @@ package ldapsync
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/azgate/azgate/internal/ldapconn"
 )
 
 // Defaults applied by Config.Validate to zero fields.
@@ -306,20 +306,13 @@ func (c *Config) tlsConfig(host string) (*tls.Config, error) {
 	if c.TLSConfig != nil {
 		return c.TLSConfig.Clone(), nil
 	}
-	tc := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify} //nolint:gosec // opt-in, tests only
 	if c.ServerName != "" {
-		tc.ServerName = c.ServerName
+		host = c.ServerName
 	}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("ldapsync config: ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ldapsync config: ca_file %s: no PEM certificates", c.CAFile)
-		}
-		tc.RootCAs = pool
+	tc, err := ldapconn.TLSConfig(host, c.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("ldapsync config: ca_file: %w", err)
 	}
+	tc.InsecureSkipVerify = c.InsecureSkipVerify //nolint:gosec // opt-in, tests only
 	return tc, nil
 }

@@ -2,7 +2,7 @@ package ldapstore
 
 import (
 	"crypto/tls"
-	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/azgate/azgate/internal/ldapconn"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -147,17 +148,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	if c.TLSConfig == nil && (u.Scheme == "ldaps" || c.StartTLS) {
-		tc := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
-		if c.CAFile != "" {
-			pem, err := os.ReadFile(c.CAFile)
-			if err != nil {
-				return c, fmt.Errorf("ldapstore: CA file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return c, fmt.Errorf("ldapstore: CA file %s: no PEM certificates: %w", c.CAFile, policy.ErrInvalid)
-			}
-			tc.RootCAs = pool
+		tc, err := ldapconn.TLSConfig(u.Hostname(), c.CAFile)
+		if errors.Is(err, ldapconn.ErrNoCertificates) {
+			return c, fmt.Errorf("ldapstore: CA file: %w: %w", err, policy.ErrInvalid)
+		}
+		if err != nil {
+			return c, fmt.Errorf("ldapstore: CA file: %w", err)
 		}
 		c.TLSConfig = tc
 	}

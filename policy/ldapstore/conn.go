@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"sync"
-	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/azgate/azgate/internal/ldapconn"
 )
 
 // maxIdle is how many bound connections a Store keeps for reuse.
@@ -18,10 +17,16 @@ const maxIdle = 2
 // a transport error, a timeout or a cancelled context is closed, never
 // reused.
 type pool struct {
-	cfg  *Config
-	mu   sync.Mutex
-	idle []*ldap.Conn
-	done bool
+	cfg   *Config
+	conns ldapconn.Pool
+}
+
+func newPool(cfg *Config) *pool {
+	return &pool{cfg: cfg, conns: ldapconn.Pool{MaxIdle: maxIdle, Config: ldapconn.Config{
+		URL: cfg.URL, StartTLS: cfg.StartTLS, TLS: cfg.TLSConfig,
+		DialTimeout: cfg.Timeout, RequestTimeout: cfg.Timeout,
+		BindDN: cfg.BindDN, Password: cfg.Password,
+	}}}
 }
 
 // do runs fn on a bound connection. Every request of fn is bounded by the
@@ -31,11 +36,14 @@ func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	conn, err := p.get(ctx)
-	if err != nil {
-		return err
+	conn, err := p.conns.Get(ctx)
+	if errors.Is(err, ldapconn.ErrClosed) {
+		return fmt.Errorf("%w: the store is closed", ErrUnavailable)
 	}
-	conn.SetTimeout(p.timeout(ctx))
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	conn.SetTimeout(ldapconn.Timeout(ctx, p.cfg.Timeout))
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	err = fn(conn)
 	if !stop() {
@@ -45,95 +53,16 @@ func (p *pool) do(ctx context.Context, fn func(*ldap.Conn) error) error {
 		conn.Close()
 		return fmt.Errorf("%w: %s: %w", ErrUnavailable, p.cfg.URL, err)
 	}
-	p.put(conn)
+	p.conns.Put(conn)
 	return err
 }
 
-func (p *pool) timeout(ctx context.Context) time.Duration {
-	t := p.cfg.Timeout
-	if dl, ok := ctx.Deadline(); ok {
-		if left := time.Until(dl); left < t {
-			t = max(left, time.Millisecond)
-		}
-	}
-	return t
-}
-
-func (p *pool) get(ctx context.Context) (*ldap.Conn, error) {
-	p.mu.Lock()
-	if p.done {
-		p.mu.Unlock()
-		return nil, fmt.Errorf("%w: the store is closed", ErrUnavailable)
-	}
-	for len(p.idle) > 0 {
-		c := p.idle[len(p.idle)-1]
-		p.idle = p.idle[:len(p.idle)-1]
-		if !c.IsClosing() {
-			p.mu.Unlock()
-			return c, nil
-		}
-	}
-	p.mu.Unlock()
-
-	timeout := p.timeout(ctx)
-	conn, err := ldap.DialURL(p.cfg.URL,
-		ldap.DialWithDialer(&net.Dialer{Timeout: timeout}),
-		ldap.DialWithTLSConfig(p.cfg.TLSConfig))
-	if err != nil {
-		return nil, fmt.Errorf("%w: dial %s: %w", ErrUnavailable, p.cfg.URL, err)
-	}
-	conn.SetTimeout(timeout)
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-	if p.cfg.StartTLS {
-		if err := conn.StartTLS(p.cfg.TLSConfig); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("%w: StartTLS with %s: %w", ErrUnavailable, p.cfg.URL, err)
-		}
-	}
-	if p.cfg.BindDN != "" || p.cfg.Password != "" {
-		if err := conn.Bind(p.cfg.BindDN, p.cfg.Password); err != nil {
-			conn.Close()
-			if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
-				return nil, fmt.Errorf("%w: %s rejected the credentials of %q: %w", ErrUnavailable, p.cfg.URL, p.cfg.BindDN, err)
-			}
-			return nil, fmt.Errorf("%w: bind as %q on %s: %w", ErrUnavailable, p.cfg.BindDN, p.cfg.URL, err)
-		}
-	}
-	return conn, nil
-}
-
-func (p *pool) put(c *ldap.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done || c.IsClosing() || len(p.idle) >= maxIdle {
-		c.Close()
-		return
-	}
-	p.idle = append(p.idle, c)
-}
-
-func (p *pool) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.done = true
-	for _, c := range p.idle {
-		c.Close()
-	}
-	p.idle = nil
-}
+func (p *pool) close() { p.conns.Close() }
 
 // isConnError reports whether err means the connection is unusable, as
 // opposed to an LDAP result such as noSuchObject on a healthy connection
-// or an error of this package.
+// or an error of this package (decoding, conflicts).
 func isConnError(err error) bool {
 	var le *ldap.Error
-	if !errors.As(err, &le) {
-		return false // this package's own errors (decoding, conflicts)
-	}
-	switch le.ResultCode {
-	case ldap.LDAPResultBusy, ldap.LDAPResultUnavailable, ldap.LDAPResultUnwillingToPerform:
-		return true
-	}
-	return le.ResultCode >= ldap.LDAPResultOther
+	return errors.As(err, &le) && ldapconn.Unusable(le.ResultCode)
 }

@@ -53,7 +53,7 @@ func Open(cfg Config) (*Store, error) {
 	}
 	c.Logger = c.Logger.With(logKeyStore, c.StoreDN)
 	s := &Store{cfg: c, done: make(chan struct{})}
-	s.pool = &pool{cfg: &s.cfg}
+	s.pool = newPool(&s.cfg)
 	return s, nil
 }
 
