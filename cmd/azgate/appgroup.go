@@ -32,11 +32,7 @@ func newAppGroupCmd(c *cli) *cobra.Command {
 				}
 				gs = o.Groups
 			}
-			var out []namedView
-			for _, v := range newNames(p).groups(gs) {
-				out = append(out, v)
-			}
-			return out, nil
+			return viewsOf(newNames(p).groups(gs)), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			var g *policy.Group
@@ -101,36 +97,15 @@ func appGroupCreateCmd(c *cli, l *locFlags) *cobra.Command {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--bizrule needs --type bizrule")}
 			}
 			name := a[0]
-			var loc policy.Location
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
-				var err error
-				if loc, err = l.resolve(p); err != nil {
-					return err
-				}
+			return editAt(cmd, c, l, fmt.Sprintf("created application group %q in", name), func(p *policy.Policy, loc policy.Location) error {
 				g := &policy.Group{Name: name, Description: desc, Type: gt, LDAPQuery: query, BizRule: bizRule.value()}
 				if err := p.CreateGroup(loc, g); err != nil {
 					return err
 				}
-				for _, link := range []struct {
-					rel     policy.Relation
-					targets []string
-				}{
-					{policy.RelMember, members},
-					{policy.RelNonMember, nonMembers},
-					{policy.RelGroup, groups},
-					{policy.RelNonGroup, nonGroups},
-				} {
-					if err := linkAll(p, loc, policy.KindGroup, name, link.rel, link.targets, true); err != nil {
-						return err
-					}
-				}
-				return nil
+				return linkEach(p, loc, policy.KindGroup, name,
+					relTargets{policy.RelMember, members}, relTargets{policy.RelNonMember, nonMembers},
+					relTargets{policy.RelGroup, groups}, relTargets{policy.RelNonGroup, nonGroups})
 			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created application group %q in %s\n", name, loc)
-			return err
 		},
 	}
 	f := cmd.Flags()

@@ -76,6 +76,15 @@ type namedView interface {
 	print(t *tree)
 }
 
+// viewsOf returns vs as namedViews (nil when vs is empty).
+func viewsOf[V namedView](vs []V) []namedView {
+	var out []namedView
+	for _, v := range vs {
+		out = append(out, v)
+	}
+	return out
+}
+
 func (v taskView) viewName() string  { return v.Name }
 func (v roleView) viewName() string  { return v.Name }
 func (v groupView) viewName() string { return v.Name }
@@ -131,18 +140,33 @@ func objectCmd(c *cli, use, short string, spec *kindSpec, create func(*locFlags)
 	return cmd
 }
 
+// editAt runs edit on the store at the location l names, then prints
+// report followed by that location: report `created task "Watch" in`
+// prints `created task "Watch" in application "App"`.
+func editAt(cmd *cobra.Command, c *cli, l *locFlags, report string, edit func(*policy.Policy, policy.Location) error) error {
+	var loc policy.Location
+	err := c.update(cmd.Context(), func(p *policy.Policy) error {
+		var err error
+		if loc, err = l.resolve(p); err != nil {
+			return err
+		}
+		return edit(p, loc)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s %s\n", report, loc)
+	return err
+}
+
 func deleteCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "delete NAME",
 		Short: fmt.Sprintf("Delete a %s and every link to it", spec.kind),
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			var loc policy.Location
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
-				var err error
-				if loc, err = l.resolve(p); err != nil {
-					return err
-				}
+			report := fmt.Sprintf("deleted %s %q from", spec.kind, a[0])
+			return editAt(cmd, c, l, report, func(p *policy.Policy, loc policy.Location) error {
 				if spec.check != nil {
 					if err := spec.check(p, loc, a[0]); err != nil {
 						return err
@@ -150,11 +174,6 @@ func deleteCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 				}
 				return p.Delete(loc, spec.kind, a[0])
 			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted %s %q from %s\n", spec.kind, a[0], loc)
-			return err
 		},
 	}
 }
@@ -265,6 +284,23 @@ func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.
 			return nil
 		},
 	}
+}
+
+// relTargets are the targets of one relation, from a repeatable flag of a
+// create command.
+type relTargets struct {
+	rel     policy.Relation
+	targets []string
+}
+
+// linkEach links every target of links to the new object, in order.
+func linkEach(p *policy.Policy, loc policy.Location, kind policy.Kind, name string, links ...relTargets) error {
+	for _, l := range links {
+		if err := linkAll(p, loc, kind, name, l.rel, l.targets, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // linkAll links (or unlinks) every target to relation rel of the object.

@@ -26,11 +26,7 @@ func newRoleCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return nil, err
 			}
-			var out []namedView
-			for _, v := range newNames(p).roles(o.Roles) {
-				out = append(out, v)
-			}
-			return out, nil
+			return viewsOf(newNames(p).roles(o.Roles)), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			o, err := objectsAt(p, loc)
@@ -59,36 +55,14 @@ func roleCreateCmd(c *cli, l *locFlags) *cobra.Command {
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			name := a[0]
-			var loc policy.Location
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
-				var err error
-				if loc, err = l.resolve(p); err != nil {
-					return err
-				}
+			return editAt(cmd, c, l, fmt.Sprintf("created role assignment %q in", name), func(p *policy.Policy, loc policy.Location) error {
 				if err := p.CreateRole(loc, &policy.Role{Name: name, Description: desc}); err != nil {
 					return err
 				}
-				for _, link := range []struct {
-					rel     policy.Relation
-					targets []string
-				}{
-					{policy.RelTask, defs},
-					{policy.RelTask, tasks},
-					{policy.RelOperation, ops},
-					{policy.RelMember, members},
-					{policy.RelGroup, groups},
-				} {
-					if err := linkAll(p, loc, policy.KindRole, name, link.rel, link.targets, true); err != nil {
-						return err
-					}
-				}
-				return nil
+				return linkEach(p, loc, policy.KindRole, name,
+					relTargets{policy.RelTask, defs}, relTargets{policy.RelTask, tasks}, relTargets{policy.RelOperation, ops},
+					relTargets{policy.RelMember, members}, relTargets{policy.RelGroup, groups})
 			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created role assignment %q in %s\n", name, loc)
-			return err
 		},
 	}
 	f := cmd.Flags()

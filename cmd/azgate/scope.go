@@ -51,19 +51,9 @@ func scopeCreateCmd(c *cli, l *locFlags) *cobra.Command {
 		Example: `  azgate scope create Lab --description "Lab virtual machines"`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			var loc policy.Location
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
-				var err error
-				if loc, err = l.resolve(p); err != nil {
-					return err
-				}
+			return editAt(cmd, c, l, fmt.Sprintf("created scope %q in", a[0]), func(p *policy.Policy, loc policy.Location) error {
 				return p.CreateScope(loc.App, &policy.Scope{Name: a[0], Description: desc})
 			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created scope %q in %s\n", a[0], loc)
-			return err
 		},
 	}
 	cmd.Flags().StringVar(&desc, "description", "", "description")

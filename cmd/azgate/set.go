@@ -37,12 +37,7 @@ func setCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--bizrule and --no-bizrule exclude each other")}
 			}
 			name := a[0]
-			var loc policy.Location
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
-				var err error
-				if loc, err = l.resolve(p); err != nil {
-					return err
-				}
+			return editAt(cmd, c, l, fmt.Sprintf("updated %s %q in", spec.kind, name), func(p *policy.Policy, loc policy.Location) error {
 				f, err := spec.fields(p, loc, name)
 				if err != nil {
 					return err
@@ -67,11 +62,6 @@ func setCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 				}
 				return nil
 			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "updated %s %q in %s\n", spec.kind, name, loc)
-			return err
 		},
 	}
 	fs := cmd.Flags()

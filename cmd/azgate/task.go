@@ -35,11 +35,7 @@ func taskCmd(c *cli, roleDef bool) *cobra.Command {
 			if err != nil {
 				return nil, err
 			}
-			var out []namedView
-			for _, v := range newNames(p).tasks(o.Tasks, roleDef) {
-				out = append(out, v)
-			}
-			return out, nil
+			return viewsOf(newNames(p).tasks(o.Tasks, roleDef)), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			t, err := findTask(p, loc, name, kind, roleDef)
@@ -92,26 +88,13 @@ func taskCreateCmd(c *cli, l *locFlags, kind policy.Kind, roleDef bool) *cobra.C
 		Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			name := a[0]
-			var loc policy.Location
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
-				var err error
-				if loc, err = l.resolve(p); err != nil {
-					return err
-				}
+			return editAt(cmd, c, l, fmt.Sprintf("created %s %q in", kind, name), func(p *policy.Policy, loc policy.Location) error {
 				t := &policy.Task{Name: name, Description: desc, RoleDefinition: roleDef, BizRule: bizRule.value()}
 				if err := p.CreateTask(loc, t); err != nil {
 					return err
 				}
-				if err := linkAll(p, loc, kind, name, policy.RelOperation, ops, true); err != nil {
-					return err
-				}
-				return linkAll(p, loc, kind, name, policy.RelTask, tasks, true)
+				return linkEach(p, loc, kind, name, relTargets{policy.RelOperation, ops}, relTargets{policy.RelTask, tasks})
 			})
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "created %s %q in %s\n", kind, name, loc)
-			return err
 		},
 	}
 	f := cmd.Flags()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -75,37 +76,13 @@ func password(cmd *cobra.Command, fromStdin bool) (pw string, generated bool, er
 }
 
 func userAddCmd(c *cli, d *dirFlags) *cobra.Command {
-	var stdin bool
-	cmd := &cobra.Command{
+	return passwordCmd(c, d, &cobra.Command{
 		Use:   "add NAME",
 		Short: "Add a user",
 		Long: `add creates a user. Its password is read from stdin with --password-stdin,
 else taken from $` + passwordEnv + `, else generated and printed once.`,
 		Example: `  echo 's3cret' | azgate user add alice --password-stdin`,
-		Args:    args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			pw, generated, err := password(cmd, stdin)
-			if err != nil {
-				return err
-			}
-			dir, err := d.open(cmd, c)
-			if err != nil {
-				return err
-			}
-			defer dir.Close()
-			if err := dir.AddUser(cmd.Context(), a[0], pw); err != nil {
-				return err
-			}
-			if generated {
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "added user %q with password %s\n", a[0], pw)
-			} else {
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "added user %q\n", a[0])
-			}
-			return err
-		},
-	}
-	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of stdin")
-	return cmd
+	}, (*localdir.Directory).AddUser, "added user %q", "added user %q with password %s")
 }
 
 func userDeleteCmd(c *cli, d *dirFlags) *cobra.Command {
@@ -114,48 +91,51 @@ func userDeleteCmd(c *cli, d *dirFlags) *cobra.Command {
 		Short: "Delete a user, its tokens and its group memberships",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			dir, err := d.open(cmd, c)
-			if err != nil {
+			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+				if err := dir.DeleteUser(cmd.Context(), a[0]); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "deleted user %q\n", a[0])
 				return err
-			}
-			defer dir.Close()
-			if err := dir.DeleteUser(cmd.Context(), a[0]); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "deleted user %q\n", a[0])
-			return err
+			})
 		},
 	}
 }
 
 func userPasswdCmd(c *cli, d *dirFlags) *cobra.Command {
-	var stdin bool
-	cmd := &cobra.Command{
+	return passwordCmd(c, d, &cobra.Command{
 		Use:   "passwd NAME",
 		Short: "Set a user's password",
 		Long: `passwd replaces a user's password with one read from stdin (--password-stdin),
 else taken from $` + passwordEnv + `, else generated and printed once.`,
-		Args: args(cobra.ExactArgs(1)),
-		RunE: func(cmd *cobra.Command, a []string) error {
-			pw, generated, err := password(cmd, stdin)
-			if err != nil {
-				return err
-			}
-			dir, err := d.open(cmd, c)
-			if err != nil {
-				return err
-			}
-			defer dir.Close()
-			if err := dir.SetPassword(cmd.Context(), a[0], pw); err != nil {
+	}, (*localdir.Directory).SetPassword, "set the password of %q", "set the password of %q to %s")
+}
+
+// passwordCmd completes user add and user passwd, which take a NAME and
+// the --password-stdin flag: RunE gets the password (see password), applies
+// it with set, and prints done (with the name) or, when the password was
+// generated, doneGenerated (with the name and the password).
+func passwordCmd(c *cli, d *dirFlags, cmd *cobra.Command,
+	set func(dir *localdir.Directory, ctx context.Context, name, password string) error,
+	done, doneGenerated string) *cobra.Command {
+	var stdin bool
+	cmd.Args = args(cobra.ExactArgs(1))
+	cmd.RunE = func(cmd *cobra.Command, a []string) error {
+		pw, generated, err := password(cmd, stdin)
+		if err != nil {
+			return err
+		}
+		return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+			if err := set(dir, cmd.Context(), a[0], pw); err != nil {
 				return err
 			}
 			if generated {
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "set the password of %q to %s\n", a[0], pw)
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), doneGenerated+"\n", a[0], pw)
 			} else {
-				_, err = fmt.Fprintf(cmd.OutOrStdout(), "set the password of %q\n", a[0])
+				_, err = fmt.Fprintf(cmd.OutOrStdout(), done+"\n", a[0])
 			}
 			return err
-		},
+		})
 	}
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from the first line of stdin")
 	return cmd
@@ -167,25 +147,22 @@ func userListCmd(c *cli, d *dirFlags) *cobra.Command {
 		Short: "List users, their SIDs and API token labels",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := d.open(cmd, c)
-			if err != nil {
-				return err
-			}
-			defer dir.Close()
-			users, err := dir.Users(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSID\tTOKENS")
-			for _, u := range users {
-				labels := make([]string, len(u.Tokens))
-				for i, t := range u.Tokens {
-					labels[i] = t.Label
+			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+				users, err := dir.Users(cmd.Context())
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.SID, strings.Join(labels, ","))
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tSID\tTOKENS")
+				for _, u := range users {
+					labels := make([]string, len(u.Tokens))
+					for i, t := range u.Tokens {
+						labels[i] = t.Label
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.SID, strings.Join(labels, ","))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 }
@@ -201,33 +178,27 @@ func userTokenCmd(c *cli, d *dirFlags) *cobra.Command {
 		Example: `  azgate user token create checker ci`,
 		Args:    args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			dir, err := d.open(cmd, c)
-			if err != nil {
+			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+				tok, err := dir.CreateToken(cmd.Context(), a[0], a[1])
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
 				return err
-			}
-			defer dir.Close()
-			tok, err := dir.CreateToken(cmd.Context(), a[0], a[1])
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
-			return err
+			})
 		},
 	}, &cobra.Command{
 		Use:   "revoke USER LABEL",
 		Short: "Revoke an API token",
 		Args:  args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			dir, err := d.open(cmd, c)
-			if err != nil {
+			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+				if err := dir.RevokeToken(cmd.Context(), a[0], a[1]); err != nil {
+					return err
+				}
+				_, err := fmt.Fprintf(cmd.OutOrStdout(), "revoked token %q of %q\n", a[1], a[0])
 				return err
-			}
-			defer dir.Close()
-			if err := dir.RevokeToken(cmd.Context(), a[0], a[1]); err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(cmd.OutOrStdout(), "revoked token %q of %q\n", a[1], a[0])
-			return err
+			})
 		},
 	})
 	return cmd
