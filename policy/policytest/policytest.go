@@ -311,7 +311,7 @@ func testWatch(t *testing.T, open func(t *testing.T) policy.Store) {
 	}
 	// Let the watcher take its first look, then drop what it said.
 	time.Sleep(300 * time.Millisecond)
-	drain(ch)
+	Drain(ch)
 	p, _, err := b.Load(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -328,7 +328,26 @@ func testWatch(t *testing.T, open func(t *testing.T) policy.Store) {
 		t.Fatalf("Watch did not fire within %v of another handle's save", WatchDeadline)
 	}
 	cancel()
-	deadline := time.After(5 * time.Second)
+	WaitClosed(t, ch, 5*time.Second)
+}
+
+// Drain takes the events already queued on a Watch channel, without
+// waiting for more.
+func Drain(ch <-chan struct{}) {
+	for {
+		select {
+		case <-ch:
+		default:
+			return
+		}
+	}
+}
+
+// WaitClosed fails t unless the Watch channel ch is closed within the
+// given time (its ctx has ended); events still queued are taken.
+func WaitClosed(t testing.TB, ch <-chan struct{}, within time.Duration) {
+	t.Helper()
+	deadline := time.After(within)
 	for {
 		select {
 		case _, ok := <-ch:
@@ -336,17 +355,7 @@ func testWatch(t *testing.T, open func(t *testing.T) policy.Store) {
 				return
 			}
 		case <-deadline:
-			t.Fatal("the Watch channel was not closed after ctx ended")
-		}
-	}
-}
-
-func drain(ch <-chan struct{}) {
-	for {
-		select {
-		case <-ch:
-		default:
-			return
+			t.Fatalf("the Watch channel was not closed within %v after ctx ended", within)
 		}
 	}
 }
@@ -397,15 +406,27 @@ func testConcurrentUpdates(t *testing.T, open func(t *testing.T) policy.Store) {
 // store's own GUID is compared only when both have one: a store keeps its
 // GUID when another policy is saved over it.
 func Diff(a, b *policy.Policy) string {
-	a, b = a.Clone(), b.Clone()
+	a, b = normalized(a), normalized(b)
 	ga, gb := reflect.ValueOf(a).Elem().FieldByName("GUID"), reflect.ValueOf(b).Elem().FieldByName("GUID")
 	if ga.IsValid() && (ga.String() == "" || gb.String() == "") {
 		ga.SetString("")
 		gb.SetString("")
 	}
-	normalize(reflect.ValueOf(a))
-	normalize(reflect.ValueOf(b))
 	return diff(reflect.ValueOf(a), reflect.ValueOf(b), "policy")
+}
+
+// Equal reports whether a and b are the same policy, empty and nil lists
+// counting as equal. Unlike Diff it also compares the store GUIDs when
+// one is empty.
+func Equal(a, b *policy.Policy) bool {
+	return reflect.DeepEqual(normalized(a), normalized(b))
+}
+
+// normalized returns a copy of p whose empty lists are nil.
+func normalized(p *policy.Policy) *policy.Policy {
+	p = p.Clone()
+	normalize(reflect.ValueOf(p))
+	return p
 }
 
 func normalize(v reflect.Value) {

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policytest"
 )
 
 // specStore is shaped like the example of MS-AZMP section 3, extended with
@@ -101,38 +101,6 @@ const specStore = `<?xml version="1.0" encoding="utf-8"?>
   </AzApplicationGroup>
 </AzAdminManager>
 `
-
-// normalize turns empty slices into nil so that reflect.DeepEqual compares
-// content.
-func normalize(v reflect.Value) {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			normalize(v.Elem())
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if v.Field(i).CanSet() {
-				normalize(v.Field(i))
-			}
-		}
-	case reflect.Slice:
-		if v.Len() == 0 {
-			v.Set(reflect.Zero(v.Type()))
-			return
-		}
-		for i := range v.Len() {
-			normalize(v.Index(i))
-		}
-	}
-}
-
-func equalPolicies(a, b *policy.Policy) bool {
-	a, b = a.Clone(), b.Clone()
-	normalize(reflect.ValueOf(a))
-	normalize(reflect.ValueOf(b))
-	return reflect.DeepEqual(a, b)
-}
 
 func TestParse_SpecExample(t *testing.T) {
 	doc, err := Decode(strings.NewReader(specStore), "spec.xml")
@@ -227,7 +195,7 @@ func TestMarshal_RoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	if !equalPolicies(doc.Policy, again.Policy) {
+	if !policytest.Equal(doc.Policy, again.Policy) {
 		t.Fatalf("round trip changed the policy:\n%s", out)
 	}
 	if again.Revision != 42 || again.GUID != doc.GUID {
@@ -239,7 +207,7 @@ func TestMarshal_RoundTrip(t *testing.T) {
 	}
 	// Parse and Marshal, the short forms, agree.
 	p, rev, _, err := Parse(bytes.NewReader(out), "out.xml")
-	if err != nil || rev != 42 || !equalPolicies(p, doc.Policy) {
+	if err != nil || rev != 42 || !policytest.Equal(p, doc.Policy) {
 		t.Fatalf("Parse: rev %d, %v", rev, err)
 	}
 	if _, err := Marshal(p, 0); err != nil {
@@ -262,7 +230,7 @@ func TestMarshal_HardText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rev != 3 || !equalPolicies(p, q) {
+	if rev != 3 || !policytest.Equal(p, q) {
 		t.Fatalf("changed in round trip: %q / %q", q.Applications[0].Description, q.Applications[0].Tasks[0].BizRule.Script)
 	}
 
@@ -294,7 +262,7 @@ func TestParse_Encodings(t *testing.T) {
 		"no decl":      bytes.TrimPrefix(base, []byte("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")),
 	} {
 		p, rev, _, err := Parse(bytes.NewReader(in), name)
-		if err != nil || rev != 5 || !equalPolicies(p, initialStore(t)) {
+		if err != nil || rev != 5 || !policytest.Equal(p, initialStore(t)) {
 			t.Errorf("%s: rev %d, %v", name, rev, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/azgate/azgate/policies"
+	"github.com/azgate/azgate/policy/policytest"
 )
 
 // FuzzLoadXML feeds arbitrary bytes to the parser: it must never panic, and
@@ -31,7 +32,7 @@ func FuzzLoadXML(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshaled output does not parse: %v\n%s", err, out)
 		}
-		if again.Revision != doc.Revision || again.GUID != doc.GUID || !equalPolicies(doc.Policy, again.Policy) {
+		if again.Revision != doc.Revision || again.GUID != doc.GUID || !policytest.Equal(doc.Policy, again.Policy) {
 			t.Fatalf("round trip changed the document:\n%s", out)
 		}
 	})

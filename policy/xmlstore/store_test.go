@@ -17,6 +17,7 @@ import (
 
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policytest"
 )
 
 func openStore(t *testing.T, path string, opts ...Option) *Store {
@@ -65,7 +66,7 @@ func TestStore_SaveLoadConflictBackup(t *testing.T) {
 	}
 
 	p, rev, err := s.Load(ctx)
-	if err != nil || rev != 1 || !equalPolicies(p, initialStore(t)) {
+	if err != nil || rev != 1 || !policytest.Equal(p, initialStore(t)) {
 		t.Fatalf("Load = rev %d, %v", rev, err)
 	}
 	q, err := p.Edit(addTask("Watcher"))
@@ -97,7 +98,7 @@ func TestStore_SaveLoadConflictBackup(t *testing.T) {
 	// Another Store sees revision 2 and the store GUID survives saves.
 	o := openStore(t, path)
 	p2, rev, err := o.Load(ctx)
-	if err != nil || rev != 2 || !equalPolicies(p2, q) {
+	if err != nil || rev != 2 || !policytest.Equal(p2, q) {
 		t.Fatalf("other store Load = %d, %v", rev, err)
 	}
 	g1, _ := readHeader(first, path)
@@ -138,7 +139,7 @@ func TestStore_ForeignFile(t *testing.T) {
 	}
 	data, _ := os.ReadFile(path)
 	doc, err := Decode(bytes.NewReader(data), path)
-	if err != nil || doc.GUID != "c5217693-1a84-48ee-a9ae-65f0e10bd314" || doc.Revision != 2 || !equalPolicies(doc.Policy, p) {
+	if err != nil || doc.GUID != "c5217693-1a84-48ee-a9ae-65f0e10bd314" || doc.Revision != 2 || !policytest.Equal(doc.Policy, p) {
 		t.Fatalf("after save: %+v, %v", doc, err)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
@@ -275,7 +276,7 @@ func TestStore_Watch(t *testing.T) {
 			}
 			expect("create")
 			time.Sleep(50 * time.Millisecond) // let the burst of events of one save settle
-			drain(ch)
+			policytest.Drain(ch)
 			p, _, _ := writer.Load(ctx)
 			q, _ := p.Edit(addTask("New"))
 			if _, err := writer.Save(ctx, q, rev); err != nil {
@@ -283,28 +284,8 @@ func TestStore_Watch(t *testing.T) {
 			}
 			expect("save")
 			cancel()
-			deadline := time.After(time.Second)
-			for {
-				select {
-				case _, ok := <-ch:
-					if !ok {
-						return
-					}
-				case <-deadline:
-					t.Fatal("channel not closed after ctx ended")
-				}
-			}
+			policytest.WaitClosed(t, ch, time.Second)
 		})
-	}
-}
-
-func drain(ch <-chan struct{}) {
-	for {
-		select {
-		case <-ch:
-		default:
-			return
-		}
 	}
 }
 
