@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -10,13 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/internal/testproc"
 	"github.com/azgate/azgate/policies"
 )
 
@@ -24,47 +23,16 @@ import (
 // process on a loopback port, `azgate user`/`azgate group` for the
 // directory.
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-	binDir    string
-)
-
 // azgateBinary builds cmd/azgate once per test run.
 func azgateBinary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test builds and runs the azgate binary; skipped with -short")
 	}
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "azgate-e2e-bin")
-		if buildErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "azgate")
-		if runtime.GOOS == "windows" {
-			binPath += ".exe"
-		}
-		cmd := exec.Command("go", "build", "-o", binPath, "github.com/azgate/azgate/cmd/azgate")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/azgate: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
+	return testproc.Binary(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testproc.Main(m) }
 
 // installation is a store file and data directory the processes share.
 type installation struct {
@@ -105,30 +73,7 @@ func (in *installation) cli(env []string, args ...string) string {
 }
 
 // process is a running `azgate serve`.
-type process struct {
-	cmd    *exec.Cmd
-	base   string
-	stderr *syncBuffer
-	exited chan struct{} // closed when the process has exited
-	err    error         // its exit status, once exited is closed
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type process struct{ *testproc.Process }
 
 // serve starts `azgate serve` on 127.0.0.1:0 and waits until /healthz
 // answers. The process is killed at cleanup if still running.
@@ -143,73 +88,13 @@ func (in *installation) serveWith(env []string, extra ...string) *process {
 	in.t.Helper()
 	args := append([]string{"serve", "--store", in.store, "--data-dir", in.dataDir,
 		"--listen", "127.0.0.1:0", "--log-level", "warn", "--shutdown-timeout", "5s"}, extra...)
-	cmd := exec.Command(in.bin, args...)
-	cmd.Env = append(append(os.Environ(), "AZGATE_ADMIN_PASSWORD="+testAdminPassword), env...)
-	cmd.Dir = in.dir
-	pr, pw := io.Pipe()
-	p := &process{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
-	cmd.Stderr = io.MultiWriter(pw, p.stderr)
-	if err := cmd.Start(); err != nil {
-		in.t.Fatal(err)
-	}
-	go func() { p.err = cmd.Wait(); pw.Close(); close(p.exited) }()
-	in.t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-p.exited
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "azgate: listening on "); ok {
-				addr <- rest
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case a := <-addr:
-		p.base = a
-	case <-p.exited:
-		in.t.Fatalf("azgate serve exited: %v\n%s", p.err, p.stderr.String())
-	case <-time.After(30 * time.Second):
-		in.t.Fatalf("azgate serve did not report its address\n%s", p.stderr.String())
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := http.Get(p.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			in.t.Fatalf("azgate serve not healthy: %v\n%s", err, p.stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// stop sends SIGTERM and waits for a clean exit.
-func (p *process) stop(t *testing.T) {
-	t.Helper()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.exited:
-		if p.err != nil {
-			t.Fatalf("azgate serve exited with %v after SIGTERM\n%s", p.err, p.stderr.String())
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("azgate serve did not stop after SIGTERM")
-	}
+	return &process{testproc.Serve(in.t, in.bin, testproc.Options{
+		Env: append([]string{"AZGATE_ADMIN_PASSWORD=" + testAdminPassword}, env...), Dir: in.dir}, args...)}
 }
 
 func (p *process) do(t *testing.T, c cred, method, path string, body any, headers ...string) response {
 	t.Helper()
-	return doReq(t, p.base, c, method, path, body, headers...)
+	return doReq(t, p.Base, c, method, path, body, headers...)
 }
 
 // denied asserts a 403 naming the operation.
@@ -482,7 +367,7 @@ func TestE2E_ResourceKitScenarios(t *testing.T) {
 		}
 	})
 
-	p.stop(t)
+	p.Stop(t)
 	audit, err := os.ReadFile(filepath.Join(in.dataDir, AuditFile))
 	if err != nil {
 		t.Fatal(err)
@@ -512,7 +397,7 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 	)
 	client := &http.Client{Timeout: 5 * time.Second}
 	post := func(path string, body string, hdr ...string) (int, http.Header) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.base+path, strings.NewReader(body))
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.Base+path, strings.NewReader(body))
 		req.SetBasicAuth(admin.user, admin.pass)
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
@@ -548,7 +433,7 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 	go func() { // policy writer: scopes, each against the revision it read
 		defer wg.Done()
 		for i := 0; ctx.Err() == nil; i++ {
-			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/v1/policy/scopes", nil)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.Base+"/v1/policy/scopes", nil)
 			req.SetBasicAuth(admin.user, admin.pass)
 			res, err := client.Do(req)
 			if err != nil {
@@ -578,10 +463,10 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := p.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-p.exited
+	<-p.Exited()
 	cancel()
 	wg.Wait()
 	mu.Lock()
@@ -616,5 +501,5 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 	}
 	// The restarted server still decides with the book's roles.
 	want(t, q.do(t, admin, http.MethodPost, "/v1/vms/"+ackVMs[0]+"/start", nil), http.StatusOK, "start after restart")
-	q.stop(t)
+	q.Stop(t)
 }

@@ -194,5 +194,5 @@ func TestE2E_ServeLDAP(t *testing.T) {
 	time.Sleep(2100 * time.Millisecond)
 	r = p.do(t, checker, http.MethodPost, "/v1/check", map[string]any{"user": "alice", "resolve": true, "operations": []any{304}})
 	want(t, r, http.StatusServiceUnavailable, "resolve after the TTL")
-	p.stop(t)
+	p.Stop(t)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,52 +10,35 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/testproc"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/stores"
 )
 
-// lockedBuffer collects the server's stderr.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // start runs the example on a loopback listener until the test ends and
 // returns its base URL.
-func start(t *testing.T, args ...string) (string, *lockedBuffer) {
+func start(t *testing.T, args ...string) (string, *testproc.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, args, stderr, ln) }()
+	stderr := &testproc.Buffer{}
+	var runErr error
+	stopped := make(chan struct{})
+	go func() { runErr = run(ctx, args, stderr, ln); close(stopped) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("run: %v", err)
+		case <-stopped:
+			if runErr != nil {
+				t.Errorf("run: %v", runErr)
 			}
 		case <-time.After(10 * time.Second):
 			t.Error("run did not return after cancel")
@@ -64,25 +46,8 @@ func start(t *testing.T, args ...string) (string, *lockedBuffer) {
 	})
 	base := "http://" + ln.Addr().String()
 	// run accepts on ln as soon as Serve starts; wait for /healthz.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base, stderr
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v; stderr:\n%s", err, stderr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not healthy: %v; stderr:\n%s", err, stderr)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testproc.WaitHealthy(t, base, 5*time.Second, stopped, stderr)
+	return base, stderr
 }
 
 func call(t *testing.T, method, url, user, groups string) (int, map[string]any) {

@@ -1,7 +1,6 @@
 package scaletest
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,11 +12,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/azgate/azgate/internal/slapdtest"
+	"github.com/azgate/azgate/internal/testproc"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/ldapstore"
@@ -35,16 +34,7 @@ const (
 	propagationLimit = 2 * time.Second
 )
 
-// buildAzgate builds ./cmd/azgate into a temporary directory.
-func buildAzgate(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "azgate")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/azgate/azgate/cmd/azgate")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/azgate: %v\n%s", err, out)
-	}
-	return bin
-}
+func TestMain(m *testing.M) { testproc.Main(m) }
 
 // ldapEnv points azgate at one provider of the pair.
 func ldapEnv(srv *slapdtest.Server) []string {
@@ -68,27 +58,8 @@ func run(t *testing.T, bin string, env []string, args ...string) string {
 
 // replica is one running `azgate serve`.
 type replica struct {
-	name   string
-	base   string
-	stderr *lockedBuffer
-	exited chan struct{}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	*testproc.Process
+	name string
 }
 
 // serve starts a replica whose store is the store on provider srv, with
@@ -96,43 +67,11 @@ func (l *lockedBuffer) String() string {
 func serve(t *testing.T, bin, name string, srv *slapdtest.Server) *replica {
 	t.Helper()
 	storeURL := "msldap://" + srv.Addr + "/" + storeDN
-	cmd := exec.Command(bin, "serve", "--store", storeURL, "--data-dir", filepath.Join(t.TempDir(), name),
+	p := testproc.Serve(t, bin, testproc.Options{Name: "replica " + name, Env: []string{"AZGATE_ADMIN_PASSWORD=" + adminPassword,
+		"AZGATE_LDAP_BIND_DN=" + srv.AdminDN, "AZGATE_LDAP_PASSWORD=" + srv.AdminPassword}},
+		"serve", "--store", storeURL, "--data-dir", filepath.Join(t.TempDir(), name),
 		"--listen", "127.0.0.1:0", "--log-level", "info", "--shutdown-timeout", "2s")
-	cmd.Env = append(os.Environ(), "AZGATE_ADMIN_PASSWORD="+adminPassword,
-		"AZGATE_LDAP_BIND_DN="+srv.AdminDN, "AZGATE_LDAP_PASSWORD="+srv.AdminPassword)
-	r := &replica{name: name, stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	pr, pw := io.Pipe()
-	cmd.Stderr = io.MultiWriter(pw, r.stderr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = cmd.Wait(); pw.Close(); close(r.exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-r.exited
-		if t.Failed() {
-			t.Logf("replica %s log:\n%s", name, r.stderr.String())
-		}
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "azgate: listening on "); ok {
-				addr <- rest
-			}
-		}
-		_, _ = io.Copy(io.Discard, pr)
-	}()
-	select {
-	case a := <-addr:
-		r.base = a
-	case <-r.exited:
-		t.Fatalf("replica %s exited:\n%s", name, r.stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("replica %s did not report its address:\n%s", name, r.stderr.String())
-	}
-	return r
+	return &replica{Process: p, name: name}
 }
 
 // call sends an admin request and decodes a JSON answer into out (when
@@ -147,7 +86,7 @@ func (r *replica) call(t *testing.T, method, path string, body any, out any, hea
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, r.base+path, rd)
+	req, err := http.NewRequest(method, r.Base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +138,7 @@ func (r *replica) allowed(t *testing.T, user string) bool {
 // ready returns the status code and body of /readyz.
 func (r *replica) ready(t *testing.T) (int, string) {
 	t.Helper()
-	res, err := http.Get(r.base + "/readyz")
+	res, err := http.Get(r.Base + "/readyz")
 	if err != nil {
 		t.Fatalf("%s /readyz: %v", r.name, err)
 	}
@@ -265,7 +204,7 @@ func TestTwoReplicas(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs azgate and two slapd; skipped with -short")
 	}
-	bin := buildAzgate(t)
+	bin := testproc.Binary(t)
 	provA, provB := slapdtest.StartPair(t, slapdtest.Options{})
 	dir := t.TempDir()
 
