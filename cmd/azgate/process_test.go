@@ -3,25 +3,15 @@ package main
 import (
 	"fmt"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/azgate/azgate/internal/testproc"
 )
 
-// buildBinary builds the real azgate binary into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "azgate")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(goTool, "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+func TestMain(m *testing.M) { testproc.Main(m) }
 
 // TestProcesses_ConcurrentEdits runs 8 azgate processes at once, each making
 // 50 edits in turn (one process per edit) on one store: no edit may be lost
@@ -30,7 +20,7 @@ func TestProcesses_ConcurrentEdits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary 400 times")
 	}
-	bin := buildBinary(t)
+	bin := testproc.Binary(t)
 	store, _ := newStore(t, "default")
 	const workers, edits = 8, 50
 	start := time.Now()
