@@ -86,7 +86,19 @@ func BenchmarkCompileLarge(b *testing.B) {
 	}
 }
 
+// BenchmarkAccessCheckLarge is the hot path of a server: one operation a
+// check, random clients and scopes, results into a reused Buffer.
 func BenchmarkAccessCheckLarge(b *testing.B) {
+	benchmarkAccessCheckLarge(b, true)
+}
+
+// BenchmarkAccessCheckLargeAlloc is the same through AccessCheck, which
+// allocates the results.
+func BenchmarkAccessCheckLargeAlloc(b *testing.B) {
+	benchmarkAccessCheckLarge(b, false)
+}
+
+func benchmarkAccessCheckLarge(b *testing.B, into bool) {
 	p, clients, reqs := largeFixture(b)
 	c, err := Compile(p, "", Options{})
 	if err != nil {
@@ -97,12 +109,18 @@ func BenchmarkAccessCheckLarge(b *testing.B) {
 	for i, r := range reqs {
 		ops[i] = []operations.ID{r.Op}
 	}
+	var buf Buffer
 	var i, allowed, n int
 	runtime.GC() // start clean of the garbage earlier benchmarks left
 	b.ReportAllocs()
 	for b.Loop() {
 		r := reqs[i]
-		rs, err := c.AccessCheck(ctx, clients[r.Client], r.Scope, ops[i], nil)
+		var rs []Result
+		if into {
+			rs, err = c.AccessCheckInto(ctx, &buf, clients[r.Client], r.Scope, ops[i], nil)
+		} else {
+			rs, err = c.AccessCheck(ctx, clients[r.Client], r.Scope, ops[i], nil)
+		}
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -100,6 +100,38 @@ type request struct {
 // Grants share no memory with the Checker; they may be kept.
 func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	results, grants := newResults(len(ops))
+	return c.check(ctx, results, grants, client, scope, ops, params)
+}
+
+// Buffer is memory that [Checker.AccessCheckInto] reuses for its results
+// and their grants. The zero Buffer is ready to use. A Buffer is not safe
+// for concurrent use: give each goroutine its own.
+type Buffer struct {
+	results []Result
+	grants  []Grant
+}
+
+// AccessCheckInto is [Checker.AccessCheck] without allocating: the results
+// (and the grants they point to) are written into buf, growing it when ops
+// is longer than any check before, and stay valid until buf is used again.
+// Callers that keep a result past that must copy it. A nil buf makes it
+// AccessCheck.
+func (c *Checker) AccessCheckInto(ctx context.Context, buf *Buffer, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+	if buf == nil {
+		return c.AccessCheck(ctx, client, scope, ops, params)
+	}
+	n := len(ops)
+	if cap(buf.results) < n {
+		buf.results, buf.grants = make([]Result, n), make([]Grant, n)
+	}
+	results, grants := buf.results[:n], buf.grants[:n]
+	clear(results)
+	clear(grants)
+	return c.check(ctx, results, grants, client, scope, ops, params)
+}
+
+// check is AccessCheck into zeroed results and grants of len(ops).
+func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	if ctx == nil {
 		return c.denyAll(results, ops, errNilContext)
 	}

@@ -63,6 +63,8 @@ type Checker struct {
 
 	ptags    []uint64 // principal table: tag<<32 | index+1 (see printable.go)
 	pmask    uint64
+	pfilter  []uint64 // a blocked Bloom filter of the principal keys (see printable.go)
+	fmask    uint64
 	keyArena []byte   // principal keys longer than inlineKey
 	keyNames []string // index → folded principal
 	prins    []prinNode

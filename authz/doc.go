@@ -28,18 +28,30 @@
 //
 // The index: every principal string named anywhere in the policy (folded to
 // lower case) has one 128-byte record reached through an open-addressing
-// table; the record lists the role assignments the principal is a direct
-// member of and the application groups it may be in that assignments link,
-// split by level (application, then per scope, sorted), each with a 64-bit
-// mask of the catalog operations it can grant (all of them, and those
-// granted without any business rule). A check maps each operation ID to its
-// bit through a table built at compile time (dense by ID, or a map for
-// catalogs whose IDs are spread wide), hashes the client's identifiers and
-// groups, collects the assignments in reach for the scope,
+// table of 8-byte slots (a 32-bit hash tag and the record's index); the
+// record holds the key itself (inline up to 56 bytes) and lists the role
+// assignments the principal is a direct member of and the application
+// groups it may be in that assignments link, split by level (application,
+// then per scope, sorted), each with a 64-bit mask of the catalog
+// operations it can grant (all of them, and those granted without any
+// business rule). In front of the table, a blocked Bloom filter (one
+// 64-bit word a lookup, 16 to 32 bits a key, small enough to stay in cache)
+// turns away most of a client's identifiers and groups that the policy
+// never names, which are about half of them, before they cost a table
+// probe.
+//
+// A check maps each operation ID to its bit through a table built at
+// compile time (dense by ID, or a map for catalogs whose IDs are spread
+// wide), hashes the client's identifiers and groups (case-insensitively,
+// eight bytes at a time, one multiply per sixteen bytes; a string with a
+// non-ASCII byte or surrounding space takes a slower path through
+// strings.ToLower), collects the assignments in reach for the scope,
 // evaluates only the application groups that could grant a requested
 // operation (non-members subtracted, memoised per request in pooled
 // scratch), and stops as soon as rule-free grants cover every operation.
-// Business rules are evaluated only on paths that need them.
+// Business rules are evaluated only on paths that need them. The only
+// allocation is the results; [Checker.AccessCheckInto] writes them into a
+// caller's reusable [Buffer] instead.
 //
 // The same semantics are modelled in Casbin: [CasbinModel] (shipped as
 // policies/azman.conf), [CasbinPolicy] (or [CasbinPolicyFor] with an

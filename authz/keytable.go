@@ -143,46 +143,52 @@ const (
 // foldHashString hashes s case-insensitively: every byte has bit 0x20 set
 // before mixing, which lower-cases ASCII letters (and merges a few
 // punctuation pairs, such as '\\' and '|'; a collision costs a probe,
-// never a wrong answer). Keys longer
-// than 24 bytes are hashed by their first 8 and last 16 bytes and their
-// length: SIDs and DNs share long prefixes and differ at the end, and a
-// collision costs a probe, never a wrong answer (lookups compare keys).
-// ascii is false when a hashed byte is >= 0x80; the caller must then fold
-// with strings.ToLower and hash the result.
+// never a wrong answer: lookups compare keys). It reads eight bytes at a
+// time and mixes sixteen bytes with one 64×64→128-bit multiply; the
+// multiplies of a long key do not depend on each other, so they overlap.
+// ascii is false when a byte is >= 0x80; the caller must then fold with
+// strings.ToLower and hash the result.
 func foldHashString(s string) (h uint64, ascii bool) {
 	n := len(s)
 	p := unsafe.Pointer(unsafe.StringData(s))
 	load := func(i int) uint64 { return *(*uint64)(unsafe.Add(p, i)) } // callers keep i+8 <= n
-	h = 0x243f6a8885a308d3 ^ uint64(n)
-	var any uint64
+	var a, b, all uint64
 	switch {
-	case n > 24:
-		for i := 0; i+8 <= n; i += 8 { // every byte must be ASCII, not only the hashed ones
-			any |= load(i)
+	case n > 16:
+		for i := 0; i+16 < n; i += 16 { // every 16 bytes but the last
+			w0, w1 := load(i), load(i+8)
+			all |= w0 | w1
+			h ^= mum(w0|caseBits^(seed0+uint64(i)), w1|caseBits^seed1)
 		}
-		w0, w1, w2 := load(0), load(n-16), load(n-8)
-		any |= w2
-		h = mix(mix(mix(h^(w0|caseBits))^(w1|caseBits)) ^ (w2 | caseBits))
-	default:
-		i := 0
-		for ; i+8 <= n; i += 8 {
-			w := load(i)
-			any |= w
-			h = mix(h ^ (w | caseBits))
-		}
-		if i < n {
-			var w uint64
-			for j := n - 1; j >= i; j-- {
-				w = w<<8 | uint64(s[j])
-			}
-			any |= w
-			h = mix(h ^ (w | caseBits))
-		}
+		a, b = load(n-16), load(n-8)
+	case n >= 8:
+		a, b = load(0), load(n-8)
+	case n >= 4:
+		a, b = uint64(*(*uint32)(p)), uint64(*(*uint32)(unsafe.Add(p, n-4)))
+	case n > 0:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
 	}
-	if any&high != 0 {
+	all |= a | b
+	if all&high != 0 {
 		return 0, false
 	}
-	return mix(h), true
+	return h ^ mum(a|caseBits^seed2, b|caseBits^seed3) ^ uint64(n)<<56, true
+}
+
+// Seeds of foldHashString, each with bit 0x20 clear in every byte: the
+// multiplicands, whose bytes get that bit set by the xor, are never zero
+// (seed0 plus a key position keeps it in its high bytes).
+const (
+	seed0 = 0x9e3779b97f4a7c15 &^ caseBits
+	seed1 = 0xbf58476d1ce4e5b9 &^ caseBits
+	seed2 = 0x94d049bb133111eb &^ caseBits
+	seed3 = 0xd6e8feb86659fd93 &^ caseBits
+)
+
+// mum multiplies a and b to 128 bits and folds the halves.
+func mum(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
 }
 
 // lower8 lower-cases the ASCII letters among eight bytes.
@@ -190,9 +196,4 @@ func lower8(w uint64) uint64 {
 	hept := w &^ high
 	upper := (hept + ones*(0x80-'A')) &^ (hept + ones*(0x80-'Z'-1)) &^ w & high
 	return w | upper>>2
-}
-
-func mix(h uint64) uint64 {
-	hi, lo := bits.Mul64(h, 0x9e3779b97f4a7c15)
-	return hi ^ lo
 }

@@ -173,3 +173,9 @@ func (l *Live) Status() Status {
 func (l *Live) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	return l.cur.Load().Checker.AccessCheck(ctx, client, scope, ops, params)
 }
+
+// AccessCheckInto decides with the snapshot in force, into buf. See
+// Checker.AccessCheckInto.
+func (l *Live) AccessCheckInto(ctx context.Context, buf *Buffer, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+	return l.cur.Load().Checker.AccessCheckInto(ctx, buf, client, scope, ops, params)
+}
