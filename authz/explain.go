@@ -23,9 +23,9 @@ type Step struct {
 func (s Step) String() string {
 	switch s.Kind {
 	case "principal", "operation":
-		return fmt.Sprintf("%s %q", s.Kind, s.Name)
+		return fmt.Sprintf("%s \"%s\"", s.Kind, s.Name)
 	}
-	return fmt.Sprintf("%s %q (%s)", s.Kind, s.Name, s.Level)
+	return fmt.Sprintf("%s \"%s\" (%s)", s.Kind, s.Name, s.Level)
 }
 
 // Explanation says why a check was granted or denied. It always agrees with
@@ -54,9 +54,9 @@ func (e Explanation) String() string {
 	}
 	scope := "the default scope"
 	if e.Scope != "" {
-		scope = fmt.Sprintf("scope %q", e.Scope)
+		scope = fmt.Sprintf("scope \"%s\"", e.Scope)
 	}
-	fmt.Fprintf(&b, "%s: %s may %s %q in %s: %s", verdict, e.Client, map[bool]string{true: "do", false: "not do"}[e.Allowed], e.Operation, scope, e.Reason)
+	fmt.Fprintf(&b, "%s: %s may %s \"%s\" in %s: %s", verdict, e.Client, map[bool]string{true: "do", false: "not do"}[e.Allowed], e.Operation, scope, e.Reason)
 	if len(e.Path) > 0 {
 		parts := make([]string, len(e.Path))
 		for i, s := range e.Path {
@@ -87,7 +87,7 @@ func (c *Checker) scopePhrase(l int32) string {
 	if l == appLevel {
 		return "at application level"
 	}
-	return fmt.Sprintf("in scope %q", c.scopes[l])
+	return fmt.Sprintf("in scope \"%s\"", c.scopes[l])
 }
 
 // explainer holds one Explain's evaluation: every key of the client marked,
@@ -135,7 +135,7 @@ func (c *Checker) Explain(ctx context.Context, client ClientContext, scope strin
 		ex.Allowed = true
 		ex.Path = e.grantPath(res.Grant)
 		g := res.Grant
-		ex.Reason = fmt.Sprintf("role assignment %q %s grants it through %s, matching %q",
+		ex.Reason = fmt.Sprintf("role assignment \"%s\" %s grants it through %s, matching \"%s\"",
 			g.Assignment, levelOfGrant(g), orDirect(g.RoleDefinition), g.Principal)
 		return ex
 	}
@@ -152,14 +152,14 @@ func levelOfGrant(g *Grant) string {
 	if g.Scope == "" {
 		return "at application level"
 	}
-	return fmt.Sprintf("in scope %q", g.Scope)
+	return fmt.Sprintf("in scope \"%s\"", g.Scope)
 }
 
 func orDirect(rd string) string {
 	if rd == "" {
 		return "a direct operation link"
 	}
-	return fmt.Sprintf("%q", rd)
+	return fmt.Sprintf("\"%s\"", rd)
 }
 
 // mark sets the per-group flags from every key of the client.
@@ -261,7 +261,7 @@ func (e *explainer) taskChain(t int32, depth int) ([]Step, bool, string) {
 		return nil, false, n.err.Error()
 	}
 	if depth > MaxDepth {
-		return nil, false, fmt.Sprintf("%s %q: %v", kind, n.name, ErrDepthExceeded)
+		return nil, false, fmt.Sprintf("%s \"%s\": %v", kind, n.name, ErrDepthExceeded)
 	}
 	if n.rule != nil {
 		ok, err := n.rule.eval(e.r.params)
@@ -269,7 +269,7 @@ func (e *explainer) taskChain(t int32, depth int) ([]Step, bool, string) {
 			return nil, false, err.Error()
 		}
 		if !ok {
-			return nil, false, fmt.Sprintf("the business rule of %s %q (%s) is false", kind, n.name, n.rule.script)
+			return nil, false, fmt.Sprintf("the business rule of %s \"%s\" (%s) is false", kind, n.name, n.rule.script)
 		}
 	}
 	if n.direct&e.m != 0 {
@@ -352,7 +352,7 @@ func (e *explainer) membershipMiss(a int32) string {
 		grp := &c.groups[g]
 		switch {
 		case err != nil:
-			reasons = append(reasons, fmt.Sprintf("membership of application group %q could not be decided: %v", grp.name, err))
+			reasons = append(reasons, fmt.Sprintf("membership of application group \"%s\" could not be decided: %v", grp.name, err))
 		default:
 			if w := e.nonMemberWhy(g); w != "" {
 				reasons = append(reasons, w)
@@ -391,14 +391,14 @@ func (e *explainer) nonMemberWhy(g int32) string {
 		for _, m := range grp.nonMembers {
 			if pi, ok := c.lookupPrin(m); ok {
 				if _, hit := e.matched[pi]; hit {
-					return fmt.Sprintf("you are a non-member of application group %q (it lists %q as a non-member)", grp.name, m)
+					return fmt.Sprintf("you are a non-member of application group \"%s\" (it lists \"%s\" as a non-member)", grp.name, m)
 				}
 			}
 		}
 	}
 	for _, h := range grp.nonMemberLinks {
 		if y, _ := c.member(e.st, &e.r, h, 0); y {
-			return fmt.Sprintf("you are a non-member of application group %q (you are in %q, its non-member group)", grp.name, c.groups[h].name)
+			return fmt.Sprintf("you are a non-member of application group \"%s\" (you are in \"%s\", its non-member group)", grp.name, c.groups[h].name)
 		}
 	}
 	return ""
@@ -416,7 +416,7 @@ func (e *explainer) misses() []string {
 			continue
 		}
 		inScope := a.scope == appLevel || a.scope == e.r.scope
-		what := fmt.Sprintf("role assignment %q %s", a.name, c.scopePhrase(a.scope))
+		what := fmt.Sprintf("role assignment \"%s\" %s", a.name, c.scopePhrase(a.scope))
 		if len(a.links) > 0 {
 			var names []string
 			for _, t := range a.links {
@@ -461,7 +461,7 @@ func (e *explainer) misses() []string {
 		for ti := range c.tasks {
 			t := &c.tasks[ti]
 			if t.roleDef && t.full&e.m != 0 && (t.scope == appLevel || t.scope == e.r.scope) {
-				defs = append(defs, fmt.Sprintf("%q", t.name))
+				defs = append(defs, fmt.Sprintf("\"%s\"", t.name))
 			}
 		}
 		msg := "no role assignment in reach grants it"
@@ -491,5 +491,5 @@ func (e *explainer) scopeName() string {
 	if e.r.scope == appLevel {
 		return "the default scope"
 	}
-	return fmt.Sprintf("scope %q", e.c.scopes[e.r.scope])
+	return fmt.Sprintf("scope \"%s\"", e.c.scopes[e.r.scope])
 }
