@@ -155,7 +155,9 @@ func (p *checkParser) item(it *CheckItem, checks *[]CheckItem) error {
 	}
 }
 
-func (p *checkParser) items(out *[]CheckItem) error {
+// array parses a JSON array (or null, leaving nil) into *out, reusing its
+// storage, with elem parsing each element in place.
+func array[T any](p *checkParser, out *[]T, capHint int, elem func(*T) error) error {
 	if p.null() {
 		*out = nil
 		return nil
@@ -163,33 +165,41 @@ func (p *checkParser) items(out *[]CheckItem) error {
 	if err := p.expect('['); err != nil {
 		return err
 	}
-	items := (*out)[:0]
-	if items == nil {
-		items = []CheckItem{}
+	xs := (*out)[:0]
+	if xs == nil {
+		xs = make([]T, 0, capHint)
 	}
 	if p.peek() == ']' {
 		p.i++
-		*out = items
+		*out = xs
 		return nil
 	}
 	for {
-		items = append(items, CheckItem{})
-		if !p.null() {
-			if err := p.item(&items[len(items)-1], nil); err != nil {
-				return err
-			}
+		var zero T
+		xs = append(xs, zero)
+		if err := elem(&xs[len(xs)-1]); err != nil {
+			return err
 		}
 		switch p.peek() {
 		case ',':
 			p.i++
 		case ']':
 			p.i++
-			*out = items
+			*out = xs
 			return nil
 		default:
 			return p.errorf("want ',' or ']'")
 		}
 	}
+}
+
+func (p *checkParser) items(out *[]CheckItem) error {
+	return array(p, out, 0, func(it *CheckItem) error {
+		if p.null() {
+			return nil
+		}
+		return p.item(it, nil)
+	})
 }
 
 // rawString consumes a string and returns it with its quotes; plain is
@@ -268,83 +278,26 @@ func (p *checkParser) boolValue(out *bool) error {
 }
 
 func (p *checkParser) strArray(out *[]string) error {
-	if p.null() {
-		*out = nil
-		return nil
-	}
-	if err := p.expect('['); err != nil {
-		return err
-	}
-	ss := (*out)[:0]
-	if ss == nil {
-		ss = []string{}
-	}
-	if p.peek() == ']' {
-		p.i++
-		*out = ss
-		return nil
-	}
-	for {
+	return array(p, out, 0, func(s *string) error {
 		if p.null() {
-			ss = append(ss, "")
-		} else {
-			s, err := p.str()
-			if err != nil {
-				return err
-			}
-			ss = append(ss, s)
-		}
-		switch p.peek() {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			*out = ss
 			return nil
-		default:
-			return p.errorf("want ',' or ']'")
 		}
-	}
-}
-
-func (p *checkParser) ops(out *[]OperationRef) error {
-	if p.null() {
-		*out = nil
-		return nil
-	}
-	if err := p.expect('['); err != nil {
+		v, err := p.str()
+		*s = v
 		return err
-	}
-	ops := (*out)[:0]
-	if ops == nil {
-		ops = make([]OperationRef, 0, 8)
-	}
-	if p.peek() == ']' {
-		p.i++
-		*out = ops
-		return nil
-	}
-	for {
+	})
+}
+func (p *checkParser) ops(out *[]OperationRef) error {
+	return array(p, out, 8, func(o *OperationRef) error {
 		raw, err := p.scalar()
 		if err != nil {
 			return err
 		}
-		var o OperationRef
 		if err := o.UnmarshalJSON(raw); err != nil {
 			return invalidf("malformed JSON body: %v", err)
 		}
-		ops = append(ops, o)
-		switch p.peek() {
-		case ',':
-			p.i++
-		case ']':
-			p.i++
-			*out = ops
-			return nil
-		default:
-			return p.errorf("want ',' or ']'")
-		}
-	}
+		return nil
+	})
 }
 
 // scalar returns the raw bytes of the next value, which OperationRef
