@@ -5,12 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/gofrs/flock"
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/authz"
@@ -379,7 +375,7 @@ func (c *cli) planLDAPRepair(ctx context.Context, st *ldapstore.Store, loadErr e
 }
 
 // planXMLRepair: an invalid file is replaced by its backup (PATH.bak) or
-// the --from copy.
+// the --from copy (xmlstore.Store.Backup and Restore).
 func (c *cli) planXMLRepair(ctx context.Context, st *xmlstore.Store, loadErr error, from string) (*repairPlan, error) {
 	path := st.Path()
 	switch {
@@ -390,21 +386,26 @@ func (c *cli) planXMLRepair(ctx context.Context, st *xmlstore.Store, loadErr err
 		return nil, fmt.Errorf("load store %s: %w (repair restores invalid files only)", c.storeURL, loadErr)
 	}
 	src := from
+	var p *policy.Policy
+	var rev policy.Revision
+	var err error
 	if src == "" {
-		src = xmlstore.Scheme + path + ".bak"
-		if _, err := os.Stat(path + ".bak"); err != nil {
+		src = xmlstore.Scheme + st.BackupPath()
+		p, rev, err = st.Backup(ctx)
+		if errors.Is(err, policy.ErrNotFound) {
 			return nil, fmt.Errorf("store %s is invalid and has no backup to restore (%w); give a known-good copy with --from URL", c.storeURL, err)
 		}
-	}
-	p, rev, err := c.loadCopy(ctx, src)
-	if err != nil {
+		if err != nil {
+			return nil, fmt.Errorf("load the copy to restore, %s: %w", src, err)
+		}
+	} else if p, rev, err = c.loadCopy(ctx, src); err != nil {
 		return nil, err
 	}
 	return &repairPlan{
 		problem: fmt.Sprintf("invalid: %s", firstErrLine(loadErr.Error())),
 		action:  fmt.Sprintf("restore %s (revision %d; %s); keep the invalid file as %s.broken-<time>", src, rev, policySummary(p), path),
 		apply: func(ctx context.Context) (policy.Revision, error) {
-			return restoreXML(ctx, st, p, rev)
+			return st.Restore(ctx, p, rev)
 		},
 	}, nil
 }
@@ -412,84 +413,4 @@ func (c *cli) planXMLRepair(ctx context.Context, st *xmlstore.Store, loadErr err
 func firstErrLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
-}
-
-// restoreXML writes p over the invalid file of st, under the lock xmlstore
-// writers take (PATH.lock), at a revision above both the invalid file's
-// (read from its header, else one above PATH.bak's) and the copy's, so
-// that every watcher reloads — also one that loaded the file before it
-// broke — and writers holding an older revision get a conflict. The invalid
-// file is kept as PATH.broken-<UTC time>. If the file became valid
-// meanwhile, nothing is written.
-func restoreXML(ctx context.Context, st *xmlstore.Store, p *policy.Policy, copyRev policy.Revision) (policy.Revision, error) {
-	path := st.Path()
-	lock := flock.New(path + ".lock")
-	defer lock.Close()
-	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if ok, err := lock.TryLockContext(lctx, 10*time.Millisecond); err != nil || !ok {
-		return 0, fmt.Errorf("lock %s.lock: not acquired: %w", path, errors.Join(err, lctx.Err()))
-	}
-	defer lock.Unlock()
-	broken, err := os.ReadFile(path)
-	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", path, err)
-	}
-	if _, _, err := st.Load(ctx); err == nil {
-		return 0, fmt.Errorf("%s became valid meanwhile (another writer saved it); nothing written", path)
-	} else if !invalid(err) {
-		return 0, err
-	}
-	brokenRev, err := st.Revision(ctx)
-	if err != nil {
-		// Its header is unreadable too. Readers may have loaded the file
-		// before it broke, at one revision above the backup xmlstore kept
-		// of its predecessor: go above that.
-		brokenRev = 0
-		if bak, err := xmlstore.Open(path + ".bak"); err == nil {
-			if r, err := bak.Revision(ctx); err == nil && r > 0 {
-				brokenRev = r + 1
-			}
-			bak.Close()
-		}
-	}
-	next := max(brokenRev, copyRev) + 1
-	data, err := xmlstore.Marshal(p, next)
-	if err != nil {
-		return 0, err
-	}
-	dir, base := filepath.Split(path)
-	mode := os.FileMode(0o644)
-	if fi, err := os.Stat(path); err == nil {
-		mode = fi.Mode().Perm()
-	}
-	keep := path + ".broken-" + time.Now().UTC().Format("20060102T150405.000000000Z")
-	if err := os.WriteFile(keep, broken, 0o600); err != nil {
-		return 0, fmt.Errorf("keep the invalid file: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".repair-*")
-	if err != nil {
-		return 0, err
-	}
-	defer os.Remove(tmp.Name()) // after the rename, there is nothing to remove
-	if err := errors.Join(writeBytes(tmp, data), tmp.Chmod(mode), tmp.Sync(), tmp.Close()); err != nil {
-		return 0, fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return 0, err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return 0, err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return 0, fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return next, nil
-}
-
-func writeBytes(f *os.File, data []byte) error {
-	_, err := f.Write(data)
-	return err
 }

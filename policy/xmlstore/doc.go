@@ -44,6 +44,14 @@
 // new one, never a mix. [Store.Watch] reports changes by any writer through
 // fsnotify on the directory, with a stat poll as a fallback.
 //
+// # Repair
+//
+// A file a failed write or a foreign tool left unloadable is repaired with
+// [Store.Restore]: it writes a known-good policy — [Store.Backup] reads
+// PATH.bak, or a copy from another store — under the same lock, at a
+// revision above both the broken file's and the copy's, and keeps the
+// broken file as PATH.broken-<time>. `azgate store repair` calls it.
+//
 // # Hostile input
 //
 // Input is limited in size (64 MiB by default) and element depth; DOCTYPE and

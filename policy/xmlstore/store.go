@@ -65,6 +65,7 @@ const (
 	logKeyPath = "path"
 	logKeyRev  = "revision"
 	logKeyErr  = "err"
+	logKeyKept = "kept"
 )
 
 // Store is an msxml:// policy store: one MS-AZMP file. It is safe for
@@ -142,17 +143,7 @@ func (s *Store) checkOpen() error {
 
 // readFile reads the store file within the size limit. A missing file
 // returns an error wrapping policy.ErrNotFound.
-func (s *Store) readFile() ([]byte, error) {
-	f, err := os.Open(s.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("xmlstore %s: %w", s.path, policy.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("xmlstore: %w", err)
-	}
-	defer f.Close()
-	return readLimited(f, s.path, s.cfg.maxSize)
-}
+func (s *Store) readFile() ([]byte, error) { return readFileLimited(s.path, s.cfg.maxSize) }
 
 // Load reads, parses and validates the store file. Errors name the file and,
 // for malformed XML, the line and element ([*ParseError]); validation errors
