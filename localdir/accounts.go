@@ -379,7 +379,7 @@ func (d *Directory) dummyCompare(password string) {
 // answered from the credential cache (see the package documentation). An
 // unreadable directory file returns its error (the caller denies).
 func (d *Directory) Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error) {
-	st, err := d.current(ctx)
+	st, err := d.recent(ctx)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
@@ -402,7 +402,7 @@ func (d *Directory) Authenticate(ctx context.Context, user, password string) (au
 // AuthenticateToken checks an API token and returns its owner's client
 // context, or ErrBadCredentials.
 func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error) {
-	st, err := d.current(ctx)
+	st, err := d.recent(ctx)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
@@ -419,7 +419,7 @@ func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.
 // Resolve returns the client context of a user given by name or SID
 // without checking credentials (ErrUnknownUser if there is none).
 func (d *Directory) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
-	st, err := d.current(ctx)
+	st, err := d.recent(ctx)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -33,6 +34,9 @@ const (
 	logKeyUser    = "user"
 	logKeyGroup   = "group"
 	logKeyCreated = "created"
+	// defaultRecheck is how long the authentication path trusts its last
+	// look at the file; see WithRecheckInterval.
+	defaultRecheck = 250 * time.Millisecond
 )
 
 // Sentinel errors. Errors returned by this package wrap one of them and name
@@ -80,6 +84,16 @@ func WithCredentialCacheTTL(ttl time.Duration) Option {
 	return func(d *Directory) { d.cacheTTL = ttl }
 }
 
+// WithRecheckInterval sets how long Authenticate, AuthenticateToken and
+// Resolve trust their last look at the directory file (default 250 ms)
+// before they stat it again: a change written by another process is seen
+// within this interval, a change through any Directory of this process at
+// once. 0 or less checks the file on every call. Listing (Users, Groups)
+// and every change always check the file.
+func WithRecheckInterval(interval time.Duration) Option {
+	return func(d *Directory) { d.recheck = interval }
+}
+
 // WithDomain names the domain the directory's accounts belong to, as a
 // Windows machine names its local accounts MACHINE\user. Client contexts
 // then carry every user and group name also in the qualified form
@@ -100,9 +114,18 @@ type Directory struct {
 	wmu  sync.Mutex // serialises read-modify-write in this process
 	lock *flock.Flock
 
-	mu sync.Mutex // guards st and fi
+	mu sync.Mutex // guards st and fi; serialises looks at the file
 	st *state
 	fi os.FileInfo
+
+	// recheck is WithRecheckInterval. view is the state as last checked
+	// against the file, nil while the last check failed (every caller then
+	// checks the file again and fails closed). gen counts the writes of
+	// every Directory of this process on the same file: a view made before
+	// the latest write is not used.
+	recheck time.Duration
+	view    atomic.Pointer[view]
+	gen     *atomic.Uint64
 
 	cache *credCache
 
@@ -145,6 +168,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Directory, error) 
 		log:      slog.New(slog.DiscardHandler),
 		cost:     bcrypt.DefaultCost,
 		cacheTTL: defaultTTL,
+		recheck:  defaultRecheck,
 		now:      time.Now,
 	}
 	for _, o := range opts {
@@ -158,6 +182,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Directory, error) 
 		return nil, fmt.Errorf("localdir: open %s: %w", path, err)
 	}
 	d.cache = cache
+	d.gen = writeGen(path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("localdir: create directory for %s: %w", path, err)
 	}
@@ -230,30 +255,94 @@ func (d *Directory) createIfMissing(ctx context.Context) error {
 	return nil
 }
 
+// view is the state of the file as checked at a time.
+type view struct {
+	st      *state
+	gen     uint64 // the value of Directory.gen before the check
+	checked time.Time
+}
+
+// writeGens holds, per absolute directory file path, the count of writes
+// made through any Directory of this process: the one process-wide table
+// of this package, so that Directories sharing a file (the server and an
+// in-process CLI command, tests) see each other's changes without waiting
+// for the recheck interval.
+var writeGens sync.Map // string → *atomic.Uint64
+
+func writeGen(path string) *atomic.Uint64 {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	g, _ := writeGens.LoadOrStore(path, new(atomic.Uint64))
+	return g.(*atomic.Uint64)
+}
+
+// fresh returns the last checked view if it may still be used: made after
+// this process's latest write to the file and within the recheck interval.
+func (d *Directory) fresh() *state {
+	v := d.view.Load()
+	if v == nil || d.recheck <= 0 || v.gen != d.gen.Load() {
+		return nil
+	}
+	if age := d.now().Sub(v.checked); age < 0 || age >= d.recheck {
+		return nil
+	}
+	return v.st
+}
+
+// recent returns the state of the file as checked at most the recheck
+// interval ago (and after every write of this process), for the
+// authentication path; see WithRecheckInterval.
+func (d *Directory) recent(ctx context.Context) (*state, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("localdir: %w", err)
+	}
+	if st := d.fresh(); st != nil {
+		return st, nil
+	}
+	return d.check(false)
+}
+
 // current returns the state of the file as it is on disk now, reloading it
 // if another writer replaced it.
 func (d *Directory) current(ctx context.Context) (*state, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("localdir: %w", err)
 	}
+	return d.check(true)
+}
+
+// check looks at the file (unless, without force, another caller did so
+// while this one waited for the lock) and reloads it if it changed. A
+// failure clears the view, so that no caller uses the old state until a
+// check succeeds again.
+func (d *Directory) check(force bool) (*state, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if !force {
+		if st := d.fresh(); st != nil {
+			return st, nil
+		}
+	}
+	gen, now := d.gen.Load(), d.now()
 	fi, err := os.Stat(d.path)
 	if err != nil {
+		d.view.Store(nil)
 		return nil, fmt.Errorf("localdir: stat %s: %w", d.path, err)
 	}
-	if d.st != nil && sameFile(fi, d.fi) {
-		return d.st, nil
+	if d.st == nil || !sameFile(fi, d.fi) {
+		st, fi, err := readFile(d.path)
+		if err != nil {
+			d.view.Store(nil)
+			return nil, err
+		}
+		if d.st != nil {
+			d.log.Debug("localdir: reloaded changed file", logKeyPath, d.path)
+		}
+		d.st, d.fi = st, fi
 	}
-	st, fi, err := readFile(d.path)
-	if err != nil {
-		return nil, err
-	}
-	if d.st != nil {
-		d.log.Debug("localdir: reloaded changed file", logKeyPath, d.path)
-	}
-	d.st, d.fi = st, fi
-	return st, nil
+	d.view.Store(&view{st: d.st, gen: gen, checked: now})
+	return d.st, nil
 }
 
 // update runs fn on a private copy of the freshly read file while holding
@@ -291,8 +380,11 @@ func (d *Directory) update(ctx context.Context, op string, fn func(st *state, fd
 	if err != nil {
 		return err
 	}
+	// Still under the file lock: no other writer's count can come between
+	// this write and the view made of it.
 	d.mu.Lock()
 	d.st, d.fi = st, fi
+	d.view.Store(&view{st: st, gen: d.gen.Add(1), checked: d.now()})
 	d.mu.Unlock()
 	return nil
 }

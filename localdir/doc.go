@@ -24,10 +24,16 @@
 // (github.com/gofrs/flock), re-reads the file under the lock, applies the
 // change and writes it back, so several processes (the server and the CLI)
 // may edit one directory without losing changes. Readers take no lock: they
-// check the file's identity, size and mtime on each access and reload it
-// when another process has replaced it. A file that fails to parse or
-// validate is reported with ErrCorrupt and its path; it is never silently
-// replaced.
+// check the file's identity, size and mtime and reload it when another
+// process has replaced it. Listing (Users, Groups) and every change check
+// the file each time. The authentication path (Authenticate,
+// AuthenticateToken, Resolve) checks it at most once per recheck interval
+// (250 ms, WithRecheckInterval; 0 checks every call), so a change written
+// by another process (the CLI, a second server) takes effect there within
+// that interval; a change made through any Directory of this process on
+// the same path takes effect at once. A file that fails to parse or
+// validate is reported with ErrCorrupt and its path, on every call until
+// it is good again; it is never silently replaced.
 //
 // # Authentication cost and the credential cache
 //
@@ -39,8 +45,8 @@
 // plain or unsalted password hashes); the entry remembers the bcrypt hash it
 // was verified against and expires after one minute (WithCredentialCacheTTL;
 // 0 disables the cache). An entry is used only if the user's stored hash is
-// still the same, so a password change or user deletion, in this process or
-// another, invalidates it at once; SetPassword and DeleteUser also drop the
+// still the same, so a password change or user deletion invalidates it at
+// once in this process and within the recheck interval from another; SetPassword and DeleteUser also drop the
 // user's entries. Failed checks are never cached, so guessing always pays
 // the full bcrypt cost. Unknown users pay it too (a dummy comparison), so
 // response time does not reveal which user names exist, and Authenticate

@@ -1,0 +1,94 @@
+package localdir
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// TestDirectory_RecheckInterval: the authentication path looks at the file
+// at most once per recheck interval, sees changes made through any
+// Directory of this process at once, lists always read the file, and a
+// file that goes bad fails every call until it is good again.
+func TestDirectory_RecheckInterval(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	real := filepath.Join(root, "real")
+	must(t, os.MkdirAll(real, 0o700))
+	path := filepath.Join(real, "directory.json")
+	// A Directory opened through a symlinked folder stands for another
+	// process: this process's write count is kept per path, so its writes
+	// are invisible to d until d looks at the file.
+	link := filepath.Join(root, "link")
+	must(t, os.Symlink(real, link))
+
+	const interval = 250 * time.Millisecond
+	d := openDir(t, path, WithRecheckInterval(interval))
+	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+	d.now = clock.now
+	eager := openDir(t, path, WithRecheckInterval(0))
+	other := openDir(t, filepath.Join(link, "directory.json"))
+	same := openDir(t, path) // another Directory of this process, same path
+
+	must(t, d.AddUser(ctx, "alice", "pw"))
+	tok, err := d.CreateToken(ctx, "alice", "t1")
+	must(t, err)
+	tok2, err := d.CreateToken(ctx, "alice", "t2")
+	must(t, err)
+	auth := func(d *Directory, tok string) error { _, err := d.AuthenticateToken(ctx, tok); return err }
+
+	steps := []struct {
+		name          string
+		do            func()
+		tok           string
+		want          error // from d.AuthenticateToken
+		wantEager     error // from eager.AuthenticateToken
+		wantListsBob  bool  // d.Users lists bob
+		wantResolveOK bool  // d.Resolve("alice") succeeds
+	}{
+		{"own write seen at once", nil, tok, nil, nil, false, true},
+		{"other process: not seen within the interval", func() { must(t, other.RevokeToken(ctx, "alice", "t1")) },
+			tok, nil, ErrBadCredentials, false, true},
+		{"other process: seen after the interval", func() { clock.add(interval) }, tok, ErrBadCredentials, ErrBadCredentials, false, true},
+		{"lists read the file at once", func() { must(t, other.AddUser(ctx, "bob", "pw")) }, tok2, nil, nil, true, true},
+		{"same process, other Directory: seen at once", func() { must(t, same.DeleteUser(ctx, "alice")) },
+			tok2, ErrBadCredentials, ErrBadCredentials, true, false},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if s.do != nil {
+				s.do()
+			}
+			wantErr(t, auth(d, s.tok), s.want)
+			wantErr(t, auth(eager, s.tok), s.wantEager)
+			users, err := d.Users(ctx)
+			must(t, err)
+			if got := slices.ContainsFunc(users, func(u User) bool { return u.Name == "bob" }); got != s.wantListsBob {
+				t.Errorf("Users lists bob: %v, want %v", got, s.wantListsBob)
+			}
+			if _, err := d.Resolve(ctx, "alice"); (err == nil) != s.wantResolveOK {
+				t.Errorf("Resolve(alice) = %v, want success %v", err, s.wantResolveOK)
+			}
+		})
+	}
+
+	t.Run("a bad file fails every call until repaired", func(t *testing.T) {
+		tok3, err := d.CreateToken(ctx, "bob", "t3")
+		must(t, err)
+		good, err := os.ReadFile(path)
+		must(t, err)
+		must(t, os.WriteFile(path, []byte("{garbage"), 0o600))
+		clock.add(interval)
+		for i := range 2 { // the second call is within the interval
+			if err := auth(d, tok3); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("call %d: %v, want ErrCorrupt", i, err)
+			}
+		}
+		must(t, os.WriteFile(path, good, 0o600))
+		must(t, auth(d, tok3))
+	})
+}
