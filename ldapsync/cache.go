@@ -9,29 +9,32 @@ import (
 )
 
 // cache holds answers for a TTL. A hit older than refreshAfter triggers one
-// background refresh; a failed refresh keeps the old answer until its TTL
+// refresh — in the background when the Directory was started, else in the
+// caller's goroutine; a failed refresh keeps the old answer until its TTL
 // ends (unless the failure is definitive, such as the user having been
 // deleted, which drops it at once). A miss or an expired entry is fetched
-// synchronously, one fetch per key at a time.
+// synchronously, one fetch per key at a time. A definitive failure of a
+// fetch (an unknown user) is cached for negTTL when that is positive.
 type cache[V any] struct {
-	ttl, refreshAfter time.Duration
-	maxSize           int
-	now               func() time.Time
-	log               *slog.Logger
-	bg                context.Context // background refreshes run under it
-	bgTimeout         time.Duration
-	wg                *sync.WaitGroup
-
-	mu      sync.Mutex
-	entries map[string]*cacheEntry[V]
-	flights map[string]*flight[V]
+	ttl, negTTL  time.Duration
+	refreshAfter time.Duration
+	maxSize      int
+	now          func() time.Time
+	log          *slog.Logger
+	spawn        func(func(context.Context)) bool // runs a background refresh; false: not running
+	bgTimeout    time.Duration
+	mu           sync.Mutex
+	entries      map[string]*cacheEntry[V]
+	flights      map[string]*flight[V]
 }
 
 type cacheEntry[V any] struct {
 	val        V
+	err        error // a cached definitive failure (val is zero)
 	fetched    time.Time
+	ttl        time.Duration
 	refreshing bool
-	nextTry    time.Time // no background refresh before this
+	nextTry    time.Time // no refresh before this
 }
 
 type flight[V any] struct {
@@ -45,15 +48,29 @@ type flight[V any] struct {
 type fetchFunc[V any] func(ctx context.Context) (V, error)
 
 func (c *cache[V]) get(ctx context.Context, key string, fetch fetchFunc[V], definitive func(error) bool) (V, error) {
+	var zero V
 	c.mu.Lock()
 	now := c.now()
 	if e, ok := c.entries[key]; ok {
 		age := now.Sub(e.fetched)
-		if age < c.ttl {
+		if age < e.ttl {
+			if e.err != nil {
+				c.mu.Unlock()
+				return zero, e.err
+			}
 			if age >= c.refreshAfter && !e.refreshing && !now.Before(e.nextTry) {
 				e.refreshing = true
-				c.wg.Add(1)
-				go c.refresh(key, e, fetch, definitive)
+				background := c.spawn(func(bg context.Context) {
+					rctx, cancel := context.WithTimeout(bg, c.bgTimeout)
+					defer cancel()
+					c.refresh(rctx, key, e, fetch, definitive)
+				})
+				if !background {
+					c.mu.Unlock()
+					rctx, cancel := context.WithTimeout(ctx, c.bgTimeout)
+					defer cancel()
+					return c.refresh(rctx, key, e, fetch, definitive)
+				}
 			}
 			v := e.val
 			c.mu.Unlock()
@@ -67,7 +84,6 @@ func (c *cache[V]) get(ctx context.Context, key string, fetch fetchFunc[V], defi
 		case <-f.done:
 			return f.val, f.err
 		case <-ctx.Done():
-			var zero V
 			return zero, errors.Join(ErrUnavailable, ctx.Err())
 		}
 	}
@@ -79,57 +95,64 @@ func (c *cache[V]) get(ctx context.Context, key string, fetch fetchFunc[V], defi
 
 	c.mu.Lock()
 	delete(c.flights, key)
-	if f.err == nil {
-		c.storeLocked(key, f.val)
+	switch {
+	case f.err == nil:
+		c.storeLocked(key, &cacheEntry[V]{val: f.val, ttl: c.ttl})
+	case c.negTTL > 0 && definitive(f.err):
+		c.storeLocked(key, &cacheEntry[V]{err: f.err, ttl: c.negTTL})
 	}
 	c.mu.Unlock()
 	close(f.done)
 	return f.val, f.err
 }
 
-func (c *cache[V]) refresh(key string, old *cacheEntry[V], fetch fetchFunc[V], definitive func(error) bool) {
-	defer c.wg.Done()
-	ctx, cancel := context.WithTimeout(c.bg, c.bgTimeout)
-	defer cancel()
+// refresh fetches the answer of a cached entry anew and returns what to
+// serve: the new answer; the error when it is definitive; else the old
+// answer, which is kept until its TTL ends.
+func (c *cache[V]) refresh(ctx context.Context, key string, old *cacheEntry[V], fetch fetchFunc[V], definitive func(error) bool) (V, error) {
 	v, err := fetch(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old.refreshing = false
-	cur, ok := c.entries[key]
-	if !ok || cur != old {
-		return // replaced or evicted meanwhile
+	definite := err != nil && definitive(err)
+	if cur, ok := c.entries[key]; !ok || cur != old {
+		// Replaced or evicted meanwhile: store nothing.
+		if err == nil || definite {
+			return v, err
+		}
+		return old.val, nil
 	}
 	switch {
 	case err == nil:
-		c.storeLocked(key, v)
-	case definitive(err):
+		c.storeLocked(key, &cacheEntry[V]{val: v, ttl: c.ttl})
+		return v, nil
+	case definite:
 		delete(c.entries, key)
 		c.log.Info("ldapsync: cached answer withdrawn", logKeyKey, key, logKeyErr, err)
+		return v, err
 	default:
 		old.nextTry = c.now().Add(max(c.refreshAfter/4, 100*time.Millisecond))
-		if c.bg.Err() == nil {
-			c.log.Warn("ldapsync: background refresh failed; serving cached answer until its TTL ends",
-				logKeyKey, key, logKeyExpires, old.fetched.Add(c.ttl), logKeyErr, err)
+		if ctx.Err() == nil {
+			c.log.Warn("ldapsync: refresh failed; serving cached answer until its TTL ends",
+				logKeyKey, key, logKeyExpires, old.fetched.Add(old.ttl), logKeyErr, err)
 		}
+		return old.val, nil
 	}
 }
 
-func (c *cache[V]) storeLocked(key string, v V) {
+// storeLocked caches e under key, fetched now.
+func (c *cache[V]) storeLocked(key string, e *cacheEntry[V]) {
 	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.maxSize {
 		c.evictLocked()
 	}
-	c.entries[key] = &cacheEntry[V]{val: v, fetched: c.now()}
+	e.fetched = c.now()
+	c.entries[key] = e
 }
 
 // evictLocked drops expired entries, then, if the cache is still full,
 // about a tenth of it.
 func (c *cache[V]) evictLocked() {
-	now := c.now()
-	for k, e := range c.entries {
-		if now.Sub(e.fetched) >= c.ttl {
-			delete(c.entries, k)
-		}
-	}
+	c.dropExpiredLocked()
 	if len(c.entries) < c.maxSize {
 		return
 	}
@@ -143,16 +166,20 @@ func (c *cache[V]) evictLocked() {
 	}
 }
 
+func (c *cache[V]) dropExpiredLocked() {
+	now := c.now()
+	for k, e := range c.entries {
+		if now.Sub(e.fetched) >= e.ttl {
+			delete(c.entries, k)
+		}
+	}
+}
+
 // sweep drops expired entries.
 func (c *cache[V]) sweep() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
-	for k, e := range c.entries {
-		if now.Sub(e.fetched) >= c.ttl {
-			delete(c.entries, k)
-		}
-	}
+	c.dropExpiredLocked()
 }
 
 func (c *cache[V]) invalidate(key string) {

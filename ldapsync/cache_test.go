@@ -47,13 +47,20 @@ func eventually(t *testing.T, timeout time.Duration, check func() string) {
 	}
 }
 
+// cachedDirectory returns a started Directory with a one-minute cache
+// refreshed after 30 s, on a fake clock.
 func cachedDirectory(t *testing.T, cfg ldapsync.Config) (*ldapsync.Directory, *fakeClock) {
+	t.Helper()
+	return cachedDirectoryOf(t, cfg, newDirectory)
+}
+
+func cachedDirectoryOf(t *testing.T, cfg ldapsync.Config, newDir func(testing.TB, ldapsync.Config) *ldapsync.Directory) (*ldapsync.Directory, *fakeClock) {
 	t.Helper()
 	cfg.CacheTTL = time.Minute
 	cfg.RefreshAfter = 30 * time.Second
 	cfg.DialTimeout = 500 * time.Millisecond
 	cfg.RequestTimeout = 500 * time.Millisecond
-	d := newDirectory(t, cfg)
+	d := newDir(t, cfg)
 	clock := newFakeClock()
 	ldapsync.SetClock(d, clock.Now)
 	return d, clock
@@ -102,9 +109,24 @@ func TestCache_OutageServesUntilTTLThenDenies(t *testing.T) {
 	}
 }
 
-func TestCache_BackgroundRefreshSeesChanges(t *testing.T) {
+// TestCache_RefreshSeesChanges: answers used after RefreshAfter are
+// refreshed — in the background once started, in the caller's goroutine
+// without Start.
+func TestCache_RefreshSeesChanges(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		newDir func(testing.TB, ldapsync.Config) *ldapsync.Directory
+	}{
+		{"started", newDirectory},
+		{"not started", newUnstartedDirectory},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testRefreshSeesChanges(t, tc.newDir) })
+	}
+}
+
+func testRefreshSeesChanges(t *testing.T, newDir func(testing.TB, ldapsync.Config) *ldapsync.Directory) {
 	srv := startOpenLDAP(t, "")
-	d, clock := cachedDirectory(t, openLDAPConfig(srv))
+	d, clock := cachedDirectoryOf(t, openLDAPConfig(srv), newDir)
 	ctx := context.Background()
 	for _, u := range []string{"alice", "bob"} {
 		if _, err := d.Resolve(ctx, u); err != nil {

@@ -19,6 +19,7 @@ const (
 	DefaultDialTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultCacheTTL       = 5 * time.Minute
+	DefaultNegativeTTL    = 30 * time.Second
 	DefaultMaxConns       = 4
 	DefaultMaxDepth       = 32
 	DefaultMaxGroups      = 10000
@@ -81,6 +82,12 @@ type Config struct {
 	// RefreshAfter is the age after which a cached answer is refreshed in
 	// the background when used. Default CacheTTL/2; must be < CacheTTL.
 	RefreshAfter time.Duration `json:"refresh_after,omitempty"`
+	// NegativeTTL is how long an "unknown user" answer of Resolve is
+	// cached, so that repeated lookups of a name the directory lacks do
+	// not each search it. A user created in the directory meanwhile is
+	// seen once it ends. Default: the shorter of DefaultNegativeTTL and
+	// CacheTTL; a negative value turns negative caching off.
+	NegativeTTL time.Duration `json:"negative_ttl,omitempty"`
 	// MaxCacheSize bounds the number of cached answers. Default
 	// DefaultMaxCacheSize.
 	MaxCacheSize int `json:"max_cache_size,omitempty"`
@@ -257,6 +264,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RefreshAfter == 0 {
 		c.RefreshAfter = c.CacheTTL / 2
+	}
+	if c.NegativeTTL == 0 {
+		c.NegativeTTL = min(DefaultNegativeTTL, c.CacheTTL)
 	}
 	if c.MaxCacheSize == 0 {
 		c.MaxCacheSize = DefaultMaxCacheSize

@@ -71,3 +71,27 @@ func TestConfig_ValidateFillsDefaults(t *testing.T) {
 		t.Fatalf("defaults not filled: %+v", cfg)
 	}
 }
+
+func TestConfig_NegativeTTLDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		cacheTTL, neg time.Duration
+		want          time.Duration
+	}{
+		{"default", 0, 0, ldapsync.DefaultNegativeTTL},
+		{"capped by a short cache TTL", 10 * time.Second, 0, 10 * time.Second},
+		{"set", 0, 5 * time.Second, 5 * time.Second},
+		{"off", 0, -1, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := ldapsync.PresetOpenLDAP("ldap://127.0.0.1", "dc=example,dc=org")
+			cfg.CacheTTL, cfg.NegativeTTL = tc.cacheTTL, tc.neg
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if cfg.NegativeTTL != tc.want {
+				t.Errorf("NegativeTTL = %v, want %v", cfg.NegativeTTL, tc.want)
+			}
+		})
+	}
+}

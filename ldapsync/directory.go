@@ -49,7 +49,12 @@ const maxNameLen = 256
 const memberBatch = 64
 
 // Directory resolves users, groups and LDAP-query groups against one LDAP
-// directory. It is safe for concurrent use. Close it when done.
+// directory. It is safe for concurrent use.
+//
+// Its lifecycle: New (no goroutine, no connection), then Start(ctx) to run
+// the background work, then Close, which stops that work, waits for it and
+// closes the pooled connections. Without Start a Directory still answers
+// every call; see Start for what it then does in the caller's goroutine.
 type Directory struct {
 	cfg  Config
 	log  *slog.Logger
@@ -60,17 +65,16 @@ type Directory struct {
 	users   *cache[authz.ClientContext]
 	queries *cache[bool]
 
-	bg        context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
+	work      worker // background refreshes and the sweeper, after Start
 	closeOnce sync.Once
 }
 
 var _ authz.QueryMatcher = (*Directory)(nil)
 
 // New validates cfg and returns a Directory. It does not contact the
-// directory: the first Resolve does, so azgate starts while the directory
-// is down. logger may be nil.
+// directory and starts no goroutine: the first Resolve contacts it, so
+// azgate starts while the directory is down; Start starts the background
+// work. logger may be nil.
 func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -88,36 +92,54 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 		pool:    p,
 		authSem: make(chan struct{}, cfg.MaxConns),
 	}
-	d.bg, d.cancel = context.WithCancel(context.Background())
-	d.users = newCache[authz.ClientContext](d)
-	d.queries = newCache[bool](d)
-	d.wg.Add(1)
-	go d.sweepLoop()
+	d.users = newCache[authz.ClientContext](d, cfg.NegativeTTL)
+	d.queries = newCache[bool](d, 0)
 	return d, nil
 }
 
-func newCache[V any](d *Directory) *cache[V] {
+func newCache[V any](d *Directory, negativeTTL time.Duration) *cache[V] {
 	return &cache[V]{
 		ttl:          d.cfg.CacheTTL,
+		negTTL:       max(negativeTTL, 0),
 		refreshAfter: d.cfg.RefreshAfter,
 		maxSize:      d.cfg.MaxCacheSize,
 		now:          time.Now,
 		log:          d.log,
-		bg:           d.bg,
+		spawn:        d.work.spawn,
 		bgTimeout:    4 * d.cfg.RequestTimeout,
-		wg:           &d.wg,
 		entries:      map[string]*cacheEntry[V]{},
 		flights:      map[string]*flight[V]{},
 	}
 }
 
-func (d *Directory) sweepLoop() {
-	defer d.wg.Done()
+// Start starts the Directory's background work and returns at once:
+//
+//   - a cached answer used after Config.RefreshAfter is refreshed in a
+//     goroutine of its own while the cached answer is served;
+//   - expired answers are swept every CacheTTL/2 (at least every second).
+//
+// The work runs under ctx: it stops when ctx ends or Close is called, and
+// Close waits for every goroutine it started. Start is optional. Without
+// it — or once ctx has ended — a used answer older than RefreshAfter is
+// refreshed in the caller's goroutine (bounded by the caller's context,
+// the old answer served if the directory cannot answer), and expired
+// answers are dropped when looked up or when the cache is full.
+//
+// Errors: Start after Close, a second Start, a nil ctx.
+func (d *Directory) Start(ctx context.Context) error {
+	if err := d.work.start(ctx); err != nil {
+		return err
+	}
+	d.work.spawn(d.sweepLoop)
+	return nil
+}
+
+func (d *Directory) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(max(d.cfg.CacheTTL/2, time.Second))
 	defer t.Stop()
 	for {
 		select {
-		case <-d.bg.Done():
+		case <-ctx.Done():
 			return
 		case <-t.C:
 			d.users.sweep()
@@ -126,14 +148,32 @@ func (d *Directory) sweepLoop() {
 	}
 }
 
-// Close stops background refreshes and closes pooled connections. Calls
-// after Close fail with ErrUnavailable.
+// Close stops the background work Start started, waits for its goroutines
+// to return, and closes pooled connections. Calls after Close fail with
+// ErrUnavailable. It is safe to call more than once, and without Start.
 func (d *Directory) Close() error {
 	d.closeOnce.Do(func() {
-		d.cancel()
+		d.work.stop()
 		d.pool.close()
-		d.wg.Wait()
 	})
+	return nil
+}
+
+// Ping reports whether the directory answers: it binds as the service
+// account (on a pooled connection) and reads the entry of Config.UserBase.
+// Nothing is cached, so every Ping reaches the directory — it is for
+// readiness probes, which must not read a cached "unknown user" as an
+// answer. Errors: ErrUnavailable (unreachable, refused the service account,
+// no such user base, timed out, closed).
+func (d *Directory) Ping(ctx context.Context) error {
+	err := d.pool.do(ctx, func(conn *ldap.Conn) error {
+		_, err := conn.Search(ldap.NewSearchRequest(d.cfg.UserBase, ldap.ScopeBaseObject,
+			ldap.NeverDerefAliases, 1, 0, false, "(objectClass=*)", []string{"1.1"}, nil))
+		return err
+	})
+	if err != nil {
+		return unavailable("ping: read "+d.cfg.UserBase, err)
+	}
 	return nil
 }
 
@@ -474,9 +514,10 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 		return authz.ClientContext{}, err
 	}
 	cc, err := d.Resolve(ctx, name)
-	if err == nil && !sameDN(cc.DN, user.DN) {
+	if (err == nil && !sameDN(cc.DN, user.DN)) || errors.Is(err, ErrUnknownUser) {
 		// The cached context is of another entry (renamed or replaced
-		// since): resolve afresh.
+		// since), or a cached "unknown user" of a user created since
+		// (the bind just found it): resolve afresh.
 		d.users.invalidate(userKey(name))
 		cc, err = d.Resolve(ctx, name)
 		if err == nil && !sameDN(cc.DN, user.DN) {

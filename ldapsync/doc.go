@@ -20,11 +20,23 @@
 //
 // Every value placed in a filter is escaped (RFC 4515), so user names like
 // "*)(uid=*" match nothing but themselves. Every dial and request has a
-// timeout. Results are cached for Config.CacheTTL and refreshed in the
-// background once older than Config.RefreshAfter; while the directory is
-// unreachable, cached answers are served until their TTL ends, after which
-// the calls fail with ErrUnavailable — access is then denied, never
-// granted.
+// timeout. Results are cached for Config.CacheTTL and refreshed once older
+// than Config.RefreshAfter; while the directory is unreachable, cached
+// answers are served until their TTL ends, after which the calls fail with
+// ErrUnavailable — access is then denied, never granted. "Unknown user" is
+// cached too, for Config.NegativeTTL (30 s by default), so a flood of
+// lookups of names the directory lacks does not reach it; a user created
+// in the directory is seen by Resolve once that ends (Authenticate sees it
+// at once: its bind proves the user exists).
+//
+// # Lifecycle
+//
+// New validates the configuration; it neither connects nor starts a
+// goroutine. Start(ctx) starts the background work — refreshing used
+// answers ahead of their expiry, sweeping expired ones — which runs until
+// ctx ends or Close is called. Close stops it, waits for every goroutine
+// the Directory started, and closes the pooled connections. Start is
+// optional: without it, refreshes happen in the caller's goroutine.
 //
 // # Usage
 //
@@ -33,5 +45,6 @@
 //	dir, err := ldapsync.New(cfg, logger)
 //	...
 //	defer dir.Close()
+//	if err := dir.Start(ctx); err != nil { ... }
 //	client, err := dir.Authenticate(ctx, "alice", password)
 package ldapsync

@@ -128,7 +128,19 @@ func openLDAPConfig(srv *slapdtest.Server) ldapsync.Config {
 	return cfg
 }
 
+// newDirectory returns a started Directory, closed when the test ends.
 func newDirectory(t testing.TB, cfg ldapsync.Config) *ldapsync.Directory {
+	t.Helper()
+	d := newUnstartedDirectory(t, cfg)
+	if err := d.Start(t.Context()); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return d
+}
+
+// newUnstartedDirectory returns a Directory without Start, closed when the
+// test ends.
+func newUnstartedDirectory(t testing.TB, cfg ldapsync.Config) *ldapsync.Directory {
 	t.Helper()
 	d, err := ldapsync.New(cfg, testLogger(t))
 	if err != nil {

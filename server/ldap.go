@@ -173,9 +173,9 @@ func (d *ldapDirectory) Resolve(ctx context.Context, name string) (authz.ClientC
 }
 
 // directoryProbe tells whether the LDAP directory answers, at most once
-// per ttl. It looks up a user name that exists nowhere: "unknown user" is
-// an answer (the service account bound and searched), and unknown users
-// are never cached, so every probe reaches the directory.
+// per ttl. It pings the directory (ldapsync.Directory.Ping: the service
+// account binds and reads the user base, uncached), so every probe reaches
+// the directory.
 type directoryProbe struct {
 	dir  *ldapsync.Directory
 	ttl  time.Duration
@@ -200,7 +200,7 @@ func (p *directoryProbe) check(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	_, err := p.dir.Resolve(ctx, p.name)
+	err := p.dir.Ping(ctx)
 	if err != nil && !errors.Is(err, ldapsync.ErrUnavailable) {
 		err = nil // the directory answered
 	}
