@@ -379,37 +379,57 @@ func (d *Directory) dummyCompare(password string) {
 // answered from the credential cache (see the package documentation). An
 // unreadable directory file returns its error (the caller denies).
 func (d *Directory) Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error) {
-	st, err := d.recent(ctx)
+	st, cached, err := d.recent(ctx)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
-	bad := fmt.Errorf("localdir: authenticate %q: %w", user, ErrBadCredentials)
-	u, ok := st.users[fold(user)]
-	if !ok {
-		d.dummyCompare(password)
-		return authz.ClientContext{}, bad
+	for {
+		u, ok := st.users[fold(user)]
+		if ok {
+			if d.cache.hit(u.Name, password, u.PasswordHash) {
+				return d.clientContext(st, u), nil
+			}
+			if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil {
+				d.cache.add(u.Name, password, u.PasswordHash)
+				return d.clientContext(st, u), nil
+			}
+		}
+		if cached {
+			// The user or password may be new from another process.
+			cur, err := d.current(ctx)
+			if err != nil {
+				return authz.ClientContext{}, err
+			}
+			if cur != st {
+				st, cached = cur, false
+				continue
+			}
+		}
+		if !ok {
+			d.dummyCompare(password)
+		}
+		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate %q: %w", user, ErrBadCredentials)
 	}
-	if d.cache.hit(u.Name, password, u.PasswordHash) {
-		return d.clientContext(st, u), nil
-	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return authz.ClientContext{}, bad
-	}
-	d.cache.add(u.Name, password, u.PasswordHash)
-	return d.clientContext(st, u), nil
 }
 
 // AuthenticateToken checks an API token and returns its owner's client
 // context, or ErrBadCredentials.
 func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error) {
-	st, err := d.recent(ctx)
+	st, cached, err := d.recent(ctx)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
 	if !strings.HasPrefix(token, TokenPrefix) {
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w: not an %s token", ErrBadCredentials, TokenPrefix)
 	}
-	u, ok := st.tokens[tokenHash(token)]
+	h := tokenHash(token)
+	u, ok := st.tokens[h]
+	if !ok && cached { // the token may be new from another process
+		if st, err = d.current(ctx); err != nil {
+			return authz.ClientContext{}, err
+		}
+		u, ok = st.tokens[h]
+	}
 	if !ok {
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w", ErrBadCredentials)
 	}
@@ -419,11 +439,17 @@ func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.
 // Resolve returns the client context of a user given by name or SID
 // without checking credentials (ErrUnknownUser if there is none).
 func (d *Directory) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
-	st, err := d.recent(ctx)
+	st, cached, err := d.recent(ctx)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
 	u, ok := st.findUser(name)
+	if !ok && cached { // the user may be new from another process
+		if st, err = d.current(ctx); err != nil {
+			return authz.ClientContext{}, err
+		}
+		u, ok = st.findUser(name)
+	}
 	if !ok {
 		return authz.ClientContext{}, fmt.Errorf("localdir: resolve %q: %w", name, ErrUnknownUser)
 	}

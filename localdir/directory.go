@@ -292,13 +292,16 @@ func (d *Directory) fresh() *state {
 
 // recent returns the state of the file as checked at most the recheck
 // interval ago (and after every write of this process), for the
-// authentication path; see WithRecheckInterval.
-func (d *Directory) recent(ctx context.Context) (*state, error) {
+// authentication path; see WithRecheckInterval. cached is true when it did
+// not look at the file itself: a caller that finds no user or token in
+// that state looks at the file again (current) before failing, so that
+// what another process just added is seen at once.
+func (d *Directory) recent(ctx context.Context) (st *state, cached bool, err error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("localdir: %w", err)
+		return nil, false, fmt.Errorf("localdir: %w", err)
 	}
 	if st := d.fresh(); st != nil {
-		return st, nil
+		return st, true, nil
 	}
 	return d.check(false)
 }
@@ -309,32 +312,33 @@ func (d *Directory) current(ctx context.Context) (*state, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("localdir: %w", err)
 	}
-	return d.check(true)
+	st, _, err := d.check(true)
+	return st, err
 }
 
 // check looks at the file (unless, without force, another caller did so
 // while this one waited for the lock) and reloads it if it changed. A
 // failure clears the view, so that no caller uses the old state until a
 // check succeeds again.
-func (d *Directory) check(force bool) (*state, error) {
+func (d *Directory) check(force bool) (st *state, cached bool, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if !force {
 		if st := d.fresh(); st != nil {
-			return st, nil
+			return st, true, nil
 		}
 	}
 	gen, now := d.gen.Load(), d.now()
 	fi, err := os.Stat(d.path)
 	if err != nil {
 		d.view.Store(nil)
-		return nil, fmt.Errorf("localdir: stat %s: %w", d.path, err)
+		return nil, false, fmt.Errorf("localdir: stat %s: %w", d.path, err)
 	}
 	if d.st == nil || !sameFile(fi, d.fi) {
 		st, fi, err := readFile(d.path)
 		if err != nil {
 			d.view.Store(nil)
-			return nil, err
+			return nil, false, err
 		}
 		if d.st != nil {
 			d.log.Debug("localdir: reloaded changed file", logKeyPath, d.path)
@@ -342,7 +346,7 @@ func (d *Directory) check(force bool) (*state, error) {
 		d.st, d.fi = st, fi
 	}
 	d.view.Store(&view{st: d.st, gen: gen, checked: now})
-	return d.st, nil
+	return d.st, false, nil
 }
 
 // update runs fn on a private copy of the freshly read file while holding

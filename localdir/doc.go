@@ -31,7 +31,10 @@
 // (250 ms, WithRecheckInterval; 0 checks every call), so a change written
 // by another process (the CLI, a second server) takes effect there within
 // that interval; a change made through any Directory of this process on
-// the same path takes effect at once. A file that fails to parse or
+// the same path takes effect at once. What another process adds (a user,
+// a token, a new password) is seen at once too: a lookup that fails on a
+// state it did not just read from the file looks at the file again
+// before failing. A file that fails to parse or
 // validate is reported with ErrCorrupt and its path, on every call until
 // it is good again; it is never silently replaced.
 //

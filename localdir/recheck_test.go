@@ -76,6 +76,23 @@ func TestDirectory_RecheckInterval(t *testing.T) {
 		})
 	}
 
+	t.Run("additions by another process are seen at once", func(t *testing.T) {
+		if _, err := d.Resolve(ctx, "bob"); err != nil { // a fresh view
+			t.Fatal(err)
+		}
+		tok4, err := other.CreateToken(ctx, "bob", "t4")
+		must(t, err)
+		must(t, auth(d, tok4))
+		must(t, other.SetPassword(ctx, "bob", "pw-new"))
+		_, err = d.Authenticate(ctx, "bob", "pw-new")
+		must(t, err)
+		must(t, other.AddUser(ctx, "carl", "pw"))
+		_, err = d.Resolve(ctx, "carl")
+		must(t, err)
+		_, err = d.Authenticate(ctx, "carl", "wrong")
+		wantErr(t, err, ErrBadCredentials)
+	})
+
 	t.Run("a bad file fails every call until repaired", func(t *testing.T) {
 		tok3, err := d.CreateToken(ctx, "bob", "t3")
 		must(t, err)
