@@ -3,10 +3,12 @@ package ldapsync_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/ldapsync"
@@ -125,5 +127,28 @@ func BenchmarkResolveCached(b *testing.B) {
 			b.Fatal(err)
 		}
 		i++
+	}
+}
+
+// BenchmarkResolveUnknown: repeated lookups of a name the directory lacks,
+// with the negative cache (default NegativeTTL) and without it (-1).
+func BenchmarkResolveUnknown(b *testing.B) {
+	for _, neg := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cached", 0}, {"uncached", -1}} {
+		b.Run(neg.name, func(b *testing.B) {
+			srv := startOpenLDAP(b, "")
+			cfg := openLDAPConfig(srv)
+			cfg.NegativeTTL = neg.ttl
+			d := newDirectory(b, cfg)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Resolve(ctx, "nobody"); !errors.Is(err, ldapsync.ErrUnknownUser) {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
