@@ -207,15 +207,18 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	if err := s.requireDelegated(r, opCheckAccess); err != nil {
 		return err
 	}
-	var req CheckRequest
-	bp := checkBufs.Get().(*[]byte)
-	defer checkBufs.Put(bp)
-	body, err := readBody(r, (*bp)[:0])
-	*bp = body
+	cs := checkStates.Get().(*checkState)
+	defer cs.release()
+	// Count the decisions made even when a later item of a batch fails, as
+	// they are made.
+	defer s.metrics.addTally(&cs.tally)
+	body, err := readBody(r, cs.body[:0])
+	cs.body = body
 	if err != nil {
 		return err
 	}
-	if err := parseCheckRequest(body, &req); err != nil {
+	req := &cs.req
+	if err := parseCheckRequest(body, req); err != nil {
 		return err
 	}
 	batch := req.Checks != nil
@@ -229,35 +232,94 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 			return invalidf("a batch has 1 to %d checks, this one %d", maxBatch, len(items))
 		}
 	} else {
-		items = []CheckItem{req.CheckItem}
+		cs.one[0] = req.CheckItem
+		items = cs.one[:]
 	}
 	start := time.Now()
 	snap := s.live.Current()
-	out := make([][]CheckResult, len(items))
-	nops := 0
 	for i := range items {
-		res, err := s.checkOne(r, snap, &items[i])
-		if err != nil {
+		if err := s.checkOne(r, snap, &items[i], cs); err != nil {
 			if batch {
 				return fmt.Errorf("checks[%d]: %w", i, err)
 			}
 			return err
 		}
-		out[i] = res
-		nops += len(res)
 	}
 	kind := 0
 	if batch {
 		kind = 1
 	}
 	s.metrics.checkLatency[kind].Observe(time.Since(start).Seconds())
-	s.metrics.checkOps.Add(float64(nops))
-	*bp = appendCheckResponse((*bp)[:0], out, batch, uint64(snap.Revision))
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	s.metrics.checkOps.Add(float64(len(cs.results)))
+	out := cs.spans[:0]
+	from := 0
+	for _, end := range cs.ends {
+		out = append(out, cs.results[from:end])
+		from = end
+	}
+	cs.spans = out
+	cs.body = appendCheckResponse(cs.body[:0], out, batch, uint64(snap.Revision))
+	h := w.Header()
+	h["Content-Type"], h["X-Content-Type-Options"] = jsonContentType, nosniff
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(*bp) // the client went away; nothing to do
+	_, _ = w.Write(cs.body) // the client went away; nothing to do
 	return nil
+}
+
+// Header values of the check answer, shared by every answer: net/http only
+// reads them, and Header.Set and Add replace or copy rather than write into
+// them.
+var (
+	jsonContentType = []string{"application/json"}
+	nosniff         = []string{"nosniff"}
+)
+
+// checkState is the memory of one check request, reused through
+// checkStates: the body read and the answer written, the parsed request,
+// and what deciding its items needs.
+type checkState struct {
+	body []byte
+	req  CheckRequest
+	one  [1]CheckItem // the items of a single check
+	// authz receives each item's results, copied out into results before
+	// the next item.
+	authz   authz.Buffer
+	ids     []operations.ID
+	userIDs []string // the client IDs of an item whose groups are given
+	results []CheckResult
+	ends    []int // where each item's results end in results
+	spans   [][]CheckResult
+	tally   decisionTally
+}
+
+// checkStates are the checkStates of finished requests.
+var checkStates = sync.Pool{New: func() any { return &checkState{body: make([]byte, 0, 4096)} }}
+
+// maxPooled bounds the elements of a slice a checkState keeps for the next
+// request: a rare huge batch should not pin its memory.
+const maxPooled = 4096
+
+// release empties cs, keeping its memory unless a huge request grew it,
+// and returns it to checkStates.
+func (cs *checkState) release() {
+	cs.req, cs.one = CheckRequest{}, [1]CheckItem{}
+	clear(cs.userIDs)
+	clear(cs.results) // drop the error strings
+	clear(cs.spans)
+	cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
+		trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
+	if cap(cs.body) > 64*maxPooled {
+		cs.body = make([]byte, 0, 4096)
+	}
+	checkStates.Put(cs)
+}
+
+// trim empties s, and drops it when it grew beyond maxPooled.
+func trim[T any](s []T) []T {
+	if cap(s) > maxPooled {
+		return nil
+	}
+	return s[:0]
 }
 
 // readBody appends the request body to buf (bounded by the body limit).
@@ -276,9 +338,6 @@ func readBody(r *http.Request, buf []byte) ([]byte, error) {
 		}
 	}
 }
-
-// checkBufs are the buffers of check request and answer bodies.
-var checkBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // appendCheckResponse encodes a CheckResponse (batch: a
 // BatchCheckResponse) as encoding/json would, without reflection: the
@@ -336,29 +395,30 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-// checkOne decides one item with snapshot snap.
-func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem) ([]CheckResult, error) {
+// checkOne decides one item with snapshot snap, appending its results to
+// cs.results and their end to cs.ends.
+func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, cs *checkState) error {
 	if it.User == "" {
-		return nil, invalidf("check: \"user\" is required")
+		return invalidf("check: \"user\" is required")
 	}
 	if len(it.Operations) == 0 || len(it.Operations) > maxOps {
-		return nil, invalidf("check: 1 to %d operations, got %d", maxOps, len(it.Operations))
+		return invalidf("check: 1 to %d operations, got %d", maxOps, len(it.Operations))
 	}
-	c, err := s.clientOf(r, it.User, it.IDs, it.Groups, it.DN, it.Resolve)
+	c, err := s.clientOf(r, it.User, it.IDs, it.Groups, it.DN, it.Resolve, &cs.userIDs)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ids := make([]operations.ID, len(it.Operations))
-	for i, o := range it.Operations {
-		ids[i] = o.op.ID
+	ids := cs.ids[:0]
+	for _, o := range it.Operations {
+		ids = append(ids, o.op.ID)
 	}
-	res, err := snap.Checker.AccessCheck(r.Context(), c, it.Scope, ids, authz.Params(it.Parameters))
+	cs.ids = ids
+	res, err := snap.Checker.AccessCheckInto(r.Context(), &cs.authz, c, it.Scope, ids, authz.Params(it.Parameters))
 	// An error (unknown scope, ctx done) comes with all-denied results that
 	// carry it: report them, do not fail the request.
 	if err != nil && len(res) != len(ids) {
-		return nil, fmt.Errorf("access check: %w", err)
+		return fmt.Errorf("access check: %w", err)
 	}
-	out := make([]CheckResult, len(ids))
 	for i, rr := range res {
 		op := it.Operations[i].op
 		cr := CheckResult{Operation: op.Name, ID: int(op.ID), Allowed: rr.Allowed && rr.Err == nil}
@@ -367,19 +427,29 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem) 
 		} else if err != nil && !cr.Allowed {
 			cr.Error = err.Error()
 		}
-		s.metrics.checkDecision(op.ID, op.Name, cr.Allowed)
-		out[i] = cr
+		s.metrics.tallyCheck(&cs.tally, op.ID, op.Name, cr.Allowed)
+		cs.results = append(cs.results, cr)
 	}
-	return out, nil
+	cs.ends = append(cs.ends, len(cs.results))
+	return nil
 }
 
 // clientOf builds the client context a trusted checker describes: the
 // user and its groups as given, or — with resolve — as the directory
 // knows them (identifiers, DN, transitive groups; ids are added, dn
-// replaces the directory's).
-func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string, resolve bool) (authz.ClientContext, error) {
+// replaces the directory's). Given groups, the identifiers are written
+// into *idBuf when it is not nil (the context is then valid until the
+// next use of *idBuf).
+func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string, resolve bool, idBuf *[]string) (authz.ClientContext, error) {
 	if !resolve {
-		return authz.ClientContext{Name: user, IDs: append([]string{user}, ids...), Groups: groups, DN: dn}, nil
+		var all []string
+		if idBuf != nil {
+			all = append(append((*idBuf)[:0], user), ids...)
+			*idBuf = all
+		} else {
+			all = append([]string{user}, ids...)
+		}
+		return authz.ClientContext{Name: user, IDs: all, Groups: groups, DN: dn}, nil
 	}
 	if groups != nil {
 		return authz.ClientContext{}, invalidf("user %q: give its groups or ask the directory to resolve them, not both", user)
@@ -468,7 +538,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 		}
 		params[k] = v
 	}
-	c, err := s.clientOf(r, user, nil, groups, "", resolve)
+	c, err := s.clientOf(r, user, nil, groups, "", resolve, nil)
 	if err != nil {
 		return err
 	}

@@ -29,9 +29,11 @@ type metrics struct {
 	checkLatency [2]prometheus.Observer   // by kind: single, batch
 	checkOps     prometheus.Counter
 	counters     sync.Map // decisionKey → prometheus.Counter
-	// checkCounters are the check endpoint's decision counters by
-	// operation: denied, allowed. Read-only after newMetrics.
-	checkCounters map[operations.ID][2]prometheus.Counter
+	// checkCounters are the check endpoint's decision counters of every
+	// catalog operation (denied, allowed), at the operation's index in
+	// checkIndex. Both are read-only after newMetrics.
+	checkCounters [][2]prometheus.Counter
+	checkIndex    map[operations.ID]int32
 	observers     sync.Map // requestKey → prometheus.Observer
 }
 
@@ -84,28 +86,70 @@ func newMetrics(status func() authz.Status) *metrics {
 			return 0
 		}),
 	)
-	m.checkCounters = map[operations.ID][2]prometheus.Counter{}
+	m.checkIndex = map[operations.ID]int32{}
 	for _, o := range operations.All() {
-		m.checkCounters[o.ID] = [2]prometheus.Counter{
+		m.checkIndex[o.ID] = int32(len(m.checkCounters))
+		m.checkCounters = append(m.checkCounters, [2]prometheus.Counter{
 			m.decisions.WithLabelValues(sourceCheck, o.Name, "denied"),
 			m.decisions.WithLabelValues(sourceCheck, o.Name, "allowed"),
-		}
+		})
 	}
 	return m
 }
 
-// checkDecision counts one decision of the check endpoint; its counters
-// are made up front for every catalog operation.
-func (m *metrics) checkDecision(id operations.ID, name string, allowed bool) {
-	if cs, ok := m.checkCounters[id]; ok {
-		if allowed {
-			cs[1].Inc()
-		} else {
-			cs[0].Inc()
-		}
+// decisionTally counts the check endpoint's decisions of one request, so
+// that each counter is added to once per request, not once per
+// operation. The zero value is ready; addTally empties it.
+type decisionTally struct {
+	counts  [][2]uint64 // by checkIndex: denied, allowed
+	touched []int32     // indexes with a count
+	others  []otherDecision
+}
+
+// otherDecision is a decision about an operation outside the catalog.
+type otherDecision struct {
+	name    string
+	allowed bool
+}
+
+// tallyCheck counts one decision of the check endpoint into t.
+func (m *metrics) tallyCheck(t *decisionTally, id operations.ID, name string, allowed bool) {
+	i, ok := m.checkIndex[id]
+	if !ok {
+		t.others = append(t.others, otherDecision{name, allowed})
 		return
 	}
-	m.decision(sourceCheck, name, allowed)
+	if len(t.counts) != len(m.checkCounters) {
+		t.counts = make([][2]uint64, len(m.checkCounters))
+	}
+	c := &t.counts[i]
+	if c[0] == 0 && c[1] == 0 {
+		t.touched = append(t.touched, i)
+	}
+	if allowed {
+		c[1]++
+	} else {
+		c[0]++
+	}
+}
+
+// addTally adds t to the decision counters and empties it.
+func (m *metrics) addTally(t *decisionTally) {
+	for _, i := range t.touched {
+		c := &t.counts[i]
+		for r, n := range c {
+			if n > 0 {
+				m.checkCounters[i][r].Add(float64(n))
+			}
+		}
+		*c = [2]uint64{}
+	}
+	t.touched = t.touched[:0]
+	for _, o := range t.others {
+		m.decision(sourceCheck, o.name, o.allowed)
+	}
+	clear(t.others) // drop the names
+	t.others = t.others[:0]
 }
 
 func (m *metrics) decision(source, op string, allowed bool) {
