@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -177,9 +175,8 @@ func (d *ldapDirectory) Resolve(ctx context.Context, name string) (authz.ClientC
 // account binds and reads the user base, uncached), so every probe reaches
 // the directory.
 type directoryProbe struct {
-	dir  *ldapsync.Directory
-	ttl  time.Duration
-	name string
+	dir *ldapsync.Directory
+	ttl time.Duration
 
 	mu   sync.Mutex
 	at   time.Time
@@ -187,9 +184,7 @@ type directoryProbe struct {
 }
 
 func newDirectoryProbe(dir *ldapsync.Directory, ttl time.Duration) *directoryProbe {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	return &directoryProbe{dir: dir, ttl: ttl, name: "azgate-readiness-probe-" + hex.EncodeToString(b)}
+	return &directoryProbe{dir: dir, ttl: ttl}
 }
 
 func (p *directoryProbe) check(ctx context.Context) error {

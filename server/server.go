@@ -302,6 +302,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	defer func() { stopLive(); <-liveDone }()
+	if s.ldap != nil {
+		// Background refresh of cached LDAP client contexts; Close stops it.
+		if err := s.ldap.Start(liveCtx); err != nil {
+			return fmt.Errorf("start LDAP directory worker: %w", err)
+		}
+	}
 
 	srv := &http.Server{
 		Handler:           s.router,
