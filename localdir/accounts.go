@@ -294,8 +294,16 @@ func (d *Directory) Groups(ctx context.Context) ([]Group, error) {
 }
 
 func tokenHash(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
+	h := tokenHashHex(token)
+	return string(h[:])
+}
+
+// tokenHashHex is tokenHash without allocating, for map lookups.
+func tokenHashHex(token string) (hx [2 * sha256.Size]byte) {
+	var buf [64]byte // a token fits: no allocation
+	h := sha256.Sum256(append(buf[:0], token...))
+	hex.Encode(hx[:], h[:])
+	return hx
 }
 
 // CreateToken creates an API token for user under label (unique per user,
@@ -348,11 +356,20 @@ func (d *Directory) RevokeToken(ctx context.Context, user, label string) error {
 
 // clientContext builds the client context of u from st.
 func (d *Directory) clientContext(st *state, u *userRec) authz.ClientContext {
-	cc := authz.ClientContext{Name: u.Name, IDs: []string{u.Name, u.SID}}
+	per := 2 // name and SID of each group, and the domain-qualified name
+	if d.domain != "" {
+		per++
+	}
+	gs := st.groupsOf(fold(u.Name))
+	cc := authz.ClientContext{Name: u.Name, IDs: make([]string, 2, per)}
+	if len(gs) > 0 {
+		cc.Groups = make([]string, 0, per*len(gs)+1)
+	}
+	cc.IDs[0], cc.IDs[1] = u.Name, u.SID
 	if d.domain != "" {
 		cc.IDs = append(cc.IDs, d.domain+`\`+u.Name)
 	}
-	for _, k := range st.groupsOf(fold(u.Name)) {
+	for _, k := range gs {
 		g := st.groups[k]
 		cc.Groups = append(cc.Groups, g.Name)
 		if d.domain != "" {
@@ -422,13 +439,13 @@ func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.
 	if !strings.HasPrefix(token, TokenPrefix) {
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w: not an %s token", ErrBadCredentials, TokenPrefix)
 	}
-	h := tokenHash(token)
-	u, ok := st.tokens[h]
+	h := tokenHashHex(token)
+	u, ok := st.tokens[string(h[:])]
 	if !ok && cached { // the token may be new from another process
 		if st, err = d.current(ctx); err != nil {
 			return authz.ClientContext{}, err
 		}
-		u, ok = st.tokens[h]
+		u, ok = st.tokens[string(h[:])]
 	}
 	if !ok {
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w", ErrBadCredentials)
