@@ -3,9 +3,12 @@ package localdir
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -108,4 +111,47 @@ func TestDirectory_RecheckInterval(t *testing.T) {
 		must(t, os.WriteFile(path, good, 0o600))
 		must(t, auth(d, tok3))
 	})
+}
+
+// TestDirectory_RevocationUnderLoad: while goroutines authenticate a token
+// without pause, a revocation through another Directory of this process
+// holds for every call that starts after it returns.
+func TestDirectory_RevocationUnderLoad(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "directory.json")
+	d := openDir(t, path)
+	other := openDir(t, path)
+	must(t, d.AddUser(ctx, "alice", "pw"))
+	tok, err := d.CreateToken(ctx, "alice", "t")
+	must(t, err)
+
+	var revoked atomic.Bool
+	errs := make(chan error, 4)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 2000 {
+				after := revoked.Load()
+				_, err := d.AuthenticateToken(ctx, tok)
+				if after && !errors.Is(err, ErrBadCredentials) {
+					errs <- fmt.Errorf("authenticated after the revocation: %v", err)
+					return
+				}
+				if !after && err != nil && !errors.Is(err, ErrBadCredentials) {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	must(t, other.RevokeToken(ctx, "alice", "t"))
+	revoked.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, err := d.AuthenticateToken(ctx, tok); !errors.Is(err, ErrBadCredentials) {
+		t.Fatalf("after the revocation: %v, want ErrBadCredentials", err)
+	}
 }
