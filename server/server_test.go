@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"github.com/azgate/azgate/internal/testproc"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -324,7 +325,7 @@ func TestConfig_Validate(t *testing.T) {
 }
 
 func TestServer_FreshStartBootstraps(t *testing.T) {
-	var stderr strings.Builder
+	var stderr testproc.Buffer // the server writes to it while the test reads
 	ts := startServer(t, func(c *Config) { c.AdminPassword = ""; c.Stderr = &stderr })
 	out := stderr.String()
 	i := strings.Index(out, "with password ")
