@@ -34,11 +34,26 @@ type Store interface {
 	Close() error
 }
 
+// Updater is an optional Store capability: a read-modify-write as one step
+// under a lock the store holds across processes, so that concurrent writers
+// queue instead of conflicting. policy.Update uses it when a store has it.
+type Updater interface {
+	// Update applies edit to the stored policy and saves the result. It
+	// returns the revision edited and the new one; a failed edit or
+	// validation writes nothing.
+	Update(ctx context.Context, edit func(*Policy) error) (old, new Revision, err error)
+}
+
 // Update loads the policy, applies edit to it and saves the result against
-// the revision it loaded. On a conflict it reloads and reapplies edit, up to
-// a limit, so that concurrent writers lose no change. It returns the new
-// revision. A failed edit or validation writes nothing.
+// the revision it loaded. A store that is an Updater does that under its
+// own lock. Otherwise, on a conflict Update reloads and reapplies edit, up
+// to a limit, so that concurrent writers lose no change. It returns the
+// revision edited and the new one. A failed edit or validation writes
+// nothing.
 func Update(ctx context.Context, s Store, edit func(*Policy) error) (old, new Revision, err error) {
+	if u, ok := s.(Updater); ok {
+		return u.Update(ctx, edit)
+	}
 	const attempts = 50
 	backoff := time.Millisecond
 	for range attempts {

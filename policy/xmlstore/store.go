@@ -92,7 +92,10 @@ type loaded struct {
 	sum [sha256.Size]byte
 }
 
-var _ policy.Store = (*Store)(nil)
+var (
+	_ policy.Store   = (*Store)(nil)
+	_ policy.Updater = (*Store)(nil)
+)
 
 // Open returns the store kept in the file at path (an "msxml://" prefix is
 // accepted and removed). The file need not exist: Load then reports
@@ -209,21 +212,62 @@ func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revi
 	if err := p.Validate(); err != nil {
 		return 0, fmt.Errorf("xmlstore %s: save: %w", s.path, err)
 	}
-	s.saveMu.Lock()
-	defer s.saveMu.Unlock()
-	ok, err := s.lock.TryLockContext(ctx, 2*time.Millisecond)
+	unlock, err := s.acquire(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("xmlstore %s: lock: %w", s.path, err)
+		return 0, err
 	}
-	if !ok {
-		return 0, fmt.Errorf("xmlstore %s: lock: not acquired", s.path)
+	defer unlock()
+	return s.saveLocked(p, expected)
+}
+
+// Update applies edit to the stored policy and saves the result as one step
+// under the store's lock, which is held across processes: concurrent
+// writers queue instead of conflicting. It returns the revision edited and
+// the new one. policy.Update uses it. A failed edit or validation writes
+// nothing.
+func (s *Store) Update(ctx context.Context, edit func(*policy.Policy) error) (old, new policy.Revision, err error) {
+	if err := s.checkOpen(); err != nil {
+		return 0, 0, err
 	}
-	defer func() {
+	unlock, err := s.acquire(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer unlock()
+	p, rev, err := s.Load(ctx)
+	if err != nil {
+		return 0, 0, err
+	}
+	q, err := p.Edit(edit)
+	if err != nil {
+		return rev, 0, err
+	}
+	new, err = s.saveLocked(q, rev)
+	return rev, new, err
+}
+
+// acquire takes the store's write lock: this Store's mutex, then the lock
+// file shared with other processes. It waits until ctx ends.
+func (s *Store) acquire(ctx context.Context) (unlock func(), err error) {
+	s.saveMu.Lock()
+	ok, err := s.lock.TryLockContext(ctx, 2*time.Millisecond)
+	if err == nil && !ok {
+		err = errors.New("not acquired")
+	}
+	if err != nil {
+		s.saveMu.Unlock()
+		return nil, fmt.Errorf("xmlstore %s: lock: %w", s.path, err)
+	}
+	return func() {
 		if err := s.lock.Unlock(); err != nil {
 			s.cfg.log.Warn("xmlstore: unlock", logKeyErr, err)
 		}
-	}()
+		s.saveMu.Unlock()
+	}, nil
+}
 
+// saveLocked is Save with the lock held and p validated.
+func (s *Store) saveLocked(p *policy.Policy, expected policy.Revision) (policy.Revision, error) {
 	cur, err := s.readFile()
 	exists := err == nil
 	if err != nil && !errors.Is(err, policy.ErrNotFound) {
