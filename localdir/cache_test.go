@@ -27,7 +27,7 @@ func TestCredentialCache(t *testing.T) {
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
 	path := filepath.Join(t.TempDir(), "dir.json")
-	d := openDir(t, path)
+	d := openDir(t, path, WithRecheckInterval(0)) // sees other writers at once
 	d.now = clock.now
 	must(t, d.AddUser(ctx, "alice", "pw"))
 	hashOf := func() string {

@@ -120,12 +120,13 @@ type Directory struct {
 
 	// recheck is WithRecheckInterval. view is the state as last checked
 	// against the file, nil while the last check failed (every caller then
-	// checks the file again and fails closed). gen counts the writes of
-	// every Directory of this process on the same file: a view made before
-	// the latest write is not used.
+	// checks the file again and fails closed). gen counts this Directory's
+	// writes: a view made before its latest write is not used. Writes by
+	// other Directories, in this process or another, are seen within the
+	// recheck interval, or at once where a lookup fails.
 	recheck time.Duration
 	view    atomic.Pointer[view]
-	gen     *atomic.Uint64
+	gen     atomic.Uint64
 
 	cache *credCache
 
@@ -182,7 +183,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Directory, error) 
 		return nil, fmt.Errorf("localdir: open %s: %w", path, err)
 	}
 	d.cache = cache
-	d.gen = writeGen(path)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("localdir: create directory for %s: %w", path, err)
 	}
@@ -260,21 +260,6 @@ type view struct {
 	st      *state
 	gen     uint64 // the value of Directory.gen before the check
 	checked time.Time
-}
-
-// writeGens holds, per absolute directory file path, the count of writes
-// made through any Directory of this process: the one process-wide table
-// of this package, so that Directories sharing a file (the server and an
-// in-process CLI command, tests) see each other's changes without waiting
-// for the recheck interval.
-var writeGens sync.Map // string → *atomic.Uint64
-
-func writeGen(path string) *atomic.Uint64 {
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	g, _ := writeGens.LoadOrStore(path, new(atomic.Uint64))
-	return g.(*atomic.Uint64)
 }
 
 // fresh returns the last checked view if it may still be used: made after

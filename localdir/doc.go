@@ -29,9 +29,9 @@
 // the file each time. The authentication path (Authenticate,
 // AuthenticateToken, Resolve) checks it at most once per recheck interval
 // (250 ms, WithRecheckInterval; 0 checks every call), so a change written
-// by another process (the CLI, a second server) takes effect there within
-// that interval; a change made through any Directory of this process on
-// the same path takes effect at once. What another process adds (a user,
+// by another Directory (the CLI, a second server) takes effect there within
+// that interval; a change made through the same Directory takes effect at
+// once. What another Directory adds (a user,
 // a token, a new password) is seen at once too: a lookup that fails on a
 // state it did not just read from the file looks at the file again
 // before failing. A file that fails to parse or
@@ -49,8 +49,8 @@
 // was verified against and expires after one minute (WithCredentialCacheTTL;
 // 0 disables the cache). An entry is used only if the user's stored hash is
 // still the same, so a password change or user deletion invalidates it at
-// once in this process and within the recheck interval from another; SetPassword and DeleteUser also drop the
-// user's entries. Failed checks are never cached, so guessing always pays
+// once through the same Directory and within the recheck interval through
+// another; SetPassword and DeleteUser also drop the user's entries. Failed checks are never cached, so guessing always pays
 // the full bcrypt cost. Unknown users pay it too (a dummy comparison), so
 // response time does not reveal which user names exist, and Authenticate
 // returns ErrBadCredentials for both.

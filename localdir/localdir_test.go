@@ -616,8 +616,8 @@ func TestOpen_CorruptFile(t *testing.T) {
 func TestDirectory_ReloadsChangesFromOtherWriters(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "dir.json")
-	d1 := openDir(t, path)
-	d2 := openDir(t, path)
+	d1 := openDir(t, path, WithRecheckInterval(0)) // both see the other's writes at once
+	d2 := openDir(t, path, WithRecheckInterval(0))
 	if _, err := d2.Users(ctx); err != nil { // load before the change
 		t.Fatal(err)
 	}

@@ -23,9 +23,9 @@ func TestDirectory_RecheckInterval(t *testing.T) {
 	real := filepath.Join(root, "real")
 	must(t, os.MkdirAll(real, 0o700))
 	path := filepath.Join(real, "directory.json")
-	// A Directory opened through a symlinked folder stands for another
-	// process: this process's write count is kept per path, so its writes
-	// are invisible to d until d looks at the file.
+	// Another Directory on the file stands for another process: its writes
+	// are invisible to d until d looks at the file again. (The symlinked
+	// path checks that the file is the same whatever path names it.)
 	link := filepath.Join(root, "link")
 	must(t, os.Symlink(real, link))
 
@@ -58,7 +58,9 @@ func TestDirectory_RecheckInterval(t *testing.T) {
 			tok, nil, ErrBadCredentials, false, true},
 		{"other process: seen after the interval", func() { clock.add(interval) }, tok, ErrBadCredentials, ErrBadCredentials, false, true},
 		{"lists read the file at once", func() { must(t, other.AddUser(ctx, "bob", "pw")) }, tok2, nil, nil, true, true},
-		{"same process, other Directory: seen at once", func() { must(t, same.DeleteUser(ctx, "alice")) },
+		{"other Directory of this process: not seen within the interval", func() { must(t, same.DeleteUser(ctx, "alice")) },
+			tok2, nil, ErrBadCredentials, true, false}, // Users (a list) read the file, so Resolve sees it
+		{"other Directory of this process: seen after the interval", func() { clock.add(interval) },
 			tok2, ErrBadCredentials, ErrBadCredentials, true, false},
 	}
 	for _, s := range steps {
@@ -114,12 +116,13 @@ func TestDirectory_RecheckInterval(t *testing.T) {
 }
 
 // TestDirectory_RevocationUnderLoad: while goroutines authenticate a token
-// without pause, a revocation through another Directory of this process
-// holds for every call that starts after it returns.
+// without pause, a revocation through another Directory holds for every
+// call that starts after it returns (with no recheck interval; with one,
+// after the interval).
 func TestDirectory_RevocationUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "directory.json")
-	d := openDir(t, path)
+	d := openDir(t, path, WithRecheckInterval(0))
 	other := openDir(t, path)
 	must(t, d.AddUser(ctx, "alice", "pw"))
 	tok, err := d.CreateToken(ctx, "alice", "t")
