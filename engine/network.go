@@ -607,11 +607,11 @@ func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) (
 	if err != nil {
 		return nil, fmt.Errorf("list host interfaces: %w", err)
 	}
-	bound := map[string]string{}
+	bound := map[string]bool{}
 	err = e.read(p, func(t txn) error {
 		return each(t, kindSwitch, func(_ string, sw *Switch) error {
 			if sw.External != "" {
-				bound[sw.External] = sw.Name
+				bound[sw.External] = true
 			}
 			return nil
 		})
@@ -623,7 +623,7 @@ func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) (
 	for _, ifc := range ifs {
 		x := ExternalPort{Name: ifc.Name, MAC: ifc.HardwareAddr.String(), MTU: ifc.MTU,
 			Up: ifc.Flags&net.FlagUp != 0, Loopback: ifc.Flags&net.FlagLoopback != 0,
-			Addrs: []string{}, Switch: bound[ifc.Name]}
+			Addrs: []string{}, Bound: bound[ifc.Name]}
 		if addrs, err := ifc.Addrs(); err == nil {
 			for _, a := range addrs {
 				x.Addrs = append(x.Addrs, a.String())

@@ -196,8 +196,10 @@ type ExternalPort struct {
 	Up       bool     `json:"up"`
 	Loopback bool     `json:"loopback"`
 	Addrs    []string `json:"addrs"`
-	// Switch is the virtual switch the interface is bound to; "" when none.
-	Switch string `json:"switch"`
+	// Bound says whether a virtual switch is bound to the interface. Which
+	// one is switch information (View Switches, in the switch's scope): see
+	// the switch's External field.
+	Bound bool `json:"bound"`
 }
 
 // LANEndpoint is one end of a connection on a virtual switch: a VM adapter

@@ -105,10 +105,14 @@ func externalListCmd(f *clientFlags) *cobra.Command {
 					if p.Up {
 						state = "up"
 					}
-					rows = append(rows, []string{p.Name, apiOrDash(p.MAC), strconv.Itoa(p.MTU), state, apiOrDash(p.Switch),
+					bound := "-"
+					if p.Bound {
+						bound = "yes"
+					}
+					rows = append(rows, []string{p.Name, apiOrDash(p.MAC), strconv.Itoa(p.MTU), state, bound,
 						apiOrDash(strings.Join(p.Addrs, ","))})
 				}
-				return apiTable(c.out, []string{"NAME", "MAC", "MTU", "STATE", "SWITCH", "ADDRESSES"}, rows)
+				return apiTable(c.out, []string{"NAME", "MAC", "MTU", "STATE", "BOUND", "ADDRESSES"}, rows)
 			}, "")
 		},
 	}
