@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -61,6 +62,10 @@ type route struct {
 func (s *Server) buildRouter(routes []route) (*mux.Router, error) {
 	r := mux.NewRouter()
 	r.StrictSlash(false)
+	// Match the escaped path, so a name holding "/" or ".." (a%2Fb, %2E%2E)
+	// stays one path variable instead of being split or cleaned away;
+	// pathVar unescapes it.
+	r.UseEncodedPath()
 	seen := map[string]bool{}
 	for _, rt := range routes {
 		if seen[rt.name] {
@@ -137,8 +142,17 @@ func decodeBody(r *http.Request, v any) error {
 	return nil
 }
 
-// pathVar returns a path variable.
-func pathVar(r *http.Request, name string) string { return mux.Vars(r)[name] }
+// pathVar returns a path variable, unescaped (the router matches the
+// escaped path). net/http has already refused a request whose path holds a
+// malformed escape (400), so unescaping cannot fail here; if it did, the
+// raw segment is returned.
+func pathVar(r *http.Request, name string) string {
+	v := mux.Vars(r)[name]
+	if u, err := url.PathUnescape(v); err == nil {
+		return u
+	}
+	return v
+}
 
 // queryBool parses a boolean query parameter ("", "0", "false" are false).
 func queryBool(r *http.Request, name string) (bool, error) {
