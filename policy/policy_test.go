@@ -112,6 +112,9 @@ func TestPolicy_Edits(t *testing.T) {
 			return p.CreateRole(Location{App: DefaultApplication, Scope: "Nope"}, &Role{Name: "R"})
 		}, ErrNotFound, nil},
 		{"bad name", func(p *Policy) error { return p.CreateTask(app, &Task{Name: "bad\x00name"}) }, ErrInvalid, nil},
+		{"scope name with outer space", func(p *Policy) error {
+			return p.CreateScope(DefaultApplication, &Scope{Name: " Lab "})
+		}, ErrInvalid, nil},
 		{"bad bizrule language", func(p *Policy) error {
 			return p.CreateTask(app, &Task{Name: "T", BizRule: BizRule{Script: "x", Language: "Perl"}})
 		}, ErrInvalid, nil},

@@ -192,6 +192,11 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 	for _, s := range a.Scopes {
 		sc := fmt.Sprintf("%s / scope %q", app, s.Name)
 		v.object(sc, s.GUID, s.Name, s.Description)
+		if strings.TrimSpace(s.Name) != s.Name {
+			// Requests name scopes, and scope names are trimmed there: a
+			// scope " Lab " could never be asked for, and would sit beside "Lab".
+			v.add(sc, "Name", "begins or ends with white space", ErrInvalid)
+		}
 		for _, t := range s.Tasks {
 			if appTaskNames[strings.ToLower(t.Name)] {
 				v.add(fmt.Sprintf("%s / task %q", sc, t.Name), "Name", "an application-level task has that name", ErrDuplicate)

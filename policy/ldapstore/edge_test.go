@@ -28,7 +28,7 @@ func TestRoundTrip_HardStrings(t *testing.T) {
 		a.Roles[0].Members = append(a.Roles[0].Members, n)
 	}
 	a.Roles[0].Members = append(a.Roles[0].Members, "tab\there", "new\nline")
-	a.Scopes = append(a.Scopes, &policy.Scope{GUID: policy.NewGUID(), Name: " scope with outer spaces "})
+	a.Scopes = append(a.Scopes, &policy.Scope{GUID: policy.NewGUID(), Name: "scope  with  doubled, spaces"})
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
