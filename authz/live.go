@@ -122,6 +122,9 @@ func (l *Live) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("watch policy store: %w", err)
 	}
+	// A change saved between NewLive's load and the start of the watch
+	// raised no signal: look once now.
+	l.reloadIfChanged(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -133,15 +136,20 @@ func (l *Live) Run(ctx context.Context) error {
 				}
 				return errors.New("policy store watch ended")
 			}
-			if cur := l.cur.Load(); cur != nil {
-				// Skip the work when the change is one we already have.
-				if rev, ok := l.peekRevision(ctx); ok && rev == cur.Revision && !l.Status().Degraded {
-					continue
-				}
-			}
-			_ = l.Reload(ctx) // recorded in Status
+			l.reloadIfChanged(ctx)
 		}
 	}
+}
+
+// reloadIfChanged reloads unless the store reports the revision in force
+// (and the last reload did not fail).
+func (l *Live) reloadIfChanged(ctx context.Context) {
+	if cur := l.cur.Load(); cur != nil {
+		if rev, ok := l.peekRevision(ctx); ok && rev == cur.Revision && !l.Status().Degraded {
+			return
+		}
+	}
+	_ = l.Reload(ctx) // recorded in Status
 }
 
 // peekRevision asks stores that can report their revision cheaply (an
