@@ -282,6 +282,9 @@ func (s *state) findGroup(name string) (*groupRec, bool) {
 	return nil, false
 }
 
+// maxFileSize bounds the directory file: a million users fit in far less.
+const maxFileSize = 256 << 20
+
 // readFile reads and validates the directory file, returning the identity
 // of the exact file read.
 // Anything but a regular file is an error, found before opening it
@@ -302,9 +305,12 @@ func readFile(path string) (*state, os.FileInfo, error) {
 	if !fi.Mode().IsRegular() { // replaced between the two looks
 		return nil, nil, notRegular(path, fi)
 	}
-	data, err := io.ReadAll(f)
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("localdir: read %s: %w", path, err)
+	}
+	if len(data) > maxFileSize {
+		return nil, nil, fmt.Errorf("localdir: %s: %w: larger than %d bytes", path, ErrCorrupt, maxFileSize)
 	}
 	st, err := parse(data)
 	if err != nil {

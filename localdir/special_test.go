@@ -4,6 +4,7 @@ package localdir
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,5 +55,21 @@ func TestOpen_NotARegularFile(t *testing.T) {
 				t.Fatalf("Open(%s) blocked", tt.path)
 			}
 		})
+	}
+}
+
+func TestReadFile_SizeLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "directory.json")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(maxFileSize + 1); err != nil { // sparse: no disk used
+		t.Fatal(err)
+	}
+	f.Close()
+	_, _, err = readFile(path)
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("readFile of an oversize file: %v, want ErrCorrupt naming the limit", err)
 	}
 }
