@@ -83,14 +83,19 @@ type PolicyDoc struct {
 
 // ApplicationDoc is an application with its default-scope objects and scopes.
 type ApplicationDoc struct {
-	Name            string              `json:"name"`
-	Description     string              `json:"description,omitempty"`
-	Operations      []OperationDoc      `json:"operations"`
+	Name        string         `json:"name"`
+	Description string         `json:"description,omitempty"`
+	Operations  []OperationDoc `json:"operations"`
+	ObjectsDoc
+	Scopes []ScopeObjectsDoc `json:"scopes"`
+}
+
+// ObjectsDoc is what an application's default scope and every scope hold.
+type ObjectsDoc struct {
 	Tasks           []TaskDoc           `json:"tasks"`
 	RoleDefinitions []TaskDoc           `json:"roleDefinitions"`
 	RoleAssignments []RoleAssignmentDoc `json:"roleAssignments"`
 	Groups          []GroupDoc          `json:"groups"`
-	Scopes          []ScopeObjectsDoc   `json:"scopes"`
 }
 
 // OperationDoc is an operation of an application.
@@ -103,10 +108,7 @@ type OperationDoc struct {
 // ScopeObjectsDoc is a scope with its objects.
 type ScopeObjectsDoc struct {
 	ScopeDoc
-	Tasks           []TaskDoc           `json:"tasks"`
-	RoleDefinitions []TaskDoc           `json:"roleDefinitions"`
-	RoleAssignments []RoleAssignmentDoc `json:"roleAssignments"`
-	Groups          []GroupDoc          `json:"groups"`
+	ObjectsDoc
 }
 
 // objectKind describes one kind of policy object of the admin API.
@@ -264,11 +266,12 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 		for _, o := range a.Operations {
 			ad.Operations = append(ad.Operations, OperationDoc{Name: o.Name, ID: o.OperationID, Description: o.Description})
 		}
-		ad.Tasks, ad.RoleDefinitions, ad.RoleAssignments, ad.Groups = n.objects(&a.Objects)
+		ad.ObjectsDoc = n.objects(&a.Objects)
 		for _, sc := range a.Scopes {
-			sd := ScopeObjectsDoc{ScopeDoc: ScopeDoc{Name: sc.Name, Description: sc.Description}}
-			sd.Tasks, sd.RoleDefinitions, sd.RoleAssignments, sd.Groups = n.objects(&sc.Objects)
-			ad.Scopes = append(ad.Scopes, sd)
+			ad.Scopes = append(ad.Scopes, ScopeObjectsDoc{
+				ScopeDoc:   ScopeDoc{Name: sc.Name, Description: sc.Description},
+				ObjectsDoc: n.objects(&sc.Objects),
+			})
 		}
 		doc.Applications = append(doc.Applications, ad)
 	}
@@ -360,16 +363,16 @@ func listDocs(p *policy.Policy, l policy.Location, k objectKind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	tasks, roleDefs, roles, groups := n.objects(o)
+	d := n.objects(o)
 	switch k.kind {
 	case policy.KindTask:
-		return list(tasks), nil
+		return list(d.Tasks), nil
 	case policy.KindRoleDefinition:
-		return list(roleDefs), nil
+		return list(d.RoleDefinitions), nil
 	case policy.KindRole:
-		return list(roles), nil
+		return list(d.RoleAssignments), nil
 	}
-	return list(groups), nil
+	return list(d.Groups), nil
 }
 
 func container(p *policy.Policy, l policy.Location) (*policy.Objects, error) {
@@ -473,22 +476,22 @@ func (n namer) group(g *policy.Group) GroupDoc {
 		LDAPQuery: g.LDAPQuery, BizRule: bizDoc(g.BizRule)}
 }
 
-func (n namer) objects(o *policy.Objects) (tasks, roleDefs []TaskDoc, roles []RoleAssignmentDoc, groups []GroupDoc) {
-	tasks, roleDefs, roles, groups = []TaskDoc{}, []TaskDoc{}, []RoleAssignmentDoc{}, []GroupDoc{}
+func (n namer) objects(o *policy.Objects) ObjectsDoc {
+	d := ObjectsDoc{Tasks: []TaskDoc{}, RoleDefinitions: []TaskDoc{}, RoleAssignments: []RoleAssignmentDoc{}, Groups: []GroupDoc{}}
 	for _, t := range o.Tasks {
 		if t.RoleDefinition {
-			roleDefs = append(roleDefs, n.task(t))
+			d.RoleDefinitions = append(d.RoleDefinitions, n.task(t))
 		} else {
-			tasks = append(tasks, n.task(t))
+			d.Tasks = append(d.Tasks, n.task(t))
 		}
 	}
 	for _, r := range o.Roles {
-		roles = append(roles, n.role(r))
+		d.RoleAssignments = append(d.RoleAssignments, n.role(r))
 	}
 	for _, g := range o.Groups {
-		groups = append(groups, n.group(g))
+		d.Groups = append(d.Groups, n.group(g))
 	}
-	return tasks, roleDefs, roles, groups
+	return d
 }
 
 // ---- writing ----
