@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/azgate/azgate/internal/regfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -286,25 +287,14 @@ func (s *state) findGroup(name string) (*groupRec, bool) {
 const maxFileSize = 256 << 20
 
 // readFile reads and validates the directory file, returning the identity
-// of the exact file read.
-// Anything but a regular file is an error, found before opening it
-// (opening a FIFO without a writer blocks forever, a device may never end).
+// of the exact file read. Anything but a regular file is an error
+// (regfile.Open).
 func readFile(path string) (*state, os.FileInfo, error) {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		return nil, nil, notRegular(path, fi)
-	}
-	f, err := os.Open(path)
+	f, fi, err := regfile.Open(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("localdir: open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("localdir: open: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, nil, fmt.Errorf("localdir: stat %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() { // replaced between the two looks
-		return nil, nil, notRegular(path, fi)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
 		return nil, nil, fmt.Errorf("localdir: read %s: %w", path, err)
@@ -317,10 +307,6 @@ func readFile(path string) (*state, os.FileInfo, error) {
 		return nil, nil, fmt.Errorf("localdir: %s: %w: %w", path, ErrCorrupt, err)
 	}
 	return st, fi, nil
-}
-
-func notRegular(path string, fi os.FileInfo) error {
-	return fmt.Errorf("localdir: %s: not a regular file (mode %s)", path, fi.Mode().Type())
 }
 
 func parse(data []byte) (*state, error) {

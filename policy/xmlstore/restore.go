@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/azgate/azgate/internal/regfile"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -52,17 +53,7 @@ func (s *Store) Backup(ctx context.Context) (*policy.Policy, policy.Revision, er
 // found before opening it (opening a FIFO without a writer blocks forever);
 // it is not policy.ErrInvalid, so Restore does not write over it.
 func readFileLimited(path string, max int64) ([]byte, error) {
-	st, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("xmlstore %s: %w", path, policy.ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("xmlstore: %w", err)
-	}
-	if err := regular(path, st); err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
+	f, _, err := regfile.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("xmlstore %s: %w", path, policy.ErrNotFound)
 	}
@@ -70,29 +61,7 @@ func readFileLimited(path string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("xmlstore: %w", err)
 	}
 	defer f.Close()
-	// The path may have been replaced between the two looks.
-	if st, err = f.Stat(); err != nil {
-		return nil, fmt.Errorf("xmlstore: %w", err)
-	}
-	if err := regular(path, st); err != nil {
-		return nil, err
-	}
 	return readLimited(f, path, max)
-}
-
-// regular returns an error unless st is a regular file's.
-func regular(path string, st fs.FileInfo) error {
-	if st.Mode().IsRegular() {
-		return nil
-	}
-	what := "a device or socket"
-	switch {
-	case st.IsDir():
-		what = "a directory"
-	case st.Mode()&fs.ModeNamedPipe != 0:
-		what = "a named pipe (FIFO)"
-	}
-	return fmt.Errorf("xmlstore %s: not a regular file but %s", path, what)
 }
 
 // Restore writes p, a known-good policy (from [Store.Backup] or another
