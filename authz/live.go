@@ -120,7 +120,7 @@ func (l *Live) Reload(ctx context.Context) error {
 func (l *Live) Run(ctx context.Context) error {
 	ch, err := l.store.Watch(ctx)
 	if err != nil {
-		return fmt.Errorf("watch policy store: %w", err)
+		return l.stopped(fmt.Errorf("watch policy store: %w", err))
 	}
 	// A change saved between NewLive's load and the start of the watch
 	// raised no signal: look once now.
@@ -134,11 +134,23 @@ func (l *Live) Run(ctx context.Context) error {
 				if ctx.Err() != nil {
 					return nil
 				}
-				return errors.New("policy store watch ended")
+				return l.stopped(errors.New("policy store watch ended"))
 			}
 			l.reloadIfChanged(ctx)
 		}
 	}
+}
+
+// stopped records that changes are no longer followed: the policy in force
+// stays, but the authorizer reports itself degraded, since edits saved from
+// now on would go unseen.
+func (l *Live) stopped(err error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.status.Degraded = true
+	l.status.LastError = err.Error()
+	l.status.LastErrorAt = time.Now()
+	return err
 }
 
 // reloadIfChanged reloads unless the store reports the revision in force

@@ -2,8 +2,10 @@ package authz_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,5 +107,42 @@ func TestLive_ReloadKeepsLastGood(t *testing.T) {
 	waitReload(false)
 	if allowed() || live.Status().Degraded {
 		t.Fatalf("repaired policy not in force: status %+v", live.Status())
+	}
+}
+
+// unwatchable is a store whose Watch fails.
+type unwatchable struct{ policy.Store }
+
+func (unwatchable) Watch(context.Context) (<-chan struct{}, error) {
+	return nil, errors.New("no watch here")
+}
+
+// TestLive_WatchFailureIsDegraded: when changes can no longer be followed,
+// the policy in force stays but the authorizer reports itself degraded.
+func TestLive_WatchFailureIsDegraded(t *testing.T) {
+	ctx := context.Background()
+	s, err := xmlstore.Open(filepath.Join(t.TempDir(), "store.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Save(ctx, policy.NewDefault(), 0); err != nil {
+		t.Fatal(err)
+	}
+	live, err := authz.NewLive(ctx, unwatchable{s}, "", authz.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Run(ctx); err == nil {
+		t.Fatal("Run without a watch returned nil")
+	}
+	st := live.Status()
+	if !st.Degraded || !strings.Contains(st.LastError, "no watch here") || st.Revision != 1 {
+		t.Fatalf("status = %+v, want degraded naming the watch error, revision 1 kept", st)
+	}
+	admin := authz.ClientContext{Name: "a", Groups: []string{policy.AdministratorsSID}}
+	rs, err := live.AccessCheck(ctx, admin, "", []operations.ID{operations.StartVM}, nil)
+	if err != nil || !rs[0].Allowed {
+		t.Fatalf("policy in force dropped: %v, %v", rs, err)
 	}
 }
