@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -73,7 +76,36 @@ store, answers access checks against it, and gates a bundled management engine.`
 	for _, newCmd := range commands {
 		root.AddCommand(newCmd(c))
 	}
+	guardGroups(root)
 	return root
+}
+
+// guardGroups makes every command that only groups others (azgate, user,
+// vm, user token, ...) refuse an unknown subcommand with a usage error that
+// suggests the closest ones; cobra would print the help and exit 0. Given
+// no subcommand, a group prints its help.
+func guardGroups(cmd *cobra.Command) {
+	if cmd.HasSubCommands() && !cmd.Runnable() {
+		cmd.Args = args(unknownSubcommand)
+		cmd.SuggestionsMinimumDistance = 2 // cobra's own default, which SuggestionsFor alone does not apply
+		cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
+	for _, sub := range cmd.Commands() {
+		guardGroups(sub)
+	}
+}
+
+// unknownSubcommand is the argument validator of a group command: any
+// argument is a subcommand it does not have.
+func unknownSubcommand(cmd *cobra.Command, a []string) error {
+	if len(a) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", a[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(a[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return errors.New(msg)
 }
 
 // args wraps a cobra argument validator so that its errors are usage errors.

@@ -77,8 +77,9 @@ func password(cmd *cobra.Command, fromStdin bool) (pw string, generated bool, er
 
 func userAddCmd(c *cli, d *dirFlags) *cobra.Command {
 	return passwordCmd(c, d, &cobra.Command{
-		Use:   "add NAME",
-		Short: "Add a user",
+		Use:        "add NAME",
+		SuggestFor: []string{"create", "new"},
+		Short:      "Add a user",
 		Long: `add creates a user. Its password is read from stdin with --password-stdin,
 else taken from $` + passwordEnv + `, else generated and printed once.`,
 		Example: `  echo 's3cret' | azgate user add alice --password-stdin`,
