@@ -76,13 +76,17 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open engine database %s: %w", path, err)
 	}
-	if err := initDB(db); err != nil {
+	renamed, err := initDB(db)
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open engine database %s: %w", path, err)
 	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	for _, r := range renamed {
+		log.WarnContext(ctx, "engine database migrated: "+r, "path", path)
 	}
 	abs, err := filepath.Abs(cfg.Dir)
 	if err != nil {

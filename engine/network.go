@@ -7,10 +7,10 @@ import (
 	"github.com/azgate/azgate/scopes"
 	"net"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/names"
 )
 
 // portRec is a stored switch port: it refers to its switch and connection
@@ -34,7 +34,7 @@ type connRec struct {
 }
 
 func byName[T any](name func(T) string) func(a, b T) int {
-	return func(a, b T) int { return cmp.Compare(strings.ToLower(name(a)), strings.ToLower(name(b))) }
+	return func(a, b T) int { return cmp.Compare(names.Key(name(a)), names.Key(name(b))) }
 }
 
 // publicPort resolves a port record's references to names.
@@ -70,7 +70,7 @@ func resolveConn(t txn, c connRec) (Connection, string, error) {
 	}
 	mac := ""
 	for _, a := range vm.NetworkAdapters {
-		if strings.EqualFold(a.Name, c.Adapter) {
+		if names.Equal(a.Name, c.Adapter) {
 			mac = a.MAC
 		}
 	}
@@ -402,7 +402,7 @@ func (e *Engine) ConnectPort(ctx context.Context, c authz.ClientContext, port st
 			}
 			other, err := connectedPort(t, func(x *connRec) bool {
 				return (cn.InternalID != "" && x.InternalID == cn.InternalID) ||
-					(cn.VMID != "" && x.VMID == cn.VMID && strings.EqualFold(x.Adapter, cn.Adapter))
+					(cn.VMID != "" && x.VMID == cn.VMID && names.Equal(x.Adapter, cn.Adapter))
 			})
 			if err != nil {
 				return err
@@ -438,7 +438,7 @@ func connTarget(t txn, port string, to Connection) (connRec, error) {
 		return connRec{}, err
 	}
 	for _, a := range vm.NetworkAdapters {
-		if strings.EqualFold(a.Name, to.Adapter) {
+		if names.Equal(a.Name, to.Adapter) {
 			return connRec{VMID: vmID, Adapter: a.Name}, nil
 		}
 	}

@@ -4,14 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/azgate/azgate/internal/names"
 	bolt "go.etcd.io/bbolt"
 )
 
 // Database layout. Every object kind has a top-level bucket holding two
-// nested buckets: bucketObjects (ID → JSON record) and bucketNames (lower-case
-// name → ID). Consoles and snapshots are keyed by VM ID, so renaming a VM
+// nested buckets: bucketObjects (ID → JSON record) and bucketNames
+// (names.Key of the name → ID). Consoles and snapshots are keyed by VM ID, so renaming a VM
 // touches only its record and the name index.
 const (
 	bucketMeta      = "meta"
@@ -23,7 +25,10 @@ const (
 
 	keySchema        = "schema"
 	keyServiceConfig = "config"
-	schemaVersion    = "1"
+	// schemaVersion 2 keys the name index by names.Key; version 1 keyed it
+	// by strings.ToLower and is migrated on open.
+	schemaVersion = "2"
+	schemaV1      = "1"
 )
 
 // kind is an object kind: the name of its top-level bucket.
@@ -60,20 +65,27 @@ func notFound(k kind, name string) error {
 	return fmt.Errorf("%s %q: %w", k.label(), name, ErrNotFound)
 }
 
-func nameKey(name string) []byte { return []byte(strings.ToLower(name)) }
+// nameKey is the name index key: two names share a key exactly when they
+// are the same name (names.Equal).
+func nameKey(name string) []byte { return []byte(names.Key(name)) }
 
-// initDB creates the buckets and checks the schema version.
-func initDB(db *bolt.DB) error {
-	return db.Update(func(tx *bolt.Tx) error {
+// initDB creates the buckets, checks the schema version and migrates a
+// version 1 database. It returns the renames the migration made.
+func initDB(db *bolt.DB) ([]string, error) {
+	var renamed []string
+	err := db.Update(func(tx *bolt.Tx) error {
 		meta, err := tx.CreateBucketIfNotExists([]byte(bucketMeta))
 		if err != nil {
 			return err
 		}
-		if v := meta.Get([]byte(keySchema)); v == nil {
+		v := meta.Get([]byte(keySchema))
+		switch string(v) {
+		case schemaVersion:
+		case "", schemaV1:
 			if err := meta.Put([]byte(keySchema), []byte(schemaVersion)); err != nil {
 				return err
 			}
-		} else if string(v) != schemaVersion {
+		default:
 			return fmt.Errorf("database schema version %q, this engine reads %q", v, schemaVersion)
 		}
 		for _, k := range allKinds() {
@@ -92,8 +104,64 @@ func initDB(db *bolt.DB) error {
 				return err
 			}
 		}
-		return nil
+		if string(v) == schemaV1 {
+			renamed, err = reindexNames(tx)
+		}
+		return err
 	})
+	return renamed, err
+}
+
+// reindexNames rebuilds every name index under names.Key. Version 1 keyed
+// names by strings.ToLower, which let two names that are the same name
+// ("sam" and "ſam") both exist; the later one (by ID order) is renamed
+// "<name> (<ID>)" and reported.
+func reindexNames(tx *bolt.Tx) ([]string, error) {
+	var renamed []string
+	for _, k := range allKinds() {
+		b := tx.Bucket([]byte(k))
+		if err := b.DeleteBucket([]byte(bucketNames)); err != nil {
+			return nil, fmt.Errorf("reindex %s names: %w", k.label(), err)
+		}
+		idx, err := b.CreateBucket([]byte(bucketNames))
+		if err != nil {
+			return nil, fmt.Errorf("reindex %s names: %w", k.label(), err)
+		}
+		objs := b.Bucket([]byte(bucketObjects))
+		type fix struct{ id, raw []byte }
+		var fixes []fix
+		err = objs.ForEach(func(id, raw []byte) error {
+			var rec map[string]json.RawMessage
+			var name string
+			if err := json.Unmarshal(raw, &rec); err != nil {
+				return fmt.Errorf("decode %s %q: %w", k.label(), id, err)
+			}
+			if err := json.Unmarshal(rec["name"], &name); err != nil {
+				return fmt.Errorf("decode %s %q name: %w", k.label(), id, err)
+			}
+			if idx.Get(nameKey(name)) != nil {
+				newName := fmt.Sprintf("%s (%s)", name, id)
+				renamed = append(renamed, fmt.Sprintf("%s %q is the same name as another; renamed %q", k.label(), name, newName))
+				name = newName
+				rec["name"], _ = json.Marshal(name) // a string always encodes
+				raw, err = json.Marshal(rec)
+				if err != nil {
+					return fmt.Errorf("encode %s %q: %w", k.label(), id, err)
+				}
+				fixes = append(fixes, fix{slices.Clone(id), raw})
+			}
+			return idx.Put(nameKey(name), slices.Clone(id))
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fixes {
+			if err := objs.Put(f.id, f.raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return renamed, nil
 }
 
 // txn is a bbolt transaction with the engine's record helpers. Only
@@ -154,7 +222,7 @@ func (t txn) put(k kind, id, name, oldName string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", k.label(), name, err)
 	}
-	if oldName != "" && !strings.EqualFold(oldName, name) {
+	if oldName != "" && !names.Equal(oldName, name) {
 		if err := t.names(k).Delete(nameKey(oldName)); err != nil {
 			return err
 		}

@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"github.com/azgate/azgate/scopes"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/names"
 )
 
 // vmAction is a state change a caller can ask for.
@@ -48,19 +48,19 @@ func publicVM(vm VM) VM {
 	return vm
 }
 
-func adapterNames(vm string, names []string) error {
-	if len(names) > maxAdapters {
-		return invalidf("virtual machine %q: %d network adapters, at most %d allowed", vm, len(names), maxAdapters)
+func adapterNames(vm string, list []string) error {
+	if len(list) > maxAdapters {
+		return invalidf("virtual machine %q: %d network adapters, at most %d allowed", vm, len(list), maxAdapters)
 	}
 	seen := map[string]bool{}
-	for _, n := range names {
+	for _, n := range list {
 		if err := checkName("network adapter", n); err != nil {
 			return fmt.Errorf("virtual machine %q: %w", vm, err)
 		}
-		if seen[strings.ToLower(n)] {
+		if seen[names.Key(n)] {
 			return invalidf("virtual machine %q: network adapter %q listed twice", vm, n)
 		}
-		seen[strings.ToLower(n)] = true
+		seen[names.Key(n)] = true
 	}
 	return nil
 }
@@ -165,7 +165,7 @@ func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, erro
 	if err != nil {
 		return nil, fmt.Errorf("list virtual machines: %w", err)
 	}
-	slices.SortFunc(out, func(a, b VM) int { return cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	slices.SortFunc(out, func(a, b VM) int { return cmp.Compare(names.Key(a.Name), names.Key(b.Name)) })
 	return out, nil
 }
 
@@ -292,27 +292,27 @@ func (e *Engine) ReconfigureVM(ctx context.Context, c authz.ClientContext, name 
 
 // replaceAdapters builds a VM's new adapter list; kept adapters keep their
 // MAC, and a removed adapter must not be connected to a port.
-func (e *Engine) replaceAdapters(t txn, id string, vm VM, names []string) ([]NetworkAdapter, error) {
-	if err := adapterNames(vm.Name, names); err != nil {
+func (e *Engine) replaceAdapters(t txn, id string, vm VM, list []string) ([]NetworkAdapter, error) {
+	if err := adapterNames(vm.Name, list); err != nil {
 		return nil, err
 	}
 	keep := map[string]bool{}
 	out := []NetworkAdapter{}
-	for _, n := range names {
-		keep[strings.ToLower(n)] = true
+	for _, n := range list {
+		keep[names.Key(n)] = true
 		a := NetworkAdapter{Name: n, MAC: newMAC()}
 		for _, old := range vm.NetworkAdapters {
-			if strings.EqualFold(old.Name, n) {
+			if names.Equal(old.Name, n) {
 				a.MAC = old.MAC
 			}
 		}
 		out = append(out, a)
 	}
 	for _, old := range vm.NetworkAdapters {
-		if keep[strings.ToLower(old.Name)] {
+		if keep[names.Key(old.Name)] {
 			continue
 		}
-		port, err := connectedPort(t, func(cn *connRec) bool { return cn.VMID == id && strings.EqualFold(cn.Adapter, old.Name) })
+		port, err := connectedPort(t, func(cn *connRec) bool { return cn.VMID == id && names.Equal(cn.Adapter, old.Name) })
 		if err != nil {
 			return nil, err
 		}
@@ -408,7 +408,7 @@ func loadSnapshots(t txn, vmID, vmName string) ([]Snapshot, error) {
 
 func findSnapshot(snaps []Snapshot, vm, ref string) (Snapshot, error) {
 	for _, s := range snaps {
-		if s.ID == ref || strings.EqualFold(s.Name, ref) {
+		if s.ID == ref || names.Equal(s.Name, ref) {
 			return s, nil
 		}
 	}
