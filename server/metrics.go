@@ -21,7 +21,41 @@ const (
 	sourceDelegation = "delegation" // the store-level delegation application
 )
 
+// Label values outside a metric's fixed set are counted under these.
+const (
+	otherLabel = "other" // an HTTP method or operation name outside the known set
+)
+
+// knownMethods are the HTTP methods that get their own "method" label;
+// every other method a client sends is counted as otherLabel, so a client
+// cannot add label values (and series, held forever) by inventing methods.
+var knownMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+	http.MethodPatch, http.MethodDelete, http.MethodOptions}
+
+// methodLabel is the "method" label of a request method.
+func methodLabel(m string) string {
+	for _, k := range knownMethods {
+		if m == k {
+			return k
+		}
+	}
+	return otherLabel
+}
+
+// codeLabel is the "code" label of a status code; the server writes only
+// three-digit codes, anything else is otherLabel.
+func codeLabel(code int) string {
+	if code < 100 || code > 999 {
+		return otherLabel
+	}
+	return strconv.Itoa(code)
+}
+
 // metrics are the server's Prometheus metrics, on a registry of its own.
+// Every label value comes from a fixed set: route names from the route
+// table, methodLabel, codeLabel, the decision sources, the operation names
+// of opLabels (else otherLabel), allowed/denied — never from what a client
+// sends, so the number of series is bounded whatever the traffic.
 type metrics struct {
 	reg          *prometheus.Registry
 	decisions    *prometheus.CounterVec   // source, operation, result
@@ -35,6 +69,10 @@ type metrics struct {
 	checkCounters [][2]prometheus.Counter
 	checkIndex    map[operations.ID]int32
 	observers     sync.Map // requestKey → prometheus.Observer
+	// opLabels are the operation names that get their own "operation"
+	// label: the catalog's and the delegation application's. Read-only
+	// after newMetrics.
+	opLabels map[string]bool
 }
 
 func newMetrics(status func() authz.Status) *metrics {
@@ -86,6 +124,10 @@ func newMetrics(status func() authz.Status) *metrics {
 			return 0
 		}),
 	)
+	m.opLabels = map[string]bool{}
+	for _, o := range append(operations.All(), delegationCatalog()...) {
+		m.opLabels[o.Name] = true
+	}
 	m.checkIndex = map[operations.ID]int32{}
 	for _, o := range operations.All() {
 		m.checkIndex[o.ID] = int32(len(m.checkCounters))
@@ -152,7 +194,12 @@ func (m *metrics) addTally(t *decisionTally) {
 	t.others = t.others[:0]
 }
 
+// decision counts one decision; an operation outside opLabels is counted
+// as otherLabel.
 func (m *metrics) decision(source, op string, allowed bool) {
+	if !m.opLabels[op] {
+		op = otherLabel
+	}
 	k := decisionKey{source, op, allowed}
 	if c, ok := m.counters.Load(k); ok {
 		c.(prometheus.Counter).Inc()
@@ -178,7 +225,9 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
-// instrument observes the latency of a route's requests.
+// instrument observes the latency of a route's requests; name is the
+// route's name from the route table (or not_found, method_not_allowed),
+// never anything taken from the request.
 func (m *metrics) instrument(name string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -189,18 +238,18 @@ func (m *metrics) instrument(name string, next http.Handler) http.Handler {
 }
 
 type requestKey struct {
-	route, method string
-	code          int
+	route, method, code string
 }
 
 // observer returns the latency histogram of one label set, cached as the
-// decision counters are.
+// decision counters are. The method and code are reduced to their fixed
+// label sets first, so the cache is as bounded as the series.
 func (m *metrics) observer(route, method string, code int) prometheus.Observer {
-	k := requestKey{route, method, code}
+	k := requestKey{route, methodLabel(method), codeLabel(code)}
 	if o, ok := m.observers.Load(k); ok {
 		return o.(prometheus.Observer)
 	}
-	o := m.requests.WithLabelValues(route, method, strconv.Itoa(code))
+	o := m.requests.WithLabelValues(k.route, k.method, k.code)
 	m.observers.Store(k, o)
 	return o
 }
