@@ -53,10 +53,12 @@ type Config struct {
 	// Listen is the TCP address Run listens on. Serve takes a listener
 	// instead and ignores it.
 	Listen string
-	// StoreURL is the policy store: msxml://PATH or msldap://DN. An XML
-	// store that does not exist is created from the embedded default
-	// InitialStore.xml.
+	// StoreURL is the policy store: msxml://PATH or msldap://DN.
 	StoreURL string
+	// CreateStore creates a store that does not exist from the embedded
+	// default InitialStore.xml; without it a missing store fails the start
+	// (a mistyped path must not serve a fresh default policy).
+	CreateStore bool
 	// DataDir holds the engine database, the local directory file and the
 	// audit log. Created (0700) when missing.
 	DataDir string
@@ -117,6 +119,7 @@ func DefaultConfig() Config {
 	return Config{
 		Listen:            DefaultListen,
 		StoreURL:          DefaultStoreURL,
+		CreateStore:       true,
 		DataDir:           DefaultDataDir,
 		AdminUser:         DefaultAdminUser,
 		MaxBodyBytes:      DefaultMaxBodyBytes,

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/stores"
@@ -67,31 +69,41 @@ type Server struct {
 
 	ready    atomic.Bool
 	probe    storeProbe
-	dprobe   *directoryProbe // nil without an LDAP directory
+	dprobe   *directoryProbe  // nil without an LDAP directory
+	tlsCert  *tls.Certificate // nil: plain HTTP
 	cleanups []func() error
 	closeMu  sync.Mutex
 	closed   bool
 }
 
 // Run serves cfg on cfg.Listen until ctx ends, then shuts down gracefully.
-// It prints the address it listens on to cfg.Stderr.
+// It prints the address it listens on to cfg.Stderr. It listens before New
+// runs, so a busy port fails the start before anything is created.
 func Run(ctx context.Context, cfg Config) error {
-	s, err := New(ctx, cfg)
-	if err != nil {
+	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		_ = s.Close()
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	s, err := New(ctx, cfg)
+	if err != nil {
+		_ = ln.Close()
+		return err
 	}
 	return s.Serve(ctx, ln)
 }
 
 // New opens everything cfg names, bootstrapping a fresh installation: the
-// policy store is created from the embedded default when missing, the
-// delegation application is added when the store lacks it, and the first
-// administrator is created in an empty local directory.
+// policy store is created from the embedded default when missing (with
+// cfg.CreateStore), the delegation application is added when the store
+// lacks it, and the first administrator is created in an empty local
+// directory. Everything that can fail is opened before anything is
+// created: the TLS key pair and the store first, before the data
+// directory is touched; then the audit log, the directories and the engine
+// database; the store, the delegation application and the administrator
+// last.
 func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -110,27 +122,41 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 			_ = srv.Close() // s is nil by now: "return nil, err" set it
 		}
 	}()
+	if cfg.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("TLS key pair %s, %s: %w", cfg.TLSCertFile, cfg.TLSKeyFile, err)
+		}
+		s.tlsCert = &cert
+	}
+	cur, err := s.openStore(ctx)
+	if err != nil {
+		return nil, err
+	}
+
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
-
 	if s.audit, err = audit.Open(cfg.dataPath(AuditFile)); err != nil {
 		return nil, err
 	}
 	s.onClose(s.audit.Close)
-
-	if s.store, err = stores.Open(ctx, cfg.StoreURL, stores.Options{Logger: log.With(logKeySystem, "store")}); err != nil {
-		return nil, fmt.Errorf("open policy store %s: %w", cfg.StoreURL, err)
-	}
-	s.onClose(s.store.Close)
-	if err := s.bootstrapStore(ctx); err != nil {
-		return nil, err
-	}
-
 	if err := s.openDirectory(ctx); err != nil {
 		return nil, err
 	}
+	// The engine decides by the live policy, made below: the engine
+	// database is opened first so that a locked one fails the start before
+	// the store or the administrator is created.
+	if s.eng, err = engine.Open(ctx, engine.Config{
+		Dir: cfg.DataDir, Authorizer: liveAuthorizer{s}, Logger: log, OnDecision: s.onDecision,
+	}); err != nil {
+		return nil, err
+	}
+	s.onClose(s.eng.Close)
 
+	if err := s.bootstrapStore(ctx, cur); err != nil {
+		return nil, err
+	}
 	opts := authz.Options{Logger: log.With(logKeySystem, "authz")}
 	if s.ldap != nil {
 		// LDAP-query application groups are decided against the directory
@@ -144,13 +170,9 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	s.deleg = &delegation{live: s.live, opts: authz.Options{QueryMatcher: opts.QueryMatcher}}
 	s.metrics = newMetrics(s.live.Status)
 	s.probe = storeProbe{store: s.store, ttl: time.Second}
-
-	if s.eng, err = engine.Open(ctx, engine.Config{
-		Dir: cfg.DataDir, Authorizer: s.live, Logger: log, OnDecision: s.onDecision,
-	}); err != nil {
+	if err := s.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
-	s.onClose(s.eng.Close)
 
 	s.routes = s.routeTable()
 	if s.router, err = s.buildRouter(s.routes); err != nil {
@@ -166,12 +188,41 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	return s, nil
 }
 
-// bootstrapStore creates the store from the embedded default when it does
-// not exist, and adds the delegation application when it is missing.
-func (s *Server) bootstrapStore(ctx context.Context) error {
+// liveAuthorizer decides the engine's calls by the server's live policy,
+// which New makes after opening the engine.
+type liveAuthorizer struct{ s *Server }
+
+func (a liveAuthorizer) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
+	return a.s.live.AccessCheck(ctx, c, scope, ops, params)
+}
+
+// openStore opens and loads the policy store. It returns the policy, or nil
+// when the store does not exist and cfg.CreateStore asks to create it.
+func (s *Server) openStore(ctx context.Context) (*policy.Policy, error) {
+	var err error
+	if s.store, err = stores.Open(ctx, s.cfg.StoreURL, stores.Options{Logger: s.base.With(logKeySystem, "store")}); err != nil {
+		return nil, fmt.Errorf("open policy store %s: %w", s.cfg.StoreURL, err)
+	}
+	s.onClose(s.store.Close)
 	cur, _, err := s.store.Load(ctx)
 	switch {
+	case errors.Is(err, policy.ErrNotFound) && s.cfg.CreateStore:
+		return nil, nil
 	case errors.Is(err, policy.ErrNotFound):
+		return nil, fmt.Errorf("policy store %s does not exist: %w "+
+			"(create it with `azgate store init --store %s`, or let serve create it with --create-store)",
+			s.cfg.StoreURL, err, s.cfg.StoreURL)
+	case err != nil:
+		return nil, fmt.Errorf("load policy store %s: %w", s.cfg.StoreURL, err)
+	}
+	return cur, nil
+}
+
+// bootstrapStore creates the store from the embedded default when it does
+// not exist (cur is nil), and adds the delegation application when it is
+// missing.
+func (s *Server) bootstrapStore(ctx context.Context, cur *policy.Policy) error {
+	if cur == nil {
 		p, _, _, err := xmlstore.Parse(bytes.NewReader(policies.InitialStore()), "embedded InitialStore.xml")
 		if err != nil {
 			return fmt.Errorf("embedded default store: %w", err)
@@ -184,8 +235,6 @@ func (s *Server) bootstrapStore(ctx context.Context) error {
 		s.log.InfoContext(ctx, "created policy store from the embedded default", "store", s.cfg.StoreURL, logKeyRevision, nrev)
 		s.auditPolicyChange(ctx, bootstrapWho, "create store from the embedded default InitialStore.xml, with the delegation application", 0, nrev)
 		return nil
-	case err != nil:
-		return fmt.Errorf("load policy store %s: %w", s.cfg.StoreURL, err)
 	}
 	if _, err := cur.Application(DelegationApp); err == nil {
 		return nil
@@ -210,10 +259,9 @@ func (s *Server) bootstrapStore(ctx context.Context) error {
 	return nil
 }
 
-// openDirectory opens the local directory, creates the first administrator
-// when nobody is one, and with --directory ldap opens the LDAP directory
-// (without contacting it: azgate starts while it is down) and composes the
-// two.
+// openDirectory opens the local directory, and with --directory ldap opens
+// the LDAP directory (without contacting it: azgate starts while it is
+// down) and composes the two.
 func (s *Server) openDirectory(ctx context.Context) error {
 	if err := s.openLocalDirectory(ctx); err != nil {
 		return err
@@ -235,8 +283,7 @@ func (s *Server) openDirectory(ctx context.Context) error {
 	return nil
 }
 
-// openLocalDirectory opens the local directory and creates the first
-// administrator when nobody is one.
+// openLocalDirectory opens the local directory.
 func (s *Server) openLocalDirectory(ctx context.Context) error {
 	opts := []localdir.Option{localdir.WithLogger(s.base.With(logKeySystem, "localdir"))}
 	if s.cfg.BcryptCost != 0 {
@@ -251,7 +298,12 @@ func (s *Server) openLocalDirectory(ctx context.Context) error {
 	}
 	s.onClose(d.Close)
 	s.local = d
-	created, generated, err := d.EnsureAdmin(ctx, s.cfg.AdminUser, s.cfg.AdminPassword)
+	return nil
+}
+
+// ensureAdmin creates the first administrator when nobody is one.
+func (s *Server) ensureAdmin(ctx context.Context) error {
+	created, generated, err := s.local.EnsureAdmin(ctx, s.cfg.AdminUser, s.cfg.AdminPassword)
 	if err != nil {
 		return fmt.Errorf("first administrator: %w", err)
 	}
@@ -320,8 +372,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	scheme := "http"
-	if s.cfg.TLSCertFile != "" {
+	if s.tlsCert != nil {
 		scheme = "https"
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*s.tlsCert}}
 	}
 	s.ready.Store(true)
 	fmt.Fprintf(s.cfg.Stderr, "azgate: listening on %s://%s\n", scheme, ln.Addr())
@@ -331,7 +384,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() {
 		if scheme == "https" {
-			errc <- srv.ServeTLS(ln, s.cfg.TLSCertFile, s.cfg.TLSKeyFile)
+			errc <- srv.ServeTLS(ln, "", "") // the key pair New loaded
 		} else {
 			errc <- srv.Serve(ln)
 		}

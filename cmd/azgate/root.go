@@ -108,6 +108,15 @@ func unknownSubcommand(cmd *cobra.Command, a []string) error {
 	return errors.New(msg)
 }
 
+// storeGiven reports whether the store was named, by --store or by
+// $AZGATE_STORE, rather than left to the default.
+func (c *cli) storeGiven(cmd *cobra.Command) bool {
+	if f := cmd.Flag("store"); f != nil && f.Changed {
+		return true
+	}
+	return os.Getenv(storeEnv) != ""
+}
+
 // args wraps a cobra argument validator so that its errors are usage errors.
 func args(v cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, a []string) error {

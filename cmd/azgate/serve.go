@@ -72,6 +72,7 @@ func (l *ldapFlags) config(cmd *cobra.Command, dir string) (server.LDAPConfig, e
 func newServeCmd(c *cli) *cobra.Command {
 	cfg := server.DefaultConfig()
 	var logLevel string
+	var createStore bool
 	var ldapf ldapFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -92,7 +93,9 @@ See docs/ldap.md.
 On a fresh machine it creates what is missing: the store from the embedded
 default InitialStore.xml, the data directory, and the first administrator,
 user "admin", whose password is $` + adminPasswordEnv + ` or a random one
-printed once on stderr.`,
+printed once on stderr. A store named by --store or $` + storeEnv + ` must exist
+unless --create-store is given. Nothing is created when the start fails (a
+busy port, a missing TLS file, a missing or broken store).`,
 		Example: `  azgate serve
   azgate serve --listen 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem
   AZGATE_LDAP_PASSWORD=... azgate serve --directory ldap --ldap-url ldaps://dc1.contoso.com \
@@ -110,6 +113,10 @@ printed once on stderr.`,
 			}
 			cfg.LDAP = ldapCfg
 			cfg.StoreURL = c.storeURL
+			// Only the embedded default store is created unasked: a store
+			// named by --store or $AZGATE_STORE must exist (a typo must
+			// not serve a fresh default policy) unless --create-store.
+			cfg.CreateStore = createStore || !c.storeGiven(cmd)
 			cfg.AdminPassword = os.Getenv(adminPasswordEnv)
 			cfg.Stderr = cmd.ErrOrStderr()
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
@@ -123,6 +130,8 @@ printed once on stderr.`,
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
 	f.StringVar(&cfg.DataDir, "data-dir", envOr(dataDirEnv, cfg.DataDir),
 		"directory of the engine database, the local directory and the audit log (default from $"+dataDirEnv+")")
+	f.BoolVar(&createStore, "create-store", false,
+		"create the store named by --store or $"+storeEnv+" from the embedded default when it does not exist")
 	f.StringVar(&cfg.Application, "application", "", "application gating the engine (default: the store's default)")
 	f.StringVar(&cfg.TLSCertFile, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
 	f.StringVar(&cfg.TLSKeyFile, "tls-key", "", "TLS private key file (PEM)")
