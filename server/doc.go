@@ -6,12 +6,15 @@
 // # Wiring
 //
 // [New] opens everything a [Config] names — the policy store (created from
-// the embedded default InitialStore.xml when missing), an authz.Live that
+// the embedded default InitialStore.xml when missing and Config.CreateStore
+// says so), an authz.Live that
 // keeps the compiled policy current, the local directory (with a first
 // administrator) and the LDAP directory when configured, the audit log and the engine — and [Server.Serve] serves it
 // on a listener the caller owns until the context ends, then shuts down
 // gracefully and closes everything in reverse order. [Run] does both on
-// Config.Listen. cmd/azgate only parses flags into a Config.
+// Config.Listen, listening first. Everything that can fail is opened before
+// anything is created, so a failed start leaves nothing behind. cmd/azgate
+// only parses flags into a Config.
 //
 // # Routes
 //
