@@ -14,6 +14,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/azgate/azgate/authz"
+	azn "github.com/azgate/azgate/internal/names"
 )
 
 // Errors returned by Directory methods. Test them with errors.Is.
@@ -40,6 +41,9 @@ const (
 	logKeyExpires = "expires"
 	logKeyErr     = "err"
 	logKeyElapsed = "elapsed"
+	logKeyName    = "name"
+	logKeyReason  = "reason"
+	logKeyEntries = "entries"
 )
 
 // maxNameLen bounds user names accepted by Resolve and Authenticate.
@@ -64,6 +68,8 @@ type Directory struct {
 
 	users   *cache[authz.ClientContext]
 	queries *cache[bool]
+
+	collided collisions // names left out of contexts (names.go)
 
 	work      worker // background refreshes and the sweeper, after Start
 	closeOnce sync.Once
@@ -182,7 +188,7 @@ func (d *Directory) Ping(ctx context.Context) error {
 func (d *Directory) accountName(username string) (string, error) {
 	name := username
 	if dom, rest, ok := strings.Cut(username, `\`); ok {
-		if d.cfg.Domain == "" || !strings.EqualFold(dom, d.cfg.Domain) {
+		if d.cfg.Domain == "" || !azn.Equal(dom, d.cfg.Domain) {
 			return "", fmt.Errorf("%w: %q: domain %q is not this directory's", ErrUnknownUser, username, dom)
 		}
 		name = rest
@@ -212,7 +218,7 @@ func (d *Directory) Resolve(ctx context.Context, username string) (authz.ClientC
 	}, isDefinitive)
 }
 
-func userKey(name string) string { return "user:" + strings.ToLower(name) }
+func userKey(name string) string { return "user:" + azn.Key(name) }
 
 // isDefinitive reports whether a refresh error means the cached answer is
 // wrong now (rather than unknown).
@@ -291,42 +297,46 @@ func (d *Directory) contextOf(ctx context.Context, user *ldap.Entry, asked strin
 	// (an entry may carry several).
 	display := names[0]
 	for _, n := range names {
-		if strings.EqualFold(n, asked) {
+		if azn.Equal(n, asked) {
 			display = n
 			break
 		}
 	}
-	ids := newIDSet()
 	cc := authz.ClientContext{Name: d.qualify(display), DN: user.DN}
-	for _, n := range names {
-		ids.add(n)
-		ids.add(d.qualify(n))
-	}
-	ids.add(user.DN)
+	var sid string
 	if a.UserSID != "" {
 		if raw := user.GetEqualFoldRawAttributeValue(a.UserSID); len(raw) > 0 {
-			sid, err := FormatSID(raw)
-			if err != nil {
+			var err error
+			if sid, err = FormatSID(raw); err != nil {
 				// Leaving the SID out could grant what a non-member
 				// entry for that SID denies: fail.
 				return authz.ClientContext{}, fmt.Errorf("%w: user %s: %s: %w", ErrUnavailable, user.DN, a.UserSID, err)
 			}
-			ids.add(sid)
 		}
 	}
-	cc.IDs = ids.list()
-
 	groups, err := d.groupsOf(ctx, user, names)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
+	entries := make([]named, 0, 1+len(groups))
+	entries = append(entries, named{dn: user.DN, kind: kindUser, names: names})
+	for _, g := range groups {
+		entries = append(entries, named{dn: g.dn, kind: kindGroup, names: g.names})
+	}
+	ambiguous, err := d.ambiguous(ctx, entries)
+	if err != nil {
+		return authz.ClientContext{}, fmt.Errorf("names of %s and its groups: %w", user.DN, err)
+	}
+
+	ids := newIDSet()
+	d.addNames(ids, names, ambiguous)
+	ids.add(user.DN)
+	ids.add(sid)
+	cc.IDs = ids.list()
 	gids := newIDSet()
 	for _, g := range groups {
 		gids.add(g.dn)
-		for _, n := range g.names {
-			gids.add(n)
-			gids.add(d.qualify(n))
-		}
+		d.addNames(gids, g.names, ambiguous)
 		gids.add(g.sid)
 	}
 	cc.Groups = gids.list()
@@ -422,30 +432,41 @@ func (d *Directory) groupAttrs() []string {
 	return nonEmpty(append([]string{a.GroupSID, a.MemberOf}, a.GroupNames...)...)
 }
 
-// searchGroups finds the groups matching any of the equality terms, in
-// batches, with paged searches.
+// searchGroups finds the groups matching any of the equality terms.
 func (d *Directory) searchGroups(ctx context.Context, terms []string) ([]*group, error) {
-	var out []*group
+	found, err := d.searchBatched(ctx, d.cfg.GroupBase, d.cfg.GroupFilter, terms, d.groupAttrs())
+	if err != nil {
+		return nil, unavailable("search groups", err)
+	}
+	out := make([]*group, 0, len(found))
+	for _, e := range found {
+		g, err := d.toGroup(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+// searchBatched finds the entries under base matching filter and any of the
+// equality terms, memberBatch terms per search, with paged searches.
+func (d *Directory) searchBatched(ctx context.Context, base, filter string, terms, attrs []string) ([]*ldap.Entry, error) {
+	var out []*ldap.Entry
 	for start := 0; start < len(terms); start += memberBatch {
 		batch := terms[start:min(start+memberBatch, len(terms))]
-		filter := "(&" + d.cfg.GroupFilter + "(|" + strings.Join(batch, "") + "))"
+		f := "(&" + filter + "(|" + strings.Join(batch, "") + "))"
 		var res *ldap.SearchResult
 		err := d.pool.do(ctx, func(conn *ldap.Conn) error {
 			var err error
-			res, err = conn.SearchWithPaging(ldap.NewSearchRequest(d.cfg.GroupBase, ldap.ScopeWholeSubtree,
-				ldap.NeverDerefAliases, 0, 0, false, filter, d.groupAttrs(), nil), d.cfg.PageSize)
+			res, err = conn.SearchWithPaging(ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree,
+				ldap.NeverDerefAliases, 0, 0, false, f, attrs, nil), d.cfg.PageSize)
 			return err
 		})
 		if err != nil {
-			return nil, unavailable("search groups", err)
+			return nil, err
 		}
-		for _, e := range res.Entries {
-			g, err := d.toGroup(e)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, g)
-		}
+		out = append(out, res.Entries...)
 	}
 	return out, nil
 }
@@ -620,9 +641,9 @@ func eqTerm(attr, value string) string {
 // normDN is a DN's comparison key.
 func normDN(dn string) string {
 	if p, err := ldap.ParseDN(dn); err == nil {
-		return strings.ToLower(p.String())
+		return azn.Key(p.String())
 	}
-	return strings.ToLower(dn)
+	return azn.Key(dn)
 }
 
 func sameDN(a, b string) bool { return normDN(a) == normDN(b) }
@@ -649,7 +670,7 @@ func (s *idSet) add(id string) {
 	if id == "" {
 		return
 	}
-	k := strings.ToLower(id)
+	k := azn.Key(id)
 	if s.seen[k] {
 		return
 	}
@@ -660,6 +681,6 @@ func (s *idSet) add(id string) {
 // list returns the identifiers sorted case-insensitively.
 func (s *idSet) list() []string {
 	out := append([]string(nil), s.ids...)
-	sort.Slice(out, func(i, j int) bool { return strings.ToLower(out[i]) < strings.ToLower(out[j]) })
+	sort.Slice(out, func(i, j int) bool { return azn.Key(out[i]) < azn.Key(out[j]) })
 	return out
 }

@@ -16,6 +16,11 @@
 //     groups (AzMan GroupType LdapQuery): the user is in the group when its
 //     own entry matches the group's filter.
 //
+// A name goes into a client context only when it names exactly one
+// directory entry of one kind and is not shaped like a SID or a DN (see
+// names.go): a group cn=alice never passes user alice's grants to its
+// members. Left-out names are logged and listed by Directory.Collisions.
+//
 // # Failing closed
 //
 // Every value placed in a filter is escaped (RFC 4515), so user names like

@@ -1,0 +1,235 @@
+package ldapsync
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/go-ldap/ldap/v3"
+
+	"github.com/azgate/azgate/internal/names"
+)
+
+// A role assignment member is a plain string — a SID, a DN or an account
+// name — and the checker matches it against every identifier of a client
+// context, the user's and its groups' alike. A DN or a SID names exactly one
+// entry, but a name need not: a group cn=alice and a user uid=alice, two
+// groups cn=Admins in two OUs, a group whose cn looks like the SID
+// S-1-5-32-544 or like a user's DN. Had such a name gone into contexts, a
+// member written for one entry would grant the other's members too.
+//
+// So a name goes into a client context only when it names exactly one entry
+// of one kind: the user search (UserFilter under UserBase, by UserName) and
+// the group search (GroupFilter under GroupBase, by GroupNames) together
+// find one entry for it — for DOMAIN\name, for the name too. A name shaped
+// like a SID or a DN never goes in. Everything left out is reported (log,
+// Directory.Collisions); the entry is still in the context by its DN and
+// its SID, which no other entry can share.
+
+// kind is what an entry is to ldapsync.
+type kind uint8
+
+const (
+	kindUser kind = iota + 1
+	kindGroup
+)
+
+func (k kind) String() string {
+	if k == kindUser {
+		return "user"
+	}
+	return "group"
+}
+
+// named is a directory entry and the names it carries.
+type named struct {
+	dn    string
+	kind  kind
+	names []string
+}
+
+// owner is an entry an identifier names.
+type owner struct {
+	dn   string // normDN
+	kind kind
+}
+
+// Collision is a name left out of client contexts because it names more
+// than one directory entry, or is shaped like a SID or a DN.
+type Collision struct {
+	// Name is the identifier as it would have gone into a context.
+	Name string `json:"name"`
+	// Entries are the entries it names, "user <DN>" or "group <DN>".
+	Entries []string `json:"entries"`
+	// Reason says why it was left out.
+	Reason string `json:"reason"`
+}
+
+// maxCollisions bounds the collisions a Directory remembers.
+const maxCollisions = 1000
+
+// collisions remembers the collisions seen by Resolve, each once.
+type collisions struct {
+	mu   sync.Mutex
+	seen map[string]Collision // by names.Key(Name)
+}
+
+// add records c and reports whether it is new.
+func (s *collisions) add(c Collision) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := names.Key(c.Name)
+	if old, ok := s.seen[k]; ok && slices.Equal(old.Entries, c.Entries) {
+		return false
+	}
+	if s.seen == nil || len(s.seen) >= maxCollisions {
+		s.seen = map[string]Collision{}
+	}
+	s.seen[k] = c
+	return true
+}
+
+func (s *collisions) list() []Collision {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Collision, 0, len(s.seen))
+	for _, c := range s.seen {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Collision) int { return strings.Compare(names.Key(a.Name), names.Key(b.Name)) })
+	return out
+}
+
+// Collisions returns the names Resolve and Authenticate have left out of
+// client contexts because each names more than one directory entry (or is
+// shaped like a SID or a DN), with the entries it names: what an
+// administrator must rename. At most maxCollisions are kept; each is also
+// logged at WARN when first seen.
+func (d *Directory) Collisions() []Collision { return d.collided.list() }
+
+// identifiers are the ways a name of this directory appears in contexts.
+func (d *Directory) identifiers(name string) []string {
+	if d.cfg.Domain == "" {
+		return []string{name}
+	}
+	return []string{name, d.qualify(name)}
+}
+
+// ambiguous returns the identifiers (by names.Key) of entries' names that
+// must stay out of client contexts: those naming another entry too, or
+// shaped like a SID or a DN. It searches the directory for every entry
+// carrying any of the names.
+func (d *Directory) ambiguous(ctx context.Context, entries []named) (map[string]bool, error) {
+	owners := map[string][]owner{} // names.Key(identifier) → entries it names
+	spelled := map[string]string{} // names.Key(identifier) → identifier
+	var raw []string               // names to search
+	seenRaw := map[string]bool{}
+	addRaw := func(n string) {
+		if k := names.Key(n); !seenRaw[k] {
+			seenRaw[k] = true
+			raw = append(raw, n)
+		}
+	}
+	own := func(id string, o owner) {
+		k := names.Key(id)
+		if !slices.Contains(owners[k], o) {
+			owners[k] = append(owners[k], o)
+		}
+	}
+	for _, e := range entries {
+		for _, n := range e.names {
+			for _, id := range d.identifiers(n) {
+				spelled[names.Key(id)] = id
+				own(id, owner{normDN(e.dn), e.kind})
+				addRaw(id)
+				if dom, rest, ok := strings.Cut(id, `\`); ok && d.cfg.Domain != "" && names.Equal(dom, d.cfg.Domain) {
+					addRaw(rest) // DOMAIN\rest is also what an entry named rest is known as
+				}
+			}
+		}
+	}
+	// Every entry carrying one of the names, users then groups.
+	a := d.cfg.Attributes
+	for _, s := range []struct {
+		kind         kind
+		base, filter string
+		attrs        []string
+	}{
+		{kindUser, d.cfg.UserBase, d.cfg.UserFilter, []string{a.UserName}},
+		{kindGroup, d.cfg.GroupBase, d.cfg.GroupFilter, a.GroupNames},
+	} {
+		var terms []string
+		for _, n := range raw {
+			for _, attr := range s.attrs {
+				terms = append(terms, eqTerm(attr, n))
+			}
+		}
+		found, err := d.searchBatched(ctx, s.base, s.filter, terms, s.attrs)
+		if err != nil {
+			return nil, unavailable("search "+s.kind.String()+"s by name", err)
+		}
+		for _, e := range found {
+			for _, attr := range s.attrs {
+				for _, n := range e.GetEqualFoldAttributeValues(attr) {
+					for _, id := range d.identifiers(n) {
+						if _, ok := owners[names.Key(id)]; ok {
+							own(id, owner{normDN(e.DN), s.kind})
+						}
+					}
+				}
+			}
+		}
+	}
+	out := map[string]bool{}
+	for k, os := range owners {
+		id := spelled[k]
+		reason := ""
+		switch {
+		case len(os) > 1:
+			reason = "names more than one directory entry"
+		case looksLikeSID(id):
+			reason = "is shaped like a SID"
+		case looksLikeDN(id):
+			reason = "is shaped like a DN"
+		default:
+			continue
+		}
+		out[k] = true
+		c := Collision{Name: id, Reason: reason}
+		for _, o := range os {
+			c.Entries = append(c.Entries, o.kind.String()+" "+o.dn)
+		}
+		slices.Sort(c.Entries)
+		if d.collided.add(c) {
+			d.log.Warn("ldapsync: a name is left out of client contexts: role assignments naming it grant nobody; "+
+				"name the entry by DN or SID, or rename it", logKeyName, id, logKeyReason, reason, logKeyEntries, c.Entries)
+		}
+	}
+	return out, nil
+}
+
+// addNames adds the identifiers of an entry's names that are not ambiguous.
+func (d *Directory) addNames(ids *idSet, entryNames []string, ambiguous map[string]bool) {
+	for _, n := range entryNames {
+		for _, id := range d.identifiers(n) {
+			if !ambiguous[names.Key(id)] {
+				ids.add(id)
+			}
+		}
+	}
+}
+
+// looksLikeSID reports whether a name could be read as a SID.
+func looksLikeSID(name string) bool {
+	return len(name) >= 4 && names.Equal(name[:4], "S-1-")
+}
+
+// looksLikeDN reports whether a name could be read as a DN.
+func looksLikeDN(name string) bool {
+	if !strings.Contains(name, "=") {
+		return false
+	}
+	dn, err := ldap.ParseDN(name)
+	return err == nil && len(dn.RDNs) > 0
+}
