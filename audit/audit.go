@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Record types, the value of every line's "type" field.
@@ -23,6 +23,29 @@ const (
 	ResultDenied  = "denied"
 )
 
+// Sources, the value of a record's "source" field: who wrote it.
+const (
+	// SourceEngine: a gated engine call.
+	SourceEngine = "engine"
+	// SourceCheck: a decision a trusted checker asked for (POST /v1/check).
+	SourceCheck = "check"
+	// SourceDelegation: a request azgate's own delegation roles refused
+	// (policy admin API, check, explain, who-can).
+	SourceDelegation = "delegation"
+	// SourceServer: a policy change made through the server.
+	SourceServer = "server"
+	// SourceCLI: a policy change made by an azgate command.
+	SourceCLI = "cli"
+)
+
+// Bounds of record fields: a longer value is cut (at a character boundary)
+// and ends with "…", so that no caller — least of all an unauthenticated
+// one naming a 60 KB path — can grow a record without bound.
+const (
+	MaxNameBytes = 256  // names: principals, operations, scopes, objects, revisions
+	MaxTextBytes = 2048 // prose: what changed, errors
+)
+
 // ErrClosed is returned by Decision, PolicyChange and Sync after Close.
 var ErrClosed = errors.New("audit: log closed")
 
@@ -35,19 +58,28 @@ type Grant struct {
 	Principal      string `json:"principal,omitempty"`
 }
 
-// DecisionRecord is one engine decision: who asked for which operation on
-// what, and the answer.
+// DecisionRecord is one decision: who asked for which operation on what,
+// and the answer.
 type DecisionRecord struct {
 	// Time of the decision; the zero time is replaced by the time of writing.
 	Time time.Time
-	// Principal is the client's display identity (authz.ClientContext.Name).
+	// Source says where the decision was made (SourceEngine, SourceCheck,
+	// SourceDelegation).
+	Source string
+	// Principal is the client's display identity (authz.ClientContext.Name):
+	// for SourceCheck the user checked.
 	Principal string
+	// Caller is who asked, when not Principal (the checker of SourceCheck).
+	Caller string
+	// Application is the AzMan application decided in, when not the engine's.
+	Application string
 	// Operation is the catalog name, OperationID its numeric ID.
 	Operation   string
 	OperationID int
 	// Scope is the scope the check ran in; "" is the default scope.
 	Scope string
-	// Object is the engine object acted on (VM, switch, port), if any.
+	// Object is the object acted on (VM, switch, port; the request of a
+	// refused policy read), if any.
 	Object string
 	// Allowed is the decision. A record with a non-nil Err should never be
 	// allowed; it is logged as given.
@@ -64,7 +96,10 @@ type DecisionRecord struct {
 type PolicyChangeRecord struct {
 	// Time of the change; the zero time is replaced by the time of writing.
 	Time time.Time
-	// Who made the change (client display identity).
+	// Source is SourceServer or SourceCLI.
+	Source string
+	// Who made the change: the client's display identity, or the operating
+	// system user of a command.
 	Who string
 	// What changed, in words ("add role assignment \"Ops\" in scope \"VM1\"").
 	What string
@@ -72,7 +107,8 @@ type PolicyChangeRecord struct {
 	Store string
 	// OldRevision and NewRevision are the store revisions before and after.
 	// They are strings because stores count differently (a counter in the
-	// XML store, a CSN or USN in a directory).
+	// XML store, a CSN or USN in a directory). OldRevision is "" for a
+	// store the change created.
 	OldRevision string
 	NewRevision string
 	// RequestID correlates the record with a request log, if known.
@@ -82,7 +118,10 @@ type PolicyChangeRecord struct {
 type decisionLine struct {
 	Type        string    `json:"type"`
 	Time        time.Time `json:"time"`
+	Source      string    `json:"source,omitempty"`
 	Principal   string    `json:"principal"`
+	Caller      string    `json:"caller,omitempty"`
+	Application string    `json:"application,omitempty"`
 	Operation   string    `json:"operation"`
 	OperationID int       `json:"operation_id"`
 	Scope       string    `json:"scope"`
@@ -96,6 +135,7 @@ type decisionLine struct {
 type policyChangeLine struct {
 	Type        string    `json:"type"`
 	Time        time.Time `json:"time"`
+	Source      string    `json:"source,omitempty"`
 	Who         string    `json:"who"`
 	What        string    `json:"what"`
 	Store       string    `json:"store,omitempty"`
@@ -104,58 +144,100 @@ type policyChangeLine struct {
 	RequestID   string    `json:"request_id,omitempty"`
 }
 
-// Log writes audit records as JSON lines. It is safe for concurrent use.
+// clip bounds s to n bytes, cutting at a character boundary and marking
+// the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "…"
+	cut := n - len(mark)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
+}
+
+func clipName(s string) string { return clip(s, MaxNameBytes) }
+
+func (r DecisionRecord) line() *decisionLine {
+	l := &decisionLine{
+		Type:        TypeDecision,
+		Time:        r.Time,
+		Source:      clipName(r.Source),
+		Principal:   clipName(r.Principal),
+		Caller:      clipName(r.Caller),
+		Application: clipName(r.Application),
+		Operation:   clipName(r.Operation),
+		OperationID: r.OperationID,
+		Scope:       clipName(r.Scope),
+		Object:      clipName(r.Object),
+		Result:      ResultDenied,
+		RequestID:   clipName(r.RequestID),
+	}
+	if r.Allowed {
+		l.Result = ResultAllowed
+	}
+	if r.Grant != nil {
+		l.Grant = &Grant{Scope: clipName(r.Grant.Scope), Assignment: clipName(r.Grant.Assignment),
+			RoleDefinition: clipName(r.Grant.RoleDefinition), Principal: clipName(r.Grant.Principal)}
+	}
+	if r.Err != nil {
+		l.Error = clip(r.Err.Error(), MaxTextBytes)
+	}
+	return l
+}
+
+func (r PolicyChangeRecord) line() *policyChangeLine {
+	return &policyChangeLine{
+		Type:        TypePolicyChange,
+		Time:        r.Time,
+		Source:      clipName(r.Source),
+		Who:         clipName(r.Who),
+		What:        clip(r.What, MaxTextBytes),
+		Store:       clipName(r.Store),
+		OldRevision: clipName(r.OldRevision),
+		NewRevision: clipName(r.NewRevision),
+		RequestID:   clipName(r.RequestID),
+	}
+}
+
+// Log writes audit records as JSON lines, each sealed into the hash chain
+// (see the package comment). It is safe for concurrent use; a Log made by
+// Open is also safe alongside other processes appending to the same file.
 type Log struct {
 	mu     sync.Mutex
-	w      io.Writer
-	f      *os.File // non-nil when Open created the writer; closed by Close
-	name   string   // for error messages
+	w      io.Writer // New's writer; nil for a file
+	file   *file     // Open's file; nil for a writer
+	last   link      // the chain's end, for New's writer
+	name   string    // for error messages
 	closed bool
 	now    func() time.Time
 }
 
-// Open opens (creating it with mode 0600 if missing) the audit file at path
-// for appending.
-func Open(path string) (*Log, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("audit: open %s: %w", path, err)
-	}
-	l := New(f)
-	l.f = f
-	l.name = path
-	return l, nil
-}
-
-// New returns a Log writing to w. Close does not close w.
+// New returns a Log writing to w, starting a new chain. Close does not
+// close w.
 func New(w io.Writer) *Log {
 	return &Log{w: w, name: "writer", now: time.Now}
 }
 
 // Decision appends one decision record.
 func (l *Log) Decision(ctx context.Context, r DecisionRecord) error {
+	return l.Decisions(ctx, []DecisionRecord{r})
+}
+
+// Decisions appends several decision records at once, in order: one lock
+// and one write for all of them.
+func (l *Log) Decisions(ctx context.Context, rs []DecisionRecord) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("audit: decision: %w", err)
 	}
-	line := decisionLine{
-		Type:        TypeDecision,
-		Time:        r.Time,
-		Principal:   r.Principal,
-		Operation:   r.Operation,
-		OperationID: r.OperationID,
-		Scope:       r.Scope,
-		Object:      r.Object,
-		Result:      ResultDenied,
-		Grant:       r.Grant,
-		RequestID:   r.RequestID,
+	lines := make([]stamped, len(rs))
+	for i, r := range rs {
+		ln := r.line()
+		lines[i] = stamped{v: ln, t: &ln.Time}
 	}
-	if r.Allowed {
-		line.Result = ResultAllowed
-	}
-	if r.Err != nil {
-		line.Error = r.Err.Error()
-	}
-	return l.write(TypeDecision, &line.Time, &line)
+	return l.write(TypeDecision, lines)
 }
 
 // PolicyChange appends one policy change record.
@@ -163,43 +245,62 @@ func (l *Log) PolicyChange(ctx context.Context, r PolicyChangeRecord) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("audit: policy change: %w", err)
 	}
-	line := policyChangeLine{
-		Type:        TypePolicyChange,
-		Time:        r.Time,
-		Who:         r.Who,
-		What:        r.What,
-		Store:       r.Store,
-		OldRevision: r.OldRevision,
-		NewRevision: r.NewRevision,
-		RequestID:   r.RequestID,
-	}
-	return l.write(TypePolicyChange, &line.Time, &line)
+	ln := r.line()
+	return l.write(TypePolicyChange, []stamped{{v: ln, t: &ln.Time}})
 }
 
-// write stamps the time if unset, marshals v and writes it plus a newline
-// with one Write call under the mutex.
-func (l *Log) write(kind string, t *time.Time, v any) error {
+// stamped is a record line and its time field.
+type stamped struct {
+	v any
+	t *time.Time
+}
+
+// write stamps the times left unset, marshals the records, seals them into
+// the chain and writes them with one Write call, under the mutex (and, for
+// a file, its lock).
+func (l *Log) write(kind string, recs []stamped) error {
+	if len(recs) == 0 {
+		return nil
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return ErrClosed
 	}
-	if t.IsZero() {
-		*t = l.now()
+	bodies := make([][]byte, len(recs))
+	for i, r := range recs {
+		if r.t.IsZero() {
+			*r.t = l.now()
+		}
+		*r.t = r.t.UTC()
+		b, err := json.Marshal(r.v)
+		if err != nil {
+			return fmt.Errorf("audit: marshal %s record: %w", kind, err)
+		}
+		bodies[i] = b
 	}
-	*t = t.UTC()
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("audit: marshal %s record: %w", kind, err)
-	}
-	b = append(b, '\n')
-	n, err := l.w.Write(b)
-	if err == nil && n != len(b) {
-		err = io.ErrShortWrite
+	var err error
+	if l.file != nil {
+		err = l.file.append(bodies)
+	} else {
+		err = l.appendWriter(bodies)
 	}
 	if err != nil {
 		return fmt.Errorf("audit: write %s record to %s: %w", kind, l.name, err)
 	}
+	return nil
+}
+
+func (l *Log) appendWriter(bodies [][]byte) error {
+	buf, next := sealAll(nil, bodies, l.last)
+	n, err := l.w.Write(buf)
+	if err == nil && n != len(buf) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return err
+	}
+	l.last = next
 	return nil
 }
 
@@ -211,10 +312,10 @@ func (l *Log) Sync() error {
 	if l.closed {
 		return ErrClosed
 	}
-	if l.f == nil {
+	if l.file == nil {
 		return nil
 	}
-	if err := l.f.Sync(); err != nil {
+	if err := l.file.sync(); err != nil {
 		return fmt.Errorf("audit: sync %s: %w", l.name, err)
 	}
 	return nil
@@ -229,10 +330,10 @@ func (l *Log) Close() error {
 		return nil
 	}
 	l.closed = true
-	if l.f == nil {
+	if l.file == nil {
 		return nil
 	}
-	if err := l.f.Close(); err != nil {
+	if err := l.file.close(); err != nil {
 		return fmt.Errorf("audit: close %s: %w", l.name, err)
 	}
 	return nil

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func readLines(t *testing.T, data []byte) []map[string]any {
@@ -314,5 +317,305 @@ func BenchmarkLog_Decision(b *testing.B) {
 		if err := l.Decision(ctx, r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// writeLog writes n alternating records to a new log at path (with opts)
+// and closes it.
+func writeLog(t *testing.T, path string, n int, opts ...Option) {
+	t.Helper()
+	l, err := Open(path, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := writeOne(l, i, "w"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeOne(l *Log, i int, who string) error {
+	if i%2 == 0 {
+		return l.Decision(context.Background(), DecisionRecord{Source: SourceEngine, Principal: who,
+			Operation: "Start Virtual Machine", OperationID: 305, Object: fmt.Sprintf("vm%d", i), Allowed: i%4 == 0})
+	}
+	return l.PolicyChange(context.Background(), PolicyChangeRecord{Source: SourceCLI, Who: who,
+		What: "edit\nwith newline", OldRevision: fmt.Sprint(i), NewRevision: fmt.Sprint(i + 1)})
+}
+
+func verifyFiles(t *testing.T, files ...string) *Report {
+	t.Helper()
+	rep, err := Verify(context.Background(), files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func mustIntact(t *testing.T, rep *Report) {
+	t.Helper()
+	if !rep.Intact() {
+		t.Fatalf("chain broken: %v", rep.Problems)
+	}
+}
+
+func TestVerify_FindsBreaks(t *testing.T) {
+	lines := func(data []byte) [][]byte { return bytes.SplitAfter(data, []byte("\n")) }
+	tests := []struct {
+		name   string
+		tamper func(ls [][]byte) [][]byte
+		line   int    // where the break must be reported
+		msg    string // in the message
+	}{
+		{"intact", func(ls [][]byte) [][]byte { return ls }, 0, ""},
+		{"edited line", func(ls [][]byte) [][]byte {
+			ls[3] = bytes.Replace(ls[3], []byte(`"vm`), []byte(`"VM`), 1)
+			if !bytes.Contains(ls[3], []byte(`"VM`)) {
+				ls[3] = bytes.Replace(ls[3], []byte(`"who":"w"`), []byte(`"who":"x"`), 1)
+			}
+			return ls
+		}, 4, "edited"},
+		{"deleted line", func(ls [][]byte) [][]byte { return append(ls[:2:2], ls[3:]...) }, 3, "1 record(s) missing"},
+		{"inserted line", func(ls [][]byte) [][]byte {
+			return append(append(ls[:5:5], ls[1]), ls[5:]...)
+		}, 6, "inserted"},
+		{"truncated tail", func(ls [][]byte) [][]byte {
+			last := ls[len(ls)-2] // the last line (SplitAfter leaves an empty tail)
+			ls[len(ls)-2] = last[:len(last)/2]
+			return ls
+		}, 8, "truncated"},
+		{"line that is not JSON", func(ls [][]byte) [][]byte { ls[6] = []byte("hello\n"); return ls }, 7, "not a JSON object"},
+		{"escaped hash", func(ls [][]byte) [][]byte {
+			ls[1] = append(bytes.TrimSuffix(ls[1], []byte("}\n")), []byte(`,"x":1}`+"\n")...)
+			return ls
+		}, 2, `"hash"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.log")
+			writeLog(t, path, 8)
+			data := bytes.Join(tc.tamper(lines(readFileT(t, path))), nil)
+			if err := os.WriteFile(path, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			rep := verifyFiles(t, path)
+			if tc.line == 0 {
+				mustIntact(t, rep)
+				if rep.Records != 8 || rep.First != 1 || rep.Last != 8 || rep.Partial {
+					t.Fatalf("report %+v, want 8 records, seq 1 to 8", rep)
+				}
+				return
+			}
+			if len(rep.Problems) != 1 {
+				t.Fatalf("problems %v, want one at line %d", rep.Problems, tc.line)
+			}
+			p := rep.Problems[0]
+			if p.File != path || p.Line != tc.line || !strings.Contains(p.Msg, tc.msg) {
+				t.Fatalf("problem %v, want %s:%d: ...%s...", p, path, tc.line, tc.msg)
+			}
+		})
+	}
+}
+
+func readFileT(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLog_RotationKeepsNFilesAndTheChain(t *testing.T) {
+	for _, keep := range []int{1, 3} {
+		t.Run(fmt.Sprintf("keep %d", keep), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "audit.log")
+			writeLog(t, path, 60, WithRotation(2000, keep))
+			files, err := Files(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(files) != keep+1 {
+				t.Fatalf("files %v, want the log and %d rotated", files, keep)
+			}
+			for i, f := range files[:keep] {
+				if want := fmt.Sprintf("%s.%d", path, keep-i); f != want {
+					t.Fatalf("files %v: want %s at %d", files, want, i)
+				}
+				if fi, err := os.Stat(f); err != nil || fi.Size() > 2000 {
+					t.Fatalf("%s: %v, size above 2000", f, err)
+				}
+			}
+			rep := verifyFiles(t, files...)
+			mustIntact(t, rep)
+			if !rep.Partial || rep.Last != 60 {
+				t.Fatalf("report %+v: want a partial chain (older files rotated away) ending at seq 60", rep)
+			}
+			// A file missing from the middle breaks the chain, naming where.
+			if keep > 1 {
+				rep = verifyFiles(t, files[0], files[2])
+				if len(rep.Problems) != 1 || rep.Problems[0].File != files[2] || rep.Problems[0].Line != 1 ||
+					!strings.Contains(rep.Problems[0].Msg, "last record of "+files[0]) {
+					t.Fatalf("problems %v, want one at %s:1", rep.Problems, files[2])
+				}
+			}
+		})
+	}
+	// Keeping every file, the chain verifies from its first record, and a
+	// shell glob's order is put right.
+	path := filepath.Join(t.TempDir(), "audit.log")
+	writeLog(t, path, 200, WithRotation(1000, 0))
+	files, err := Files(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 11 {
+		t.Fatalf("%d files, want more than 10 to test ordering", len(files))
+	}
+	globbed := slices.Clone(files)
+	slices.Sort(globbed)
+	rep := verifyFiles(t, Order(globbed)...)
+	mustIntact(t, rep)
+	if rep.Partial || rep.Records != 200 {
+		t.Fatalf("report %+v: want all 200 records from seq 1", rep)
+	}
+	rep, err = VerifyLog(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIntact(t, rep)
+}
+
+// TestLog_ConcurrentLogsKeepTheChain appends through several Logs on one
+// file — each with its own file descriptor, lock and view of the chain's
+// end, as separate processes have — with rotation on.
+func TestLog_ConcurrentLogsKeepTheChain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	const logs, perLog = 4, 150
+	var wg sync.WaitGroup
+	errs := make(chan error, logs)
+	for w := range logs {
+		l, err := Open(path, WithRotation(20000, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			defer l.Close()
+			for i := range perLog {
+				if err := writeOne(l, i, fmt.Sprintf("w%d", w)); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	rep, err := VerifyLog(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIntact(t, rep)
+	if rep.Records != logs*perLog || rep.First != 1 || len(rep.Files) < 2 {
+		t.Fatalf("report %+v: want %d records from seq 1 over several files", rep, logs*perLog)
+	}
+}
+
+// TestLog_Processes appends from several processes (this test binary,
+// re-run as a helper) at once.
+func TestLog_Processes(t *testing.T) {
+	if path := os.Getenv("AUDIT_TEST_HELPER_LOG"); path != "" {
+		l, err := Open(path, WithRotation(50000, 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 100 {
+			if err := writeOne(l, i, fmt.Sprint(os.Getpid())); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	path := filepath.Join(t.TempDir(), "audit.log")
+	const procs = 4
+	var wg sync.WaitGroup
+	for range procs {
+		wg.Go(func() {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestLog_Processes$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "AUDIT_TEST_HELPER_LOG="+path)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("helper: %v\n%s", err, out)
+			}
+		})
+	}
+	wg.Wait()
+	rep, err := VerifyLog(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustIntact(t, rep)
+	if rep.Records != procs*100 || rep.First != 1 {
+		t.Fatalf("report %+v: want %d records from seq 1", rep, procs*100)
+	}
+}
+
+// TestLog_AfterATornWrite: a file whose last line was cut short gets the
+// next record on a line of its own; verify names the torn line only.
+func TestLog_AfterATornWrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	writeLog(t, path, 3)
+	data := readFileT(t, path)
+	if err := os.WriteFile(path, data[:len(data)-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeLog(t, path, 2)
+	rep := verifyFiles(t, path)
+	if len(rep.Problems) != 1 || rep.Problems[0].Line != 3 || rep.Records != 4 {
+		t.Fatalf("report %+v, want one problem at line 3 and 4 records", rep)
+	}
+}
+
+func TestLog_BoundsFields(t *testing.T) {
+	var buf bytes.Buffer
+	l := New(&buf)
+	long := strings.Repeat("é", 40000) + "\nx"
+	err := l.Decision(context.Background(), DecisionRecord{Principal: long, Operation: "op\nline2", Object: long,
+		Grant: &Grant{Assignment: long}, Err: errors.New(long)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.PolicyChange(context.Background(), PolicyChangeRecord{Who: long, What: long, Store: long}); err != nil {
+		t.Fatal(err)
+	}
+	recs := readLines(t, buf.Bytes())
+	if len(recs) != 2 {
+		t.Fatalf("%d lines, want 2 (newlines escaped)", len(recs))
+	}
+	if buf.Len() > 3*MaxTextBytes+12*MaxNameBytes {
+		t.Fatalf("records are %d bytes, want them bounded", buf.Len())
+	}
+	for _, r := range recs {
+		for k, v := range r {
+			if s, ok := v.(string); ok && len(s) > MaxTextBytes {
+				t.Errorf("field %q is %d bytes", k, len(s))
+			}
+		}
+	}
+	p := recs[0]["principal"].(string)
+	if !strings.HasSuffix(p, "…") || !utf8.ValidString(p) || len(p) > MaxNameBytes {
+		t.Fatalf("principal %q: want cut at a character boundary, marked, at most %d bytes", p, MaxNameBytes)
+	}
+	if recs[0]["operation"] != "op\nline2" {
+		t.Fatalf("operation %q", recs[0]["operation"])
 	}
 }

@@ -1,0 +1,264 @@
+package audit
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gofrs/flock"
+)
+
+// Problem is one place where the chain is broken.
+type Problem struct {
+	File string
+	Line int // 1-based
+	Msg  string
+}
+
+func (p Problem) String() string { return fmt.Sprintf("%s:%d: %s", p.File, p.Line, p.Msg) }
+
+// Report is what Verify found.
+type Report struct {
+	Files   []string
+	Records int
+	// First and Last are the seq of the first and last record read.
+	First, Last uint64
+	// Partial says the first record is not the start of a chain: the
+	// records before it were rotated away or are in files not given.
+	Partial bool
+	// Problems are the first maxProblems breaks; Omitted counts the rest.
+	Problems []Problem
+	Omitted  int
+}
+
+// maxProblems bounds the problems a Report keeps.
+const maxProblems = 1000
+
+// Intact reports whether the chain has no break.
+func (r *Report) Intact() bool { return len(r.Problems) == 0 && r.Omitted == 0 }
+
+// Files returns the files of the log at path, oldest first: the rotated
+// PATH.n from the highest n down, then PATH (when it exists).
+func Files(path string) ([]string, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("audit: list %s: %w", dir, err)
+	}
+	type numbered struct {
+		n    int
+		path string
+	}
+	var rot []numbered
+	for _, e := range ents {
+		suffix, ok := strings.CutPrefix(e.Name(), base+".")
+		if n, err := strconv.Atoi(suffix); ok && err == nil && n > 0 && suffix == strconv.Itoa(n) {
+			rot = append(rot, numbered{n, filepath.Join(filepath.Dir(path), e.Name())})
+		}
+	}
+	slices.SortFunc(rot, func(a, b numbered) int { return b.n - a.n })
+	var out []string
+	for _, r := range rot {
+		out = append(out, r.path)
+	}
+	if exists(path) {
+		out = append(out, path)
+	}
+	return out, nil
+}
+
+// Order sorts files into chain order, by the seq of their first record
+// (a file whose first line is not a record comes first), so that a shell
+// glob (audit.log audit.log.1 audit.log.10 audit.log.2) can be verified.
+func Order(files []string) []string {
+	seq := make(map[string]uint64, len(files))
+	for _, f := range files {
+		seq[f] = firstSeq(f)
+	}
+	out := slices.Clone(files)
+	slices.SortStableFunc(out, func(a, b string) int {
+		switch {
+		case seq[a] < seq[b]:
+			return -1
+		case seq[a] > seq[b]:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// firstSeq is the seq of the first record of the file at path, 0 when it
+// has none.
+func firstSeq(path string) uint64 {
+	r, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	line, err := bufio.NewReaderSize(r, maxLineBytes+1).ReadSlice('\n')
+	if err != nil {
+		return 0
+	}
+	l, _, err := parseLine(line[:len(line)-1])
+	if err != nil && !errors.Is(err, errEdited) {
+		return 0
+	}
+	return l.seq
+}
+
+// VerifyLog verifies the log at path and its rotated files (Files), under
+// a shared lock when the log has a lock file, so that a record being
+// written is not mistaken for a truncated one.
+func VerifyLog(ctx context.Context, path string) (*Report, error) {
+	lockPath := path + ".lock"
+	if exists(lockPath) {
+		lk := flock.New(lockPath, flock.SetFlag(os.O_RDONLY))
+		if err := lk.RLock(); err != nil {
+			return nil, fmt.Errorf("audit: lock %s: %w", lockPath, err)
+		}
+		defer func() { _ = lk.Unlock() }()
+	}
+	files, err := Files(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("audit: %s: %w", path, fs.ErrNotExist)
+	}
+	return Verify(ctx, files)
+}
+
+// Verify follows the hash chain through files, in the order given, and
+// reports every break with its file and line: an edited line, a line
+// deleted or inserted, a record cut short, a file that does not continue
+// the one before it. An error is returned only when a file cannot be read.
+//
+// A chain has no external anchor: whole records removed from the end of
+// the newest file, or a tail rewritten with fresh hashes, are not found.
+func Verify(ctx context.Context, files []string) (*Report, error) {
+	v := &verifier{rep: &Report{Files: files}}
+	for i, name := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := v.file(name, i > 0); err != nil {
+			return nil, fmt.Errorf("audit: verify %s: %w", name, err)
+		}
+	}
+	return v.rep, nil
+}
+
+type verifier struct {
+	rep      *Report
+	last     link
+	have     bool   // last is a record's link
+	lastFile string // the file of last
+}
+
+func (v *verifier) file(name string, follows bool) error {
+	r, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, maxLineBytes+1)
+	for n := 1; ; n++ {
+		line, err := br.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			v.problem(name, n, "line longer than %d bytes: not a record", maxLineBytes)
+			if err := skipLine(br); err != nil {
+				return err
+			}
+			continue
+		case errors.Is(err, io.EOF):
+			if len(line) > 0 {
+				v.problem(name, n, "incomplete record at the end of the file: truncated (or still being written)")
+			}
+			return nil
+		case err != nil:
+			return err
+		}
+		v.line(name, n, line[:len(line)-1], follows && n == 1)
+	}
+}
+
+// skipLine discards the rest of an overlong line.
+func skipLine(br *bufio.Reader) error {
+	for {
+		_, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return err
+	}
+}
+
+func (v *verifier) line(name string, n int, line []byte, firstOfNext bool) {
+	l, prev, err := parseLine(line)
+	switch {
+	case errors.Is(err, errEdited):
+		v.problem(name, n, "record seq %d: %v", l.seq, err)
+		v.advance(l, name)
+		return
+	case err != nil:
+		v.problem(name, n, "%v", err)
+		v.have = false
+		return
+	}
+	switch {
+	case !v.have && v.rep.Records == 0:
+		v.rep.First = l.seq
+		v.rep.Partial = l.seq != 1 || prev != ""
+	case !v.have: // after a line that is not a record: already reported
+	case prev == v.last.hash && l.seq == v.last.seq+1: // follows
+	default:
+		where := "the record before it"
+		if firstOfNext {
+			where = fmt.Sprintf("the last record of %s", v.lastFile)
+		}
+		switch {
+		case l.seq > v.last.seq+1:
+			v.problem(name, n, "record seq %d does not follow %s (seq %d): %d record(s) missing, deleted",
+				l.seq, where, v.last.seq, l.seq-v.last.seq-1)
+		case l.seq <= v.last.seq:
+			v.problem(name, n, "record seq %d after seq %d: a record inserted, copied or out of order", l.seq, v.last.seq)
+			return // the records after it follow the one before it
+		default:
+			v.problem(name, n, "record seq %d does not follow %s: its prev hash differs", l.seq, where)
+		}
+	}
+	v.advance(l, name)
+}
+
+func (v *verifier) advance(l link, name string) {
+	if v.rep.Records == 0 {
+		v.rep.First = l.seq
+	}
+	v.rep.Records++
+	v.rep.Last = l.seq
+	v.last, v.have, v.lastFile = l, true, name
+}
+
+func (v *verifier) problem(name string, n int, format string, args ...any) {
+	if len(v.rep.Problems) == maxProblems {
+		v.rep.Omitted++
+		return
+	}
+	v.rep.Problems = append(v.rep.Problems, Problem{File: name, Line: n, Msg: fmt.Sprintf(format, args...)})
+}
