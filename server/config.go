@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/azgate/azgate/policy/stores"
 )
 
 // Defaults of the embedded configuration: `azgate serve` on a fresh machine.
@@ -143,11 +145,8 @@ func (c *Config) Validate() error {
 			return bad("listen", "%q is not host:port: %w", c.Listen, err)
 		}
 	}
-	if strings.TrimSpace(c.StoreURL) == "" {
-		return bad("store", "empty store URL")
-	}
-	if !strings.HasPrefix(c.StoreURL, "msxml://") && !strings.HasPrefix(c.StoreURL, "msldap://") {
-		return bad("store", "%q: want msxml://PATH or msldap://DN", c.StoreURL)
+	if err := stores.CheckURL(c.StoreURL); err != nil {
+		return &ConfigError{Field: "store", Err: err}
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		return bad("data-dir", "empty data directory")

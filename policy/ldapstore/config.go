@@ -110,7 +110,7 @@ func ParseURL(raw string) (server, dn string, err error) {
 // withDefaults checks c and fills its zero fields.
 func (c Config) withDefaults() (Config, error) {
 	if strings.TrimSpace(c.URL) == "" {
-		return c, fmt.Errorf("ldapstore: no directory server: set Config.URL or use msldap://HOST:PORT/DN: %w", policy.ErrInvalid)
+		return c, fmt.Errorf("ldapstore: %w: name it in the store URL, msldap://HOST[:PORT]/DN: %w", ErrNoServer, policy.ErrInvalid)
 	}
 	u, err := url.Parse(c.URL)
 	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" {

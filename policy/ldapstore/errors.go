@@ -27,6 +27,9 @@ var (
 	// ErrNoSchema: the directory lacks the AzMan schema
 	// (policies/ldap/azman.ldif).
 	ErrNoSchema = errors.New("the directory lacks the AzMan schema (load policies/ldap/azman.ldif)")
+	// ErrNoServer: neither the store URL (msldap://HOST[:PORT]/DN) nor the
+	// configuration names a directory server.
+	ErrNoServer = errors.New("no directory server")
 )
 
 // EntryError says which directory entry, and which attribute of it, is

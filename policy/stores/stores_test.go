@@ -17,7 +17,10 @@ func TestOpen_Errors(t *testing.T) {
 	for _, tc := range []struct {
 		name, url, want string
 	}{
-		{"no scheme", "./store.xml", "has no scheme"},
+		{"scheme without //", "msxml:/x.xml", `did you mean msxml:///x.xml?`},
+		{"scheme without / at all", "MSXML:x.xml", `did you mean msxml://x.xml?`},
+		{"ldap scheme without //", "msldap:/CN=S", `did you mean msldap:///CN=S?`},
+		{"empty", " ", "empty store URL"},
 		{"unknown scheme", "ftp://host/x", `unknown scheme "ftp"`},
 		{"empty path", "msxml://", "empty path"},
 	} {
@@ -45,6 +48,8 @@ func TestOpen_XML(t *testing.T) {
 		{"relative bare", "msxml://bare.xml", filepath.Join(dir, "bare.xml")},
 		{"absolute", "msxml://" + abs, abs},
 		{"upper-case scheme", "MSXML://./upper.xml", filepath.Join(dir, "upper.xml")},
+		{"plain relative path", "plain.xml", filepath.Join(dir, "plain.xml")},
+		{"plain absolute path", filepath.Join(dir, "plainabs.xml"), filepath.Join(dir, "plainabs.xml")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -90,7 +95,7 @@ func TestOpen_LDAP(t *testing.T) {
 		{name: "server in the URL", url: "msldap://ldap.example.org:1389/" + dn, wantServer: "ldap://ldap.example.org:1389"},
 		{name: "server from options", url: "msldap://" + dn, opts: Options{LDAP: ldapstore.Config{URL: "ldaps://dc1:636"}}, wantServer: "ldaps://dc1:636"},
 		{name: "server from the environment", url: "msldap://" + dn, env: "ldap://127.0.0.1:389", wantServer: "ldap://127.0.0.1:389"},
-		{name: "no server", url: "msldap://" + dn, wantErr: "no directory server"},
+		{name: "no server", url: "msldap://" + dn, wantErr: "no directory server: name it in the store URL, msldap://HOST[:PORT]/DN, or set $" + LDAPURLEnv},
 		{name: "not a DN", url: "msldap://host:389/not a dn", wantErr: "not a DN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
