@@ -116,13 +116,29 @@ type serverError struct {
 	status  int
 	code    string
 	message string
+	hint    string // what the user can do, "" when nothing to say
 }
 
 func (e *serverError) Error() string {
+	msg := fmt.Sprintf("%s (HTTP %d, %s)", e.message, e.status, e.code)
 	if e.code == "" {
-		return fmt.Sprintf("%s (HTTP %d)", e.message, e.status)
+		msg = fmt.Sprintf("%s (HTTP %d)", e.message, e.status)
 	}
-	return fmt.Sprintf("%s (HTTP %d, %s)", e.message, e.status, e.code)
+	if e.hint != "" {
+		msg += "; " + e.hint
+	}
+	return msg
+}
+
+// authHint says how to give credentials after a 401; sent says whether
+// the request carried any.
+func authHint(sent bool) string {
+	if sent {
+		return "check the credentials given by --user and --password ($" + userEnv + ", $" + passwordEnv +
+			") or --token ($" + tokenEnv + ")"
+	}
+	return "give credentials with --user NAME and --password ($" + userEnv + ", $" + passwordEnv +
+		") or with --token ($" + tokenEnv + ")"
 }
 
 // do sends one request with an optional JSON body and returns the response
@@ -175,6 +191,9 @@ func (c *apiClient) do(ctx context.Context, method, path string, body any) ([]by
 		if s := strings.TrimSpace(string(raw)); s != "" {
 			se.message += ": " + apiTruncate(s, 200)
 		}
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		se.hint = authHint(c.authz != "")
 	}
 	if resp.StatusCode == http.StatusForbidden {
 		return nil, withCode(exitFalse, se)

@@ -253,8 +253,9 @@ func TestClient_Errors(t *testing.T) {
 	for _, st := range []step{
 		{args: []string{"vm", "list", "--server", dead, "--token", "x"}, code: exitError, stderr: []string{"azgate: server " + dead}},
 		{args: []string{"vm", "list", "--server", "ftp://x"}, code: exitError, stderr: []string{`--server "ftp://x"`}},
-		{args: []string{"vm", "list", "--server", s.url}, code: exitError, stderr: []string{"authentication required", "HTTP 401"}},
-		{args: []string{"vm", "list", "--server", s.url, "--token", "azg_wrong"}, code: exitError, stderr: []string{"HTTP 401"}},
+		{args: []string{"vm", "list", "--server", s.url}, code: exitError,
+			stderr: []string{"authentication required", "HTTP 401", "give credentials with --user NAME and --password", "$AZGATE_USER", "--token"}},
+		{args: []string{"vm", "list", "--server", s.url, "--token", "azg_wrong"}, code: exitError, stderr: []string{"HTTP 401", "check the credentials"}},
 		{args: []string{"vm", "list", "--server", s.url, "--token", "t", "--user", "u"}, code: exitError, stderr: []string{"exclusive"}},
 		{args: []string{"vm", "list", "--server", s.url, "--user", "admin"}, code: exitError, stderr: []string{"no password"}},
 		{args: []string{"vm", "list", "--server", s.url, "--password", "p"}, code: exitError, stderr: []string{"--password without --user"}},
