@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/engine"
@@ -124,7 +125,7 @@ func mapError(err error) (int, errorDetail) {
 		return http.StatusRequestEntityTooLarge, errorDetail{Code: CodeTooLarge,
 			Message: fmt.Sprintf("request body larger than %d bytes", maxErr.Limit)}
 	case errors.As(err, &syn), errors.As(err, &typ):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: "malformed JSON body: " + err.Error()}
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: jsonMessage(err)}
 	case errors.Is(err, policy.ErrConflict):
 		return http.StatusPreconditionFailed, errorDetail{Code: CodePreconditionFailed,
 			Message: "the policy store changed since the revision in If-Match; reload and retry"}
@@ -181,4 +182,46 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+// jsonMessage describes an error decoding a JSON request body in the
+// body's own terms: a value of the wrong type by its JSON field and the JSON
+// type wanted, never by Go names ("Go struct field VMSpec.memoryMB of type
+// int").
+func jsonMessage(err error) string {
+	var typ *json.UnmarshalTypeError
+	if !errors.As(err, &typ) {
+		return "malformed JSON body: " + err.Error()
+	}
+	where := "the body"
+	if typ.Field != "" {
+		where = fmt.Sprintf("field %q", typ.Field)
+	}
+	return fmt.Sprintf("malformed JSON body: %s must be %s, got %s", where, jsonKind(typ.Type), typ.Value)
+}
+
+// jsonKind names the JSON values that decode into t.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "another value"
 }

@@ -121,7 +121,7 @@ func decodeBody(r *http.Request, v any) error {
 		if errors.Is(err, io.EOF) {
 			return invalidf("empty request body: a JSON object is required")
 		}
-		return invalidf("malformed JSON body: %v", err)
+		return invalidf("%s", jsonMessage(err))
 	}
 	// Only white space may follow the object.
 	var buf [256]byte

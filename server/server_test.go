@@ -377,3 +377,33 @@ func TestServer_RestartDoesNotRewriteTheStore(t *testing.T) {
 		t.Fatalf("store revision moved from %d to %d by a restart", revs[0], revs[1])
 	}
 }
+
+// TestDecodeBody_NamesJSONNotGo: a value of the wrong type is named by its
+// JSON field and the JSON type wanted; no Go type or field name leaks.
+func TestDecodeBody_NamesJSONNotGo(t *testing.T) {
+	ts := startServer(t, nil)
+	for _, tc := range []struct {
+		name, path, body, want string
+	}{
+		{"string for an integer", "/v1/vms", `{"name":"a","memoryMB":"big","processors":1}`,
+			`field "memoryMB" must be an integer, got string`},
+		{"fraction for an integer", "/v1/vms", `{"name":"a","memoryMB":1.5,"processors":1}`,
+			`field "memoryMB" must be an integer, got number 1.5`},
+		{"object for a string", "/v1/vms", `{"name":{},"memoryMB":512,"processors":1}`, `field "name" must be a string, got object`},
+		{"string for an array", "/v1/vms", `{"name":"a","memoryMB":512,"processors":1,"networkAdapters":"x"}`,
+			`field "networkAdapters" must be an array, got string`},
+		{"not an object", "/v1/vms", `"web1"`, `the body must be an object, got string`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := ts.do(admin, http.MethodPost, tc.path, tc.body)
+			want(t, r, http.StatusBadRequest, tc.name)
+			var eb struct {
+				Error errorDetail `json:"error"`
+			}
+			r.json(t, &eb)
+			if msg := eb.Error.Message; !strings.Contains(msg, tc.want) || strings.Contains(msg, "Go ") || strings.Contains(msg, "Spec") {
+				t.Errorf("message %q; want %q and no Go names", msg, tc.want)
+			}
+		})
+	}
+}
