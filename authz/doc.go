@@ -45,7 +45,7 @@
 // wide), hashes the client's identifiers and groups (case-insensitively,
 // eight bytes at a time, one multiply per sixteen bytes; a string with a
 // non-ASCII byte or surrounding space takes a slower path through
-// strings.ToLower), collects the assignments in reach for the scope,
+// names.Key, the one rule names compare by), collects the assignments in reach for the scope,
 // evaluates only the application groups that could grant a requested
 // operation (non-members subtracted, memoised per request in pooled
 // scratch), and stops as soon as rule-free grants cover every operation.

@@ -1,8 +1,13 @@
 package authz
 
-import "strings"
+import (
+	"strings"
 
-// foldKey is how principal strings and scope names are compared: trimmed and
-// lower-cased. keyTable.lookup does the same to a request string without
-// allocating for ASCII input.
-func foldKey(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+	"github.com/azgate/azgate/internal/names"
+)
+
+// foldKey is the key of a principal string, scope or operation name: the
+// input cleaned of surrounding space, then names.Key, the one rule names
+// compare by. keyTable.lookup computes the same without allocating for
+// ASCII input.
+func foldKey(s string) string { return names.Key(strings.TrimSpace(s)) }

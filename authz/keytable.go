@@ -5,7 +5,7 @@ import (
 	"unsafe"
 )
 
-// keyTable maps folded principal strings to indexes. It is an open-addressing
+// keyTable maps folded principal strings (foldKey) to indexes. It is an open-addressing
 // table tuned for the hot path, where most of a client's identifiers and
 // groups are in no role assignment or group at all: a lookup folds and hashes
 // the string in one pass, eight bytes at a time, and a miss usually costs one
@@ -74,7 +74,7 @@ func (t *keyTable) lookupHashed(s string, h uint64, fast bool) (int32, bool) {
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		switch t.tags[i] {
 		case tag:
-			if sl := &t.slots[i]; equalFoldASCII(s, t.key(sl)) {
+			if sl := &t.slots[i]; equalKeyASCII(s, t.key(sl)) {
 				return sl.val, true
 			}
 		case 0:
@@ -83,8 +83,9 @@ func (t *keyTable) lookupHashed(s string, h uint64, fast bool) (int32, bool) {
 	}
 }
 
-// equalFoldASCII reports whether ASCII s lower-cased equals folded.
-func equalFoldASCII(s string, folded []byte) bool {
+// equalKeyASCII reports whether names.Key(s) equals folded, for ASCII s:
+// names.Key upper-cases ASCII letters and changes no other ASCII byte.
+func equalKeyASCII(s string, folded []byte) bool {
 	n := len(s)
 	if n != len(folded) {
 		return false
@@ -93,14 +94,14 @@ func equalFoldASCII(s string, folded []byte) bool {
 	i := 0
 	for ; i+8 <= n; i += 8 { // in bounds of both: i+8 <= n
 		w := *(*uint64)(unsafe.Add(unsafe.Pointer(p), i))
-		if lower8(w) != *(*uint64)(unsafe.Add(unsafe.Pointer(q), i)) {
+		if upper8(w) != *(*uint64)(unsafe.Add(unsafe.Pointer(q), i)) {
 			return false
 		}
 	}
 	for ; i < n; i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
 		}
 		if c != folded[i] {
 			return false
@@ -128,7 +129,7 @@ func (t *keyTable) lookupSlow(s string) (int32, bool) {
 	}
 }
 
-// hashFolded hashes an already folded key.
+// hashFolded hashes an already folded key (foldKey), ASCII or not.
 func hashFolded(k string) uint64 {
 	h, _ := foldHashString(k)
 	return h
@@ -140,14 +141,17 @@ const (
 	caseBits = 0x2020202020202020
 )
 
-// foldHashString hashes s case-insensitively: every byte has bit 0x20 set
-// before mixing, which lower-cases ASCII letters (and merges a few
-// punctuation pairs, such as '\\' and '|'; a collision costs a probe,
+// foldHashString hashes the bytes of s with bit 0x20 set in each before
+// mixing, so that ASCII letters hash alike in either case (and a few
+// punctuation pairs, such as '\\' and '|', merge; a collision costs a probe,
 // never a wrong answer: lookups compare keys). It reads eight bytes at a
 // time and mixes sixteen bytes with one 64×64→128-bit multiply; the
 // multiplies of a long key do not depend on each other, so they overlap.
-// ascii is false when a byte is >= 0x80; the caller must then fold with
-// strings.ToLower and hash the result.
+//
+// Every key is hashed by it, ASCII or not: the hash of a key is
+// foldHashString(names.Key(s)). For ASCII s (ascii true) that equals
+// foldHashString(s), since names.Key only flips bit 0x20 of ASCII letters;
+// for other s the caller must hash names.Key(s) instead.
 func foldHashString(s string) (h uint64, ascii bool) {
 	n := len(s)
 	p := unsafe.Pointer(unsafe.StringData(s))
@@ -169,10 +173,7 @@ func foldHashString(s string) (h uint64, ascii bool) {
 		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
 	}
 	all |= a | b
-	if all&high != 0 {
-		return 0, false
-	}
-	return h ^ mum(a|caseBits^seed2, b|caseBits^seed3) ^ uint64(n)<<56, true
+	return h ^ mum(a|caseBits^seed2, b|caseBits^seed3) ^ uint64(n)<<56, all&high == 0
 }
 
 // Seeds of foldHashString, each with bit 0x20 clear in every byte: the
@@ -191,9 +192,9 @@ func mum(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// lower8 lower-cases the ASCII letters among eight bytes.
-func lower8(w uint64) uint64 {
+// upper8 upper-cases the ASCII letters among eight bytes.
+func upper8(w uint64) uint64 {
 	hept := w &^ high
-	upper := (hept + ones*(0x80-'A')) &^ (hept + ones*(0x80-'Z'-1)) &^ w & high
-	return w | upper>>2
+	lower := (hept + ones*(0x80-'a')) &^ (hept + ones*(0x80-'z'-1)) &^ w & high
+	return w &^ (lower >> 2)
 }

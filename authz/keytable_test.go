@@ -5,12 +5,17 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/azgate/azgate/internal/names"
 )
 
 func TestKeyTable(t *testing.T) {
 	keys := []string{`contoso\alice`, "s-1-5-32-544", "", "s-1-5-21-ünï-0123456789-0123456789-1", "cn=jörg,ou=people,dc=corp,dc=example", "ünïcode\\bob", strings.Repeat("x", 300), "a", "abcdefgh", "abcdefghi"}
 	for i := range 2000 {
 		keys = append(keys, fmt.Sprintf("s-1-5-21-1-%d", i))
+	}
+	for i, k := range keys {
+		keys[i] = foldKey(k)
 	}
 	tbl := newKeyTable(keys)
 	for i, k := range keys {
@@ -34,9 +39,9 @@ func TestKeyTable(t *testing.T) {
 		for pad := 0; pad < 17; pad++ {
 			s := strings.Repeat("k", pad) + string(rune(c))
 			h1, ascii := foldHashString(s)
-			h2, _ := foldHashString(strings.ToLower(s))
+			h2, _ := foldHashString(names.Key(s))
 			if !ascii || h1 != h2 {
-				t.Fatalf("hash of %q differs from its lower case", s)
+				t.Fatalf("hash of %q differs from the hash of its key", s)
 			}
 			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
 				continue
@@ -44,13 +49,82 @@ func TestKeyTable(t *testing.T) {
 			// Keys that differ only in bit 5 of a non-letter hash alike (a
 			// probe more, no wrong answer): the table must still tell them apart.
 			if twin := strings.Repeat("k", pad) + string(rune(c^0x20)); c^0x20 < 128 && c^0x20 > ' ' && c > ' ' {
-				tbl := newKeyTable([]string{strings.ToLower(s)})
-				if _, ok := tbl.lookup(twin); ok && strings.ToLower(twin) != strings.ToLower(s) {
+				tbl := newKeyTable([]string{names.Key(s)})
+				if _, ok := tbl.lookup(twin); ok && !names.Equal(twin, s) {
 					t.Fatalf("%q found as %q", twin, s)
 				}
 			}
 		}
 	}
+}
+
+// TestKeyTable_LookAlikes: every spelling that names.Equal calls the same
+// name finds the same key, through the ASCII fast path or not, and names
+// it calls different (NFC and NFD) do not.
+func TestKeyTable_LookAlikes(t *testing.T) {
+	tests := []struct {
+		stored, probe string
+		same          bool
+	}{
+		{"sam", "ſam", true},
+		{"ſam", "SAM", true},
+		{"Lab-Staff", "Lab-ſtaff", true},
+		{"kelvin", "\u212aelvin", true},
+		{"\u212aelvin", "KELVIN", true},
+		{"Σίσυφος", "ΣΊΣΥΦΟΣ", true},
+		{"café", "cafe\u0301", false},
+		{"cafe\u0301", "café", false},
+		{"CONTOSO\\ſam", " contoso\\SAM ", true}, // surrounding space is input cleaning
+	}
+	for _, tt := range tests {
+		t.Run(tt.stored+"|"+tt.probe, func(t *testing.T) {
+			tbl := newKeyTable([]string{foldKey("other"), foldKey(tt.stored)})
+			got, ok := tbl.lookup(tt.probe)
+			if ok != tt.same || ok && got != 1 {
+				t.Errorf("lookup(%q) in {%q} = %d, %v; want found %v", tt.probe, tt.stored, got, ok, tt.same)
+			}
+		})
+	}
+}
+
+// TestFoldHashString_AllInput: the hash of a lookup is the hash of its
+// key for every input, and non-ASCII keys spread over the table like ASCII
+// ones (they once all hashed to 0: one long probe chain).
+func TestFoldHashString_AllInput(t *testing.T) {
+	inputs := []string{"sam", "ſam", "S", "ſ", "\u212a", "k", "ünïcode\\bob", "ÜNÏCODE\\BOB", "cn=jörg,ou=people", "ΣΊΣΥΦΟΣ", "σίσυφος", "\xff\xfe", strings.Repeat("ß", 20)}
+	for _, s := range inputs {
+		h, ascii := foldHashString(s)
+		if hk := hashFolded(foldKey(s)); ascii && h != hk {
+			t.Errorf("foldHashString(%q) = %x, ascii, but the hash of its key %q is %x", s, h, foldKey(s), hk)
+		}
+		if h == 0 {
+			t.Errorf("foldHashString(%q) = 0", s)
+		}
+	}
+	seen := map[uint64]string{}
+	for i := range 1000 {
+		k := foldKey(fmt.Sprintf("ünï-%d", i))
+		h := hashFolded(k)
+		if prev, dup := seen[h]; dup {
+			t.Fatalf("%q and %q hash alike (%x)", prev, k, h)
+		}
+		seen[h] = k
+	}
+}
+
+func FuzzKeyTable(f *testing.F) {
+	for _, s := range []string{"sam", "ſam", "K", "\u212a", "ß", "ẞ", "ǅ", "\xff", "café"} {
+		f.Add(s, strings.ToUpper(s))
+	}
+	f.Fuzz(func(t *testing.T, stored, probe string) {
+		if foldKey(stored) == "" {
+			return
+		}
+		_, ok := newKeyTable([]string{foldKey(stored)}).lookup(probe)
+		if want := names.Equal(strings.TrimSpace(stored), strings.TrimSpace(probe)); ok != want {
+			t.Fatalf("lookup(%q) in {%q} found %v; names.Equal says %v", probe, stored, ok, want)
+		}
+	})
 }
 
 func mixedCase(s string) string {

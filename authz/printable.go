@@ -83,7 +83,7 @@ func (c *Checker) lookupPrinHashed(s string, h uint64, fast bool) (int32, bool) 
 		}
 		if uint32(e>>32) == tag {
 			pi := int32(uint32(e)) - 1
-			if equalFoldASCII(s, c.prinKeyBytes(&c.prins[pi])) {
+			if equalKeyASCII(s, c.prinKeyBytes(&c.prins[pi])) {
 				return pi, true
 			}
 		}
