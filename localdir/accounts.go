@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/names"
 )
 
 // TokenPrefix starts every API token.
@@ -54,7 +55,7 @@ func validateName(what, s string) error {
 	if strings.ContainsRune(s, '\\') {
 		return fmt.Errorf("%w %s %q: contains a backslash", ErrInvalid, what, s)
 	}
-	if len(s) >= 4 && strings.EqualFold(s[:4], "S-1-") {
+	if strings.HasPrefix(names.Key(s), "S-1-") { // "ſ-1-5-32-544" is that SID's name too
 		return fmt.Errorf("%w %s %q: looks like a SID", ErrInvalid, what, s)
 	}
 	return nil
@@ -82,10 +83,10 @@ func (d *Directory) hashPassword(p string) (string, error) {
 }
 
 func nameTaken(st *state, name string) error {
-	if u, ok := st.users[fold(name)]; ok {
+	if u, ok := st.users[names.Key(name)]; ok {
 		return fmt.Errorf("%w: user %q", ErrExists, u.Name)
 	}
-	if g, ok := st.groups[fold(name)]; ok {
+	if g, ok := st.groups[names.Key(name)]; ok {
 		return fmt.Errorf("%w: group %q", ErrExists, g.Name)
 	}
 	return nil
@@ -93,17 +94,17 @@ func nameTaken(st *state, name string) error {
 
 // userIndex and groupIndex locate records in the mutable copy.
 func userIndex(fd *fileData, name string) int {
-	return slices.IndexFunc(fd.Users, func(u userRec) bool { return strings.EqualFold(u.Name, name) })
+	return slices.IndexFunc(fd.Users, func(u userRec) bool { return names.Equal(u.Name, name) })
 }
 
 func groupIndex(fd *fileData, name string) int {
-	return slices.IndexFunc(fd.Groups, func(g groupRec) bool { return strings.EqualFold(g.Name, name) })
+	return slices.IndexFunc(fd.Groups, func(g groupRec) bool { return names.Equal(g.Name, name) })
 }
 
 // removeMemberEverywhere deletes name from every group's member list.
 func removeMemberEverywhere(fd *fileData, name string) {
 	for i := range fd.Groups {
-		fd.Groups[i].Members = slices.DeleteFunc(fd.Groups[i].Members, func(m string) bool { return strings.EqualFold(m, name) })
+		fd.Groups[i].Members = slices.DeleteFunc(fd.Groups[i].Members, func(m string) bool { return names.Equal(m, name) })
 	}
 }
 
@@ -183,7 +184,7 @@ func (d *Directory) Users(ctx context.Context) ([]User, error) {
 		}
 		out = append(out, uu)
 	}
-	slices.SortFunc(out, func(a, b User) int { return strings.Compare(fold(a.Name), fold(b.Name)) })
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(names.Key(a.Name), names.Key(b.Name)) })
 	return out, nil
 }
 
@@ -240,14 +241,14 @@ func (d *Directory) AddMember(ctx context.Context, group, member string) error {
 			mname = u.Name
 		} else if mg, ok := st.findGroup(member); ok {
 			mname = mg.Name
-			if fold(mg.Name) == fold(g.Name) || st.reaches(fold(g.Name), fold(mg.Name)) {
+			if names.Equal(mg.Name, g.Name) || st.reaches(names.Key(g.Name), names.Key(mg.Name)) {
 				return fmt.Errorf("%w: group %q already contains %q", ErrCycle, mg.Name, g.Name)
 			}
 		} else {
 			return fmt.Errorf("%w: member %q is neither a user nor a group", ErrNotFound, member)
 		}
 		gi := groupIndex(fd, g.Name)
-		if slices.ContainsFunc(fd.Groups[gi].Members, func(m string) bool { return strings.EqualFold(m, mname) }) {
+		if slices.ContainsFunc(fd.Groups[gi].Members, func(m string) bool { return names.Equal(m, mname) }) {
 			return fmt.Errorf("%w: %q is already a member of %q", ErrExists, mname, g.Name)
 		}
 		fd.Groups[gi].Members = append(fd.Groups[gi].Members, mname)
@@ -271,7 +272,7 @@ func (d *Directory) RemoveMember(ctx context.Context, group, member string) erro
 		}
 		gi := groupIndex(fd, g.Name)
 		n := len(fd.Groups[gi].Members)
-		fd.Groups[gi].Members = slices.DeleteFunc(fd.Groups[gi].Members, func(m string) bool { return strings.EqualFold(m, mname) })
+		fd.Groups[gi].Members = slices.DeleteFunc(fd.Groups[gi].Members, func(m string) bool { return names.Equal(m, mname) })
 		if len(fd.Groups[gi].Members) == n {
 			return fmt.Errorf("%w: %q is not a member of %q", ErrNotFound, member, g.Name)
 		}
@@ -289,7 +290,7 @@ func (d *Directory) Groups(ctx context.Context) ([]Group, error) {
 	for _, g := range st.fd.Groups {
 		out = append(out, Group{Name: g.Name, SID: g.SID, Created: g.Created, Members: slices.Clone(g.Members)})
 	}
-	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(fold(a.Name), fold(b.Name)) })
+	slices.SortFunc(out, func(a, b Group) int { return strings.Compare(names.Key(a.Name), names.Key(b.Name)) })
 	return out, nil
 }
 
@@ -325,7 +326,7 @@ func (d *Directory) CreateToken(ctx context.Context, user, label string) (string
 			return ErrUnknownUser
 		}
 		u := &fd.Users[i]
-		if slices.ContainsFunc(u.Tokens, func(t tokenRec) bool { return strings.EqualFold(t.Label, label) }) {
+		if slices.ContainsFunc(u.Tokens, func(t tokenRec) bool { return names.Equal(t.Label, label) }) {
 			return fmt.Errorf("%w: token %q", ErrExists, label)
 		}
 		u.Tokens = append(u.Tokens, tokenRec{Label: label, SHA256: tokenHash(token), Created: d.now().UTC()})
@@ -346,7 +347,7 @@ func (d *Directory) RevokeToken(ctx context.Context, user, label string) error {
 		}
 		u := &fd.Users[i]
 		n := len(u.Tokens)
-		u.Tokens = slices.DeleteFunc(u.Tokens, func(t tokenRec) bool { return strings.EqualFold(t.Label, label) })
+		u.Tokens = slices.DeleteFunc(u.Tokens, func(t tokenRec) bool { return names.Equal(t.Label, label) })
 		if len(u.Tokens) == n {
 			return fmt.Errorf("%w: token %q", ErrNotFound, label)
 		}
@@ -360,7 +361,7 @@ func (d *Directory) clientContext(st *state, u *userRec) authz.ClientContext {
 	if d.domain != "" {
 		per++
 	}
-	gs := st.groupsOf(fold(u.Name))
+	gs := st.groupsOf(names.Key(u.Name))
 	cc := authz.ClientContext{Name: u.Name, IDs: make([]string, 2, per)}
 	if len(gs) > 0 {
 		cc.Groups = make([]string, 0, per*len(gs)+1)
@@ -401,7 +402,7 @@ func (d *Directory) Authenticate(ctx context.Context, user, password string) (au
 		return authz.ClientContext{}, err
 	}
 	for {
-		u, ok := st.users[fold(user)]
+		u, ok := st.users[names.Key(user)]
 		if ok {
 			if d.cache.hit(u.Name, password, u.PasswordHash) {
 				return d.clientContext(st, u), nil
@@ -474,7 +475,7 @@ func (d *Directory) Resolve(ctx context.Context, name string) (authz.ClientConte
 }
 
 func (st *state) hasAdmin() bool {
-	admins := fold(AdministratorsName)
+	admins := names.Key(AdministratorsName)
 	for k := range st.users {
 		if slices.Contains(st.groupsOf(k), admins) {
 			return true

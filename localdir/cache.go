@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/azgate/azgate/internal/names"
 )
 
 // credCache remembers recently verified (user, password) pairs. See the
@@ -39,7 +41,7 @@ func (c *credCache) enabled() bool { return c.ttl > 0 }
 
 func (c *credCache) keyOf(user, password string) [32]byte {
 	m := hmac.New(sha256.New, c.key[:])
-	m.Write([]byte(fold(user)))
+	m.Write([]byte(names.Key(user)))
 	m.Write([]byte{0})
 	m.Write([]byte(password))
 	var k [32]byte
@@ -60,7 +62,7 @@ func (c *credCache) hit(user, password, hash string) bool {
 	if !ok {
 		return false
 	}
-	if !c.now().Before(e.expires) || e.hash != hash || e.user != fold(user) {
+	if !c.now().Before(e.expires) || e.hash != hash || e.user != names.Key(user) {
 		delete(c.m, k)
 		return false
 	}
@@ -85,12 +87,12 @@ func (c *credCache) add(user, password, hash string) {
 			clear(c.m)
 		}
 	}
-	c.m[k] = cacheEntry{user: fold(user), hash: hash, expires: now.Add(c.ttl)}
+	c.m[k] = cacheEntry{user: names.Key(user), hash: hash, expires: now.Add(c.ttl)}
 }
 
 // forget drops every entry of user.
 func (c *credCache) forget(user string) {
-	u := fold(user)
+	u := names.Key(user)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, e := range c.m {

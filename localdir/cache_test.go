@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/azgate/azgate/internal/names"
 )
 
 // fakeClock is a settable clock for cache expiry.
@@ -33,7 +35,7 @@ func TestCredentialCache(t *testing.T) {
 	hashOf := func() string {
 		st, err := d.current(ctx)
 		must(t, err)
-		return st.users["alice"].PasswordHash
+		return st.users[names.Key("alice")].PasswordHash
 	}
 
 	steps := []struct {

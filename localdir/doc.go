@@ -10,6 +10,19 @@
 // when the file is created (the "machine" part) and RIDs count up from 1000,
 // never reused.
 //
+// # Names
+//
+// User, group and token-label names compare by the one rule of
+// internal/names: simple Unicode case folding ("sam", "SAM" and "ſam" are one
+// name; NFC and NFD spellings are two). Every lookup, index and uniqueness
+// check uses it, so a name that compares equal to an existing user or group
+// is refused with ErrExists, and a command given a look-alike acts on the
+// one account it names. A name that compares equal to "S-1-…" is refused, so
+// no account can be taken for a SID. A file written by an older azgate that
+// lower-cased names may hold two such records (sam and ſam): it is
+// reported as ErrCorrupt naming both, and loads again once one is renamed
+// or removed in the file.
+//
 // # Client contexts
 //
 // A user's client context has Name = the user name, IDs = [name, SID] and

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/azgate/azgate/internal/regfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azgate/azgate/internal/names"
+	"github.com/azgate/azgate/internal/regfile"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -88,14 +89,20 @@ func (fd *fileData) allocSID() (string, error) {
 // state is an immutable, validated, indexed view of one version of the file.
 type state struct {
 	fd       *fileData
-	users    map[string]*userRec  // by folded name
-	groups   map[string]*groupRec // by folded name
-	bySID    map[string]string    // upper-case SID -> folded name (user or group)
+	users    map[string]*userRec  // by names.Key of the name
+	groups   map[string]*groupRec // by names.Key of the name
+	bySID    map[string]string    // names.Key of the SID -> key of the name (user or group)
 	tokens   map[string]*userRec  // token SHA-256 hex -> owner
-	memberOf map[string][]string  // folded member name -> folded group names
+	memberOf map[string][]string  // key of a member name -> keys of its groups' names
 }
 
-func fold(s string) string { return strings.ToLower(s) }
+// sameName is the error for two records whose names are one name by the
+// rule names compare by (names.Equal): a file written by an azgate that
+// compared names differently may hold both. Loading it fails, naming both;
+// rename or remove one in the file.
+func sameName(what, a, b string) error {
+	return fmt.Errorf("%s %q and %q are the same name (names compare by simple Unicode case folding): rename or remove one", what, a, b)
+}
 
 // newState validates fd and indexes it. Errors describe what is wrong; the
 // caller adds the file name and ErrCorrupt or the operation.
@@ -129,11 +136,11 @@ func newState(fd *fileData) (*state, error) {
 				return fmt.Errorf("%s %q: SID %q has RID outside [%d, next_rid %d)", what, name, sid, firstRID, fd.NextRID)
 			}
 		}
-		key := strings.ToUpper(sid)
+		key := names.Key(sid)
 		if other, dup := s.bySID[key]; dup {
 			return fmt.Errorf("%s %q: SID %s also used by %q", what, name, sid, other)
 		}
-		s.bySID[key] = fold(name)
+		s.bySID[key] = names.Key(name)
 		return nil
 	}
 	for i := range fd.Users {
@@ -141,9 +148,9 @@ func newState(fd *fileData) (*state, error) {
 		if err := validateName("user name", u.Name); err != nil {
 			return nil, fmt.Errorf("user %d: %w", i+1, err)
 		}
-		k := fold(u.Name)
-		if _, dup := s.users[k]; dup {
-			return nil, fmt.Errorf("duplicate user %q", u.Name)
+		k := names.Key(u.Name)
+		if prev, dup := s.users[k]; dup {
+			return nil, sameName("users", prev.Name, u.Name)
 		}
 		s.users[k] = u
 		if err := checkSID("user", u.Name, u.SID); err != nil {
@@ -152,15 +159,15 @@ func newState(fd *fileData) (*state, error) {
 		if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
 			return nil, fmt.Errorf("user %q: password_hash is not a bcrypt hash: %v", u.Name, err)
 		}
-		labels := map[string]bool{}
+		labels := map[string]string{}
 		for _, t := range u.Tokens {
 			if err := validateName("token label", t.Label); err != nil {
 				return nil, fmt.Errorf("user %q: %w", u.Name, err)
 			}
-			if labels[fold(t.Label)] {
-				return nil, fmt.Errorf("user %q: duplicate token label %q", u.Name, t.Label)
+			if prev, dup := labels[names.Key(t.Label)]; dup {
+				return nil, fmt.Errorf("user %q: %w", u.Name, sameName("token labels", prev, t.Label))
 			}
-			labels[fold(t.Label)] = true
+			labels[names.Key(t.Label)] = t.Label
 			if b, err := hex.DecodeString(t.SHA256); err != nil || len(b) != 32 || t.SHA256 != strings.ToLower(t.SHA256) {
 				return nil, fmt.Errorf("user %q: token %q: sha256 is not 64 lower-case hex digits", u.Name, t.Label)
 			}
@@ -175,35 +182,35 @@ func newState(fd *fileData) (*state, error) {
 		if err := validateName("group name", g.Name); err != nil {
 			return nil, fmt.Errorf("group %d: %w", i+1, err)
 		}
-		k := fold(g.Name)
-		if _, dup := s.users[k]; dup {
-			return nil, fmt.Errorf("group %q has the same name as a user", g.Name)
+		k := names.Key(g.Name)
+		if u, dup := s.users[k]; dup {
+			return nil, sameName("user and group", u.Name, g.Name)
 		}
-		if _, dup := s.groups[k]; dup {
-			return nil, fmt.Errorf("duplicate group %q", g.Name)
+		if prev, dup := s.groups[k]; dup {
+			return nil, sameName("groups", prev.Name, g.Name)
 		}
 		s.groups[k] = g
 		if err := checkSID("group", g.Name, g.SID); err != nil {
 			return nil, err
 		}
 	}
-	if g, ok := s.groups[fold(AdministratorsName)]; !ok || g.Name != AdministratorsName {
+	if g, ok := s.groups[names.Key(AdministratorsName)]; !ok || g.Name != AdministratorsName {
 		return nil, fmt.Errorf("group %q is missing", AdministratorsName)
 	}
 	for _, g := range fd.Groups {
-		seen := map[string]bool{}
+		seen := map[string]string{}
 		for _, m := range g.Members {
-			mk := fold(m)
+			mk := names.Key(m)
 			if _, ok := s.users[mk]; !ok {
 				if _, ok := s.groups[mk]; !ok {
 					return nil, fmt.Errorf("group %q: member %q is neither a user nor a group", g.Name, m)
 				}
 			}
-			if seen[mk] {
-				return nil, fmt.Errorf("group %q: member %q listed twice", g.Name, m)
+			if prev, dup := seen[mk]; dup {
+				return nil, fmt.Errorf("group %q: member %q listed twice (as %q and %q)", g.Name, m, prev, m)
 			}
-			seen[mk] = true
-			s.memberOf[mk] = append(s.memberOf[mk], fold(g.Name))
+			seen[mk] = m
+			s.memberOf[mk] = append(s.memberOf[mk], names.Key(g.Name))
 		}
 	}
 	for k := range s.groups {
@@ -258,10 +265,10 @@ func (s *state) groupsOf(k string) []string {
 
 // findUser looks a user up by name or SID.
 func (s *state) findUser(name string) (*userRec, bool) {
-	if u, ok := s.users[fold(name)]; ok {
+	if u, ok := s.users[names.Key(name)]; ok {
 		return u, true
 	}
-	if k, ok := s.bySID[strings.ToUpper(name)]; ok {
+	if k, ok := s.bySID[names.Key(name)]; ok {
 		u, ok := s.users[k]
 		return u, ok
 	}
@@ -270,13 +277,13 @@ func (s *state) findUser(name string) (*userRec, bool) {
 
 // findGroup looks a group up by name, SID or BUILTIN\Administrators.
 func (s *state) findGroup(name string) (*groupRec, bool) {
-	if strings.EqualFold(name, AdministratorsQualified) {
+	if names.Equal(name, AdministratorsQualified) {
 		name = AdministratorsName
 	}
-	if g, ok := s.groups[fold(name)]; ok {
+	if g, ok := s.groups[names.Key(name)]; ok {
 		return g, true
 	}
-	if k, ok := s.bySID[strings.ToUpper(name)]; ok {
+	if k, ok := s.bySID[names.Key(name)]; ok {
 		g, ok := s.groups[k]
 		return g, ok
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/azgate/azgate/authz"
 )
 
 func newDir(t testing.TB, opts ...Option) *Directory {
@@ -113,6 +115,7 @@ func TestValidateName(t *testing.T) {
 		{"backslash", `CONTOSO\alice`, false},
 		{"SID shaped", "S-1-5-32-544", false},
 		{"SID shaped lower", "s-1-5", false},
+		{"SID shaped long s", "ſ-1-5-32-544", false}, // the same name as S-1-5-32-544
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -557,7 +560,26 @@ func TestOpen_CorruptFile(t *testing.T) {
 			u.SID = "S-1-5-21-1-2-3-1003"
 			fd.NextRID = 1004
 			fd.Users = append(fd.Users, u)
-		}), "duplicate user"},
+		}), `users "alice" and "ALICE" are the same name`},
+		{"look-alike users", mod(func(fd *fileData) { // written by an azgate that lower-cased names
+			u := fd.Users[0]
+			u.Name, fd.Users[0].Name = "ſam", "sam"
+			u.SID = "S-1-5-21-1-2-3-1003"
+			fd.NextRID = 1004
+			fd.Users = append(fd.Users, u)
+			fd.Groups[1].Members = []string{"sam"}
+		}), `users "sam" and "ſam" are the same name`},
+		{"look-alike groups", mod(func(fd *fileData) {
+			fd.Groups = append(fd.Groups, groupRec{Name: "ſtaff", SID: "S-1-5-21-1-2-3-1003"}, groupRec{Name: "Staff", SID: "S-1-5-21-1-2-3-1004"})
+			fd.NextRID = 1005
+		}), `groups "ſtaff" and "Staff" are the same name`},
+		{"look-alike user and group", mod(func(fd *fileData) {
+			fd.Users[0].Name, fd.Groups[1].Members, fd.Groups[1].Name = "sam", []string{"sam"}, "ſAM"
+		}), `user and group "sam" and "ſAM" are the same name`},
+		{"look-alike token labels", mod(func(fd *fileData) {
+			fd.Users[0].Tokens = []tokenRec{{Label: "ſsh", SHA256: strings.Repeat("a", 64)}, {Label: "SSH", SHA256: strings.Repeat("b", 64)}}
+		}), `token labels "ſsh" and "SSH" are the same name`},
+		{"look-alike members", mod(func(fd *fileData) { fd.Groups[1].Members = []string{"alice", "ALICE"} }), `listed twice (as "alice" and "ALICE")`},
 		{"duplicate SID", mod(func(fd *fileData) { fd.Groups[1].SID = fd.Users[0].SID }), "also used"},
 		{"RID beyond next", mod(func(fd *fileData) { fd.NextRID = 1001 }), "RID outside"},
 		{"bad hash", mod(func(fd *fileData) { fd.Users[0].PasswordHash = "plaintext" }), "bcrypt"},
@@ -611,6 +633,76 @@ func TestOpen_CorruptFile(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestDirectory_LookAlikeNames: names compare by names.Equal (simple Unicode
+// case folding), so a look-alike of an existing user or group is refused
+// as a duplicate and every command given a look-alike acts on the one
+// account it names; NFC and NFD spellings stay two names.
+func TestDirectory_LookAlikeNames(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, a, b string
+		same       bool
+	}{
+		{"long s", "sam", "ſam", true},
+		{"long s in a group name", "Lab-Staff", "Lab-ſtaff", true},
+		{"Kelvin sign", "kelvin", "\u212aelvin", true},
+		{"case", "Zoë", "ZOË", true},
+		{"NFC and NFD", "café", "cafe\u0301", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDir(t)
+			must(t, d.AddUser(ctx, tc.a, "pw-a"))
+			must(t, d.AddGroup(ctx, "g-"+tc.a))
+			if !tc.same {
+				must(t, d.AddUser(ctx, tc.b, "pw-b"))
+				must(t, d.AddGroup(ctx, "g-"+tc.b))
+				must(t, d.AddMember(ctx, "g-"+tc.b, tc.b))
+				cc, err := d.Authenticate(ctx, tc.b, "pw-b")
+				must(t, err)
+				if cc.Name != tc.b || !slices.Contains(cc.Groups, "g-"+tc.b) || slices.Contains(cc.Groups, "g-"+tc.a) {
+					t.Fatalf("%q is %+v, want its own account and group", tc.b, cc)
+				}
+				return
+			}
+			wantErr(t, d.AddUser(ctx, tc.b, "pw-b"), ErrExists)
+			wantErr(t, d.AddGroup(ctx, tc.b), ErrExists)
+			wantErr(t, d.AddGroup(ctx, "g-"+tc.b), ErrExists)
+			// Every command given the look-alike acts on the one account.
+			must(t, d.SetPassword(ctx, tc.b, "pw-b"))
+			must(t, d.AddMember(ctx, "g-"+tc.b, tc.b))
+			wantErr(t, d.AddMember(ctx, "g-"+tc.a, tc.a), ErrExists)
+			tok, err := d.CreateToken(ctx, tc.b, "t")
+			must(t, err)
+			for _, auth := range []func() (authz.ClientContext, error){
+				func() (authz.ClientContext, error) { return d.Authenticate(ctx, tc.a, "pw-b") },
+				func() (authz.ClientContext, error) { return d.AuthenticateToken(ctx, tok) },
+				func() (authz.ClientContext, error) { return d.Resolve(ctx, tc.b) },
+			} {
+				cc, err := auth()
+				must(t, err)
+				if cc.Name != tc.a || !slices.Contains(cc.Groups, "g-"+tc.a) {
+					t.Fatalf("client context %+v, want user %q in group %q", cc, tc.a, "g-"+tc.a)
+				}
+			}
+			users, err := d.Users(ctx)
+			must(t, err)
+			groups, err := d.Groups(ctx)
+			must(t, err)
+			if len(users) != 1 || len(groups) != 2 || !slices.Equal(groups[1].Members, []string{tc.a}) {
+				t.Fatalf("users %+v, groups %+v; want one user, in g-%s", users, groups, tc.a)
+			}
+			must(t, d.RevokeToken(ctx, tc.b, "T"))
+			must(t, d.RemoveMember(ctx, "g-"+tc.b, tc.a))
+			must(t, d.DeleteGroup(ctx, "g-"+tc.b))
+			must(t, d.DeleteUser(ctx, tc.b))
+			if users, err = d.Users(ctx); err != nil || len(users) != 0 {
+				t.Fatalf("users after delete: %+v, %v", users, err)
+			}
+		})
+	}
 }
 
 func TestDirectory_ReloadsChangesFromOtherWriters(t *testing.T) {
