@@ -45,6 +45,42 @@ func TestUserAndGroupCommands(t *testing.T) {
 	}
 }
 
+// TestUserCommands_LookAlikeNames: a look-alike of an existing name (ſ is
+// s, the Kelvin sign is k) is the same name: refused as a duplicate, and
+// every other command given it acts on the one account; NFC and NFD stay two.
+func TestUserCommands_LookAlikeNames(t *testing.T) {
+	dd := "--data-dir=" + t.TempDir()
+	t.Setenv(passwordEnv, "first-pw")
+	steps := []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{[]string{"user", "add", "sam", dd}, 0, `added user "sam"`},
+		{[]string{"user", "add", "ſam", dd}, exitError, "already exists"},
+		{[]string{"user", "add", "SAM", dd}, exitError, "already exists"},
+		{[]string{"group", "add", "Lab-Staff", dd}, 0, ""},
+		{[]string{"group", "add", "Lab-ſtaff", dd}, exitError, "already exists"},
+		{[]string{"group", "add", "\u212aelvins", dd}, 0, ""},
+		{[]string{"group", "add", "kelvins", dd}, exitError, "already exists"},
+		{[]string{"group", "add-member", "Lab-ſtaff", "ſam", dd}, 0, ""},
+		{[]string{"group", "add-member", "Lab-Staff", "sam", dd}, exitError, `"sam" is already a member of "Lab-Staff"`},
+		{[]string{"user", "token", "create", "ſam", "ci", dd}, 0, "azg_"},
+		{[]string{"user", "passwd", "ſam", dd}, 0, ""},
+		{[]string{"user", "add", "café", dd}, 0, ""},
+		{[]string{"user", "add", "cafe\u0301", dd}, 0, ""},
+		{[]string{"user", "list", dd}, 0, "ci"},
+		{[]string{"user", "delete", "ſam", dd}, 0, ""},
+		{[]string{"user", "delete", "sam", dd}, exitError, ""},
+	}
+	for _, s := range steps {
+		out, errOut, code := azgate(t, s.args...)
+		if code != s.code || !strings.Contains(out+errOut, s.out) {
+			t.Fatalf("azgate %q: exit %d, stdout %q, stderr %q; want exit %d and %q", s.args, code, out, errOut, s.code, s.out)
+		}
+	}
+}
+
 func TestUserPasswdAndGeneratedPasswords(t *testing.T) {
 	dir := t.TempDir()
 	dd := "--data-dir=" + dir
