@@ -8,7 +8,9 @@
 // ScopeOfResidence is in the default scope. A check in a named scope S
 // consults the assignments at the application level and in S; a check in the
 // default scope consults the application level only. Scope names compare
-// case-insensitively, as AzMan compares names.
+// by the one rule names compare by (internal/names: simple Unicode case
+// folding, so "Lab" and "LAB" and "ſcratch" and "Scratch" are one scope;
+// NFC and NFD spellings are two); surrounding space is removed first (Of).
 package scopes
 
 import (
@@ -17,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/azgate/azgate/internal/names"
 )
 
 // Default is the default scope: the application level.
@@ -37,7 +41,7 @@ var ErrInvalid = errors.New("invalid scope name")
 func Of(name string) string { return strings.TrimSpace(name) }
 
 // Same reports whether a and b name the same scope.
-func Same(a, b string) bool { return strings.EqualFold(Of(a), Of(b)) }
+func Same(a, b string) bool { return names.Equal(Of(a), Of(b)) }
 
 // Consulted returns the levels a check in scope consults, in order: the
 // application level, then the named scope itself.
@@ -70,14 +74,18 @@ func Check(name string) error {
 
 // Set is the scopes one application defines.
 type Set struct {
-	byFold map[string]string // lower-case name → name as defined
+	byKey map[string]string // names.Key of the name → name as defined
 }
 
-// NewSet returns the set of the given scope names.
-func NewSet(names ...string) Set {
-	s := Set{byFold: make(map[string]string, len(names))}
-	for _, n := range names {
-		s.byFold[strings.ToLower(Of(n))] = Of(n)
+// NewSet returns the set of the given scope names. Of names that are the
+// same scope (Same), the first is kept; a validated policy has no such
+// pair.
+func NewSet(list ...string) Set {
+	s := Set{byKey: make(map[string]string, len(list))}
+	for _, n := range list {
+		if k := names.Key(Of(n)); s.byKey[k] == "" {
+			s.byKey[k] = Of(n)
+		}
 	}
 	return s
 }
@@ -90,7 +98,7 @@ func (s Set) Lookup(name string) (string, error) {
 	if n == Default {
 		return Default, nil
 	}
-	if def, ok := s.byFold[strings.ToLower(n)]; ok {
+	if def, ok := s.byKey[names.Key(n)]; ok {
 		return def, nil
 	}
 	if near := s.near(n, 3); len(near) > 0 {
@@ -101,8 +109,8 @@ func (s Set) Lookup(name string) (string, error) {
 
 // Names returns the defined scope names, sorted.
 func (s Set) Names() []string {
-	out := make([]string, 0, len(s.byFold))
-	for _, n := range s.byFold {
+	out := make([]string, 0, len(s.byKey))
+	for _, n := range s.byKey {
 		out = append(out, n)
 	}
 	slices.Sort(out)
@@ -111,10 +119,10 @@ func (s Set) Names() []string {
 
 // near returns up to k defined names sharing a prefix or substring with n.
 func (s Set) near(n string, k int) []string {
-	l := strings.ToLower(n)
+	l := names.Key(n)
 	var out []string
 	for _, name := range s.Names() {
-		f := strings.ToLower(name)
+		f := names.Key(name)
 		if strings.Contains(f, l) || strings.Contains(l, f) || (len(l) >= 2 && strings.HasPrefix(f, l[:2])) {
 			out = append(out, fmt.Sprintf("%q", name))
 			if len(out) == k {

@@ -24,6 +24,33 @@ func TestConsulted(t *testing.T) {
 	}
 }
 
+// TestSame_LookAlikes: scope names compare by names.Equal, after Of.
+func TestSame_LookAlikes(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"Lab-Staff", "Lab-ſtaff", true},
+		{"ſcratch", " SCRATCH", true},
+		{"kelvin", "\u212aelvin", true},
+		{"café", "cafe\u0301", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.a+"|"+tt.b, func(t *testing.T) {
+			if got := Same(tt.a, tt.b); got != tt.same {
+				t.Errorf("Same(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.same)
+			}
+			got, err := NewSet(tt.a).Lookup(tt.b)
+			if tt.same && (err != nil || got != tt.a) || !tt.same && !errors.Is(err, ErrUnknown) {
+				t.Errorf("NewSet(%q).Lookup(%q) = %q, %v; want found %v", tt.a, tt.b, got, err, tt.same)
+			}
+			if n := len(NewSet(tt.a, tt.b).Names()); n != map[bool]int{true: 1, false: 2}[tt.same] {
+				t.Errorf("NewSet(%q, %q) has %d scopes", tt.a, tt.b, n)
+			}
+		})
+	}
+}
+
 func TestSameAndLabel(t *testing.T) {
 	if !Same("lab", " Lab") || Same("Lab", "") || !Same("", "  ") {
 		t.Error("Same compares wrongly")
