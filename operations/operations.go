@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/azgate/azgate/internal/names"
 )
 
 // ID is an AzMan OperationID. IDs are stable: stores written by azgate use
@@ -151,13 +153,13 @@ func MustID(id ID) Operation {
 	return o
 }
 
-// ByName returns the operation with the given name, compared
-// case-insensitively and ignoring surrounding space. An unknown name is an
+// ByName returns the operation with the given name, compared by names.Equal
+// (the one rule names compare by) after surrounding space is removed. An unknown name is an
 // error that suggests the closest names of the catalog.
 func ByName(name string) (Operation, error) {
 	want := strings.TrimSpace(name)
 	for _, o := range All() {
-		if strings.EqualFold(o.Name, want) {
+		if names.Equal(o.Name, want) {
 			return o, nil
 		}
 	}
@@ -181,10 +183,10 @@ func Suggest(name string, n int) []string {
 		name string
 		dist int
 	}
-	lower := strings.ToLower(name)
+	lower := names.Key(name)
 	var cs []cand
 	for _, o := range All() {
-		ol := strings.ToLower(o.Name)
+		ol := names.Key(o.Name)
 		d := levenshtein(lower, ol)
 		if lower != "" && strings.Contains(ol, lower) {
 			d = 0

@@ -45,6 +45,9 @@ func TestByName(t *testing.T) {
 		{"View VLAN Settings", ViewVLANSettings, ""},
 		{"Strat Virtual Machine", 0, `did you mean "Start Virtual Machine"`},
 		{"snapshot", 0, `"Allow Virtual Machine Snapshot"`},
+		{"ſtart Virtual Machine", StartVM, ""},                  // ſ is s (names.Equal)
+		{"ſnapſhot", 0, `"Allow Virtual Machine Snapshot"`},     // suggestions fold alike
+		{"Start Virtual Machine\u0301", 0, "unknown operation"}, // no other normalising
 		{"", 0, "unknown operation"},
 	}
 	for _, tt := range tests {

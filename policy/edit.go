@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/azgate/azgate/internal/names"
 )
 
 // Edit applies fn to a deep copy of p and validates the result. It returns
@@ -191,7 +193,7 @@ func (p *Policy) Delete(l Location, kind Kind, name string) error {
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(a.Scopes, func(s *Scope) bool { return strings.EqualFold(s.Name, name) })
+		i := slices.IndexFunc(a.Scopes, func(s *Scope) bool { return names.Equal(s.Name, name) })
 		if i < 0 {
 			return notFound("scope", name)
 		}
@@ -202,7 +204,7 @@ func (p *Policy) Delete(l Location, kind Kind, name string) error {
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(a.Operations, func(o *Operation) bool { return strings.EqualFold(o.Name, name) })
+		i := slices.IndexFunc(a.Operations, func(o *Operation) bool { return names.Equal(o.Name, name) })
 		if i < 0 {
 			return notFound("operation", name)
 		}
@@ -213,7 +215,7 @@ func (p *Policy) Delete(l Location, kind Kind, name string) error {
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(o.Tasks, func(t *Task) bool { return strings.EqualFold(t.Name, name) })
+		i := slices.IndexFunc(o.Tasks, func(t *Task) bool { return names.Equal(t.Name, name) })
 		if i < 0 {
 			return fmt.Errorf("%s: %w", l, notFound(string(kind), name))
 		}
@@ -224,7 +226,7 @@ func (p *Policy) Delete(l Location, kind Kind, name string) error {
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(o.Roles, func(r *Role) bool { return strings.EqualFold(r.Name, name) })
+		i := slices.IndexFunc(o.Roles, func(r *Role) bool { return names.Equal(r.Name, name) })
 		if i < 0 {
 			return fmt.Errorf("%s: %w", l, notFound(string(kind), name))
 		}
@@ -235,7 +237,7 @@ func (p *Policy) Delete(l Location, kind Kind, name string) error {
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(*groups, func(g *Group) bool { return strings.EqualFold(g.Name, name) })
+		i := slices.IndexFunc(*groups, func(g *Group) bool { return names.Equal(g.Name, name) })
 		if i < 0 {
 			return fmt.Errorf("%s: %w", l, notFound(string(kind), name))
 		}
@@ -284,7 +286,7 @@ func (a *Application) allObjects() []*Objects {
 }
 
 func removeFold(ss []string, v string) []string {
-	return slices.DeleteFunc(ss, func(s string) bool { return strings.EqualFold(s, v) })
+	return slices.DeleteFunc(ss, func(s string) bool { return names.Equal(s, v) })
 }
 
 // Link adds target to relation rel of the object kind/name at l. Targets of
@@ -296,7 +298,7 @@ func (p *Policy) Link(l Location, kind Kind, name string, rel Relation, target s
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(*list, func(s string) bool { return strings.EqualFold(s, value) }) {
+	if slices.ContainsFunc(*list, func(s string) bool { return names.Equal(s, value) }) {
 		return fmt.Errorf("%s: %s %q already has %s %q: %w", l, kind, name, rel, target, ErrDuplicate)
 	}
 	*list = append(*list, value)

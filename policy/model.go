@@ -1,8 +1,7 @@
 package policy
 
 import (
-	"strings"
-
+	"github.com/azgate/azgate/internal/names"
 	"github.com/google/uuid"
 )
 
@@ -127,7 +126,7 @@ func NewGUID() string { return uuid.NewString() }
 // Application returns the application with the given name (case-insensitive).
 func (p *Policy) Application(name string) (*Application, error) {
 	for _, a := range p.Applications {
-		if strings.EqualFold(a.Name, name) {
+		if names.Equal(a.Name, name) {
 			return a, nil
 		}
 	}
@@ -140,7 +139,7 @@ func (a *Application) Scope(name string) (*Scope, error) {
 		return nil, nil
 	}
 	for _, s := range a.Scopes {
-		if strings.EqualFold(s.Name, name) {
+		if names.Equal(s.Name, name) {
 			return s, nil
 		}
 	}
@@ -163,7 +162,7 @@ func (a *Application) Container(scope string) (*Objects, error) {
 // Operation returns the operation with the given name (case-insensitive).
 func (a *Application) Operation(name string) (*Operation, error) {
 	for _, o := range a.Operations {
-		if strings.EqualFold(o.Name, name) {
+		if names.Equal(o.Name, name) {
 			return o, nil
 		}
 	}
@@ -173,7 +172,7 @@ func (a *Application) Operation(name string) (*Operation, error) {
 // Task returns the task or role definition with the given name.
 func (o *Objects) Task(name string) (*Task, error) {
 	for _, t := range o.Tasks {
-		if strings.EqualFold(t.Name, name) {
+		if names.Equal(t.Name, name) {
 			return t, nil
 		}
 	}
@@ -186,7 +185,7 @@ func (o *Objects) Group(name string) (*Group, error) { return findGroup(o.Groups
 // Role returns the role assignment with the given name.
 func (o *Objects) Role(name string) (*Role, error) {
 	for _, r := range o.Roles {
-		if strings.EqualFold(r.Name, name) {
+		if names.Equal(r.Name, name) {
 			return r, nil
 		}
 	}
@@ -198,7 +197,7 @@ func (p *Policy) Group(name string) (*Group, error) { return findGroup(p.Groups,
 
 func findGroup(gs []*Group, name string) (*Group, error) {
 	for _, g := range gs {
-		if strings.EqualFold(g.Name, name) {
+		if names.Equal(g.Name, name) {
 			return g, nil
 		}
 	}

@@ -2,6 +2,10 @@ package policy
 
 import "strings"
 
+// guidKey is the map key of a GUID: GUIDs are hex, not names, and compare
+// without regard to case.
+func guidKey(guid string) string { return strings.ToLower(guid) }
+
 // NameIndex maps the lower-case GUIDs of a policy's linkable objects —
 // operations, tasks and role definitions, application groups at every level
 // — to their names. It is for showing links by name: the CLI's views and the
@@ -14,19 +18,19 @@ func (p *Policy) NameIndex() NameIndex {
 	n := NameIndex{}
 	addGroups := func(gs []*Group) {
 		for _, g := range gs {
-			n[strings.ToLower(g.GUID)] = g.Name
+			n[guidKey(g.GUID)] = g.Name
 		}
 	}
 	addObjects := func(o *Objects) {
 		for _, t := range o.Tasks {
-			n[strings.ToLower(t.GUID)] = t.Name
+			n[guidKey(t.GUID)] = t.Name
 		}
 		addGroups(o.Groups)
 	}
 	addGroups(p.Groups)
 	for _, a := range p.Applications {
 		for _, op := range a.Operations {
-			n[strings.ToLower(op.GUID)] = op.Name
+			n[guidKey(op.GUID)] = op.Name
 		}
 		addObjects(&a.Objects)
 		for _, s := range a.Scopes {
@@ -42,7 +46,7 @@ func (p *Policy) NameIndex() NameIndex {
 func (n NameIndex) Names(guids []string) []string {
 	out := make([]string, 0, len(guids))
 	for _, g := range guids {
-		if name, ok := n[strings.ToLower(g)]; ok {
+		if name, ok := n[guidKey(g)]; ok {
 			out = append(out, name)
 		} else {
 			out = append(out, g)

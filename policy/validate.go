@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/azgate/azgate/internal/names"
 	"github.com/google/uuid"
 )
 
@@ -63,10 +64,10 @@ func (v *validator) object(obj, guid, name, desc string) {
 		v.add(obj, "Guid", "missing", ErrInvalid)
 	} else if _, err := uuid.Parse(guid); err != nil {
 		v.add(obj, "Guid", fmt.Sprintf("%q is not a GUID", guid), ErrInvalid)
-	} else if prev, ok := v.guids[strings.ToLower(guid)]; ok {
+	} else if prev, ok := v.guids[guidKey(guid)]; ok {
 		v.add(obj, "Guid", fmt.Sprintf("%s is also used by %s", guid, prev), ErrDuplicate)
 	} else {
-		v.guids[strings.ToLower(guid)] = obj
+		v.guids[guidKey(guid)] = obj
 	}
 	if err := checkName(name); err != nil {
 		v.add(obj, "Name", err.Error(), ErrInvalid)
@@ -88,14 +89,19 @@ func checkName(name string) error {
 	return nil
 }
 
+// unique reports every pair of names that are one name (names.Equal).
 func (v *validator) unique(container, kind string, n int, name func(int) string) {
-	seen := map[string]bool{}
+	seen := map[string]string{}
 	for i := range n {
-		k := strings.ToLower(name(i))
-		if seen[k] {
-			v.add(container, kind, fmt.Sprintf("name %q is used twice", name(i)), ErrDuplicate)
+		k := names.Key(name(i))
+		if prev, dup := seen[k]; dup {
+			detail := fmt.Sprintf("name %q is used twice", name(i))
+			if prev != name(i) {
+				detail += fmt.Sprintf(", also as %q", prev)
+			}
+			v.add(container, kind, detail, ErrDuplicate)
 		}
-		seen[k] = true
+		seen[k] = name(i)
 	}
 }
 
@@ -117,7 +123,7 @@ func (v *validator) groupSet(container string, gs []*Group) guidSet {
 	v.unique(container, "application group", len(gs), func(i int) string { return gs[i].Name })
 	s := guidSet{}
 	for _, g := range gs {
-		s[strings.ToLower(g.GUID)] = g.Name
+		s[guidKey(g.GUID)] = g.Name
 	}
 	return s
 }
@@ -125,7 +131,7 @@ func (v *validator) groupSet(container string, gs []*Group) guidSet {
 func (v *validator) links(obj, field, kind string, links []string, reach guidSet) {
 	seen := map[string]bool{}
 	for _, l := range links {
-		k := strings.ToLower(l)
+		k := guidKey(l)
 		if _, ok := reach[k]; !ok {
 			v.add(obj, field, fmt.Sprintf("%s names no %s in reach", l, kind), ErrDanglingLink)
 		}
@@ -177,13 +183,13 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 			v.add(obj, "OperationID", fmt.Sprintf("%d is also used by %q", o.OperationID, prev), ErrDuplicate)
 		}
 		ids[o.OperationID] = o.Name
-		ops[strings.ToLower(o.GUID)] = o.Name
+		ops[guidKey(o.GUID)] = o.Name
 	}
 
 	appTasks := taskSet(a.Tasks)
 	appTaskNames := make(map[string]bool, len(a.Tasks))
 	for _, t := range a.Tasks {
-		appTaskNames[strings.ToLower(t.Name)] = true
+		appTaskNames[names.Key(t.Name)] = true
 	}
 	appGroups := v.groupSet(app, a.Groups).with(storeGroups)
 	v.objects(app, &a.Objects, ops, appTasks, appGroups)
@@ -198,7 +204,7 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 			v.add(sc, "Name", "begins or ends with white space", ErrInvalid)
 		}
 		for _, t := range s.Tasks {
-			if appTaskNames[strings.ToLower(t.Name)] {
+			if appTaskNames[names.Key(t.Name)] {
 				v.add(fmt.Sprintf("%s / task %q", sc, t.Name), "Name", "an application-level task has that name", ErrDuplicate)
 			}
 		}
@@ -209,7 +215,7 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 func taskSet(ts []*Task) guidSet {
 	s := guidSet{}
 	for _, t := range ts {
-		s[strings.ToLower(t.GUID)] = t.Name
+		s[guidKey(t.GUID)] = t.Name
 	}
 	return s
 }
@@ -257,9 +263,9 @@ func (v *validator) cycles(p *Policy) {
 	groupName := map[string]string{}
 	addGroups := func(where string, gs []*Group) {
 		for _, g := range gs {
-			k := strings.ToLower(g.GUID)
+			k := guidKey(g.GUID)
 			groupName[k] = fmt.Sprintf("%s application group %q", where, g.Name)
-			groupEdges[k] = lowerAll(append(append([]string(nil), g.AppMemberLinks...), g.AppNonMemberLinks...))
+			groupEdges[k] = guidKeys(append(append([]string(nil), g.AppMemberLinks...), g.AppNonMemberLinks...))
 		}
 	}
 	addGroups("store", p.Groups)
@@ -270,9 +276,9 @@ func (v *validator) cycles(p *Policy) {
 		}
 		for _, o := range objs {
 			for _, t := range o.Tasks {
-				k := strings.ToLower(t.GUID)
+				k := guidKey(t.GUID)
 				taskName[k] = fmt.Sprintf("%s %q", taskKind(t), t.Name)
-				taskEdges[k] = lowerAll(t.TaskLinks)
+				taskEdges[k] = guidKeys(t.TaskLinks)
 			}
 			addGroups(fmt.Sprintf("application %q", a.Name), o.Groups)
 		}
@@ -281,10 +287,10 @@ func (v *validator) cycles(p *Policy) {
 	findCycles(groupEdges, groupName, "AppMemberLink", v)
 }
 
-func lowerAll(ss []string) []string {
+func guidKeys(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = strings.ToLower(s)
+		out[i] = guidKey(s)
 	}
 	return out
 }

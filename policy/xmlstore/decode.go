@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -699,7 +700,7 @@ func (d *decoder) group(n *node) (*policy.Group, error) {
 func (d *decoder) matchCatalog(p *policy.Policy) {
 	catalog := map[string]operations.Operation{}
 	for _, o := range operations.All() {
-		catalog[strings.ToLower(o.Name)] = o
+		catalog[names.Key(o.Name)] = o
 	}
 	for _, app := range p.Applications {
 		for _, o := range app.Operations {
@@ -707,7 +708,7 @@ func (d *decoder) matchCatalog(p *policy.Policy) {
 			w := func(format string, args ...any) {
 				d.warns = append(d.warns, Warning{File: d.file, Line: line, Message: fmt.Sprintf(format, args...)})
 			}
-			c, ok := catalog[strings.ToLower(strings.TrimSpace(o.Name))]
+			c, ok := catalog[names.Key(strings.TrimSpace(o.Name))]
 			switch {
 			case !ok:
 				w("application %q: operation %q (OperationID %d) is not in the catalog; it is kept but the engine never asks for it",

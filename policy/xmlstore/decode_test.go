@@ -342,6 +342,8 @@ func TestParse_Malformed(t *testing.T) {
 			want: []string{"bad.xml:5:", "also used by the object at line 4"}, is: policy.ErrDuplicate},
 		{name: "duplicate names", in: app(xtask(g1, "Same", "") + "\n" + xtask(g2, "same", "")),
 			want: []string{`bad.xml: application "App": task: name "same" is used twice`}, is: policy.ErrDuplicate},
+		{name: "look-alike names", in: app(xtask(g1, "Lab-Staff", "") + "\n" + xtask(g2, "Lab-ſtaff", "")),
+			want: []string{`bad.xml: application "App": task: name "Lab-ſtaff" is used twice, also as "Lab-Staff"`}, is: policy.ErrDuplicate},
 		{name: "dangling link", in: app(xtask(g1, "A", "\n<TaskLink>"+g3+"</TaskLink>")),
 			want: []string{"bad.xml:6: <TaskLink>: " + g3 + " names no object in the file"}, is: policy.ErrDanglingLink},
 		{name: "link to wrong kind", in: app(xtask(g1, "A", "<TaskLink>22222222-2222-4222-8222-222222222222</TaskLink>")),
