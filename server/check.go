@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/operations"
 )
@@ -54,7 +55,7 @@ type CheckItem struct {
 // ByID walk a freshly built slice, too slow for every operation of every
 // check.
 var catalog = func() (c struct {
-	byName      map[string]operations.Operation // by lower-case name
+	byName      map[string]operations.Operation // by names.Key of the name
 	byExactName map[string]operations.Operation // by the catalog's spelling
 	byID        map[operations.ID]operations.Operation
 	// quoted holds each operation's encoded result prefix,
@@ -66,7 +67,7 @@ var catalog = func() (c struct {
 	c.byID = map[operations.ID]operations.Operation{}
 	c.quoted = map[operations.ID]quotedOp{}
 	for _, o := range operations.All() {
-		c.byName[strings.ToLower(o.Name)] = o
+		c.byName[names.Key(o.Name)] = o
 		c.byExactName[o.Name] = o
 		c.byID[o.ID] = o
 		p := appendJSONString([]byte(`{"operation":`), o.Name)
@@ -81,10 +82,11 @@ type quotedOp struct {
 	prefix []byte
 }
 
-// lookupOperation finds an operation by exact (case-insensitive) name or
-// ID, and falls back to operations.Parse for its suggestions.
+// lookupOperation finds an operation by name (names.Equal, after
+// surrounding space is removed) or ID, and falls back to operations.Parse
+// for its suggestions.
 func lookupOperation(s string) (operations.Operation, error) {
-	if o, ok := catalog.byName[strings.ToLower(strings.TrimSpace(s))]; ok {
+	if o, ok := catalog.byName[names.Key(strings.TrimSpace(s))]; ok {
 		return o, nil
 	}
 	return operations.Parse(s)

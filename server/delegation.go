@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -70,7 +71,7 @@ func NewDelegationApplication() *policy.Application {
 // delegationOp returns the ID of a delegation operation.
 func delegationOp(name string) (operations.ID, bool) {
 	for _, o := range delegationCatalog() {
-		if strings.EqualFold(strings.TrimSpace(name), o.Name) {
+		if names.Equal(strings.TrimSpace(name), o.Name) {
 			return o.ID, true
 		}
 	}

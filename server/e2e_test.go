@@ -108,7 +108,7 @@ func denied(t *testing.T, r response, op, what string) {
 	}
 }
 
-func names[T any](t *testing.T, r response, name func(T) string) []string {
+func listedNames[T any](t *testing.T, r response, name func(T) string) []string {
 	t.Helper()
 	var l Listing[T]
 	r.json(t, &l)
@@ -126,7 +126,7 @@ type vmDoc struct {
 }
 
 func vmNames(t *testing.T, r response) []string {
-	return names(t, r, func(v vmDoc) string { return v.Name })
+	return listedNames(t, r, func(v vmDoc) string { return v.Name })
 }
 
 func sameSet(a, b []string) bool {
@@ -491,7 +491,7 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 	r := q.do(t, admin, http.MethodGet, "/v1/policy/scopes", nil)
 	want(t, r, http.StatusOK, "scopes after restart")
 	haveScopes := map[string]bool{}
-	for _, n := range names(t, r, func(s ScopeDoc) string { return s.Name }) {
+	for _, n := range listedNames(t, r, func(s ScopeDoc) string { return s.Name }) {
 		haveScopes[n] = true
 	}
 	for _, n := range ackScopes {

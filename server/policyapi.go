@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/azgate/azgate/audit"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -601,7 +602,7 @@ func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
 		if sc == nil {
 			return invalidf("empty scope name")
 		}
-		if !strings.EqualFold(in.Name, sc.Name) {
+		if !names.Equal(in.Name, sc.Name) {
 			if other, _ := a.Scope(in.Name); other != nil {
 				return fmt.Errorf("application %q: scope %q exists: %w", app, in.Name, policy.ErrDuplicate)
 			}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	name "github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -216,7 +217,7 @@ func showCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 				return err
 			}
 			for _, v := range vs {
-				if strings.EqualFold(v.viewName(), a[0]) {
+				if name.Equal(v.viewName(), a[0]) {
 					if asJSON {
 						return printJSON(cmd.OutOrStdout(), v)
 					}

@@ -23,6 +23,7 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy/stores"
+	"github.com/azgate/azgate/scopes"
 )
 
 func main() {
@@ -245,7 +246,7 @@ func (inv *inventory) list(w http.ResponseWriter, r *http.Request) {
 	inv.mu.Lock()
 	out := []Widget{}
 	for _, wd := range inv.widgets {
-		if strings.EqualFold(wd.Scope, scope) {
+		if scopes.Same(wd.Scope, scope) {
 			out = append(out, *wd)
 		}
 	}
