@@ -14,9 +14,11 @@ import (
 // ends (unless the failure is definitive, such as the user having been
 // deleted, which drops it at once). A miss or an expired entry is fetched
 // synchronously, one fetch per key at a time. A definitive failure of a
-// fetch (an unknown user) is cached for negTTL when that is positive.
+// fetch (an unknown user, a limit exceeded) is cached for errTTL(err) when
+// that is positive.
 type cache[V any] struct {
-	ttl, negTTL  time.Duration
+	ttl          time.Duration
+	errTTL       func(error) time.Duration
 	refreshAfter time.Duration
 	maxSize      int
 	now          func() time.Time
@@ -98,8 +100,8 @@ func (c *cache[V]) get(ctx context.Context, key string, fetch fetchFunc[V], defi
 	switch {
 	case f.err == nil:
 		c.storeLocked(key, &cacheEntry[V]{val: f.val, ttl: c.ttl})
-	case c.negTTL > 0 && definitive(f.err):
-		c.storeLocked(key, &cacheEntry[V]{err: f.err, ttl: c.negTTL})
+	case definitive(f.err):
+		c.storeErrLocked(key, f.err)
 	}
 	c.mu.Unlock()
 	close(f.done)
@@ -128,6 +130,7 @@ func (c *cache[V]) refresh(ctx context.Context, key string, old *cacheEntry[V], 
 		return v, nil
 	case definite:
 		delete(c.entries, key)
+		c.storeErrLocked(key, err)
 		c.log.Info("ldapsync: cached answer withdrawn", logKeyKey, key, logKeyErr, err)
 		return v, err
 	default:
@@ -147,6 +150,13 @@ func (c *cache[V]) storeLocked(key string, e *cacheEntry[V]) {
 	}
 	e.fetched = c.now()
 	c.entries[key] = e
+}
+
+// storeErrLocked caches a definitive failure for errTTL(err), if positive.
+func (c *cache[V]) storeErrLocked(key string, err error) {
+	if ttl := c.errTTL(err); ttl > 0 {
+		c.storeLocked(key, &cacheEntry[V]{err: err, ttl: ttl})
+	}
 }
 
 // evictLocked drops expired entries, then, if the cache is still full,

@@ -92,10 +92,11 @@ type Config struct {
 	// DefaultMaxCacheSize.
 	MaxCacheSize int `json:"max_cache_size,omitempty"`
 
-	// MaxDepth bounds group nesting; a deeper chain is an error (deny).
+	// MaxDepth bounds group nesting: MaxDepth levels of groups above the
+	// user are followed, a deeper chain is ErrLimit (deny).
 	// Default DefaultMaxDepth.
 	MaxDepth int `json:"max_depth,omitempty"`
-	// MaxGroups bounds the number of groups of one user; more is an error
+	// MaxGroups bounds the number of groups of one user; more is ErrLimit
 	// (deny). Default DefaultMaxGroups.
 	MaxGroups int `json:"max_groups,omitempty"`
 }

@@ -30,6 +30,11 @@ var (
 	ErrUnavailable = errors.New("ldapsync: directory unavailable")
 	// ErrBadFilter: an LDAP-query group's filter does not parse.
 	ErrBadFilter = errors.New("ldapsync: bad LDAP query filter")
+	// ErrLimit: the directory answered, but the user's groups go beyond
+	// what azgate follows (Config.MaxDepth levels of nesting,
+	// Config.MaxGroups groups). Nothing may be granted to such a user; the
+	// answer is cached for Config.CacheTTL like a resolved context.
+	ErrLimit = errors.New("ldapsync: directory limit exceeded")
 )
 
 // Log keys.
@@ -98,15 +103,15 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 		pool:    p,
 		authSem: make(chan struct{}, cfg.MaxConns),
 	}
-	d.users = newCache[authz.ClientContext](d, cfg.NegativeTTL)
-	d.queries = newCache[bool](d, 0)
+	d.users = newCache[authz.ClientContext](d, d.userErrTTL)
+	d.queries = newCache[bool](d, func(error) time.Duration { return 0 })
 	return d, nil
 }
 
-func newCache[V any](d *Directory, negativeTTL time.Duration) *cache[V] {
+func newCache[V any](d *Directory, errTTL func(error) time.Duration) *cache[V] {
 	return &cache[V]{
 		ttl:          d.cfg.CacheTTL,
-		negTTL:       max(negativeTTL, 0),
+		errTTL:       errTTL,
 		refreshAfter: d.cfg.RefreshAfter,
 		maxSize:      d.cfg.MaxCacheSize,
 		now:          time.Now,
@@ -222,7 +227,20 @@ func userKey(name string) string { return "user:" + azn.Key(name) }
 
 // isDefinitive reports whether a refresh error means the cached answer is
 // wrong now (rather than unknown).
-func isDefinitive(err error) bool { return errors.Is(err, ErrUnknownUser) }
+func isDefinitive(err error) bool { return errors.Is(err, ErrUnknownUser) || errors.Is(err, ErrLimit) }
+
+// userErrTTL is how long a definitive failure of Resolve is cached: an
+// unknown user for Config.NegativeTTL, a limit exceeded — the directory
+// answered — for Config.CacheTTL.
+func (d *Directory) userErrTTL(err error) time.Duration {
+	switch {
+	case errors.Is(err, ErrLimit):
+		return d.cfg.CacheTTL
+	case errors.Is(err, ErrUnknownUser):
+		return max(d.cfg.NegativeTTL, 0)
+	}
+	return 0
+}
 
 func (d *Directory) resolve(ctx context.Context, name string) (authz.ClientContext, error) {
 	start := time.Now()
@@ -372,12 +390,11 @@ func (d *Directory) groupsOf(ctx context.Context, user *ldap.Entry, userNames []
 	}
 	memberOf := d.memberOfValues(user)
 
+	// depth counts the levels found so far; the search of level
+	// MaxDepth+1 must find nothing new.
 	for depth := 0; len(terms) > 0 || len(memberOf) > 0; depth++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%w: resolving groups of %s: %w", ErrUnavailable, user.DN, err)
-		}
-		if depth >= d.cfg.MaxDepth {
-			return nil, fmt.Errorf("%w: groups of %s nest deeper than %d levels", ErrUnavailable, user.DN, d.cfg.MaxDepth)
 		}
 		var level []*group
 		found, err := d.searchGroups(ctx, terms)
@@ -405,9 +422,12 @@ func (d *Directory) groupsOf(ctx context.Context, user *ldap.Entry, userNames []
 				level = append(level, g)
 			}
 		}
+		if depth >= d.cfg.MaxDepth && len(level) > 0 {
+			return nil, fmt.Errorf("%w: the groups of %s nest deeper than %d levels", ErrLimit, user.DN, d.cfg.MaxDepth)
+		}
 		all = append(all, level...)
 		if len(all) > d.cfg.MaxGroups {
-			return nil, fmt.Errorf("%w: %s is in more than %d groups", ErrUnavailable, user.DN, d.cfg.MaxGroups)
+			return nil, fmt.Errorf("%w: %s is in more than %d groups", ErrLimit, user.DN, d.cfg.MaxGroups)
 		}
 		terms, memberOf = terms[:0], nil
 		for _, g := range level {

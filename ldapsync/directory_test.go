@@ -144,28 +144,78 @@ func TestDirectory_ManyGroupsArePaged(t *testing.T) {
 	}
 }
 
+// chainLDIF is a chain of n groups above the user DN: prefix0 holds the
+// user, prefix1 holds prefix0, and so on.
+func chainLDIF(prefix, userDN string, n int) string {
+	var b strings.Builder
+	prev := userDN
+	for i := range n {
+		fmt.Fprintf(&b, "dn: cn=%s%d,ou=groups,%s\nobjectClass: groupOfNames\ncn: %s%d\nmember: %s\n\n", prefix, i, base, prefix, i, prev)
+		prev = fmt.Sprintf("cn=%s%d,ou=groups,%s", prefix, i, base)
+	}
+	return b.String()
+}
+
+// TestDirectory_NestingDepthLimit: MaxDepth levels of groups above the user
+// are followed (32 by default, as the docs say), one more is ErrLimit — the
+// directory answered — not ErrUnavailable.
 func TestDirectory_NestingDepthLimit(t *testing.T) {
-	var extra strings.Builder
-	prev := "uid=bob,ou=people," + base
-	for i := range 6 {
-		fmt.Fprintf(&extra, "dn: cn=chain%d,ou=groups,%s\nobjectClass: groupOfNames\ncn: chain%d\nmember: %s\n\n", i, base, i, prev)
-		prev = fmt.Sprintf("cn=chain%d,ou=groups,%s", i, base)
+	srv := startOpenLDAP(t, chainLDIF("six", "uid=bob,ou=people,"+base, 6)+
+		chainLDIF("deep", "uid=carol,ou=people,"+base, ldapsync.DefaultMaxDepth)+
+		chainLDIF("deeper", "uid=alice,ou=people,"+base, ldapsync.DefaultMaxDepth+1))
+	for _, tt := range []struct {
+		user     string
+		maxDepth int
+		top      string // the topmost group, or "" for ErrLimit
+	}{
+		{"bob", 4, ""},
+		{"bob", 5, ""},
+		{"bob", 6, "six5"},
+		{"carol", 0, fmt.Sprintf("deep%d", ldapsync.DefaultMaxDepth-1)},
+		{"alice", 0, ""},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", tt.user, tt.maxDepth), func(t *testing.T) {
+			cfg := openLDAPConfig(srv)
+			cfg.MaxDepth = tt.maxDepth
+			d := newDirectory(t, cfg)
+			cc, err := d.Resolve(context.Background(), tt.user)
+			if tt.top == "" {
+				if !errors.Is(err, ldapsync.ErrLimit) || errors.Is(err, ldapsync.ErrUnavailable) || !strings.Contains(err.Error(), "deeper than") {
+					t.Fatalf("Resolve(%s) = %v, want ErrLimit naming the depth", tt.user, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !contains(cc.Groups, tt.top) {
+				t.Errorf("Groups %q lack %s", cc.Groups, tt.top)
+			}
+		})
 	}
-	srv := startOpenLDAP(t, extra.String())
+}
+
+// TestDirectory_LimitIsCached: a user beyond MaxGroups is ErrLimit, and
+// that answer is cached for the cache TTL like a resolved context — the
+// directory is not asked again meanwhile (here it is even down).
+func TestDirectory_LimitIsCached(t *testing.T) {
+	srv := startOpenLDAP(t, "")
 	cfg := openLDAPConfig(srv)
-	cfg.MaxDepth = 4
-	d := newDirectory(t, cfg)
-	if _, err := d.Resolve(context.Background(), "bob"); !errors.Is(err, ldapsync.ErrUnavailable) || !strings.Contains(err.Error(), "deeper") {
-		t.Fatalf("Resolve(bob) with 6 nested levels and MaxDepth 4: err = %v, want a depth error", err)
+	cfg.MaxGroups = 2 // alice is in three
+	d, clock := cachedDirectory(t, cfg)
+	ctx := context.Background()
+	_, err := d.Resolve(ctx, "alice")
+	if !errors.Is(err, ldapsync.ErrLimit) || !strings.Contains(err.Error(), "more than 2 groups") {
+		t.Fatalf("Resolve(alice) = %v, want ErrLimit naming the group limit", err)
 	}
-	cfg.MaxDepth = 8
-	d = newDirectory(t, cfg)
-	cc, err := d.Resolve(context.Background(), "bob")
-	if err != nil {
-		t.Fatal(err)
+	srv.Stop()
+	clock.Advance(59 * time.Second)
+	if _, err := d.Resolve(ctx, "alice"); !errors.Is(err, ldapsync.ErrLimit) {
+		t.Fatalf("within the TTL, directory down: Resolve(alice) = %v, want the cached ErrLimit", err)
 	}
-	if !contains(cc.Groups, "chain5") {
-		t.Errorf("Groups %q lack chain5", cc.Groups)
+	clock.Advance(2 * time.Second)
+	if _, err := d.Resolve(ctx, "alice"); !errors.Is(err, ldapsync.ErrUnavailable) {
+		t.Fatalf("after the TTL, directory down: Resolve(alice) = %v, want ErrUnavailable", err)
 	}
 }
 

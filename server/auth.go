@@ -2,13 +2,11 @@ package server
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"strings"
 
 	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/ldapsync"
 )
 
 // Directory authenticates callers and produces their client contexts. The
@@ -19,7 +17,8 @@ type Directory interface {
 	// Authenticate checks a user name and password and returns the user's
 	// client context (IDs and transitive groups). Wrong credentials, unknown
 	// users included, are an error; the server answers 401 for any error but
-	// ldapsync.ErrUnavailable (the directory cannot answer), which is a 503.
+	// ldapsync.ErrUnavailable (the directory cannot answer), which is a 503,
+	// and ldapsync.ErrLimit (too many groups), which is a 403.
 	Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error)
 	// AuthenticateToken checks an API token (the Bearer credential) and
 	// returns its owner's client context, or an error.
@@ -78,8 +77,8 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
 		}
 		c, err := s.dir.Authenticate(r.Context(), user, pass)
-		if errors.Is(err, ldapsync.ErrUnavailable) {
-			return authz.ClientContext{}, directoryUnavailable(err)
+		if derr := directoryError(err); derr != nil {
+			return authz.ClientContext{}, derr
 		}
 		if err != nil {
 			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,

@@ -14,7 +14,6 @@ import (
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/internal/names"
-	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -465,8 +464,8 @@ func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn
 	case isUnknownUser(err):
 		return authz.ClientContext{}, &apiError{status: http.StatusNotFound, code: CodeNotFound,
 			message: fmt.Sprintf("user %q is not in the directory; give its groups to check it anyway", user), err: err}
-	case errors.Is(err, ldapsync.ErrUnavailable):
-		return authz.ClientContext{}, directoryUnavailable(fmt.Errorf("resolve user %q: %w", user, err))
+	case directoryError(err) != nil:
+		return authz.ClientContext{}, directoryError(fmt.Errorf("resolve user %q: %w", user, err))
 	case err != nil:
 		return authz.ClientContext{}, fmt.Errorf("resolve user %q: %w", user, err)
 	}

@@ -168,7 +168,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		level = slog.LevelInfo
 	}
 	s.log.Log(r.Context(), level, "request failed", logKeyMethod, r.Method, logKeyPath, r.URL.Path,
-		logKeyStatus, status, logKeyErr, err)
+		logKeyStatus, status, logKeyAddr, r.RemoteAddr, logKeyErr, err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="azgate", Bearer realm="azgate"`)
 	}

@@ -54,7 +54,15 @@ type LDAPConfig struct {
 	// whether or not the directory answers; after it, decisions that need
 	// the directory fail closed. 0 means ldapsync.DefaultCacheTTL.
 	CacheTTL time.Duration
+	// Timeout bounds connecting to the directory and each request to it (a
+	// bind, one page of a search): a directory that does not answer within
+	// it is unavailable (503). 0 means ldapsync's defaults (5 s to connect,
+	// 10 s per request); --ldap-timeout defaults to DefaultLDAPTimeout.
+	Timeout time.Duration
 }
+
+// DefaultLDAPTimeout is the default of --ldap-timeout.
+const DefaultLDAPTimeout = 5 * time.Second
 
 // IsZero reports whether no field is set.
 func (l LDAPConfig) IsZero() bool { return l == LDAPConfig{} }
@@ -115,6 +123,9 @@ func (c *Config) validateDirectory() error {
 	if l.CacheTTL < 0 {
 		return bad("ldap-cache-ttl", "must not be negative, got %s", l.CacheTTL)
 	}
+	if l.Timeout < 0 {
+		return bad("ldap-timeout", "must not be negative, got %s", l.Timeout)
+	}
 	dc := l.directoryConfig()
 	if err := dc.Validate(); err != nil {
 		return bad("ldap", "%w", err)
@@ -138,6 +149,7 @@ func (l LDAPConfig) directoryConfig() ldapsync.Config {
 	dc.BindDN, dc.BindPassword = l.BindDN, l.BindPassword
 	dc.StartTLS, dc.CAFile = l.StartTLS, l.CAFile
 	dc.CacheTTL = l.CacheTTL
+	dc.DialTimeout, dc.RequestTimeout = l.Timeout, l.Timeout
 	return dc
 }
 
@@ -208,6 +220,28 @@ func (p *directoryProbe) check(ctx context.Context) error {
 func directoryUnavailable(err error) error {
 	return &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
 		message: "the directory cannot be reached and no cached answer is recent enough; nothing is granted meanwhile", err: err}
+}
+
+// limitPrefix starts the text of an ldapsync.ErrLimit error.
+var limitPrefix = ldapsync.ErrLimit.Error() + ": "
+
+// directoryError maps a directory failure on the way to a client context
+// (sign-in, "resolve": true) to its response: 503 when the directory cannot
+// answer, 403 naming the limit when it answered but the user's groups go
+// beyond what azgate follows. Other errors give nil.
+func directoryError(err error) error {
+	switch {
+	case errors.Is(err, ldapsync.ErrUnavailable):
+		return directoryUnavailable(err)
+	case errors.Is(err, ldapsync.ErrLimit):
+		msg := err.Error()
+		if i := strings.Index(msg, limitPrefix); i >= 0 {
+			msg = msg[i+len(limitPrefix):]
+		}
+		return &apiError{status: http.StatusForbidden, code: CodeAccessDenied,
+			message: "the directory answered, but " + msg + ", beyond what azgate follows; nothing is granted to this user", err: err}
+	}
+	return nil
 }
 
 // isUnknownUser reports whether a directory error means the user does not

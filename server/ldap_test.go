@@ -380,6 +380,7 @@ func TestConfig_ValidateDirectory(t *testing.T) {
 		{"bad group base", DirectoryLDAP, func(l *LDAPConfig) { l.GroupBase = "groups" }, "ldap-group-base"},
 		{"missing ca file", DirectoryLDAP, func(l *LDAPConfig) { l.CAFile = ca + ".nope" }, "ldap-ca-file"},
 		{"negative ttl", DirectoryLDAP, func(l *LDAPConfig) { l.CacheTTL = -time.Second }, "ldap-cache-ttl"},
+		{"negative timeout", DirectoryLDAP, func(l *LDAPConfig) { l.Timeout = -time.Second }, "ldap-timeout"},
 		{"bad domain", DirectoryLDAP, func(l *LDAPConfig) { l.Domain = `CON\TOSO` }, "ldap"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,6 +39,8 @@ func (l *ldapFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&l.CAFile, "ldap-ca-file", "", "PEM file of the CAs trusted for ldaps:// and StartTLS (default: the system's)")
 	f.DurationVar(&l.CacheTTL, "ldap-cache-ttl", ldapsync.DefaultCacheTTL,
 		"how long resolved users and LDAP-query matches are served, also while the directory is down; then denied")
+	f.DurationVar(&l.Timeout, "ldap-timeout", server.DefaultLDAPTimeout,
+		"how long to wait for the directory to connect and to answer each request; then 503 (a Basic sign-in waits at most a few of these)")
 }
 
 // config returns the LDAP section for --directory dir: the flags, with
