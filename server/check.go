@@ -186,7 +186,7 @@ func (s *Server) checkRoutes() []route {
 				"The user's \"groups\" are taken as given (absent: none); with \"resolve\": true and no \"groups\" " +
 				"the server's directory (local or LDAP) resolves the user's identifiers, DN and transitive groups " +
 				"(404 for an unknown user, 503 when the directory cannot answer)",
-			needs: opCheckAccess + " (delegation application)", body: CheckRequest{}, resp: CheckResponse{}, h: s.check},
+			needs: opCheckAccess + " (delegation application)", body: CheckRequest{}, resp: oneOf{CheckResponse{}, BatchCheckResponse{}}, h: s.check},
 		{name: "explain", method: http.MethodGet, path: "/v1/explain", tag: tag,
 			summary: "Explain a decision: every path that grants or fails",
 			needs:   opReadPolicy + " (delegation application)",

@@ -1,6 +1,9 @@
 package server
 
 import (
+	"encoding"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -26,7 +29,7 @@ func openAPI(router *mux.Router, table []route) (map[string]any, error) {
 	for _, rt := range table {
 		byName[rt.name] = rt
 	}
-	schemas := map[string]any{}
+	g := &schemaGen{schemas: map[string]any{}}
 	paths := map[string]map[string]any{}
 	err := router.Walk(func(mr *mux.Route, _ *mux.Router, _ []*mux.Route) error {
 		tpl, err := mr.GetPathTemplate()
@@ -46,16 +49,19 @@ func openAPI(router *mux.Router, table []route) (map[string]any, error) {
 			paths[p] = map[string]any{}
 		}
 		for _, m := range methods {
-			paths[p][strings.ToLower(m)] = operationObject(rt, p, schemas)
+			paths[p][strings.ToLower(m)] = operationObject(rt, p, g)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	schemas["Error"] = map[string]any{
+	g.schemas["Error"] = map[string]any{
 		"type": "object", "required": []string{"error"},
-		"properties": map[string]any{"error": schemaOf(reflect.TypeFor[errorDetail](), schemas)},
+		"properties": map[string]any{"error": g.of(reflect.TypeFor[errorDetail]())},
+	}
+	if err := errors.Join(g.errs...); err != nil {
+		return nil, err
 	}
 	return map[string]any{
 		"openapi": openAPIVersion,
@@ -66,7 +72,7 @@ func openAPI(router *mux.Router, table []route) (map[string]any, error) {
 		},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas": schemas,
+			"schemas": g.schemas,
 			"securitySchemes": map[string]any{
 				"basic":  map[string]any{"type": "http", "scheme": "basic"},
 				"bearer": map[string]any{"type": "http", "scheme": "bearer"},
@@ -76,7 +82,7 @@ func openAPI(router *mux.Router, table []route) (map[string]any, error) {
 	}, nil
 }
 
-func operationObject(rt route, path string, schemas map[string]any) map[string]any {
+func operationObject(rt route, path string, g *schemaGen) map[string]any {
 	op := map[string]any{
 		"operationId": rt.name,
 		"summary":     rt.summary,
@@ -105,7 +111,7 @@ func operationObject(rt route, path string, schemas map[string]any) map[string]a
 	}
 	if rt.body != nil {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-			"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.body), schemas)}}}
+			"application/json": map[string]any{"schema": g.value(rt.body)}}}
 	}
 	status := rt.status
 	if status == 0 {
@@ -113,7 +119,7 @@ func operationObject(rt route, path string, schemas map[string]any) map[string]a
 	}
 	ok := map[string]any{"description": http.StatusText(status)}
 	if rt.resp != nil {
-		ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(rt.resp), schemas)}}
+		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.value(rt.resp)}}
 	}
 	errResp := func(desc string) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{
@@ -128,16 +134,49 @@ func operationObject(rt route, path string, schemas map[string]any) map[string]a
 	return op
 }
 
-var timeType = reflect.TypeFor[time.Time]()
+var (
+	timeType          = reflect.TypeFor[time.Time]()
+	jsonMarshaler     = reflect.TypeFor[json.Marshaler]()
+	jsonUnmarshaler   = reflect.TypeFor[json.Unmarshaler]()
+	textMarshaler     = reflect.TypeFor[encoding.TextMarshaler]()
+	schemaProviderTyp = reflect.TypeFor[schemaProvider]()
+)
 
-// schemaOf returns a JSON Schema for t; named struct types go to schemas
-// and are referenced.
-func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
+// schemaProvider is implemented by types that encode themselves
+// (json.Marshaler, json.Unmarshaler): reflection cannot see their JSON
+// shape, so they state it.
+type schemaProvider interface {
+	openAPISchema() map[string]any
+}
+
+// oneOf is a route's response that takes one of several shapes, each a
+// zero value of its type.
+type oneOf []any
+
+// schemaGen generates JSON Schemas; named struct types go to schemas and
+// are referenced. A type whose JSON shape it cannot know is an error.
+type schemaGen struct {
+	schemas map[string]any
+	errs    []error
+}
+
+// of returns a JSON Schema for t.
+func (g *schemaGen) of(t reflect.Type) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if t == timeType {
+	switch {
+	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
+	case t.Implements(schemaProviderTyp):
+		return reflect.Zero(t).Interface().(schemaProvider).openAPISchema()
+	case reflect.PointerTo(t).Implements(schemaProviderTyp):
+		return reflect.New(t).Interface().(schemaProvider).openAPISchema()
+	case t.Implements(jsonMarshaler), reflect.PointerTo(t).Implements(jsonUnmarshaler):
+		g.errs = append(g.errs, fmt.Errorf("type %s encodes itself and states no OpenAPI schema (openAPISchema method)", t))
+		return map[string]any{}
+	case t.Implements(textMarshaler):
+		return map[string]any{"type": "string"}
 	}
 	switch t.Kind() {
 	case reflect.Bool:
@@ -150,27 +189,41 @@ func schemaOf(t reflect.Type, schemas map[string]any) map[string]any {
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": "array", "items": schemaOf(t.Elem(), schemas)}
+		return map[string]any{"type": "array", "items": g.of(t.Elem())}
 	case reflect.Map:
-		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem(), schemas)}
+		return map[string]any{"type": "object", "additionalProperties": g.of(t.Elem())}
 	case reflect.Interface:
 		return map[string]any{}
 	case reflect.Struct:
 		name := schemaName(t)
 		ref := map[string]any{"$ref": "#/components/schemas/" + name}
-		if _, ok := schemas[name]; ok {
+		if _, ok := g.schemas[name]; ok {
 			return ref
 		}
-		schemas[name] = map[string]any{} // placeholder against recursion
+		g.schemas[name] = map[string]any{} // placeholder against recursion
 		props := map[string]any{}
-		addFields(t, props, schemas)
-		schemas[name] = map[string]any{"type": "object", "properties": props}
+		g.addFields(t, props)
+		g.schemas[name] = map[string]any{"type": "object", "properties": props}
 		return ref
 	}
+	g.errs = append(g.errs, fmt.Errorf("type %s has no JSON Schema", t))
 	return map[string]any{}
 }
 
-func addFields(t reflect.Type, props map[string]any, schemas map[string]any) {
+// value returns the schema of v's type; a oneOf gives each alternative.
+func (g *schemaGen) value(v any) map[string]any {
+	alts, ok := v.(oneOf)
+	if !ok {
+		return g.of(reflect.TypeOf(v))
+	}
+	var schemas []any
+	for _, a := range alts {
+		schemas = append(schemas, g.of(reflect.TypeOf(a)))
+	}
+	return map[string]any{"oneOf": schemas}
+}
+
+func (g *schemaGen) addFields(t reflect.Type, props map[string]any) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -187,30 +240,55 @@ func addFields(t reflect.Type, props map[string]any, schemas map[string]any) {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				addFields(ft, props, schemas)
+				g.addFields(ft, props)
 				continue
 			}
 		}
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = schemaOf(f.Type, schemas)
+		props[name] = g.of(f.Type)
 	}
 }
 
 // schemaName names a struct schema: its type name, qualified by package
-// when it is not this package's.
+// when it is not this package's. A generic type's arguments are named the
+// same way and joined with "_" (Listing[engine.VM] is Listing_engine.VM),
+// so every name is a valid component name.
 func schemaName(t reflect.Type) string {
-	pkg := t.PkgPath()
+	base, args, generic := strings.Cut(t.Name(), "[")
+	if base == "" {
+		base = "Anonymous"
+	}
+	name := qualify(t.PkgPath(), base)
+	if generic {
+		for _, a := range strings.Split(strings.TrimSuffix(args, "]"), ",") {
+			pkg, n := "", a
+			if i := strings.LastIndex(a, "."); i >= 0 {
+				pkg, n = a[:i], a[i+1:]
+			}
+			name += "_" + qualify(pkg, n)
+		}
+	}
+	return name
+}
+
+// qualify prefixes name with the last element of pkg, unless pkg is this
+// package or none.
+func qualify(pkg, name string) string {
 	if i := strings.LastIndex(pkg, "/"); i >= 0 {
 		pkg = pkg[i+1:]
 	}
-	n := t.Name()
-	if n == "" {
-		n = "Anonymous"
-	}
 	if pkg == "" || pkg == "server" {
-		return n
+		return name
 	}
-	return pkg + "." + n
+	return pkg + "." + name
+}
+
+// openAPISchema: an operation is named by its name or its OperationID.
+func (OperationRef) openAPISchema() map[string]any {
+	return map[string]any{
+		"description": "An operation: its name (case-insensitive) or its OperationID.",
+		"oneOf":       []any{map[string]any{"type": "string"}, map[string]any{"type": "integer"}},
+	}
 }
