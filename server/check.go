@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
@@ -210,6 +212,10 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	}
 	cs := checkStates.Get().(*checkState)
 	defer cs.release()
+	if c, ok := clientFrom(r.Context()); ok {
+		cs.caller = principalName(c)
+	}
+	defer s.flushCheckAudit(r, cs)
 	// Count the decisions made even when a later item of a batch fails, as
 	// they are made.
 	defer s.metrics.addTally(&cs.tally)
@@ -291,6 +297,10 @@ type checkState struct {
 	ends    []int // where each item's results end in results
 	spans   [][]CheckResult
 	tally   decisionTally
+	// audit holds the decisions to record (Config.AuditChecks) until
+	// flushCheckAudit writes them; caller is who asked.
+	audit  []audit.DecisionRecord
+	caller string
 }
 
 // checkStates are the checkStates of finished requests.
@@ -307,6 +317,8 @@ func (cs *checkState) release() {
 	clear(cs.userIDs)
 	clear(cs.results) // drop the error strings
 	clear(cs.spans)
+	clear(cs.audit) // drop the errors and grants
+	cs.audit, cs.caller = trim(cs.audit), ""
 	cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
 		trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
 	if cap(cs.body) > 64*maxPooled {
@@ -429,10 +441,60 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 			cr.Error = err.Error()
 		}
 		s.metrics.tallyCheck(&cs.tally, op.ID, op.Name, cr.Allowed)
+		if s.auditsCheck(cr.Allowed) {
+			s.recordCheck(r, cs, it, op, rr, err)
+		}
 		cs.results = append(cs.results, cr)
 	}
 	cs.ends = append(cs.ends, len(cs.results))
 	return nil
+}
+
+// auditFlushAt bounds the check decisions held for the audit log: a batch
+// that makes more is written in parts.
+const auditFlushAt = 256
+
+// auditsCheck reports whether a check decision goes to the audit log
+// (Config.AuditChecks).
+func (s *Server) auditsCheck(allowed bool) bool {
+	switch s.cfg.AuditChecks {
+	case AuditChecksAll:
+		return true
+	case AuditChecksOff:
+		return false
+	}
+	return !allowed
+}
+
+// recordCheck holds one check decision for the audit log: the user checked,
+// who asked, and the assignment that granted it or why it was denied
+// (res.Err, else itemErr).
+func (s *Server) recordCheck(r *http.Request, cs *checkState, it *CheckItem, op operations.Operation, res authz.Result, itemErr error) {
+	rec := audit.DecisionRecord{Source: audit.SourceCheck, Principal: it.User, Caller: cs.caller,
+		Operation: op.Name, OperationID: int(op.ID), Scope: it.Scope, Allowed: res.Allowed && res.Err == nil, Err: res.Err}
+	if rec.Allowed && res.Grant != nil {
+		g := res.Grant
+		rec.Grant = &audit.Grant{Scope: g.Scope, Assignment: g.Assignment, RoleDefinition: g.RoleDefinition, Principal: g.Principal}
+	}
+	if !rec.Allowed && rec.Err == nil {
+		rec.Err = itemErr
+	}
+	cs.audit = append(cs.audit, rec)
+	if len(cs.audit) >= auditFlushAt {
+		s.flushCheckAudit(r, cs)
+	}
+}
+
+// flushCheckAudit writes the check decisions held in cs.
+func (s *Server) flushCheckAudit(r *http.Request, cs *checkState) {
+	if len(cs.audit) == 0 {
+		return
+	}
+	if err := s.audit.Decisions(context.WithoutCancel(r.Context()), cs.audit); err != nil {
+		s.log.ErrorContext(r.Context(), "audit: check decisions not recorded", logKeyErr, err)
+	}
+	clear(cs.audit)
+	cs.audit = cs.audit[:0]
 }
 
 // clientOf builds the client context a trusted checker describes: the

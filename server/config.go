@@ -29,6 +29,19 @@ const (
 	DefaultMaxBodyBytes = 1 << 20
 )
 
+// What /v1/check decisions go to the audit log (Config.AuditChecks).
+const (
+	AuditChecksOff     = "off"
+	AuditChecksDenials = "denials"
+	AuditChecksAll     = "all"
+)
+
+// Defaults of the audit log's rotation.
+const (
+	DefaultAuditMaxSize = 100 << 20
+	DefaultAuditKeep    = 10
+)
+
 // Directories (Config.Directory).
 const (
 	DirectoryLocal = "local"
@@ -64,6 +77,17 @@ type Config struct {
 	// DataDir holds the engine database, the local directory file and the
 	// audit log. Created (0700) when missing.
 	DataDir string
+	// AuditLog is the audit log file; "" is AuditFile in DataDir.
+	AuditLog string
+	// AuditChecks says which /v1/check decisions are recorded:
+	// AuditChecksOff, AuditChecksDenials ("" means it) or AuditChecksAll
+	// (grants with the assignment that granted them). Engine decisions,
+	// refused requests and policy changes are always recorded.
+	AuditChecks string
+	// AuditMaxSize rotates the audit log before it would grow beyond this
+	// many bytes (0: never); AuditKeep rotated files are kept (0: all).
+	AuditMaxSize int64
+	AuditKeep    int
 	// Application is the AzMan application whose policy gates the engine;
 	// "" selects the store's default application.
 	Application string
@@ -124,6 +148,9 @@ func DefaultConfig() Config {
 		CreateStore:       true,
 		DataDir:           DefaultDataDir,
 		AdminUser:         DefaultAdminUser,
+		AuditChecks:       AuditChecksDenials,
+		AuditMaxSize:      DefaultAuditMaxSize,
+		AuditKeep:         DefaultAuditKeep,
 		MaxBodyBytes:      DefaultMaxBodyBytes,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -157,6 +184,17 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.AdminUser) == "" {
 		return bad("admin-user", "empty administrator name")
 	}
+	switch c.AuditChecks {
+	case "", AuditChecksOff, AuditChecksDenials, AuditChecksAll:
+	default:
+		return bad("audit-checks", "%q: want %s, %s or %s", c.AuditChecks, AuditChecksOff, AuditChecksDenials, AuditChecksAll)
+	}
+	if c.AuditMaxSize < 0 {
+		return bad("audit-max-size", "must not be negative (0: never rotate), got %d", c.AuditMaxSize)
+	}
+	if c.AuditKeep < 0 {
+		return bad("audit-keep", "must not be negative (0: keep every file), got %d", c.AuditKeep)
+	}
 	if c.MaxBodyBytes <= 0 {
 		return bad("max-body-bytes", "must be positive, got %d", c.MaxBodyBytes)
 	}
@@ -182,3 +220,11 @@ func (c *Config) Validate() error {
 }
 
 func (c *Config) dataPath(name string) string { return filepath.Join(c.DataDir, name) }
+
+// auditPath is the audit log's file.
+func (c *Config) auditPath() string {
+	if c.AuditLog != "" {
+		return c.AuditLog
+	}
+	return c.dataPath(AuditFile)
+}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
@@ -162,9 +163,21 @@ func (s *Server) requireDelegated(r *http.Request, op string) error {
 		s.log.WarnContext(r.Context(), "delegation decision failed; denied", logKeyPrincipal, principalName(c), "operation", op, logKeyErr, err)
 	}
 	if !allowed {
+		s.auditDenied(r, c, op, err)
 		return &DelegationDeniedError{Operation: op, Application: DelegationApp}
 	}
 	return nil
+}
+
+// auditDenied records a request the delegation roles refused: a policy
+// read or write, a check, explain or who-can.
+func (s *Server) auditDenied(r *http.Request, c authz.ClientContext, op string, cause error) {
+	id, _ := delegationOp(op)
+	rec := audit.DecisionRecord{Source: audit.SourceDelegation, Principal: principalName(c), Application: DelegationApp,
+		Operation: op, OperationID: int(id), Object: r.Method + " " + r.URL.Path, Err: cause}
+	if err := s.audit.Decision(context.WithoutCancel(r.Context()), rec); err != nil {
+		s.log.ErrorContext(r.Context(), "audit: refused request not recorded", logKeyErr, err)
+	}
 }
 
 func principalName(c authz.ClientContext) string {

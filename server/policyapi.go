@@ -552,7 +552,7 @@ func (s *Server) policyWrite(w http.ResponseWriter, r *http.Request, what string
 
 func (s *Server) auditPolicyChange(ctx context.Context, who, what string, old, new policy.Revision) {
 	err := s.audit.PolicyChange(context.WithoutCancel(ctx), audit.PolicyChangeRecord{
-		Who: who, What: what, Store: s.cfg.StoreURL,
+		Source: audit.SourceServer, Who: who, What: what, Store: s.cfg.StoreURL,
 		OldRevision: strconv.FormatUint(uint64(old), 10), NewRevision: strconv.FormatUint(uint64(new), 10),
 	})
 	if err != nil {

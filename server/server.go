@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
-	if s.audit, err = audit.Open(cfg.dataPath(AuditFile)); err != nil {
+	if s.audit, err = audit.Open(cfg.auditPath(), audit.WithRotation(cfg.AuditMaxSize, cfg.AuditKeep)); err != nil {
 		return nil, err
 	}
 	s.onClose(s.audit.Close)
@@ -325,7 +325,7 @@ func (s *Server) ensureAdmin(ctx context.Context) error {
 // onDecision records an engine decision in the audit log and the metrics.
 func (s *Server) onDecision(ctx context.Context, d engine.Decision) {
 	s.metrics.decision(sourceEngine, d.Operation.Name, d.Allowed)
-	rec := audit.DecisionRecord{Time: d.Time, Principal: d.Principal, Operation: d.Operation.Name,
+	rec := audit.DecisionRecord{Time: d.Time, Source: audit.SourceEngine, Principal: d.Principal, Operation: d.Operation.Name,
 		OperationID: int(d.Operation.ID), Scope: d.Scope, Object: d.Object, Allowed: d.Allowed, Err: d.Err}
 	if d.Grant != nil {
 		rec.Grant = &audit.Grant{Scope: d.Grant.Scope, Assignment: d.Grant.Assignment,
