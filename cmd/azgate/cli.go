@@ -48,15 +48,18 @@ func (c *cli) loadError(err error) error {
 
 // update applies edit to the --store store with policy.Update: on a
 // revision conflict it reloads and reapplies; a failed edit writes nothing.
+// The change is recorded in the audit log.
 func (c *cli) update(ctx context.Context, edit func(*policy.Policy) error) error {
 	s, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	old, _, err := policy.Update(ctx, s, edit)
-	if err != nil && old == 0 && errors.Is(err, policy.ErrNotFound) {
-		return c.loadError(err)
-	}
-	return err
+	return c.audited(ctx, c.storeURL, func(ctx context.Context) (policy.Revision, policy.Revision, error) {
+		old, nrev, err := policy.Update(ctx, s, edit)
+		if err != nil && old == 0 && errors.Is(err, policy.ErrNotFound) {
+			return 0, 0, c.loadError(err)
+		}
+		return old, nrev, err
+	})
 }

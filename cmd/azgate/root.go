@@ -32,6 +32,8 @@ var commands = []func(c *cli) *cobra.Command{
 	// Decisions.
 	newCheckCmd,
 	newWhoCanCmd,
+	// The audit log.
+	newAuditCmd,
 	// Server, directory and engine client commands (serve, user, group,
 	// vm, switch, port, ...) go below.
 	newServeCmd,
@@ -43,6 +45,8 @@ var commands = []func(c *cli) *cobra.Command{
 // cli is what every command shares: the global flags and the output.
 type cli struct {
 	storeURL string
+	auditLog string // --audit-log; "" resolves as auditPath says
+	cmdLine  string // the command being run, for the audit log
 	stderr   io.Writer
 	logger   *slog.Logger
 }
@@ -70,6 +74,9 @@ store, answers access checks against it, and gates a bundled management engine.`
 	}
 	root.PersistentFlags().StringVar(&c.storeURL, "store", def,
 		"policy store URL, msxml://PATH or msldap://...; $"+storeEnv+" sets the default")
+	root.PersistentFlags().StringVar(&c.auditLog, "audit-log", os.Getenv(auditLogEnv),
+		"audit log policy changes are recorded in ($"+auditLogEnv+" sets the default; without either: audit.log in $"+dataDirEnv+" or ./data, or serve's --data-dir)")
+	root.PersistentPreRun = func(cmd *cobra.Command, a []string) { c.cmdLine = commandLine(cmd, a) }
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd: cmd.CommandPath(), err: err}
 	})

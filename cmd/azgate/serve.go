@@ -115,6 +115,7 @@ busy port, a missing TLS file, a missing or broken store).`,
 			}
 			cfg.LDAP = ldapCfg
 			cfg.StoreURL = c.storeURL
+			cfg.AuditLog = c.auditLog
 			// Only the embedded default store is created unasked: a store
 			// named by --store or $AZGATE_STORE must exist (a typo must
 			// not serve a fresh default policy) unless --create-store.
@@ -145,6 +146,10 @@ busy port, a missing TLS file, a missing or broken store).`,
 	f.StringVar(&cfg.AdminUser, "admin-user", cfg.AdminUser, "name of the first administrator of a fresh directory")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted")
+	f.StringVar(&cfg.AuditChecks, "audit-checks", cfg.AuditChecks, "which /v1/check decisions go to the audit log: "+
+		server.AuditChecksOff+", "+server.AuditChecksDenials+" or "+server.AuditChecksAll+" (grants too, with the assignment that granted them)")
+	f.Var(byteSize{&cfg.AuditMaxSize}, "audit-max-size", "rotate the audit log before it grows beyond this size (bytes, or with K, M, G; 0: never)")
+	f.IntVar(&cfg.AuditKeep, "audit-keep", cfg.AuditKeep, "rotated audit log files kept (0: all)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

@@ -74,13 +74,15 @@ func (c *cli) create(ctx context.Context, url string, p *policy.Policy) error {
 	} else if !errors.Is(err, policy.ErrNotFound) {
 		return fmt.Errorf("store %s: %w", url, err)
 	}
-	if _, err := s.Save(ctx, p, 0); err != nil {
+	return c.audited(ctx, url, func(ctx context.Context) (policy.Revision, policy.Revision, error) {
+		nrev, err := s.Save(ctx, p, 0)
 		if errors.Is(err, policy.ErrConflict) {
-			return fmt.Errorf("store %s exists; refusing to overwrite it", url)
+			return 0, 0, fmt.Errorf("store %s exists; refusing to overwrite it", url)
+		} else if err != nil {
+			return 0, 0, fmt.Errorf("save %s: %w", url, err)
 		}
-		return fmt.Errorf("save %s: %w", url, err)
-	}
-	return nil
+		return 0, nrev, nil
+	})
 }
 
 // warner is a store that reports oddities of what it last loaded (an
@@ -228,14 +230,17 @@ func (c *cli) replace(ctx context.Context, url string, p *policy.Policy) error {
 		return err
 	}
 	defer s.Close()
-	_, _, err = policy.Update(ctx, s, func(q *policy.Policy) error { *q = *p.Clone(); return nil })
-	if errors.Is(err, policy.ErrNotFound) {
-		_, err = s.Save(ctx, p, 0)
-	}
-	if err != nil {
-		return fmt.Errorf("save %s: %w", url, err)
-	}
-	return nil
+	return c.audited(ctx, url, func(ctx context.Context) (old, nrev policy.Revision, err error) {
+		old, nrev, err = policy.Update(ctx, s, func(q *policy.Policy) error { *q = *p.Clone(); return nil })
+		if errors.Is(err, policy.ErrNotFound) {
+			old = 0
+			nrev, err = s.Save(ctx, p, 0)
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("save %s: %w", url, err)
+		}
+		return old, nrev, nil
+	})
 }
 
 func plural(n int, noun string) string {
@@ -305,7 +310,10 @@ Exit status: 0 healthy or repaired; 1 repair needed but --yes not given;
 				fmt.Fprintln(out, "nothing written; run again with --yes to repair")
 				return withCode(exitFalse, nil)
 			}
-			rev, err = plan.apply(ctx)
+			err = c.audited(ctx, c.storeURL, func(ctx context.Context) (policy.Revision, policy.Revision, error) {
+				rev, err = plan.apply(ctx)
+				return 0, rev, err
+			})
 			if err != nil {
 				return fmt.Errorf("repair %s: %w", c.storeURL, err)
 			}

@@ -48,7 +48,8 @@ func ldapEnv(srv *slapdtest.Server) []string {
 func run(t *testing.T, bin string, env []string, args ...string) string {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	// The command's audit log goes to the test's directory, not the source tree.
+	cmd.Env = append(append(os.Environ(), "AZGATE_AUDIT_LOG="+filepath.Join(t.TempDir(), "audit.log")), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("azgate %s: %v\n%s", strings.Join(args, " "), err, out)

@@ -62,12 +62,15 @@ func Binary(t testing.TB) string {
 	return build.bin
 }
 
-// Main runs the tests of m, removes the binary Binary built, and exits
-// with the tests' status. Call it from TestMain.
-func Main(m *testing.M) {
+// Main runs the tests of m, removes the binary Binary built, runs
+// cleanups, and exits with the tests' status. Call it from TestMain.
+func Main(m *testing.M, cleanups ...func()) {
 	code := m.Run()
 	if build.dir != "" {
 		os.RemoveAll(build.dir)
+	}
+	for _, f := range cleanups {
+		f()
 	}
 	os.Exit(code)
 }
