@@ -198,25 +198,18 @@ func (b byteSize) String() string {
 	return strconv.FormatInt(*b.n, 10)
 }
 
+// sizeUnits are the unit spellings byteSize accepts, by shift.
+var sizeUnits = map[string]uint{"": 0, "B": 0, "b": 0,
+	"K": 10, "k": 10, "KB": 10, "kB": 10, "kb": 10, "KiB": 10,
+	"M": 20, "m": 20, "MB": 20, "mb": 20, "MiB": 20,
+	"G": 30, "g": 30, "GB": 30, "gb": 30, "GiB": 30}
+
 func (b byteSize) Set(s string) error {
-	v := strings.ToUpper(strings.TrimSpace(s))
-	v = strings.TrimSuffix(strings.TrimSuffix(v, "B"), "I")
-	shift := uint(0)
-	if n := len(v); n > 0 {
-		switch v[n-1] {
-		case 'K':
-			shift = 10
-		case 'M':
-			shift = 20
-		case 'G':
-			shift = 30
-		}
-		if shift > 0 {
-			v = v[:n-1]
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > (1<<62)>>shift {
+	v := strings.TrimSpace(s)
+	digits := strings.TrimRight(v, "BbKkMmGgi")
+	shift, ok := sizeUnits[v[len(digits):]]
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if !ok || err != nil || n < 0 || n > (1<<62)>>shift {
 		return fmt.Errorf("%q is not a size: want bytes, or a number with K, M or G", s)
 	}
 	*b.n = n << shift
