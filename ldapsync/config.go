@@ -24,6 +24,7 @@ const (
 	DefaultMaxDepth       = 32
 	DefaultMaxGroups      = 10000
 	DefaultMaxCacheSize   = 100000
+	DefaultBindCacheSize  = 10000
 )
 
 // Config says how to reach the directory and how its users and groups are
@@ -91,6 +92,19 @@ type Config struct {
 	// MaxCacheSize bounds the number of cached answers. Default
 	// DefaultMaxCacheSize.
 	MaxCacheSize int `json:"max_cache_size,omitempty"`
+
+	// BindCacheTTL is how long a successful Authenticate is remembered:
+	// within it, the same account name with the same password signs in
+	// without a search and a bind (the context still comes from the cache
+	// of resolved users). Only an HMAC-SHA256 of the name and password,
+	// under a random per-Directory key, is kept — never the password; a
+	// wrong password is never accepted from it. A changed password, a
+	// disabled or a deleted account take effect for a remembered sign-in
+	// once it ends. 0 (the default) turns it off: every Authenticate binds.
+	BindCacheTTL time.Duration `json:"bind_cache_ttl,omitempty"`
+	// BindCacheSize bounds the remembered sign-ins (least recently used
+	// evicted first). Default DefaultBindCacheSize.
+	BindCacheSize int `json:"bind_cache_size,omitempty"`
 
 	// MaxDepth bounds group nesting: MaxDepth levels of groups above the
 	// user are followed, a deeper chain is ErrLimit (deny).
@@ -272,6 +286,9 @@ func (c *Config) Validate() error {
 	if c.MaxCacheSize == 0 {
 		c.MaxCacheSize = DefaultMaxCacheSize
 	}
+	if c.BindCacheSize == 0 {
+		c.BindCacheSize = DefaultBindCacheSize
+	}
 	if c.MaxDepth == 0 {
 		c.MaxDepth = DefaultMaxDepth
 	}
@@ -281,7 +298,7 @@ func (c *Config) Validate() error {
 	for _, d := range []struct {
 		name  string
 		value time.Duration
-	}{{"dial_timeout", c.DialTimeout}, {"request_timeout", c.RequestTimeout}, {"cache_ttl", c.CacheTTL}, {"refresh_after", c.RefreshAfter}} {
+	}{{"dial_timeout", c.DialTimeout}, {"request_timeout", c.RequestTimeout}, {"cache_ttl", c.CacheTTL}, {"refresh_after", c.RefreshAfter}, {"bind_cache_ttl", c.BindCacheTTL}} {
 		if d.value < 0 {
 			return fmt.Errorf("ldapsync config: %s %v is negative", d.name, d.value)
 		}
@@ -289,8 +306,8 @@ func (c *Config) Validate() error {
 	if c.RefreshAfter >= c.CacheTTL {
 		return fmt.Errorf("ldapsync config: refresh_after %v must be shorter than cache_ttl %v", c.RefreshAfter, c.CacheTTL)
 	}
-	if c.MaxConns < 0 || c.MaxDepth < 0 || c.MaxGroups < 0 || c.MaxCacheSize < 0 {
-		return errors.New("ldapsync config: max_conns, max_depth, max_groups and max_cache_size must not be negative")
+	if c.MaxConns < 0 || c.MaxDepth < 0 || c.MaxGroups < 0 || c.MaxCacheSize < 0 || c.BindCacheSize < 0 {
+		return errors.New("ldapsync config: max_conns, max_depth, max_groups, max_cache_size and bind_cache_size must not be negative")
 	}
 	return nil
 }

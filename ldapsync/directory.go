@@ -2,6 +2,7 @@ package ldapsync
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,6 +74,7 @@ type Directory struct {
 
 	users   *cache[authz.ClientContext]
 	queries *cache[bool]
+	binds   *bindCache // nil: off (Config.BindCacheTTL)
 
 	collided collisions // names left out of contexts (names.go)
 
@@ -102,6 +104,7 @@ func New(cfg Config, logger *slog.Logger) (*Directory, error) {
 		log:     logger.With("system", "ldapsync"),
 		pool:    p,
 		authSem: make(chan struct{}, cfg.MaxConns),
+		binds:   newBindCache(cfg.BindCacheTTL, cfg.BindCacheSize),
 	}
 	d.users = newCache[authz.ClientContext](d, d.userErrTTL)
 	d.queries = newCache[bool](d, func(error) time.Duration { return 0 })
@@ -534,8 +537,10 @@ func (d *Directory) toGroup(e *ldap.Entry) (*group, error) {
 // Authenticate checks username's password with a simple bind as the
 // user's entry on a connection of its own, then returns the user's client
 // context. An empty password is refused without contacting the directory.
+// With Config.BindCacheTTL, a sign-in that succeeded within it with the
+// same name and password is not searched and bound again (bindcache.go).
 // Errors: ErrBadCredentials (also wrapping ErrUnknownUser for an unknown
-// user), ErrUnavailable.
+// user), ErrUnavailable, ErrLimit.
 func (d *Directory) Authenticate(ctx context.Context, username, password string) (authz.ClientContext, error) {
 	if password == "" {
 		return authz.ClientContext{}, fmt.Errorf("%w: empty password refused", ErrBadCredentials)
@@ -544,15 +549,41 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 	if err != nil {
 		return authz.ClientContext{}, fmt.Errorf("%w: %w", ErrBadCredentials, err)
 	}
-	user, err := d.findUser(ctx, name)
-	if errors.Is(err, ErrUnknownUser) {
-		return authz.ClientContext{}, fmt.Errorf("%w: %w", ErrBadCredentials, err)
+	var sum [sha256.Size]byte
+	if d.binds != nil {
+		sum = d.binds.sum(azn.Key(name), password)
+		if dn, ok := d.binds.get(sum); ok {
+			cc, err := d.Resolve(ctx, name)
+			if err == nil && sameDN(cc.DN, dn) {
+				return cc, nil
+			}
+			// Renamed, replaced, deleted, or not resolvable now: sign in
+			// afresh.
+			d.binds.forget(sum)
+		}
 	}
+	cc, dn, err := d.authenticate(ctx, name, password)
 	if err != nil {
 		return authz.ClientContext{}, err
 	}
+	if d.binds != nil {
+		d.binds.put(sum, dn)
+	}
+	return cc, nil
+}
+
+// authenticate searches the user, binds as its entry and resolves it; it
+// returns the context and the DN bound as.
+func (d *Directory) authenticate(ctx context.Context, name, password string) (authz.ClientContext, string, error) {
+	user, err := d.findUser(ctx, name)
+	if errors.Is(err, ErrUnknownUser) {
+		return authz.ClientContext{}, "", fmt.Errorf("%w: %w", ErrBadCredentials, err)
+	}
+	if err != nil {
+		return authz.ClientContext{}, "", err
+	}
 	if err := d.bind(ctx, user.DN, password); err != nil {
-		return authz.ClientContext{}, err
+		return authz.ClientContext{}, "", err
 	}
 	cc, err := d.Resolve(ctx, name)
 	if (err == nil && !sameDN(cc.DN, user.DN)) || errors.Is(err, ErrUnknownUser) {
@@ -566,9 +597,9 @@ func (d *Directory) Authenticate(ctx context.Context, username, password string)
 		}
 	}
 	if err != nil {
-		return authz.ClientContext{}, err
+		return authz.ClientContext{}, "", err
 	}
-	return cc, nil
+	return cc, user.DN, nil
 }
 
 // bind binds as dn with password on a new connection.

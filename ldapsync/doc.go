@@ -11,7 +11,9 @@
 //   - Authenticate checks a password with an LDAP simple bind as the user
 //     on a connection of its own, then resolves the user. An empty password
 //     is refused before anything is sent: an unauthenticated bind never
-//     authenticates anyone.
+//     authenticates anyone. With Config.BindCacheTTL a successful sign-in is
+//     remembered (a keyed hash of name and password, never the password)
+//     so that repeated sign-ins do not each bind.
 //   - MatchQuery implements authz.QueryMatcher for LDAP-query application
 //     groups (AzMan GroupType LdapQuery): the user is in the group when its
 //     own entry matches the group's filter.

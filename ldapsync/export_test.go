@@ -10,6 +10,19 @@ func SetClock(d *Directory, now func() time.Time) {
 	d.queries.mu.Lock()
 	d.queries.now = now
 	d.queries.mu.Unlock()
+	if d.binds != nil {
+		d.binds.mu.Lock()
+		d.binds.now = now
+		d.binds.mu.Unlock()
+	}
+}
+
+// BindCacheLen reports the number of remembered sign-ins.
+func BindCacheLen(d *Directory) int {
+	if d.binds == nil {
+		return 0
+	}
+	return d.binds.len()
 }
 
 // CacheSizes reports the number of cached contexts and query answers.

@@ -59,10 +59,22 @@ type LDAPConfig struct {
 	// it is unavailable (503). 0 means ldapsync's defaults (5 s to connect,
 	// 10 s per request); --ldap-timeout defaults to DefaultLDAPTimeout.
 	Timeout time.Duration
+	// BindCacheTTL is how long a successful Basic sign-in is remembered
+	// (ldapsync.Config.BindCacheTTL): the same name and password within it
+	// neither search nor bind. 0 turns it off; --ldap-bind-cache-ttl
+	// defaults to DefaultLDAPBindCacheTTL.
+	BindCacheTTL time.Duration
 }
 
-// DefaultLDAPTimeout is the default of --ldap-timeout.
-const DefaultLDAPTimeout = 5 * time.Second
+// Defaults of --ldap-timeout and --ldap-bind-cache-ttl. A remembered sign-in
+// outlives a password change or a disabled account by at most
+// DefaultLDAPBindCacheTTL: short beside the 5 minutes a resolved user's
+// groups are already cached, long enough that a client sending Basic
+// credentials with every request binds about once every half a minute.
+const (
+	DefaultLDAPTimeout      = 5 * time.Second
+	DefaultLDAPBindCacheTTL = 30 * time.Second
+)
 
 // IsZero reports whether no field is set.
 func (l LDAPConfig) IsZero() bool { return l == LDAPConfig{} }
@@ -126,6 +138,9 @@ func (c *Config) validateDirectory() error {
 	if l.Timeout < 0 {
 		return bad("ldap-timeout", "must not be negative, got %s", l.Timeout)
 	}
+	if l.BindCacheTTL < 0 {
+		return bad("ldap-bind-cache-ttl", "must not be negative (0 turns it off), got %s", l.BindCacheTTL)
+	}
 	dc := l.directoryConfig()
 	if err := dc.Validate(); err != nil {
 		return bad("ldap", "%w", err)
@@ -150,6 +165,7 @@ func (l LDAPConfig) directoryConfig() ldapsync.Config {
 	dc.StartTLS, dc.CAFile = l.StartTLS, l.CAFile
 	dc.CacheTTL = l.CacheTTL
 	dc.DialTimeout, dc.RequestTimeout = l.Timeout, l.Timeout
+	dc.BindCacheTTL = l.BindCacheTTL
 	return dc
 }
 

@@ -5,10 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -381,6 +384,7 @@ func TestConfig_ValidateDirectory(t *testing.T) {
 		{"missing ca file", DirectoryLDAP, func(l *LDAPConfig) { l.CAFile = ca + ".nope" }, "ldap-ca-file"},
 		{"negative ttl", DirectoryLDAP, func(l *LDAPConfig) { l.CacheTTL = -time.Second }, "ldap-cache-ttl"},
 		{"negative timeout", DirectoryLDAP, func(l *LDAPConfig) { l.Timeout = -time.Second }, "ldap-timeout"},
+		{"negative bind cache ttl", DirectoryLDAP, func(l *LDAPConfig) { l.BindCacheTTL = -time.Second }, "ldap-bind-cache-ttl"},
 		{"bad domain", DirectoryLDAP, func(l *LDAPConfig) { l.Domain = `CON\TOSO` }, "ldap"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,8 +409,9 @@ func TestConfig_ValidateDirectory(t *testing.T) {
 }
 
 // BenchmarkLDAP_Requests measures requests against the LDAP directory over
-// loopback: a Basic login (user search + bind + cached resolve) and a
-// checker's resolve: true check (cached context and LDAP query match).
+// loopback: a Basic login (user search + bind + cached resolve; no bind
+// cache) and a checker's resolve: true check (cached context and LDAP query
+// match).
 //
 //	go test -run XXX -bench LDAP_Requests ./server
 func BenchmarkLDAP_Requests(b *testing.B) {
@@ -433,5 +438,68 @@ func BenchmarkLDAP_Requests(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkLDAP_BasicBindCache measures HTTP Basic requests (GET /v1/me)
+// against the LDAP directory at 1, 8 and 32 concurrent clients, without the
+// bind cache (every request searches the user and binds on a new
+// connection) and with it (--ldap-bind-cache-ttl 30s).
+//
+//	go test -run XXX -bench LDAP_BasicBindCache ./server
+func BenchmarkLDAP_BasicBindCache(b *testing.B) {
+	srv := slapdtest.Start(b, slapdtest.Options{Seed: contosoSeed(b), SchemaLDIF: []string{departmentSchema}})
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	for _, ttl := range []time.Duration{0, DefaultLDAPBindCacheTTL} {
+		ts := startServerTB(b, func(cfg *Config) {
+			cfg.Directory = DirectoryLDAP
+			cfg.LDAP = LDAPConfig{URL: srv.URL, Preset: PresetAD, Domain: "CONTOSO", UserBase: contosoBase,
+				BindDN: ldapSvcDN, BindPassword: ldapSvcPW, BindCacheTTL: ttl}
+		})
+		me := func() error {
+			req, err := http.NewRequest(http.MethodGet, ts.base+"/v1/me", nil)
+			if err != nil {
+				return err
+			}
+			req.SetBasicAuth("dave", "dave-secret")
+			res, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			if _, err := io.Copy(io.Discard, res.Body); err != nil {
+				return err
+			}
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("GET /v1/me: %s", res.Status)
+			}
+			return nil
+		}
+		for _, c := range []int{1, 8, 32} {
+			b.Run(fmt.Sprintf("cache=%v/c=%d", ttl, c), func(b *testing.B) {
+				if c == 1 {
+					for b.Loop() {
+						if err := me(); err != nil {
+							b.Fatal(err)
+						}
+					}
+				} else {
+					b.SetParallelism(max(c/runtime.GOMAXPROCS(0), 1))
+					var failed atomic.Value
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if err := me(); err != nil {
+								failed.Store(err)
+								return
+							}
+						}
+					})
+					if err, _ := failed.Load().(error); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+			})
+		}
 	}
 }

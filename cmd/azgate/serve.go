@@ -41,6 +41,8 @@ func (l *ldapFlags) register(f *pflag.FlagSet) {
 		"how long resolved users and LDAP-query matches are served, also while the directory is down; then denied")
 	f.DurationVar(&l.Timeout, "ldap-timeout", server.DefaultLDAPTimeout,
 		"how long to wait for the directory to connect and to answer each request; then 503 (a Basic sign-in waits at most a few of these)")
+	f.DurationVar(&l.BindCacheTTL, "ldap-bind-cache-ttl", server.DefaultLDAPBindCacheTTL,
+		"how long a successful Basic sign-in is remembered (a keyed hash, never the password), so repeated requests do not bind; 0: bind every time")
 }
 
 // config returns the LDAP section for --directory dir: the flags, with
