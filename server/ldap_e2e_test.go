@@ -190,8 +190,13 @@ func TestE2E_ServeLDAP(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	want(t, p.do(t, alice, http.MethodGet, "/v1/me", nil), http.StatusServiceUnavailable, "alice while the directory is down")
+	// A sign-in the bind cache (default 30 s) does not remember needs the
+	// directory: 503, not 401 — the password was not judged.
+	want(t, p.do(t, cred{user: "alice", pass: "not-remembered"}, http.MethodGet, "/v1/me", nil), http.StatusServiceUnavailable,
+		"alice with another password while the directory is down")
 	time.Sleep(2100 * time.Millisecond)
+	// A remembered sign-in needs a cached context too.
+	want(t, p.do(t, alice, http.MethodGet, "/v1/me", nil), http.StatusServiceUnavailable, "alice after the cache TTL, the directory down")
 	r = p.do(t, checker, http.MethodPost, "/v1/check", map[string]any{"user": "alice", "resolve": true, "operations": []any{304}})
 	want(t, r, http.StatusServiceUnavailable, "resolve after the TTL")
 	p.Stop(t)
