@@ -19,6 +19,9 @@ type Snapshot struct {
 	Policy   *policy.Policy
 	Revision policy.Revision
 	LoadedAt time.Time
+	// Provenance is what the store told about the content (zero when the
+	// store is not a policy.Inspector).
+	Provenance policy.Provenance
 }
 
 // Status reports how current a Live authorizer is.
@@ -30,7 +33,25 @@ type Status struct {
 	LastErrorAt time.Time       `json:"last_error_at,omitzero"`
 	Reloads     uint64          `json:"reloads"`
 	Failures    uint64          `json:"reload_failures"`
+	// OutsideChanges counts the changes loaded that no azgate writer made
+	// (see OnOutsideChange).
+	OutsideChanges uint64 `json:"outside_changes"`
+	// Outside says why the policy in force was not written by azgate
+	// (empty when it was, or the store cannot tell).
+	Outside string `json:"written_outside_azgate,omitempty"`
 }
+
+// OutsideChange is a change of the store that Live loaded and that no
+// azgate writer made: a text editor, ldapmodify, AzMan's MMC.
+type OutsideChange struct {
+	Old, New *Snapshot
+	// Changes lists what changed, as policy.Changes does (at most
+	// maxChangeLines lines, then a line counting the rest).
+	Changes []string
+}
+
+// maxChangeLines bounds OutsideChange.Changes.
+const maxChangeLines = 200
 
 // Live keeps a compiled Checker current with a policy store. It loads and
 // compiles the store at start, then recompiles whenever the store reports a
@@ -52,6 +73,10 @@ type Live struct {
 	// OnReload, if set before Run, is called after every reload attempt
 	// with the snapshot in force and the attempt's error (nil on success).
 	OnReload func(s *Snapshot, err error)
+	// OnOutsideChange, if set before Run, is called after a reload that
+	// brought in content no azgate writer made (the store says so, see
+	// policy.Provenance), before OnReload.
+	OnOutsideChange func(OutsideChange)
 }
 
 // NewLive loads and compiles the store. A store that cannot be loaded or
@@ -67,12 +92,22 @@ func NewLive(ctx context.Context, store policy.Store, app string, opts Options, 
 		return nil, err
 	}
 	l.cur.Store(s)
-	l.status = Status{Revision: s.Revision, LoadedAt: s.LoadedAt}
+	l.status = Status{Revision: s.Revision, LoadedAt: s.LoadedAt, Outside: outsideReason(s)}
 	return l, nil
 }
 
 func (l *Live) load(ctx context.Context) (*Snapshot, error) {
-	p, rev, err := l.store.Load(ctx)
+	var (
+		p    *policy.Policy
+		rev  policy.Revision
+		prov policy.Provenance
+		err  error
+	)
+	if in, ok := l.store.(policy.Inspector); ok {
+		p, rev, prov, err = in.LoadProvenance(ctx)
+	} else {
+		p, rev, err = l.store.Load(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
@@ -84,7 +119,7 @@ func (l *Live) load(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile policy revision %d: %w", rev, err)
 	}
-	return &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: time.Now()}, nil
+	return &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: time.Now(), Provenance: prov}, nil
 }
 
 // Reload loads and compiles the store now. On failure the last good policy
@@ -101,7 +136,8 @@ func (l *Live) Reload(ctx context.Context) error {
 		l.logger.Error("policy reload failed; keeping last good policy",
 			"revision", l.cur.Load().Revision, "err", err)
 	} else {
-		l.cur.Store(s)
+		old := l.cur.Swap(s)
+		l.noteOutside(old, s)
 		l.status.Degraded = false
 		l.status.LastError = ""
 		l.status.Revision = s.Revision
@@ -153,30 +189,51 @@ func (l *Live) stopped(err error) error {
 	return err
 }
 
-// reloadIfChanged reloads unless the store reports the revision in force
-// (and the last reload did not fail).
+// reloadIfChanged reloads unless the store's content is the one in force
+// (and the last reload did not fail). It compares the content's
+// fingerprint, never the revision alone: an edit that leaves the revision
+// as it was (a text editor, ldapmodify) is still a change. A store that is
+// not a policy.Inspector is always reloaded.
 func (l *Live) reloadIfChanged(ctx context.Context) {
-	if cur := l.cur.Load(); cur != nil {
-		if rev, ok := l.peekRevision(ctx); ok && rev == cur.Revision && !l.Status().Degraded {
+	if in, ok := l.store.(policy.Inspector); ok {
+		cur := l.cur.Load()
+		fp, err := in.Fingerprint(ctx)
+		if err == nil && fp != "" && fp == cur.Provenance.Fingerprint && !l.Status().Degraded {
 			return
 		}
 	}
 	_ = l.Reload(ctx) // recorded in Status
 }
 
-// peekRevision asks stores that can report their revision cheaply (an
-// optional `Revision(ctx) (policy.Revision, error)` method) which revision
-// they hold; ok is false when the store cannot tell, so Run reloads.
-func (l *Live) peekRevision(ctx context.Context) (rev policy.Revision, ok bool) {
-	type reviser interface {
-		Revision(ctx context.Context) (policy.Revision, error)
+// noteOutside records a reload that brought in content no azgate writer
+// made: counted, logged, and reported to OnOutsideChange. l.mu is held.
+func (l *Live) noteOutside(old, s *Snapshot) {
+	l.status.Outside = outsideReason(s)
+	if !s.Provenance.Outside || (old != nil && old.Provenance.Fingerprint == s.Provenance.Fingerprint) {
+		return
 	}
-	r, ok := l.store.(reviser)
-	if !ok {
-		return 0, false
+	l.status.OutsideChanges++
+	var before *policy.Policy
+	var oldRev policy.Revision
+	if old != nil {
+		before, oldRev = old.Policy, old.Revision
 	}
-	rev, err := r.Revision(ctx)
-	return rev, err == nil
+	changes := policy.Changes(before, s.Policy)
+	if n := len(changes); n > maxChangeLines {
+		changes = append(changes[:maxChangeLines:maxChangeLines], fmt.Sprintf("… and %d more", n-maxChangeLines))
+	}
+	l.logger.Warn("policy changed outside azgate", "old_revision", oldRev, "revision", s.Revision,
+		"reason", s.Provenance.Reason, "modifiers", s.Provenance.Modifiers, "changes", len(changes))
+	if l.OnOutsideChange != nil {
+		l.OnOutsideChange(OutsideChange{Old: old, New: s, Changes: changes})
+	}
+}
+
+func outsideReason(s *Snapshot) string {
+	if !s.Provenance.Outside {
+		return ""
+	}
+	return s.Provenance.Reason
 }
 
 // Current returns the snapshot in force.

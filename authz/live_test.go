@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -144,5 +145,86 @@ func TestLive_WatchFailureIsDegraded(t *testing.T) {
 	rs, err := live.AccessCheck(ctx, admin, "", []operations.ID{operations.StartVM}, nil)
 	if err != nil || !rs[0].Allowed {
 		t.Fatalf("policy in force dropped: %v, %v", rs, err)
+	}
+}
+
+// TestLive_OutsideEditEnforced: a text-editor edit of the store file that
+// leaves the revision attribute as it was — a revocation — is in force
+// within 2 s, counted and reported as a change made outside azgate, while
+// azgate's own saves are not.
+func TestLive_OutsideEditEnforced(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), "store.xml")
+	writer, err := xmlstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	p := policy.NewDefault()
+	if err := p.Link(policy.Location{App: policy.DefaultApplication}, policy.KindRole, "Administrator", policy.RelMember, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := writer.Save(ctx, p, 0); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := xmlstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	live, err := authz.NewLive(ctx, reader, "", authz.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := make(chan authz.OutsideChange, 4)
+	live.OnOutsideChange = func(c authz.OutsideChange) { outside <- c }
+	go live.Run(ctx)
+	alice := authz.ClientContext{Name: "alice", IDs: []string{"alice"}}
+	allowed := func() bool {
+		t.Helper()
+		rs, err := live.AccessCheck(ctx, alice, "", []operations.ID{operations.StartVM}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs[0].Allowed
+	}
+	if !allowed() || live.Status().Outside != "" {
+		t.Fatalf("alice not allowed, or azgate's own save taken for an outside edit: %+v", live.Status())
+	}
+
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "<Member>alice</Member>", "", 1)
+	if edited == string(data) {
+		t.Fatalf("no <Member>alice</Member> in\n%s", data)
+	}
+	// As an editor saves: a new file renamed over the old one.
+	if err := os.WriteFile(path+".new", []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".new", path); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for allowed() {
+		if time.Now().After(deadline) {
+			t.Fatalf("revocation by a file edit without a new revision not in force within 2 s; status %+v", live.Status())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case c := <-outside:
+		want := `- application "Hyper-V services" / role assignment "Administrator": member alice`
+		if c.New.Revision != c.Old.Revision || !slices.Contains(c.Changes, want) {
+			t.Errorf("outside change %d → %d %q, want the same revision and %q", c.Old.Revision, c.New.Revision, c.Changes, want)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no outside change reported")
+	}
+	if st := live.Status(); st.OutsideChanges != 1 || st.Outside == "" || st.Degraded {
+		t.Errorf("status %+v, want one outside change and the reason", st)
 	}
 }

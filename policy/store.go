@@ -81,3 +81,30 @@ func Update(ctx context.Context, s Store, edit func(*Policy) error) (old, new Re
 	}
 	return 0, 0, fmt.Errorf("update: gave up after %d conflicting attempts: %w", attempts, ErrConflict)
 }
+
+// Provenance is what a store can tell about the content it loaded: its
+// identity, and whether an azgate save wrote it.
+type Provenance struct {
+	// Fingerprint identifies the content: it changes whenever the stored
+	// policy does, whether or not the revision does.
+	Fingerprint string
+	// Outside is true when the content is not what an azgate save wrote:
+	// edited by another tool (a text editor, ldapmodify, AzMan's MMC), or
+	// a revision marker azgate did not write. Reason says how it shows.
+	Outside bool
+	Reason  string
+	// Modifiers are who changed the content, where the store keeps that
+	// (the directory's modifiersName of the entries changed since azgate's
+	// last save); empty when it does not.
+	Modifiers []string
+}
+
+// Inspector is an optional Store capability: provenance of the content.
+type Inspector interface {
+	// LoadProvenance is Load that also reports the provenance of what it
+	// loaded.
+	LoadProvenance(ctx context.Context) (*Policy, Revision, Provenance, error)
+	// Fingerprint returns the fingerprint of the content in the store now,
+	// as LoadProvenance would report it, without decoding the policy.
+	Fingerprint(ctx context.Context) (string, error)
+}

@@ -114,6 +114,10 @@ func newMetrics(status func() authz.Status) *metrics {
 			Name: "azgate_policy_reloads_total",
 			Help: "Successful policy reloads after start.",
 		}, func() float64 { return float64(status().Reloads) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "azgate_policy_outside_changes_total",
+			Help: "Changes of the policy store loaded that no azgate writer made (text editor, ldapmodify); each is audited.",
+		}, func() float64 { return float64(status().OutsideChanges) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "azgate_policy_degraded",
 			Help: "1 when the last policy reload failed, else 0.",

@@ -166,6 +166,8 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.live, err = authz.NewLive(ctx, s.store, cfg.Application, opts, log.With(logKeySystem, "live")); err != nil {
 		return nil, fmt.Errorf("policy %s: %w", cfg.StoreURL, err)
 	}
+	s.live.OnOutsideChange = s.auditOutside
+	s.auditOutsideAtStart(s.live.Current())
 	s.app = s.live.Current().Checker.Application()
 	s.deleg = &delegation{live: s.live, opts: authz.Options{QueryMatcher: opts.QueryMatcher}}
 	s.metrics = newMetrics(s.live.Status)

@@ -27,6 +27,9 @@ const (
 	DefaultLease        = 30 * time.Second
 	DefaultPageSize     = 500
 	DefaultCatchUp      = time.Second
+	// DefaultEntryPollInterval is how often Watch looks for entries changed
+	// without the marker (see Config.EntryPollInterval).
+	DefaultEntryPollInterval = 2 * time.Second
 )
 
 // Config says where a store lives and how to reach it.
@@ -57,6 +60,12 @@ type Config struct {
 	// PollInterval is how often Watch reads the store's revision marker.
 	// Default DefaultPollInterval.
 	PollInterval time.Duration
+	// EntryPollInterval is how often Watch reads every entry's change
+	// stamp (one paged subtree search returning entryCSN, uSNChanged or
+	// modifyTimestamp only) to see edits made by other tools, which leave
+	// the revision marker alone. Default DefaultEntryPollInterval; negative
+	// turns it off (such edits are then seen at the next azgate save).
+	EntryPollInterval time.Duration
 	// Lease is how long a pending save may go without renewing its marker
 	// before other writers may take the store over and readers call it
 	// interrupted. Default DefaultLease.
@@ -124,6 +133,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = DefaultPollInterval
+	}
+	if c.EntryPollInterval == 0 {
+		c.EntryPollInterval = DefaultEntryPollInterval
 	}
 	if c.Lease <= 0 {
 		c.Lease = DefaultLease

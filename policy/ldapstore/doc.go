@@ -80,9 +80,18 @@
 // entries do not match the marker's digest reads again, for up to
 // Config.CatchUp (1 s), and only then takes the entries as they are — they
 // may have been edited by another tool (AzMan's MMC, ldapmodify), which
-// changes entries without the marker. Such edits are seen by Load but not
-// signalled by Watch; they take effect on replicas at the next save through
-// azgate or the next restart.
+// changes entries without the marker.
+//
+// # Edits by other tools
+//
+// Anyone who may write the store's subtree changes the policy. Watch sees
+// such edits although the marker stays as it was: every
+// Config.EntryPollInterval it reads each entry's change stamp (entryCSN in
+// OpenLDAP, uSNChanged in AD, else modifyTimestamp) and signals when they
+// changed. LoadProvenance reports content no azgate save wrote — entries
+// that do not match the marker's digest, or a marker without one — with
+// the modifiersName of the entries changed since the marker was written,
+// so that servers audit and count it (policy.Provenance).
 //
 // # Readers never see a torn policy
 //
@@ -110,9 +119,10 @@
 //
 // # Watching
 //
-// Watch polls the marker (Config.PollInterval, 250 ms by default) and
-// Revision reads it, so authz.Live notices a change within a poll, and
-// skips reloads it does not need. When the directory stops answering Watch
+// Watch polls the marker (Config.PollInterval, 250 ms by default) and the
+// entries' change stamps (Config.EntryPollInterval, 2 s), and Fingerprint
+// reads both, so authz.Live notices a change within a poll and skips
+// reloads it does not need. When the directory stops answering Watch
 // signals, the consumer's reload fails and it reports itself degraded; when
 // the directory answers again Watch signals once more.
 //

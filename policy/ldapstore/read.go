@@ -12,10 +12,21 @@ import (
 	"github.com/azgate/azgate/policy"
 )
 
-// readTree reads every entry of the store with one paged subtree search.
+// readTree reads every entry of the store with one paged subtree search:
+// what Load decodes, and each entry's change stamp and modifier.
 func (s *Store) readTree(conn *ldap.Conn) ([]*ldap.Entry, error) {
+	return s.search(conn, loadAttrs)
+}
+
+// loadAttrs are searchAttrs and the operational attributes provenance
+// needs.
+var loadAttrs = slices.Concat(searchAttrs, changeAttrs, []string{attrModifiersName})
+
+// search reads attrs of every entry of the store with one paged subtree
+// search.
+func (s *Store) search(conn *ldap.Conn, attrs []string) ([]*ldap.Entry, error) {
 	req := ldap.NewSearchRequest(s.cfg.StoreDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0,
-		int(s.cfg.Timeout.Seconds()+0.5), false, "(objectClass=*)", searchAttrs, nil)
+		int(s.cfg.Timeout.Seconds()+0.5), false, "(objectClass=*)", attrs, nil)
 	res, err := conn.SearchWithPaging(req, uint32(s.cfg.PageSize))
 	if err != nil {
 		if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {

@@ -41,7 +41,10 @@ type Store struct {
 	wg     sync.WaitGroup
 }
 
-var _ policy.Store = (*Store)(nil)
+var (
+	_ policy.Store     = (*Store)(nil)
+	_ policy.Inspector = (*Store)(nil)
+)
 
 // Open returns the store at cfg.StoreDN on cfg.URL. It does not contact
 // the directory: a missing store, a wrong password or an unreachable
@@ -111,12 +114,24 @@ func (s *Store) Close() error {
 // finished, and an *EntryError naming the entry and attribute of anything
 // malformed.
 func (s *Store) Load(ctx context.Context) (*policy.Policy, policy.Revision, error) {
+	p, rev, _, err := s.LoadProvenance(ctx)
+	return p, rev, err
+}
+
+// LoadProvenance is Load that also says whether azgate wrote what it
+// loaded: entries that do not match the marker's digest, or a marker
+// without one, were written by another tool; the modifiers are the
+// modifiersName of the entries changed since the marker was written. The
+// fingerprint covers the marker and every entry's change stamp (entryCSN,
+// uSNChanged or modifyTimestamp).
+func (s *Store) LoadProvenance(ctx context.Context) (*policy.Policy, policy.Revision, policy.Provenance, error) {
 	if err := s.checkOpen(); err != nil {
-		return nil, 0, err
+		return nil, 0, policy.Provenance{}, err
 	}
 	var (
-		p   *policy.Policy
-		rev uint64
+		p    *policy.Policy
+		rev  uint64
+		prov policy.Provenance
 	)
 	deadline := time.Now().Add(s.cfg.Timeout)
 	var catchUp time.Time
@@ -186,16 +201,17 @@ func (s *Store) Load(ctx context.Context) (*policy.Policy, policy.Revision, erro
 				return err
 			}
 			rev = m1.rev
+			prov = provenance(m1, t, entries)
 			return nil
 		}
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, policy.Provenance{}, err
 	}
 	if err := p.Validate(); err != nil {
-		return nil, 0, fmt.Errorf("ldapstore %s: %w", s.cfg.StoreDN, err)
+		return nil, 0, policy.Provenance{}, fmt.Errorf("ldapstore %s: %w", s.cfg.StoreDN, err)
 	}
-	return p, policy.Revision(rev), nil
+	return p, policy.Revision(rev), prov, nil
 }
 
 // resolveSID reads the objectSid of a directory object a store names as a

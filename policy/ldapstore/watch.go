@@ -7,8 +7,10 @@ import (
 
 // Watch reports changes of the store by any writer on any replica: it
 // reads the revision marker (one base-object search) every
-// Config.PollInterval and sends when the committed revision changed, when a
-// pending save turned out interrupted, when the store appeared or vanished,
+// Config.PollInterval, and every entry's change stamp every
+// Config.EntryPollInterval, and sends when the committed revision changed,
+// when entries changed without it (edits by other tools), when a pending
+// save turned out interrupted, when the store appeared or vanished,
 // when the directory stopped answering, and again when it answers once
 // more — so that a consumer reloads, fails and reports itself degraded while
 // the directory is away, and recovers after. A save in progress sends
@@ -82,10 +84,29 @@ func (s *Store) watch(ctx context.Context, ch chan struct{}) {
 	}
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
+	var entryTick <-chan time.Time
+	lastFP := ""
+	if s.cfg.EntryPollInterval > 0 {
+		t := time.NewTicker(s.cfg.EntryPollInterval)
+		defer t.Stop()
+		entryTick = t.C
+		lastFP, _ = s.Fingerprint(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-entryTick:
+			// Entries changed by another tool leave the marker alone. A
+			// save in progress is signalled by its commit.
+			if m, _, err := s.marker(ctx); err != nil || m.pending {
+				continue
+			}
+			if fp, err := s.Fingerprint(ctx); err == nil && fp != lastFP {
+				lastFP = fp
+				signal()
+			}
+			continue
 		case <-tick.C:
 		}
 		now := s.poll(ctx, last)

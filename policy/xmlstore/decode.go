@@ -56,6 +56,7 @@ const (
 	atGroupType   = "GroupType"
 	atRoleDef     = "RoleDefinition"
 	atRevision    = "Revision" // in RevisionNamespace
+	atDigest      = "Digest"   // in RevisionNamespace: azgate's digest of the document
 )
 
 // Document is everything a file holds: the policy, the revision, and what
@@ -65,7 +66,10 @@ type Document struct {
 	Revision policy.Revision // 1 when the file carries none
 	// GUID is AzAdminManager's Guid. policy.Policy has no field for it; a
 	// Store keeps it across saves.
-	GUID     string
+	GUID string
+	// Digest is the azgate:Digest the file carries ("" when none): what
+	// azgate's save computed over the document. Marshal writes a fresh one.
+	Digest   string
 	Warnings []Warning
 }
 
@@ -279,7 +283,7 @@ func (d *decoder) adminManager(n *node) (*Document, error) {
 	if n.space != "" || n.name != elAdminManager {
 		return nil, d.errf(n, "root element is <%s>; want <%s>", n.label(), elAdminManager)
 	}
-	a, err := d.attrs(n, atMajor, atMinor, atGUID, atDescription, "azgate:"+atRevision)
+	a, err := d.attrs(n, atMajor, atMinor, atGUID, atDescription, "azgate:"+atRevision, "azgate:"+atDigest)
 	if err != nil {
 		return nil, err
 	}
@@ -313,6 +317,7 @@ func (d *decoder) adminManager(n *node) (*Document, error) {
 		}
 		doc.Revision = policy.Revision(r)
 	}
+	doc.Digest = a["azgate:"+atDigest]
 	for _, c := range n.kids {
 		switch {
 		case c.space == "" && c.name == elApplication:

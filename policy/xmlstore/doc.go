@@ -35,6 +35,15 @@
 // a Store also remembers a hash of what it last loaded and treats a changed
 // file at the same revision as a conflict.
 //
+// Beside the revision azgate writes its digest of the document,
+// azgate:Digest (SHA-256 of the file as azgate writes it without the
+// digest: the policy, revision and GUID in canonical form).
+// [Store.LoadProvenance] reports a file whose digest is missing or does
+// not match as written outside azgate (a text editor), and its
+// fingerprint, the SHA-256 of the file, changes with every edit — so a
+// running server reloads, audits and counts an edit that left the revision
+// as it was ([policy.Provenance]).
+//
 // # Writes
 //
 // [Store.Save] takes an advisory lock (PATH.lock, github.com/gofrs/flock)

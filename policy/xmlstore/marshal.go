@@ -3,6 +3,8 @@ package xmlstore
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"unicode/utf8"
@@ -18,8 +20,34 @@ func Marshal(p *policy.Policy, rev policy.Revision) ([]byte, error) {
 	return (&Document{Policy: p, Revision: rev}).Marshal()
 }
 
-// Marshal writes the document, with its GUID and revision.
+// Marshal writes the document, with its GUID and revision. A document with
+// a revision also carries azgate's digest of itself (azgate:Digest), by
+// which a later Load tells a file azgate wrote from one edited by another
+// tool.
 func (doc *Document) Marshal() ([]byte, error) {
+	if doc.Revision == 0 {
+		return doc.marshal("")
+	}
+	d, err := doc.digest()
+	if err != nil {
+		return nil, err
+	}
+	return doc.marshal(d)
+}
+
+// digest is the hex SHA-256 of the document as Marshal writes it without a
+// digest: the policy, its revision and GUID, in azgate's canonical form
+// (so that re-indenting a file changes nothing).
+func (doc *Document) digest() (string, error) {
+	data, err := doc.marshal("")
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func (doc *Document) marshal(digest string) ([]byte, error) {
 	if doc.Policy == nil {
 		return nil, fmt.Errorf("marshal: no policy: %w", policy.ErrInvalid)
 	}
@@ -34,6 +62,9 @@ func (doc *Document) Marshal() ([]byte, error) {
 		root.attrs = append(root.attrs,
 			xattr{"xmlns:azgate", RevisionNamespace, false},
 			xattr{"azgate:" + atRevision, strconv.FormatUint(uint64(doc.Revision), 10), false})
+		if digest != "" {
+			root.attrs = append(root.attrs, xattr{"azgate:" + atDigest, digest, false})
+		}
 	}
 	for _, a := range p.Applications {
 		root.add(application(a))

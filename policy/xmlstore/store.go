@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -93,8 +94,9 @@ type loaded struct {
 }
 
 var (
-	_ policy.Store   = (*Store)(nil)
-	_ policy.Updater = (*Store)(nil)
+	_ policy.Store     = (*Store)(nil)
+	_ policy.Updater   = (*Store)(nil)
+	_ policy.Inspector = (*Store)(nil)
 )
 
 // Open returns the store kept in the file at path (an "msxml://" prefix is
@@ -152,25 +154,65 @@ func (s *Store) readFile() ([]byte, error) { return readFileLimited(s.path, s.cf
 // for malformed XML, the line and element ([*ParseError]); validation errors
 // name the object.
 func (s *Store) Load(ctx context.Context) (*policy.Policy, policy.Revision, error) {
+	p, rev, _, err := s.LoadProvenance(ctx)
+	return p, rev, err
+}
+
+// LoadProvenance is Load that also says whether azgate wrote the file: a
+// file whose azgate:Digest is missing or does not match its content was
+// edited by another tool. The fingerprint is the SHA-256 of the file.
+func (s *Store) LoadProvenance(ctx context.Context) (*policy.Policy, policy.Revision, policy.Provenance, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, 0, err
+		return nil, 0, policy.Provenance{}, err
 	}
 	if err := s.checkOpen(); err != nil {
-		return nil, 0, err
+		return nil, 0, policy.Provenance{}, err
 	}
 	data, err := s.readFile()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, policy.Provenance{}, err
 	}
 	doc, err := decodeBytes(data, s.path, s.cfg)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, policy.Provenance{}, err
 	}
+	sum := sha256.Sum256(data)
 	s.mu.Lock()
 	s.warnings = doc.Warnings
-	s.last = loaded{ok: true, rev: doc.Revision, sum: sha256.Sum256(data)}
+	s.last = loaded{ok: true, rev: doc.Revision, sum: sum}
 	s.mu.Unlock()
-	return doc.Policy, doc.Revision, nil
+	return doc.Policy, doc.Revision, provenance(doc, sum), nil
+}
+
+// provenance tells a file azgate wrote (its digest matches) from one
+// another tool wrote or edited.
+func provenance(doc *Document, sum [sha256.Size]byte) policy.Provenance {
+	pr := policy.Provenance{Fingerprint: hex.EncodeToString(sum[:])}
+	want, err := doc.digest()
+	switch {
+	case doc.Digest == "":
+		pr.Outside, pr.Reason = true, fmt.Sprintf("revision %d carries no azgate digest: the file was written by another tool", doc.Revision)
+	case err != nil || want != doc.Digest:
+		pr.Outside, pr.Reason = true, fmt.Sprintf("the file is not what azgate saved as revision %d (its azgate:Digest does not match): edited by another tool", doc.Revision)
+	}
+	return pr
+}
+
+// Fingerprint returns the SHA-256 of the store file ("absent" when there
+// is none), as LoadProvenance reports it, without parsing it.
+func (s *Store) Fingerprint(ctx context.Context) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	data, err := s.readFile()
+	if errors.Is(err, policy.ErrNotFound) {
+		return "absent", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // Revision returns the revision of the file without reading the whole
