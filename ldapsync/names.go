@@ -51,7 +51,8 @@ type named struct {
 
 // owner is an entry an identifier names.
 type owner struct {
-	dn   string // normDN
+	key  string // normDN(dn): owners are the same entry when key and kind are
+	dn   string // as the directory spells it
 	kind kind
 }
 
@@ -116,49 +117,106 @@ func (d *Directory) identifiers(name string) []string {
 	return []string{name, d.qualify(name)}
 }
 
-// ambiguous returns the identifiers (by names.Key) of entries' names that
-// must stay out of client contexts: those naming another entry too, or
-// shaped like a SID or a DN. It searches the directory for every entry
-// carrying any of the names.
-func (d *Directory) ambiguous(ctx context.Context, entries []named) (map[string]bool, error) {
-	owners := map[string][]owner{} // names.Key(identifier) → entries it names
-	spelled := map[string]string{} // names.Key(identifier) → identifier
-	var raw []string               // names to search
-	seenRaw := map[string]bool{}
-	addRaw := func(n string) {
-		if k := names.Key(n); !seenRaw[k] {
-			seenRaw[k] = true
-			raw = append(raw, n)
-		}
-	}
-	own := func(id string, o owner) {
-		k := names.Key(id)
-		if !slices.Contains(owners[k], o) {
-			owners[k] = append(owners[k], o)
-		}
-	}
-	for _, e := range entries {
-		for _, n := range e.names {
-			for _, id := range d.identifiers(n) {
-				spelled[names.Key(id)] = id
-				own(id, owner{normDN(e.dn), e.kind})
-				addRaw(id)
-				if dom, rest, ok := strings.Cut(id, `\`); ok && d.cfg.Domain != "" && names.Equal(dom, d.cfg.Domain) {
-					addRaw(rest) // DOMAIN\rest is also what an entry named rest is known as
-				}
+// nameIndex maps identifiers to the entries they name.
+type nameIndex struct {
+	d       *Directory
+	owners  map[string][]owner // names.Key(identifier) → entries it names
+	spelled map[string]string  // names.Key(identifier) → identifier
+}
+
+func (d *Directory) newNameIndex() *nameIndex {
+	return &nameIndex{d: d, owners: map[string][]owner{}, spelled: map[string]string{}}
+}
+
+// add records that the entry carries entryNames. With known, only
+// identifiers already in the index are recorded.
+func (x *nameIndex) add(dn string, k kind, entryNames []string, known bool) {
+	o := owner{key: normDN(dn), dn: dn, kind: k}
+	same := func(p owner) bool { return p.key == o.key && p.kind == o.kind }
+	for _, n := range entryNames {
+		for _, id := range x.d.identifiers(n) {
+			key := names.Key(id)
+			os, ok := x.owners[key]
+			if known && !ok {
+				continue
+			}
+			if !ok {
+				x.spelled[key] = id
+			}
+			if !slices.ContainsFunc(os, same) {
+				x.owners[key] = append(os, o)
 			}
 		}
 	}
-	// Every entry carrying one of the names, users then groups.
+}
+
+// collisions returns the identifiers that name more than one entry or are
+// shaped like a SID or a DN, sorted by name.
+func (x *nameIndex) collisions() []Collision {
+	var out []Collision
+	for k, os := range x.owners {
+		id := x.spelled[k]
+		var reason string
+		switch {
+		case len(os) > 1:
+			reason = "names more than one directory entry"
+		case looksLikeSID(id):
+			reason = "is shaped like a SID"
+		case looksLikeDN(id):
+			reason = "is shaped like a DN"
+		default:
+			continue
+		}
+		c := Collision{Name: id, Reason: reason}
+		for _, o := range os {
+			c.Entries = append(c.Entries, o.kind.String()+" "+o.dn)
+		}
+		slices.Sort(c.Entries)
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Collision) int { return strings.Compare(names.Key(a.Name), names.Key(b.Name)) })
+	return out
+}
+
+// nameSearches are the searches finding users and groups by name.
+func (d *Directory) nameSearches() []struct {
+	kind         kind
+	base, filter string
+	attrs        []string
+} {
 	a := d.cfg.Attributes
-	for _, s := range []struct {
+	return []struct {
 		kind         kind
 		base, filter string
 		attrs        []string
 	}{
 		{kindUser, d.cfg.UserBase, d.cfg.UserFilter, []string{a.UserName}},
 		{kindGroup, d.cfg.GroupBase, d.cfg.GroupFilter, a.GroupNames},
-	} {
+	}
+}
+
+// ambiguous returns the identifiers (by names.Key) of entries' names that
+// must stay out of client contexts: those naming another entry too, or
+// shaped like a SID or a DN. It searches the directory for every entry
+// carrying any of the names.
+func (d *Directory) ambiguous(ctx context.Context, entries []named) (map[string]bool, error) {
+	x := d.newNameIndex()
+	for _, e := range entries {
+		x.add(e.dn, e.kind, e.names, false)
+	}
+	var raw []string // the names to search: each identifier, and rest for DOMAIN\rest
+	seen := map[string]bool{}
+	for k, id := range x.spelled {
+		seen[k] = true
+		raw = append(raw, id)
+	}
+	for _, id := range x.spelled {
+		if dom, rest, ok := strings.Cut(id, `\`); ok && d.cfg.Domain != "" && names.Equal(dom, d.cfg.Domain) && !seen[names.Key(rest)] {
+			seen[names.Key(rest)] = true
+			raw = append(raw, rest)
+		}
+	}
+	for _, s := range d.nameSearches() {
 		var terms []string
 		for _, n := range raw {
 			for _, attr := range s.attrs {
@@ -170,43 +228,53 @@ func (d *Directory) ambiguous(ctx context.Context, entries []named) (map[string]
 			return nil, unavailable("search "+s.kind.String()+"s by name", err)
 		}
 		for _, e := range found {
-			for _, attr := range s.attrs {
-				for _, n := range e.GetEqualFoldAttributeValues(attr) {
-					for _, id := range d.identifiers(n) {
-						if _, ok := owners[names.Key(id)]; ok {
-							own(id, owner{normDN(e.DN), s.kind})
-						}
-					}
-				}
-			}
+			x.add(e.DN, s.kind, entryNames(e, s.attrs), true)
 		}
 	}
 	out := map[string]bool{}
-	for k, os := range owners {
-		id := spelled[k]
-		reason := ""
-		switch {
-		case len(os) > 1:
-			reason = "names more than one directory entry"
-		case looksLikeSID(id):
-			reason = "is shaped like a SID"
-		case looksLikeDN(id):
-			reason = "is shaped like a DN"
-		default:
-			continue
-		}
-		out[k] = true
-		c := Collision{Name: id, Reason: reason}
-		for _, o := range os {
-			c.Entries = append(c.Entries, o.kind.String()+" "+o.dn)
-		}
-		slices.Sort(c.Entries)
+	for _, c := range x.collisions() {
+		out[names.Key(c.Name)] = true
 		if d.collided.add(c) {
 			d.log.Warn("ldapsync: a name is left out of client contexts: role assignments naming it grant nobody; "+
-				"name the entry by DN or SID, or rename it", logKeyName, id, logKeyReason, reason, logKeyEntries, c.Entries)
+				"name the entry by DN or SID, or rename it", logKeyName, c.Name, logKeyReason, c.Reason, logKeyEntries, c.Entries)
 		}
 	}
 	return out, nil
+}
+
+// CheckNames reads the names of every user and group of the directory and
+// returns those that would be left out of client contexts — names carried
+// by more than one entry, or shaped like a SID or a DN — with the entries
+// carrying them. It is the directory check for administrators (azgate ldap
+// check); Resolve finds the same collisions one user at a time. Errors:
+// ErrUnavailable.
+func (d *Directory) CheckNames(ctx context.Context) ([]Collision, error) {
+	x := d.newNameIndex()
+	for _, s := range d.nameSearches() {
+		var res *ldap.SearchResult
+		err := d.pool.do(ctx, func(conn *ldap.Conn) error {
+			var err error
+			res, err = conn.SearchWithPaging(ldap.NewSearchRequest(s.base, ldap.ScopeWholeSubtree,
+				ldap.NeverDerefAliases, 0, 0, false, s.filter, s.attrs, nil), d.cfg.PageSize)
+			return err
+		})
+		if err != nil {
+			return nil, unavailable("read every "+s.kind.String(), err)
+		}
+		for _, e := range res.Entries {
+			x.add(e.DN, s.kind, entryNames(e, s.attrs), false)
+		}
+	}
+	return x.collisions(), nil
+}
+
+// entryNames are the values of attrs on e.
+func entryNames(e *ldap.Entry, attrs []string) []string {
+	var out []string
+	for _, attr := range attrs {
+		out = append(out, e.GetEqualFoldAttributeValues(attr)...)
+	}
+	return out
 }
 
 // addNames adds the identifiers of an entry's names that are not ambiguous.

@@ -3,6 +3,7 @@ package ldapsync_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -171,6 +172,15 @@ func TestDirectory_NameCollisionsOpenLDAP(t *testing.T) {
 	}
 	if l := logs.String(); !strings.Contains(l, "level=WARN") || !strings.Contains(l, "name=HV-Admins-DL") {
 		t.Errorf("the collisions are not logged at WARN:\n%s", l)
+	}
+
+	// The directory check finds the same, reading every user and group.
+	all, err := d.CheckNames(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(all) != fmt.Sprint(d.Collisions()) {
+		t.Errorf("CheckNames = %v\nwant what Resolve found: %v", all, d.Collisions())
 	}
 }
 

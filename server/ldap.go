@@ -169,6 +169,24 @@ func (l LDAPConfig) directoryConfig() ldapsync.Config {
 	return dc
 }
 
+// CheckLDAPNames is the directory check of `azgate ldap check`: it checks
+// l, reads the names of every user and group of its directory, and returns
+// the names client contexts leave out — carried by more than one entry, or
+// shaped like a SID or a DN (ldapsync.Directory.CheckNames). Errors: a
+// *ConfigError, ldapsync.ErrUnavailable.
+func CheckLDAPNames(ctx context.Context, l LDAPConfig) ([]ldapsync.Collision, error) {
+	cfg := Config{Directory: DirectoryLDAP, LDAP: l}
+	if err := cfg.validateDirectory(); err != nil {
+		return nil, err
+	}
+	d, err := ldapsync.New(l.directoryConfig(), nil)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return d.CheckNames(ctx)
+}
+
 // ldapDirectory is the Directory of --directory ldap. HTTP Basic passwords
 // are checked by binding to LDAP as the user, and users are resolved in
 // LDAP; API tokens — service accounts, checkers — still come from the

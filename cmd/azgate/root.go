@@ -31,6 +31,7 @@ var commands = []func(c *cli) *cobra.Command{
 	newAppGroupCmd,
 	// Decisions.
 	newCheckCmd,
+	newLDAPCmd,
 	newWhoCanCmd,
 	// The audit log.
 	newAuditCmd,
