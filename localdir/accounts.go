@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -180,7 +181,7 @@ func (d *Directory) Users(ctx context.Context) ([]User, error) {
 	for _, u := range st.fd.Users {
 		uu := User{Name: u.Name, SID: u.SID, Created: u.Created}
 		for _, t := range u.Tokens {
-			uu.Tokens = append(uu.Tokens, TokenInfo{Label: t.Label, Created: t.Created})
+			uu.Tokens = append(uu.Tokens, TokenInfo{Label: t.Label, Created: t.Created, Expires: t.Expires, LastUsed: t.LastUsed})
 		}
 		out = append(out, uu)
 	}
@@ -308,12 +309,21 @@ func tokenHashHex(token string) (hx [2 * sha256.Size]byte) {
 }
 
 // CreateToken creates an API token for user under label (unique per user,
-// else ErrExists) and returns its plaintext, which is not stored and cannot
-// be shown again.
+// else ErrExists) that does not expire, and returns its plaintext, which is
+// not stored and cannot be shown again.
 func (d *Directory) CreateToken(ctx context.Context, user, label string) (string, error) {
+	return d.CreateTokenTTL(ctx, user, label, 0)
+}
+
+// CreateTokenTTL is CreateToken for a token that expires ttl from now; 0
+// means never. An expired token is refused exactly as an unknown one.
+func (d *Directory) CreateTokenTTL(ctx context.Context, user, label string, ttl time.Duration) (string, error) {
 	op := fmt.Sprintf("create token %q for %q", label, user)
 	if err := validateText("token label", label); err != nil {
 		return "", fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	if ttl < 0 {
+		return "", fmt.Errorf("localdir: %s: %w: negative lifetime %s", op, ErrInvalid, ttl)
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -329,7 +339,11 @@ func (d *Directory) CreateToken(ctx context.Context, user, label string) (string
 		if slices.ContainsFunc(u.Tokens, func(t tokenRec) bool { return names.Equal(t.Label, label) }) {
 			return fmt.Errorf("%w: token %q", ErrExists, label)
 		}
-		u.Tokens = append(u.Tokens, tokenRec{Label: label, SHA256: tokenHash(token), Created: d.now().UTC()})
+		rec := tokenRec{Label: label, SHA256: tokenHash(token), Created: d.now().UTC()}
+		if ttl > 0 {
+			rec.Expires = rec.Created.Add(ttl)
+		}
+		u.Tokens = append(u.Tokens, rec)
 		return nil
 	})
 	if err != nil {
@@ -431,7 +445,9 @@ func (d *Directory) Authenticate(ctx context.Context, user, password string) (au
 }
 
 // AuthenticateToken checks an API token and returns its owner's client
-// context, or ErrBadCredentials.
+// context, or ErrBadCredentials. An expired token takes the path of an
+// unknown one (the same error, the same look at the file). A token's last
+// use is recorded in the file at most once per lastUsedEvery.
 func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error) {
 	st, cached, err := d.recent(ctx)
 	if err != nil {
@@ -441,17 +457,76 @@ func (d *Directory) AuthenticateToken(ctx context.Context, token string) (authz.
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w: not an %s token", ErrBadCredentials, TokenPrefix)
 	}
 	h := tokenHashHex(token)
-	u, ok := st.tokens[string(h[:])]
+	now := d.now()
+	valid := func(st *state) (tokenEntry, bool) {
+		e, ok := st.tokens[string(h[:])]
+		return e, ok && !e.tok.expired(now)
+	}
+	e, ok := valid(st)
 	if !ok && cached { // the token may be new from another process
 		if st, err = d.current(ctx); err != nil {
 			return authz.ClientContext{}, err
 		}
-		u, ok = st.tokens[string(h[:])]
+		e, ok = valid(st)
 	}
 	if !ok {
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate token: %w", ErrBadCredentials)
 	}
-	return d.clientContext(st, u), nil
+	d.recordTokenUse(ctx, e, now)
+	return d.clientContext(st, e.user), nil
+}
+
+// Recording of token use.
+const (
+	// lastUsedEvery is how often at most a token's last use is written.
+	lastUsedEvery = time.Minute
+	// recordTimeout bounds the wait for the file lock to record a use.
+	recordTimeout = time.Second
+	// maxRecorded bounds Directory.recorded.
+	maxRecorded = 4096
+)
+
+// errUnchanged ends an update that has nothing to write.
+var errUnchanged = errors.New("nothing to change")
+
+// recordTokenUse writes now as the token's last use when the one on file
+// is lastUsedEvery old, by the locked write path: once per lastUsedEvery
+// per token in this process (Directory.recorded), and, rechecked under the
+// file lock, across processes. A failure is logged; the use is allowed.
+func (d *Directory) recordTokenUse(ctx context.Context, e tokenEntry, now time.Time) {
+	if now.Sub(e.tok.LastUsed) < lastUsedEvery {
+		return
+	}
+	d.recordMu.Lock()
+	if last, ok := d.recorded[e.tok.SHA256]; ok && now.Sub(last) < lastUsedEvery {
+		d.recordMu.Unlock()
+		return
+	}
+	if len(d.recorded) >= maxRecorded {
+		clear(d.recorded) // the recheck under the lock still holds writes back
+	}
+	d.recorded[e.tok.SHA256] = now
+	d.recordMu.Unlock()
+
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	err := d.update(ctx, fmt.Sprintf("record use of token %q of %q", e.tok.Label, e.user.Name), func(_ *state, fd *fileData) error {
+		for i := range fd.Users {
+			for j := range fd.Users[i].Tokens {
+				if t := &fd.Users[i].Tokens[j]; t.SHA256 == e.tok.SHA256 {
+					if now.Sub(t.LastUsed) < lastUsedEvery {
+						return errUnchanged
+					}
+					t.LastUsed = now.UTC()
+					return nil
+				}
+			}
+		}
+		return errUnchanged // revoked meanwhile
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		d.log.Warn("localdir: token use not recorded", logKeyPath, d.path, "err", err)
+	}
 }
 
 // Resolve returns the client context of a user given by name or SID

@@ -132,6 +132,9 @@ type Directory struct {
 
 	dummyOnce sync.Once
 	dummy     []byte
+
+	recordMu sync.Mutex
+	recorded map[string]time.Time // token hash -> when this process last recorded its use
 }
 
 // User is a user as listed by Users; secrets are not included.
@@ -146,6 +149,11 @@ type User struct {
 type TokenInfo struct {
 	Label   string
 	Created time.Time
+	// Expires is when the token stops authenticating; zero: never.
+	Expires time.Time
+	// LastUsed is when the token last authenticated, to the minute; zero:
+	// never.
+	LastUsed time.Time
 }
 
 // Group is a group as listed by Groups.
@@ -171,6 +179,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Directory, error) 
 		cacheTTL: defaultTTL,
 		recheck:  defaultRecheck,
 		now:      time.Now,
+		recorded: map[string]time.Time{},
 	}
 	for _, o := range opts {
 		o(d)

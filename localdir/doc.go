@@ -71,4 +71,8 @@
 // API tokens have the form "azg_<43 base64url characters>" (256 random
 // bits). Only their SHA-256 is stored; the plaintext is returned once by
 // CreateToken. A plain hash suffices because tokens are random, not chosen.
+// A token may expire (CreateTokenTTL); an expired token is refused on the
+// path of an unknown one. A token's last use is written to the file, by
+// the locked write path, at most once a minute per token, so that
+// authenticating does not write the file per request.
 package localdir

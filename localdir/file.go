@@ -45,6 +45,20 @@ type tokenRec struct {
 	Label   string    `json:"label"`
 	SHA256  string    `json:"sha256"`
 	Created time.Time `json:"created"`
+	// Expires, when set, is when the token stops authenticating.
+	Expires time.Time `json:"expires,omitzero"`
+	// LastUsed is when the token last authenticated, recorded at most once
+	// per lastUsedEvery.
+	LastUsed time.Time `json:"last_used,omitzero"`
+}
+
+// expired reports whether the token no longer authenticates at now.
+func (t *tokenRec) expired(now time.Time) bool { return !t.Expires.IsZero() && !now.Before(t.Expires) }
+
+// tokenEntry is a token and its owner, as the token index holds them.
+type tokenEntry struct {
+	user *userRec
+	tok  *tokenRec
 }
 
 type groupRec struct {
@@ -89,11 +103,11 @@ func (fd *fileData) allocSID() (string, error) {
 // state is an immutable, validated, indexed view of one version of the file.
 type state struct {
 	fd       *fileData
-	users    map[string]*userRec  // by names.Key of the name
-	groups   map[string]*groupRec // by names.Key of the name
-	bySID    map[string]string    // names.Key of the SID -> key of the name (user or group)
-	tokens   map[string]*userRec  // token SHA-256 hex -> owner
-	memberOf map[string][]string  // key of a member name -> keys of its groups' names
+	users    map[string]*userRec   // by names.Key of the name
+	groups   map[string]*groupRec  // by names.Key of the name
+	bySID    map[string]string     // names.Key of the SID -> key of the name (user or group)
+	tokens   map[string]tokenEntry // token SHA-256 hex -> token and owner
+	memberOf map[string][]string   // key of a member name -> keys of its groups' names
 }
 
 // sameName is the error for two records whose names are one name by the
@@ -118,7 +132,7 @@ func newState(fd *fileData) (*state, error) {
 		users:    make(map[string]*userRec, len(fd.Users)),
 		groups:   make(map[string]*groupRec, len(fd.Groups)),
 		bySID:    make(map[string]string, len(fd.Users)+len(fd.Groups)),
-		tokens:   map[string]*userRec{},
+		tokens:   map[string]tokenEntry{},
 		memberOf: map[string][]string{},
 	}
 	checkSID := func(what, name, sid string) error {
@@ -160,7 +174,8 @@ func newState(fd *fileData) (*state, error) {
 			return nil, fmt.Errorf("user %q: password_hash is not a bcrypt hash: %v", u.Name, err)
 		}
 		labels := map[string]string{}
-		for _, t := range u.Tokens {
+		for j := range u.Tokens {
+			t := &u.Tokens[j]
 			if err := validateName("token label", t.Label); err != nil {
 				return nil, fmt.Errorf("user %q: %w", u.Name, err)
 			}
@@ -174,7 +189,7 @@ func newState(fd *fileData) (*state, error) {
 			if _, dup := s.tokens[t.SHA256]; dup {
 				return nil, fmt.Errorf("user %q: token %q: hash also used by another token", u.Name, t.Label)
 			}
-			s.tokens[t.SHA256] = u
+			s.tokens[t.SHA256] = tokenEntry{user: u, tok: t}
 		}
 	}
 	for i := range fd.Groups {

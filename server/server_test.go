@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/azgate/azgate/localdir"
 )
 
 // routeCase is one registered route, with path variables filled in.
@@ -405,5 +408,21 @@ func TestDecodeBody_NamesJSONNotGo(t *testing.T) {
 				t.Errorf("message %q; want %q and no Go names", msg, tc.want)
 			}
 		})
+	}
+}
+
+// TestServer_ExpiredTokenRefusedAsUnknown: an expired API token gets the
+// very answer an unknown one gets.
+func TestServer_ExpiredTokenRefusedAsUnknown(t *testing.T) {
+	ts := startServer(t, nil)
+	expired, err := ts.s.local.CreateTokenTTL(context.Background(), DefaultAdminUser, "short", time.Nanosecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := ts.do(cred{bearer: localdir.TokenPrefix + strings.Repeat("A", 43)}, http.MethodGet, "/v1/me", nil)
+	got := ts.do(cred{bearer: expired}, http.MethodGet, "/v1/me", nil)
+	if got.status != http.StatusUnauthorized || got.status != unknown.status || string(got.body) != string(unknown.body) ||
+		got.header.Get("WWW-Authenticate") != unknown.header.Get("WWW-Authenticate") {
+		t.Fatalf("expired token: %d %s; unknown token: %d %s; want the same 401", got.status, got.body, unknown.status, unknown.body)
 	}
 }

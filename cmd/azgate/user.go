@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -145,7 +146,7 @@ func passwordCmd(c *cli, d *dirFlags, cmd *cobra.Command,
 func userListCmd(c *cli, d *dirFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "list",
-		Short: "List users, their SIDs and API token labels",
+		Short: "List users, their SIDs and API tokens (label, expiry, last use)",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
@@ -153,14 +154,15 @@ func userListCmd(c *cli, d *dirFlags) *cobra.Command {
 				if err != nil {
 					return err
 				}
+				now := time.Now()
 				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "NAME\tSID\tTOKENS")
 				for _, u := range users {
-					labels := make([]string, len(u.Tokens))
+					toks := make([]string, len(u.Tokens))
 					for i, t := range u.Tokens {
-						labels[i] = t.Label
+						toks[i] = fmt.Sprintf("%s (%s, %s)", t.Label, expiry(t, now), lastUsed(t))
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.SID, strings.Join(labels, ","))
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", u.Name, u.SID, strings.Join(toks, ", "))
 				}
 				return tw.Flush()
 			})
@@ -168,24 +170,89 @@ func userListCmd(c *cli, d *dirFlags) *cobra.Command {
 	}
 }
 
+// tokenTime formats a token's time in UTC to the minute.
+func tokenTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04Z") }
+
+// expiry says when t expires or expired, or that it does not.
+func expiry(t localdir.TokenInfo, now time.Time) string {
+	switch {
+	case t.Expires.IsZero():
+		return "no expiry"
+	case !now.Before(t.Expires):
+		return "expired " + tokenTime(t.Expires)
+	}
+	return "expires " + tokenTime(t.Expires)
+}
+
+// lastUsed says when t last authenticated (recorded to the minute).
+func lastUsed(t localdir.TokenInfo) string {
+	if t.LastUsed.IsZero() {
+		return "never used"
+	}
+	return "last used " + tokenTime(t.LastUsed)
+}
+
 func userTokenCmd(c *cli, d *dirFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "token",
-		Short: "Create and revoke API tokens (Bearer credentials)",
+		Short: "Create, list and revoke API tokens (Bearer credentials)",
 	}
-	cmd.AddCommand(&cobra.Command{
-		Use:     "create USER LABEL",
-		Short:   "Create an API token; it is printed once",
-		Example: `  azgate user token create checker ci`,
-		Args:    args(cobra.ExactArgs(2)),
+	var ttl time.Duration
+	create := &cobra.Command{
+		Use:   "create USER LABEL",
+		Short: "Create an API token; it is printed once",
+		Long: `create makes an API token for USER under LABEL and prints it once. With
+--ttl it stops authenticating after that time; an expired token is refused like
+an unknown one. 'azgate user list' and 'azgate user token list' show each
+token's expiry and last use (recorded at most once a minute).`,
+		Example: `  azgate user token create checker ci
+  azgate user token create checker nightly --ttl 720h`,
+		Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
+			if ttl < 0 {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--ttl %s: must not be negative", ttl)}
+			}
 			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
-				tok, err := dir.CreateToken(cmd.Context(), a[0], a[1])
+				tok, err := dir.CreateTokenTTL(cmd.Context(), a[0], a[1], ttl)
 				if err != nil {
 					return err
 				}
 				_, err = fmt.Fprintln(cmd.OutOrStdout(), tok)
 				return err
+			})
+		},
+	}
+	create.Flags().DurationVar(&ttl, "ttl", 0, "lifetime of the token, e.g. 720h (default: no expiry)")
+	cmd.AddCommand(create, &cobra.Command{
+		Use:   "list [USER]",
+		Short: "List API tokens: owner, label, creation, expiry and last use",
+		Args:  args(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+				users, err := dir.Users(cmd.Context())
+				if err != nil {
+					return err
+				}
+				only := "" // the canonical name of USER, by the directory's own name rule
+				if len(a) == 1 {
+					cc, err := dir.Resolve(cmd.Context(), a[0])
+					if err != nil {
+						return err
+					}
+					only = cc.Name
+				}
+				now := time.Now()
+				tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "USER\tLABEL\tCREATED\tEXPIRY\tLAST USED")
+				for _, u := range users {
+					if only != "" && u.Name != only {
+						continue
+					}
+					for _, t := range u.Tokens {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, t.Label, tokenTime(t.Created), expiry(t, now), lastUsed(t))
+					}
+				}
+				return tw.Flush()
 			})
 		},
 	}, &cobra.Command{

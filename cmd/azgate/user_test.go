@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/localdir"
 )
@@ -105,5 +106,55 @@ func TestUserPasswdAndGeneratedPasswords(t *testing.T) {
 	}
 	if _, err := d.Authenticate(context.Background(), "carol", pw); err == nil {
 		t.Fatal("old password still authenticates")
+	}
+}
+
+// TestUserTokens_TTLAndListing: user token create --ttl sets an expiry;
+// user list and user token list show each token's expiry and last use.
+func TestUserTokens_TTLAndListing(t *testing.T) {
+	dir := t.TempDir()
+	dd := "--data-dir=" + dir
+	t.Setenv(passwordEnv, "pw")
+	mustRun(t, "user", "add", "alice", dd)
+	mustRun(t, "user", "add", "bob", dd)
+	month := strings.TrimSpace(mustRun(t, "user", "token", "create", "alice", "month", "--ttl", "720h", dd))
+	mustRun(t, "user", "token", "create", "alice", "gone", "--ttl", "1ns", dd)
+	mustRun(t, "user", "token", "create", "bob", "forever", dd)
+
+	d, err := localdir.Open(context.Background(), filepath.Join(dir, "directory.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, err := d.AuthenticateToken(context.Background(), month); err != nil {
+		t.Fatalf("the 720h token does not authenticate: %v", err)
+	}
+	expires := time.Now().Add(720 * time.Hour).UTC().Format("2006-01-02T")
+	for _, tc := range []struct {
+		args      []string
+		code      int
+		want, not []string
+	}{
+		{[]string{"user", "list", dd}, 0, []string{"month (expires " + expires, "last used " + time.Now().UTC().Format("2006-01-02T"),
+			"gone (expired ", "never used", "forever (no expiry, never used)"}, nil},
+		{[]string{"user", "token", "list", dd}, 0, []string{"USER", "LAST USED", "alice", "month", "gone", "expired", "bob", "forever"}, nil},
+		{[]string{"user", "token", "list", "ALICE", dd}, 0, []string{"month", "gone"}, []string{"forever"}},
+		{[]string{"user", "token", "list", "carol", dd}, exitError, nil, nil},
+		{[]string{"user", "token", "create", "alice", "neg", "--ttl", "-1h", dd}, exitError, nil, nil},
+	} {
+		out, errOut, code := azgate(t, tc.args...)
+		if code != tc.code {
+			t.Fatalf("azgate %q: exit %d, want %d\n%s%s", tc.args, code, tc.code, out, errOut)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("azgate %q: no %q in\n%s", tc.args, w, out)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(out, w) {
+				t.Errorf("azgate %q: %q in\n%s", tc.args, w, out)
+			}
+		}
 	}
 }
