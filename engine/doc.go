@@ -11,16 +11,32 @@
 //
 // The only exported type with methods is [*Engine], and every exported method
 // of it except Close is an entry of one gate table (gateTable in gate.go)
-// that names the catalog operation the method needs and where the scope of
-// the check comes from: the default scope, the scope the request names
-// (creation), the object's ScopeOfResidence, or both the object's current
-// and new scope (moving an object). Methods never name their own operation:
-// each passes its own name to the interceptor, which takes the operation
-// from the table (a test parses the source and fails when a method passes
-// any name but its own), so a method cannot ask for the wrong one. Raw
-// state access needs a permit, and only an allowing decision makes one;
-// before a decision the engine reads only whether an object exists and its
-// scope, and re-checks that scope inside the transaction that acts.
+// that lists every object the method reads or changes — by role: the VM, the
+// switch, the port, the port's switch, what the port connects to, the
+// internal or external Ethernet port, the scope a creation or a move names —
+// with the catalog operation each needs, decided in that object's own scope.
+// Methods never name their own operations: each passes its own name to the
+// interceptor, which takes the rule from the table (a test parses the source
+// and fails when a method passes any name but its own), and the interceptor
+// itself finds the objects a named object leads to (a port's switch and
+// connection), so a method cannot leave one out.
+//
+// Raw state access needs a permit, and only the interceptor makes one: it
+// lists the objects decided (by ID, with the scope decided) or, for lists
+// and creations, the kinds and scopes allowed. Every record read or written
+// is checked against it, so an object whose scope was not decided cannot be
+// read, let alone changed; one that moved or was relinked since the decision
+// makes the call decided again. Constraints that span scopes (a switch still
+// has ports, an adapter is connected) are checked by scans that see links
+// only, never names or scopes, and refuse naming nothing hidden.
+//
+// A denial names the operation and the object the caller named, never the
+// object's scope; a missing object is decided in the default scope, so a
+// caller without rights there gets the same denial for a missing object as
+// for a hidden one. Names are unique engine-wide (compared by
+// internal/names), so creating a name that exists is a conflict whatever
+// its scope: that an object of the name exists is the one thing a caller
+// learns about an object it may not see.
 //
 // A decision is made by an [Authorizer] (the authz checker in production).
 // Any error on the decision path is a denial (fail closed), reported as a
@@ -30,7 +46,9 @@
 //
 // Lists are filtered, not denied: ListVMs returns only the virtual machines
 // the caller may view in their own scope, and likewise for switches, switch
-// ports and LAN endpoints.
+// ports (in the port's and the switch's scope) and LAN endpoints. What a
+// port connects to is shown only where the caller may view it; otherwise
+// it is marked hidden.
 //
 // # Durability
 //

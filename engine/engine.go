@@ -118,83 +118,50 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// read runs fn in a read-only transaction; it needs a permit.
+// read runs fn in a read-only transaction bounded by permit p.
 func (e *Engine) read(p permit, fn func(t txn) error) error {
 	if p.method == "" {
 		return errors.New("engine: state read without a permit")
 	}
-	return e.db.View(func(tx *bolt.Tx) error { return fn(txn{tx}) })
+	return e.db.View(func(tx *bolt.Tx) error { return fn(txn{tx, p}) })
 }
 
-// write runs fn in a read-write transaction, committed and synced when fn
-// returns nil; it needs a permit.
+// write runs fn in a read-write transaction bounded by permit p, committed
+// and synced when fn returns nil.
 func (e *Engine) write(p permit, fn func(t txn) error) error {
 	if p.method == "" {
 		return errors.New("engine: state write without a permit")
 	}
-	return e.db.Update(func(tx *bolt.Tx) error { return fn(txn{tx}) })
-}
-
-// lookup is the only read made before a decision: the ID and scope of the
-// named object.
-func (e *Engine) lookup(k kind, name string) (id, scope string, err error) {
-	err = e.db.View(func(tx *bolt.Tx) error {
-		t := txn{tx}
-		id = t.idByName(k, name)
-		if id == "" {
-			return notFound(k, name)
-		}
-		scope, err = t.scopeByID(k, id)
-		return err
-	})
-	return id, scope, err
+	return e.db.Update(func(tx *bolt.Tx) error { return fn(txn{tx, p}) })
 }
 
 // listScopes is the read made before a list decision: the scopes of every
-// object of the given kinds.
-func (e *Engine) listScopes(kinds ...kind) ([]string, error) {
+// object of kind k.
+func (e *Engine) listScopes(k kind) ([]string, error) {
 	var out []string
 	err := e.db.View(func(tx *bolt.Tx) error {
-		for _, k := range kinds {
-			s, err := txn{tx}.scopes(k)
-			if err != nil {
-				return err
-			}
-			out = append(out, s...)
-		}
-		return nil
+		var err error
+		out, err = txn{tx: tx}.scopes(k)
+		return err
 	})
 	return out, err
 }
 
-// maxDecideAttempts bounds how often a call is decided again when its object
-// moves to another scope between the decision and the transaction.
+// maxDecideAttempts bounds how often a call is decided again when an object
+// it touches changes (moves to another scope, links to another object)
+// between the decision and the transaction.
 const maxDecideAttempts = 3
 
-// onObject is the path of every call on one named object: look up the
-// object's scope, decide (in that scope, and in *newScope too when set),
-// then run fn in a transaction that first checks the object is still in the
-// scope decided. A missing object is decided in the default scope, so only
-// a caller allowed there learns that it does not exist.
-func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, method string, k kind, name string, newScope *string, write bool,
-	fn func(t txn, id string) error,
+// gated is the path of every call on named objects: decide it on every
+// object its gate rule names (authorize), then run fn in one transaction
+// bounded by the permit. fn gets the IDs of the objects decided, by role.
+// When a record fn reads is not the one decided (errChanged), the call is
+// decided again.
+func (e *Engine) gated(ctx context.Context, c authz.ClientContext, method string, write bool,
+	fn func(t txn, ids map[role]string) error, args ...arg,
 ) error {
 	for attempt := 1; ; attempt++ {
-		id, scope, err := e.lookup(k, name)
-		if errors.Is(err, ErrNotFound) {
-			if _, derr := e.authorize(ctx, c, method, name, ""); derr != nil {
-				return derr
-			}
-			return err
-		}
-		if err != nil {
-			return fmt.Errorf("look up %s %q: %w", k.label(), name, err)
-		}
-		checked := []string{scope}
-		if newScope != nil {
-			checked = append(checked, *newScope)
-		}
-		p, err := e.authorize(ctx, c, method, name, checked...)
+		p, err := e.authorize(ctx, c, method, args...)
 		if err != nil {
 			return err
 		}
@@ -202,24 +169,12 @@ func (e *Engine) onObject(ctx context.Context, c authz.ClientContext, method str
 		if write {
 			run = e.write
 		}
-		err = run(p, func(t txn) error {
-			cur, err := t.scopeByID(k, id)
-			if errors.Is(err, ErrNotFound) {
-				return notFound(k, name)
-			}
-			if err != nil {
-				return err
-			}
-			if !scopes.Same(cur, scope) {
-				return errScopeMoved
-			}
-			return fn(t, id)
-		})
-		if errors.Is(err, errScopeMoved) && attempt < maxDecideAttempts {
+		err = run(p, func(t txn) error { return fn(t, p.ids) })
+		switch {
+		case errors.Is(err, errChanged) && attempt < maxDecideAttempts:
 			continue
-		}
-		if errors.Is(err, errScopeMoved) {
-			return fmt.Errorf("%s %q: %w: %w", k.label(), name, ErrInvalidState, err)
+		case errors.Is(err, errChanged):
+			return fmt.Errorf("%w: %w", ErrInvalidState, err)
 		}
 		return err
 	}

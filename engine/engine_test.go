@@ -161,7 +161,7 @@ func TestEngine_Validation(t *testing.T) {
 			defer func() { must[Port](t)(e.DisconnectPort(ctx, admin, "p1")) }()
 			_, err := e.ReconfigureVM(ctx, admin, "off1", VMUpdate{NetworkAdapters: &[]string{"nic2"}})
 			return err
-		}, ErrInvalidState, `"p1"`},
+		}, ErrInvalidState, `"nic1" is connected to a switch port`},
 		{"input to off vm", func() error { return e.SendConsoleInput(ctx, admin, "off1", "x") }, ErrInvalidState, "Off"},
 		{"empty input", func() error { return e.SendConsoleInput(ctx, admin, "run1", "") }, ErrInvalid, "empty"},
 		{"delete running vm", func() error { return e.DeleteVM(ctx, admin, "run1") }, ErrInvalidState, "turn it off"},
@@ -185,7 +185,7 @@ func TestEngine_Validation(t *testing.T) {
 		{"connect to taken internal port", func() error {
 			_, err := e.ConnectPort(ctx, admin, "p1", Connection{InternalPort: "ip1"})
 			return err
-		}, ErrInvalidState, `"p2"`},
+		}, ErrInvalidState, "already connected to a switch port"},
 		{"connect to both", func() error {
 			_, err := e.ConnectPort(ctx, admin, "p1", Connection{VM: "off1", Adapter: "nic1", InternalPort: "ip2"})
 			return err
@@ -195,7 +195,7 @@ func TestEngine_Validation(t *testing.T) {
 			return err
 		}, ErrNotFound, "nic9"},
 		{"disconnect idle port", func() error { _, err := e.DisconnectPort(ctx, admin, "p1"); return err }, ErrInvalidState, "not connected"},
-		{"delete switch with ports", func() error { return e.DeleteSwitch(ctx, admin, "sw1") }, ErrInvalidState, "2 ports"},
+		{"delete switch with ports", func() error { return e.DeleteSwitch(ctx, admin, "sw1") }, ErrInvalidState, "still has switch ports"},
 		{"bind bound switch", func() error {
 			_, err := e.BindExternalPort(ctx, admin, "sw2", hostIface(t))
 			return err
@@ -303,15 +303,20 @@ func TestEngine_Behaviour(t *testing.T) {
 		}
 	})
 
-	t.Run("deleting a VM disconnects its ports", func(t *testing.T) {
+	t.Run("a connected VM or internal port is deleted only once disconnected", func(t *testing.T) {
+		for _, del := range []func() error{
+			func() error { return e.DeleteVM(ctx, admin, "db1") },
+			func() error { return e.DeleteInternalPort(ctx, admin, "host0") },
+			func() error { return e.DeleteSwitch(ctx, admin, "core") },
+		} {
+			if err := del(); !errors.Is(err, ErrInvalidState) || strings.Contains(err.Error(), "p1") || strings.Contains(err.Error(), "p2") {
+				t.Errorf("delete while connected: %v, want invalid state naming no port", err)
+			}
+		}
+		must[Port](t)(e.DisconnectPort(ctx, admin, "p1"))
+		must[Port](t)(e.DisconnectPort(ctx, admin, "p2"))
 		ok(t, e.DeleteVM(ctx, admin, "db1"))
-		if p := must[Port](t)(e.GetPort(ctx, admin, "p1")); p.Connection != nil {
-			t.Errorf("p1 still connected: %+v", p.Connection)
-		}
 		ok(t, e.DeleteInternalPort(ctx, admin, "host0"))
-		if p := must[Port](t)(e.GetPort(ctx, admin, "p2")); p.Connection != nil {
-			t.Errorf("p2 still connected: %+v", p.Connection)
-		}
 	})
 
 	t.Run("external ports list the host", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/scopes"
 )
 
 // Sentinel errors. Engine errors wrap one of them with context naming the
@@ -29,26 +30,32 @@ var (
 // DeniedError is a denial: the caller may not perform Operation in Scope on
 // Object. Err is the cause when the decision itself failed (unknown scope,
 // store unreachable); it is nil for a plain "no role grants this".
+//
+// Its message names the operation and the object the caller named, never
+// the object's scope: a hidden object and a missing one are denied in the
+// same words. Scope is for the logs and the audit.
 type DeniedError struct {
 	Operation operations.Operation
 	Scope     string // "" is the default scope
-	Object    string // the object's name; "" for lists and service-wide calls
+	Object    string // the name the caller gave; "" for lists and service-wide calls
 	Err       error
 }
 
 func (e *DeniedError) Error() string {
-	scope := "the default scope"
-	if e.Scope != "" {
-		scope = fmt.Sprintf("scope %q", e.Scope)
-	}
-	msg := fmt.Sprintf("access denied: %q in %s", e.Operation.Name, scope)
-	if e.Object != "" {
-		msg += fmt.Sprintf(" on %q", e.Object)
-	}
+	msg := e.Public()
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
 	return msg
+}
+
+// Public is the message without the decision's internal cause: what a
+// client may be told.
+func (e *DeniedError) Public() string {
+	if e.Object != "" {
+		return fmt.Sprintf("access denied: %q on %q", e.Operation.Name, e.Object)
+	}
+	return fmt.Sprintf("access denied: %q in %s", e.Operation.Name, scopes.Label(e.Scope))
 }
 
 // Is reports whether target is ErrAccessDenied.

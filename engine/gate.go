@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/scopes"
+	bolt "go.etcd.io/bbolt"
 )
 
 // Authorizer makes access decisions. The authz checker satisfies it.
@@ -32,117 +35,363 @@ type Decision struct {
 	Err       error        // why the decision failed, if it did (always a denial)
 }
 
-// scopeRule says where the scope(s) of a method's check come from.
-type scopeRule int
+// role is what an object is to a call: the call decides each object it reads
+// or changes in that object's own scope, with the operation the gate table
+// gives for its role.
+type role int
 
 const (
-	// inDefault checks the default scope.
-	inDefault scopeRule = iota + 1
-	// inTarget checks the scope the request names (creation).
-	inTarget
-	// inObject checks the object's ScopeOfResidence.
-	inObject
-	// inObjectAndNew checks the object's current scope and, when the call
-	// moves the object, the new scope too.
-	inObjectAndNew
-	// perObject filters a list: each object is returned only if the check
-	// in its scope allows it.
-	perObject
+	// roleService is the management service itself, in the default scope.
+	roleService role = iota + 1
+	// roleTarget is the scope a creation names (the new object's).
+	roleTarget
+	// roleNewScope is the scope a move names (only when the call moves).
+	roleNewScope
+	// roleVM is the virtual machine the call names.
+	roleVM
+	// roleSwitch is the switch the call names, or the switch of the port
+	// it names.
+	roleSwitch
+	// rolePort is the switch port the call names.
+	rolePort
+	// roleConnVM is the VM a port is connected to, or the one a connect
+	// names.
+	roleConnVM
+	// roleConnInternal is the internal Ethernet port a port is connected
+	// to, or the one a connect names.
+	roleConnInternal
+	// roleInternal is the internal Ethernet port the call names. Internal
+	// ports live in the default scope.
+	roleInternal
+	// roleInternals is every internal Ethernet port (default scope).
+	roleInternals
+	// roleExternal is a host interface (external Ethernet port): the one
+	// the call names, the one bound to the switch it names, or all of them.
+	// Host interfaces belong to the host: the default scope.
+	roleExternal
 )
 
-func (r scopeRule) String() string {
+func (r role) String() string {
 	switch r {
-	case inDefault:
-		return "default scope"
-	case inTarget:
+	case roleService:
+		return "service"
+	case roleTarget:
 		return "target scope"
-	case inObject:
-		return "object's scope"
-	case inObjectAndNew:
-		return "object's current and new scope"
-	case perObject:
-		return "each listed object's scope"
+	case roleNewScope:
+		return "new scope"
+	case roleVM:
+		return "virtual machine"
+	case roleSwitch:
+		return "virtual switch"
+	case rolePort:
+		return "switch port"
+	case roleConnVM:
+		return "connected virtual machine"
+	case roleConnInternal:
+		return "connected internal Ethernet port"
+	case roleInternal:
+		return "internal Ethernet port"
+	case roleInternals:
+		return "internal Ethernet ports"
+	case roleExternal:
+		return "external Ethernet port"
 	}
-	return fmt.Sprintf("scopeRule(%d)", int(r))
+	return fmt.Sprintf("role(%d)", int(r))
 }
 
-// gateRule is one entry of the gate table.
-type gateRule struct {
-	op    operations.ID
-	scope scopeRule
+// kind is the kind of object playing r; "" for a role that is only a scope
+// (roleTarget's kind is the one the creation names).
+func (r role) kind() kind {
+	switch r {
+	case roleService:
+		return kindService
+	case roleVM, roleConnVM:
+		return kindVM
+	case roleSwitch:
+		return kindSwitch
+	case rolePort:
+		return kindPort
+	case roleConnInternal, roleInternal, roleInternals:
+		return kindInternal
+	case roleExternal:
+		return kindExternal
+	}
+	return ""
 }
+
+// mode says what a denial for one need does.
+type mode int
+
+const (
+	// required: the object is always there; a denial denies the call.
+	required mode = iota + 1
+	// ifPresent: the object may be absent (a port not connected, a call
+	// that does not move); when present, a denial denies the call.
+	ifPresent
+	// shown: the object is only shown in the answer (a port's connected
+	// VM); a denial hides it and the call goes on. The object is readable,
+	// never writable.
+	shown
+)
+
+// need is one object role of a call and the operation it needs there.
+type need struct {
+	role role
+	op   operations.ID
+	mode mode
+}
+
+func req(r role, op operations.ID) need  { return need{r, op, required} }
+func opt(r role, op operations.ID) need  { return need{r, op, ifPresent} }
+func show(r role, op operations.ID) need { return need{r, op, shown} }
+
+// gateRule is one entry of the gate table: every object role the method
+// reads or changes, in the order decided, with the operation each needs.
+type gateRule struct {
+	needs []need
+	// list: the method lists objects; each is returned only when every
+	// need of its own role allows in its scope (denials hide, never deny).
+	list bool
+}
+
+func (g gateRule) need(r role) (need, bool) {
+	for _, n := range g.needs {
+		if n.role == r {
+			return n, true
+		}
+	}
+	return need{}, false
+}
+
+func gate(needs ...need) gateRule   { return gateRule{needs: needs} }
+func filter(needs ...need) gateRule { return gateRule{needs: needs, list: true} }
 
 // gateTable maps every exported method of *Engine (except Close, which
-// touches no engine state) to the
-// operation it needs and where the scope of the check comes from. It is the
-// one place that says what each entry point requires.
+// touches no engine state) to every object it reads or changes and the
+// operation each needs, in that object's own scope. It is the one place
+// that says what each entry point requires; the permit it yields reads and
+// writes only the objects decided here.
+//
+// The choices, as a Hyper-V administrator would expect them:
+//   - A port operation is decided in the port's scope AND in its switch's
+//     scope, with the same operation: a port is part of its switch, so
+//     creating, changing, connecting or viewing a port on a switch is that
+//     operation on the switch too.
+//   - Making or breaking a connection changes the VM adapter (Reconfigure
+//     Virtual Machine, in the VM's scope) or the internal port (Modify
+//     Internal Ethernet Port, default scope) at the other end.
+//   - What a port is connected to is shown only to a caller who may view it
+//     there (View Virtual Machine Configuration in the VM's scope, View
+//     Internal Ethernet Ports); otherwise the connection says only that it
+//     is hidden.
+//   - Host interfaces and internal ports belong to the host (default scope):
+//     binding or unbinding needs the operation there and in the switch's
+//     scope; deleting a bound switch unbinds it, which needs Unbind External
+//     Ethernet Port there.
+//   - Calls that would change objects the caller did not name in other
+//     scopes are refused instead (409, naming nothing hidden): deleting a
+//     switch with ports, a VM or internal port that is connected, removing
+//     a connected adapter.
 func gateTable() map[string]gateRule {
+	const (
+		vConf   = operations.ViewVMConfiguration
+		vIntern = operations.ViewInternalEthernetPorts
+		reconf  = operations.ReconfigureVM
+		modInt  = operations.ModifyInternalEthernetPort
+	)
+	// onPort is op on a port and on its switch.
+	onPort := func(op operations.ID, more ...need) gateRule {
+		return gate(append([]need{req(rolePort, op), req(roleSwitch, op)}, more...)...)
+	}
+	// ends are the two ends a connection joins or parts.
+	ends := []need{opt(roleConnVM, reconf), opt(roleConnInternal, modInt)}
+	// seen are the ends of a port's connection, shown when viewable.
+	seen := []need{show(roleConnVM, vConf), show(roleConnInternal, vIntern)}
+	vm := func(op operations.ID) gateRule { return gate(req(roleVM, op)) }
 	return map[string]gateRule{
 		// Service.
-		"GetServiceConfig": {operations.ReadServiceConfiguration, inDefault},
-		"SetServiceConfig": {operations.ReconfigureService, inDefault},
-		"GetSwitchService": {operations.ViewVirtualSwitchMgmt, inDefault},
+		"GetServiceConfig": gate(req(roleService, operations.ReadServiceConfiguration)),
+		"SetServiceConfig": gate(req(roleService, operations.ReconfigureService)),
+		"GetSwitchService": gate(req(roleService, operations.ViewVirtualSwitchMgmt)),
 
 		// Virtual machines.
-		"CreateVM":         {operations.CreateVM, inTarget},
-		"DeleteVM":         {operations.DeleteVM, inObject},
-		"GetVM":            {operations.ViewVMConfiguration, inObject},
-		"ListVMs":          {operations.ViewVMConfiguration, perObject},
-		"StartVM":          {operations.StartVM, inObject},
-		"StopVM":           {operations.StopVM, inObject},
-		"SaveVM":           {operations.StopVM, inObject},
-		"PauseVM":          {operations.PauseAndRestartVM, inObject},
-		"ResumeVM":         {operations.PauseAndRestartVM, inObject},
-		"ReconfigureVM":    {operations.ReconfigureVM, inObject},
-		"SendConsoleInput": {operations.AllowInputToVM, inObject},
-		"ReadConsole":      {operations.AllowOutputFromVM, inObject},
-		"SetVMScope":       {operations.ChangeVMAuthzScope, inObjectAndNew},
-		"CreateSnapshot":   {operations.AllowVMSnapshot, inObject},
-		"ListSnapshots":    {operations.AllowVMSnapshot, inObject},
-		"ApplySnapshot":    {operations.AllowVMSnapshot, inObject},
-		"DeleteSnapshot":   {operations.AllowVMSnapshot, inObject},
+		"CreateVM":         gate(req(roleTarget, operations.CreateVM)),
+		"DeleteVM":         vm(operations.DeleteVM),
+		"GetVM":            vm(vConf),
+		"ListVMs":          filter(req(roleVM, vConf)),
+		"StartVM":          vm(operations.StartVM),
+		"StopVM":           vm(operations.StopVM),
+		"SaveVM":           vm(operations.StopVM),
+		"PauseVM":          vm(operations.PauseAndRestartVM),
+		"ResumeVM":         vm(operations.PauseAndRestartVM),
+		"ReconfigureVM":    vm(reconf),
+		"SendConsoleInput": vm(operations.AllowInputToVM),
+		"ReadConsole":      vm(operations.AllowOutputFromVM),
+		"SetVMScope":       gate(req(roleVM, operations.ChangeVMAuthzScope), req(roleNewScope, operations.ChangeVMAuthzScope)),
+		"CreateSnapshot":   vm(operations.AllowVMSnapshot),
+		"ListSnapshots":    vm(operations.AllowVMSnapshot),
+		"ApplySnapshot":    vm(operations.AllowVMSnapshot),
+		"DeleteSnapshot":   vm(operations.AllowVMSnapshot),
 
 		// Virtual switches.
-		"CreateSwitch": {operations.CreateVirtualSwitch, inTarget},
-		"DeleteSwitch": {operations.DeleteVirtualSwitch, inObject},
-		"ModifySwitch": {operations.ModifySwitchSettings, inObjectAndNew},
-		"GetSwitch":    {operations.ViewSwitches, inObject},
-		"ListSwitches": {operations.ViewSwitches, perObject},
+		"CreateSwitch": gate(req(roleTarget, operations.CreateVirtualSwitch)),
+		"DeleteSwitch": gate(req(roleSwitch, operations.DeleteVirtualSwitch), opt(roleExternal, operations.UnbindExternalEthernetPort)),
+		"ModifySwitch": gate(req(roleSwitch, operations.ModifySwitchSettings), opt(roleNewScope, operations.ModifySwitchSettings)),
+		"GetSwitch":    gate(req(roleSwitch, operations.ViewSwitches)),
+		"ListSwitches": filter(req(roleSwitch, operations.ViewSwitches)),
 
 		// Switch ports.
-		"CreatePort":     {operations.CreateVirtualSwitchPort, inTarget},
-		"DeletePort":     {operations.DeleteVirtualSwitchPort, inObject},
-		"ModifyPort":     {operations.ModifySwitchPortSettings, inObjectAndNew},
-		"GetPort":        {operations.ViewSwitchPorts, inObject},
-		"ListPorts":      {operations.ViewSwitchPorts, perObject},
-		"ConnectPort":    {operations.ConnectVirtualSwitchPort, inObject},
-		"DisconnectPort": {operations.DisconnectVirtualSwitchPort, inObject},
-		"GetPortVLAN":    {operations.ViewVLANSettings, inObject},
-		"SetPortVLAN":    {operations.ChangeVLANConfigOnPort, inObject},
+		"CreatePort":     gate(req(roleTarget, operations.CreateVirtualSwitchPort), req(roleSwitch, operations.CreateVirtualSwitchPort)),
+		"DeletePort":     onPort(operations.DeleteVirtualSwitchPort, ends...),
+		"ModifyPort":     onPort(operations.ModifySwitchPortSettings, append([]need{opt(roleNewScope, operations.ModifySwitchPortSettings)}, seen...)...),
+		"GetPort":        onPort(operations.ViewSwitchPorts, seen...),
+		"ListPorts":      filter(append([]need{req(rolePort, operations.ViewSwitchPorts), req(roleSwitch, operations.ViewSwitchPorts)}, seen...)...),
+		"ConnectPort":    onPort(operations.ConnectVirtualSwitchPort, ends...),
+		"DisconnectPort": onPort(operations.DisconnectVirtualSwitchPort, ends...),
+		"GetPortVLAN":    onPort(operations.ViewVLANSettings),
+		"SetPortVLAN":    onPort(operations.ChangeVLANConfigOnPort),
 
 		// Internal Ethernet ports (default scope).
-		"CreateInternalPort": {operations.CreateInternalEthernetPort, inDefault},
-		"DeleteInternalPort": {operations.DeleteInternalEthernetPort, inDefault},
-		"ModifyInternalPort": {operations.ModifyInternalEthernetPort, inDefault},
-		"ListInternalPorts":  {operations.ViewInternalEthernetPorts, inDefault},
+		"CreateInternalPort": gate(req(roleTarget, operations.CreateInternalEthernetPort)),
+		"DeleteInternalPort": gate(req(roleInternal, operations.DeleteInternalEthernetPort)),
+		"ModifyInternalPort": gate(req(roleInternal, modInt)),
+		"ListInternalPorts":  gate(req(roleInternals, vIntern)),
 
-		// External Ethernet ports: listing is service-wide, binding acts on
-		// the switch and is checked in the switch's scope.
-		"ListExternalPorts":  {operations.ViewExternalEthernetPorts, inDefault},
-		"BindExternalPort":   {operations.BindExternalEthernetPort, inObject},
-		"UnbindExternalPort": {operations.UnbindExternalEthernetPort, inObject},
+		// External Ethernet ports (host interfaces, default scope): binding
+		// acts on the switch too.
+		"ListExternalPorts":  gate(req(roleExternal, operations.ViewExternalEthernetPorts)),
+		"BindExternalPort":   gate(req(roleSwitch, operations.BindExternalEthernetPort), req(roleExternal, operations.BindExternalEthernetPort)),
+		"UnbindExternalPort": gate(req(roleSwitch, operations.UnbindExternalEthernetPort), opt(roleExternal, operations.UnbindExternalEthernetPort)),
 
-		// LAN endpoints: each endpoint in its port's (or switch's) scope.
-		"ListLANEndpoints": {operations.ViewLANEndpoints, perObject},
+		// LAN endpoints: each endpoint in its port's and switch's scope (an
+		// external binding: its switch's); what is at the other end only
+		// when the caller may view it there.
+		"ListLANEndpoints": filter(req(rolePort, operations.ViewLANEndpoints), req(roleSwitch, operations.ViewLANEndpoints),
+			show(roleConnVM, vConf), show(roleConnInternal, vIntern), show(roleExternal, operations.ViewExternalEthernetPorts)),
 	}
 }
 
-// permit is proof that the interceptor allowed the calling method. State is
-// read and written only through Engine.read and Engine.write, which require
-// one.
+// arg is an object or scope a call names, by role.
+type arg struct {
+	role  role
+	kind  kind   // roleTarget: the kind created
+	name  string // the name the caller gave
+	scope string // roleTarget, roleNewScope: the scope the caller gave
+}
+
+// named is an object the caller named.
+func named(r role, name string) arg { return arg{role: r, kind: r.kind(), name: name} }
+
+// creates is a creation of an object of kind k named name in scope.
+func creates(k kind, name, scope string) arg {
+	return arg{role: roleTarget, kind: k, name: name, scope: scope}
+}
+
+// moves is a move to scope, on behalf of the object named name.
+func moves(name, scope string) arg { return arg{role: roleNewScope, name: name, scope: scope} }
+
+// subject is one object (or scope) a call is decided on.
+type subject struct {
+	role    role
+	kind    kind   // "" for a scope with no object
+	id      string // "" for a scope, a kind-wide grant or a missing object
+	all     bool   // every object of kind in scope (creation, host-wide kinds)
+	scope   string
+	name    string // what a denial names: always a name the caller gave
+	missing bool
+}
+
+// ref names one stored object.
+type ref struct {
+	kind kind
+	id   string
+}
+
+// access is what a permit allows on an object.
+type access int
+
+const (
+	readOnly access = iota + 1
+	readWrite
+)
+
+// permit is proof that the interceptor decided the calling method on every
+// object it reads or writes. State is read and written only through
+// Engine.read and Engine.write, which require one, and every record read or
+// written through the transaction is checked against it (txn.check): an
+// object the decision did not cover cannot be read, let alone changed.
 type permit struct {
 	method string
-	scopes []string // the scopes the decision allowed, in the order checked
+	list   bool
+	ids    map[role]string            // the objects decided, by role
+	objs   map[ref]grant              // the objects decided
+	kinds  map[kind]map[string]access // kind-wide: names.Key(scope) → access
+	hidden map[ref]bool               // decided and denied (shown needs)
+}
+
+type grant struct {
+	scope  string
+	access access
+}
+
+func newPermit(method string) permit {
+	return permit{method: method, ids: map[role]string{}, objs: map[ref]grant{},
+		kinds: map[kind]map[string]access{}, hidden: map[ref]bool{}}
+}
+
+func scopeKey(scope string) string { return names.Key(scopes.Of(scope)) }
+
+// allow records an allowing decision on s.
+func (p permit) allow(s subject, a access) {
+	if s.kind == "" {
+		return
+	}
+	if s.all {
+		if p.kinds[s.kind] == nil {
+			p.kinds[s.kind] = map[string]access{}
+		}
+		p.kinds[s.kind][scopeKey(s.scope)] = max(p.kinds[s.kind][scopeKey(s.scope)], a)
+		return
+	}
+	p.ids[s.role] = s.id
+	r := ref{s.kind, s.id}
+	p.objs[r] = grant{scope: s.scope, access: max(p.objs[r].access, a)}
+}
+
+// Errors of txn.check. errChanged makes the call decided again.
+var (
+	// errHidden: the object is one the caller may not see; callers leave
+	// it out of their answer.
+	errHidden = errors.New("engine: object not visible to the caller")
+	// errChanged: the object is not the one decided (it moved to another
+	// scope, or a link now leads to an object not decided).
+	errChanged = errors.New("engine: object changed during the call")
+	// errReadOnly: the object was decided only for reading.
+	errReadOnly = errors.New("engine: write to an object decided only for reading")
+)
+
+// check reports whether the permit covers access a to object id of kind k,
+// whose stored scope is scope.
+func (p permit) check(k kind, id, scope string, a access) error {
+	if g, ok := p.objs[ref{k, id}]; ok {
+		switch {
+		case !scopes.Same(g.scope, scope):
+			return errChanged
+		case a > g.access:
+			return fmt.Errorf("%w: %s %q", errReadOnly, k.label(), id)
+		}
+		return nil
+	}
+	if g, ok := p.kinds[k][scopeKey(scope)]; ok {
+		if a > g {
+			return fmt.Errorf("%w: %s %q", errReadOnly, k.label(), id)
+		}
+		return nil
+	}
+	if p.list || p.hidden[ref{k, id}] {
+		return errHidden
+	}
+	return errChanged
 }
 
 // errNoRule is returned (as a denial cause) when a method names no entry of
@@ -158,68 +407,212 @@ func (e *Engine) rule(method string) (gateRule, error) {
 	return r, nil
 }
 
-// authorize decides method's operation on object in scopes,
-// which must agree with the method's scope rule: none for inDefault, one for
-// inTarget and inObject, one or two (current, new) for inObjectAndNew. Every
-// scope must allow; the first denial is returned as a *DeniedError.
-func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method, object string, scopes ...string) (permit, error) {
+// authorize decides method on every object its gate rule names: args are
+// what the caller named, and the objects they lead to (a port's switch and
+// connection, a switch's host interface) are looked up here. Each object is
+// decided in its own scope, in the table's order; the first denial of a
+// required object denies the call. A missing object is decided in the
+// default scope, so that a caller without rights there gets the very same
+// denial for a missing object as for a hidden one, and one with rights
+// learns it is missing.
+func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method string, args ...arg) (permit, error) {
 	rule, err := e.rule(method)
+	if err == nil && rule.list {
+		err = fmt.Errorf("engine: %s is a list", method)
+	}
 	if err != nil {
-		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", object, err)
+		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
 	}
-	op, err := operations.ByID(rule.op)
+	subs, err := e.resolve(rule, args)
 	if err != nil {
-		return permit{}, e.failClosed(ctx, c, operations.Operation{ID: rule.op}, "", object, err)
+		return permit{}, e.failClosed(ctx, c, e.firstOp(rule), "", "", fmt.Errorf("%s: %w", method, err))
 	}
-	want := 1
-	switch rule.scope {
-	case inDefault:
-		want = 0
-	case inObjectAndNew:
-		want = min(max(len(scopes), 1), 2)
-	case perObject:
-		want = -1
-	}
-	if len(scopes) != want {
-		return permit{}, e.failClosed(ctx, c, op, "", object,
-			fmt.Errorf("engine: %s checks the %s, was given %d scopes", method, rule.scope, len(scopes)))
-	}
-	if rule.scope == inDefault {
-		scopes = []string{""}
-	}
-	for _, s := range scopes {
-		if err := e.decide(ctx, c, op, s, object); err != nil {
+	p := newPermit(method)
+	for _, s := range subs {
+		n, _ := rule.need(s.role)
+		op, err := operations.ByID(n.op)
+		if err != nil {
+			return permit{}, e.failClosed(ctx, c, operations.Operation{ID: n.op}, s.scope, s.name, err)
+		}
+		if err := e.decide(ctx, c, op, s.scope, s.name); err != nil {
+			if n.mode == shown {
+				p.hidden[ref{s.kind, s.id}] = true
+				continue
+			}
 			return permit{}, err
 		}
+		if s.missing {
+			return permit{}, notFound(s.kind, s.name)
+		}
+		a := readWrite
+		if n.mode == shown {
+			a = readOnly
+		}
+		p.allow(s, a)
 	}
-	return permit{method: method, scopes: scopes}, nil
+	return p, nil
 }
 
-// visible decides the list method's operation in each distinct scope
-// and returns a permit together with the set of scopes that allowed it.
-func (e *Engine) visible(ctx context.Context, c authz.ClientContext, method string, scopes []string) (permit, map[string]bool, error) {
-	rule, err := e.rule(method)
-	if err == nil && rule.scope != perObject {
-		err = fmt.Errorf("engine: %s checks the %s, not a list filter", method, rule.scope)
-	}
-	if err != nil {
-		return permit{}, nil, e.failClosed(ctx, c, operations.Operation{ID: rule.op}, "", "", err)
-	}
-	op, err := operations.ByID(rule.op)
-	if err != nil {
-		return permit{}, nil, e.failClosed(ctx, c, operations.Operation{ID: rule.op}, "", "", err)
-	}
-	allowed := map[string]bool{}
-	seen := map[string]bool{}
-	for _, s := range scopes {
-		if seen[s] {
-			continue
+func (e *Engine) firstOp(rule gateRule) operations.Operation {
+	if len(rule.needs) > 0 {
+		if op, err := operations.ByID(rule.needs[0].op); err == nil {
+			return op
 		}
-		seen[s] = true
-		// A denial only hides the scope's objects; decide reports it.
-		allowed[s] = e.decide(ctx, c, op, s, "") == nil
 	}
-	return permit{method: method, scopes: scopes}, allowed, nil
+	return operations.Operation{Name: "unknown"}
+}
+
+// resolve turns what a call names into the subjects its rule decides, in
+// the rule's order. It reads only names, scopes and links (the interceptor's
+// reads before a decision).
+func (e *Engine) resolve(rule gateRule, args []arg) ([]subject, error) {
+	given := map[role]arg{}
+	for _, a := range args {
+		if _, ok := rule.need(a.role); !ok {
+			return nil, fmt.Errorf("names a %s, which its gate rule does not", a.role)
+		}
+		if _, dup := given[a.role]; dup {
+			return nil, fmt.Errorf("names two of %s", a.role)
+		}
+		given[a.role] = a
+	}
+	primary := ""
+	if len(args) > 0 {
+		primary = args[0].name
+	}
+	var out []subject
+	err := e.db.View(func(tx *bolt.Tx) error {
+		t := txn{tx: tx}
+		got := map[role]subject{}
+		for _, n := range rule.needs {
+			s, ok, err := t.subject(n.role, given, got, primary)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if n.mode == required {
+					return fmt.Errorf("no %s for a required need", n.role)
+				}
+				continue
+			}
+			got[n.role] = s
+			out = append(out, s)
+			if s.missing {
+				break // decided in the default scope; nothing leads on from it
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// subject resolves role r: from what the caller named, else from the
+// objects already resolved (a port's switch and connection, a switch's
+// host interface). ok is false when the call has no such object.
+func (t txn) subject(r role, given map[role]arg, got map[role]subject, primary string) (subject, bool, error) {
+	if a, ok := given[r]; ok {
+		switch r {
+		case roleTarget, roleNewScope:
+			return subject{role: r, kind: a.kind, all: true, scope: scopes.Of(a.scope), name: a.name}, true, nil
+		case roleService, roleInternals, roleExternal:
+			return subject{role: r, kind: r.kind(), all: true, name: a.name}, true, nil
+		}
+		s := subject{role: r, kind: r.kind(), name: a.name}
+		s.id = t.idByName(s.kind, a.name)
+		if s.id == "" {
+			s.missing = true
+			return s, true, nil
+		}
+		var err error
+		s.scope, err = t.scopeByID(s.kind, s.id)
+		return s, true, err
+	}
+	switch r {
+	case roleService, roleInternals:
+		return subject{role: r, kind: r.kind(), all: true, name: primary}, true, nil
+	case roleSwitch, roleConnVM, roleConnInternal:
+		port, ok := got[rolePort]
+		if !ok || port.missing || (r != roleSwitch && (hasRole(given, roleConnVM) || hasRole(given, roleConnInternal))) {
+			return subject{}, false, nil
+		}
+		var l portLinks
+		if err := t.rawGet(kindPort, port.id, &l); err != nil {
+			return subject{}, false, err
+		}
+		id := l.SwitchID
+		switch {
+		case r == roleConnVM && l.Conn != nil:
+			id = l.Conn.VMID
+		case r == roleConnInternal && l.Conn != nil:
+			id = l.Conn.InternalID
+		case r != roleSwitch:
+			id = ""
+		}
+		if id == "" {
+			return subject{}, false, nil
+		}
+		scope, err := t.scopeByID(r.kind(), id)
+		return subject{role: r, kind: r.kind(), id: id, scope: scope, name: port.name}, err == nil, err
+	case roleExternal:
+		sw, ok := got[roleSwitch]
+		if !ok {
+			return subject{role: r, kind: kindExternal, all: true, name: primary}, true, nil
+		}
+		if sw.missing {
+			return subject{}, false, nil
+		}
+		var l switchLinks
+		if err := t.rawGet(kindSwitch, sw.id, &l); err != nil || l.External == "" {
+			return subject{}, false, err
+		}
+		return subject{role: r, kind: kindExternal, all: true, name: sw.name}, true, nil
+	}
+	return subject{}, false, nil
+}
+
+func hasRole(given map[role]arg, r role) bool {
+	_, ok := given[r]
+	return ok
+}
+
+// visible decides a list method: for each need, its operation in the scope
+// of every object of its role's kind. The permit reads an object only when
+// its scope allowed; the rest are hidden.
+func (e *Engine) visible(ctx context.Context, c authz.ClientContext, method string) (permit, error) {
+	rule, err := e.rule(method)
+	if err == nil && !rule.list {
+		err = fmt.Errorf("engine: %s is not a list", method)
+	}
+	if err != nil {
+		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
+	}
+	p := newPermit(method)
+	p.list = true
+	for _, n := range rule.needs {
+		op, err := operations.ByID(n.op)
+		if err != nil {
+			return permit{}, e.failClosed(ctx, c, operations.Operation{ID: n.op}, "", "", err)
+		}
+		k := n.role.kind()
+		all := []string{""}
+		if k != kindExternal {
+			if all, err = e.listScopes(k); err != nil {
+				return permit{}, fmt.Errorf("%s: %w", method, err)
+			}
+		}
+		seen := map[string]bool{}
+		for _, s := range all {
+			if seen[scopeKey(s)] {
+				continue
+			}
+			seen[scopeKey(s)] = true
+			// A denial only hides the scope's objects; decide reports it.
+			if e.decide(ctx, c, op, s, "") == nil {
+				p.allow(subject{role: n.role, kind: k, all: true, scope: s}, readOnly)
+			}
+		}
+	}
+	return p, nil
 }
 
 // decide asks the Authorizer about one operation in one scope, reports the

@@ -3,6 +3,7 @@ package engine
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/azgate/azgate/scopes"
 	"net"
@@ -37,7 +38,9 @@ func byName[T any](name func(T) string) func(a, b T) int {
 	return func(a, b T) int { return cmp.Compare(names.Key(name(a)), names.Key(name(b))) }
 }
 
-// publicPort resolves a port record's references to names.
+// publicPort resolves a port record's references to names. A connection
+// to an object the caller may not view is shown as hidden; a port on a
+// switch the caller may not view is errHidden (lists leave it out).
 func publicPort(t txn, r portRec) (Port, error) {
 	p := Port{ID: r.ID, Name: r.Name, Notes: r.Notes, Scope: r.Scope, VLAN: r.VLAN, Created: r.Created}
 	var sw Switch
@@ -55,18 +58,19 @@ func publicPort(t txn, r portRec) (Port, error) {
 	return p, nil
 }
 
-// resolveConn names what a connection record points at and its MAC.
+// resolveConn names what a connection record points at and its MAC; when
+// the caller may not view it, the connection says only that it is hidden.
 func resolveConn(t txn, c connRec) (Connection, string, error) {
 	if c.InternalID != "" {
 		var ip InternalPort
 		if err := t.get(kindInternal, c.InternalID, &ip); err != nil {
-			return Connection{}, "", err
+			return hiddenConn(err)
 		}
 		return Connection{InternalPort: ip.Name}, ip.MAC, nil
 	}
 	var vm VM
 	if err := t.get(kindVM, c.VMID, &vm); err != nil {
-		return Connection{}, "", err
+		return hiddenConn(err)
 	}
 	mac := ""
 	for _, a := range vm.NetworkAdapters {
@@ -77,38 +81,11 @@ func resolveConn(t txn, c connRec) (Connection, string, error) {
 	return Connection{VM: vm.Name, Adapter: c.Adapter}, mac, nil
 }
 
-// connectedPort returns the name of the first port whose connection matches
-// pred, or "".
-func connectedPort(t txn, pred func(*connRec) bool) (string, error) {
-	found := ""
-	err := each(t, kindPort, func(_ string, p *portRec) error {
-		if found == "" && p.Conn != nil && pred(p.Conn) {
-			found = p.Name
-		}
-		return nil
-	})
-	return found, err
-}
-
-// disconnectWhere clears every port connection matching pred.
-func disconnectWhere(t txn, pred func(*connRec) bool) error {
-	var hit []portRec
-	err := each(t, kindPort, func(_ string, p *portRec) error {
-		if p.Conn != nil && pred(p.Conn) {
-			p.Conn = nil
-			hit = append(hit, *p)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
+func hiddenConn(err error) (Connection, string, error) {
+	if errors.Is(err, errHidden) {
+		return Connection{Hidden: true}, "", nil
 	}
-	for _, p := range hit {
-		if err := t.put(kindPort, p.ID, p.Name, p.Name, p); err != nil {
-			return err
-		}
-	}
-	return nil
+	return Connection{}, "", err
 }
 
 // Virtual switches.
@@ -117,7 +94,7 @@ func disconnectWhere(t txn, pred func(*connRec) bool) error {
 // Switch in spec.Scope.
 func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec SwitchSpec) (Switch, error) {
 	spec.Scope = scopes.Of(spec.Scope)
-	p, err := e.authorize(ctx, c, "CreateSwitch", spec.Name, spec.Scope)
+	p, err := e.authorize(ctx, c, "CreateSwitch", creates(kindSwitch, spec.Name, spec.Scope))
 	if err != nil {
 		return Switch{}, err
 	}
@@ -137,28 +114,27 @@ func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec S
 	return sw, nil
 }
 
-// DeleteSwitch deletes a virtual switch that has no ports (a bound external
-// interface is unbound). Needs Delete Virtual Switch in the switch's scope.
+// DeleteSwitch deletes a virtual switch that has no ports; a bound host
+// interface is unbound. A switch that still has ports, in any scope, is not
+// deleted (409, naming none of them): their owners delete them first. Needs
+// Delete Virtual Switch in the switch's scope, and Unbind External Ethernet
+// Port in the default scope when the switch is bound.
 func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name string) error {
-	return e.onObject(ctx, c, "DeleteSwitch", kindSwitch, name, nil, true, func(t txn, id string) error {
+	return e.gated(ctx, c, "DeleteSwitch", true, func(t txn, ids map[role]string) error {
+		id := ids[roleSwitch]
 		var sw Switch
 		if err := t.get(kindSwitch, id, &sw); err != nil {
 			return err
 		}
-		n := 0
-		if err := each(t, kindPort, func(_ string, p *portRec) error {
-			if p.SwitchID == id {
-				n++
-			}
-			return nil
-		}); err != nil {
+		ports, err := anyLinks(t, kindPort, func(l portLinks) bool { return l.SwitchID == id })
+		if err != nil {
 			return err
 		}
-		if n > 0 {
-			return fmt.Errorf("virtual switch %q: %w: it has %d ports; delete them first", sw.Name, ErrInvalidState, n)
+		if ports {
+			return fmt.Errorf("virtual switch %q: %w: it still has switch ports; delete them first", sw.Name, ErrInvalidState)
 		}
 		return t.del(kindSwitch, id, sw.Name)
-	})
+	}, named(roleSwitch, name))
 }
 
 // ModifySwitch renames a virtual switch, changes its notes or moves it to
@@ -166,10 +142,13 @@ func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name s
 // the new scope when u.Scope is set.
 func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name string, u SwitchUpdate) (Switch, error) {
 	var out Switch
+	args := []arg{named(roleSwitch, name)}
 	if u.Scope != nil {
 		*u.Scope = scopes.Of(*u.Scope)
+		args = append(args, moves(name, *u.Scope))
 	}
-	err := e.onObject(ctx, c, "ModifySwitch", kindSwitch, name, u.Scope, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ModifySwitch", true, func(t txn, ids map[role]string) error {
+		id := ids[roleSwitch]
 		var sw Switch
 		if err := t.get(kindSwitch, id, &sw); err != nil {
 			return err
@@ -195,36 +174,30 @@ func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name s
 		}
 		out = sw
 		return t.put(kindSwitch, id, sw.Name, old, sw)
-	})
+	}, args...)
 	return out, err
 }
 
 // GetSwitch returns a virtual switch. Needs View Switches in its scope.
 func (e *Engine) GetSwitch(ctx context.Context, c authz.ClientContext, name string) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, "GetSwitch", kindSwitch, name, nil, false, func(t txn, id string) error {
-		return t.get(kindSwitch, id, &out)
-	})
+	err := e.gated(ctx, c, "GetSwitch", false, func(t txn, ids map[role]string) error {
+		return t.get(kindSwitch, ids[roleSwitch], &out)
+	}, named(roleSwitch, name))
 	return out, err
 }
 
 // ListSwitches returns, by name, the virtual switches in scopes where the
 // caller holds View Switches.
 func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Switch, error) {
-	scopes, err := e.listScopes(kindSwitch)
-	if err != nil {
-		return nil, fmt.Errorf("list virtual switches: %w", err)
-	}
-	p, allowed, err := e.visible(ctx, c, "ListSwitches", scopes)
+	p, err := e.visible(ctx, c, "ListSwitches")
 	if err != nil {
 		return nil, err
 	}
 	out := []Switch{}
 	err = e.read(p, func(t txn) error {
 		return each(t, kindSwitch, func(_ string, sw *Switch) error {
-			if allowed[sw.Scope] {
-				out = append(out, *sw)
-			}
+			out = append(out, *sw)
 			return nil
 		})
 	})
@@ -238,83 +211,82 @@ func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Swi
 // Switch ports.
 
 // CreatePort creates a port on an existing switch, in spec.Scope. Needs
-// Create Virtual Switch Port in spec.Scope.
+// Create Virtual Switch Port in spec.Scope and in the switch's scope.
 func (e *Engine) CreatePort(ctx context.Context, c authz.ClientContext, spec PortSpec) (Port, error) {
 	spec.Scope = scopes.Of(spec.Scope)
-	p, err := e.authorize(ctx, c, "CreatePort", spec.Name, spec.Scope)
-	if err != nil {
-		return Port{}, err
-	}
-	if err := checkName("switch port", spec.Name); err != nil {
-		return Port{}, err
-	}
-	if err := checkName("virtual switch", spec.Switch); err != nil {
-		return Port{}, fmt.Errorf("switch port %q: %w", spec.Name, err)
-	}
-	if err := checkScope("switch port", spec.Scope); err != nil {
-		return Port{}, err
-	}
-	if err := checkNotes("switch port", spec.Notes); err != nil {
-		return Port{}, err
-	}
 	var out Port
-	err = e.write(p, func(t txn) error {
-		swID := t.idByName(kindSwitch, spec.Switch)
-		if swID == "" {
-			return notFound(kindSwitch, spec.Switch)
-		}
-		r := portRec{ID: newID(), Name: spec.Name, SwitchID: swID, Notes: spec.Notes, Scope: spec.Scope, Created: e.now().UTC()}
-		if err := t.put(kindPort, r.ID, r.Name, "", r); err != nil {
+	err := e.gated(ctx, c, "CreatePort", true, func(t txn, ids map[role]string) error {
+		if err := checkName("switch port", spec.Name); err != nil {
 			return err
 		}
+		if err := checkScope("switch port", spec.Scope); err != nil {
+			return err
+		}
+		if err := checkNotes("switch port", spec.Notes); err != nil {
+			return err
+		}
+		r := portRec{ID: newID(), Name: spec.Name, SwitchID: ids[roleSwitch], Notes: spec.Notes, Scope: spec.Scope, Created: e.now().UTC()}
+		if err := t.put(kindPort, r.ID, r.Name, "", r); err != nil {
+			return fmt.Errorf("create switch port %q: %w", spec.Name, err)
+		}
+		var err error
 		out, err = publicPort(t, r)
 		return err
-	})
-	if err != nil {
-		return Port{}, fmt.Errorf("create switch port %q: %w", spec.Name, err)
-	}
-	return out, nil
+	}, creates(kindPort, spec.Name, spec.Scope), named(roleSwitch, spec.Switch))
+	return out, err
 }
 
 // DeletePort deletes a switch port, disconnecting it. Needs Delete Virtual
-// Switch Port in the port's scope.
+// Switch Port in the port's and the switch's scope; when connected, also
+// what disconnecting needs at the other end (see DisconnectPort).
 func (e *Engine) DeletePort(ctx context.Context, c authz.ClientContext, name string) error {
-	return e.onObject(ctx, c, "DeletePort", kindPort, name, nil, true, func(t txn, id string) error {
+	return e.gated(ctx, c, "DeletePort", true, func(t txn, ids map[role]string) error {
 		var r portRec
-		if err := t.get(kindPort, id, &r); err != nil {
+		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
 			return err
 		}
-		return t.del(kindPort, id, r.Name)
-	})
+		if err := sameConn(&r, ids); err != nil {
+			return err
+		}
+		return t.del(kindPort, r.ID, r.Name)
+	}, named(rolePort, name))
 }
 
-// editPort loads a port, lets fn change it, stores and returns it.
-func editPort(t txn, id string, fn func(r *portRec) error) (Port, error) {
+// editPort loads a port, lets fn change it and stores it.
+func editPort(t txn, id string, fn func(r *portRec) error) (portRec, error) {
 	var r portRec
 	if err := t.get(kindPort, id, &r); err != nil {
-		return Port{}, err
+		return portRec{}, err
 	}
 	old := r.Name
 	if err := fn(&r); err != nil {
-		return Port{}, err
+		return portRec{}, err
 	}
-	if err := t.put(kindPort, id, r.Name, old, r); err != nil {
+	return r, t.put(kindPort, id, r.Name, old, r)
+}
+
+// editPublicPort is editPort returning the public view of the result.
+func editPublicPort(t txn, id string, fn func(r *portRec) error) (Port, error) {
+	r, err := editPort(t, id, fn)
+	if err != nil {
 		return Port{}, err
 	}
 	return publicPort(t, r)
 }
 
 // ModifyPort renames a switch port, changes its notes or moves it to
-// another scope. Needs Modify Switch Port Settings in the port's scope, and
-// in the new scope when u.Scope is set.
+// another scope. Needs Modify Switch Port Settings in the port's and the
+// switch's scope, and in the new scope when u.Scope is set.
 func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name string, u PortUpdate) (Port, error) {
 	var out Port
+	args := []arg{named(rolePort, name)}
 	if u.Scope != nil {
 		*u.Scope = scopes.Of(*u.Scope)
+		args = append(args, moves(name, *u.Scope))
 	}
-	err := e.onObject(ctx, c, "ModifyPort", kindPort, name, u.Scope, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ModifyPort", true, func(t txn, ids map[role]string) error {
 		var err error
-		out, err = editPort(t, id, func(r *portRec) error {
+		out, err = editPublicPort(t, ids[rolePort], func(r *portRec) error {
 			if u.Name != nil {
 				if err := checkName("switch port", *u.Name); err != nil {
 					return err
@@ -336,43 +308,43 @@ func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name str
 			return nil
 		})
 		return err
-	})
+	}, args...)
 	return out, err
 }
 
-// GetPort returns a switch port. Needs View Switch Ports in its scope.
+// GetPort returns a switch port. Needs View Switch Ports in its scope and
+// its switch's; what it is connected to is shown only where the caller may
+// view it (View Virtual Machine Configuration in the VM's scope, View
+// Internal Ethernet Ports).
 func (e *Engine) GetPort(ctx context.Context, c authz.ClientContext, name string) (Port, error) {
 	var out Port
-	err := e.onObject(ctx, c, "GetPort", kindPort, name, nil, false, func(t txn, id string) error {
+	err := e.gated(ctx, c, "GetPort", false, func(t txn, ids map[role]string) error {
 		var r portRec
-		if err := t.get(kindPort, id, &r); err != nil {
+		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
 			return err
 		}
 		var err error
 		out, err = publicPort(t, r)
 		return err
-	})
+	}, named(rolePort, name))
 	return out, err
 }
 
-// ListPorts returns, by name, the switch ports in scopes where the caller
-// holds View Switch Ports.
+// ListPorts returns, by name, the switch ports the caller may view: View
+// Switch Ports in the port's scope and in its switch's. Connections are
+// shown as in GetPort.
 func (e *Engine) ListPorts(ctx context.Context, c authz.ClientContext) ([]Port, error) {
-	scopes, err := e.listScopes(kindPort)
-	if err != nil {
-		return nil, fmt.Errorf("list switch ports: %w", err)
-	}
-	p, allowed, err := e.visible(ctx, c, "ListPorts", scopes)
+	p, err := e.visible(ctx, c, "ListPorts")
 	if err != nil {
 		return nil, err
 	}
 	out := []Port{}
 	err = e.read(p, func(t txn) error {
 		return each(t, kindPort, func(_ string, r *portRec) error {
-			if !allowed[r.Scope] {
+			pp, err := publicPort(t, *r)
+			if errors.Is(err, errHidden) {
 				return nil
 			}
-			pp, err := publicPort(t, *r)
 			out = append(out, pp)
 			return err
 		})
@@ -387,112 +359,141 @@ func (e *Engine) ListPorts(ctx context.Context, c authz.ClientContext) ([]Port, 
 // ConnectPort connects a disconnected switch port to a VM's network adapter
 // (to.VM and to.Adapter) or to an internal Ethernet port (to.InternalPort).
 // The adapter or internal port must not be connected elsewhere. Needs
-// Connect Virtual Switch Port in the port's scope.
+// Connect Virtual Switch Port in the port's and the switch's scope, and
+// Reconfigure Virtual Machine in the VM's scope (connecting an adapter
+// reconfigures the VM) or Modify Internal Ethernet Port.
 func (e *Engine) ConnectPort(ctx context.Context, c authz.ClientContext, port string, to Connection) (Port, error) {
+	// A bad request is decided like any other (on the port alone), then
+	// refused.
+	args := []arg{named(rolePort, port)}
+	var bad error
+	switch {
+	case to.InternalPort != "" && (to.VM != "" || to.Adapter != ""):
+		bad = invalidf("switch port %q: connect to a VM adapter or an internal port, not both", port)
+	case to.InternalPort != "":
+		args = append(args, named(roleConnInternal, to.InternalPort))
+	case to.VM == "" || to.Adapter == "":
+		bad = invalidf("switch port %q: connection needs a VM and adapter name, or an internal port", port)
+	default:
+		args = append(args, named(roleConnVM, to.VM))
+	}
 	var out Port
-	err := e.onObject(ctx, c, "ConnectPort", kindPort, port, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ConnectPort", true, func(t txn, ids map[role]string) error {
+		if bad != nil {
+			return bad
+		}
 		var err error
-		out, err = editPort(t, id, func(r *portRec) error {
+		out, err = editPublicPort(t, ids[rolePort], func(r *portRec) error {
 			if r.Conn != nil {
 				return fmt.Errorf("switch port %q: %w: it is already connected; disconnect it first", r.Name, ErrInvalidState)
 			}
-			cn, err := connTarget(t, r.Name, to)
+			cn, err := connTarget(t, ids, to)
 			if err != nil {
 				return err
 			}
-			other, err := connectedPort(t, func(x *connRec) bool {
-				return (cn.InternalID != "" && x.InternalID == cn.InternalID) ||
-					(cn.VMID != "" && x.VMID == cn.VMID && names.Equal(x.Adapter, cn.Adapter))
+			busy, err := anyLinks(t, kindPort, func(l portLinks) bool {
+				x := l.Conn
+				return x != nil && ((cn.InternalID != "" && x.InternalID == cn.InternalID) ||
+					(cn.VMID != "" && x.VMID == cn.VMID && names.Equal(x.Adapter, cn.Adapter)))
 			})
 			if err != nil {
 				return err
 			}
-			if other != "" {
-				return fmt.Errorf("switch port %q: %w: the target is already connected to port %q", r.Name, ErrInvalidState, other)
+			if busy {
+				return fmt.Errorf("switch port %q: %w: the target is already connected to a switch port", r.Name, ErrInvalidState)
 			}
 			r.Conn = &cn
 			return nil
 		})
 		return err
-	})
+	}, args...)
 	return out, err
 }
 
-// connTarget validates and resolves a connection request.
-func connTarget(t txn, port string, to Connection) (connRec, error) {
-	switch {
-	case to.InternalPort != "" && (to.VM != "" || to.Adapter != ""):
-		return connRec{}, invalidf("switch port %q: connect to a VM adapter or an internal port, not both", port)
-	case to.InternalPort != "":
-		id := t.idByName(kindInternal, to.InternalPort)
-		if id == "" {
-			return connRec{}, notFound(kindInternal, to.InternalPort)
-		}
-		return connRec{InternalID: id}, nil
-	case to.VM == "" || to.Adapter == "":
-		return connRec{}, invalidf("switch port %q: connection needs a VM and adapter name, or an internal port", port)
+// connTarget resolves a connection request to the objects decided.
+func connTarget(t txn, ids map[role]string, to Connection) (connRec, error) {
+	if to.InternalPort != "" {
+		return connRec{InternalID: ids[roleConnInternal]}, nil
 	}
 	var vm VM
-	vmID, err := t.getByName(kindVM, to.VM, &vm)
-	if err != nil {
+	if err := t.get(kindVM, ids[roleConnVM], &vm); err != nil {
 		return connRec{}, err
 	}
 	for _, a := range vm.NetworkAdapters {
 		if names.Equal(a.Name, to.Adapter) {
-			return connRec{VMID: vmID, Adapter: a.Name}, nil
+			return connRec{VMID: vm.ID, Adapter: a.Name}, nil
 		}
 	}
-	return connRec{}, fmt.Errorf("network adapter %q of virtual machine %q: %w", to.Adapter, vm.Name, ErrNotFound)
+	return connRec{}, fmt.Errorf("network adapter %q of virtual machine %q: %w", to.Adapter, to.VM, ErrNotFound)
 }
 
 // DisconnectPort disconnects a connected switch port. Needs Disconnect
-// Virtual Switch Port in the port's scope.
+// Virtual Switch Port in the port's and the switch's scope, and Reconfigure
+// Virtual Machine in the connected VM's scope or Modify Internal Ethernet
+// Port (disconnecting changes the other end too).
 func (e *Engine) DisconnectPort(ctx context.Context, c authz.ClientContext, port string) (Port, error) {
 	var out Port
-	err := e.onObject(ctx, c, "DisconnectPort", kindPort, port, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "DisconnectPort", true, func(t txn, ids map[role]string) error {
 		var err error
-		out, err = editPort(t, id, func(r *portRec) error {
+		out, err = editPublicPort(t, ids[rolePort], func(r *portRec) error {
 			if r.Conn == nil {
 				return fmt.Errorf("switch port %q: %w: it is not connected", r.Name, ErrInvalidState)
+			}
+			if err := sameConn(r, ids); err != nil {
+				return err
 			}
 			r.Conn = nil
 			return nil
 		})
 		return err
-	})
+	}, named(rolePort, port))
 	return out, err
 }
 
+// sameConn checks that port r is still connected to what the call decided
+// on (errChanged otherwise: the call is decided again).
+func sameConn(r *portRec, ids map[role]string) error {
+	var vm, internal string
+	if r.Conn != nil {
+		vm, internal = r.Conn.VMID, r.Conn.InternalID
+	}
+	if vm != ids[roleConnVM] || internal != ids[roleConnInternal] {
+		return errChanged
+	}
+	return nil
+}
+
 // GetPortVLAN returns a switch port's VLAN setting. Needs View VLAN Settings
-// in the port's scope.
+// in the port's and the switch's scope.
 func (e *Engine) GetPortVLAN(ctx context.Context, c authz.ClientContext, port string) (VLAN, error) {
 	var out VLAN
-	err := e.onObject(ctx, c, "GetPortVLAN", kindPort, port, nil, false, func(t txn, id string) error {
+	err := e.gated(ctx, c, "GetPortVLAN", false, func(t txn, ids map[role]string) error {
 		var r portRec
-		if err := t.get(kindPort, id, &r); err != nil {
+		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
 			return err
 		}
 		out = r.VLAN
 		return nil
-	})
+	}, named(rolePort, port))
 	return out, err
 }
 
 // SetPortVLAN sets a switch port's access VLAN (1..4094), or makes it
-// untagged (0). Needs Change VLAN Configuration on Port in the port's scope.
+// untagged (0). Needs Change VLAN Configuration on Port in the port's and
+// the switch's scope.
 func (e *Engine) SetPortVLAN(ctx context.Context, c authz.ClientContext, port string, v VLAN) (VLAN, error) {
 	var out VLAN
-	err := e.onObject(ctx, c, "SetPortVLAN", kindPort, port, nil, true, func(t txn, id string) error {
-		p, err := editPort(t, id, func(r *portRec) error {
+	err := e.gated(ctx, c, "SetPortVLAN", true, func(t txn, ids map[role]string) error {
+		r, err := editPort(t, ids[rolePort], func(r *portRec) error {
 			if v.AccessVLANID < 0 || v.AccessVLANID > maxVLAN {
 				return invalidf("switch port %q: access VLAN %d out of range 1..%d (0 for untagged)", r.Name, v.AccessVLANID, maxVLAN)
 			}
 			r.VLAN = v
 			return nil
 		})
-		out = p.VLAN
+		out = r.VLAN
 		return err
-	})
+	}, named(rolePort, port))
 	return out, err
 }
 
@@ -501,7 +502,7 @@ func (e *Engine) SetPortVLAN(ctx context.Context, c authz.ClientContext, port st
 // CreateInternalPort creates an internal Ethernet port. Needs Create
 // Internal Ethernet Port in the default scope.
 func (e *Engine) CreateInternalPort(ctx context.Context, c authz.ClientContext, spec InternalPortSpec) (InternalPort, error) {
-	p, err := e.authorize(ctx, c, "CreateInternalPort", spec.Name)
+	p, err := e.authorize(ctx, c, "CreateInternalPort", creates(kindInternal, spec.Name, scopes.Default))
 	if err != nil {
 		return InternalPort{}, err
 	}
@@ -518,38 +519,35 @@ func (e *Engine) CreateInternalPort(ctx context.Context, c authz.ClientContext, 
 	return ip, nil
 }
 
-// DeleteInternalPort deletes an internal Ethernet port, disconnecting the
-// switch port it is connected to. Needs Delete Internal Ethernet Port in the
+// DeleteInternalPort deletes an internal Ethernet port. One connected to a
+// switch port is not deleted (the port, maybe in another scope, would
+// change): disconnect it first. Needs Delete Internal Ethernet Port in the
 // default scope.
 func (e *Engine) DeleteInternalPort(ctx context.Context, c authz.ClientContext, name string) error {
-	p, err := e.authorize(ctx, c, "DeleteInternalPort", name)
-	if err != nil {
-		return err
-	}
-	return e.write(p, func(t txn) error {
+	return e.gated(ctx, c, "DeleteInternalPort", true, func(t txn, ids map[role]string) error {
+		id := ids[roleInternal]
 		var ip InternalPort
-		id, err := t.getByName(kindInternal, name, &ip)
+		if err := t.get(kindInternal, id, &ip); err != nil {
+			return err
+		}
+		connected, err := anyLinks(t, kindPort, func(l portLinks) bool { return l.Conn != nil && l.Conn.InternalID == id })
 		if err != nil {
 			return err
 		}
-		if err := disconnectWhere(t, func(cn *connRec) bool { return cn.InternalID == id }); err != nil {
-			return err
+		if connected {
+			return fmt.Errorf("internal Ethernet port %q: %w: it is connected to a switch port; disconnect it first", ip.Name, ErrInvalidState)
 		}
 		return t.del(kindInternal, id, ip.Name)
-	})
+	}, named(roleInternal, name))
 }
 
 // ModifyInternalPort renames an internal Ethernet port or changes its notes.
 // Needs Modify Internal Ethernet Port in the default scope.
 func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, name string, u InternalPortUpdate) (InternalPort, error) {
-	p, err := e.authorize(ctx, c, "ModifyInternalPort", name)
-	if err != nil {
-		return InternalPort{}, err
-	}
 	var ip InternalPort
-	err = e.write(p, func(t txn) error {
-		id, err := t.getByName(kindInternal, name, &ip)
-		if err != nil {
+	err := e.gated(ctx, c, "ModifyInternalPort", true, func(t txn, ids map[role]string) error {
+		id := ids[roleInternal]
+		if err := t.get(kindInternal, id, &ip); err != nil {
 			return err
 		}
 		old := ip.Name
@@ -566,7 +564,7 @@ func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, 
 			ip.Notes = *u.Notes
 		}
 		return t.put(kindInternal, id, ip.Name, old, ip)
-	})
+	}, named(roleInternal, name))
 	if err != nil {
 		return InternalPort{}, err
 	}
@@ -576,12 +574,8 @@ func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, 
 // ListInternalPorts returns the internal Ethernet ports by name. Needs View
 // Internal Ethernet Ports in the default scope.
 func (e *Engine) ListInternalPorts(ctx context.Context, c authz.ClientContext) ([]InternalPort, error) {
-	p, err := e.authorize(ctx, c, "ListInternalPorts", "")
-	if err != nil {
-		return nil, err
-	}
 	out := []InternalPort{}
-	err = e.read(p, func(t txn) error {
+	err := e.gated(ctx, c, "ListInternalPorts", false, func(t txn, _ map[role]string) error {
 		return each(t, kindInternal, func(_ string, ip *InternalPort) error {
 			out = append(out, *ip)
 			return nil
@@ -596,25 +590,21 @@ func (e *Engine) ListInternalPorts(ctx context.Context, c authz.ClientContext) (
 
 // External Ethernet ports.
 
-// ListExternalPorts returns the host's network interfaces and the switch
-// each is bound to. Needs View External Ethernet Ports in the default scope.
+// ListExternalPorts returns the host's network interfaces and whether a
+// switch is bound to each. Needs View External Ethernet Ports in the default
+// scope.
 func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) ([]ExternalPort, error) {
-	p, err := e.authorize(ctx, c, "ListExternalPorts", "")
-	if err != nil {
-		return nil, err
-	}
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("list host interfaces: %w", err)
 	}
 	bound := map[string]bool{}
-	err = e.read(p, func(t txn) error {
-		return each(t, kindSwitch, func(_ string, sw *Switch) error {
-			if sw.External != "" {
-				bound[sw.External] = true
-			}
-			return nil
+	err = e.gated(ctx, c, "ListExternalPorts", false, func(t txn, _ map[role]string) error {
+		_, err := anyLinks(t, kindSwitch, func(l switchLinks) bool {
+			bound[l.External] = l.External != ""
+			return false
 		})
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list external Ethernet ports: %w", err)
@@ -636,46 +626,43 @@ func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) (
 
 // BindExternalPort binds a host interface to a virtual switch. The switch
 // must be unbound and the interface bound to no other switch. Needs Bind
-// External Ethernet Port in the switch's scope.
+// External Ethernet Port in the switch's scope and in the default scope
+// (the host's).
 func (e *Engine) BindExternalPort(ctx context.Context, c authz.ClientContext, switchName, iface string) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, "BindExternalPort", kindSwitch, switchName, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "BindExternalPort", true, func(t txn, ids map[role]string) error {
 		if _, err := net.InterfaceByName(iface); err != nil {
 			return fmt.Errorf("host interface %q: %w (%v)", iface, ErrNotFound, err)
 		}
 		var sw Switch
-		if err := t.get(kindSwitch, id, &sw); err != nil {
+		if err := t.get(kindSwitch, ids[roleSwitch], &sw); err != nil {
 			return err
 		}
 		if sw.External != "" {
 			return fmt.Errorf("virtual switch %q: %w: already bound to %q", sw.Name, ErrInvalidState, sw.External)
 		}
-		other := ""
-		if err := each(t, kindSwitch, func(_ string, s *Switch) error {
-			if s.External == iface {
-				other = s.Name
-			}
-			return nil
-		}); err != nil {
+		taken, err := anyLinks(t, kindSwitch, func(l switchLinks) bool { return l.External == iface })
+		if err != nil {
 			return err
 		}
-		if other != "" {
-			return fmt.Errorf("host interface %q: %w: already bound to virtual switch %q", iface, ErrInvalidState, other)
+		if taken {
+			return fmt.Errorf("host interface %q: %w: already bound to a virtual switch", iface, ErrInvalidState)
 		}
 		sw.External = iface
 		out = sw
-		return t.put(kindSwitch, id, sw.Name, sw.Name, sw)
-	})
+		return t.put(kindSwitch, sw.ID, sw.Name, sw.Name, sw)
+	}, named(roleSwitch, switchName), arg{role: roleExternal, name: iface})
 	return out, err
 }
 
 // UnbindExternalPort unbinds the host interface bound to a virtual switch.
-// Needs Unbind External Ethernet Port in the switch's scope.
+// Needs Unbind External Ethernet Port in the switch's scope and in the
+// default scope (the host's).
 func (e *Engine) UnbindExternalPort(ctx context.Context, c authz.ClientContext, switchName string) (Switch, error) {
 	var out Switch
-	err := e.onObject(ctx, c, "UnbindExternalPort", kindSwitch, switchName, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "UnbindExternalPort", true, func(t txn, ids map[role]string) error {
 		var sw Switch
-		if err := t.get(kindSwitch, id, &sw); err != nil {
+		if err := t.get(kindSwitch, ids[roleSwitch], &sw); err != nil {
 			return err
 		}
 		if sw.External == "" {
@@ -683,53 +670,61 @@ func (e *Engine) UnbindExternalPort(ctx context.Context, c authz.ClientContext, 
 		}
 		sw.External = ""
 		out = sw
-		return t.put(kindSwitch, id, sw.Name, sw.Name, sw)
-	})
+		return t.put(kindSwitch, sw.ID, sw.Name, sw.Name, sw)
+	}, named(roleSwitch, switchName))
 	return out, err
 }
 
-// ListLANEndpoints returns the endpoints on virtual switches: every
-// connected port (in the port's scope) and every bound host interface (in
-// the switch's scope), where the caller holds View LAN Endpoints.
+// ListLANEndpoints returns the endpoints on virtual switches the caller may
+// view: every connected port (View LAN Endpoints in the port's and the
+// switch's scope) and every bound host interface (in the switch's scope).
+// What is at the other end (VM and adapter, internal port, host interface,
+// and its MAC) is shown only where the caller may view it; otherwise the
+// endpoint is marked hidden.
 func (e *Engine) ListLANEndpoints(ctx context.Context, c authz.ClientContext) ([]LANEndpoint, error) {
-	scopes, err := e.listScopes(kindPort, kindSwitch)
-	if err != nil {
-		return nil, fmt.Errorf("list LAN endpoints: %w", err)
-	}
-	p, allowed, err := e.visible(ctx, c, "ListLANEndpoints", scopes)
+	p, err := e.visible(ctx, c, "ListLANEndpoints")
 	if err != nil {
 		return nil, err
 	}
 	out := []LANEndpoint{}
 	err = e.read(p, func(t txn) error {
 		if err := each(t, kindPort, func(_ string, r *portRec) error {
-			if r.Conn == nil || !allowed[r.Scope] {
+			if r.Conn == nil {
 				return nil
 			}
 			var sw Switch
-			if err := t.get(kindSwitch, r.SwitchID, &sw); err != nil {
+			if err := t.get(kindSwitch, r.SwitchID, &sw); errors.Is(err, errHidden) {
+				return nil
+			} else if err != nil {
 				return err
 			}
 			cn, mac, err := resolveConn(t, *r.Conn)
 			if err != nil {
 				return err
 			}
-			ep := LANEndpoint{Switch: sw.Name, Port: r.Name, Kind: "vm", Target: cn.VM + "/" + cn.Adapter, MAC: mac, Scope: r.Scope}
-			if cn.InternalPort != "" {
+			ep := LANEndpoint{Switch: sw.Name, Port: r.Name, Kind: "vm", MAC: mac, Scope: r.Scope, Hidden: cn.Hidden}
+			switch {
+			case r.Conn.InternalID != "":
 				ep.Kind, ep.Target = "internal", cn.InternalPort
+			case !cn.Hidden:
+				ep.Target = cn.VM + "/" + cn.Adapter
 			}
 			out = append(out, ep)
 			return nil
 		}); err != nil {
 			return err
 		}
+		host := t.p.check(kindExternal, "", "", readOnly) == nil
 		return each(t, kindSwitch, func(_ string, sw *Switch) error {
-			if sw.External == "" || !allowed[sw.Scope] {
+			if sw.External == "" {
 				return nil
 			}
-			ep := LANEndpoint{Switch: sw.Name, Kind: "external", Target: sw.External, Scope: sw.Scope}
-			if ifc, err := net.InterfaceByName(sw.External); err == nil {
-				ep.MAC = ifc.HardwareAddr.String()
+			ep := LANEndpoint{Switch: sw.Name, Kind: "external", Scope: sw.Scope, Hidden: !host}
+			if host {
+				ep.Target = sw.External
+				if ifc, err := net.InterfaceByName(sw.External); err == nil {
+					ep.MAC = ifc.HardwareAddr.String()
+				}
 			}
 			out = append(out, ep)
 			return nil

@@ -12,7 +12,7 @@ import (
 // GetServiceConfig returns the service configuration. Needs Read Service
 // Configuration in the default scope.
 func (e *Engine) GetServiceConfig(ctx context.Context, c authz.ClientContext) (ServiceConfig, error) {
-	p, err := e.authorize(ctx, c, "GetServiceConfig", "")
+	p, err := e.authorize(ctx, c, "GetServiceConfig")
 	if err != nil {
 		return ServiceConfig{}, err
 	}
@@ -29,7 +29,7 @@ func (e *Engine) GetServiceConfig(ctx context.Context, c authz.ClientContext) (S
 // absolute; the console buffer must be 1024..1048576 bytes. Needs
 // Reconfigure Service in the default scope.
 func (e *Engine) SetServiceConfig(ctx context.Context, c authz.ClientContext, u ServiceUpdate) (ServiceConfig, error) {
-	p, err := e.authorize(ctx, c, "SetServiceConfig", "")
+	p, err := e.authorize(ctx, c, "SetServiceConfig")
 	if err != nil {
 		return ServiceConfig{}, err
 	}
@@ -71,7 +71,7 @@ func (e *Engine) SetServiceConfig(ctx context.Context, c authz.ClientContext, u 
 // GetSwitchService describes the virtual switch management service. Needs
 // View Virtual Switch Management Service in the default scope.
 func (e *Engine) GetSwitchService(ctx context.Context, c authz.ClientContext) (SwitchService, error) {
-	if _, err := e.authorize(ctx, c, "GetSwitchService", ""); err != nil {
+	if _, err := e.authorize(ctx, c, "GetSwitchService"); err != nil {
 		return SwitchService{}, err
 	}
 	host, err := os.Hostname()

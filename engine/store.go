@@ -39,6 +39,11 @@ const (
 	kindSwitch   kind = "switches"
 	kindPort     kind = "ports"
 	kindInternal kind = "internal-ports"
+	// kindExternal (host interfaces) and kindService (the service
+	// configuration) are in the default scope and have no records of their
+	// own kind: a permit covers them kind-wide.
+	kindExternal kind = "external-ports"
+	kindService  kind = "service"
 )
 
 func (k kind) label() string {
@@ -51,15 +56,15 @@ func (k kind) label() string {
 		return "switch port"
 	case kindInternal:
 		return "internal Ethernet port"
+	case kindExternal:
+		return "external Ethernet port"
+	case kindService:
+		return "service"
 	}
 	return string(k)
 }
 
 func allKinds() []kind { return []kind{kindVM, kindSwitch, kindPort, kindInternal} }
-
-// errScopeMoved is returned inside a transaction when the object's scope is
-// no longer the one the decision was made in; the call is decided again.
-var errScopeMoved = errors.New("object moved to another scope during the call")
 
 func notFound(k kind, name string) error {
 	return fmt.Errorf("%s %q: %w", k.label(), name, ErrNotFound)
@@ -164,23 +169,34 @@ func reindexNames(tx *bolt.Tx) ([]string, error) {
 	return renamed, nil
 }
 
-// txn is a bbolt transaction with the engine's record helpers. Only
-// Engine.read and Engine.write (which need a permit) and the scope lookups
-// of the interceptor make one.
-type txn struct{ tx *bolt.Tx }
+// txn is a bbolt transaction with the engine's record helpers. Engine.read
+// and Engine.write make one holding their permit, and every record helper
+// checks the record against it; the interceptor's own look-ups before a
+// decision (names, scopes and links only) use a txn without one.
+type txn struct {
+	tx *bolt.Tx
+	p  permit
+}
 
 func (t txn) objects(k kind) *bolt.Bucket {
 	return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketObjects))
 }
 func (t txn) names(k kind) *bolt.Bucket { return t.tx.Bucket([]byte(k)).Bucket([]byte(bucketNames)) }
 
-// idByName returns the ID of the object named name, or "" when none.
+// idByName returns the ID of the object named name, or "" when none. An ID
+// alone reveals nothing; reading the record needs the permit.
 func (t txn) idByName(k kind, name string) string {
 	return string(t.names(k).Get(nameKey(name)))
 }
 
-// get loads the record with the given ID into v.
-func (t txn) get(k kind, id string, v any) error {
+// scoped is the part of every record the permit checks.
+type scoped struct {
+	Scope string `json:"scope"`
+}
+
+// rawGet decodes the stored record id into v, unchecked: for the
+// interceptor's look-ups, whose v holds only a scope or links.
+func (t txn) rawGet(k kind, id string, v any) error {
 	raw := t.objects(k).Get([]byte(id))
 	if raw == nil {
 		return fmt.Errorf("%s with ID %q: %w", k.label(), id, ErrNotFound)
@@ -191,36 +207,57 @@ func (t txn) get(k kind, id string, v any) error {
 	return nil
 }
 
-// getByName loads the record named name into v and returns its ID.
-func (t txn) getByName(k kind, name string, v any) (string, error) {
-	id := t.idByName(k, name)
-	if id == "" {
-		return "", notFound(k, name)
+// get loads the record with the given ID into v, if the permit covers it.
+func (t txn) get(k kind, id string, v any) error {
+	var s scoped
+	if err := t.rawGet(k, id, &s); err != nil {
+		return err
 	}
-	return id, t.get(k, id, v)
+	if err := t.p.check(k, id, s.Scope, readOnly); err != nil {
+		return err
+	}
+	return t.rawGet(k, id, v)
 }
 
-// scopeByID returns the ScopeOfResidence of a record.
+// scopeByID returns the ScopeOfResidence of a record (the interceptor's
+// look-up).
 func (t txn) scopeByID(k kind, id string) (string, error) {
-	var s struct {
-		Scope string `json:"scope"`
+	var s scoped
+	err := t.rawGet(k, id, &s)
+	return s.Scope, err
+}
+
+// writable checks that the permit lets the call write record id of kind k
+// (an existing record in its stored scope, a new one in scope).
+func (t txn) writable(k kind, id, scope string) error {
+	var s scoped
+	err := t.rawGet(k, id, &s)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		s.Scope = scope
+	case err != nil:
+		return err
 	}
-	if err := t.get(k, id, &s); err != nil {
-		return "", err
-	}
-	return s.Scope, nil
+	return t.p.check(k, id, s.Scope, readWrite)
 }
 
 // put stores v under id, named name. oldName is the record's previous name
 // ("" for a new record); the name index follows a rename. A name held by
 // another record is ErrExists.
 func (t txn) put(k kind, id, name, oldName string, v any) error {
-	if other := t.idByName(k, name); other != "" && other != id {
-		return fmt.Errorf("%s %q: %w", k.label(), name, ErrExists)
-	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s %q: %w", k.label(), name, err)
+	}
+	var s scoped
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return fmt.Errorf("encode %s %q: %w", k.label(), name, err)
+	}
+	if err := t.writable(k, id, s.Scope); err != nil {
+		return err
+	}
+	if other := t.idByName(k, name); other != "" && other != id {
+		return fmt.Errorf("%s %q: %w", k.label(), name, ErrExists)
 	}
 	if oldName != "" && !names.Equal(oldName, name) {
 		if err := t.names(k).Delete(nameKey(oldName)); err != nil {
@@ -235,16 +272,28 @@ func (t txn) put(k kind, id, name, oldName string, v any) error {
 
 // del removes the record id named name.
 func (t txn) del(k kind, id, name string) error {
+	if err := t.writable(k, id, ""); err != nil {
+		return err
+	}
 	if err := t.names(k).Delete(nameKey(name)); err != nil {
 		return err
 	}
 	return t.objects(k).Delete([]byte(id))
 }
 
-// each decodes every record of kind k, in ID order, calling fn with a fresh
-// value from newV.
+// each decodes every record of kind k the permit lets the call read, in ID
+// order; the others are skipped as if absent.
 func each[T any](t txn, k kind, fn func(id string, v *T) error) error {
 	return t.objects(k).ForEach(func(key, raw []byte) error {
+		var s scoped
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("decode %s %q: %w", k.label(), key, err)
+		}
+		if err := t.p.check(k, string(key), s.Scope, readOnly); errors.Is(err, errHidden) || errors.Is(err, errChanged) {
+			return nil
+		} else if err != nil {
+			return err
+		}
 		v := new(T)
 		if err := json.Unmarshal(raw, v); err != nil {
 			return fmt.Errorf("decode %s %q: %w", k.label(), key, err)
@@ -253,20 +302,60 @@ func each[T any](t txn, k kind, fn func(id string, v *T) error) error {
 	})
 }
 
-// scopes returns the ScopeOfResidence of every record of kind k.
+// portLinks is what a switch port refers to, without its name or scope.
+type portLinks struct {
+	SwitchID string   `json:"switchId"`
+	Conn     *connRec `json:"conn,omitempty"`
+}
+
+// switchLinks is what a switch refers to, without its name or scope.
+type switchLinks struct {
+	External string `json:"external"`
+}
+
+// anyLinks reports whether any record of kind k, whoever may see it,
+// has links matching pred. It is how a call checks a constraint that spans
+// scopes (a switch still has ports, an adapter is connected): it yields
+// only links, never a name or a scope, so what it tells cannot name a
+// hidden object.
+func anyLinks[L any](t txn, k kind, pred func(L) bool) (bool, error) {
+	found := false
+	err := t.objects(k).ForEach(func(key, raw []byte) error {
+		var l L
+		if err := json.Unmarshal(raw, &l); err != nil {
+			return fmt.Errorf("decode %s %q: %w", k.label(), key, err)
+		}
+		found = found || pred(l)
+		return nil
+	})
+	return found, err
+}
+
+// scopes returns the ScopeOfResidence of every record of kind k (the
+// interceptor's look-up for lists).
 func (t txn) scopes(k kind) ([]string, error) {
 	var out []string
-	err := each(t, k, func(_ string, s *struct {
-		Scope string `json:"scope"`
-	}) error {
+	err := t.objects(k).ForEach(func(key, raw []byte) error {
+		var s scoped
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("decode %s %q: %w", k.label(), key, err)
+		}
 		out = append(out, s.Scope)
 		return nil
 	})
 	return out, err
 }
 
-// serviceConfig loads the service configuration, or the defaults.
+// serviceConfig loads the service configuration, or the defaults; it needs
+// a permit decided on the service.
 func (t txn) serviceConfig(def ServiceConfig) (ServiceConfig, error) {
+	if err := t.p.check(kindService, "", "", readOnly); err != nil {
+		return ServiceConfig{}, err
+	}
+	return t.rawServiceConfig(def)
+}
+
+func (t txn) rawServiceConfig(def ServiceConfig) (ServiceConfig, error) {
 	raw := t.tx.Bucket([]byte(bucketService)).Get([]byte(keyServiceConfig))
 	if raw == nil {
 		return def, nil
@@ -278,7 +367,17 @@ func (t txn) serviceConfig(def ServiceConfig) (ServiceConfig, error) {
 	return cfg, nil
 }
 
+// consoleLimit is the console buffer size, the one setting calls other
+// than the service's own read.
+func (t txn) consoleLimit(def ServiceConfig) (int, error) {
+	cfg, err := t.rawServiceConfig(def)
+	return cfg.ConsoleBufferBytes, err
+}
+
 func (t txn) putServiceConfig(cfg ServiceConfig) error {
+	if err := t.p.check(kindService, "", "", readWrite); err != nil {
+		return err
+	}
 	raw, err := json.Marshal(cfg)
 	if err != nil {
 		return fmt.Errorf("encode service configuration: %w", err)
@@ -286,15 +385,35 @@ func (t txn) putServiceConfig(cfg ServiceConfig) error {
 	return t.tx.Bucket([]byte(bucketService)).Put([]byte(keyServiceConfig), raw)
 }
 
+// vmData checks that the permit decided the VM vmID, whose console and
+// snapshots are part of it.
+func (t txn) vmData(vmID string, a access) error {
+	var s scoped
+	if err := t.rawGet(kindVM, vmID, &s); err != nil {
+		return err
+	}
+	return t.p.check(kindVM, vmID, s.Scope, a)
+}
+
 // console returns a VM's console buffer.
-func (t txn) console(vmID string) string {
-	return string(t.tx.Bucket([]byte(bucketConsole)).Get([]byte(vmID)))
+func (t txn) console(vmID string) (string, error) {
+	if err := t.vmData(vmID, readOnly); err != nil {
+		return "", err
+	}
+	return string(t.tx.Bucket([]byte(bucketConsole)).Get([]byte(vmID))), nil
 }
 
 // appendConsole appends text to a VM's console, keeping at most limit bytes
 // and cutting at a line start when it trims.
 func (t txn) appendConsole(vmID, text string, limit int) error {
-	buf := t.console(vmID) + text
+	if err := t.vmData(vmID, readWrite); err != nil {
+		return err
+	}
+	buf, err := t.console(vmID)
+	if err != nil {
+		return err
+	}
+	buf += text
 	if len(buf) > limit {
 		buf = buf[len(buf)-limit:]
 		if i := strings.IndexByte(buf, '\n'); i >= 0 && i+1 < len(buf) {
@@ -307,6 +426,13 @@ func (t txn) appendConsole(vmID, text string, limit int) error {
 // snapshots returns the snapshot bucket of a VM, creating it when create is
 // set; nil when it does not exist.
 func (t txn) snapshots(vmID string, create bool) (*bolt.Bucket, error) {
+	a := readOnly
+	if create {
+		a = readWrite
+	}
+	if err := t.vmData(vmID, a); err != nil {
+		return nil, err
+	}
 	root := t.tx.Bucket([]byte(bucketSnapshots))
 	if create {
 		return root.CreateBucketIfNotExists([]byte(vmID))
@@ -316,6 +442,9 @@ func (t txn) snapshots(vmID string, create bool) (*bolt.Bucket, error) {
 
 // deleteVMData removes a VM's console and snapshots.
 func (t txn) deleteVMData(vmID string) error {
+	if err := t.vmData(vmID, readWrite); err != nil {
+		return err
+	}
 	if err := t.tx.Bucket([]byte(bucketConsole)).Delete([]byte(vmID)); err != nil {
 		return err
 	}

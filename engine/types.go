@@ -158,6 +158,9 @@ type Connection struct {
 	VM           string `json:"vm,omitempty"`
 	Adapter      string `json:"adapter,omitempty"`
 	InternalPort string `json:"internalPort,omitempty"`
+	// Hidden (in answers only) says the port is connected to an object the
+	// caller may not view; nothing else about it is shown.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // VLAN is the VLAN setting of a switch port. AccessVLANID 0 means untagged;
@@ -212,6 +215,9 @@ type LANEndpoint struct {
 	Target string `json:"target"`         // "VM/adapter", internal port or interface name
 	MAC    string `json:"mac"`
 	Scope  string `json:"scope"`
+	// Hidden says the caller may not view what is at the other end: Target
+	// and MAC are empty.
+	Hidden bool `json:"hidden,omitempty"`
 }
 
 // ServiceConfig is the configuration of the virtual machine management

@@ -69,7 +69,7 @@ func adapterNames(vm string, list []string) error {
 // Virtual Machine in spec.Scope.
 func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpec) (VM, error) {
 	spec.Scope = scopes.Of(spec.Scope)
-	p, err := e.authorize(ctx, c, "CreateVM", spec.Name, spec.Scope)
+	p, err := e.authorize(ctx, c, "CreateVM", creates(kindVM, spec.Name, spec.Scope))
 	if err != nil {
 		return VM{}, err
 	}
@@ -107,10 +107,12 @@ func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpe
 }
 
 // DeleteVM deletes a virtual machine that is Off or Saved, with its
-// snapshots and console; switch ports connected to its adapters are
-// disconnected. Needs Delete Virtual Machine in the VM's scope.
+// snapshots and console. A VM whose adapter is connected to a switch port is
+// not deleted (the port, maybe in another scope, would change): disconnect
+// it first. Needs Delete Virtual Machine in the VM's scope.
 func (e *Engine) DeleteVM(ctx context.Context, c authz.ClientContext, name string) error {
-	return e.onObject(ctx, c, "DeleteVM", kindVM, name, nil, true, func(t txn, id string) error {
+	return e.gated(ctx, c, "DeleteVM", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -118,47 +120,51 @@ func (e *Engine) DeleteVM(ctx context.Context, c authz.ClientContext, name strin
 		if vm.State != Off && vm.State != Saved {
 			return fmt.Errorf("virtual machine %q: %w: cannot delete it while %s; turn it off first", vm.Name, ErrInvalidState, vm.State)
 		}
-		if err := disconnectWhere(t, func(cn *connRec) bool { return cn.VMID == id }); err != nil {
+		adapter := ""
+		if _, err := anyLinks(t, kindPort, func(l portLinks) bool {
+			if l.Conn != nil && l.Conn.VMID == id {
+				adapter = l.Conn.Adapter
+			}
+			return adapter != ""
+		}); err != nil {
 			return err
+		}
+		if adapter != "" {
+			return fmt.Errorf("virtual machine %q: %w: network adapter %q is connected to a switch port; disconnect it first",
+				vm.Name, ErrInvalidState, adapter)
 		}
 		if err := t.deleteVMData(id); err != nil {
 			return err
 		}
 		return t.del(kindVM, id, vm.Name)
-	})
+	}, named(roleVM, name))
 }
 
 // GetVM returns a virtual machine's configuration and state. Needs View
 // Virtual Machine Configuration in the VM's scope.
 func (e *Engine) GetVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, "GetVM", kindVM, name, nil, false, func(t txn, id string) error {
-		if err := t.get(kindVM, id, &out); err != nil {
+	err := e.gated(ctx, c, "GetVM", false, func(t txn, ids map[role]string) error {
+		if err := t.get(kindVM, ids[roleVM], &out); err != nil {
 			return err
 		}
 		out = publicVM(out)
 		return nil
-	})
+	}, named(roleVM, name))
 	return out, err
 }
 
 // ListVMs returns, by name, the virtual machines the caller may view: those
 // in scopes where it holds View Virtual Machine Configuration.
 func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, error) {
-	scopes, err := e.listScopes(kindVM)
-	if err != nil {
-		return nil, fmt.Errorf("list virtual machines: %w", err)
-	}
-	p, allowed, err := e.visible(ctx, c, "ListVMs", scopes)
+	p, err := e.visible(ctx, c, "ListVMs")
 	if err != nil {
 		return nil, err
 	}
 	out := []VM{}
 	err = e.read(p, func(t txn) error {
 		return each(t, kindVM, func(_ string, vm *VM) error {
-			if allowed[vm.Scope] {
-				out = append(out, publicVM(*vm))
-			}
+			out = append(out, publicVM(*vm))
 			return nil
 		})
 	})
@@ -172,7 +178,8 @@ func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, erro
 // changeState applies a state change and writes it to the console.
 func (e *Engine) changeState(ctx context.Context, c authz.ClientContext, method string, name string, a vmAction) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, method, kindVM, name, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, method, true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -191,16 +198,16 @@ func (e *Engine) changeState(ctx context.Context, c authz.ClientContext, method 
 		}
 		out = publicVM(vm)
 		return nil
-	})
+	}, named(roleVM, name))
 	return out, err
 }
 
 func (e *Engine) console(t txn, vmID, text string) error {
-	cfg, err := t.serviceConfig(e.defaults)
+	limit, err := t.consoleLimit(e.defaults)
 	if err != nil {
 		return err
 	}
-	return t.appendConsole(vmID, text, cfg.ConsoleBufferBytes)
+	return t.appendConsole(vmID, text, limit)
 }
 
 // StartVM starts a virtual machine that is Off, or restores one that is
@@ -239,7 +246,8 @@ func (e *Engine) ResumeVM(ctx context.Context, c authz.ClientContext, name strin
 // Reconfigure Virtual Machine in the VM's scope.
 func (e *Engine) ReconfigureVM(ctx context.Context, c authz.ClientContext, name string, u VMUpdate) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, "ReconfigureVM", kindVM, name, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ReconfigureVM", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -286,7 +294,7 @@ func (e *Engine) ReconfigureVM(ctx context.Context, c authz.ClientContext, name 
 		}
 		out = publicVM(vm)
 		return nil
-	})
+	}, named(roleVM, name))
 	return out, err
 }
 
@@ -312,13 +320,15 @@ func (e *Engine) replaceAdapters(t txn, id string, vm VM, list []string) ([]Netw
 		if keep[names.Key(old.Name)] {
 			continue
 		}
-		port, err := connectedPort(t, func(cn *connRec) bool { return cn.VMID == id && names.Equal(cn.Adapter, old.Name) })
+		connected, err := anyLinks(t, kindPort, func(l portLinks) bool {
+			return l.Conn != nil && l.Conn.VMID == id && names.Equal(l.Conn.Adapter, old.Name)
+		})
 		if err != nil {
 			return nil, err
 		}
-		if port != "" {
-			return nil, fmt.Errorf("virtual machine %q: %w: network adapter %q is connected to switch port %q; disconnect it first",
-				vm.Name, ErrInvalidState, old.Name, port)
+		if connected {
+			return nil, fmt.Errorf("virtual machine %q: %w: network adapter %q is connected to a switch port; disconnect it first",
+				vm.Name, ErrInvalidState, old.Name)
 		}
 	}
 	return out, nil
@@ -327,7 +337,8 @@ func (e *Engine) replaceAdapters(t txn, id string, vm VM, list []string) ([]Netw
 // SendConsoleInput types text on a Running virtual machine's console. Needs
 // Allow Input to Virtual Machine in the VM's scope.
 func (e *Engine) SendConsoleInput(ctx context.Context, c authz.ClientContext, name, text string) error {
-	return e.onObject(ctx, c, "SendConsoleInput", kindVM, name, nil, true, func(t txn, id string) error {
+	return e.gated(ctx, c, "SendConsoleInput", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -343,21 +354,23 @@ func (e *Engine) SendConsoleInput(ctx context.Context, c authz.ClientContext, na
 			return fmt.Errorf("virtual machine %q: %w: console input needs it Running, it is %s", vm.Name, ErrInvalidState, vm.State)
 		}
 		return e.console(t, id, text)
-	})
+	}, named(roleVM, name))
 }
 
 // ReadConsole returns what a virtual machine's console shows. Needs Allow
 // Output from Virtual Machine in the VM's scope.
 func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name string) (Console, error) {
 	var out Console
-	err := e.onObject(ctx, c, "ReadConsole", kindVM, name, nil, false, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ReadConsole", false, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
 		}
-		out = Console{VM: vm.Name, Output: t.console(id)}
-		return nil
-	})
+		text, err := t.console(id)
+		out = Console{VM: vm.Name, Output: text}
+		return err
+	}, named(roleVM, name))
 	return out, err
 }
 
@@ -367,7 +380,8 @@ func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name st
 func (e *Engine) SetVMScope(ctx context.Context, c authz.ClientContext, name, scope string) (VM, error) {
 	var out VM
 	scope = scopes.Of(scope)
-	err := e.onObject(ctx, c, "SetVMScope", kindVM, name, &scope, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "SetVMScope", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		if err := checkScope("virtual machine", scope); err != nil {
 			return err
 		}
@@ -381,7 +395,7 @@ func (e *Engine) SetVMScope(ctx context.Context, c authz.ClientContext, name, sc
 		}
 		out = publicVM(vm)
 		return nil
-	})
+	}, named(roleVM, name), moves(name, scope))
 	return out, err
 }
 
@@ -420,7 +434,8 @@ func findSnapshot(snaps []Snapshot, vm, ref string) (Snapshot, error) {
 // Virtual Machine Snapshot in the VM's scope.
 func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmName, name string) (Snapshot, error) {
 	var out Snapshot
-	err := e.onObject(ctx, c, "CreateSnapshot", kindVM, vmName, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "CreateSnapshot", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -453,7 +468,7 @@ func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmNa
 			return err
 		}
 		return b.Put([]byte(out.ID), raw)
-	})
+	}, named(roleVM, vmName))
 	return out, err
 }
 
@@ -461,7 +476,8 @@ func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmNa
 // Allow Virtual Machine Snapshot in the VM's scope.
 func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmName string) ([]Snapshot, error) {
 	var out []Snapshot
-	err := e.onObject(ctx, c, "ListSnapshots", kindVM, vmName, nil, false, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ListSnapshots", false, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -469,7 +485,7 @@ func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmNam
 		var err error
 		out, err = loadSnapshots(t, id, vm.Name)
 		return err
-	})
+	}, named(roleVM, vmName))
 	return out, err
 }
 
@@ -479,7 +495,8 @@ func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmNam
 // Saved otherwise. Needs Allow Virtual Machine Snapshot in the VM's scope.
 func (e *Engine) ApplySnapshot(ctx context.Context, c authz.ClientContext, vmName, snapshot string) (VM, error) {
 	var out VM
-	err := e.onObject(ctx, c, "ApplySnapshot", kindVM, vmName, nil, true, func(t txn, id string) error {
+	err := e.gated(ctx, c, "ApplySnapshot", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -506,14 +523,15 @@ func (e *Engine) ApplySnapshot(ctx context.Context, c authz.ClientContext, vmNam
 		}
 		out = publicVM(vm)
 		return nil
-	})
+	}, named(roleVM, vmName))
 	return out, err
 }
 
 // DeleteSnapshot deletes a snapshot (by name or ID). Needs Allow Virtual
 // Machine Snapshot in the VM's scope.
 func (e *Engine) DeleteSnapshot(ctx context.Context, c authz.ClientContext, vmName, snapshot string) error {
-	return e.onObject(ctx, c, "DeleteSnapshot", kindVM, vmName, nil, true, func(t txn, id string) error {
+	return e.gated(ctx, c, "DeleteSnapshot", true, func(t txn, ids map[role]string) error {
+		id := ids[roleVM]
 		var vm VM
 		if err := t.get(kindVM, id, &vm); err != nil {
 			return err
@@ -531,5 +549,5 @@ func (e *Engine) DeleteSnapshot(ctx context.Context, c authz.ClientContext, vmNa
 			return err
 		}
 		return b.Delete([]byte(s.ID))
-	})
+	}, named(roleVM, vmName))
 }

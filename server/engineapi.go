@@ -201,9 +201,9 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, out, err)
 			}},
 		{name: "deleteSwitch", method: http.MethodDelete, path: "/v1/switches/{name}", tag: net, summary: "Delete a virtual switch",
-			needs: "Delete Virtual Switch", status: http.StatusNoContent, h: s.nameDelete(e.DeleteSwitch)},
+			needs: "Delete Virtual Switch (and Unbind External Ethernet Port in the default scope when bound); refused while it has ports", status: http.StatusNoContent, h: s.nameDelete(e.DeleteSwitch)},
 		{name: "bindExternalPort", method: http.MethodPut, path: "/v1/switches/{name}/external", tag: net,
-			summary: "Bind a host interface (external Ethernet port) to the switch", needs: "Bind External Ethernet Port, in the switch's scope",
+			summary: "Bind a host interface (external Ethernet port) to the switch", needs: "Bind External Ethernet Port, in the switch's scope and the default scope",
 			body: ExternalBinding{}, resp: engine.Switch{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				var in ExternalBinding
@@ -215,7 +215,7 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, out, err)
 			}},
 		{name: "unbindExternalPort", method: http.MethodDelete, path: "/v1/switches/{name}/external", tag: net,
-			summary: "Unbind the switch's external Ethernet port", needs: "Unbind External Ethernet Port, in the switch's scope", resp: engine.Switch{},
+			summary: "Unbind the switch's external Ethernet port", needs: "Unbind External Ethernet Port, in the switch's scope and the default scope", resp: engine.Switch{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.UnbindExternalPort(r.Context(), c, pathVar(r, "name"))
@@ -224,14 +224,14 @@ func (s *Server) engineRoutes() []route {
 
 		// Switch ports.
 		{name: "listSwitchPorts", method: http.MethodGet, path: "/v1/switch-ports", tag: net, summary: "List the switch ports the caller may view",
-			needs: "View Switch Ports, in each port's scope", resp: Listing[engine.Port]{},
+			needs: "View Switch Ports, in each port's scope and its switch's", resp: Listing[engine.Port]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListPorts(r.Context(), c)
 				return reply(w, http.StatusOK, list(out), err)
 			}},
 		{name: "createSwitchPort", method: http.MethodPost, path: "/v1/switch-ports", tag: net, summary: "Create a switch port",
-			needs: "Create Virtual Switch Port, in the target scope", body: engine.PortSpec{}, resp: engine.Port{}, status: http.StatusCreated,
+			needs: "Create Virtual Switch Port, in the target scope and the switch's scope", body: engine.PortSpec{}, resp: engine.Port{}, status: http.StatusCreated,
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				var spec engine.PortSpec
 				if err := decodeBody(r, &spec); err != nil {
@@ -245,9 +245,9 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusCreated, out, err)
 			}},
 		{name: "getSwitchPort", method: http.MethodGet, path: "/v1/switch-ports/{name}", tag: net, summary: "View a switch port",
-			needs: "View Switch Ports", resp: engine.Port{}, h: s.portCall(e.GetPort)},
+			needs: "View Switch Ports, in the port's and the switch's scope (the connection shown only where viewable)", resp: engine.Port{}, h: s.portCall(e.GetPort)},
 		{name: "modifySwitchPort", method: http.MethodPatch, path: "/v1/switch-ports/{name}", tag: net, summary: "Modify a switch port",
-			needs: "Modify Switch Port Settings (in the current and, when moving, the new scope)", body: engine.PortUpdate{}, resp: engine.Port{},
+			needs: "Modify Switch Port Settings, in the port's and the switch's scope (and, when moving, the new scope)", body: engine.PortUpdate{}, resp: engine.Port{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				var u engine.PortUpdate
 				if err := decodeBody(r, &u); err != nil {
@@ -258,9 +258,9 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, out, err)
 			}},
 		{name: "deleteSwitchPort", method: http.MethodDelete, path: "/v1/switch-ports/{name}", tag: net, summary: "Delete a switch port",
-			needs: "Delete Virtual Switch Port", status: http.StatusNoContent, h: s.nameDelete(e.DeletePort)},
+			needs: "Delete Virtual Switch Port, in the port's and the switch's scope (and what disconnecting needs)", status: http.StatusNoContent, h: s.nameDelete(e.DeletePort)},
 		{name: "connectSwitchPort", method: http.MethodPost, path: "/v1/switch-ports/{name}/connect", tag: net,
-			summary: "Connect the port to a VM network adapter or an internal Ethernet port", needs: "Connect Virtual Switch Port",
+			summary: "Connect the port to a VM network adapter or an internal Ethernet port", needs: "Connect Virtual Switch Port, in the port's and the switch's scope; Reconfigure Virtual Machine in the VM's scope or Modify Internal Ethernet Port",
 			body: engine.Connection{}, resp: engine.Port{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				var to engine.Connection
@@ -272,16 +272,16 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, out, err)
 			}},
 		{name: "disconnectSwitchPort", method: http.MethodPost, path: "/v1/switch-ports/{name}/disconnect", tag: net,
-			summary: "Disconnect the port", needs: "Disconnect Virtual Switch Port", resp: engine.Port{}, h: s.portCall(e.DisconnectPort)},
+			summary: "Disconnect the port", needs: "Disconnect Virtual Switch Port, in the port's and the switch's scope; Reconfigure Virtual Machine in the VM's scope or Modify Internal Ethernet Port", resp: engine.Port{}, h: s.portCall(e.DisconnectPort)},
 		{name: "getPortVLAN", method: http.MethodGet, path: "/v1/switch-ports/{name}/vlan", tag: net, summary: "View the port's VLAN setting",
-			needs: "View VLAN Settings", resp: engine.VLAN{},
+			needs: "View VLAN Settings, in the port's and the switch's scope", resp: engine.VLAN{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.GetPortVLAN(r.Context(), c, pathVar(r, "name"))
 				return reply(w, http.StatusOK, out, err)
 			}},
 		{name: "setPortVLAN", method: http.MethodPut, path: "/v1/switch-ports/{name}/vlan", tag: net, summary: "Change the port's VLAN setting",
-			needs: "Change VLAN Configuration on Port", body: engine.VLAN{}, resp: engine.VLAN{},
+			needs: "Change VLAN Configuration on Port, in the port's and the switch's scope", body: engine.VLAN{}, resp: engine.VLAN{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				var v engine.VLAN
 				if err := decodeBody(r, &v); err != nil {
@@ -332,7 +332,7 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, list(out), err)
 			}},
 		{name: "listLANEndpoints", method: http.MethodGet, path: "/v1/lan-endpoints", tag: net, summary: "List the LAN endpoints the caller may view",
-			needs: "View LAN Endpoints, in each endpoint's scope", resp: Listing[engine.LANEndpoint]{},
+			needs: "View LAN Endpoints, in each port's and switch's scope; the other end shown only where viewable", resp: Listing[engine.LANEndpoint]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListLANEndpoints(r.Context(), c)

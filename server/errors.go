@@ -113,9 +113,14 @@ func mapError(err error) (int, errorDetail) {
 	case errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthenticated, Message: err.Error()}
 	case errors.As(err, &denied):
-		scope := denied.Scope
-		d := errorDetail{Code: CodeAccessDenied, Message: plainDenial(denied),
-			Operation: denied.Operation.Name, OperationID: int(denied.Operation.ID), Scope: &scope}
+		// An object's denial never names its scope: a hidden object and a
+		// missing one answer alike.
+		d := errorDetail{Code: CodeAccessDenied, Message: denied.Public(),
+			Operation: denied.Operation.Name, OperationID: int(denied.Operation.ID)}
+		if denied.Object == "" {
+			scope := denied.Scope
+			d.Scope = &scope
+		}
 		return http.StatusForbidden, d
 	case errors.As(err, &deleg):
 		return http.StatusForbidden, errorDetail{Code: CodeAccessDenied,
@@ -142,19 +147,6 @@ func mapError(err error) (int, errorDetail) {
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable, Message: "request timed out"}
 	}
 	return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; see the server log"}
-}
-
-// plainDenial words an engine denial without the decision's internal cause.
-func plainDenial(d *engine.DeniedError) string {
-	scope := "the default scope"
-	if d.Scope != "" {
-		scope = fmt.Sprintf("scope %q", d.Scope)
-	}
-	msg := fmt.Sprintf("access denied: %q in %s", d.Operation.Name, scope)
-	if d.Object != "" {
-		msg += fmt.Sprintf(" on %q", d.Object)
-	}
-	return msg
 }
 
 // writeError writes err as a JSON error response and logs it.

@@ -156,7 +156,11 @@ func endpointsCmd(f *clientFlags) *cobra.Command {
 				}
 				rows := make([][]string, 0, len(l.Items))
 				for _, e := range l.Items {
-					rows = append(rows, []string{e.Switch, apiOrDash(e.Port), e.Kind, e.Target, apiOrDash(e.MAC), apiScopeName(e.Scope)})
+					target := e.Target
+					if e.Hidden {
+						target = hiddenTarget
+					}
+					rows = append(rows, []string{e.Switch, apiOrDash(e.Port), e.Kind, target, apiOrDash(e.MAC), apiScopeName(e.Scope)})
 				}
 				return apiTable(c.out, []string{"SWITCH", "PORT", "KIND", "TARGET", "MAC", "SCOPE"}, rows)
 			}, "")
@@ -174,10 +178,16 @@ func newPortCmd(_ *cli) *cobra.Command {
 		portConnectCmd(f), portDisconnectCmd(f))
 }
 
+// hiddenTarget stands for the other end of a connection the caller may not
+// view.
+const hiddenTarget = "(hidden)"
+
 func connectionString(c *engine.Connection) string {
 	switch {
 	case c == nil:
 		return "-"
+	case c.Hidden:
+		return hiddenTarget
 	case c.InternalPort != "":
 		return "internal:" + c.InternalPort
 	}
