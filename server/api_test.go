@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,20 +33,35 @@ func TestServer_CheckSingleAndBatch(t *testing.T) {
 	batch := map[string]any{"checks": []any{
 		single,
 		map[string]any{"user": "bob", "groups": []string{}, "operations": []any{"Create Virtual Machine"}},
-		map[string]any{"user": "carol", "groups": []string{"S-1-5-32-544"}, "scope": "NoSuchScope", "operations": []any{307}},
 	}}
 	r = ts.do(admin, http.MethodPost, "/v1/check", batch)
 	want(t, r, http.StatusOK, "batch")
 	var many BatchCheckResponse
 	r.json(t, &many)
-	if len(many.Results) != 3 || many.Revision != one.Revision {
+	if len(many.Results) != 2 || many.Revision != one.Revision {
 		t.Fatalf("batch = %+v", many)
 	}
-	if !many.Results[0][0].Allowed || many.Results[1][0].Allowed || many.Results[2][0].Allowed {
+	if !many.Results[0][0].Allowed || many.Results[1][0].Allowed {
 		t.Errorf("batch decisions = %+v", many.Results)
 	}
-	if !strings.Contains(many.Results[2][0].Error, "NoSuchScope") {
-		t.Errorf("unknown scope result lacks the reason: %+v", many.Results[2][0])
+
+	// A name the policy does not have is an error of the request, single
+	// or batch, as the CLI's exit 2: 404 for a scope, 400 for an operation.
+	unknownScope := map[string]any{"user": "carol", "groups": []string{"S-1-5-32-544"}, "scope": "NoSuchScope", "operations": []any{307}}
+	r = ts.do(admin, http.MethodPost, "/v1/check", unknownScope)
+	want(t, r, http.StatusNotFound, "unknown scope")
+	if !strings.Contains(string(r.body), "NoSuchScope") {
+		t.Errorf("unknown scope error lacks the name: %s", r.body)
+	}
+	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"checks": []any{single, unknownScope}})
+	want(t, r, http.StatusNotFound, "unknown scope in a batch")
+	if !strings.Contains(string(r.body), "checks[1]") {
+		t.Errorf("batch error does not name the item: %s", r.body)
+	}
+	r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "carol", "operations": []any{"Strat Virtual Machine"}})
+	want(t, r, http.StatusBadRequest, "unknown operation")
+	if body := string(r.body); !strings.Contains(body, "Strat Virtual Machine") || strings.Contains(body, "malformed") {
+		t.Errorf("unknown operation error = %s, want it named, not called malformed JSON", body)
 	}
 
 	// Without "resolve" the user is taken as given: no groups, denied.
@@ -331,6 +347,32 @@ func TestAppendCheckResponse_MatchesEncodingJSON(t *testing.T) {
 			got := appendCheckResponse(nil, tt.out, tt.batch, 7)
 			if string(got) != string(want)+"\n" {
 				t.Fatalf("got  %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// A store that cannot be loaded is the server's fault: policy calls answer
+// 503 naming the problem (to callers who may read the policy), never 400.
+func TestServer_BrokenStoreIsAServerFault(t *testing.T) {
+	ts := startServer(t, nil)
+	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
+	path := strings.TrimPrefix(ts.cfg.StoreURL, "msxml://")
+	if err := os.WriteFile(path, []byte("<AzAdminManager><broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"read", http.MethodGet, "/v1/policy", nil},
+		{"write", http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ts.do(admin, tt.method, tt.path, tt.body, "If-Match", etag)
+			want(t, r, http.StatusServiceUnavailable, tt.name+" on a broken store")
+			if r.errCode(t) != CodeUnavailable || !strings.Contains(string(r.body), "policy store") {
+				t.Errorf("body %s", r.body)
 			}
 		})
 	}

@@ -427,9 +427,10 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 	}
 	cs.ids = ids
 	res, err := snap.Checker.AccessCheckInto(r.Context(), &cs.authz, c, it.Scope, ids, authz.Params(it.Parameters))
-	// An error (unknown scope, ctx done) comes with all-denied results that
-	// carry it: report them, do not fail the request.
-	if err != nil && len(res) != len(ids) {
+	// A scope the policy does not have is an error of the request, as an
+	// unknown operation is (404, like the CLI's exit 2). Any other error
+	// (ctx done) comes with all-denied results that carry it: report them.
+	if errors.Is(err, authz.ErrUnknownScope) || (err != nil && len(res) != len(ids)) {
 		return fmt.Errorf("access check: %w", err)
 	}
 	for i, rr := range res {

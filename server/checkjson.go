@@ -294,7 +294,7 @@ func (p *checkParser) ops(out *[]OperationRef) error {
 			return err
 		}
 		if err := o.UnmarshalJSON(raw); err != nil {
-			return invalidf("malformed JSON body: %v", err)
+			return invalidf("operations: %v", err) // well-formed JSON, not an operation
 		}
 		return nil
 	})

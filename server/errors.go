@@ -57,6 +57,13 @@ func invalidf(format string, args ...any) *apiError {
 	return errorf(http.StatusBadRequest, CodeInvalid, format, args...)
 }
 
+// storeError is a policy store that cannot be loaded: a fault of the
+// server's store (a broken or unreachable store), not of the request.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return "load policy store: " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
 // errUnauthenticated is returned when a request carries no or bad credentials.
 var errUnauthenticated = errors.New("authentication required")
 
@@ -107,7 +114,13 @@ func mapError(err error) (int, errorDetail) {
 		typ    *json.UnmarshalTypeError
 		verr   *policy.ValidationError
 	)
+	var storeErr *storeError
 	switch {
+	case errors.As(err, &storeErr):
+		// Only callers allowed to read the policy get here: the cause
+		// (file, line, entry) is theirs to fix.
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable,
+			Message: "the policy store cannot be loaded (the server keeps deciding with the last good policy): " + storeErr.err.Error()}
 	case errors.As(err, &ae):
 		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
 	case errors.Is(err, errUnauthenticated):

@@ -246,7 +246,7 @@ func (s *Server) loadForRead(w http.ResponseWriter, r *http.Request) (*policy.Po
 	}
 	p, rev, err := s.store.Load(r.Context())
 	if err != nil {
-		return nil, 0, fmt.Errorf("load policy store: %w", err)
+		return nil, 0, &storeError{err: err}
 	}
 	w.Header().Set("ETag", etag(rev))
 	return p, rev, nil
@@ -529,7 +529,7 @@ func (s *Server) policyWrite(w http.ResponseWriter, r *http.Request, what string
 	ctx := r.Context()
 	p, rev, err := s.store.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("load policy store: %w", err)
+		return nil, &storeError{err: err}
 	}
 	if rev != expected {
 		return nil, fmt.Errorf("If-Match %d, store at %d: %w", expected, rev, policy.ErrConflict)
