@@ -513,7 +513,32 @@ func TestLog_ConcurrentLogsKeepTheChain(t *testing.T) {
 			}
 		})
 	}
+	// Verifying while they write sees whole records only.
+	done := make(chan struct{})
+	verified := make(chan error, 1)
+	go func() {
+		defer close(verified)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			rep, err := VerifyLog(context.Background(), path)
+			if err == nil && !rep.Intact() {
+				err = fmt.Errorf("while writing: %v", rep.Problems)
+			}
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				verified <- err
+				return
+			}
+		}
+	}()
 	wg.Wait()
+	close(done)
+	if err := <-verified; err != nil {
+		t.Fatal(err)
+	}
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)

@@ -118,26 +118,54 @@ func firstSeq(path string) uint64 {
 	return l.seq
 }
 
-// VerifyLog verifies the log at path and its rotated files (Files), under
-// a shared lock when the log has a lock file, so that a record being
-// written is not mistaken for a truncated one.
+// VerifyLog verifies the log at path and its rotated files (Files) as they
+// are at the call: it opens them and notes their sizes under the log's lock
+// (so that a record being written is not taken for a truncated one), then
+// reads them without it, so writers wait only for that moment.
 func VerifyLog(ctx context.Context, path string) (*Report, error) {
-	lockPath := path + ".lock"
-	if exists(lockPath) {
-		lk := flock.New(lockPath, flock.SetFlag(os.O_RDONLY))
-		if err := lk.RLock(); err != nil {
-			return nil, fmt.Errorf("audit: lock %s: %w", lockPath, err)
-		}
-		defer func() { _ = lk.Unlock() }()
-	}
-	files, err := Files(path)
+	names, files, readers, err := snapshot(path)
+	defer closeAll(files)
 	if err != nil {
 		return nil, err
 	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("audit: %s: %w", path, fs.ErrNotExist)
+	return verify(ctx, names, readers)
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		_ = f.Close()
 	}
-	return Verify(ctx, files)
+}
+
+// snapshot opens the files of the log at path under its lock, each read
+// up to its size then.
+func snapshot(path string) (names []string, files []*os.File, readers []io.Reader, err error) {
+	if lockPath := path + ".lock"; exists(lockPath) {
+		lk := flock.New(lockPath, flock.SetFlag(os.O_RDONLY))
+		if err := lk.RLock(); err != nil {
+			return nil, nil, nil, fmt.Errorf("audit: lock %s: %w", lockPath, err)
+		}
+		defer func() { _ = lk.Unlock() }()
+	}
+	if names, err = Files(path); err != nil {
+		return nil, nil, nil, err
+	}
+	if len(names) == 0 {
+		return nil, nil, nil, fmt.Errorf("audit: %s: %w", path, fs.ErrNotExist)
+	}
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err != nil {
+			return nil, files, nil, fmt.Errorf("audit: %w", err)
+		}
+		files = append(files, f)
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, files, nil, fmt.Errorf("audit: %w", err)
+		}
+		readers = append(readers, io.LimitReader(f, fi.Size()))
+	}
+	return names, files, readers, nil
 }
 
 // Verify follows the hash chain through files, in the order given, and
@@ -147,14 +175,29 @@ func VerifyLog(ctx context.Context, path string) (*Report, error) {
 //
 // A chain has no external anchor: whole records removed from the end of
 // the newest file, or a tail rewritten with fresh hashes, are not found.
-func Verify(ctx context.Context, files []string) (*Report, error) {
-	v := &verifier{rep: &Report{Files: files}}
-	for i, name := range files {
+func Verify(ctx context.Context, names []string) (*Report, error) {
+	var files []*os.File
+	defer func() { closeAll(files) }()
+	readers := make([]io.Reader, 0, len(names))
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		files = append(files, f)
+		readers = append(readers, f)
+	}
+	return verify(ctx, names, readers)
+}
+
+func verify(ctx context.Context, names []string, readers []io.Reader) (*Report, error) {
+	v := &verifier{rep: &Report{Files: names}}
+	for i, r := range readers {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if err := v.file(name, i > 0); err != nil {
-			return nil, fmt.Errorf("audit: verify %s: %w", name, err)
+		if err := v.file(names[i], r, i > 0); err != nil {
+			return nil, fmt.Errorf("audit: verify %s: %w", names[i], err)
 		}
 	}
 	return v.rep, nil
@@ -167,12 +210,7 @@ type verifier struct {
 	lastFile string // the file of last
 }
 
-func (v *verifier) file(name string, follows bool) error {
-	r, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
+func (v *verifier) file(name string, r io.Reader, follows bool) error {
 	br := bufio.NewReaderSize(r, maxLineBytes+1)
 	for n := 1; ; n++ {
 		line, err := br.ReadSlice('\n')
