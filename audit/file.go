@@ -9,8 +9,6 @@ import (
 	"os"
 	"strconv"
 	"time"
-
-	"github.com/gofrs/flock"
 )
 
 // Option configures a Log made by Open.
@@ -28,7 +26,7 @@ func WithRotation(maxSize int64, keep int) Option {
 // for appending. Every write takes the lock file PATH.lock, so any number
 // of processes may append to one log and its chain.
 func Open(path string, opts ...Option) (*Log, error) {
-	f := &file{path: path, lock: flock.New(path+".lock", flock.SetPermissions(0o600)), size: -1}
+	f := &file{path: path, lock: newFileLock(path + ".lock"), size: -1}
 	for _, o := range opts {
 		o(f)
 	}
@@ -45,7 +43,7 @@ func Open(path string, opts ...Option) (*Log, error) {
 // as this process last saw it, and the rotation settings.
 type file struct {
 	path    string
-	lock    *flock.Flock
+	lock    *fileLock
 	f       *os.File
 	fi      os.FileInfo // f's identity, to tell whether PATH is still f
 	size    int64       // the file's size after our last write; -1 unknown
@@ -77,10 +75,10 @@ func (f *file) reopen() error {
 // last write: the file is reopened when PATH is no longer it, and the
 // chain's end is read from its tail when its size is not what we left.
 func (f *file) append(bodies [][]byte) error {
-	if err := f.lock.Lock(); err != nil {
-		return fmt.Errorf("lock %s: %w", f.lock.Path(), err)
+	if err := f.lock.lock(); err != nil {
+		return fmt.Errorf("lock %s.lock: %w", f.path, err)
 	}
-	defer func() { _ = f.lock.Unlock() }()
+	defer func() { _ = f.lock.unlock() }()
 	size, err := f.current()
 	if err != nil {
 		return err
@@ -211,4 +209,4 @@ func exists(path string) bool {
 
 func (f *file) sync() error { return f.f.Sync() }
 
-func (f *file) close() error { return f.f.Close() }
+func (f *file) close() error { return errors.Join(f.f.Close(), f.lock.close()) }
