@@ -142,3 +142,30 @@ func TestPrinNodeSize(t *testing.T) {
 		t.Errorf("prinNode is %d bytes; keep it at 128 (two cache lines)", s)
 	}
 }
+
+// BenchmarkKeyTable_Lookup looks up principals of a 4,096-key table, ASCII
+// and not: non-ASCII keys once all hashed to 0, so each lookup scanned them.
+func BenchmarkKeyTable_Lookup(b *testing.B) {
+	for _, tc := range []struct{ name, form string }{{"ascii", "s-1-5-21-1-%d"}, {"non-ascii", "ünïcode\\user-%d"}} {
+		form := tc.form
+		keys := make([]string, 4096)
+		for i := range keys {
+			keys[i] = foldKey(fmt.Sprintf(form, i))
+		}
+		tbl := newKeyTable(keys)
+		probes := make([]string, len(keys))
+		for i := range probes {
+			probes[i] = strings.ToUpper(fmt.Sprintf(form, i*7%len(keys)))
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				if _, ok := tbl.lookup(probes[i]); !ok {
+					b.Fatalf("%q not found", probes[i])
+				}
+				i = (i + 1) % len(probes)
+			}
+		})
+	}
+}
