@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/ldapstore"
 	"github.com/azgate/azgate/policy/stores"
 )
 
@@ -60,6 +61,36 @@ func (c *cli) update(ctx context.Context, edit func(*policy.Policy) error) error
 		if err != nil && old == 0 && errors.Is(err, policy.ErrNotFound) {
 			return 0, 0, c.loadError(err)
 		}
+		if st, ok := s.(*ldapstore.Store); ok && err != nil && old == 0 && errors.Is(err, policy.ErrInvalid) {
+			if !c.repair {
+				return 0, 0, fmt.Errorf("%w\nThe store has a malformed entry, so no edit can be saved: 'azgate store validate' lists them; "+
+					"run this command again with --repair to save it with them repaired or left out (listed), "+
+					"or restore a known-good copy with 'azgate store repair --from'", c.loadError(err))
+			}
+			return c.updateRepairing(ctx, st, edit)
+		}
 		return old, nrev, err
 	})
+}
+
+// updateRepairing applies edit to a store with malformed entries: it reads
+// the store with each malformed entry repaired or left out, prints what it
+// did, and saves the edit with the repairs (ldapstore.Store.Salvage).
+func (c *cli) updateRepairing(ctx context.Context, st *ldapstore.Store, edit func(*policy.Policy) error) (old, nrev policy.Revision, err error) {
+	sv, err := st.Salvage(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("repair store %s: %w", c.storeURL, err)
+	}
+	if sv.Pending {
+		return 0, 0, fmt.Errorf("store %s: a save is in progress or never finished; see 'azgate store repair'", c.storeURL)
+	}
+	q, err := sv.Policy.Edit(edit)
+	if err != nil {
+		return sv.Revision, 0, err
+	}
+	for _, f := range sv.Fixes {
+		fmt.Fprintf(c.stderr, "repairing %s\n", f)
+	}
+	nrev, err = st.Save(ctx, q, sv.Revision)
+	return sv.Revision, nrev, err
 }

@@ -53,27 +53,34 @@ func TestStoreRepair_XML(t *testing.T) {
 	}
 	truncated := func(s string) string { return s[:len(s)/2] }          // header readable: revision 2
 	garbage := func(string) string { return "\x00\x01 not XML at all" } // header unreadable
-	invalidPolicy := func(s string) string {
-		return strings.Replace(s, `<OperationID>307</OperationID>`, `<OperationID>0</OperationID>`, 1)
+	invalidPolicy := func(s string) string {                            // a link naming nothing
+		i := strings.Index(s, "<OperationLink>") + len("<OperationLink>")
+		return s[:i] + "00000000-0000-0000-0000-000000000001" + s[i+36:]
 	}
+	unknown := []string{"cannot be listed", "a revoked grant would come back"}
 	for _, tc := range []struct {
 		name    string
 		breakIt func(string) string
 		wantRev policy.Revision
+		changes []string // what repair must say it changes
 	}{
-		{"truncated", truncated, 3},
-		{"garbage", garbage, 3}, // the broken revision is taken as one above the backup's
-		{"invalid policy", invalidPolicy, 3},
+		{"truncated", truncated, 3, unknown},
+		{"garbage", garbage, 3, unknown}, // the broken revision is taken as one above the backup's
+		{"invalid policy", invalidPolicy, 3, []string{`- application "Hyper-V services" / scope "Extra"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url, path, want := bakStore(t, tc.breakIt)
 			broken := readFile(t, path)
 			step{args: []string{"store", "repair"}, code: 1,
-				stdout: []string{"invalid", "restore msxml://" + path + ".bak (revision 1", "run again with --yes"}}.run(t, url)
+				stdout: []string{"invalid", "restore msxml://" + path + ".bak (revision 1", "run again with --yes --accept-changes"}}.run(t, url)
+			// The restore undoes revision 2 (scope "Extra"): --yes alone
+			// never writes it.
+			step{args: []string{"store", "repair", "--yes"}, code: 1,
+				stdout: append(tc.changes, "changes the policy in force", "--accept-changes")}.run(t, url)
 			if !bytes.Equal(readFile(t, path), broken) {
-				t.Fatal("repair without --yes wrote the store")
+				t.Fatal("repair without --accept-changes wrote the store")
 			}
-			step{args: []string{"store", "repair", "--yes"}, code: 0, stdout: []string{fmt.Sprintf("repaired %s: revision %d", url, tc.wantRev)}}.run(t, url)
+			step{args: []string{"store", "repair", "--yes", "--accept-changes"}, code: 0, stdout: []string{fmt.Sprintf("repaired %s: revision %d", url, tc.wantRev)}}.run(t, url)
 			got, rev, err := loadURL(t, url)
 			if err != nil {
 				t.Fatalf("load after repair: %v", err)
@@ -112,7 +119,7 @@ func TestStoreRepair_XML(t *testing.T) {
 		}
 		step{args: []string{"store", "repair", "--yes"}, code: 2, stderr: []string{"no backup", "--from"}}.run(t, url)
 		good, _ := newStore(t, "default")
-		step{args: []string{"store", "repair", "--yes", "--from", good}, code: 0, stdout: []string{"repaired"}}.run(t, url)
+		step{args: []string{"store", "repair", "--yes", "--accept-changes", "--from", good}, code: 0, stdout: []string{"repaired"}}.run(t, url)
 		got, _, err := loadURL(t, url)
 		if err != nil || len(got.Applications[0].Scopes) != 0 {
 			t.Fatalf("after repair from the default store: %v", err)
@@ -171,11 +178,11 @@ func TestStoreRepair_LDAP(t *testing.T) {
 	step{args: []string{"store", "repair", "--yes"}, code: 2,
 		stderr: []string{fmt.Sprintf("revision %d by deadhost/4242", rev+1), "--from URL"}}.run(t, url)
 	step{args: []string{"store", "repair", "--from", good}, code: 1,
-		stdout: []string{"never finished", fmt.Sprintf("save the policy of %s", good), fmt.Sprintf("at revision %d", rev+1), "--yes"}}.run(t, url)
+		stdout: []string{"never finished", fmt.Sprintf("save the policy of %s", good), "may mix two policies", "--yes --accept-changes"}}.run(t, url)
 	if _, _, err := loadURL(t, url); !errorsIsInterrupted(err) {
 		t.Fatalf("repair without --yes changed the store: %v", err)
 	}
-	step{args: []string{"store", "repair", "--from", good, "--yes"}, code: 0,
+	step{args: []string{"store", "repair", "--from", good, "--yes", "--accept-changes"}, code: 0,
 		stdout: []string{fmt.Sprintf("repaired %s: revision %d", url, rev+2)}}.run(t, url)
 	got, grev, err := loadURL(t, url)
 	if err != nil {

@@ -47,6 +47,7 @@ var commands = []func(c *cli) *cobra.Command{
 type cli struct {
 	storeURL string
 	auditLog string // --audit-log; "" resolves as auditPath says
+	repair   bool   // --repair: edits repair malformed store entries in the same save
 	cmdLine  string // the command being run, for the audit log
 	stderr   io.Writer
 	logger   *slog.Logger
@@ -77,6 +78,8 @@ store, answers access checks against it, and gates a bundled management engine.`
 		"policy store URL, msxml://PATH or msldap://...; $"+storeEnv+" sets the default")
 	root.PersistentFlags().StringVar(&c.auditLog, "audit-log", os.Getenv(auditLogEnv),
 		"audit log policy changes are recorded in ($"+auditLogEnv+" sets the default; without either: audit.log in $"+dataDirEnv+" or ./data, or serve's --data-dir)")
+	root.PersistentFlags().BoolVar(&c.repair, "repair", false,
+		"when an msldap:// store has malformed entries, save the edit with each repaired or left out (listed on stderr)")
 	root.PersistentPreRun = func(cmd *cobra.Command, a []string) { c.cmdLine = commandLine(cmd, a) }
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return &usageError{cmd: cmd.CommandPath(), err: err}

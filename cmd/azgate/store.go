@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -118,7 +119,7 @@ Exit status: 0 the store is valid (warnings allowed, unless --strict);
 					return fmt.Errorf("load store %s: %w", c.storeURL, err)
 				}
 				fmt.Fprintf(out, "%s is invalid:\n", c.storeURL)
-				for _, line := range strings.Split(err.Error(), "\n") {
+				for _, line := range problems(ctx, s, err) {
 					fmt.Fprintf(out, "  %s\n", line)
 				}
 				return withCode(exitFalse, nil)
@@ -152,6 +153,23 @@ Exit status: 0 the store is valid (warnings allowed, unless --strict);
 	}
 	cmd.Flags().BoolVar(&strict, "strict", false, "treat warnings as problems (exit 1)")
 	return cmd
+}
+
+// problems lists what makes a store invalid: for a directory store every
+// malformed entry, by DN and attribute (the first one is loadErr; the rest
+// are found by reading past it), else loadErr's lines.
+func problems(ctx context.Context, s policy.Store, loadErr error) []string {
+	if st, ok := s.(*ldapstore.Store); ok {
+		if sv, err := st.Salvage(ctx); err == nil && len(sv.Fixes) > 0 {
+			lines := make([]string, len(sv.Fixes))
+			for i, f := range sv.Fixes {
+				what, _, _ := strings.Cut(f, " — ")
+				lines[i] = what
+			}
+			return append(lines, "('azgate store repair' shows how each would be repaired; an edit with --repair repairs them in the same save)")
+		}
+	}
+	return strings.Split(loadErr.Error(), "\n")
 }
 
 // invalid reports whether err says the store exists but is not a valid
@@ -232,15 +250,43 @@ func (c *cli) replace(ctx context.Context, url string, p *policy.Policy) error {
 	defer s.Close()
 	return c.audited(ctx, url, func(ctx context.Context) (old, nrev policy.Revision, err error) {
 		old, nrev, err = policy.Update(ctx, s, func(q *policy.Policy) error { *q = *p.Clone(); return nil })
-		if errors.Is(err, policy.ErrNotFound) {
+		switch {
+		case errors.Is(err, policy.ErrNotFound):
 			old = 0
 			nrev, err = s.Save(ctx, p, 0)
+		case err != nil && old == 0:
+			// DST exists but cannot be loaded: --force replaces it anyway.
+			old, nrev, err = c.overwriteBroken(ctx, url, s, p, err)
 		}
 		if err != nil {
 			return 0, 0, fmt.Errorf("save %s: %w", url, err)
 		}
 		return old, nrev, nil
 	})
+}
+
+// overwriteBroken saves p over a store that cannot be loaded (loadErr):
+// a malformed entry, an interrupted or stuck save in a directory; an
+// invalid file (kept as PATH.broken-<time>).
+func (c *cli) overwriteBroken(ctx context.Context, url string, s policy.Store, p *policy.Policy, loadErr error) (old, nrev policy.Revision, err error) {
+	switch st := s.(type) {
+	case *ldapstore.Store:
+		if !invalid(loadErr) && !errors.Is(loadErr, ldapstore.ErrInterrupted) && !errors.Is(loadErr, ldapstore.ErrBusy) {
+			return 0, 0, loadErr
+		}
+		nrev, err = st.TakeOver(ctx, p)
+	case *xmlstore.Store:
+		if !invalid(loadErr) {
+			return 0, 0, loadErr
+		}
+		nrev, err = st.Restore(ctx, p, 0)
+	default:
+		return 0, 0, loadErr
+	}
+	if err == nil {
+		fmt.Fprintf(c.stderr, "%s could not be loaded (%s); replaced it\n", url, firstErrLine(loadErr.Error()))
+	}
+	return 0, nrev, err
 }
 
 func plural(n int, noun string) string {
@@ -252,7 +298,7 @@ func plural(n int, noun string) string {
 
 func storeRepairCmd(c *cli) *cobra.Command {
 	var from string
-	var yes bool
+	var yes, accept bool
 	cmd := &cobra.Command{
 		Use:   "repair",
 		Short: "Repair a store a failed write left unloadable",
@@ -265,15 +311,22 @@ restores the previous version the store keeps as PATH.bak (or the store given
 by --from). It writes it under the store's lock at a revision above both, so
 running servers reload it, and keeps the invalid file as PATH.broken-<time>.
 
-msldap:// — when a writer died in the middle of a save, the store is refused
-(an interrupted save: its entries may mix two policies). The directory keeps
-no copy of the last committed policy, so repair needs a known-good copy,
---from URL (an XML export made with 'azgate store copy', another store). It
-saves that policy over the store at the interrupted revision, which leaves
-exactly that policy in the directory.
+msldap:// — with --from URL (an XML export made with 'azgate store copy',
+another store), repair saves that known-good policy over the store whatever
+is wrong with it: malformed entries, a save that never finished (its entries
+may mix two policies), a "save in progress" marker that never ends (dated in
+the future: forged, or a clock far ahead). Without --from, repair saves the
+entries as they stand, with each malformed entry repaired (a bad
+msDS-AzObjectGuid gets a new GUID) or left out, every one listed; an
+interrupted save needs --from, since its entries cannot be trusted.
 
-Exit status: 0 healthy or repaired; 1 repair needed but --yes not given;
-2 an error (nothing to restore from, an unreadable copy, the directory down).`,
+Repair never changes the policy in force silently: it lists what the restore
+would change — members and links added or removed, e.g. a grant revoked since
+the backup coming back — and writes such a repair only with --accept-changes.
+
+Exit status: 0 healthy or repaired; 1 repair needed but --yes (or
+--accept-changes) not given; 2 an error (nothing to restore from, an
+unreadable copy, the directory down).`,
 		Example: `  azgate store repair --store msxml:///var/lib/azgate/store.xml --yes
   azgate store repair --store msldap://ldap1/CN=AzStore,DC=example,DC=org --from msxml://./backup.xml --yes`,
 		Args: args(cobra.NoArgs),
@@ -306,13 +359,22 @@ Exit status: 0 healthy or repaired; 1 repair needed but --yes not given;
 				return err
 			}
 			fmt.Fprintf(out, "%s: %s\nrepair: %s\n", c.storeURL, plan.problem, plan.action)
-			if !yes {
-				fmt.Fprintln(out, "nothing written; run again with --yes to repair")
+			confirm := plan.printChanges(out)
+			switch {
+			case !yes:
+				flags := "--yes"
+				if confirm {
+					flags += " --accept-changes"
+				}
+				fmt.Fprintf(out, "nothing written; run again with %s to repair\n", flags)
+				return withCode(exitFalse, nil)
+			case confirm && !accept:
+				fmt.Fprintln(out, "nothing written: this repair changes the policy in force as listed above; run again with --yes --accept-changes to write it")
 				return withCode(exitFalse, nil)
 			}
 			err = c.audited(ctx, c.storeURL, func(ctx context.Context) (policy.Revision, policy.Revision, error) {
 				rev, err = plan.apply(ctx)
-				return 0, rev, err
+				return plan.from, rev, err
 			})
 			if err != nil {
 				return fmt.Errorf("repair %s: %w", c.storeURL, err)
@@ -323,6 +385,7 @@ Exit status: 0 healthy or repaired; 1 repair needed but --yes not given;
 	}
 	cmd.Flags().StringVar(&from, "from", "", "store URL of a known-good copy to restore (required for msldap://; default for msxml:// is PATH.bak)")
 	cmd.Flags().BoolVar(&yes, "yes", false, "write the repair (without it, only say what would be done)")
+	cmd.Flags().BoolVar(&accept, "accept-changes", false, "with --yes: write a repair that changes the policy as listed (members or links added or removed, entries left out)")
 	return cmd
 }
 
@@ -330,7 +393,31 @@ Exit status: 0 healthy or repaired; 1 repair needed but --yes not given;
 type repairPlan struct {
 	problem string // what is wrong
 	action  string // what apply writes
+	from    policy.Revision
+	// changes lists what the repair changes in the policy ("- …", "+ …",
+	// see policy.Changes); unknown, when set, says why they cannot be
+	// listed (so the repair must be confirmed as if it changed anything).
+	changes []string
+	unknown string
 	apply   func(ctx context.Context) (policy.Revision, error)
+}
+
+// printChanges lists what the repair changes and reports whether it must
+// be confirmed with --accept-changes.
+func (p *repairPlan) printChanges(w io.Writer) (confirm bool) {
+	switch {
+	case p.unknown != "":
+		fmt.Fprintf(w, "changes: cannot be listed: %s; the repair may undo any change made since the copy (a revoked grant would come back)\n", p.unknown)
+		return true
+	case len(p.changes) == 0:
+		fmt.Fprintln(w, "changes: none to the policy")
+		return false
+	}
+	fmt.Fprintf(w, "changes to the policy (- removed, + added back or added):\n")
+	for _, l := range p.changes {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	return true
 }
 
 // loadCopy loads the known-good copy a repair restores.
@@ -358,28 +445,55 @@ func policySummary(p *policy.Policy) string {
 	return fmt.Sprintf("%s %s", plural(len(p.Applications), "application"), strings.Join(names, ", "))
 }
 
-// planLDAPRepair: an interrupted save is repaired by saving a whole,
-// known-good policy at the interrupted revision (see package ldapstore).
+// planLDAPRepair: a known-good --from copy is saved over the store,
+// whatever is wrong with it (ldapstore.Store.TakeOver); without one, the
+// entries as they stand, each malformed one repaired or left out
+// (ldapstore.Store.Salvage).
 func (c *cli) planLDAPRepair(ctx context.Context, st *ldapstore.Store, loadErr error, from string) (*repairPlan, error) {
 	var ie *ldapstore.InterruptedError
-	if !errors.As(loadErr, &ie) {
-		return nil, fmt.Errorf("load store %s: %w (repair fixes interrupted saves only)", c.storeURL, loadErr)
+	interrupted := errors.As(loadErr, &ie) && !ie.Future
+	if !invalid(loadErr) && !errors.Is(loadErr, ldapstore.ErrInterrupted) && !errors.Is(loadErr, ldapstore.ErrBusy) {
+		return nil, fmt.Errorf("load store %s: %w (nothing repair can mend: it mends malformed entries, interrupted and stuck saves)", c.storeURL, loadErr)
 	}
-	problem := fmt.Sprintf("the save of revision %d by %s, started %s, never finished; its entries may mix two policies", ie.Revision, ie.Writer, ie.Since)
-	if from == "" {
-		return nil, fmt.Errorf("store %s: %s. The directory keeps no copy of the last committed policy (the interrupted save overwrote part of it): give a known-good copy with --from URL, e.g. an XML export made with 'azgate store copy'", c.storeURL, problem)
+	plan := &repairPlan{problem: firstErrLine(loadErr.Error())}
+	sv, serr := st.Salvage(ctx)
+	if serr == nil {
+		plan.from = sv.Revision
 	}
-	p, rev, err := c.loadCopy(ctx, from)
-	if err != nil {
-		return nil, err
+	if from != "" {
+		p, rev, err := c.loadCopy(ctx, from)
+		if err != nil {
+			return nil, err
+		}
+		plan.action = fmt.Sprintf("save the policy of %s (revision %d; %s) over it, replacing whatever is there", from, rev, policySummary(p))
+		if serr != nil {
+			plan.unknown = fmt.Sprintf("the store cannot be read entry by entry (%v)", serr)
+		} else {
+			plan.changes = policy.Changes(sv.Policy, p)
+			if interrupted {
+				plan.unknown = "an interrupted save left entries that may mix two policies"
+			}
+		}
+		plan.apply = func(ctx context.Context) (policy.Revision, error) { return st.TakeOver(ctx, p) }
+		return plan, nil
 	}
-	return &repairPlan{
-		problem: problem,
-		action:  fmt.Sprintf("save the policy of %s (revision %d; %s) over it, at revision %d", from, rev, policySummary(p), ie.Revision),
-		apply: func(ctx context.Context) (policy.Revision, error) {
-			return st.Save(ctx, p, policy.Revision(ie.Revision))
-		},
-	}, nil
+	switch {
+	case interrupted:
+		return nil, fmt.Errorf("store %s: %s. Its entries may mix two policies and the directory keeps no copy of the last committed one: give a known-good copy with --from URL, e.g. an XML export made with 'azgate store copy'", c.storeURL, plan.problem)
+	case serr != nil:
+		return nil, fmt.Errorf("store %s: %s; it cannot be repaired entry by entry (%v): give a known-good copy with --from URL", c.storeURL, plan.problem, serr)
+	}
+	plan.action = fmt.Sprintf("save the entries as they stand (revision %d; %s)", sv.Revision, policySummary(sv.Policy))
+	if len(sv.Fixes) > 0 {
+		plan.action += ", with:\n  " + strings.Join(sv.Fixes, "\n  ")
+	}
+	for _, f := range sv.Fixes {
+		if strings.Contains(f, "left out") {
+			plan.changes = append(plan.changes, "- "+f)
+		}
+	}
+	plan.apply = func(ctx context.Context) (policy.Revision, error) { return st.TakeOver(ctx, sv.Policy) }
+	return plan, nil
 }
 
 // planXMLRepair: an invalid file is replaced by its backup (PATH.bak) or
@@ -409,13 +523,25 @@ func (c *cli) planXMLRepair(ctx context.Context, st *xmlstore.Store, loadErr err
 	} else if p, rev, err = c.loadCopy(ctx, src); err != nil {
 		return nil, err
 	}
-	return &repairPlan{
+	plan := &repairPlan{
 		problem: fmt.Sprintf("invalid: %s", firstErrLine(loadErr.Error())),
 		action:  fmt.Sprintf("restore %s (revision %d; %s); keep the invalid file as %s.broken-<time>", src, rev, policySummary(p), path),
 		apply: func(ctx context.Context) (policy.Revision, error) {
 			return st.Restore(ctx, p, rev)
 		},
-	}, nil
+	}
+	// What the restore undoes: the broken file against the copy, read as
+	// far as it can be.
+	if cur, crev, err := st.Unchecked(ctx); err != nil {
+		plan.unknown = fmt.Sprintf("the broken file cannot be read (%s)", firstErrLine(err.Error()))
+	} else {
+		plan.from = crev
+		plan.changes = policy.Changes(cur, p)
+		if crev != rev {
+			plan.action += fmt.Sprintf("; the broken file is at revision %d", crev)
+		}
+	}
+	return plan, nil
 }
 
 func firstErrLine(s string) string {

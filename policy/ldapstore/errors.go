@@ -66,13 +66,21 @@ type InterruptedError struct {
 	StoreDN  string
 	Revision uint64 // the revision the interrupted save was writing
 	Writer   string // who wrote the pending marker
-	Since    string // when (RFC 3339)
+	Since    string // when (RFC 3339), as the writer said
+	// Future: Since lies in the future — a forged marker or a writer's
+	// clock far ahead; the lease was counted from when this reader first
+	// saw the marker.
+	Future bool
 }
 
 func (e *InterruptedError) Error() string {
-	return fmt.Sprintf("ldapstore: %s: the save of revision %d by %s, started %s, never finished; the entries may mix two policies, "+
-		"so the store is refused until a whole policy is saved over it (Save at revision %d or %d)",
-		e.StoreDN, e.Revision, e.Writer, e.Since, e.Revision-1, e.Revision)
+	future := ""
+	if e.Future {
+		future = " (a start in the future: a forged marker or a clock far ahead; its lease ran out by this reader's clock)"
+	}
+	return fmt.Sprintf("ldapstore: %s: the save of revision %d by %s, started %s%s, never finished; the entries may mix two policies, "+
+		"so the store is refused until a whole policy is saved over it ('azgate store repair')",
+		e.StoreDN, e.Revision, e.Writer, e.Since, future)
 }
 
 // Unwrap returns ErrInterrupted.

@@ -80,13 +80,56 @@ func pendingMarker(rev uint64, writer string, now time.Time) string {
 	return fmt.Sprintf("%s%d;pending;writer=%s;since=%s", markerPrefix, rev, writer, now.UTC().Format(time.RFC3339Nano))
 }
 
+// seenMarker is the pending marker a Store saw last, and when it first saw
+// it, by its own clock.
+type seenMarker struct {
+	raw string
+	at  time.Time
+}
+
+// leaseStart is when a pending marker's lease started as this reader
+// counts it: the writer's "since", but never later than the moment this
+// Store first saw the marker. A writer's clock far ahead, or a forged
+// since=2099-…, would otherwise hold the store for ever; so a lease runs
+// out at most Config.Lease after a reader first saw the marker unchanged
+// (a live writer renews it, changing it, every third of the lease).
+func (s *Store) leaseStart(m marker) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.seen.raw != m.raw {
+		s.seen = seenMarker{raw: m.raw, at: time.Now()}
+	}
+	if !m.since.IsZero() && m.since.Before(s.seen.at) {
+		return m.since
+	}
+	return s.seen.at
+}
+
 // expired reports whether a pending marker's lease has run out.
-func (m marker) expired(lease time.Duration) bool {
-	return m.pending && time.Since(m.since) > lease
+func (s *Store) expired(m marker) bool {
+	return m.pending && time.Since(s.leaseStart(m)) > s.cfg.Lease
+}
+
+// stuck reports whether a pending marker dates itself in the future: a
+// forged marker, or a writer whose clock is far ahead.
+func (m marker) stuck() bool {
+	return m.pending && time.Until(m.since) > time.Minute
+}
+
+// busy is the error for a store held by m, a pending marker within its
+// lease.
+func (m marker) busy(storeDN string, sentinel error) error {
+	hint := ""
+	if m.stuck() {
+		hint = " (a start in the future: a forged marker or a writer's clock far ahead; if no save is running, 'azgate store repair' clears it)"
+	}
+	return fmt.Errorf("ldapstore: %s: revision %d is being written by %s since %s%s: %w",
+		storeDN, m.rev, m.writer, m.since.Format(time.RFC3339), hint, sentinel)
 }
 
 func (m marker) interrupted(storeDN string) *InterruptedError {
-	return &InterruptedError{StoreDN: storeDN, Revision: m.rev, Writer: m.writer, Since: m.since.Format(time.RFC3339)}
+	return &InterruptedError{StoreDN: storeDN, Revision: m.rev, Writer: m.writer, Since: m.since.Format(time.RFC3339),
+		Future: m.stuck()}
 }
 
 // readMarker reads the store entry's class and marker. exists is false

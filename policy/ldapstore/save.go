@@ -28,6 +28,12 @@ import (
 // the store reads as interrupted (ErrInterrupted) until a later Save
 // repairs it. See the package documentation.
 func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revision) (policy.Revision, error) {
+	return s.save(ctx, p, expected, false)
+}
+
+// save is Save; with takeOver it ignores expected and takes the store
+// whatever its marker says (TakeOver).
+func (s *Store) save(ctx context.Context, p *policy.Policy, expected policy.Revision, takeOver bool) (policy.Revision, error) {
 	if err := s.checkOpen(); err != nil {
 		return 0, err
 	}
@@ -55,6 +61,12 @@ func (s *Store) Save(ctx context.Context, p *policy.Policy, expected policy.Revi
 			return err
 		}
 		next, err := s.nextRevision(old, exists, uint64(expected))
+		if takeOver {
+			next, err = old.rev+1, nil
+			if !exists {
+				next = 1
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -113,9 +125,8 @@ func (s *Store) nextRevision(m marker, exists bool, expected uint64) (uint64, er
 		return 1, nil
 	case expected == 0:
 		return 0, conflict("the store exists (revision %d)", m.rev)
-	case m.pending && !m.expired(s.cfg.Lease):
-		return 0, fmt.Errorf("ldapstore %s: revision %d is being written by %s since %s: %w",
-			s.cfg.StoreDN, m.rev, m.writer, m.since.Format(time.RFC3339), errors.Join(policy.ErrConflict, ErrBusy))
+	case m.pending && !s.expired(m):
+		return 0, m.busy(s.cfg.StoreDN, errors.Join(policy.ErrConflict, ErrBusy))
 	case m.pending:
 		// Take over an interrupted save: the writer loaded m.rev-1 (or
 		// learnt m.rev from the InterruptedError) and writes a whole

@@ -36,6 +36,7 @@ type Store struct {
 	failAfter func(ops int) bool // tests: make a save fail before a step
 
 	mu     sync.Mutex
+	seen   seenMarker // the last pending marker seen, for leases
 	closed bool
 	done   chan struct{}
 	wg     sync.WaitGroup
@@ -145,12 +146,11 @@ func (s *Store) LoadProvenance(ctx context.Context) (*policy.Policy, policy.Revi
 				return fmt.Errorf("ldapstore: %s: %w", s.cfg.StoreDN, policy.ErrNotFound)
 			}
 			if m1.pending {
-				if m1.expired(s.cfg.Lease) {
+				if s.expired(m1) {
 					return m1.interrupted(s.cfg.StoreDN)
 				}
 				if time.Now().After(deadline) {
-					return fmt.Errorf("ldapstore: %s: revision %d is being written by %s since %s: %w",
-						s.cfg.StoreDN, m1.rev, m1.writer, m1.since.Format(time.RFC3339), ErrBusy)
+					return m1.busy(s.cfg.StoreDN, ErrBusy)
 				}
 				if err := sleep(ctx, 20*time.Millisecond); err != nil {
 					return err
@@ -256,16 +256,22 @@ func formatSID(b []byte) (string, error) {
 
 // Revision returns the store's committed revision without reading the
 // policy: one base-object read of the marker. It returns 0 when there is
-// no store, the previous revision while a save is in progress, and an
-// *InterruptedError for a save that never finished.
+// no store, the previous revision while a save is in progress, an
+// *InterruptedError for a save that never finished, and ErrBusy for a save
+// in progress dated in the future (a forged marker, a clock far ahead).
 func (s *Store) Revision(ctx context.Context) (policy.Revision, error) {
 	m, exists, err := s.marker(ctx)
 	if err != nil || !exists {
 		return 0, err
 	}
 	if m.pending {
-		if m.expired(s.cfg.Lease) {
+		switch {
+		case s.expired(m):
 			return 0, m.interrupted(s.cfg.StoreDN)
+		case m.stuck():
+			// Dated in the future: no writer will commit it; /readyz says
+			// so at once rather than after the lease.
+			return 0, m.busy(s.cfg.StoreDN, ErrBusy)
 		}
 		return policy.Revision(m.rev - 1), nil
 	}

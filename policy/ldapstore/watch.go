@@ -49,7 +49,7 @@ func (s *Store) poll(ctx context.Context, last watchState) watchState {
 		return watchState{}
 	case !exists:
 		return watchState{ok: true, state: "absent"}
-	case m.pending && !m.expired(s.cfg.Lease):
+	case m.pending && !s.expired(m):
 		// Being written: nothing to see until the commit.
 		if last.ok {
 			return last

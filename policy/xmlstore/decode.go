@@ -91,10 +91,13 @@ func Decode(r io.Reader, name string, opts ...Option) (*Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeBytes(data, name, cfg)
+	return decodeBytes(data, name, cfg, true)
 }
 
-func decodeBytes(data []byte, file string, cfg config) (*Document, error) {
+// decodeBytes decodes data; unless checked, links that name nothing and
+// an invalid policy are let through (for showing what a broken file says,
+// never for deciding).
+func decodeBytes(data []byte, file string, cfg config, checked bool) (*Document, error) {
 	root, err := buildTree(data, file, cfg.maxDepth)
 	if err != nil {
 		return nil, err
@@ -103,6 +106,9 @@ func decodeBytes(data []byte, file string, cfg config) (*Document, error) {
 	doc, err := d.adminManager(root)
 	if err != nil {
 		return nil, err
+	}
+	if !checked {
+		return doc, nil
 	}
 	for _, l := range d.links {
 		if _, ok := d.guids[strings.ToLower(l.guid)]; !ok {

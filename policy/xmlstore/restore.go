@@ -40,7 +40,7 @@ func (s *Store) Backup(ctx context.Context) (*policy.Policy, policy.Revision, er
 	if err != nil {
 		return nil, 0, err
 	}
-	doc, err := decodeBytes(data, s.BackupPath(), s.cfg)
+	doc, err := decodeBytes(data, s.BackupPath(), s.cfg, true)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -113,7 +113,7 @@ func (s *Store) Restore(ctx context.Context, p *policy.Policy, copyRev policy.Re
 	if err != nil {
 		return 0, err
 	}
-	if _, err := decodeBytes(broken, s.path, s.cfg); err == nil {
+	if _, err := decodeBytes(broken, s.path, s.cfg, true); err == nil {
 		return 0, fmt.Errorf("%s became valid meanwhile (another writer saved it); nothing written: %w", s.path, ErrValid)
 	} else if !isInvalid(err) {
 		return 0, err
@@ -156,4 +156,23 @@ func isInvalid(err error) bool {
 	return errors.As(err, &ve) || errors.As(err, &pe) ||
 		errors.Is(err, policy.ErrInvalid) || errors.Is(err, policy.ErrDanglingLink) ||
 		errors.Is(err, policy.ErrCycle) || errors.Is(err, policy.ErrDuplicate)
+}
+
+// Unchecked reads what the store file says without checking that it is a
+// valid policy (links that name nothing, duplicate names and the like are
+// let through): for showing what a repair would change, never for
+// deciding. Malformed XML is still an error.
+func (s *Store) Unchecked(ctx context.Context) (*policy.Policy, policy.Revision, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, 0, err
+	}
+	data, err := s.readFile()
+	if err != nil {
+		return nil, 0, err
+	}
+	doc, err := decodeBytes(data, s.path, s.cfg, false)
+	if err != nil {
+		return nil, 0, err
+	}
+	return doc.Policy, doc.Revision, nil
 }

@@ -172,7 +172,7 @@ func (s *Store) LoadProvenance(ctx context.Context) (*policy.Policy, policy.Revi
 	if err != nil {
 		return nil, 0, policy.Provenance{}, err
 	}
-	doc, err := decodeBytes(data, s.path, s.cfg)
+	doc, err := decodeBytes(data, s.path, s.cfg, true)
 	if err != nil {
 		return nil, 0, policy.Provenance{}, err
 	}
