@@ -610,6 +610,34 @@ func TestLog_AfterATornWrite(t *testing.T) {
 	}
 }
 
+// TestVerify_OlderUnchainedRecords: records written before the chain
+// existed are counted, not reported, when they come before it; an
+// unchained line after it is a break.
+func TestVerify_OlderUnchainedRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	old := `{"type":"decision","principal":"a"}` + "\n" + `{"type":"policy_change","who":"b"}` + "\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeLog(t, path, 3)
+	rep := verifyFiles(t, path)
+	mustIntact(t, rep)
+	if rep.Unchained != 2 || rep.Records != 3 || rep.Partial {
+		t.Fatalf("report %+v, want 2 unchained lines, then 3 records from seq 1", rep)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(old[:strings.Index(old, "\n")+1]); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if rep = verifyFiles(t, path); len(rep.Problems) != 1 || rep.Problems[0].Line != 6 {
+		t.Fatalf("problems %v, want one at line 6", rep.Problems)
+	}
+}
+
 func TestLog_BoundsFields(t *testing.T) {
 	var buf bytes.Buffer
 	l := New(&buf)

@@ -34,6 +34,9 @@ type Report struct {
 	// Partial says the first record is not the start of a chain: the
 	// records before it were rotated away or are in files not given.
 	Partial bool
+	// Unchained counts the lines before the first record that carry no
+	// chain: records written before azgate chained them.
+	Unchained int
 	// Problems are the first maxProblems breaks; Omitted counts the rest.
 	Problems []Problem
 	Omitted  int
@@ -253,6 +256,9 @@ func (v *verifier) line(name string, n int, line []byte, firstOfNext bool) {
 	case errors.Is(err, errEdited):
 		v.problem(name, n, "record seq %d: %v", l.seq, err)
 		v.advance(l, name)
+		return
+	case errors.Is(err, errNoChain) && v.rep.Records == 0 && len(v.rep.Problems) == 0:
+		v.rep.Unchained++
 		return
 	case err != nil:
 		v.problem(name, n, "%v", err)

@@ -165,6 +165,9 @@ func printReport(cmd *cobra.Command, rep *audit.Report) error {
 		span = fmt.Sprintf(", seq %d to %d", rep.First, rep.Last)
 	}
 	fmt.Fprintf(out, "%s in %s%s", plural(rep.Records, "record"), plural(len(rep.Files), "file"), span)
+	if rep.Unchained > 0 {
+		fmt.Fprintf(out, " after %s written before records were chained", plural(rep.Unchained, "line"))
+	}
 	if rep.Partial {
 		fmt.Fprint(out, " (the records before the first were rotated away or are in files not given)")
 	}
