@@ -368,6 +368,9 @@ var (
 	errChanged = errors.New("engine: object changed during the call")
 	// errReadOnly: the object was decided only for reading.
 	errReadOnly = errors.New("engine: write to an object decided only for reading")
+	// errUndecided: a write to an existing object the call did not decide
+	// (a creation's grant covers only new records).
+	errUndecided = errors.New("engine: write to an object not decided")
 )
 
 // check reports whether the permit covers access a to object id of kind k,

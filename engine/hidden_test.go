@@ -380,3 +380,89 @@ func hide(t *testing.T, e *Engine, admin authz.ClientContext, name string) []str
 	p := must[Port](t)(e.ModifyPort(ctx, admin, name, PortUpdate{Scope: ptr("Secret")}))
 	return []string{name, p.ID}
 }
+
+// TestGate_ReviewScenario replays the security review's finding: a user
+// with rights only in scope Lab could create a port in Lab on a switch of
+// scope Secret, connect it to a Secret VM and read the VM's MAC from the LAN
+// endpoints, and the switch's owner could then no longer delete the switch.
+func TestGate_ReviewScenario(t *testing.T) {
+	ctx := context.Background()
+	az := newRealAuthz(t, "Lab", "Secret")
+	e, _, _ := openTest(t, az)
+	admin := az.grant("admin", "", allOps()...)
+	owner := az.grant("owner", "Secret", allOps()...)
+	labUser := az.grant("lab-user", "Lab", allOps()...)
+	vm := must[VM](t)(e.CreateVM(ctx, owner, VMSpec{Name: "db", MemoryMB: 64, Processors: 1, Scope: "Secret", NetworkAdapters: []string{"nic0"}}))
+	must[Switch](t)(e.CreateSwitch(ctx, owner, SwitchSpec{Name: "core", Scope: "Secret"}))
+	must[Switch](t)(e.CreateSwitch(ctx, labUser, SwitchSpec{Name: "lab", Scope: "Lab"}))
+
+	if _, err := e.CreatePort(ctx, labUser, PortSpec{Name: "tap", Switch: "core", Scope: "Lab"}); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("Lab user creates a port on the Secret switch: %v, want denied", err)
+	}
+	must[Port](t)(e.CreatePort(ctx, labUser, PortSpec{Name: "tap", Switch: "lab", Scope: "Lab"}))
+	if _, err := e.ConnectPort(ctx, labUser, "tap", Connection{VM: "db", Adapter: "nic0"}); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("Lab user connects its port to the Secret VM: %v, want denied", err)
+	}
+	// Someone with rights in both connects them: the Lab user still sees
+	// nothing of the VM.
+	must[Port](t)(e.ConnectPort(ctx, admin, "tap", Connection{VM: "db", Adapter: "nic0"}))
+	eps := must[[]LANEndpoint](t)(e.ListLANEndpoints(ctx, labUser))
+	raw, _ := json.Marshal(eps)
+	if len(eps) != 1 || !eps[0].Hidden || strings.Contains(string(raw), vm.NetworkAdapters[0].MAC) || strings.Contains(string(raw), "db") {
+		t.Errorf("Lab user's LAN endpoints = %s, want one hidden endpoint", raw)
+	}
+	if p := must[Port](t)(e.GetPort(ctx, labUser, "tap")); p.Connection == nil || !p.Connection.Hidden || p.Connection.VM != "" {
+		t.Errorf("Lab user's port = %+v, want its connection hidden", p.Connection)
+	}
+	// A port in Lab on the Secret switch (made by someone with rights in
+	// both) keeps the owner from deleting the switch with a clear conflict
+	// that names nothing of Lab.
+	must[Port](t)(e.CreatePort(ctx, admin, PortSpec{Name: "lab-uplink", Switch: "core", Scope: "Lab"}))
+	err := e.DeleteSwitch(ctx, owner, "core")
+	if !errors.Is(err, ErrInvalidState) || strings.Contains(err.Error(), "lab-uplink") || strings.Contains(err.Error(), "Lab") {
+		t.Errorf("owner deletes the switch with a Lab port: %v, want a conflict naming no port", err)
+	}
+	ok(t, e.DeletePort(ctx, admin, "lab-uplink"))
+	ok(t, e.DeleteSwitch(ctx, owner, "core"))
+}
+
+// TestGate_PermitBoundsEveryRecord checks the permit itself: a call decided
+// on one VM cannot read another, a list reads only what its scopes allowed,
+// and a creation's grant writes new records only.
+func TestGate_PermitBoundsEveryRecord(t *testing.T) {
+	ctx := context.Background()
+	az := newTestAuthz("Lab")
+	e, _, _ := openTest(t, az)
+	admin := az.grant("admin", "", allOps()...)
+	a := must[VM](t)(e.CreateVM(ctx, admin, VMSpec{Name: "a", MemoryMB: 64, Processors: 1, Scope: "Lab"}))
+	b := must[VM](t)(e.CreateVM(ctx, admin, VMSpec{Name: "b", MemoryMB: 64, Processors: 1}))
+
+	p, err := e.authorize(ctx, admin, "GetVM", named(roleVM, "a"))
+	ok(t, err)
+	ok(t, e.read(p, func(tx txn) error { var v VM; return tx.get(kindVM, a.ID, &v) }))
+	if err := e.read(p, func(tx txn) error { var v VM; return tx.get(kindVM, b.ID, &v) }); !errors.Is(err, errChanged) {
+		t.Errorf("GetVM(a)'s permit reads b: %v", err)
+	}
+	if err := e.read(p, func(tx txn) error { _, err := tx.console(b.ID); return err }); err == nil {
+		t.Errorf("GetVM(a)'s permit reads b's console")
+	}
+
+	lab := az.grant("lab", "Lab", operations.ViewVMConfiguration)
+	p, err = e.visible(ctx, lab, "ListVMs")
+	ok(t, err)
+	if err := e.read(p, func(tx txn) error { var v VM; return tx.get(kindVM, b.ID, &v) }); !errors.Is(err, errHidden) {
+		t.Errorf("a list permit for Lab reads a default-scope VM: %v", err)
+	}
+
+	p, err = e.authorize(ctx, admin, "CreateVM", creates(kindVM, "c", "Lab"))
+	ok(t, err)
+	if err := e.write(p, func(tx txn) error { return tx.put(kindVM, a.ID, "a", "a", a) }); !errors.Is(err, errUndecided) {
+		t.Errorf("CreateVM's permit rewrites an existing VM: %v", err)
+	}
+	if err := e.write(p, func(tx txn) error { return tx.del(kindVM, a.ID, "a") }); !errors.Is(err, errUndecided) {
+		t.Errorf("CreateVM's permit deletes an existing VM: %v", err)
+	}
+	if _, err := e.authorize(ctx, admin, "GetVM", named(rolePort, "a")); !errors.Is(err, ErrAccessDenied) {
+		t.Errorf("a method naming an object its rule does not list: %v, want a fail-closed denial", err)
+	}
+}

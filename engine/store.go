@@ -227,16 +227,20 @@ func (t txn) scopeByID(k kind, id string) (string, error) {
 	return s.Scope, err
 }
 
-// writable checks that the permit lets the call write record id of kind k
-// (an existing record in its stored scope, a new one in scope).
+// writable checks that the permit lets the call write record id of kind k:
+// an existing record only when it was decided itself (in its stored scope),
+// a new one when a creation was decided in its scope.
 func (t txn) writable(k kind, id, scope string) error {
 	var s scoped
 	err := t.rawGet(k, id, &s)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		s.Scope = scope
+		return t.p.check(k, id, scope, readWrite)
 	case err != nil:
 		return err
+	}
+	if _, ok := t.p.objs[ref{k, id}]; !ok {
+		return fmt.Errorf("%w: %s %q", errUndecided, k.label(), id)
 	}
 	return t.p.check(k, id, s.Scope, readWrite)
 }
