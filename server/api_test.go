@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,6 +168,47 @@ func TestServer_PolicyETagAndIfMatch(t *testing.T) {
 	old := strings.Trim(etag, `"`)
 	if !fileContains(t, audit, `"old_revision":"`+old+`"`) {
 		t.Errorf("audit lacks old revision %s", old)
+	}
+}
+
+// TestServer_PolicyLookAlikeNames: the policy API names objects by
+// names.Equal: a look-alike of an existing scope or task is a duplicate
+// (409), on create and on rename, and finds the object; NFC and NFD
+// spellings are two.
+func TestServer_PolicyLookAlikeNames(t *testing.T) {
+	ts := startServer(t, nil)
+	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
+	write := func(method, path string, body any, status int) {
+		t.Helper()
+		r := ts.do(admin, method, path, body, "If-Match", etag)
+		want(t, r, status, method+" "+path)
+		if e := r.header.Get("ETag"); e != "" {
+			etag = e
+		}
+	}
+	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab-Staff"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab-ſtaff"}, http.StatusConflict)
+	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Prod"}, http.StatusCreated)
+	write(http.MethodPut, "/v1/policy/scopes/Prod", ScopeDoc{Name: "LAB-ſTAFF"}, http.StatusConflict)
+	write(http.MethodPost, "/v1/policy/tasks", TaskDoc{Name: "\u212aeep"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/tasks", TaskDoc{Name: "keep"}, http.StatusConflict)
+	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Café"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Cafe\u0301"}, http.StatusCreated)
+	var sc ScopeDoc
+	r := ts.do(admin, http.MethodGet, "/v1/policy/scopes/"+url.PathEscape("lab-ſtaff"), nil)
+	want(t, r, http.StatusOK, "read a scope by a look-alike")
+	if r.json(t, &sc); sc.Name != "Lab-Staff" {
+		t.Errorf("scope read by a look-alike: %+v, want Lab-Staff", sc)
+	}
+	// A check names scopes and principals by the same rule.
+	for _, scope := range []string{"lab-ſtaff", "Cafe\u0301"} {
+		r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{
+			"user": "sam", "groups": []string{"ſ-1-5-32-544"}, "scope": scope, "operations": []any{307}})
+		want(t, r, http.StatusOK, "check in scope "+scope)
+		var res CheckResponse
+		if r.json(t, &res); len(res.Results) != 1 || !res.Results[0].Allowed {
+			t.Errorf("check in scope %q by a look-alike of S-1-5-32-544: %+v, want allowed", scope, res)
+		}
 	}
 }
 
