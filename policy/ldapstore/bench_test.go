@@ -82,6 +82,27 @@ func BenchmarkLoadLarge(b *testing.B) {
 	b.ReportMetric(float64(len(tr.entries)), "entries")
 }
 
+// BenchmarkFingerprintLarge reads the large store's fingerprint: what
+// Watch does every EntryPollInterval to see edits made by other tools
+// (the marker and every entry's change stamp, one paged subtree search).
+func BenchmarkFingerprintLarge(b *testing.B) {
+	srv, p, dn := largeStore(b)
+	s, err := Open(Config{URL: srv.URL, BindDN: srv.AdminDN, Password: srv.AdminPassword, StoreDN: dn, Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	tr, _ := buildTree(p, dn)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Fingerprint(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(tr.entries)), "entries")
+}
+
 // BenchmarkSaveEditLarge saves one small edit (a member added to a role
 // assignment) to the large store: read every entry, diff, one modify.
 func BenchmarkSaveEditLarge(b *testing.B) {

@@ -63,8 +63,10 @@ type Config struct {
 	// EntryPollInterval is how often Watch reads every entry's change
 	// stamp (one paged subtree search returning entryCSN, uSNChanged or
 	// modifyTimestamp only) to see edits made by other tools, which leave
-	// the revision marker alone. Default DefaultEntryPollInterval; negative
-	// turns it off (such edits are then seen at the next azgate save).
+	// the revision marker alone; for a large store, at most a tenth of the
+	// time goes to it (after a read that took d, the next waits 10·d when
+	// that is longer). Default DefaultEntryPollInterval; negative turns it
+	// off (such edits are then seen at the next azgate save).
 	EntryPollInterval time.Duration
 	// Lease is how long a pending save may go without renewing its marker
 	// before other writers may take the store over and readers call it

@@ -84,25 +84,36 @@ func (s *Store) watch(ctx context.Context, ch chan struct{}) {
 	}
 	tick := time.NewTicker(s.cfg.PollInterval)
 	defer tick.Stop()
+	// Entries changed by another tool leave the marker alone: read every
+	// entry's change stamp, every EntryPollInterval or, for a store so
+	// large that one read takes long, ten times as long as the last read
+	// took (at most a tenth of the time spent on it).
+	var entryTimer *time.Timer
 	var entryTick <-chan time.Time
 	lastFP := ""
+	fingerprint := func() (string, error) {
+		start := time.Now()
+		fp, err := s.Fingerprint(ctx)
+		entryTimer.Reset(max(s.cfg.EntryPollInterval, 10*time.Since(start)))
+		return fp, err
+	}
 	if s.cfg.EntryPollInterval > 0 {
-		t := time.NewTicker(s.cfg.EntryPollInterval)
-		defer t.Stop()
-		entryTick = t.C
-		lastFP, _ = s.Fingerprint(ctx)
+		entryTimer = time.NewTimer(s.cfg.EntryPollInterval)
+		defer entryTimer.Stop()
+		entryTick = entryTimer.C
+		lastFP, _ = fingerprint()
 	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-entryTick:
-			// Entries changed by another tool leave the marker alone. A
-			// save in progress is signalled by its commit.
+			// A save in progress is signalled by its commit.
 			if m, _, err := s.marker(ctx); err != nil || m.pending {
+				entryTimer.Reset(s.cfg.EntryPollInterval)
 				continue
 			}
-			if fp, err := s.Fingerprint(ctx); err == nil && fp != lastFP {
+			if fp, err := fingerprint(); err == nil && fp != lastFP {
 				lastFP = fp
 				signal()
 			}
