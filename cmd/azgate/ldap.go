@@ -61,5 +61,8 @@ Exit status: 0 every name names one entry; 1 some do not (listed);
 		},
 	}
 	ldapf.register(cmd.Flags())
+	for _, name := range []string{"ldap-cache-ttl", "ldap-bind-cache-ttl"} { // serve's, not the check's
+		_ = cmd.Flags().MarkHidden(name)
+	}
 	return cmd
 }
