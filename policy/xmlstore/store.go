@@ -191,7 +191,7 @@ func provenance(doc *Document, sum [sha256.Size]byte) policy.Provenance {
 	want, err := doc.digest()
 	switch {
 	case doc.Digest == "":
-		pr.Outside, pr.Reason = true, fmt.Sprintf("revision %d carries no azgate digest: the file was written by another tool", doc.Revision)
+		pr.Outside, pr.Reason = true, fmt.Sprintf("revision %d carries no azgate digest: the file was written by another tool (or by an azgate from before digests)", doc.Revision)
 	case err != nil || want != doc.Digest:
 		pr.Outside, pr.Reason = true, fmt.Sprintf("the file is not what azgate saved as revision %d (its azgate:Digest does not match): edited by another tool", doc.Revision)
 	}
