@@ -672,3 +672,23 @@ func TestLog_BoundsFields(t *testing.T) {
 		t.Fatalf("operation %q", recs[0]["operation"])
 	}
 }
+
+func TestTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	writeLog(t, path, 60, WithRotation(2000, 0))
+	for _, n := range []int{1, 25, 60, 100} {
+		lines, err := Tail(context.Background(), path, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(n, 60)
+		if len(lines) != want {
+			t.Fatalf("Tail %d: %d lines, want %d", n, len(lines), want)
+		}
+		for i, l := range lines {
+			if seq := fmt.Sprintf(`{"seq":%d,`, 60-want+1+i); !strings.HasPrefix(l, seq) {
+				t.Fatalf("Tail %d: line %d = %.40s, want %s", n, i, l, seq)
+			}
+		}
+	}
+}

@@ -306,3 +306,55 @@ func (v *verifier) problem(name string, n int, format string, args ...any) {
 	}
 	v.rep.Problems = append(v.rep.Problems, Problem{File: name, Line: n, Msg: fmt.Sprintf(format, args...)})
 }
+
+// Tail returns the last n lines of the log at path and its rotated files,
+// oldest first, read as VerifyLog reads them.
+func Tail(ctx context.Context, path string, n int) ([]string, error) {
+	names, files, readers, err := snapshot(path)
+	defer closeAll(files)
+	if err != nil {
+		return nil, err
+	}
+	var ring []string
+	for i := len(readers) - 1; i >= 0 && len(ring) < n; i-- {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		lines, err := lastLines(readers[i], n)
+		if err != nil {
+			return nil, fmt.Errorf("audit: read %s: %w", names[i], err)
+		}
+		ring = append(lines[max(0, len(lines)-(n-len(ring))):], ring...)
+	}
+	return ring, nil
+}
+
+// lastLines reads r through and returns its last n lines (without their
+// newlines), overlong lines cut to maxLineBytes.
+func lastLines(r io.Reader, n int) ([]string, error) {
+	br := bufio.NewReaderSize(r, maxLineBytes+1)
+	ring := make([]string, n)
+	count := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if err = skipLine(br); err != nil {
+				return nil, err
+			}
+		} else if err != nil && !errors.Is(err, io.EOF) {
+			return nil, err
+		}
+		if len(line) > 0 {
+			ring[count%n] = strings.TrimSuffix(string(line), "\n")
+			count++
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	if count <= n {
+		return ring[:count], nil
+	}
+	start := count % n
+	return append(ring[start:], ring[:start]...), nil
+}

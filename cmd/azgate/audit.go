@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/user"
@@ -119,8 +120,98 @@ change, whether made through the server or by an azgate command. Each record
 carries the hash of the one before it. The log is --audit-log, else
 $` + auditLogEnv + `, else audit.log in $` + dataDirEnv + ` or ./data.`,
 	}
-	cmd.AddCommand(auditVerifyCmd(c))
+	cmd.AddCommand(auditVerifyCmd(c), auditTailCmd(c))
 	return cmd
+}
+
+// maxTail bounds audit tail -n (the records are held in memory).
+const maxTail = 10000
+
+func auditTailCmd(c *cli) *cobra.Command {
+	var n int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tail",
+		Short: "Print the last records of the audit log, one line each",
+		Example: `  azgate audit tail -n 20
+  azgate audit tail --json | jq 'select(.result == "denied")'`,
+		Args: args(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if n < 1 || n > maxTail {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("-n %d: want 1 to %d", n, maxTail)}
+			}
+			lines, err := audit.Tail(cmd.Context(), c.auditPath(), n)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, l := range lines {
+				if !asJSON {
+					l = describeRecord(l)
+				}
+				if _, err := fmt.Fprintln(out, l); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVarP(&n, "lines", "n", 10, "how many records")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the records as written (JSON lines)")
+	return cmd
+}
+
+// describeRecord renders an audit line for people; a line that is not a
+// record is printed as it is.
+func describeRecord(line string) string {
+	var r struct {
+		Seq         uint64       `json:"seq"`
+		Type        string       `json:"type"`
+		Time        string       `json:"time"`
+		Source      string       `json:"source"`
+		Principal   string       `json:"principal"`
+		Caller      string       `json:"caller"`
+		Operation   string       `json:"operation"`
+		Scope       string       `json:"scope"`
+		Object      string       `json:"object"`
+		Result      string       `json:"result"`
+		Grant       *audit.Grant `json:"grant"`
+		Error       string       `json:"error"`
+		Who         string       `json:"who"`
+		What        string       `json:"what"`
+		Store       string       `json:"store"`
+		OldRevision string       `json:"old_revision"`
+		NewRevision string       `json:"new_revision"`
+	}
+	if err := json.Unmarshal([]byte(line), &r); err != nil {
+		return line
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "#%d %s %s ", r.Seq, r.Time, r.Source)
+	switch r.Type {
+	case audit.TypePolicyChange:
+		fmt.Fprintf(&b, "%s changed %s (revision %q → %q): %s", r.Who, r.Store, r.OldRevision, r.NewRevision, r.What)
+	case audit.TypeDecision:
+		fmt.Fprintf(&b, "%s %s %q", r.Principal, r.Result, r.Operation)
+		if r.Scope != "" {
+			fmt.Fprintf(&b, " in scope %q", r.Scope)
+		}
+		if r.Object != "" {
+			fmt.Fprintf(&b, " on %q", r.Object)
+		}
+		if r.Caller != "" {
+			fmt.Fprintf(&b, ", asked by %s", r.Caller)
+		}
+		if r.Grant != nil {
+			fmt.Fprintf(&b, ", granted by assignment %q", r.Grant.Assignment)
+		}
+		if r.Error != "" {
+			fmt.Fprintf(&b, ": %s", r.Error)
+		}
+	default:
+		return line
+	}
+	return b.String()
 }
 
 func auditVerifyCmd(c *cli) *cobra.Command {

@@ -59,6 +59,15 @@ func TestAudit_CLIChangesRecorded(t *testing.T) {
 	if out := mustRun(t, "audit", "verify"); !strings.Contains(out, "3 records in 1 file, seq 1 to 3: chain intact") {
 		t.Fatalf("audit verify: %s", out)
 	}
+	out := mustRun(t, "audit", "tail", "-n", "2")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "#2 ") || !strings.Contains(lines[0], `cli `+osUser()+` changed `+store+` (revision "1" → "2"): task create "Watch it"`) ||
+		!strings.HasPrefix(lines[1], "#3 ") {
+		t.Fatalf("audit tail -n 2:\n%s", out)
+	}
+	if out := mustRun(t, "audit", "tail", "-n", "1", "--json"); !strings.HasPrefix(out, `{"seq":3,`) {
+		t.Fatalf("audit tail --json: %s", out)
+	}
 }
 
 // TestAudit_UnrecordableChangeNotMade: a command that cannot open the
