@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/authz"
+	name "github.com/azgate/azgate/internal/names"
+	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/ldapstore"
@@ -131,14 +134,12 @@ Exit status: 0 the store is valid (warnings allowed, unless --strict);
 				}
 			}
 			for _, a := range p.Applications {
-				chk, err := authz.Compile(p, a.Name, authz.Options{})
+				w, err := applicationWarnings(p, a)
 				if err != nil {
 					fmt.Fprintf(out, "%s is invalid:\n  application %q: %v\n", c.storeURL, a.Name, err)
 					return withCode(exitFalse, nil)
 				}
-				for _, w := range chk.Warnings() {
-					warnings = append(warnings, "access checks: "+w)
-				}
+				warnings = append(warnings, w...)
 			}
 			for _, w := range warnings {
 				fmt.Fprintf(out, "warning: %s\n", w)
@@ -547,4 +548,41 @@ func (c *cli) planXMLRepair(ctx context.Context, st *xmlstore.Store, loadErr err
 func firstErrLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// applicationWarnings compiles application a as checks decide it, over its
+// own operations (the store defines each application's operations), and
+// returns what a person should know. The engine's application is also
+// compared with the operations the engine asks for.
+func applicationWarnings(p *policy.Policy, a *policy.Application) ([]string, error) {
+	own := make([]operations.Operation, 0, len(a.Operations))
+	for _, o := range a.Operations {
+		own = append(own, operations.Operation{ID: operations.ID(o.OperationID), Name: o.Name})
+	}
+	var warnings []string
+	if err := authz.ValidateOperations(own); err != nil {
+		warnings = append(warnings, fmt.Sprintf("application %q: its operations cannot be decided: %v", a.Name, err))
+	} else {
+		chk, err := authz.Compile(p, a.Name, authz.Options{Operations: own})
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range chk.Warnings() {
+			warnings = append(warnings, fmt.Sprintf("access checks: application %q: %s", a.Name, w))
+		}
+	}
+	if !name.Equal(a.Name, policy.DefaultApplication) {
+		return warnings, nil
+	}
+	for _, e := range operations.All() {
+		i := slices.IndexFunc(a.Operations, func(o *policy.Operation) bool { return name.Equal(o.Name, e.Name) })
+		switch {
+		case i < 0:
+			warnings = append(warnings, fmt.Sprintf("application %q: the engine's operation %q is not in it; nobody can be granted it", a.Name, e.Name))
+		case a.Operations[i].OperationID != int(e.ID):
+			warnings = append(warnings, fmt.Sprintf("application %q: operation %q has OperationID %d; the engine's is %d (matched by name)",
+				a.Name, e.Name, a.Operations[i].OperationID, e.ID))
+		}
+	}
+	return warnings, nil
 }

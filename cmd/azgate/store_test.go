@@ -50,6 +50,25 @@ func TestStore_Validate(t *testing.T) {
 		return "msxml://" + path
 	}
 	same := func(s string) string { return s }
+	// A purchasing application (the SDK sample's operations) and azgate's
+	// own delegation application beside Hyper-V's: neither is compared with
+	// the engine's operations.
+	otherApps := func(s string) string {
+		return strings.Replace(s, "</AzAdminManager>", `
+  <AzApplication Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e01" Name="Purchasing">
+    <AzOperation Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e02" Name="View Purchase Order"><OperationID>61</OperationID></AzOperation>
+    <AzOperation Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e03" Name="Approve Purchase Order"><OperationID>62</OperationID></AzOperation>
+    <AzTask Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e04" Name="Approver" RoleDefinition="True">
+      <OperationLink>5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e02</OperationLink>
+      <OperationLink>5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e03</OperationLink>
+    </AzTask>
+  </AzApplication>
+  <AzApplication Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e05" Name="azgate">
+    <AzOperation Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e06" Name="Check Access"><OperationID>1</OperationID></AzOperation>
+    <AzOperation Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e07" Name="Read Policy"><OperationID>2</OperationID></AzOperation>
+  </AzApplication>
+</AzAdminManager>`, 1)
+	}
 	foreign := func(s string) string {
 		s = strings.Replace(s, `Name="View LAN Endpoints"`, `Name="View Widgets"`, 1)
 		return strings.Replace(s, "<OperationID>355</OperationID>", "<OperationID>356</OperationID>", 1)
@@ -68,7 +87,10 @@ func TestStore_Validate(t *testing.T) {
 		stdout []string
 	}{
 		{"default", nil, write("default.xml", same), 0, []string{"is valid: revision 1, 1 application, 0 warnings"}},
-		{"foreign operations warn", nil, write("foreign.xml", foreign), 0, []string{"warning: ", "View Widgets", "356", "is valid"}},
+		{"engine operations missing or renumbered warn", nil, write("foreign.xml", foreign), 0,
+			[]string{`warning: application "Hyper-V services": the engine's operation "View LAN Endpoints" is not in it`, "356", "is valid"}},
+		{"other applications define their own operations", []string{"--strict"}, write("apps.xml", otherApps), 0,
+			[]string{"is valid: revision 1, 3 applications, 0 warnings"}},
 		{"foreign operations, strict", []string{"--strict"}, write("foreign2.xml", foreign), 1, []string{"warning: "}},
 		{"dangling link", nil, write("dangling.xml", dangling), 1, []string{"is invalid", "00000000-0000-0000-0000-000000000001"}},
 		{"malformed", nil, write("truncated.xml", truncated), 1, []string{"is invalid", "truncated.xml"}},

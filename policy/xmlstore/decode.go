@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/azgate/azgate/internal/names"
-	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -117,7 +115,6 @@ func decodeBytes(data []byte, file string, cfg config, checked bool) (*Document,
 			return nil, e
 		}
 	}
-	d.matchCatalog(doc.Policy)
 	if err := doc.Policy.Validate(); err != nil {
 		return nil, withFile(file, err)
 	}
@@ -704,30 +701,3 @@ func (d *decoder) group(n *node) (*policy.Group, error) {
 	return g, nil
 }
 
-// matchCatalog compares every operation with the catalog by name and
-// reports differences; the file's values are kept. (operations.ByName is
-// not used: its suggestions cost time proportional to the name's length,
-// which a hostile file chooses.)
-func (d *decoder) matchCatalog(p *policy.Policy) {
-	catalog := map[string]operations.Operation{}
-	for _, o := range operations.All() {
-		catalog[names.Key(o.Name)] = o
-	}
-	for _, app := range p.Applications {
-		for _, o := range app.Operations {
-			line := d.opLines[o]
-			w := func(format string, args ...any) {
-				d.warns = append(d.warns, Warning{File: d.file, Line: line, Message: fmt.Sprintf(format, args...)})
-			}
-			c, ok := catalog[names.Key(strings.TrimSpace(o.Name))]
-			switch {
-			case !ok:
-				w("application %q: operation %q (OperationID %d) is not in the catalog; it is kept but the engine never asks for it",
-					app.Name, o.Name, o.OperationID)
-			case int(c.ID) != o.OperationID:
-				w("application %q: operation %q has OperationID %d; the catalog's is %d (matched by name)",
-					app.Name, o.Name, o.OperationID, c.ID)
-			}
-		}
-	}
-}

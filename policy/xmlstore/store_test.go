@@ -130,7 +130,7 @@ func TestStore_ForeignFile(t *testing.T) {
 	if err != nil || rev != 1 {
 		t.Fatalf("Load = %d, %v", rev, err)
 	}
-	if w := s.Warnings(); len(w) != 3 || !strings.Contains(w[0].String(), path+":30:") {
+	if w := s.Warnings(); len(w) != 0 { // its applications' operations are their own
 		t.Fatalf("warnings: %v", w)
 	}
 	rev, err = s.Save(ctx, p, 1)
