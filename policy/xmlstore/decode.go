@@ -700,4 +700,3 @@ func (d *decoder) group(n *node) (*policy.Group, error) {
 	}
 	return g, nil
 }
-
