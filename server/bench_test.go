@@ -33,6 +33,7 @@ func BenchmarkServer_Check(b *testing.B) {
 			for b.Loop() {
 				req, _ := http.NewRequest(http.MethodPost, ts.base+"/v1/check", bytes.NewReader(raw))
 				req.SetBasicAuth(admin.user, admin.pass)
+				req.Header.Set("Content-Type", "application/json")
 				res, err := client.Do(req)
 				if err != nil {
 					b.Fatal(err)
@@ -80,6 +81,7 @@ func BenchmarkHandler_Check(b *testing.B) {
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodPost, "/v1/check", bytes.NewReader(bc.body))
 				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
 				w := httptest.NewRecorder()
 				ts.s.router.ServeHTTP(w, req)
 				if w.Code != http.StatusOK {

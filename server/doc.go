@@ -42,6 +42,16 @@
 // matches serve until their TTL ends and are refused after, /readyz says
 // degraded; nothing is granted on an error.
 //
+// # Browsers
+//
+// The whole handler sits behind net/http's CrossOriginProtection: a
+// browser's cross-origin POST, PUT, PATCH or DELETE (Sec-Fetch-Site, else
+// Origin against Host) is a 403 before any route runs, so a page elsewhere
+// cannot use the browser's saved Basic credentials. State-changing /v1/
+// requests with a body must also declare Content-Type: application/json
+// (415 otherwise); one without a body and without a Content-Type passes.
+// Clients that are not browsers send neither header and are unaffected.
+//
 // # Delegation: who may ask and who may edit
 //
 // AzMan delegates the administration of a store to store-level roles. azgate

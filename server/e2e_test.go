@@ -399,6 +399,7 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 	post := func(path string, body string, hdr ...string) (int, http.Header) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, p.Base+path, strings.NewReader(body))
 		req.SetBasicAuth(admin.user, admin.pass)
+		req.Header.Set("Content-Type", "application/json")
 		for i := 0; i+1 < len(hdr); i += 2 {
 			req.Header.Set(hdr[i], hdr[i+1])
 		}

@@ -26,6 +26,8 @@ const (
 	CodePreconditionFailed   = "precondition_failed"
 	CodeTooLarge             = "request_too_large"
 	CodeMethodNotAllowed     = "method_not_allowed"
+	CodeCrossOrigin          = "cross_origin_refused"
+	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeUnavailable          = "unavailable"
 	CodeInternal             = "internal"
 )

@@ -65,6 +65,7 @@ type Server struct {
 
 	routes  []route
 	router  *mux.Router
+	handler http.Handler // router behind the cross-origin protection
 	openapi []byte
 
 	ready    atomic.Bool
@@ -180,6 +181,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.router, err = s.buildRouter(s.routes); err != nil {
 		return nil, err
 	}
+	s.handler = s.crossOriginProtection(s.router)
 	spec, err := openAPI(s.router, s.routes)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
@@ -338,8 +340,9 @@ func (s *Server) onDecision(ctx context.Context, d engine.Decision) {
 	}
 }
 
-// Handler returns the server's HTTP handler (the router).
-func (s *Server) Handler() http.Handler { return s.router }
+// Handler returns the server's HTTP handler: the router behind the
+// cross-origin protection.
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Serve serves HTTP (HTTPS when the configuration names a certificate) on
 // ln until ctx ends, keeps the policy current meanwhile, then shuts down
@@ -364,7 +367,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 
 	srv := &http.Server{
-		Handler:           s.router,
+		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
