@@ -96,8 +96,10 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 		}
 		return c, nil
 	}
+	// The scheme is not quoted back: without a space it is the whole
+	// header, which may be a credential.
 	return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
-		"unsupported authorization scheme %q: use Basic or Bearer", scheme)
+		"unsupported authorization scheme: use Basic or Bearer")
 }
 
 // isLoopback reports whether a RemoteAddr (host:port) is a loopback address.

@@ -19,12 +19,22 @@ import (
 	"github.com/azgate/azgate/operations"
 )
 
-// maxBatch bounds the items of one batch check and maxOps the operations of
-// one item.
+// maxBatch bounds the items of one batch check, maxOps the operations of
+// one item, and maxCheckOperations the operations of one body in all
+// (items × operations): the answer to a body is about 70 bytes per
+// operation, so a body cannot ask for more than about 1 MB of answer.
+// maxResultError bounds the error text of one result (it may quote a
+// scope name the caller sent).
 const (
-	maxBatch = 1000
-	maxOps   = 1000
+	maxBatch           = 1000
+	maxOps             = 1000
+	maxCheckOperations = 10000
+	maxResultError     = 256
 )
+
+// errTooManyCheckOperations is a body with more than maxCheckOperations.
+var errTooManyCheckOperations = errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
+	"a check body has at most %d operations in all (items × operations); split it", maxCheckOperations)
 
 // CheckItem is one access check: may user (with groups) perform operations
 // in scope?
@@ -229,6 +239,15 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	batch := req.Checks != nil
+	if batch {
+		// Batches are decided a few at a time (at most GOMAXPROCS), so
+		// parallel batches queue instead of each holding its answer.
+		release, err := acquire(r.Context(), s.batches)
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	items := req.Checks
 	if batch {
 		if req.User != "" || req.Operations != nil || req.Scope != "" || req.Groups != nil || req.Parameters != nil ||
@@ -437,9 +456,9 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 		op := it.Operations[i].op
 		cr := CheckResult{Operation: op.Name, ID: int(op.ID), Allowed: rr.Allowed && rr.Err == nil}
 		if rr.Err != nil {
-			cr.Error = rr.Err.Error()
+			cr.Error = truncate(rr.Err.Error(), maxResultError)
 		} else if err != nil && !cr.Allowed {
-			cr.Error = err.Error()
+			cr.Error = truncate(err.Error(), maxResultError)
 		}
 		s.metrics.tallyCheck(&cs.tally, op.ID, op.Name, cr.Allowed)
 		if s.auditsCheck(cr.Allowed) {

@@ -13,7 +13,7 @@ import (
 // the work of a check. Whole values it does not handle itself (parameters,
 // strings with escapes or non-ASCII bytes) go to encoding/json.
 func parseCheckRequest(b []byte, req *CheckRequest) error {
-	p := checkParser{b: b}
+	p := checkParser{b: b, opsLeft: maxCheckOperations}
 	if p.peek() == 0 {
 		return invalidf("empty request body: a JSON object is required")
 	}
@@ -32,6 +32,9 @@ func parseCheckRequest(b []byte, req *CheckRequest) error {
 type checkParser struct {
 	b []byte
 	i int
+	// opsLeft is how many more operations the body may hold in all; the
+	// parser stops at the one beyond, before allocating for the rest.
+	opsLeft int
 }
 
 func (p *checkParser) errorf(format string, args ...any) error {
@@ -289,6 +292,9 @@ func (p *checkParser) strArray(out *[]string) error {
 }
 func (p *checkParser) ops(out *[]OperationRef) error {
 	return array(p, out, 8, func(o *OperationRef) error {
+		if p.opsLeft--; p.opsLeft < 0 {
+			return errTooManyCheckOperations
+		}
 		raw, err := p.scalar()
 		if err != nil {
 			return err

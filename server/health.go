@@ -16,9 +16,11 @@ import (
 type Health struct {
 	Status   string `json:"status"` // ok, ready, degraded, shutting down
 	Revision uint64 `json:"revision"`
-	// Reason says why the server is not ready.
+	// Reason says why the server is not ready: coarse words, or the
+	// details for a caller holding Read Policy.
 	Reason string `json:"reason,omitempty"`
-	// Policy is the live policy's status (readyz only).
+	// Policy is the live policy's status (readyz, to a caller holding
+	// Read Policy only).
 	Policy *authz.Status `json:"policy,omitempty"`
 }
 
@@ -70,8 +72,9 @@ func (s *Server) opsRoutes() []route {
 				return nil
 			}},
 		{name: "readyz", method: http.MethodGet, path: "/readyz", tag: tag, access: public,
-			summary: "Readiness: 503 when the last policy reload failed, the store or the LDAP directory is unreachable, or the server is stopping",
-			resp:    Health{}, h: s.readyz},
+			summary: "Readiness: 503 when the last policy reload failed, the store or the LDAP directory is unreachable, or the server is stopping; " +
+				"the reason in coarse words, with details (store, directory, errors, policy status) only for callers holding Read Policy",
+			resp: Health{}, h: s.readyz},
 		{name: "openapi", method: http.MethodGet, path: "/openapi.json", tag: tag, access: public,
 			summary: "This API's OpenAPI 3.1 description, generated from the router",
 			h: func(w http.ResponseWriter, r *http.Request) error {
@@ -95,27 +98,39 @@ func (s *Server) opsRoutes() []route {
 	}
 }
 
+// readyz answers readiness. Anyone may ask; the answer names only coarse
+// reasons ("policy reload failed", "policy store unreachable", "directory
+// unreachable", "shutting down"). A caller whose credentials hold Read
+// Policy gets the details too: the store and directory, their errors, the
+// live policy's status.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	st := s.live.Status()
-	h := Health{Status: "ready", Revision: uint64(st.Revision), Policy: &st}
+	var coarse, detail []string
+	add := func(c, d string) { coarse, detail = append(coarse, c), append(detail, d) }
+	status := "ready"
 	switch {
 	case !s.ready.Load():
-		h.Status, h.Reason = "shutting down", "the server is not accepting work"
+		status = "shutting down"
+		add("shutting down", "the server is not accepting work")
 	case st.Degraded:
-		h.Status, h.Reason = "degraded", fmt.Sprintf("the last policy reload failed (revision %d stays in force): %s", st.Revision, st.LastError)
+		status = "degraded"
+		add("policy reload failed", fmt.Sprintf("the last policy reload failed (revision %d stays in force): %s", st.Revision, st.LastError))
 	default:
-		var reasons []string
 		if err := s.probe.check(r.Context()); err != nil {
-			reasons = append(reasons, fmt.Sprintf("the policy store %s is unreachable: %v", s.cfg.StoreURL, err))
+			add("policy store unreachable", fmt.Sprintf("the policy store %s is unreachable: %v", s.cfg.StoreURL, err))
 		}
 		if s.dprobe != nil {
 			if err := s.dprobe.check(r.Context()); err != nil {
-				reasons = append(reasons, ldapReason(s.cfg.LDAP, err))
+				add("directory unreachable", ldapReason(s.cfg.LDAP, err))
 			}
 		}
-		if len(reasons) > 0 {
-			h.Status, h.Reason = "degraded", strings.Join(reasons, "; ")
+		if len(coarse) > 0 {
+			status = "degraded"
 		}
+	}
+	h := Health{Status: status, Revision: uint64(st.Revision), Reason: strings.Join(coarse, "; ")}
+	if s.mayReadPolicy(r) {
+		h.Reason, h.Policy = strings.Join(detail, "; "), &st
 	}
 	code := http.StatusOK
 	if h.Status != "ready" {
@@ -123,4 +138,18 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, code, h)
 	return nil
+}
+
+// mayReadPolicy reports whether a request to a public route carries
+// credentials that hold Read Policy. Missing or wrong credentials are
+// simply not enough: the route still answers.
+func (s *Server) mayReadPolicy(r *http.Request) bool {
+	if r.Header.Get("Authorization") == "" {
+		return false
+	}
+	c, err := s.credentials(r)
+	if err != nil {
+		return false
+	}
+	return s.requireDelegated(r.WithContext(context.WithValue(r.Context(), clientKey, c)), opReadPolicy) == nil
 }

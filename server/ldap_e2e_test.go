@@ -181,7 +181,7 @@ func TestE2E_ServeLDAP(t *testing.T) {
 	srv.Stop()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		r = p.do(t, cred{}, http.MethodGet, "/readyz", nil)
+		r = p.do(t, checker, http.MethodGet, "/readyz", nil) // a policy reader sees the details
 		if r.status == http.StatusServiceUnavailable && strings.Contains(string(r.body), "LDAP directory") {
 			break
 		}
@@ -189,6 +189,9 @@ func TestE2E_ServeLDAP(t *testing.T) {
 			t.Fatalf("readyz with slapd stopped: %d %s", r.status, r.body)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+	if r = p.do(t, cred{}, http.MethodGet, "/readyz", nil); !strings.Contains(string(r.body), `"reason":"directory unreachable"`) {
+		t.Errorf("anonymous readyz with slapd stopped: %d %s, want the coarse reason", r.status, r.body)
 	}
 	// A sign-in the bind cache (default 30 s) does not remember needs the
 	// directory: 503, not 401 — the password was not judged.

@@ -317,8 +317,14 @@ func TestLDAP_DirectoryDownFailsClosed(t *testing.T) {
 	}
 	var h Health
 	r.json(t, &h)
+	if h.Status != "degraded" || h.Reason != "directory unreachable" {
+		t.Errorf("anonymous readyz = %+v, want degraded, directory unreachable", h)
+	}
+	r = ts.do(checker, http.MethodGet, "/readyz", nil)
+	h = Health{}
+	r.json(t, &h)
 	if h.Status != "degraded" || !strings.Contains(h.Reason, srv.URL) || !strings.Contains(h.Reason, "LDAP directory") {
-		t.Errorf("readyz = %+v, want degraded naming the LDAP directory %s", h, srv.URL)
+		t.Errorf("policy reader's readyz = %+v, want degraded naming the LDAP directory %s", h, srv.URL)
 	}
 
 	// After the TTL: refused (503) or denied, never granted.

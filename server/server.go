@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,7 +62,8 @@ type Server struct {
 	eng     *engine.Engine
 	audit   *audit.Log
 	metrics *metrics
-	app     string // the gated application's name
+	app     string        // the gated application's name
+	batches chan struct{} // slots of batch checks decided at once
 
 	routes  []route
 	router  *mux.Router
@@ -113,10 +115,12 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = newBoundedLogger(log)
 	if cfg.Stderr == nil {
 		cfg.Stderr = io.Discard
 	}
-	srv := &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server")}
+	srv := &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server"),
+		batches: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	s = srv
 	defer func() {
 		if err != nil {
@@ -447,4 +451,16 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.policyRoutes()...)
 	rs = append(rs, s.engineRoutes()...)
 	return rs
+}
+
+// acquire takes a slot of sem, waiting at most until ctx ends (then a 503
+// the client may retry). release gives it back.
+func acquire(ctx context.Context, sem chan struct{}) (release func(), err error) {
+	select {
+	case sem <- struct{}{}:
+		return func() { <-sem }, nil
+	case <-ctx.Done():
+		return nil, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+			message: "the server is busy; retry later", err: ctx.Err()}
+	}
 }
