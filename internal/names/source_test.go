@@ -64,6 +64,7 @@ var notNames = map[string]string{
 	"policy/ldapstore/save.go:containsFold":  "an LDAP server's error text",
 	"server/auth.go:Server.credentials":      "HTTP authentication scheme",
 	"server/checkjson.go:field":              "JSON object keys, matched as encoding/json does",
+	"server/logging.go:isCredentialKey":      "HTTP header names and log attribute keys, never logged when credentials",
 	"server/openapi.go:openAPI":              "HTTP method",
 	"server/policyapi.go:camel":              "builds a type name; compares nothing",
 	"server/router.go:queryBool":             "true/false query value",
