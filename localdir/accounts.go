@@ -398,18 +398,35 @@ func (d *Directory) clientContext(st *state, u *userRec) authz.ClientContext {
 	return cc
 }
 
-func (d *Directory) dummyCompare(password string) {
+// comparePassword reports whether password matches hash, with one of
+// the slots that bound bcrypt work, waiting for it at most until ctx ends.
+func (d *Directory) comparePassword(ctx context.Context, hash []byte, password string) (bool, error) {
+	select {
+	case d.checks <- struct{}{}:
+	case <-ctx.Done():
+		return false, fmt.Errorf("localdir: waiting to check a password: %w", ctx.Err())
+	}
+	defer func() { <-d.checks }()
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil, nil
+}
+
+// dummyCompare does the work of a password check against a hash nobody
+// has, so an unknown user costs what a wrong password costs.
+func (d *Directory) dummyCompare(ctx context.Context, password string) error {
 	d.dummyOnce.Do(func() {
 		d.dummy, _ = bcrypt.GenerateFromPassword([]byte("azgate dummy password"), d.cost)
 	})
-	_ = bcrypt.CompareHashAndPassword(d.dummy, []byte(password))
+	_, err := d.comparePassword(ctx, d.dummy, password)
+	return err
 }
 
 // Authenticate checks a user name and password and returns the user's
 // client context. A wrong password and an unknown user both return
 // ErrBadCredentials after the same bcrypt work; a successful check may be
 // answered from the credential cache (see the package documentation). An
-// unreadable directory file returns its error (the caller denies).
+// unreadable directory file returns its error (the caller denies), and so
+// does a context that ends while the check waits for one of the bounded
+// bcrypt slots (WithPasswordChecks).
 func (d *Directory) Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error) {
 	st, cached, err := d.recent(ctx)
 	if err != nil {
@@ -421,7 +438,11 @@ func (d *Directory) Authenticate(ctx context.Context, user, password string) (au
 			if d.cache.hit(u.Name, password, u.PasswordHash) {
 				return d.clientContext(st, u), nil
 			}
-			if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil {
+			match, err := d.comparePassword(ctx, []byte(u.PasswordHash), password)
+			if err != nil {
+				return authz.ClientContext{}, err
+			}
+			if match {
 				d.cache.add(u.Name, password, u.PasswordHash)
 				return d.clientContext(st, u), nil
 			}
@@ -438,7 +459,9 @@ func (d *Directory) Authenticate(ctx context.Context, user, password string) (au
 			}
 		}
 		if !ok {
-			d.dummyCompare(password)
+			if err := d.dummyCompare(ctx, password); err != nil {
+				return authz.ClientContext{}, err
+			}
 		}
 		return authz.ClientContext{}, fmt.Errorf("localdir: authenticate %q: %w", user, ErrBadCredentials)
 	}

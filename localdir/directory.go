@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -84,6 +85,14 @@ func WithCredentialCacheTTL(ttl time.Duration) Option {
 	return func(d *Directory) { d.cacheTTL = ttl }
 }
 
+// WithPasswordChecks bounds how many bcrypt password comparisons run at
+// once (default GOMAXPROCS): Authenticate waits for a free slot, at most
+// until its context ends, so a flood of logins queues instead of taking
+// every CPU. Values below 1 mean 1.
+func WithPasswordChecks(n int) Option {
+	return func(d *Directory) { d.checks = make(chan struct{}, max(n, 1)) }
+}
+
 // WithRecheckInterval sets how long Authenticate, AuthenticateToken and
 // Resolve trust their last look at the directory file (default 250 ms)
 // before they stat it again: a change written by another process is seen
@@ -135,6 +144,8 @@ type Directory struct {
 
 	recordMu sync.Mutex
 	recorded map[string]time.Time // token hash -> when this process last recorded its use
+	// checks holds a slot per bcrypt comparison in progress.
+	checks chan struct{}
 }
 
 // User is a user as listed by Users; secrets are not included.
@@ -180,6 +191,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Directory, error) 
 		recheck:  defaultRecheck,
 		now:      time.Now,
 		recorded: map[string]time.Time{},
+		checks:   make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	for _, o := range opts {
 		o(d)

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/azgate/azgate/authz"
 )
@@ -76,9 +78,23 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 		if !ok || user == "" {
 			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
 		}
+		end, retry, ok := s.logins.begin(r.RemoteAddr, user)
+		if !ok {
+			return authz.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
+				message: "too many failed logins from this address or for this account; retry later", retryAfter: retry}
+		}
 		c, err := s.dir.Authenticate(r.Context(), user, pass)
-		if derr := directoryError(err); derr != nil {
+		// Only wrong credentials spend the budgets, not a directory or a
+		// server that cannot answer.
+		derr := directoryError(err)
+		busy := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+		end(err != nil && !busy && derr == nil)
+		if derr != nil {
 			return authz.ClientContext{}, derr
+		}
+		if busy {
+			return authz.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+				message: "the server is busy checking passwords; retry later", err: err, retryAfter: time.Second}
 		}
 		if err != nil {
 			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,

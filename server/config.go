@@ -27,6 +27,13 @@ const (
 
 	// DefaultMaxBodyBytes bounds request bodies; larger bodies get 413.
 	DefaultMaxBodyBytes = 1 << 20
+
+	// Defaults of the limits that keep the server answering under floods
+	// without credentials (see Config).
+	DefaultMaxConnections          = 1024
+	DefaultMaxConnectionsPerClient = 256
+	DefaultLoginFailuresPerClient  = 20
+	DefaultLoginFailuresPerAccount = 10
 )
 
 // What /v1/check decisions go to the audit log (Config.AuditChecks).
@@ -105,6 +112,18 @@ type Config struct {
 
 	// MaxBodyBytes bounds request bodies (413 beyond).
 	MaxBodyBytes int64
+	// MaxConnections bounds the connections served at once; more wait in
+	// the kernel's backlog. One client address holds at most
+	// MaxConnectionsPerClient of them; its further connections are closed
+	// at once, so one source of slow clients cannot starve the others.
+	MaxConnections          int
+	MaxConnectionsPerClient int
+	// LoginFailuresPerClient and LoginFailuresPerAccount are how many
+	// failed HTTP Basic logins a client address and an account may have
+	// in a row before further attempts get 429; the budgets refill with
+	// one attempt every 3 s (client) and every 30 s (account).
+	LoginFailuresPerClient  int
+	LoginFailuresPerAccount int
 	// HTTP server timeouts.
 	ReadHeaderTimeout time.Duration
 	ReadTimeout       time.Duration
@@ -143,21 +162,25 @@ type Config struct {
 // DefaultConfig returns the embedded defaults.
 func DefaultConfig() Config {
 	return Config{
-		Listen:            DefaultListen,
-		StoreURL:          DefaultStoreURL,
-		CreateStore:       true,
-		DataDir:           DefaultDataDir,
-		AdminUser:         DefaultAdminUser,
-		AuditChecks:       AuditChecksDenials,
-		AuditMaxSize:      DefaultAuditMaxSize,
-		AuditKeep:         DefaultAuditKeep,
-		MaxBodyBytes:      DefaultMaxBodyBytes,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		RequestTimeout:    30 * time.Second,
-		ShutdownTimeout:   15 * time.Second,
+		Listen:                  DefaultListen,
+		StoreURL:                DefaultStoreURL,
+		CreateStore:             true,
+		DataDir:                 DefaultDataDir,
+		AdminUser:               DefaultAdminUser,
+		AuditChecks:             AuditChecksDenials,
+		AuditMaxSize:            DefaultAuditMaxSize,
+		AuditKeep:               DefaultAuditKeep,
+		MaxBodyBytes:            DefaultMaxBodyBytes,
+		MaxConnections:          DefaultMaxConnections,
+		MaxConnectionsPerClient: DefaultMaxConnectionsPerClient,
+		LoginFailuresPerClient:  DefaultLoginFailuresPerClient,
+		LoginFailuresPerAccount: DefaultLoginFailuresPerAccount,
+		ReadHeaderTimeout:       5 * time.Second,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            60 * time.Second,
+		IdleTimeout:             2 * time.Minute,
+		RequestTimeout:          30 * time.Second,
+		ShutdownTimeout:         15 * time.Second,
 	}
 }
 
@@ -197,6 +220,22 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return bad("max-body-bytes", "must be positive, got %d", c.MaxBodyBytes)
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{
+		{"max-connections", c.MaxConnections},
+		{"max-connections-per-client", c.MaxConnectionsPerClient},
+		{"login-failures-per-client", c.LoginFailuresPerClient},
+		{"login-failures-per-account", c.LoginFailuresPerAccount},
+	} {
+		if n.v <= 0 {
+			return bad(n.name, "must be positive, got %d", n.v)
+		}
+	}
+	if c.MaxConnectionsPerClient > c.MaxConnections {
+		return bad("max-connections-per-client", "%d is more than --max-connections %d", c.MaxConnectionsPerClient, c.MaxConnections)
 	}
 	if err := c.validateDirectory(); err != nil {
 		return err

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
+	"time"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/engine"
@@ -28,6 +30,7 @@ const (
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeCrossOrigin          = "cross_origin_refused"
 	CodeUnsupportedMediaType = "unsupported_media_type"
+	CodeTooManyRequests      = "too_many_requests"
 	CodeUnavailable          = "unavailable"
 	CodeInternal             = "internal"
 )
@@ -39,6 +42,9 @@ type apiError struct {
 	code    string
 	message string
 	err     error // the cause, logged, never shown
+	// retryAfter, when positive, is sent as Retry-After (whole seconds,
+	// rounded up).
+	retryAfter time.Duration
 }
 
 func (e *apiError) Error() string {
@@ -167,6 +173,10 @@ func mapError(err error) (int, errorDetail) {
 // writeError writes err as a JSON error response and logs it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail := mapError(err)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((ae.retryAfter+time.Second-1)/time.Second)))
+	}
 	level := slog.LevelDebug
 	switch {
 	case status >= 500:

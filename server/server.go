@@ -64,6 +64,8 @@ type Server struct {
 	metrics *metrics
 	app     string        // the gated application's name
 	batches chan struct{} // slots of batch checks decided at once
+	logins  *loginLimiter
+	conns   *limitListener // set by Serve
 
 	routes  []route
 	router  *mux.Router
@@ -120,7 +122,8 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 		cfg.Stderr = io.Discard
 	}
 	srv := &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server"),
-		batches: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		batches: make(chan struct{}, runtime.GOMAXPROCS(0)),
+		logins:  newLoginLimiter(cfg.LoginFailuresPerClient, cfg.LoginFailuresPerAccount)}
 	s = srv
 	defer func() {
 		if err != nil {
@@ -370,6 +373,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}
 
+	s.conns = newLimitListener(ln, s.cfg.MaxConnections, s.cfg.MaxConnectionsPerClient)
+	ln = s.conns
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
@@ -461,6 +466,6 @@ func acquire(ctx context.Context, sem chan struct{}) (release func(), err error)
 		return func() { <-sem }, nil
 	case <-ctx.Done():
 		return nil, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
-			message: "the server is busy; retry later", err: ctx.Err()}
+			message: "the server is busy; retry later", err: ctx.Err(), retryAfter: time.Second}
 	}
 }

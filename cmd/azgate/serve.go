@@ -152,6 +152,13 @@ busy port, a missing TLS file, a missing or broken store).`,
 		server.AuditChecksOff+", "+server.AuditChecksDenials+" or "+server.AuditChecksAll+" (grants too, with the assignment that granted them)")
 	f.Var(byteSize{&cfg.AuditMaxSize}, "audit-max-size", "rotate the audit log before it grows beyond this size (bytes, or with K, M, G; 0: never)")
 	f.IntVar(&cfg.AuditKeep, "audit-keep", cfg.AuditKeep, "rotated audit log files kept (0: all)")
+	f.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "connections served at once; more wait")
+	f.IntVar(&cfg.MaxConnectionsPerClient, "max-connections-per-client", cfg.MaxConnectionsPerClient,
+		"connections one client address may hold; more are closed at once")
+	f.IntVar(&cfg.LoginFailuresPerClient, "login-failures-per-client", cfg.LoginFailuresPerClient,
+		"failed HTTP Basic logins from one address before it gets 429 (then one more every 3 s)")
+	f.IntVar(&cfg.LoginFailuresPerAccount, "login-failures-per-account", cfg.LoginFailuresPerAccount,
+		"failed HTTP Basic logins for one account before it gets 429 (then one more every 30 s; its API tokens still work)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }

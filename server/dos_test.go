@@ -1,0 +1,223 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// login sends GET /v1/me with Basic credentials from a client address
+// through the server's handler.
+func login(ts *testServer, addr string, c cred) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, "/v1/me", nil)
+	req.RemoteAddr = addr + ":40000"
+	if c.bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.bearer)
+	} else {
+		req.SetBasicAuth(c.user, c.pass)
+	}
+	w := httptest.NewRecorder()
+	ts.s.Handler().ServeHTTP(w, req)
+	return w
+}
+
+func wantLogin(t *testing.T, w *httptest.ResponseRecorder, status int, what string) {
+	t.Helper()
+	if w.Code != status {
+		t.Fatalf("%s: status %d, want %d; body %s", what, w.Code, status, w.Body)
+	}
+	if status != http.StatusTooManyRequests {
+		return
+	}
+	if s, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || s < 1 {
+		t.Errorf("%s: Retry-After %q, want whole seconds", what, w.Header().Get("Retry-After"))
+	}
+	if code := (response{body: w.Body.Bytes()}).errCode(t); code != CodeTooManyRequests {
+		t.Errorf("%s: error code %q, want %q", what, code, CodeTooManyRequests)
+	}
+}
+
+// TestServer_FailedLoginsRateLimited: failed Basic logins spend a budget of
+// the client address and one of the account; a spent budget refuses even
+// the right password (429), a success spends nothing, and the other
+// budget's owners are still served.
+func TestServer_FailedLoginsRateLimited(t *testing.T) {
+	const perClient, perAccount = 5, 3
+	ts := startServer(t, func(c *Config) {
+		c.LoginFailuresPerClient, c.LoginFailuresPerAccount = perClient, perAccount
+	})
+	bob := ts.addUser("bob")
+	carol := ts.addUser("carol")
+	tok, err := ts.s.local.CreateToken(context.Background(), DefaultAdminUser, "ops")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("per account", func(t *testing.T) {
+		for i := range perAccount { // from different addresses
+			wantLogin(t, login(ts, fmt.Sprintf("127.0.1.%d", i), cred{user: "admin", pass: "wrong"}), http.StatusUnauthorized, "wrong password")
+		}
+		wantLogin(t, login(ts, "127.0.1.100", admin), http.StatusTooManyRequests, "right password, account budget spent")
+		wantLogin(t, login(ts, "127.0.1.100", cred{user: "ADMIN", pass: "wrong"}), http.StatusTooManyRequests, "the account in another case")
+		wantLogin(t, login(ts, "127.0.1.100", cred{bearer: tok}), http.StatusOK, "the account's API token")
+		wantLogin(t, login(ts, "127.0.1.100", bob), http.StatusOK, "another account from the same address")
+	})
+	t.Run("per client", func(t *testing.T) {
+		const attacker = "127.0.2.1"
+		for i := range perClient { // each account below its budget; unknown and known users alike
+			user := fmt.Sprintf("ghost%d", i)
+			if i == 0 {
+				user = "carol"
+			}
+			wantLogin(t, login(ts, attacker, cred{user: user, pass: "wrong"}), http.StatusUnauthorized, "wrong credentials")
+		}
+		wantLogin(t, login(ts, attacker, bob), http.StatusTooManyRequests, "right password, client budget spent")
+		wantLogin(t, login(ts, "127.0.2.2", carol), http.StatusOK, "the right password from another address")
+	})
+	t.Run("successes spend nothing", func(t *testing.T) {
+		for i := range 3 * perClient {
+			wantLogin(t, login(ts, "127.0.3.1", bob), http.StatusOK, fmt.Sprintf("login %d", i))
+		}
+	})
+}
+
+// TestServer_ParallelWrongLoginsStillServeTheAdmin: a burst of wrong
+// passwords from many addresses queues for the bounded bcrypt slots; the
+// administrator's login among them is served.
+func TestServer_ParallelWrongLoginsStillServeTheAdmin(t *testing.T) {
+	ts := startServer(t, nil)
+	var wg sync.WaitGroup
+	codes := make(chan int, 64)
+	for i := range 64 {
+		wg.Go(func() {
+			codes <- login(ts, fmt.Sprintf("127.0.4.%d", i), cred{user: fmt.Sprintf("user%d", i%8), pass: "wrong"}).Code
+		})
+	}
+	wantLogin(t, login(ts, "127.0.5.1", admin), http.StatusOK, "admin during the flood")
+	wg.Wait()
+	close(codes)
+	for c := range codes {
+		if c != http.StatusUnauthorized && c != http.StatusTooManyRequests {
+			t.Errorf("a wrong login got %d", c)
+		}
+	}
+}
+
+func TestBuckets(t *testing.T) {
+	now := time.Now()
+	b := newBuckets(time.Second, 2, 100)
+	for i, want := range []bool{true, true, false} {
+		if _, ok := b.take("k", now); ok != want {
+			t.Fatalf("take %d = %v, want %v", i, ok, want)
+		}
+	}
+	if retry, _ := b.take("k", now.Add(500*time.Millisecond)); retry != 500*time.Millisecond {
+		t.Errorf("retry after half a refill = %s, want 500ms", retry)
+	}
+	if _, ok := b.take("k", now.Add(time.Second)); !ok {
+		t.Error("no token after a refill")
+	}
+	b.refund("k")
+	if _, ok := b.take("k", now.Add(time.Second)); !ok {
+		t.Error("a refunded token cannot be taken")
+	}
+	for i := range 1000 {
+		b.take(fmt.Sprint("x", i), now)
+	}
+	if n := b.len(); n != 100 {
+		t.Fatalf("%d buckets, want at most 100", n)
+	}
+	if _, ok := b.byKey["k"]; ok {
+		t.Error("the least recently used bucket was kept")
+	}
+}
+
+// dialFrom returns an HTTP client whose connections come from a loopback
+// address of its own.
+func dialFrom(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	return &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: d.DialContext}}
+}
+
+// TestServer_SlowClientFlood: hundreds of connections from one address
+// that send a body slowly take only that address's share of the
+// connections; health probes and authenticated callers from other
+// addresses are answered meanwhile.
+func TestServer_SlowClientFlood(t *testing.T) {
+	const maxConns, perClient, flood = 64, 16, 300
+	ts := startServer(t, func(c *Config) {
+		c.MaxConnections, c.MaxConnectionsPerClient = maxConns, perClient
+	})
+	addr := ts.base[len("http://"):]
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range flood {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("flood connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		// Headers at once, then a body that never comes.
+		_, _ = fmt.Fprintf(c, "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{")
+	}
+
+	r, err := dialFrom("127.0.0.2").Get(ts.base + "/healthz")
+	if err != nil {
+		t.Fatalf("healthz during the flood: %v", err)
+	}
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("healthz during the flood: %d", r.StatusCode)
+	}
+	tok, err := ts.s.local.CreateToken(context.Background(), DefaultAdminUser, "probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, ts.base+"/v1/me", nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	r, err = dialFrom("127.0.0.3").Do(req)
+	if err != nil {
+		t.Fatalf("authenticated call during the flood: %v", err)
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("authenticated call during the flood: %d", r.StatusCode)
+	}
+
+	// The server closed every flood connection beyond the address's share.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	closed := 0
+	for _, c := range conns {
+		wg.Go(func() {
+			_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			_, err := c.Read(make([]byte, 1))
+			var ne net.Error
+			if err != nil && !(errors.As(err, &ne) && ne.Timeout()) {
+				mu.Lock()
+				closed++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if closed < flood-perClient {
+		t.Errorf("%d of %d flood connections closed, want at least %d (one address holds at most %d)", closed, flood, flood-perClient, perClient)
+	}
+	if n := ts.s.conns.connections(); n > maxConns {
+		t.Errorf("%d connections open, want at most %d", n, maxConns)
+	}
+}
