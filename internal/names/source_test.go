@@ -35,6 +35,7 @@ var notNames = map[string]string{
 	"cmd/azgate/store.go:storeRepairCmd":             "store URLs",
 	"internal/slapdtest/slapdtest.go:baseEntry":      "LDAP attribute type",
 	"ldapsync/sid.go:ParseSID":                       "the S of a SID string",
+	"ldapsync/schema.go:attrKey":                     "LDAP attribute types",
 	"localdir/file.go:newState":                      "token hashes are lower-case hex",
 	"policies/ldap/schema.go:ParseSchema":            "LDAP schema keyword",
 	"policy/names.go:guidKey":                        "GUIDs are hex",
