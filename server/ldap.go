@@ -16,6 +16,7 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/policy"
 )
 
 // LDAP presets (LDAPConfig.Preset): the attribute mappings of ldapsync's
@@ -175,16 +176,45 @@ func (l LDAPConfig) directoryConfig() ldapsync.Config {
 // shaped like a SID or a DN (ldapsync.Directory.CheckNames). Errors: a
 // *ConfigError, ldapsync.ErrUnavailable.
 func CheckLDAPNames(ctx context.Context, l LDAPConfig) ([]ldapsync.Collision, error) {
+	return withLDAP(l, func(d *ldapsync.Directory) ([]ldapsync.Collision, error) { return d.CheckNames(ctx) })
+}
+
+// CheckLDAPQueries is the policy check of `azgate ldap check`: it lists the
+// LDAP-query application groups of p whose filter matches nobody because
+// it names an attribute the directory's schema does not define, or does
+// not parse (ldapsync.Directory.CheckQueries).
+func CheckLDAPQueries(ctx context.Context, l LDAPConfig, p *policy.Policy) ([]string, error) {
+	return withLDAP(l, func(d *ldapsync.Directory) ([]string, error) { return d.CheckQueries(ctx, p) })
+}
+
+// withLDAP runs check on the directory of l; errors of l are *ConfigError.
+func withLDAP[T any](l LDAPConfig, check func(*ldapsync.Directory) (T, error)) (T, error) {
+	var zero T
 	cfg := Config{Directory: DirectoryLDAP, LDAP: l}
 	if err := cfg.validateDirectory(); err != nil {
-		return nil, err
+		return zero, err
 	}
 	d, err := ldapsync.New(l.directoryConfig(), nil)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
 	defer d.Close()
-	return d.CheckNames(ctx)
+	return check(d)
+}
+
+// warnLDAPQueries logs, once at start, each LDAP-query application group
+// of the policy whose filter matches nobody (CheckLDAPQueries).
+func (s *Server) warnLDAPQueries(ctx context.Context) {
+	warnings, err := s.ldap.CheckQueries(ctx, s.live.Current().Policy)
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		s.log.WarnContext(ctx, "LDAP-query application groups not checked against the directory's schema", logKeyErr, err)
+	default:
+		for _, w := range warnings {
+			s.log.WarnContext(ctx, "an LDAP-query application group matches nobody (azgate ldap check lists them)", "problem", w)
+		}
+	}
 }
 
 // ldapDirectory is the Directory of --directory ldap. HTTP Basic passwords

@@ -37,14 +37,35 @@ func (b *syncBuffer) String() string {
 
 // openLDAPServer starts an in-process server with --directory ldap (the
 // OpenLDAP preset) against srv, its log written to logs.
-func openLDAPServer(t *testing.T, srv *slapdtest.Server, logs io.Writer) *testServer {
+// mutate, if any, adjusts the configuration further.
+func openLDAPServer(t *testing.T, srv *slapdtest.Server, logs io.Writer, mutate ...func(cfg *Config)) *testServer {
 	t.Helper()
 	return startServerTB(t, func(cfg *Config) {
 		cfg.Directory = DirectoryLDAP
 		cfg.LDAP = LDAPConfig{URL: srv.URL, UserBase: slapdtest.DefaultBaseDN,
 			BindDN: "cn=azgate-svc,ou=services," + slapdtest.DefaultBaseDN, BindPassword: "svc-secret-1"}
 		cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+		for _, m := range mutate {
+			m(cfg)
+		}
 	})
+}
+
+// TestLDAP_QueryNamingUndefinedAttributeIsLogged: serve logs once at start
+// that the LDAP-query group (department=Lab) matches nobody on a directory
+// whose schema has no department (OpenLDAP's inetOrgPerson).
+func TestLDAP_QueryNamingUndefinedAttributeIsLogged(t *testing.T) {
+	srv := slapdtest.Start(t, slapdtest.Options{Seed: openLDAPSeed})
+	var logs syncBuffer
+	ts := openLDAPServer(t, srv, &logs, func(cfg *Config) {
+		writeContosoStore(t, strings.TrimPrefix(cfg.StoreURL, "msxml://"))
+	})
+	<-ts.s.ldapChecked
+	want := `level=WARN msg="an LDAP-query application group matches nobody (azgate ldap check lists them)" system=server ` +
+		`problem="application \"Hyper-V services\" / application group \"Lab staff\": LDAP query (department=Lab) names attribute \"department\"`
+	if l := logs.String(); strings.Count(l, "level=WARN") != 1 || !strings.Contains(l, want) {
+		t.Errorf("log, want one warning %s:\n%s", want, l)
+	}
 }
 
 // TestLDAP_LimitIsNotAnOutage: a user whose groups nest deeper than azgate
