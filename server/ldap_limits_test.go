@@ -60,7 +60,7 @@ func TestLDAP_QueryNamingUndefinedAttributeIsLogged(t *testing.T) {
 	ts := openLDAPServer(t, srv, &logs, func(cfg *Config) {
 		writeContosoStore(t, strings.TrimPrefix(cfg.StoreURL, "msxml://"))
 	})
-	<-ts.s.ldapChecked
+	<-ts.s.lchecked
 	want := `level=WARN msg="an LDAP-query application group matches nobody (azgate ldap check lists them)" system=server ` +
 		`problem="application \"Hyper-V services\" / application group \"Lab staff\": LDAP query (department=Lab) names attribute \"department\"`
 	if l := logs.String(); strings.Count(l, "level=WARN") != 1 || !strings.Contains(l, want) {

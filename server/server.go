@@ -59,9 +59,6 @@ type Server struct {
 	dir     Directory
 	local   *localdir.Directory // always open: API tokens, the first administrator
 	ldap    *ldapsync.Directory // --directory ldap only
-	// ldapChecked is closed when Serve has checked the LDAP queries of the
-	// policy against the directory's schema (warnLDAPQueries).
-	ldapChecked chan struct{}
 	eng     *engine.Engine
 	audit   *audit.Log
 	metrics *metrics
@@ -78,6 +75,7 @@ type Server struct {
 	ready    atomic.Bool
 	probe    storeProbe
 	dprobe   *directoryProbe  // nil without an LDAP directory
+	lchecked chan struct{}    // closed when Serve has run warnLDAPQueries
 	tlsCert  *tls.Certificate // nil: plain HTTP
 	cleanups []func() error
 	closeMu  sync.Mutex
@@ -292,7 +290,7 @@ func (s *Server) openDirectory(ctx context.Context) error {
 	s.ldap = d
 	s.dir = &ldapDirectory{ldap: d, local: s.local}
 	s.dprobe = newDirectoryProbe(d, time.Second)
-	s.ldapChecked = make(chan struct{})
+	s.lchecked = make(chan struct{})
 	s.log.InfoContext(ctx, "HTTP Basic credentials are checked against LDAP; API tokens against the local directory",
 		"url", s.cfg.LDAP.URL, "user_base", s.cfg.LDAP.UserBase)
 	return nil
@@ -375,8 +373,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		if err := s.ldap.Start(liveCtx); err != nil {
 			return fmt.Errorf("start LDAP directory worker: %w", err)
 		}
-		go func() { defer close(s.ldapChecked); s.warnLDAPQueries(liveCtx) }()
-		defer func() { stopLive(); <-s.ldapChecked }()
+		go func() { defer close(s.lchecked); s.warnLDAPQueries(liveCtx) }()
+		defer func() { stopLive(); <-s.lchecked }()
 	}
 
 	s.conns = newLimitListener(ln, s.cfg.MaxConnections, s.cfg.MaxConnectionsPerClient)
