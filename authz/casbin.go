@@ -141,7 +141,7 @@ func CasbinPolicyFor(p *policy.Policy, app string, ops []operations.Operation) (
 	}
 	for _, l := range levels {
 		for _, t := range l.o.Tasks {
-			if t.BizRule.IsZero() {
+			if !hasRule(t.BizRule) {
 				plain[foldKey(t.GUID)] = true
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
@@ -34,6 +35,10 @@ type Options struct {
 	// names non-empty and unique; otherwise Compile fails with
 	// ErrBadCatalog.
 	Operations []operations.Operation
+	// RuleTimeLimit bounds one evaluation of a JScript business rule; a
+	// rule still running then is interrupted and denies. Zero:
+	// DefaultRuleTimeLimit.
+	RuleTimeLimit time.Duration
 }
 
 // Levels of objects: scope indexes are >= 0.
@@ -199,7 +204,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		matcher:  opts.QueryMatcher,
 		scopeIdx: map[string]int32{},
 	}
-	b := &builder{c: c, taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
+	b := &builder{c: c, ruleLim: opts.RuleTimeLimit, taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
 		keys: map[string]int32{}, prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{}}
 	b.operations(a)
 	var levels []*policy.Objects // objects of each scope, by scope index
@@ -247,6 +252,7 @@ func (c *Checker) Scopes() []string { return append([]string(nil), c.scopes...) 
 
 type builder struct {
 	c        *Checker
+	ruleLim  time.Duration    // Options.RuleTimeLimit
 	opBits   map[string]int   // folded operation GUID → catalog bit (-1: not in the catalog)
 	taskIdx  map[string]int32 // folded GUID → task index
 	groupIdx map[string]int32 // folded GUID → group index
@@ -364,7 +370,7 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 		n := &c.tasks[i]
 		n.direct = b.opMask(p.owner, p.t.OperationLinks)
 		n.children = b.taskLinks(p.owner, n.scope, p.t.TaskLinks)
-		r, w := compileRule(p.owner, p.t.BizRule)
+		r, w := compileRule(p.owner, p.t.BizRule, b.ruleLim)
 		n.rule = r
 		if w != "" {
 			b.warn("%s", w)
@@ -503,7 +509,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 				fail("LDAP query group has no query")
 			}
 		case policy.GroupBizRule:
-			r, w := compileRule(p.owner, p.g.BizRule)
+			r, w := compileRule(p.owner, p.g.BizRule, b.ruleLim)
 			switch {
 			case r == nil:
 				fail("business rule group has no rule")

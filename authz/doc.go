@@ -53,6 +53,12 @@
 // allocation is the results; [Checker.AccessCheckInto] writes them into a
 // caller's reusable [Buffer] instead.
 //
+// Business rules are expressions (expr-lang) or JScript scripts (goja),
+// compiled once in Compile. A JScript rule runs on a fresh runtime per
+// evaluation that holds only the ECMAScript builtins and AzMan's
+// AccessCheck object, under [Options].RuleTimeLimit; VBScript rules deny.
+// A rule language without a script is no rule.
+//
 // The same semantics are modelled in Casbin: [CasbinModel] (shipped as
 // policies/azman.conf), [CasbinPolicy] (or [CasbinPolicyFor] with an
 // application's own catalog) and [NewCasbinEnforcer]. A differential test

@@ -18,12 +18,18 @@ type Step struct {
 	// Level is where the object lives: "store", "application" or
 	// "scope NAME". Empty for principals and operations.
 	Level string `json:"level,omitempty"`
+	// Note is the BusinessRuleString the step's JScript business rule set,
+	// if any.
+	Note string `json:"note,omitempty"`
 }
 
 func (s Step) String() string {
 	switch s.Kind {
 	case "principal", "operation":
 		return fmt.Sprintf("%s \"%s\"", s.Kind, s.Name)
+	}
+	if s.Note != "" {
+		return fmt.Sprintf("%s \"%s\" (%s; business rule: %q)", s.Kind, s.Name, s.Level, s.Note)
 	}
 	return fmt.Sprintf("%s \"%s\" (%s)", s.Kind, s.Name, s.Level)
 }
@@ -244,6 +250,9 @@ func (e *explainer) groupChain(g int32, depth int) []Step {
 		}
 	}
 	// LDAP query or business rule group: the client itself.
+	if grp.rule != nil {
+		_, self.Note, _ = grp.rule.evalNote(e.r.params)
+	}
 	return []Step{{Kind: "principal", Name: e.r.client.Name}, self}
 }
 
@@ -264,13 +273,14 @@ func (e *explainer) taskChain(t int32, depth int) ([]Step, bool, string) {
 		return nil, false, fmt.Sprintf("%s \"%s\": %v", kind, n.name, ErrDepthExceeded)
 	}
 	if n.rule != nil {
-		ok, err := n.rule.eval(e.r.params)
-		if err != nil {
-			return nil, false, err.Error()
+		ok, note, err := n.rule.evalNote(e.r.params)
+		switch {
+		case err != nil:
+			return nil, false, withNote(err.Error(), note)
+		case !ok:
+			return nil, false, withNote(fmt.Sprintf("the business rule of %s \"%s\" (%s) is false", kind, n.name, n.rule.script), note)
 		}
-		if !ok {
-			return nil, false, fmt.Sprintf("the business rule of %s \"%s\" (%s) is false", kind, n.name, n.rule.script)
-		}
+		self.Note = note
 	}
 	if n.direct&e.m != 0 {
 		return []Step{self}, true, ""
@@ -353,6 +363,9 @@ func (e *explainer) membershipMiss(a int32) string {
 		switch {
 		case err != nil:
 			reasons = append(reasons, fmt.Sprintf("membership of application group \"%s\" could not be decided: %v", grp.name, err))
+		case grp.rule != nil:
+			_, note, _ := grp.rule.evalNote(e.r.params)
+			reasons = append(reasons, withNote(fmt.Sprintf("the business rule of application group \"%s\" is false", grp.name), note))
 		default:
 			if w := e.nonMemberWhy(g); w != "" {
 				reasons = append(reasons, w)
@@ -492,4 +505,12 @@ func (e *explainer) scopeName() string {
 		return "the default scope"
 	}
 	return fmt.Sprintf("scope \"%s\"", e.c.scopes[e.r.scope])
+}
+
+// withNote appends a rule's BusinessRuleString, when it set one, to why.
+func withNote(why, note string) string {
+	if note == "" {
+		return why
+	}
+	return fmt.Sprintf("%s (business rule says: %q)", why, note)
 }

@@ -3,12 +3,17 @@ package authz
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/azgate/azgate/policy"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/vm"
 )
+
+// DefaultRuleTimeLimit is how long one evaluation of a JScript business
+// rule may run when Options.RuleTimeLimit is zero.
+const DefaultRuleTimeLimit = 100 * time.Millisecond
 
 // rule is a compiled business rule. A rule that cannot be evaluated (a
 // language azgate cannot run, a compile error) has err set: every
@@ -18,22 +23,31 @@ type rule struct {
 	script string
 	prog   *vm.Program
 	vars   []string // parameters the expression reads
+	js     *jsRule
 	err    error
 }
 
-// compileRule compiles b; owner names the object carrying it. A nil rule
-// means "no rule". Problems become the rule's err and a warning.
-func compileRule(owner string, b policy.BizRule) (*rule, string) {
-	if b.IsZero() {
+// hasRule reports whether b is a business rule at all. As in AzMan, a
+// language or an imported path without a script is no rule.
+func hasRule(b policy.BizRule) bool { return strings.TrimSpace(b.Script) != "" }
+
+// compileRule compiles b; owner names the object carrying it; limit bounds
+// one evaluation of a script (zero: DefaultRuleTimeLimit). A nil rule means
+// "no rule". Problems become the rule's err and a warning.
+func compileRule(owner string, b policy.BizRule, limit time.Duration) (*rule, string) {
+	if !hasRule(b) {
 		return nil, ""
 	}
 	r := &rule{owner: owner, script: b.Script}
 	switch {
-	case b.Language == "" || strings.EqualFold(b.Language, policy.LangExpr):
-		if strings.TrimSpace(b.Script) == "" {
-			r.err = fmt.Errorf("%s: business rule has no script (imported from %q): %w", owner, b.ImportedPath, ErrBizRule)
+	case strings.EqualFold(b.Language, policy.LangJScript):
+		js, err := compileJScript(b.Script, limit)
+		if err != nil {
+			r.err = fmt.Errorf("%s: JScript business rule does not compile: %v: %w", owner, err, ErrBizRule)
 			break
 		}
+		r.js = js
+	case b.Language == "" || strings.EqualFold(b.Language, policy.LangExpr):
 		prog, err := expr.Compile(b.Script, expr.AsBool())
 		if err != nil {
 			r.err = fmt.Errorf("%s: business rule does not compile: %v: %w", owner, err, ErrBizRule)
@@ -85,27 +99,41 @@ func (c *identCollector) Visit(n *ast.Node) {
 
 // eval runs the rule over params. A missing parameter, a runtime error or a
 // non-bool result is false with an error (fail closed).
-func (r *rule) eval(params Params) (ok bool, err error) {
+func (r *rule) eval(params Params) (bool, error) {
+	ok, _, err := r.evalNote(params)
+	return ok, err
+}
+
+// evalNote is eval that also returns the BusinessRuleString a JScript rule
+// set ("" when none).
+func (r *rule) evalNote(params Params) (ok bool, note string, err error) {
 	if r.err != nil {
-		return false, r.err
+		return false, "", r.err
+	}
+	if r.js != nil {
+		ok, note, err := r.js.eval(params)
+		if err != nil {
+			return false, note, fmt.Errorf("%s: JScript business rule: %w: %w", r.owner, err, ErrBizRule)
+		}
+		return ok, note, nil
 	}
 	for _, v := range r.vars {
 		if _, present := params[v]; !present {
-			return false, fmt.Errorf("%s: business rule %q: missing parameter %q: %w", r.owner, r.script, v, ErrBizRule)
+			return false, "", fmt.Errorf("%s: business rule %q: missing parameter %q: %w", r.owner, r.script, v, ErrBizRule)
 		}
 	}
 	defer func() {
 		if p := recover(); p != nil {
-			ok, err = false, fmt.Errorf("%s: business rule %q panicked: %v: %w", r.owner, r.script, p, ErrBizRule)
+			ok, note, err = false, "", fmt.Errorf("%s: business rule %q panicked: %v: %w", r.owner, r.script, p, ErrBizRule)
 		}
 	}()
 	out, err := expr.Run(r.prog, map[string]any(params))
 	if err != nil {
-		return false, fmt.Errorf("%s: business rule %q: %v: %w", r.owner, r.script, err, ErrBizRule)
+		return false, "", fmt.Errorf("%s: business rule %q: %v: %w", r.owner, r.script, err, ErrBizRule)
 	}
 	b, isBool := out.(bool)
 	if !isBool {
-		return false, fmt.Errorf("%s: business rule %q returned %T, not bool: %w", r.owner, r.script, out, ErrBizRule)
+		return false, "", fmt.Errorf("%s: business rule %q returned %T, not bool: %w", r.owner, r.script, out, ErrBizRule)
 	}
-	return b, nil
+	return b, "", nil
 }

@@ -355,8 +355,8 @@ func opTarget(p *policy.Policy, loc policy.Location, arg string) (string, error)
 type bizRuleFlag struct{ script, lang string }
 
 func (b *bizRuleFlag) register(fs *pflag.FlagSet) {
-	fs.StringVar(&b.script, "bizrule", "", "business rule: an expression over request parameters")
-	fs.StringVar(&b.lang, "bizrule-lang", policy.LangExpr, "language of --bizrule (only Expr is evaluated)")
+	fs.StringVar(&b.script, "bizrule", "", "business rule: an expression over request parameters, or a JScript script (--bizrule-lang JScript)")
+	fs.StringVar(&b.lang, "bizrule-lang", policy.LangExpr, "language of --bizrule: Expr or JScript (VBScript is kept but denies)")
 }
 
 func (b *bizRuleFlag) value() policy.BizRule {

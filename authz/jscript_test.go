@@ -1,0 +1,261 @@
+package authz
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+)
+
+func jscript(src string) policy.BizRule {
+	return policy.BizRule{Language: policy.LangJScript, Script: src}
+}
+
+// AzMan's own sample shape: an amount limit read with GetParameter.
+const amountRule = `AccessCheck.BusinessRuleResult = AccessCheck.GetParameter("Amount") < 500;`
+
+// A language without a script is no rule (AzMan): the task applies.
+func TestBizRuleLanguageWithoutScript(t *testing.T) {
+	ops := user(`CORP\ops`)
+	for _, b := range []policy.BizRule{
+		{Language: policy.LangVBScript},
+		{Language: policy.LangJScript, ImportedPath: `C:\rules\limit.js`},
+		{Language: policy.LangExpr, Script: " \n\t"},
+	} {
+		t.Run(b.Language, func(t *testing.T) {
+			c := bizPolicy(t, b, policy.BizRule{}, Options{})
+			r, err := check1(t, c, ops, "", operations.StartVM, nil)
+			if err != nil || !r.Allowed || r.Err != nil {
+				t.Fatalf("Allowed=%v Err=%v err=%v; want allowed", r.Allowed, r.Err, err)
+			}
+			if w := strings.Join(c.Warnings(), "\n"); strings.Contains(w, `"Day"`) {
+				t.Errorf("warning about a rule-less role definition: %s", w)
+			}
+		})
+	}
+}
+
+func TestJScriptRules(t *testing.T) {
+	ops := user(`CORP\ops`)
+	tests := []struct {
+		name   string
+		rule   string
+		params Params
+		allow  bool
+		errSub string // "" means no error
+	}{
+		{"amount under the limit grants", amountRule, Params{"Amount": 100}, true, ""},
+		{"amount over the limit denies", amountRule, Params{"Amount": 900}, false, ""},
+		{"JSON number", amountRule, Params{"Amount": 499.5}, true, ""},
+		{"specification's object name", `AzBizRuleContext.BusinessRuleResult = AzBizRuleContext.GetParameter("Who") == "ops";`, Params{"Who": "ops"}, true, ""},
+		{"if/else with a string", `if (AccessCheck.GetParameter("Day") == "Sun") { AccessCheck.BusinessRuleResult = false; AccessCheck.BusinessRuleString = "not on Sunday"; } else { AccessCheck.BusinessRuleResult = true; }`, Params{"Day": "Sun"}, false, ""},
+		{"array parameter", `var a = AccessCheck.GetParameter("Hosts"); AccessCheck.BusinessRuleResult = a.length == 2 && a[1] == "h2";`, Params{"Hosts": []any{"h1", "h2"}}, true, ""},
+		{"missing parameter", amountRule, Params{"Other": 1}, false, `missing parameter "Amount"`},
+		{"nil parameters", amountRule, nil, false, `missing parameter "Amount"`},
+		{"a caught missing parameter still denies", `try { AccessCheck.GetParameter("Amount"); } catch (e) {} AccessCheck.BusinessRuleResult = true;`, nil, false, `missing parameter "Amount"`},
+		{"syntax error", `AccessCheck.BusinessRuleResult = (;`, Params{}, false, "does not compile"},
+		{"throws", `throw new Error("over budget");`, Params{}, false, "over budget"},
+		{"result unset", `var x = 1;`, Params{}, false, "did not set AccessCheck.BusinessRuleResult"},
+		{"result not a boolean", `AccessCheck.BusinessRuleResult = "yes";`, Params{}, false, "not a boolean"},
+		{"infinite loop", `while (true) {}`, Params{}, false, "time limit"},
+		{"a loop catching its interruption", `for (;;) { try { while (true) {} } catch (e) {} } AccessCheck.BusinessRuleResult = true;`, Params{}, false, "time limit"},
+		{"runaway recursion", `function f() { return f() + 1; } AccessCheck.BusinessRuleResult = f() > 0;`, Params{}, false, "threw"},
+		{"require", `var fs = require("fs"); AccessCheck.BusinessRuleResult = true;`, Params{}, false, "require is not defined"},
+		{"ActiveXObject", `var sh = new ActiveXObject("WScript.Shell"); AccessCheck.BusinessRuleResult = true;`, Params{}, false, "ActiveXObject is not defined"},
+		{"eval", `AccessCheck.BusinessRuleResult = eval("true");`, Params{}, false, "eval is not defined"},
+		{"console", `console.log("x"); AccessCheck.BusinessRuleResult = true;`, Params{}, false, "console is not defined"},
+		{"the global reached through Function holds nothing of the host",
+			`var g = Function("return this")(); AccessCheck.BusinessRuleResult = typeof g.require == "undefined" && typeof g.process == "undefined" && typeof g.console == "undefined" && typeof g.eval == "undefined" && g.AccessCheck === AccessCheck;`,
+			Params{}, true, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := bizPolicy(t, jscript(tc.rule), policy.BizRule{}, Options{RuleTimeLimit: 20 * time.Millisecond})
+			r, err := check1(t, c, ops, "", operations.StartVM, tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Allowed != tc.allow {
+				t.Fatalf("Allowed = %v, want %v (err %v)", r.Allowed, tc.allow, r.Err)
+			}
+			switch {
+			case tc.errSub == "" && r.Err != nil:
+				t.Errorf("unexpected Err %v", r.Err)
+			case tc.errSub != "" && (!errors.Is(r.Err, ErrBizRule) || !strings.Contains(r.Err.Error(), tc.errSub) || !strings.Contains(r.Err.Error(), `role definition "Day"`)):
+				t.Errorf("Err = %v, want ErrBizRule naming role definition \"Day\" and containing %q", r.Err, tc.errSub)
+			}
+			if w := strings.Join(c.Warnings(), "\n"); (tc.errSub == "does not compile") != strings.Contains(w, "does not compile") {
+				t.Errorf("warnings: %s", w)
+			}
+		})
+	}
+}
+
+// The sandbox's global object holds AzMan's scripting object and the
+// ECMAScript builtins (with goja's GoError, an Error subclass), nothing else.
+func TestJScriptGlobals(t *testing.T) {
+	js, err := compileJScript(`AccessCheck.BusinessRuleString = Object.getOwnPropertyNames(Function("return this")()).sort().join(" "); AccessCheck.BusinessRuleResult = true;`, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, note, err := js.eval(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtins := map[string]bool{}
+	for _, n := range strings.Fields(`AccessCheck AzBizRuleContext GoError AggregateError Array ArrayBuffer BigInt BigInt64Array BigUint64Array Boolean DataView Date Error EvalError Float32Array Float64Array Function Infinity Int16Array Int32Array Int8Array JSON Map Math NaN Number Object Promise Proxy RangeError ReferenceError Reflect RegExp Set String Symbol SyntaxError TypeError URIError Uint16Array Uint32Array Uint8Array Uint8ClampedArray WeakMap WeakSet WeakRef FinalizationRegistry decodeURI decodeURIComponent encodeURI encodeURIComponent escape globalThis isFinite isNaN parseFloat parseInt undefined unescape`) {
+		builtins[n] = true
+	}
+	for _, n := range strings.Fields(note) {
+		if !builtins[n] {
+			t.Errorf("global %q is neither AzMan's object nor an ECMAScript builtin", n)
+		}
+	}
+	if !strings.Contains(note, "AccessCheck") {
+		t.Errorf("globals %q lack AccessCheck", note)
+	}
+}
+
+// One evaluation leaves nothing for the next: not a global, not a change
+// to a builtin prototype, not a change to a parameter.
+func TestJScriptStateIsolation(t *testing.T) {
+	const rule = `
+		var fresh = typeof seen == "undefined" && !Object.prototype.polluted && AccessCheck.GetParameter("List").length == 1;
+		seen = 1; Object.prototype.polluted = true; AccessCheck.GetParameter("List").push("x");
+		AccessCheck.GetParameter("Map").k = "changed";
+		AccessCheck.BusinessRuleResult = fresh;`
+	c := bizPolicy(t, jscript(rule), policy.BizRule{}, Options{})
+	params := Params{"List": []any{"a"}, "Map": map[string]any{"k": "v"}}
+	for i := range 3 {
+		r, _ := check1(t, c, user(`CORP\ops`), "", operations.StartVM, params)
+		if !r.Allowed {
+			t.Fatalf("evaluation %d saw state of an earlier one: %v", i+1, r.Err)
+		}
+	}
+	if len(params["List"].([]any)) != 1 || params["Map"].(map[string]any)["k"] != "v" {
+		t.Errorf("a rule wrote into the caller's parameters: %v", params)
+	}
+}
+
+// Runtimes are not shared between goroutines (go test -race -run JScript).
+func TestJScriptConcurrent(t *testing.T) {
+	c := bizPolicy(t, jscript(amountRule), policy.BizRule{}, Options{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 40 {
+				amount := (g*40 + i) * 3
+				r, err := c.AccessCheck(context.Background(), user(`CORP\ops`), "", []operations.ID{operations.StartVM}, Params{"Amount": amount})
+				if err != nil || r[0].Allowed != (amount < 500) {
+					errs <- fmt.Errorf("Amount %d: Allowed=%v err=%v %v", amount, r[0].Allowed, err, r[0].Err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// JScript membership rules of business-rule application groups.
+func TestJScriptGroup(t *testing.T) {
+	p := edit(t, policy.NewDefault(), func(p *policy.Policy) error {
+		return run(
+			func() error {
+				return p.CreateGroup(appLoc, &policy.Group{Name: "Approvers", Type: policy.GroupBizRule, BizRule: jscript(
+					`AccessCheck.BusinessRuleResult = AccessCheck.GetParameter("Dept") == "Finance"; if (!AccessCheck.BusinessRuleResult) AccessCheck.BusinessRuleString = "only Finance approves";`)})
+			},
+			func() error { return p.CreateTask(appLoc, &policy.Task{Name: "Approve", RoleDefinition: true}) },
+			func() error {
+				return p.Link(appLoc, policy.KindRoleDefinition, "Approve", policy.RelOperation, operations.MustID(operations.StartVM).Name)
+			},
+			func() error { return p.CreateRole(appLoc, &policy.Role{Name: "Approvers"}) },
+			func() error { return p.Link(appLoc, policy.KindRole, "Approvers", policy.RelTask, "Approve") },
+			func() error { return p.Link(appLoc, policy.KindRole, "Approvers", policy.RelGroup, "Approvers") },
+		)
+	})
+	c := mustCompile(t, p, Options{})
+	tests := []struct {
+		name   string
+		params Params
+		allow  bool
+		errIs  error
+		reason string
+	}{
+		{"rule true", Params{"Dept": "Finance"}, true, nil, ""},
+		{"rule false", Params{"Dept": "Sales"}, false, nil, "only Finance approves"},
+		{"missing parameter", nil, false, ErrBizRule, `missing parameter "Dept"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, _ := check1(t, c, user(`CORP\anyone`), "", operations.StartVM, tc.params)
+			if r.Allowed != tc.allow || !errors.Is(r.Err, tc.errIs) || (tc.errIs == nil && r.Err != nil) {
+				t.Fatalf("Allowed=%v Err=%v; want %v, %v", r.Allowed, r.Err, tc.allow, tc.errIs)
+			}
+			ex := c.Explain(context.Background(), user(`CORP\anyone`), "", operations.StartVM, tc.params)
+			if s := ex.String(); !strings.Contains(s, tc.reason) {
+				t.Errorf("explanation lacks %q:\n%s", tc.reason, s)
+			}
+		})
+	}
+}
+
+// Explain shows the BusinessRuleString of a rule on the granting path and
+// of a rule that denied.
+func TestJScriptExplain(t *testing.T) {
+	rule := jscript(`var a = AccessCheck.GetParameter("Amount"); AccessCheck.BusinessRuleResult = a < 500; AccessCheck.BusinessRuleString = a < 500 ? "within the limit" : "over the limit of 500";`)
+	c := bizPolicy(t, rule, policy.BizRule{}, Options{})
+	for _, tc := range []struct {
+		amount int
+		allow  bool
+		want   string
+	}{{100, true, "within the limit"}, {900, false, "over the limit of 500"}} {
+		ex := c.Explain(context.Background(), user(`CORP\ops`), "", operations.StartVM, Params{"Amount": tc.amount})
+		if s := ex.String(); ex.Allowed != tc.allow || !strings.Contains(s, tc.want) {
+			t.Errorf("Amount %d: allowed=%v, want %v with %q:\n%s", tc.amount, ex.Allowed, tc.allow, tc.want, s)
+		}
+	}
+}
+
+// BenchmarkJScriptRule is a check whose path runs a compiled JScript rule
+// (a fresh sandbox per evaluation).
+func BenchmarkJScriptRule(b *testing.B) {
+	p, err := policy.NewDefault().Edit(func(p *policy.Policy) error {
+		return run(
+			func() error {
+				return p.CreateTask(appLoc, &policy.Task{Name: "Limit", RoleDefinition: true, BizRule: jscript(amountRule)})
+			},
+			func() error {
+				return p.Link(appLoc, policy.KindRoleDefinition, "Limit", policy.RelOperation, operations.MustID(operations.StartVM).Name)
+			},
+			func() error {
+				return p.CreateRole(appLoc, &policy.Role{Name: "Spenders", Members: []string{`CORP\ops`}})
+			},
+			func() error { return p.Link(appLoc, policy.KindRole, "Spenders", policy.RelTask, "Limit") },
+		)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := Compile(p, app, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cl, ops, params := context.Background(), user(`CORP\ops`), []operations.ID{operations.StartVM}, Params{"Amount": 100}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r, err := c.AccessCheck(ctx, cl, "", ops, params); err != nil || !r[0].Allowed {
+			b.Fatalf("%v %v", err, r[0].Err)
+		}
+	}
+}
