@@ -168,3 +168,35 @@ func TestValidate_Messages(t *testing.T) {
 		t.Fatalf("error is not a *ValidationError: %T", err)
 	}
 }
+
+// TestValidate_TextEveryStoreHolds: text an XML store cannot hold is
+// invalid in any store, so every policy can be copied to an msxml:// backup.
+func TestValidate_TextEveryStoreHolds(t *testing.T) {
+	tests := []struct {
+		name, field string
+		edit        func(a *Application, s string)
+	}{
+		{"description", "Description", func(a *Application, s string) { a.Roles[0].Description = s }},
+		{"member", "Member", func(a *Application, s string) { a.Roles[0].Members = append(a.Roles[0].Members, s) }},
+		{"business rule", "BizRule", func(a *Application, s string) { a.Tasks[0].BizRule = BizRule{Language: LangExpr, Script: s} }},
+	}
+	for _, tt := range tests {
+		for _, bad := range []string{"a\x01b", "a\x7fb\xff", "\uFFFE"} {
+			t.Run(tt.name+"/"+bad, func(t *testing.T) {
+				p := NewDefault()
+				tt.edit(p.Applications[0], bad)
+				err := p.Validate()
+				if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.field+":") {
+					t.Errorf("%q in %s: %v", bad, tt.field, err)
+				}
+			})
+		}
+		t.Run(tt.name+"/fine", func(t *testing.T) {
+			p := NewDefault()
+			tt.edit(p.Applications[0], "tab\tnew line\n\u00e9\uFFFD\U0001F600")
+			if err := p.Validate(); err != nil {
+				t.Errorf("valid text refused: %v", err)
+			}
+		})
+	}
+}

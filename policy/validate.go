@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/azgate/azgate/internal/names"
 	"github.com/google/uuid"
@@ -75,6 +76,33 @@ func (v *validator) object(obj, guid, name, desc string) {
 	if len(desc) > MaxDescriptionLen {
 		v.add(obj, "Description", fmt.Sprintf("longer than %d bytes", MaxDescriptionLen), ErrInvalid)
 	}
+	v.text(obj, "Description", desc)
+}
+
+// text records an error when s holds what an XML store cannot: every store
+// holds only what every other can, so a policy can always be copied to an
+// msxml:// backup.
+func (v *validator) text(obj, field, s string) {
+	if err := CheckText(s); err != nil {
+		v.add(obj, field, err.Error(), ErrInvalid)
+	}
+}
+
+// CheckText reports text that is not valid UTF-8 or holds a character XML
+// 1.0 cannot carry (control characters other than tab, newline and carriage
+// return; U+FFFE, U+FFFF).
+func CheckText(s string) error {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return fmt.Errorf("invalid UTF-8 at byte %d", i)
+			}
+		}
+		if !(r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000) {
+			return fmt.Errorf("character %U at byte %d cannot be stored (XML 1.0 has no such character)", r, i)
+		}
+	}
+	return nil
 }
 
 func checkName(name string) error {
@@ -143,6 +171,8 @@ func (v *validator) links(obj, field, kind string, links []string, reach guidSet
 }
 
 func (v *validator) bizRule(obj string, b BizRule) {
+	v.text(obj, "BizRule", b.Script)
+	v.text(obj, "BizRuleImportedPath", b.ImportedPath)
 	switch b.Language {
 	case "", LangExpr, LangVBScript, LangJScript:
 	default:
@@ -159,11 +189,8 @@ func (v *validator) group(obj string, g *Group, reach guidSet) {
 	}
 	v.links(obj, "AppMemberLink", "application group", g.AppMemberLinks, reach)
 	v.links(obj, "AppNonMemberLink", "application group", g.AppNonMemberLinks, reach)
-	for _, m := range append(append([]string(nil), g.Members...), g.NonMembers...) {
-		if strings.TrimSpace(m) == "" {
-			v.add(obj, "Member", "empty member", ErrInvalid)
-		}
-	}
+	v.members(obj, "Member", g.Members)
+	v.members(obj, "NonMember", g.NonMembers)
 	v.bizRule(obj, g.BizRule)
 }
 
@@ -239,11 +266,17 @@ func (v *validator) objects(container string, o *Objects, ops, tasks, groups gui
 		v.links(obj, "TaskLink", "task", r.TaskLinks, tasks)
 		v.links(obj, "OperationLink", "operation", r.OperationLinks, ops)
 		v.links(obj, "AppMemberLink", "application group", r.AppMemberLinks, groups)
-		for _, m := range r.Members {
-			if strings.TrimSpace(m) == "" {
-				v.add(obj, "Member", "empty member", ErrInvalid)
-			}
+		v.members(obj, "Member", r.Members)
+	}
+}
+
+// members checks the SIDs and account names of a member list.
+func (v *validator) members(obj, field string, ms []string) {
+	for _, m := range ms {
+		if strings.TrimSpace(m) == "" {
+			v.add(obj, field, "empty member", ErrInvalid)
 		}
+		v.text(obj, field, m)
 	}
 }
 

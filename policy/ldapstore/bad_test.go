@@ -155,6 +155,11 @@ cn: nosid
 				return modify(role(s, "Operators"), "add: msDS-MembersForAzRole\nmsDS-MembersForAzRole: cn=nosid,dc=azgate,dc=test")
 			},
 			func(s string) string { return role(s, "Operators") }, attrMembersForRole, policy.ErrDanglingLink},
+		{"description XML cannot hold",
+			func(s string) string {
+				return modify(role(s, "Operators"), "replace: description\ndescription:: "+b64([]byte("ops\x01")))
+			},
+			func(s string) string { return role(s, "Operators") }, attrDescription, policy.ErrInvalid},
 		{"non-member that names nothing",
 			func(s string) string {
 				return modify(fmt.Sprintf("CN=Operators Group,CN=AzGroupObjectContainer-%s,%s,%s", policytest.RichApp, app, s),

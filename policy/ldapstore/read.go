@@ -61,7 +61,13 @@ func parseTree(entries []*ldap.Entry, storeDN string, strict bool) (*tree, error
 			if isLinkAttr(a.Name) {
 				continue
 			}
-			e.attrs[canonicalAttr(a.Name)] = a.Values
+			name := canonicalAttr(a.Name)
+			if strict {
+				if err := checkTextAttr(name, a.Values); err != nil {
+					return nil, entryErr(le.DN, name, policy.ErrInvalid, "%v", err)
+				}
+			}
+			e.attrs[name] = a.Values
 		}
 		ps = append(ps, parsed{e: e, src: le, rdns: d.RDNs, order: i})
 	}
@@ -121,6 +127,27 @@ func parseTree(entries []*ldap.Entry, storeDN string, strict bool) (*tree, error
 		}
 	}
 	return t, nil
+}
+
+// textAttrs are the attributes of policy text: what the policy holds of
+// them must be text every store can hold (policy.CheckText), so that a store
+// read from the directory can always be copied to an msxml:// backup.
+var textAttrs = map[string]bool{
+	attrCN: true, attrDescription: true, attrAppName: true, attrAppVersion: true, attrAppData: true,
+	attrScopeName: true, attrBizRule: true, attrBizRuleLanguage: true, attrBizRulePath: true, attrLDAPQuery: true,
+}
+
+// checkTextAttr refuses a value of a text attribute that is not such text.
+func checkTextAttr(name string, values []string) error {
+	if !textAttrs[name] {
+		return nil
+	}
+	for _, v := range values {
+		if err := policy.CheckText(v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // classify sets e's kind and key from its classes, name and parent.
