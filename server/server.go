@@ -224,6 +224,11 @@ func (s *Server) openStore(ctx context.Context) (*policy.Policy, error) {
 		return nil, fmt.Errorf("policy store %s does not exist: %w "+
 			"(create it with `azgate store init --store %s`, or let serve create it with --create-store)",
 			s.cfg.StoreURL, err, s.cfg.StoreURL)
+	case errors.Is(err, policy.ErrInvalid), errors.Is(err, policy.ErrDanglingLink), errors.Is(err, policy.ErrDuplicate):
+		// No last good policy to fall back on: refuse, and say how to mend it.
+		return nil, fmt.Errorf("load policy store %s: %w (`azgate store validate --store %s` lists every problem; "+
+			"`azgate store repair --store %s` restores a good copy, and an edit with --repair saves over a damaged msldap store)",
+			s.cfg.StoreURL, err, s.cfg.StoreURL, s.cfg.StoreURL)
 	case err != nil:
 		return nil, fmt.Errorf("load policy store %s: %w", s.cfg.StoreURL, err)
 	}
