@@ -507,6 +507,8 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 			n.query = strings.TrimSpace(p.g.LDAPQuery)
 			if n.query == "" {
 				fail("LDAP query group has no query")
+			} else if _, err := policy.NormalizeLDAPQuery(n.query); err != nil {
+				fail("%v", err)
 			}
 		case policy.GroupBizRule:
 			r, w := compileRule(p.owner, p.g.BizRule, b.ruleLim)

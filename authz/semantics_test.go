@@ -280,10 +280,10 @@ func TestBusinessRules(t *testing.T) {
 
 type dnMatcher struct{ calls int }
 
-// MatchQuery: the filter is a DN suffix; "(fail)" fails.
+// MatchQuery: the filter is a DN suffix; "(fail=1)" fails.
 func (m *dnMatcher) MatchQuery(_ context.Context, client ClientContext, filter string) (bool, error) {
 	m.calls++
-	if filter == "(fail)" {
+	if filter == "(fail=1)" {
 		return false, errors.New("directory unreachable")
 	}
 	return strings.HasSuffix(strings.ToLower(client.DN), filter), nil
@@ -323,7 +323,7 @@ func TestDynamicGroups(t *testing.T) {
 	prod := ClientContext{Name: "prod user", IDs: []string{`CORP\p`}, DN: "cn=p,ou=prod,dc=corp"}
 	nodn := ClientContext{Name: "local user", IDs: []string{`CORP\n`}}
 	query := &policy.Group{Name: "Lab Users", Type: policy.GroupLDAPQuery, LDAPQuery: "ou=lab,dc=corp"}
-	failing := &policy.Group{Name: "Flaky", Type: policy.GroupLDAPQuery, LDAPQuery: "(fail)"}
+	failing := &policy.Group{Name: "Flaky", Type: policy.GroupLDAPQuery, LDAPQuery: "(fail=1)"}
 	m := &dnMatcher{}
 	tests := []struct {
 		name   string

@@ -16,6 +16,7 @@ import (
 
 	"github.com/azgate/azgate/authz"
 	azn "github.com/azgate/azgate/internal/names"
+	"github.com/azgate/azgate/policy"
 )
 
 // Errors returned by Directory methods. Test them with errors.Is.
@@ -671,15 +672,9 @@ func (d *Directory) MatchQuery(ctx context.Context, client authz.ClientContext, 
 // normalizeFilter checks an LDAP-query group filter. Like AD it accepts a
 // single item without its parentheses ("department=ops").
 func normalizeFilter(filter string) (string, error) {
-	f := strings.TrimSpace(filter)
-	if f == "" {
-		return "", fmt.Errorf("%w: empty filter", ErrBadFilter)
-	}
-	if !strings.HasPrefix(f, "(") {
-		f = "(" + f + ")"
-	}
-	if _, err := ldap.CompileFilter(f); err != nil {
-		return "", fmt.Errorf("%w: %q: %w", ErrBadFilter, filter, err)
+	f, err := policy.NormalizeLDAPQuery(filter)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrBadFilter, err)
 	}
 	return f, nil
 }

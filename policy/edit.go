@@ -19,6 +19,9 @@ func (p *Policy) Edit(fn func(*Policy) error) (*Policy, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
+	if err := newLDAPQueries(p, q); err != nil {
+		return nil, err
+	}
 	return q, nil
 }
 
