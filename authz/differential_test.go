@@ -21,7 +21,8 @@ import (
 // members, non-members, nested member groups and non-member groups, members
 // by SID and by name in random letter case, directory groups as principals,
 // operations linked directly to assignments, unknown scopes and operations
-// missing from the store. It leaves out business rules and LDAP query
+// missing from the store, and tasks naming a rule language without a rule
+// (no rule). It leaves out business rules and LDAP query
 // groups: they depend on the request, and the Casbin policy drops every path
 // through them.
 
@@ -216,10 +217,13 @@ func randomStore(rng *rand.Rand, all []operations.Operation) (*policy.Policy, []
 	name := func(prefix string) string { n++; return fmt.Sprintf("%s%d", prefix, n) }
 	guids := func(ss []string) []string { return uniq(ss) }
 
+	// A task's BizRuleLanguage without a script is no rule (AzMan), on both sides.
+	ruleLessLanguages := []string{"", "", policy.LangVBScript, policy.LangJScript}
 	newTasks := func(o *policy.Objects, visible []string, count int) []string {
 		for range count {
 			t := &policy.Task{GUID: policy.NewGUID(), Name: name("T"), RoleDefinition: rng.IntN(2) == 0,
-				OperationLinks: guids(pick(rng, opGUIDs, 3)), TaskLinks: guids(pick(rng, visible, 2))}
+				OperationLinks: guids(pick(rng, opGUIDs, 3)), TaskLinks: guids(pick(rng, visible, 2)),
+				BizRule: policy.BizRule{Language: ruleLessLanguages[rng.IntN(len(ruleLessLanguages))]}}
 			o.Tasks = append(o.Tasks, t)
 			visible = append(visible, t.GUID)
 		}
