@@ -127,39 +127,47 @@ waitserve() { for _ in $(seq 200); do curl -sf "http://$AZGATE_TEST_ADDR/healthz
 // binary on PATH (and as ./azgate). The server examples listen on a free
 // port in place of 127.0.0.1:8080.
 func TestDocs_ExamplesRunAsWritten(t *testing.T) {
+	bin := testproc.Binary(t)
+	for _, doc := range executedDocs {
+		t.Run(filepath.Base(doc), func(t *testing.T) { runDoc(t, bin, doc, nil, nil) })
+	}
+}
+
+// runDoc runs the shell examples of doc in the order written, in a fresh
+// directory, with the azgate binary bin on PATH (and as ./azgate), after
+// replacing each old string of replace (old, new pairs) by its new one and
+// 127.0.0.1:8080 by a free port; env is added to the environment.
+func runDoc(t *testing.T, bin, doc string, replace, env []string) {
+	t.Helper()
 	if _, err := exec.LookPath("curl"); err != nil {
 		t.Fatal("the docs' examples use curl: apt-get install curl")
 	}
-	bin := testproc.Binary(t)
-	for _, doc := range executedDocs {
-		t.Run(filepath.Base(doc), func(t *testing.T) {
-			cmds, err := docCommands(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(cmds) == 0 {
-				t.Fatalf("%s: no shell examples found", doc)
-			}
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			addr := ln.Addr().String()
-			ln.Close()
-			script := docScript(filepath.Base(doc), cmds)
-			script = strings.NewReplacer("127.0.0.1:8080", addr, "localhost:8080", addr).Replace(script)
-			dir := t.TempDir()
-			cmd := exec.Command("bash", "-c", script)
-			cmd.Dir = dir
-			cmd.Env = append(withoutAzgateEnv(os.Environ()),
-				"PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
-				"AZGATE_TEST_BIN="+bin, "AZGATE_TEST_ADDR="+addr, "HOME="+dir)
-			cmd.WaitDelay = 10 * time.Second
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("%s: an example fails as written: %v\n%s", doc, err, out)
-			}
-		})
+	cmds, err := docCommands(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cmds) == 0 {
+		t.Fatalf("%s: no shell examples found", doc)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	script := docScript(filepath.Base(doc), cmds)
+	replace = append(replace, "127.0.0.1:8080", addr, "localhost:8080", addr)
+	script = strings.NewReplacer(replace...).Replace(script)
+	dir := t.TempDir()
+	cmd := exec.Command("bash", "-c", script)
+	cmd.Dir = dir
+	cmd.Env = append(append(withoutAzgateEnv(os.Environ()),
+		"PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"AZGATE_TEST_BIN="+bin, "AZGATE_TEST_ADDR="+addr, "HOME="+dir), env...)
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: an example fails as written: %v\n%s", doc, err, out)
 	}
 }
 
