@@ -31,7 +31,7 @@ const (
 	// Defaults of the limits that keep the server answering under floods
 	// without credentials (see Config).
 	DefaultMaxConnections          = 1024
-	DefaultMaxConnectionsPerClient = 256
+	DefaultMaxConnectionsPerClient = DefaultMaxConnections / 16
 	DefaultLoginFailuresPerClient  = 20
 	DefaultLoginFailuresPerAccount = 10
 )
@@ -116,6 +116,8 @@ type Config struct {
 	// the kernel's backlog. One client address holds at most
 	// MaxConnectionsPerClient of them; its further connections are closed
 	// at once, so one source of slow clients cannot starve the others.
+	// Above 3/4 of MaxConnections keep-alives are off (idle connections
+	// are closed, responses close theirs) until fewer than half are open.
 	MaxConnections          int
 	MaxConnectionsPerClient int
 	// LoginFailuresPerClient and LoginFailuresPerAccount are how many

@@ -14,16 +14,28 @@ import (
 // once). So slow clients from one address cannot take every connection,
 // nor the process's file descriptors: other clients, health probes among
 // them, are still served.
+//
+// Idle keep-alive connections would still hold every slot (a few addresses
+// each holding its share, each connection idle until IdleTimeout), so the
+// listener steers keep-alives: when more than 3/4 of the connections are
+// open it calls keepAlives(false) — net/http then closes its idle
+// connections and every other one after its response — and once fewer
+// than half are open, keepAlives(true) again.
 type limitListener struct {
 	net.Listener
-	perClient int
+	perClient  int
+	high, low  int // keep-alives go off above high, back on below low
+	keepAlives func(on bool)
 
-	mu   sync.Mutex
-	open map[string]int // connections by client key; no zero entries
+	mu      sync.Mutex
+	open    map[string]int // connections by client key; no zero entries
+	total   int            // sum of open
+	pressed bool           // keep-alives are off
 }
 
-func newLimitListener(ln net.Listener, max, perClient int) *limitListener {
-	return &limitListener{Listener: netutil.LimitListener(ln, max), perClient: perClient, open: map[string]int{}}
+func newLimitListener(ln net.Listener, max, perClient int, keepAlives func(on bool)) *limitListener {
+	return &limitListener{Listener: netutil.LimitListener(ln, max), perClient: perClient,
+		high: max * 3 / 4, low: max / 2, keepAlives: keepAlives, open: map[string]int{}}
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -37,6 +49,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			_ = c.Close() // this client holds its share; its slot is free again
 			continue
 		}
+		l.steer()
 		return &clientConn{Conn: c, release: sync.OnceFunc(func() { l.put(key) })}, nil
 	}
 }
@@ -48,12 +61,34 @@ func (l *limitListener) take(key string) bool {
 		return false
 	}
 	l.open[key]++
+	l.total++
 	return true
+}
+
+// steer turns keep-alives off above l.high open connections and on below
+// l.low. Only Accept calls it, one connection at a time, so the switches
+// come in order; a fall below l.low with no new connection is seen at the
+// next one (meanwhile each response closes its connection).
+func (l *limitListener) steer() {
+	l.mu.Lock()
+	was := l.pressed
+	switch {
+	case l.total > l.high:
+		l.pressed = true
+	case l.total < l.low:
+		l.pressed = false
+	}
+	now := l.pressed
+	l.mu.Unlock()
+	if now != was { // outside l.mu: closing idle connections calls put
+		l.keepAlives(!now)
+	}
 }
 
 func (l *limitListener) put(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.total--
 	if l.open[key]--; l.open[key] <= 0 {
 		delete(l.open, key)
 	}
@@ -63,11 +98,7 @@ func (l *limitListener) put(key string) {
 func (l *limitListener) connections() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := 0
-	for _, c := range l.open {
-		n += c
-	}
-	return n
+	return l.total
 }
 
 // clientConn gives its client's share back when it is closed.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -219,5 +220,53 @@ func TestServer_SlowClientFlood(t *testing.T) {
 	}
 	if n := ts.s.conns.connections(); n > maxConns {
 		t.Errorf("%d connections open, want at most %d", n, maxConns)
+	}
+}
+
+// TestServer_IdleKeepAliveFlood: a few addresses fill every connection
+// with keep-alive connections that each asked GET /healthz once and then
+// sit idle; a new client's health probe is still answered, as the server
+// closes idle connections under pressure.
+func TestServer_IdleKeepAliveFlood(t *testing.T) {
+	const maxConns, perClient = 32, 8
+	ts := startServer(t, func(c *Config) {
+		c.MaxConnections, c.MaxConnectionsPerClient = maxConns, perClient
+	})
+	addr := ts.base[len("http://"):]
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := range maxConns {
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(fmt.Sprintf("127.0.9.%d", 1+i/perClient))}, Timeout: 5 * time.Second}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		conns = append(conns, c)
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		r, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+
+	c := dialFrom("127.0.9.100")
+	c.Timeout = 5 * time.Second
+	r, err := c.Get(ts.base + "/healthz")
+	if err != nil {
+		t.Fatalf("healthz with every connection held idle: %v", err)
+	}
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("healthz with every connection held idle: %d", r.StatusCode)
 	}
 }

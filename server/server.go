@@ -382,8 +382,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		defer func() { stopLive(); <-s.lchecked }()
 	}
 
-	s.conns = newLimitListener(ln, s.cfg.MaxConnections, s.cfg.MaxConnectionsPerClient)
-	ln = s.conns
 	srv := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
@@ -394,6 +392,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	s.conns = newLimitListener(ln, s.cfg.MaxConnections, s.cfg.MaxConnectionsPerClient, func(on bool) {
+		srv.SetKeepAlivesEnabled(on)
+		s.log.Info("keep-alive connections", "enabled", on, "max_connections", s.cfg.MaxConnections)
+	})
+	ln = s.conns
 	scheme := "http"
 	if s.tlsCert != nil {
 		scheme = "https"
