@@ -361,7 +361,7 @@ func (c *Checker) member(st *scratch, r *request, g int32, depth int) (bool, err
 			err = grp.err
 			break
 		}
-		yes, err = grp.rule.eval(r.params)
+		yes, err = grp.rule.eval(r.ctx, r.params)
 		if err != nil {
 			yes = false
 		}
@@ -483,7 +483,7 @@ func (c *Checker) evalTask(r *request, t int32, m uint64, depth int) (bool, erro
 		return false, fmt.Errorf("task %q: %w", n.name, ErrDepthExceeded)
 	}
 	if n.rule != nil {
-		ok, err := n.rule.eval(r.params)
+		ok, err := n.rule.eval(r.ctx, r.params)
 		if !ok || err != nil {
 			return false, err
 		}

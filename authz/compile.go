@@ -204,7 +204,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		matcher:  opts.QueryMatcher,
 		scopeIdx: map[string]int32{},
 	}
-	b := &builder{c: c, ruleLim: opts.RuleTimeLimit, taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
+	b := &builder{c: c, js: newJSSandbox(opts.RuleTimeLimit), taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
 		keys: map[string]int32{}, prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{}}
 	b.operations(a)
 	var levels []*policy.Objects // objects of each scope, by scope index
@@ -252,7 +252,7 @@ func (c *Checker) Scopes() []string { return append([]string(nil), c.scopes...) 
 
 type builder struct {
 	c        *Checker
-	ruleLim  time.Duration    // Options.RuleTimeLimit
+	js       *jsSandbox       // Options.RuleTimeLimit and the running JScript rules
 	opBits   map[string]int   // folded operation GUID → catalog bit (-1: not in the catalog)
 	taskIdx  map[string]int32 // folded GUID → task index
 	groupIdx map[string]int32 // folded GUID → group index
@@ -370,7 +370,7 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 		n := &c.tasks[i]
 		n.direct = b.opMask(p.owner, p.t.OperationLinks)
 		n.children = b.taskLinks(p.owner, n.scope, p.t.TaskLinks)
-		r, w := compileRule(p.owner, p.t.BizRule, b.ruleLim)
+		r, w := compileRule(p.owner, p.t.BizRule, b.js)
 		n.rule = r
 		if w != "" {
 			b.warn("%s", w)
@@ -511,7 +511,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 				fail("%v", err)
 			}
 		case policy.GroupBizRule:
-			r, w := compileRule(p.owner, p.g.BizRule, b.ruleLim)
+			r, w := compileRule(p.owner, p.g.BizRule, b.js)
 			switch {
 			case r == nil:
 				fail("business rule group has no rule")

@@ -251,7 +251,7 @@ func (e *explainer) groupChain(g int32, depth int) []Step {
 	}
 	// LDAP query or business rule group: the client itself.
 	if grp.rule != nil {
-		_, self.Note, _ = grp.rule.evalNote(e.r.params)
+		_, self.Note, _ = grp.rule.evalNote(e.r.ctx, e.r.params)
 	}
 	return []Step{{Kind: "principal", Name: e.r.client.Name}, self}
 }
@@ -273,7 +273,7 @@ func (e *explainer) taskChain(t int32, depth int) ([]Step, bool, string) {
 		return nil, false, fmt.Sprintf("%s \"%s\": %v", kind, n.name, ErrDepthExceeded)
 	}
 	if n.rule != nil {
-		ok, note, err := n.rule.evalNote(e.r.params)
+		ok, note, err := n.rule.evalNote(e.r.ctx, e.r.params)
 		switch {
 		case err != nil:
 			return nil, false, withNote(err.Error(), note)
@@ -364,7 +364,7 @@ func (e *explainer) membershipMiss(a int32) string {
 		case err != nil:
 			reasons = append(reasons, fmt.Sprintf("membership of application group \"%s\" could not be decided: %v", grp.name, err))
 		case grp.rule != nil:
-			_, note, _ := grp.rule.evalNote(e.r.params)
+			_, note, _ := grp.rule.evalNote(e.r.ctx, e.r.params)
 			reasons = append(reasons, withNote(fmt.Sprintf("the business rule of application group \"%s\" is false", grp.name), note))
 		default:
 			if w := e.nonMemberWhy(g); w != "" {

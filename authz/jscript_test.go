@@ -100,11 +100,11 @@ func TestJScriptRules(t *testing.T) {
 // The sandbox's global object holds AzMan's scripting object and the
 // ECMAScript builtins (with goja's GoError, an Error subclass), nothing else.
 func TestJScriptGlobals(t *testing.T) {
-	js, err := compileJScript(`AccessCheck.BusinessRuleString = Object.getOwnPropertyNames(Function("return this")()).sort().join(" "); AccessCheck.BusinessRuleResult = true;`, 0)
+	js, err := compileJScript(`AccessCheck.BusinessRuleString = Object.getOwnPropertyNames(Function("return this")()).sort().join(" "); AccessCheck.BusinessRuleResult = true;`, newJSSandbox(0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, note, err := js.eval(nil)
+	_, note, err := js.eval(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +224,118 @@ func TestJScriptExplain(t *testing.T) {
 		if s := ex.String(); ex.Allowed != tc.allow || !strings.Contains(s, tc.want) {
 			t.Errorf("Amount %d: allowed=%v, want %v with %q:\n%s", tc.amount, ex.Allowed, tc.allow, tc.want, s)
 		}
+	}
+}
+
+// within runs f and fails the test if it has not returned within 5 s
+// (fifty times the default time limit, so no load makes it flaky).
+func within(t *testing.T, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("still running after 5 s")
+	}
+}
+
+// A rule cannot run script code after the time limit: the result
+// properties cannot be made getters, and a BusinessRuleString that is an
+// object is refused without calling its toString.
+func TestJScriptResultsRunNoScript(t *testing.T) {
+	tests := []struct {
+		name, rule, errSub string
+	}{
+		{"getter on the result", `Object.defineProperty(AccessCheck, "BusinessRuleResult", {get() { for (;;) {} }});`, "Cannot redefine property"},
+		{"getter on the string", `AccessCheck.BusinessRuleResult = true; Object.defineProperty(AccessCheck, "BusinessRuleString", {get() { for (;;) {} }});`, "Cannot redefine property"},
+		{"getter through the alias, caught", `try { Object.defineProperty(AzBizRuleContext, "BusinessRuleResult", {get() { for (;;) {} }}); } catch (e) {}`, "did not set AccessCheck.BusinessRuleResult"},
+		{"toString on the string", `AccessCheck.BusinessRuleResult = true; AccessCheck.BusinessRuleString = {toString() { for (;;) {} }};`, "BusinessRuleString to an object, not a string"},
+		{"valueOf on the result", `AccessCheck.BusinessRuleResult = {valueOf() { for (;;) {} }, toString() { for (;;) {} }};`, "BusinessRuleResult to an object, not a boolean"},
+		{"a Boolean object", `AccessCheck.BusinessRuleResult = new Boolean(true);`, "not a boolean"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := bizPolicy(t, jscript(tc.rule), policy.BizRule{}, Options{})
+			var r Result
+			within(t, func() { r, _ = check1(t, c, user(`CORP\ops`), "", operations.StartVM, nil) })
+			if r.Allowed || !errors.Is(r.Err, ErrBizRule) || !strings.Contains(r.Err.Error(), tc.errSub) {
+				t.Fatalf("Allowed=%v Err=%v; want denied with %q", r.Allowed, r.Err, tc.errSub)
+			}
+		})
+	}
+}
+
+// goja cannot interrupt a native builtin; the evaluation still denies at
+// its time limit, and the goroutine left in the builtin counts as stuck
+// and holds a slot until the builtin returns (the backtracking pattern
+// takes about 10 s on these 27 characters).
+func TestJScriptRunawayBuiltin(t *testing.T) {
+	sb := newJSSandbox(0)
+	evil, err := compileJScript(`AccessCheck.BusinessRuleResult = /^(?=a)(a+)+$/.test(AccessCheck.GetParameter("s"));`, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ok bool
+	within(t, func() { ok, _, err = evil.eval(context.Background(), Params{"s": strings.Repeat("a", 26) + "b"}) })
+	if ok || err == nil || !strings.Contains(err.Error(), "time limit") {
+		t.Fatalf("ok=%v err=%v; want denied at the time limit", ok, err)
+	}
+	if n := sb.stuck.Load(); n != 1 {
+		t.Errorf("%d evaluations counted as stuck, want the one still in the regexp", n)
+	}
+}
+
+// A done ctx denies at once, before or during an evaluation.
+func TestJScriptContextDone(t *testing.T) {
+	sb := newJSSandbox(time.Hour)
+	loop, err := compileJScript(`for (;;) {}`, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		cancel func(context.CancelFunc)
+	}{
+		{"cancelled before", func(cancel context.CancelFunc) { cancel() }},
+		{"cancelled while running", func(cancel context.CancelFunc) { time.AfterFunc(10*time.Millisecond, cancel) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			tc.cancel(cancel)
+			var ok bool
+			var err error
+			within(t, func() { ok, _, err = loop.eval(ctx, nil) })
+			if ok || !errors.Is(err, context.Canceled) {
+				t.Fatalf("ok=%v err=%v; want denied with context.Canceled", ok, err)
+			}
+		})
+	}
+}
+
+// When every slot is held by an evaluation past its time limit (stuck in
+// a builtin), the next one denies at once instead of piling up; when the
+// slots are held by evaluations still within their limit, it waits.
+func TestJScriptTooManyRunning(t *testing.T) {
+	sb := newJSSandbox(time.Hour)
+	js, err := compileJScript(amountRule, sb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range cap(sb.running) {
+		sb.running <- struct{}{}
+	}
+	sb.stuck.Store(int64(cap(sb.running)))
+	var ok bool
+	within(t, func() { ok, _, err = js.eval(context.Background(), Params{"Amount": 1}) })
+	if ok || err == nil || !strings.Contains(err.Error(), "too many business rules still running") {
+		t.Fatalf("ok=%v err=%v; want denied: too many business rules still running", ok, err)
+	}
+	sb.stuck.Add(-1)
+	go func() { <-sb.running }()
+	if ok, _, err := js.eval(context.Background(), Params{"Amount": 1}); !ok || err != nil {
+		t.Fatalf("once a slot is freed: ok=%v err=%v; want allowed", ok, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -31,17 +32,17 @@ type rule struct {
 // language or an imported path without a script is no rule.
 func hasRule(b policy.BizRule) bool { return strings.TrimSpace(b.Script) != "" }
 
-// compileRule compiles b; owner names the object carrying it; limit bounds
-// one evaluation of a script (zero: DefaultRuleTimeLimit). A nil rule means
-// "no rule". Problems become the rule's err and a warning.
-func compileRule(owner string, b policy.BizRule, limit time.Duration) (*rule, string) {
+// compileRule compiles b; owner names the object carrying it; sb bounds
+// the evaluations of a script. A nil rule means "no rule". Problems become
+// the rule's err and a warning.
+func compileRule(owner string, b policy.BizRule, sb *jsSandbox) (*rule, string) {
 	if !hasRule(b) {
 		return nil, ""
 	}
 	r := &rule{owner: owner, script: b.Script}
 	switch {
 	case strings.EqualFold(b.Language, policy.LangJScript):
-		js, err := compileJScript(b.Script, limit)
+		js, err := compileJScript(b.Script, sb)
 		if err != nil {
 			r.err = fmt.Errorf("%s: JScript business rule does not compile: %v: %w", owner, err, ErrBizRule)
 			break
@@ -99,19 +100,19 @@ func (c *identCollector) Visit(n *ast.Node) {
 
 // eval runs the rule over params. A missing parameter, a runtime error or a
 // non-bool result is false with an error (fail closed).
-func (r *rule) eval(params Params) (bool, error) {
-	ok, _, err := r.evalNote(params)
+func (r *rule) eval(ctx context.Context, params Params) (bool, error) {
+	ok, _, err := r.evalNote(ctx, params)
 	return ok, err
 }
 
 // evalNote is eval that also returns the BusinessRuleString a JScript rule
-// set ("" when none).
-func (r *rule) evalNote(params Params) (ok bool, note string, err error) {
+// set ("" when none). ctx bounds a JScript rule's evaluation.
+func (r *rule) evalNote(ctx context.Context, params Params) (ok bool, note string, err error) {
 	if r.err != nil {
 		return false, "", r.err
 	}
 	if r.js != nil {
-		ok, note, err := r.js.eval(params)
+		ok, note, err := r.js.eval(ctx, params)
 		if err != nil {
 			return false, note, fmt.Errorf("%s: JScript business rule: %w: %w", r.owner, err, ErrBizRule)
 		}
