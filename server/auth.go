@@ -81,7 +81,7 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 		end, retry, ok := s.logins.begin(r.RemoteAddr, user)
 		if !ok {
 			return authz.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
-				message: "too many failed logins from this address or for this account; retry later", retryAfter: retry}
+				message: "too many failed logins from this address, or for this account from this address; retry later", retryAfter: retry}
 		}
 		c, err := s.dir.Authenticate(r.Context(), user, pass)
 		// Only wrong credentials spend the budgets, not a directory or a

@@ -121,9 +121,10 @@ type Config struct {
 	MaxConnections          int
 	MaxConnectionsPerClient int
 	// LoginFailuresPerClient and LoginFailuresPerAccount are how many
-	// failed HTTP Basic logins a client address and an account may have
-	// in a row before further attempts get 429; the budgets refill with
-	// one attempt every 3 s (client) and every 30 s (account).
+	// failed HTTP Basic logins a client address, and a client address for
+	// one account, may have in a row before further attempts get 429; the
+	// budgets refill with one attempt every 3 s (client) and every 30 s
+	// (account). Failures from other addresses never refuse an account.
 	LoginFailuresPerClient  int
 	LoginFailuresPerAccount int
 	// HTTP server timeouts.

@@ -47,9 +47,10 @@ func wantLogin(t *testing.T, w *httptest.ResponseRecorder, status int, what stri
 }
 
 // TestServer_FailedLoginsRateLimited: failed Basic logins spend a budget of
-// the client address and one of the account; a spent budget refuses even
-// the right password (429), a success spends nothing, and the other
-// budget's owners are still served.
+// the client address and one of the account from that address; a spent
+// budget refuses that address even the right password (429), a success
+// spends nothing, and failures from other addresses never refuse the
+// account's owner.
 func TestServer_FailedLoginsRateLimited(t *testing.T) {
 	const perClient, perAccount = 5, 3
 	ts := startServer(t, func(c *Config) {
@@ -63,13 +64,20 @@ func TestServer_FailedLoginsRateLimited(t *testing.T) {
 	}
 
 	t.Run("per account", func(t *testing.T) {
-		for i := range perAccount { // from different addresses
+		for i := range 4 * perAccount { // the account's budget spent many times over, from other addresses
 			wantLogin(t, login(ts, fmt.Sprintf("127.0.1.%d", i), cred{user: "admin", pass: "wrong"}), http.StatusUnauthorized, "wrong password")
 		}
-		wantLogin(t, login(ts, "127.0.1.100", admin), http.StatusTooManyRequests, "right password, account budget spent")
-		wantLogin(t, login(ts, "127.0.1.100", cred{user: "ADMIN", pass: "wrong"}), http.StatusTooManyRequests, "the account in another case")
-		wantLogin(t, login(ts, "127.0.1.100", cred{bearer: tok}), http.StatusOK, "the account's API token")
-		wantLogin(t, login(ts, "127.0.1.100", bob), http.StatusOK, "another account from the same address")
+		wantLogin(t, login(ts, "127.0.1.100", admin), http.StatusOK, "the owner's right password from its own address")
+		const guesser = "127.0.1.200"
+		for range perAccount {
+			wantLogin(t, login(ts, guesser, cred{user: "admin", pass: "wrong"}), http.StatusUnauthorized, "guess")
+		}
+		wantLogin(t, login(ts, guesser, cred{user: "admin", pass: "wrong"}), http.StatusTooManyRequests, "guess beyond the budget")
+		wantLogin(t, login(ts, guesser, cred{user: "ADMIN", pass: "wrong"}), http.StatusTooManyRequests, "the account in another case")
+		wantLogin(t, login(ts, guesser, admin), http.StatusTooManyRequests, "the right password from the guesser's address")
+		wantLogin(t, login(ts, guesser, cred{bearer: tok}), http.StatusOK, "the account's API token")
+		wantLogin(t, login(ts, guesser, bob), http.StatusOK, "another account from the guesser's address")
+		wantLogin(t, login(ts, "127.0.1.100", admin), http.StatusOK, "the owner again")
 	})
 	t.Run("per client", func(t *testing.T) {
 		const attacker = "127.0.2.1"

@@ -10,15 +10,22 @@ import (
 	namerule "github.com/azgate/azgate/internal/names"
 )
 
-// Failed HTTP Basic logins are rate-limited per client address and per
-// account, each by a token bucket: a client address may fail
-// Config.LoginFailuresPerClient times in a row and then once more every
-// clientRefill; an account LoginFailuresPerAccount times and then once
-// more every accountRefill. A login that would exceed either budget is
-// refused (429 with Retry-After) before its password is checked, a right
-// password included; a successful login costs nothing. API tokens are not
-// limited (they cannot be guessed), so a service whose account is being
-// attacked keeps working with its token.
+// Failed HTTP Basic logins are rate-limited per client address, and per
+// account from each client address, each by a token bucket: a client
+// address may fail Config.LoginFailuresPerClient times in a row and then
+// once more every clientRefill; for one account it may fail
+// LoginFailuresPerAccount times and then once more every accountRefill. A
+// login that would exceed either budget is refused (429 with Retry-After)
+// before its password is checked, a right password from that address
+// included; a successful login costs nothing.
+//
+// The account budget is kept per (account, address), not per account: a
+// budget shared by all addresses let anyone lock the owner out with one
+// wrong password every accountRefill. So failures elsewhere never refuse
+// the owner's right password. A guesser still gets only the account's
+// budget per address, the bcrypt slots (GOMAXPROCS at once) bound the
+// checks of all addresses together, and API tokens are not limited (they
+// cannot be guessed).
 const (
 	clientRefill  = 3 * time.Second
 	accountRefill = 30 * time.Second
@@ -28,7 +35,8 @@ const (
 	maxLimited = 10000
 )
 
-// loginLimiter holds the failed-login budgets.
+// loginLimiter holds the failed-login budgets: by client address, and by
+// account and client address.
 type loginLimiter struct {
 	clients, accounts *buckets
 }
@@ -41,12 +49,13 @@ func newLoginLimiter(perClient, perAccount int) *loginLimiter {
 }
 
 // begin takes one failure from the budgets of the client address and of
-// the account. ok false means one of them is spent (nothing is taken):
-// retry says when the next attempt may come. Otherwise end must be called
-// with the outcome; a success gives both back.
+// the account from that address. ok false means one of them is spent
+// (nothing is taken): retry says when the next attempt may come. Otherwise
+// end must be called with the outcome; a success gives both back.
 func (l *loginLimiter) begin(remoteAddr, user string) (end func(failed bool), retry time.Duration, ok bool) {
 	now := time.Now()
-	ck, ak := addrKey(remoteAddr), accountKey(user)
+	ck := addrKey(remoteAddr)
+	ak := ck + "\x00" + accountKey(user)
 	if retry, ok := l.clients.take(ck, now); !ok {
 		return nil, retry, false
 	}
