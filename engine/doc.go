@@ -26,7 +26,10 @@
 // and creations, the kinds and scopes allowed. Every record read or written
 // is checked against it, so an object whose scope was not decided cannot be
 // read, let alone changed; one that moved or was relinked since the decision
-// makes the call decided again. Constraints that span scopes (a switch still
+// makes the call decided again. A write also checks every object whose link
+// it makes or breaks (a switch's host interface, a port's switch and
+// connection) against the permit, as linked when it writes, so an object
+// linked after the decision cannot be changed on it. Constraints that span scopes (a switch still
 // has ports, an adapter is connected) are checked by scans that see links
 // only, never names or scopes, and refuse naming nothing hidden.
 //
@@ -47,8 +50,10 @@
 // Lists are filtered, not denied: ListVMs returns only the virtual machines
 // the caller may view in their own scope, and likewise for switches, switch
 // ports (in the port's and the switch's scope) and LAN endpoints. What a
-// port connects to is shown only where the caller may view it; otherwise
-// it is marked hidden.
+// port connects to, and the host interface a switch is bound to, is shown
+// only where the caller may view it; otherwise it is marked hidden. A
+// denial at the far end of a port's connection names the port's operation
+// and its connection, not the far end's operation.
 //
 // # Durability
 //

@@ -38,7 +38,10 @@ type DeniedError struct {
 	Operation operations.Operation
 	Scope     string // "" is the default scope
 	Object    string // the name the caller gave; "" for lists and service-wide calls
-	Err       error
+	// Conn: denied at the other end of the connection of the port Object
+	// names; Operation is the port's (the far end's is in the audit).
+	Conn bool
+	Err  error
 }
 
 func (e *DeniedError) Error() string {
@@ -52,6 +55,9 @@ func (e *DeniedError) Error() string {
 // Public is the message without the decision's internal cause: what a
 // client may be told.
 func (e *DeniedError) Public() string {
+	if e.Conn {
+		return fmt.Sprintf("access denied: %q on the connection of %q", e.Operation.Name, e.Object)
+	}
 	if e.Object != "" {
 		return fmt.Sprintf("access denied: %q on %q", e.Operation.Name, e.Object)
 	}

@@ -180,10 +180,17 @@ func filter(needs ...need) gateRule { return gateRule{needs: needs, list: true} 
 //   - Making or breaking a connection changes the VM adapter (Reconfigure
 //     Virtual Machine, in the VM's scope) or the internal port (Modify
 //     Internal Ethernet Port, default scope) at the other end.
+//   - A denial at the other end of a port's connection the caller did not
+//     name says only that the port's operation is denied on its
+//     connection, not which kind of object is there.
 //   - What a port is connected to is shown only to a caller who may view it
 //     there (View Virtual Machine Configuration in the VM's scope, View
 //     Internal Ethernet Ports); otherwise the connection says only that it
 //     is hidden.
+//   - The host interface bound to a switch is shown only to a caller who
+//     may view host interfaces (View External Ethernet Ports, default
+//     scope), or who binds it; otherwise the switch says only that it is
+//     bound to a hidden one.
 //   - Host interfaces and internal ports belong to the host (default scope):
 //     binding or unbinding needs the operation there and in the switch's
 //     scope; deleting a bound switch unbinds it, which needs Unbind External
@@ -207,6 +214,8 @@ func gateTable() map[string]gateRule {
 	ends := []need{opt(roleConnVM, reconf), opt(roleConnInternal, modInt)}
 	// seen are the ends of a port's connection, shown when viewable.
 	seen := []need{show(roleConnVM, vConf), show(roleConnInternal, vIntern)}
+	// bound is a switch's host interface, shown when viewable.
+	bound := show(roleExternal, operations.ViewExternalEthernetPorts)
 	vm := func(op operations.ID) gateRule { return gate(req(roleVM, op)) }
 	return map[string]gateRule{
 		// Service.
@@ -236,9 +245,9 @@ func gateTable() map[string]gateRule {
 		// Virtual switches.
 		"CreateSwitch": gate(req(roleTarget, operations.CreateVirtualSwitch)),
 		"DeleteSwitch": gate(req(roleSwitch, operations.DeleteVirtualSwitch), opt(roleExternal, operations.UnbindExternalEthernetPort)),
-		"ModifySwitch": gate(req(roleSwitch, operations.ModifySwitchSettings), opt(roleNewScope, operations.ModifySwitchSettings)),
-		"GetSwitch":    gate(req(roleSwitch, operations.ViewSwitches)),
-		"ListSwitches": filter(req(roleSwitch, operations.ViewSwitches)),
+		"ModifySwitch": gate(req(roleSwitch, operations.ModifySwitchSettings), opt(roleNewScope, operations.ModifySwitchSettings), bound),
+		"GetSwitch":    gate(req(roleSwitch, operations.ViewSwitches), bound),
+		"ListSwitches": filter(req(roleSwitch, operations.ViewSwitches), bound),
 
 		// Switch ports.
 		"CreatePort":     gate(req(roleTarget, operations.CreateVirtualSwitchPort), req(roleSwitch, operations.CreateVirtualSwitchPort)),
@@ -299,6 +308,11 @@ type subject struct {
 	scope   string
 	name    string // what a denial names: always a name the caller gave
 	missing bool
+	// conn: the far end of the connection of the port the caller named
+	// (name is the port's). Its denial names the port's operation and
+	// the connection, never the far end's operation, which would tell a
+	// VM from an internal port.
+	conn bool
 }
 
 // ref names one stored object.
@@ -442,6 +456,9 @@ func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method st
 				p.hidden[ref{s.kind, s.id}] = true
 				continue
 			}
+			if s.conn {
+				return permit{}, connDenial(rule, err)
+			}
 			return permit{}, err
 		}
 		if s.missing {
@@ -454,6 +471,22 @@ func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method st
 		p.allow(s, a)
 	}
 	return p, nil
+}
+
+// connDenial is the denial of a port's far end as the caller is told it:
+// the port's own operation on the port's connection. The decision itself,
+// with the far end's operation and scope, is reported as made.
+func connDenial(rule gateRule, err error) error {
+	var de *DeniedError
+	if !errors.As(err, &de) {
+		return err
+	}
+	n, _ := rule.need(rolePort)
+	op, opErr := operations.ByID(n.op)
+	if opErr != nil {
+		return errors.Join(err, opErr)
+	}
+	return &DeniedError{Operation: op, Scope: de.Scope, Object: de.Object, Conn: true, Err: de.Err}
 }
 
 func (e *Engine) firstOp(rule gateRule) operations.Operation {
@@ -555,7 +588,7 @@ func (t txn) subject(r role, given map[role]arg, got map[role]subject, primary s
 			return subject{}, false, nil
 		}
 		scope, err := t.scopeByID(r.kind(), id)
-		return subject{role: r, kind: r.kind(), id: id, scope: scope, name: port.name}, err == nil, err
+		return subject{role: r, kind: r.kind(), id: id, scope: scope, name: port.name, conn: r != roleSwitch}, err == nil, err
 	case roleExternal:
 		sw, ok := got[roleSwitch]
 		if !ok {

@@ -327,8 +327,13 @@ func testEveryOperation(t *testing.T, newAz func(scopes ...string) granter) {
 					if !errors.Is(err, ErrAccessDenied) || !errors.As(err, &de) {
 						t.Fatalf("%s without %q: err %v, want a denial", m, op.Name, err)
 					}
-					if de.Operation.ID != op.ID {
-						t.Errorf("%s: denial names %q, want %q", m, de.Operation.Name, op.Name)
+					want := op.ID
+					if de.Conn { // the far end of a connection: the port's operation
+						n, _ := rule.need(rolePort)
+						want = n.op
+					}
+					if de.Operation.ID != want {
+						t.Errorf("%s: denial names %q, want %q", m, de.Operation.Name, operations.MustID(want).Name)
 					}
 				}
 				denied := false
@@ -666,5 +671,155 @@ func TestGate_ObjectMovedDuringDecision(t *testing.T) {
 	}
 	if !slices.Equal(racerDecisions, []string{"S1=true", "S2=false"}) {
 		t.Errorf("racer decisions = %v, want S1 allowed then S2 denied", racerDecisions)
+	}
+}
+
+// TestGate_BoundDuringDecision binds the switch while the caller's decision
+// in the switch's scope is being made: the write must not unbind the host
+// interface on that decision, which did not cover it, but decide the call
+// again, now with Unbind External Ethernet Port in the default scope.
+func TestGate_BoundDuringDecision(t *testing.T) {
+	ctx := context.Background()
+	iface := hostIface(t)
+	for _, tc := range []struct {
+		method string
+		op     operations.ID
+		call   func(e *Engine, c authz.ClientContext) error
+	}{
+		{"DeleteSwitch", operations.DeleteVirtualSwitch, func(e *Engine, c authz.ClientContext) error {
+			return e.DeleteSwitch(ctx, c, "uplink")
+		}},
+		{"UnbindExternalPort", operations.UnbindExternalEthernetPort, func(e *Engine, c authz.ClientContext) error {
+			_, err := e.UnbindExternalPort(ctx, c, "uplink")
+			return err
+		}},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			h := &hookAuthz{testAuthz: newTestAuthz("Lab"), principal: "racer"}
+			e, d, _ := openTest(t, h)
+			admin := h.grant("admin", "", allOps()...)
+			racer := h.grant("racer", "Lab", tc.op)
+			must[Switch](t)(e.CreateSwitch(ctx, admin, SwitchSpec{Name: "uplink", Scope: "Lab"}))
+			if tc.method == "UnbindExternalPort" { // bound and unbound: the racer finds it unbound
+				must[Switch](t)(e.BindExternalPort(ctx, admin, "uplink", iface))
+				must[Switch](t)(e.UnbindExternalPort(ctx, admin, "uplink"))
+			}
+			h.hook = func() { must[Switch](t)(e.BindExternalPort(ctx, admin, "uplink", iface)) }
+			d.take()
+
+			err := tc.call(e, racer)
+			var de *DeniedError
+			if !errors.As(err, &de) || de.Scope != "" || de.Operation.ID != operations.UnbindExternalEthernetPort {
+				t.Fatalf("%s while bound during the decision: %v, want Unbind External Ethernet Port denied in the default scope", tc.method, err)
+			}
+			if sw := must[Switch](t)(e.GetSwitch(ctx, admin, "uplink")); sw.External != iface {
+				t.Errorf("switch bound to %q, want %q", sw.External, iface)
+			}
+			var racerDecisions []string
+			for _, x := range d.take() {
+				if x.Principal == "racer" {
+					racerDecisions = append(racerDecisions, x.Scope+"="+strconv.FormatBool(x.Allowed))
+				}
+			}
+			if want := []string{"Lab=true", "Lab=true", "=false"}; !slices.Equal(racerDecisions, want) {
+				t.Errorf("racer decisions = %v, want %v (decided again when it changed)", racerDecisions, want)
+			}
+		})
+	}
+}
+
+// TestGate_PermitCoversEveryLink checks the write-time check itself: a
+// write that makes or breaks a link to an object its permit did not decide
+// (binding a switch on a permit for its settings, connecting a port on a
+// permit for its VLAN) is refused as changed, so the call is decided again.
+func TestGate_PermitCoversEveryLink(t *testing.T) {
+	ctx := context.Background()
+	az := newTestAuthz("Lab")
+	e, _, _ := openTest(t, az)
+	admin := az.grant("admin", "", allOps()...)
+	sw := must[Switch](t)(e.CreateSwitch(ctx, admin, SwitchSpec{Name: "sw", Scope: "Lab"}))
+	port := must[Port](t)(e.CreatePort(ctx, admin, PortSpec{Name: "p", Switch: "sw", Scope: "Lab"}))
+	vm := must[VM](t)(e.CreateVM(ctx, admin, VMSpec{Name: "v", MemoryMB: 64, Processors: 1, Scope: "Lab", NetworkAdapters: []string{"nic"}}))
+
+	p, err := e.authorize(ctx, admin, "ModifySwitch", named(roleSwitch, "sw"))
+	ok(t, err)
+	bound := sw
+	bound.External = hostIface(t)
+	if err := e.write(p, func(tx txn) error { return tx.put(kindSwitch, sw.ID, sw.Name, sw.Name, bound) }); !errors.Is(err, errChanged) {
+		t.Errorf("ModifySwitch's permit binds a host interface: %v, want errChanged", err)
+	}
+	p, err = e.authorize(ctx, admin, "SetPortVLAN", named(rolePort, "p"))
+	ok(t, err)
+	r := portRec{ID: port.ID, Name: port.Name, SwitchID: sw.ID, Scope: "Lab", Conn: &connRec{VMID: vm.ID, Adapter: "nic"}}
+	if err := e.write(p, func(tx txn) error { return tx.put(kindPort, r.ID, r.Name, r.Name, r) }); !errors.Is(err, errChanged) {
+		t.Errorf("SetPortVLAN's permit connects the port to a VM: %v, want errChanged", err)
+	}
+}
+
+// TestGate_SwitchShowsHostInterfaceOnlyWithView checks that a switch's
+// host interface is shown only to a caller holding View External Ethernet
+// Ports in the default scope; to others the switch says it is hidden.
+func TestGate_SwitchShowsHostInterfaceOnlyWithView(t *testing.T) {
+	ctx := context.Background()
+	iface := hostIface(t)
+	az := newTestAuthz("Lab")
+	e, _, _ := openTest(t, az)
+	admin := az.grant("admin", "", allOps()...)
+	must[Switch](t)(e.CreateSwitch(ctx, admin, SwitchSpec{Name: "uplink", Scope: "Lab"}))
+	must[Switch](t)(e.BindExternalPort(ctx, admin, "uplink", iface))
+	answers := func(c authz.ClientContext) map[string]Switch {
+		l := must[[]Switch](t)(e.ListSwitches(ctx, c))
+		if len(l) != 1 {
+			t.Fatalf("ListSwitches = %+v, want one switch", l)
+		}
+		return map[string]Switch{
+			"GetSwitch":    must[Switch](t)(e.GetSwitch(ctx, c, "uplink")),
+			"ModifySwitch": must[Switch](t)(e.ModifySwitch(ctx, c, "uplink", SwitchUpdate{Notes: ptr("n")})),
+			"ListSwitches": l[0],
+		}
+	}
+	lab := az.grant("lab", "Lab", allOps()...)
+	for m, sw := range answers(lab) {
+		if sw.External != "" || !sw.ExternalHidden {
+			t.Errorf("%s without View External Ethernet Ports: external %q, hidden %v; want hidden", m, sw.External, sw.ExternalHidden)
+		}
+	}
+	viewer := az.grant("lab", "", operations.ViewExternalEthernetPorts)
+	for m, sw := range answers(viewer) {
+		if sw.External != iface || sw.ExternalHidden {
+			t.Errorf("%s with View External Ethernet Ports: external %q, hidden %v; want %q", m, sw.External, sw.ExternalHidden, iface)
+		}
+	}
+}
+
+// TestGate_ConnDenialHidesFarEnd checks that a denial at the far end of a
+// port's connection reads the same whether a VM or an internal port is
+// there: it names the port's operation and its connection, nothing else.
+func TestGate_ConnDenialHidesFarEnd(t *testing.T) {
+	ctx := context.Background()
+	iface := hostIface(t)
+	az := newTestAuthz("Lab", "Secret")
+	e, _, _ := openTest(t, az)
+	admin := az.grant("admin", "", allOps()...)
+	hiddenFixture(t, e, admin, iface)
+	must[VM](t)(e.SetVMScope(ctx, admin, "alpha", "Secret"))
+	caller := az.grant("caller", "Lab", allOps()...)
+	for _, tc := range []struct {
+		method string
+		call   func(port string) error
+	}{
+		{"DeletePort", func(port string) error { return e.DeletePort(ctx, caller, port) }},
+		{"DisconnectPort", func(port string) error { _, err := e.DisconnectPort(ctx, caller, port); return err }},
+	} {
+		toVM, toInternal := tc.call("portVM"), tc.call("portHost")
+		var vmDenial, internalDenial *DeniedError
+		if !errors.As(toVM, &vmDenial) || !errors.As(toInternal, &internalDenial) {
+			t.Fatalf("%s: %v, %v; want two denials", tc.method, toVM, toInternal)
+		}
+		if vmDenial.Operation != internalDenial.Operation ||
+			strings.ReplaceAll(vmDenial.Public(), "portVM", "portHost") != internalDenial.Public() {
+			t.Errorf("%s: the denials tell the far ends apart:\n to a VM:            %q (%s)\n to an internal port: %q (%s)",
+				tc.method, vmDenial.Public(), vmDenial.Operation.Name, internalDenial.Public(), internalDenial.Operation.Name)
+		}
 	}
 }

@@ -140,8 +140,14 @@ func hiddenCases(iface string) []hiddenCase {
 	}
 	add("ModifySwitch", roleSwitch, "swFree", "", "swFree", modSwitch)
 	add("ModifySwitch", roleNewScope, "", "", "", modSwitch)
+	add("ModifySwitch", roleExternal, "", iface, "", func(x hiddenEnv) (any, error) {
+		return x.e.ModifySwitch(x.ctx, x.c, "swBound", SwitchUpdate{Notes: ptr("n")})
+	})
 	add("GetSwitch", roleSwitch, "swOne", "", "swOne", func(x hiddenEnv) (any, error) { return x.e.GetSwitch(x.ctx, x.c, x.n("swOne")) })
-	add("ListSwitches", roleSwitch, "swOne", "", "", func(x hiddenEnv) (any, error) { return x.e.ListSwitches(x.ctx, x.c) })
+	add("GetSwitch", roleExternal, "", iface, "", func(x hiddenEnv) (any, error) { return x.e.GetSwitch(x.ctx, x.c, "swBound") })
+	listSwitches := func(x hiddenEnv) (any, error) { return x.e.ListSwitches(x.ctx, x.c) }
+	add("ListSwitches", roleSwitch, "swOne", "", "", listSwitches)
+	add("ListSwitches", roleExternal, "", iface, "", listSwitches)
 
 	// Switch ports: the port, its switch, and what it is connected to.
 	portRoles := func(method string, call func(port string) func(x hiddenEnv) (any, error)) {
@@ -328,9 +334,16 @@ func testHiddenObjects(t *testing.T, newAz func(scopes ...string) granter) {
 				}
 				return
 			}
+			// The far end of a connection the caller did not name is
+			// denied as the port's operation on its connection.
+			want, conn := n.op, hc.ghost == "" && (hc.role == roleConnVM || hc.role == roleConnInternal)
+			if conn {
+				pn, _ := rule.need(rolePort)
+				want = pn.op
+			}
 			var de *DeniedError
-			if !errors.As(err, &de) || de.Operation.ID != n.op {
-				t.Fatalf("err = %v, want a denial of %q", err, operations.MustID(n.op).Name)
+			if !errors.As(err, &de) || de.Operation.ID != want || de.Conn != conn {
+				t.Fatalf("err = %v, want a denial of %q", err, operations.MustID(want).Name)
 			}
 			if hc.ghost == "" {
 				return

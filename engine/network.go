@@ -88,6 +88,21 @@ func hiddenConn(err error) (Connection, string, error) {
 	return Connection{}, "", err
 }
 
+// publicSwitch is a switch as the caller may see it: its host interface
+// only when the permit covers host interfaces, else marked hidden.
+func publicSwitch(t txn, sw Switch) (Switch, error) {
+	if sw.External == "" {
+		return sw, nil
+	}
+	switch err := t.p.check(kindExternal, "", "", readOnly); {
+	case errors.Is(err, errHidden):
+		sw.External, sw.ExternalHidden = "", true
+	case err != nil:
+		return Switch{}, err
+	}
+	return sw, nil
+}
+
 // Virtual switches.
 
 // CreateSwitch creates a virtual switch in spec.Scope. Needs Create Virtual
@@ -172,8 +187,12 @@ func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name s
 			}
 			sw.Scope = *u.Scope
 		}
-		out = sw
-		return t.put(kindSwitch, id, sw.Name, old, sw)
+		if err := t.put(kindSwitch, id, sw.Name, old, sw); err != nil {
+			return err
+		}
+		var err error
+		out, err = publicSwitch(t, sw)
+		return err
 	}, args...)
 	return out, err
 }
@@ -182,7 +201,13 @@ func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name s
 func (e *Engine) GetSwitch(ctx context.Context, c authz.ClientContext, name string) (Switch, error) {
 	var out Switch
 	err := e.gated(ctx, c, "GetSwitch", false, func(t txn, ids map[role]string) error {
-		return t.get(kindSwitch, ids[roleSwitch], &out)
+		var sw Switch
+		if err := t.get(kindSwitch, ids[roleSwitch], &sw); err != nil {
+			return err
+		}
+		var err error
+		out, err = publicSwitch(t, sw)
+		return err
 	}, named(roleSwitch, name))
 	return out, err
 }
@@ -197,8 +222,9 @@ func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Swi
 	out := []Switch{}
 	err = e.read(p, func(t txn) error {
 		return each(t, kindSwitch, func(_ string, sw *Switch) error {
-			out = append(out, *sw)
-			return nil
+			pub, err := publicSwitch(t, *sw)
+			out = append(out, pub)
+			return err
 		})
 	})
 	if err != nil {
@@ -649,8 +675,11 @@ func (e *Engine) BindExternalPort(ctx context.Context, c authz.ClientContext, sw
 			return fmt.Errorf("host interface %q: %w: already bound to a virtual switch", iface, ErrInvalidState)
 		}
 		sw.External = iface
-		out = sw
-		return t.put(kindSwitch, sw.ID, sw.Name, sw.Name, sw)
+		if err := t.put(kindSwitch, sw.ID, sw.Name, sw.Name, sw); err != nil {
+			return err
+		}
+		out, err = publicSwitch(t, sw)
+		return err
 	}, named(roleSwitch, switchName), arg{role: roleExternal, name: iface})
 	return out, err
 }

@@ -260,6 +260,9 @@ func (t txn) put(k kind, id, name, oldName string, v any) error {
 	if err := t.writable(k, id, s.Scope); err != nil {
 		return err
 	}
+	if err := t.linksWritable(k, id, raw); err != nil {
+		return err
+	}
 	if other := t.idByName(k, name); other != "" && other != id {
 		return fmt.Errorf("%s %q: %w", k.label(), name, ErrExists)
 	}
@@ -277,6 +280,9 @@ func (t txn) put(k kind, id, name, oldName string, v any) error {
 // del removes the record id named name.
 func (t txn) del(k kind, id, name string) error {
 	if err := t.writable(k, id, ""); err != nil {
+		return err
+	}
+	if err := t.linksWritable(k, id, nil); err != nil {
 		return err
 	}
 	if err := t.names(k).Delete(nameKey(name)); err != nil {
@@ -315,6 +321,75 @@ type portLinks struct {
 // switchLinks is what a switch refers to, without its name or scope.
 type switchLinks struct {
 	External string `json:"external"`
+}
+
+// linksWritable checks that the permit lets the call write every object
+// whose link a write of record id makes or breaks: the host interface a
+// switch binds or unbinds (deleting a bound switch unbinds it), the switch a
+// port is created on or deleted from, and the VM or internal port a port
+// connects or disconnects. next is the record written (nil: a deletion).
+// The links are read at write time, so an object linked after the decision
+// is not covered (errChanged): the call is decided again, with it.
+func (t txn) linksWritable(k kind, id string, next []byte) error {
+	switch k {
+	case kindSwitch:
+		old, cur, err := linksOf[switchLinks](t, k, id, next)
+		if err != nil || old.External == cur.External {
+			return err
+		}
+		return t.p.check(kindExternal, "", "", readWrite)
+	case kindPort:
+		old, cur, err := linksOf[portLinks](t, k, id, next)
+		if err != nil {
+			return err
+		}
+		was, is := old.refs(), cur.refs()
+		for _, r := range append(slices.Clone(was), is...) {
+			if slices.Contains(was, r) && slices.Contains(is, r) {
+				continue // linked before and after: not changed
+			}
+			scope, err := t.scopeByID(r.kind, r.id)
+			if errors.Is(err, ErrNotFound) {
+				return errChanged
+			} else if err != nil {
+				return err
+			}
+			if err := t.p.check(r.kind, r.id, scope, readWrite); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// linksOf decodes the links of record id as stored (zero when new) and as
+// next (zero when nil).
+func linksOf[L any](t txn, k kind, id string, next []byte) (old, cur L, err error) {
+	if err := t.rawGet(k, id, &old); err != nil && !errors.Is(err, ErrNotFound) {
+		return old, cur, err
+	}
+	if next != nil {
+		if err := json.Unmarshal(next, &cur); err != nil {
+			return old, cur, fmt.Errorf("decode %s %q: %w", k.label(), id, err)
+		}
+	}
+	return old, cur, nil
+}
+
+// refs are the objects a port links to: its switch and its connection's
+// end.
+func (l portLinks) refs() []ref {
+	var out []ref
+	if l.SwitchID != "" {
+		out = append(out, ref{kindSwitch, l.SwitchID})
+	}
+	if c := l.Conn; c != nil && c.VMID != "" {
+		out = append(out, ref{kindVM, c.VMID})
+	}
+	if c := l.Conn; c != nil && c.InternalID != "" {
+		out = append(out, ref{kindInternal, c.InternalID})
+	}
+	return out
 }
 
 // anyLinks reports whether any record of kind k, whoever may see it,

@@ -102,9 +102,14 @@ type Switch struct {
 	Name  string `json:"name"`
 	Notes string `json:"notes"`
 	Scope string `json:"scope"`
-	// External is the host interface bound to the switch; "" when none.
-	External string    `json:"external"`
-	Created  time.Time `json:"created"`
+	// External is the host interface bound to the switch; "" when none,
+	// or when the caller may not view host interfaces (View External
+	// Ethernet Ports in the default scope): then ExternalHidden is set.
+	External string `json:"external"`
+	// ExternalHidden (in answers only) says the switch is bound to a host
+	// interface the caller may not view.
+	ExternalHidden bool      `json:"externalHidden,omitempty"`
+	Created        time.Time `json:"created"`
 }
 
 // SwitchSpec describes a virtual switch to create.
