@@ -158,7 +158,7 @@ busy port, a missing TLS file, a missing or broken store).`,
 	f.IntVar(&cfg.LoginFailuresPerClient, "login-failures-per-client", cfg.LoginFailuresPerClient,
 		"failed HTTP Basic logins from one address before it gets 429 (then one more every 3 s)")
 	f.IntVar(&cfg.LoginFailuresPerAccount, "login-failures-per-account", cfg.LoginFailuresPerAccount,
-		"failed HTTP Basic logins for one account before it gets 429 (then one more every 30 s; its API tokens still work)")
+		"failed HTTP Basic logins for one account from one address before that address gets 429 for it (then one more every 30 s; other addresses and API tokens are not refused)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	return cmd
 }
