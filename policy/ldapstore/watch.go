@@ -30,7 +30,18 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.watch(ctx, ch)
+	// The first readings are taken before Watch returns, so that every
+	// change made after it returns is seen against them (read in the
+	// goroutine, a change made meanwhile became the baseline, unseen).
+	first := s.poll(ctx, watchState{})
+	var firstFP string
+	firstWait := s.cfg.EntryPollInterval
+	if s.cfg.EntryPollInterval > 0 {
+		start := time.Now()
+		firstFP, _ = s.Fingerprint(ctx)
+		firstWait = max(firstWait, 10*time.Since(start))
+	}
+	go s.watch(ctx, ch, first, firstFP, firstWait)
 	return ch, nil
 }
 
@@ -59,7 +70,9 @@ func (s *Store) poll(ctx context.Context, last watchState) watchState {
 	return watchState{ok: true, state: m.raw}
 }
 
-func (s *Store) watch(ctx context.Context, ch chan struct{}) {
+// watch polls from the first readings Watch took: the marker's state last,
+// the entries' fingerprint lastFP, and the wait before the next entry read.
+func (s *Store) watch(ctx context.Context, ch chan struct{}, last watchState, lastFP string, firstWait time.Duration) {
 	defer s.wg.Done()
 	defer close(ch)
 	signal := func() {
@@ -77,7 +90,6 @@ func (s *Store) watch(ctx context.Context, ch chan struct{}) {
 		case <-ctx.Done():
 		}
 	}()
-	last := s.poll(ctx, watchState{})
 	if !last.ok && ctx.Err() == nil {
 		s.cfg.Logger.Warn("ldapstore: watch: directory unreachable")
 		signal()
@@ -90,7 +102,6 @@ func (s *Store) watch(ctx context.Context, ch chan struct{}) {
 	// took (at most a tenth of the time spent on it).
 	var entryTimer *time.Timer
 	var entryTick <-chan time.Time
-	lastFP := ""
 	fingerprint := func() (string, error) {
 		start := time.Now()
 		fp, err := s.Fingerprint(ctx)
@@ -98,10 +109,9 @@ func (s *Store) watch(ctx context.Context, ch chan struct{}) {
 		return fp, err
 	}
 	if s.cfg.EntryPollInterval > 0 {
-		entryTimer = time.NewTimer(s.cfg.EntryPollInterval)
+		entryTimer = time.NewTimer(firstWait)
 		defer entryTimer.Stop()
 		entryTick = entryTimer.C
-		lastFP, _ = fingerprint()
 	}
 	for {
 		select {

@@ -59,7 +59,9 @@ func (s *Store) Watch(ctx context.Context) (<-chan struct{}, error) {
 	}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	go s.watch(ctx, w, poll, ch)
+	// The first reading is taken before Watch returns, so that a change made
+	// after it returns is seen against it.
+	go s.watch(ctx, w, poll, ch, s.stat())
 	return ch, nil
 }
 
@@ -88,7 +90,7 @@ func (a fileState) same(b fileState) bool {
 	return a.size == b.size && a.mtime.Equal(b.mtime) && os.SameFile(a.info, b.info)
 }
 
-func (s *Store) watch(ctx context.Context, w *fsnotify.Watcher, poll time.Duration, ch chan struct{}) {
+func (s *Store) watch(ctx context.Context, w *fsnotify.Watcher, poll time.Duration, ch chan struct{}, last fileState) {
 	defer s.wg.Done()
 	defer close(ch)
 	var (
@@ -105,7 +107,6 @@ func (s *Store) watch(ctx context.Context, w *fsnotify.Watcher, poll time.Durati
 		default:
 		}
 	}
-	last := s.stat()
 	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
