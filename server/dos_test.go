@@ -149,6 +149,46 @@ func TestBuckets(t *testing.T) {
 	}
 }
 
+// limitedServer starts a server with the connection limits given and
+// returns it with its host:port.
+func limitedServer(t *testing.T, maxConns, perClient int) (*testServer, string) {
+	t.Helper()
+	ts := startServer(t, func(c *Config) {
+		c.MaxConnections, c.MaxConnectionsPerClient = maxConns, perClient
+	})
+	return ts, ts.base[len("http://"):]
+}
+
+// rawConn opens a TCP connection to addr from the loopback address ip ("":
+// any), closed at the end of the test.
+func rawConn(t *testing.T, ip, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if ip != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(ip)}
+	}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("connect from %q: %v", ip, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// wantOK fails the test unless c's GET of url answers 200.
+func wantOK(t *testing.T, c *http.Client, url, what string) {
+	t.Helper()
+	r, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d", what, r.StatusCode)
+	}
+}
+
 // dialFrom returns an HTTP client whose connections come from a loopback
 // address of its own.
 func dialFrom(ip string) *http.Client {
@@ -162,42 +202,22 @@ func dialFrom(ip string) *http.Client {
 // addresses are answered meanwhile.
 func TestServer_SlowClientFlood(t *testing.T) {
 	const maxConns, perClient, flood = 64, 16, 300
-	ts := startServer(t, func(c *Config) {
-		c.MaxConnections, c.MaxConnectionsPerClient = maxConns, perClient
-	})
-	addr := ts.base[len("http://"):]
+	ts, addr := limitedServer(t, maxConns, perClient)
 	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	for i := range flood {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatalf("flood connection %d: %v", i, err)
-		}
+	for range flood {
+		c := rawConn(t, "", addr)
 		conns = append(conns, c)
 		// Headers at once, then a body that never comes.
 		_, _ = fmt.Fprintf(c, "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{")
 	}
-
-	r, err := dialFrom("127.0.0.2").Get(ts.base + "/healthz")
-	if err != nil {
-		t.Fatalf("healthz during the flood: %v", err)
-	}
-	io.Copy(io.Discard, r.Body)
-	r.Body.Close()
-	if r.StatusCode != http.StatusOK {
-		t.Fatalf("healthz during the flood: %d", r.StatusCode)
-	}
+	wantOK(t, dialFrom("127.0.0.2"), ts.base+"/healthz", "healthz during the flood")
 	tok, err := ts.s.local.CreateToken(context.Background(), DefaultAdminUser, "probe")
 	if err != nil {
 		t.Fatal(err)
 	}
 	req, _ := http.NewRequest(http.MethodGet, ts.base+"/v1/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	r, err = dialFrom("127.0.0.3").Do(req)
+	r, err := dialFrom("127.0.0.3").Do(req)
 	if err != nil {
 		t.Fatalf("authenticated call during the flood: %v", err)
 	}
@@ -237,23 +257,9 @@ func TestServer_SlowClientFlood(t *testing.T) {
 // closes idle connections under pressure.
 func TestServer_IdleKeepAliveFlood(t *testing.T) {
 	const maxConns, perClient = 32, 8
-	ts := startServer(t, func(c *Config) {
-		c.MaxConnections, c.MaxConnectionsPerClient = maxConns, perClient
-	})
-	addr := ts.base[len("http://"):]
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
+	ts, addr := limitedServer(t, maxConns, perClient)
 	for i := range maxConns {
-		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(fmt.Sprintf("127.0.9.%d", 1+i/perClient))}, Timeout: 5 * time.Second}
-		c, err := d.Dial("tcp", addr)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i, err)
-		}
-		conns = append(conns, c)
+		c := rawConn(t, fmt.Sprintf("127.0.9.%d", 1+i/perClient), addr)
 		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 		if _, err := fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			t.Fatalf("connection %d: %v", i, err)
@@ -268,13 +274,5 @@ func TestServer_IdleKeepAliveFlood(t *testing.T) {
 
 	c := dialFrom("127.0.9.100")
 	c.Timeout = 5 * time.Second
-	r, err := c.Get(ts.base + "/healthz")
-	if err != nil {
-		t.Fatalf("healthz with every connection held idle: %v", err)
-	}
-	io.Copy(io.Discard, r.Body)
-	r.Body.Close()
-	if r.StatusCode != http.StatusOK {
-		t.Fatalf("healthz with every connection held idle: %d", r.StatusCode)
-	}
+	wantOK(t, c, ts.base+"/healthz", "healthz with every connection held idle")
 }
