@@ -160,7 +160,7 @@ func (x *nameIndex) collisions() []Collision {
 		switch {
 		case len(os) > 1:
 			reason = "names more than one directory entry"
-		case looksLikeSID(id):
+		case names.LooksLikeSID(id):
 			reason = "is shaped like a SID"
 		case looksLikeDN(id):
 			reason = "is shaped like a DN"
@@ -286,11 +286,6 @@ func (d *Directory) addNames(ids *idSet, entryNames []string, ambiguous map[stri
 			}
 		}
 	}
-}
-
-// looksLikeSID reports whether a name could be read as a SID.
-func looksLikeSID(name string) bool {
-	return len(name) >= 4 && names.Equal(name[:4], "S-1-")
 }
 
 // looksLikeDN reports whether a name could be read as a DN.

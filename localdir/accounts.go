@@ -56,7 +56,7 @@ func validateName(what, s string) error {
 	if strings.ContainsRune(s, '\\') {
 		return fmt.Errorf("%w %s %q: contains a backslash", ErrInvalid, what, s)
 	}
-	if strings.HasPrefix(names.Key(s), "S-1-") { // "ſ-1-5-32-544" is that SID's name too
+	if names.LooksLikeSID(s) {
 		return fmt.Errorf("%w %s %q: looks like a SID", ErrInvalid, what, s)
 	}
 	return nil

@@ -57,3 +57,8 @@ func KeyRune(r rune) rune {
 	}
 	return least
 }
+
+// LooksLikeSID reports whether s is, under this rule, shaped like a
+// security identifier ("S-1-…", and so also "ſ-1-…"): such a name would match
+// role assignments written for that SID, so directories refuse or ignore it.
+func LooksLikeSID(s string) bool { return strings.HasPrefix(Key(s), "S-1-") }

@@ -63,3 +63,17 @@ func BenchmarkKey(b *testing.B) {
 		})
 	}
 }
+
+func TestLooksLikeSID(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want bool
+	}{
+		{"S-1-5-32-544", true}, {"s-1-5-32-544", true}, {"ſ-1-5-32-544", true},
+		{"S-1", false}, {"SID-1", false}, {"alice", false}, {"", false},
+	} {
+		if got := LooksLikeSID(tt.s); got != tt.want {
+			t.Errorf("LooksLikeSID(%q) = %v, want %v", tt.s, got, tt.want)
+		}
+	}
+}
