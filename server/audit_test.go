@@ -143,3 +143,16 @@ func TestConfig_AuditSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestAudit_ReadyzProbeIsNoRefusal: /readyz only asks whether its caller may
+// see details; a probe without Read Policy is not a refused request.
+func TestAudit_ReadyzProbeIsNoRefusal(t *testing.T) {
+	ts := startServer(t, nil)
+	probe := ts.addUser("probe")
+	for range 3 {
+		want(t, ts.do(probe, http.MethodGet, "/readyz", nil), http.StatusOK, "readyz")
+	}
+	if recs := ts.auditRecords(t, audit.SourceDelegation); len(recs) != 0 {
+		t.Errorf("readyz probes wrote %d refusal records: %v", len(recs), recs)
+	}
+}
