@@ -42,9 +42,17 @@ func facts(p *Policy) []string {
 		}
 	}
 	add("store", "description", strconv.Quote(p.Description))
-	names := map[string]string{} // GUID → quoted name, for links
+	names := map[string]string{} // guidKey → quoted name, for links
+	// linked names a link's target; a link to nothing shows its GUID, so
+	// that it is never dropped from the facts.
+	linked := func(guid string) string {
+		if n, ok := names[guidKey(guid)]; ok {
+			return n
+		}
+		return guid
+	}
 	for _, g := range p.Groups {
-		names[g.GUID] = strconv.Quote(g.Name)
+		names[guidKey(g.GUID)] = strconv.Quote(g.Name)
 	}
 	groups := func(place string, gs []*Group) {
 		for _, g := range gs {
@@ -54,6 +62,7 @@ func facts(p *Policy) []string {
 			add(at, "description", strconv.Quote(g.Description))
 			add(at, "LDAP query", g.LDAPQuery)
 			add(at, "business rule", g.BizRule.Script)
+			add(at, "business rule language", g.BizRule.Language)
 			for _, m := range g.Members {
 				add(at, "member", m)
 			}
@@ -61,10 +70,10 @@ func facts(p *Policy) []string {
 				add(at, "non-member", m)
 			}
 			for _, l := range g.AppMemberLinks {
-				add(at, "member group", names[l])
+				add(at, "member group", linked(l))
 			}
 			for _, l := range g.AppNonMemberLinks {
-				add(at, "non-member group", names[l])
+				add(at, "non-member group", linked(l))
 			}
 		}
 	}
@@ -73,15 +82,15 @@ func facts(p *Policy) []string {
 		app := fmt.Sprintf("application %q", a.Name)
 		out = append(out, app)
 		for _, o := range a.Operations {
-			names[o.GUID] = strconv.Quote(o.Name)
+			names[guidKey(o.GUID)] = strconv.Quote(o.Name)
 			out = append(out, fmt.Sprintf("%s / operation %q: ID %d", app, o.Name, o.OperationID))
 		}
 		level := func(o *Objects) {
 			for _, t := range o.Tasks {
-				names[t.GUID] = strconv.Quote(t.Name)
+				names[guidKey(t.GUID)] = strconv.Quote(t.Name)
 			}
 			for _, g := range o.Groups {
-				names[g.GUID] = strconv.Quote(g.Name)
+				names[guidKey(g.GUID)] = strconv.Quote(g.Name)
 			}
 		}
 		level(&a.Objects)
@@ -98,27 +107,28 @@ func facts(p *Policy) []string {
 				at := fmt.Sprintf("%s / %s %q", place, kind, t.Name)
 				out = append(out, at)
 				add(at, "business rule", t.BizRule.Script)
+				add(at, "business rule language", t.BizRule.Language)
 				for _, l := range t.OperationLinks {
-					add(at, "operation", names[l])
+					add(at, "operation", linked(l))
 				}
 				for _, l := range t.TaskLinks {
-					add(at, "task", names[l])
+					add(at, "task", linked(l))
 				}
 			}
 			for _, r := range o.Roles {
 				at := fmt.Sprintf("%s / role assignment %q", place, r.Name)
 				out = append(out, at)
 				for _, l := range r.TaskLinks {
-					add(at, "role definition or task", names[l])
+					add(at, "role definition or task", linked(l))
 				}
 				for _, l := range r.OperationLinks {
-					add(at, "operation", names[l])
+					add(at, "operation", linked(l))
 				}
 				for _, m := range r.Members {
 					add(at, "member", m)
 				}
 				for _, l := range r.AppMemberLinks {
-					add(at, "member group", names[l])
+					add(at, "member group", linked(l))
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/azgate/azgate/policy"
@@ -36,6 +37,17 @@ func TestChanges(t *testing.T) {
 		{"scope added", base, edit(func(p *policy.Policy) error {
 			return p.CreateScope(policy.DefaultApplication, &policy.Scope{Name: "Lab"})
 		}), []string{"+ " + app + ` / scope "Lab"`}},
+		{"link written in another GUID case", base, func() *policy.Policy {
+			q := base.Clone()
+			a := q.Applications[0]
+			a.Roles[0].TaskLinks = []string{strings.ToUpper(a.Tasks[0].GUID)}
+			return q
+		}(), nil}, // the same link: nothing changed, nothing dropped
+		{"rule language changed", base, func() *policy.Policy {
+			q := base.Clone()
+			q.Applications[0].Tasks[0].BizRule = policy.BizRule{Language: policy.LangJScript}
+			return q
+		}(), []string{"+ " + app + ` / role definition "Administrator": business rule language JScript`}},
 		{"from nothing", nil, base, nil}, // checked below: every fact added
 	} {
 		t.Run(tc.name, func(t *testing.T) {
