@@ -610,6 +610,27 @@ func TestLog_AfterATornWrite(t *testing.T) {
 	}
 }
 
+// TestLog_TornWriteKeepsTheChain: records written after a torn write follow
+// the last whole record before it, so deleting one next to the tear is found.
+func TestLog_TornWriteKeepsTheChain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.log")
+	writeLog(t, path, 3)
+	data := readFileT(t, path)
+	if err := os.WriteFile(path, data[:len(data)-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	writeLog(t, path, 2)
+	lines := strings.SplitAfter(string(readFileT(t, path)), "\n")
+	// Lines: 1, 2 whole records; 3 the torn one; 4, 5 the new records.
+	if err := os.WriteFile(path, []byte(strings.Join(append(lines[:3:3], lines[4:]...), "")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep := verifyFiles(t, path)
+	if len(rep.Problems) != 2 || !strings.Contains(rep.Problems[1].Msg, "missing") {
+		t.Fatalf("problems %+v, want the torn line and the record deleted after it", rep.Problems)
+	}
+}
+
 // TestVerify_OlderUnchainedRecords: records written before the chain
 // existed are counted, not reported, when they come before it; an
 // unchained line after it is a break.

@@ -164,16 +164,24 @@ func lastLink(path string) (l link, complete bool, err error) {
 	if _, err := r.ReadAt(buf, off); err != nil {
 		return link{}, false, fmt.Errorf("read the end of %s: %w", path, err)
 	}
-	if buf[len(buf)-1] != '\n' {
-		return link{}, false, nil
+	// A last line without its newline is a torn write: the chain goes on
+	// from the last whole record before it, so the records on either side
+	// of the tear stay linked.
+	complete = buf[len(buf)-1] == '\n'
+	if complete {
+		buf = buf[:len(buf)-1]
+	} else {
+		buf = buf[:max(0, bytes.LastIndexByte(buf, '\n'))]
 	}
-	buf = buf[:len(buf)-1]
 	line := buf[bytes.LastIndexByte(buf, '\n')+1:]
 	l, _, err = parseLine(line)
 	if err != nil && !errors.Is(err, errEdited) {
-		return link{}, true, nil
+		return link{}, complete, nil
 	}
-	return l, true, nil
+	if !complete {
+		l.seq++ // the torn record keeps its number
+	}
+	return l, complete, nil
 }
 
 // rotated is the name of the n-th rotated file, PATH.n.

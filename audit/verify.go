@@ -210,6 +210,7 @@ type verifier struct {
 	rep      *Report
 	last     link
 	have     bool   // last is a record's link
+	gap      bool   // a line that is not a record came after last
 	lastFile string // the file of last
 }
 
@@ -261,16 +262,18 @@ func (v *verifier) line(name string, n int, line []byte, firstOfNext bool) {
 		v.rep.Unchained++
 		return
 	case err != nil:
+		// Not a record: reported, and the next record must still follow
+		// the last one before it, with this line counted as one record.
 		v.problem(name, n, "%v", err)
-		v.have = false
+		v.gap = v.have
 		return
 	}
 	switch {
 	case !v.have && v.rep.Records == 0:
 		v.rep.First = l.seq
 		v.rep.Partial = l.seq != 1 || prev != ""
-	case !v.have: // after a line that is not a record: already reported
 	case prev == v.last.hash && l.seq == v.last.seq+1: // follows
+	case v.gap && l.seq == v.last.seq+2: // follows the damaged line
 	default:
 		where := "the record before it"
 		if firstOfNext {
@@ -296,7 +299,7 @@ func (v *verifier) advance(l link, name string) {
 	}
 	v.rep.Records++
 	v.rep.Last = l.seq
-	v.last, v.have, v.lastFile = l, true, name
+	v.last, v.have, v.gap, v.lastFile = l, true, false, name
 }
 
 func (v *verifier) problem(name string, n int, format string, args ...any) {
