@@ -3,22 +3,23 @@
 // Resource Kit (tables 6-18 to 6-20) and "Allow Virtual Machine Snapshot",
 // added in Windows Server 2008 R2.
 //
-// The catalog is the single source of truth for operation names and IDs.
-// Nothing else in azgate spells an operation name; code refers to the
-// constants below and looks operations up with [ByName] and [ByID].
+// The catalog defines the Hyper-V application: what `store init` writes and
+// what the engine needs. Nothing else in azgate spells a Hyper-V operation
+// name; code refers to the constants below. Other applications' operations
+// (and the IDs a store gives the Hyper-V ones) come from the store: an
+// [Index] holds one application's operations, looked up by ID and by name
+// in O(1), and [HyperV] is the catalog's.
 package operations
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/azgate/azgate/internal/names"
 )
 
-// ID is an AzMan OperationID. IDs are stable: stores written by azgate use
-// them, and foreign stores are matched to the catalog by name.
+// ID is an AzMan OperationID: unique within its application. The catalog's
+// IDs are what stores azgate creates use; a store written elsewhere keeps
+// its own, and the engine's operations are matched to it by name.
 type ID int
 
 // Category groups operations as the Resource Kit does.
@@ -90,9 +91,29 @@ const (
 // Count is the number of operations in the catalog.
 const Count = 34
 
+// HyperVApplication is the name of the application the catalog defines:
+// the one the engine is gated through unless configured otherwise.
+const HyperVApplication = "Hyper-V services"
+
+// hyperV is the Hyper-V catalog's index, built once from hyperVOps.
+var hyperV = func() *Index {
+	x, err := NewIndex(HyperVApplication, hyperVOps())
+	if err != nil {
+		panic("operations: the Hyper-V catalog is invalid: " + err.Error())
+	}
+	return x
+}()
+
+// HyperV returns the index of the Hyper-V catalog. It is built once and
+// shared: look operations up in it rather than calling [All].
+func HyperV() *Index { return hyperV }
+
 // All returns every operation of the catalog, ordered by ID. The slice is
-// freshly allocated; callers may keep or modify it.
-func All() []Operation {
+// freshly allocated; callers may keep or modify it. Callers that only read
+// use HyperV().All(), which does not allocate.
+func All() []Operation { return hyperV.Clone() }
+
+func hyperVOps() []Operation {
 	return []Operation{
 		{ReadServiceConfiguration, "Read Service Configuration", Service, "Read the configuration of the Virtual Machine Management Service."},
 		{ReconfigureService, "Reconfigure Service", Service, "Change the configuration of the Virtual Machine Management Service."},
@@ -133,14 +154,12 @@ func All() []Operation {
 	}
 }
 
-// ByID returns the operation with the given ID.
+// ByID returns the catalog operation with the given ID (O(1)).
 func ByID(id ID) (Operation, error) {
-	for _, o := range All() {
-		if o.ID == id {
-			return o, nil
-		}
+	if o, ok := hyperV.ByID(id); ok {
+		return o, nil
 	}
-	return Operation{}, fmt.Errorf("unknown operation ID %d", id)
+	return Operation{}, fmt.Errorf("application %q: operation ID %d: %w", HyperVApplication, id, ErrUnknown)
 }
 
 // MustID returns the operation with the given ID and panics if there is none.
@@ -153,57 +172,17 @@ func MustID(id ID) Operation {
 	return o
 }
 
-// ByName returns the operation with the given name, compared by names.Equal
-// (the one rule names compare by) after surrounding space is removed. An unknown name is an
-// error that suggests the closest names of the catalog.
-func ByName(name string) (Operation, error) {
-	want := strings.TrimSpace(name)
-	for _, o := range All() {
-		if names.Equal(o.Name, want) {
-			return o, nil
-		}
-	}
-	if s := Suggest(want, 3); len(s) > 0 {
-		return Operation{}, fmt.Errorf("unknown operation %q; did you mean %s?", name, quoteJoin(s))
-	}
-	return Operation{}, fmt.Errorf("unknown operation %q", name)
-}
+// ByName returns the catalog operation with the given name (O(1)),
+// compared by names.Equal (the one rule names compare by) after surrounding
+// space is removed. An unknown name is an error that suggests the closest
+// names of the catalog.
+func ByName(name string) (Operation, error) { return hyperV.Name(name) }
 
-// Parse accepts an operation name or a decimal OperationID.
-func Parse(s string) (Operation, error) {
-	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
-		return ByID(ID(n))
-	}
-	return ByName(s)
-}
+// Parse accepts a catalog operation's name or decimal OperationID.
+func Parse(s string) (Operation, error) { return hyperV.Parse(s) }
 
 // Suggest returns up to n catalog names closest to name, best first.
-func Suggest(name string, n int) []string {
-	type cand struct {
-		name string
-		dist int
-	}
-	lower := names.Key(name)
-	var cs []cand
-	for _, o := range All() {
-		ol := names.Key(o.Name)
-		d := levenshtein(lower, ol)
-		if lower != "" && strings.Contains(ol, lower) {
-			d = 0
-		}
-		cs = append(cs, cand{o.Name, d})
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return cs[i].dist < cs[j].dist })
-	limit := max(len(lower)/2, 3)
-	var out []string
-	for _, c := range cs {
-		if len(out) == n || c.dist > limit {
-			break
-		}
-		out = append(out, c.name)
-	}
-	return out
-}
+func Suggest(name string, n int) []string { return hyperV.Suggest(name, n) }
 
 func quoteJoin(ss []string) string {
 	q := make([]string, len(ss))
