@@ -90,6 +90,9 @@ func nameTaken(st *state, name string) error {
 	if g, ok := st.groups[names.Key(name)]; ok {
 		return fmt.Errorf("%w: group %q", ErrExists, g.Name)
 	}
+	if owner, ok := st.byAlias[names.Key(name)]; ok {
+		return fmt.Errorf("%w: an alias of user %q", ErrExists, st.users[owner].Name)
+	}
 	return nil
 }
 
@@ -179,7 +182,7 @@ func (d *Directory) Users(ctx context.Context) ([]User, error) {
 	}
 	out := make([]User, 0, len(st.fd.Users))
 	for _, u := range st.fd.Users {
-		uu := User{Name: u.Name, SID: u.SID, Created: u.Created}
+		uu := User{Name: u.Name, SID: u.SID, Aliases: slices.Clone(u.Aliases), Created: u.Created}
 		for _, t := range u.Tokens {
 			uu.Tokens = append(uu.Tokens, TokenInfo{Label: t.Label, Created: t.Created, Expires: t.Expires, LastUsed: t.LastUsed})
 		}
@@ -187,6 +190,50 @@ func (d *Directory) Users(ctx context.Context) ([]User, error) {
 	}
 	slices.SortFunc(out, func(a, b User) int { return strings.Compare(names.Key(a.Name), names.Key(b.Name)) })
 	return out, nil
+}
+
+// AddAlias gives a user a further identifier (an e-mail address, an
+// identity provider's subject ID): Resolve finds the user by it, and its
+// client context carries it. It returns ErrUnknownUser for an unknown user,
+// ErrInvalid for a name that is not valid (or looks like a SID), and
+// ErrExists when a user, group, SID or alias already answers to it.
+func (d *Directory) AddAlias(ctx context.Context, user, alias string) error {
+	op := fmt.Sprintf("add alias %q to user %q", alias, user)
+	if err := validateName("alias", alias); err != nil {
+		return fmt.Errorf("localdir: %s: %w", op, err)
+	}
+	defer d.cache.forget(user)
+	return d.update(ctx, op, func(st *state, fd *fileData) error {
+		u, ok := st.findUser(user)
+		if !ok {
+			return ErrUnknownUser
+		}
+		if err := st.identifierTaken(alias); err != nil {
+			return err
+		}
+		i := userIndex(fd, u.Name)
+		fd.Users[i].Aliases = append(fd.Users[i].Aliases, alias)
+		return nil
+	})
+}
+
+// RemoveAlias takes an alias from a user. It returns ErrUnknownUser for an
+// unknown user and ErrNotFound when the user has no such alias.
+func (d *Directory) RemoveAlias(ctx context.Context, user, alias string) error {
+	defer d.cache.forget(user)
+	return d.update(ctx, fmt.Sprintf("remove alias %q from user %q", alias, user), func(st *state, fd *fileData) error {
+		u, ok := st.findUser(user)
+		if !ok {
+			return ErrUnknownUser
+		}
+		i := userIndex(fd, u.Name)
+		n := len(fd.Users[i].Aliases)
+		fd.Users[i].Aliases = slices.DeleteFunc(fd.Users[i].Aliases, func(a string) bool { return names.Equal(a, alias) })
+		if len(fd.Users[i].Aliases) == n {
+			return fmt.Errorf("%w: user %q has no alias %q", ErrNotFound, u.Name, alias)
+		}
+		return nil
+	})
 }
 
 // AddGroup creates an empty group. It returns ErrExists if a user or group
@@ -381,6 +428,7 @@ func (d *Directory) clientContext(st *state, u *userRec) authz.ClientContext {
 		cc.Groups = make([]string, 0, per*len(gs)+1)
 	}
 	cc.IDs[0], cc.IDs[1] = u.Name, u.SID
+	cc.IDs = append(cc.IDs, u.Aliases...)
 	if d.domain != "" {
 		cc.IDs = append(cc.IDs, d.domain+`\`+u.Name)
 	}

@@ -152,6 +152,7 @@ type Directory struct {
 type User struct {
 	Name    string
 	SID     string
+	Aliases []string
 	Created time.Time
 	Tokens  []TokenInfo
 }

@@ -34,11 +34,16 @@ type fileData struct {
 }
 
 type userRec struct {
-	Name         string     `json:"name"`
-	SID          string     `json:"sid"`
-	PasswordHash string     `json:"password_hash"`
-	Tokens       []tokenRec `json:"tokens,omitempty"`
-	Created      time.Time  `json:"created"`
+	Name         string `json:"name"`
+	SID          string `json:"sid"`
+	PasswordHash string `json:"password_hash"`
+	// Aliases are further identifiers of the user (an e-mail address, an
+	// identity provider's subject ID): Resolve finds the user by any of
+	// them and its client context carries them, so role assignments may
+	// name it by any.
+	Aliases []string   `json:"aliases,omitempty"`
+	Tokens  []tokenRec `json:"tokens,omitempty"`
+	Created time.Time  `json:"created"`
 }
 
 type tokenRec struct {
@@ -106,6 +111,7 @@ type state struct {
 	users    map[string]*userRec   // by names.Key of the name
 	groups   map[string]*groupRec  // by names.Key of the name
 	bySID    map[string]string     // names.Key of the SID -> key of the name (user or group)
+	byAlias  map[string]string     // names.Key of a user's alias -> key of the user's name
 	tokens   map[string]tokenEntry // token SHA-256 hex -> token and owner
 	memberOf map[string][]string   // key of a member name -> keys of its groups' names
 }
@@ -132,6 +138,7 @@ func newState(fd *fileData) (*state, error) {
 		users:    make(map[string]*userRec, len(fd.Users)),
 		groups:   make(map[string]*groupRec, len(fd.Groups)),
 		bySID:    make(map[string]string, len(fd.Users)+len(fd.Groups)),
+		byAlias:  map[string]string{},
 		tokens:   map[string]tokenEntry{},
 		memberOf: map[string][]string{},
 	}
@@ -209,6 +216,9 @@ func newState(fd *fileData) (*state, error) {
 			return nil, err
 		}
 	}
+	if err := s.indexAliases(); err != nil {
+		return nil, err
+	}
 	if g, ok := s.groups[names.Key(AdministratorsName)]; !ok || g.Name != AdministratorsName {
 		return nil, fmt.Errorf("group %q is missing", AdministratorsName)
 	}
@@ -278,12 +288,53 @@ func (s *state) groupsOf(k string) []string {
 	return out
 }
 
-// findUser looks a user up by name or SID.
+// indexAliases checks every user's aliases (valid names, each naming one
+// user only: no other alias, user or group name, or SID) and indexes them.
+func (s *state) indexAliases() error {
+	for i := range s.fd.Users {
+		u := &s.fd.Users[i]
+		for _, a := range u.Aliases {
+			if err := validateName("alias", a); err != nil {
+				return fmt.Errorf("user %q: %w", u.Name, err)
+			}
+			if err := s.identifierTaken(a); err != nil {
+				return fmt.Errorf("user %q: alias %q: %w", u.Name, a, err)
+			}
+			s.byAlias[names.Key(a)] = names.Key(u.Name)
+		}
+	}
+	return nil
+}
+
+// identifierTaken returns an error naming the user or group that already
+// answers to id: by name, SID or alias.
+func (s *state) identifierTaken(id string) error {
+	k := names.Key(id)
+	if u, ok := s.users[k]; ok {
+		return fmt.Errorf("%w: user %q", ErrExists, u.Name)
+	}
+	if g, ok := s.groups[k]; ok {
+		return fmt.Errorf("%w: group %q", ErrExists, g.Name)
+	}
+	if owner, ok := s.bySID[k]; ok {
+		return fmt.Errorf("%w: the SID of %q", ErrExists, owner)
+	}
+	if owner, ok := s.byAlias[k]; ok {
+		return fmt.Errorf("%w: an alias of user %q", ErrExists, s.users[owner].Name)
+	}
+	return nil
+}
+
+// findUser looks a user up by name, SID or alias.
 func (s *state) findUser(name string) (*userRec, bool) {
 	if u, ok := s.users[names.Key(name)]; ok {
 		return u, true
 	}
 	if k, ok := s.bySID[names.Key(name)]; ok {
+		u, ok := s.users[k]
+		return u, ok
+	}
+	if k, ok := s.byAlias[names.Key(name)]; ok {
 		u, ok := s.users[k]
 		return u, ok
 	}

@@ -780,3 +780,74 @@ func TestDirectory_Domain(t *testing.T) {
 		})
 	}
 }
+
+func TestDirectory_Aliases(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t)
+	must(t, d.AddUser(ctx, "rick@the-citadel.com", "pw"))
+	must(t, d.AddUser(ctx, "morty", "pw"))
+	must(t, d.AddGroup(ctx, "editors"))
+	must(t, d.AddAlias(ctx, "rick@the-citadel.com", "CiRmZDA2MTRkMy1j"))
+	users, _ := d.Users(ctx)
+	var morty User
+	for _, u := range users {
+		if u.Name == "morty" {
+			morty = u
+		}
+	}
+	add := []struct {
+		name, user, alias string
+		want              error
+	}{
+		{"second alias", "RICK@the-citadel.com", "rick", nil},
+		{"by alias", "rick", "rick sanchez", nil},
+		{"another user's alias", "morty", "CIRMZDA2MTRKMY1J", ErrExists},
+		{"a user's name", "rick", "morty", ErrExists},
+		{"a group's name", "rick", "Editors", ErrExists},
+		{"a SID", "rick", morty.SID, ErrInvalid},
+		{"a backslash", "rick", `CITADEL\rick`, ErrInvalid},
+		{"unknown user", "summer", "s", ErrUnknownUser},
+	}
+	for _, tc := range add {
+		t.Run("add/"+tc.name, func(t *testing.T) {
+			wantErr(t, d.AddAlias(ctx, tc.user, tc.alias), tc.want)
+		})
+	}
+	for _, name := range []string{"cirmzda2mtrkmy1j", "rick", "Rick Sanchez"} {
+		cc, err := d.Resolve(ctx, name)
+		must(t, err)
+		if cc.Name != "rick@the-citadel.com" || !slices.Contains(cc.IDs, "CiRmZDA2MTRkMy1j") || !slices.Contains(cc.IDs, "rick sanchez") {
+			t.Fatalf("Resolve(%q) = %+v", name, cc)
+		}
+	}
+	// A name an alias holds cannot be taken by a new user or group.
+	wantErr(t, d.AddUser(ctx, "RICK", "pw"), ErrExists)
+	wantErr(t, d.AddGroup(ctx, "rick sanchez"), ErrExists)
+	// Group membership by alias stores the user's name.
+	must(t, d.AddMember(ctx, "editors", "rick"))
+	gs, _ := d.Groups(ctx)
+	for _, g := range gs {
+		if g.Name == "editors" && !slices.Equal(g.Members, []string{"rick@the-citadel.com"}) {
+			t.Fatalf("editors members %v", g.Members)
+		}
+	}
+	must(t, d.RemoveAlias(ctx, "rick@the-citadel.com", "RICK"))
+	wantErr(t, d.RemoveAlias(ctx, "rick@the-citadel.com", "rick"), ErrNotFound)
+	if _, err := d.Resolve(ctx, "rick"); !errors.Is(err, ErrUnknownUser) {
+		t.Fatalf("resolve a removed alias: %v", err)
+	}
+	// A file whose alias collides with a group's name does not load.
+	data, err := os.ReadFile(d.Path())
+	must(t, err)
+	var fd map[string]any
+	must(t, json.Unmarshal(data, &fd))
+	u := fd["users"].([]any)[0].(map[string]any)
+	u["aliases"] = []any{"EDITORS"}
+	data, _ = json.Marshal(fd)
+	path := filepath.Join(t.TempDir(), "directory.json")
+	must(t, os.WriteFile(path, data, 0o600))
+	_, err = Open(ctx, path)
+	if err == nil || !strings.Contains(err.Error(), `alias "EDITORS"`) {
+		t.Fatalf("open a file with a colliding alias: %v", err)
+	}
+}

@@ -52,7 +52,7 @@ passwords and creates and revokes their API tokens. The server reads the same
 file, so changes apply to the next request.`,
 	}
 	d.register(cmd)
-	cmd.AddCommand(userAddCmd(c, d), userDeleteCmd(c, d), userPasswdCmd(c, d), userListCmd(c, d), userTokenCmd(c, d))
+	cmd.AddCommand(userAddCmd(c, d), userDeleteCmd(c, d), userPasswdCmd(c, d), userListCmd(c, d), userTokenCmd(c, d), userAliasCmd(c, d))
 	return cmd
 }
 
@@ -280,4 +280,35 @@ func withDir(cmd *cobra.Command, c *cli, d *dirFlags, fn func(*localdir.Director
 	}
 	defer dir.Close()
 	return fn(dir)
+}
+
+func userAliasCmd(c *cli, d *dirFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "alias",
+		Short: "Give a user further identifiers (an e-mail address, an identity provider's subject ID)",
+		Long: `alias adds and removes a user's aliases: further identifiers the directory
+resolves to the user (a check with "resolve": true, an AuthZEN subject id) and
+that its client context carries, so role assignments may name the user by any.
+An alias is unique among every user's and group's names, SIDs and aliases.`,
+	}
+	change := func(use, short, done string, f func(*localdir.Directory, context.Context, string, string) error) *cobra.Command {
+		return &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  args(cobra.ExactArgs(2)),
+			RunE: func(cmd *cobra.Command, a []string) error {
+				return withDir(cmd, c, d, func(dir *localdir.Directory) error {
+					if err := f(dir, cmd.Context(), a[0], a[1]); err != nil {
+						return err
+					}
+					_, err := fmt.Fprintf(cmd.OutOrStdout(), done+"\n", a[1], a[0])
+					return err
+				})
+			},
+		}
+	}
+	cmd.AddCommand(
+		change("add USER ALIAS", "Add an alias to a user", "added alias %q to user %q", (*localdir.Directory).AddAlias),
+		change("remove USER ALIAS", "Remove an alias from a user", "removed alias %q from user %q", (*localdir.Directory).RemoveAlias))
+	return cmd
 }
