@@ -87,6 +87,9 @@ type request struct {
 	client ClientContext
 	scope  int32
 	params Params
+	// assume are application groups the client is taken to be a member
+	// of (an application-group Subject); nil for every AccessCheck.
+	assume []int32
 }
 
 // AccessCheck decides each of ops for client in scope ("" is the default,
@@ -100,7 +103,7 @@ type request struct {
 // Grants share no memory with the Checker; they may be kept.
 func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	results, grants := newResults(len(ops))
-	return c.check(ctx, results, grants, client, scope, ops, params)
+	return c.check(ctx, results, grants, client, nil, scope, ops, params)
 }
 
 // Buffer is memory that [Checker.AccessCheckInto] reuses for its results
@@ -127,11 +130,13 @@ func (c *Checker) AccessCheckInto(ctx context.Context, buf *Buffer, client Clien
 	results, grants := buf.results[:n], buf.grants[:n]
 	clear(results)
 	clear(grants)
-	return c.check(ctx, results, grants, client, scope, ops, params)
+	return c.check(ctx, results, grants, client, nil, scope, ops, params)
 }
 
-// check is AccessCheck into zeroed results and grants of len(ops).
-func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+// check is AccessCheck into zeroed results and grants of len(ops), for
+// client as a member of the application groups assume (nil but for
+// application-group subjects).
+func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, client ClientContext, assume []int32, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	if ctx == nil {
 		return c.denyAll(results, ops, errNilContext)
 	}
@@ -159,7 +164,7 @@ func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, c
 		want |= 1 << uint(bit)
 	}
 	want &= c.present
-	r := request{ctx: ctx, client: client, scope: si, params: params}
+	r := request{ctx: ctx, client: client, scope: si, params: params, assume: assume}
 	c.reach(st, &r, want)
 	for i, id := range ops {
 		bit := c.cat.bit(id)
@@ -225,6 +230,9 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 				}
 			}
 		}
+	}
+	if len(r.assume) > 0 {
+		c.assumeMembers(st, r, want)
 	}
 	for _, g := range c.dynUp { // LDAP query and business rule groups, and the groups above them
 		st.set(g, fPossible)

@@ -45,10 +45,10 @@ type Result struct {
 
 // Grant names the role assignment that granted an operation.
 type Grant struct {
-	Scope          string // "" for the default (application-level) scope
-	Assignment     string // the role assignment (AzRole) name
-	RoleDefinition string // the role definition or task linked by the assignment
-	Principal      string // the member of the assignment that matched
+	Scope          string `json:"scope,omitempty"`          // "" for the default (application-level) scope
+	Assignment     string `json:"assignment"`               // the role assignment (AzRole) name
+	RoleDefinition string `json:"roleDefinition,omitempty"` // the role definition or task linked by the assignment
+	Principal      string `json:"principal"`                // the member of the assignment that matched
 }
 
 // QueryMatcher decides whether a client's directory entry matches the LDAP

@@ -51,6 +51,7 @@ const (
 // for concurrent use.
 type Checker struct {
 	app      string
+	opts     Options // as compiled, for Recompile
 	warnings []string
 	matcher  QueryMatcher
 
@@ -79,6 +80,12 @@ type Checker struct {
 	dynUp    []int32 // LDAP query and business rule groups and the groups above them
 
 	pool sync.Pool // *scratch
+
+	wsigs  whatIfSigs // for WhatIf, computed on first use
+	gnames struct {   // application groups by folded name, built on first use
+		once sync.Once
+		m    map[string][]int32
+	}
 }
 
 type taskNode struct {
@@ -97,6 +104,7 @@ type taskNode struct {
 
 type assignNode struct {
 	name    string
+	guid    string
 	scope   int32
 	direct  uint64
 	links   []int32 // tasks
@@ -199,6 +207,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		return nil, fmt.Errorf("compile: application %q: %w", app, ErrUnknownApplication)
 	}
 	c := &Checker{
+		opts:     opts,
 		cat:      *cat,
 		app:      a.Name,
 		matcher:  opts.QueryMatcher,
@@ -238,6 +247,16 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		}
 	}
 	return c, nil
+}
+
+// Recompile compiles p as c was compiled: the same application (by name)
+// and Options, but for the logger (a staged policy's warnings are
+// returned, not logged). It is how a what-if compiles the policy with
+// staged edits.
+func (c *Checker) Recompile(p *policy.Policy) (*Checker, error) {
+	opts := c.opts
+	opts.Logger = nil
+	return Compile(p, c.app, opts)
 }
 
 // Warnings lists what Compile could not follow and what it will deny
@@ -578,7 +597,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 		for _, r := range roles {
 			owner := fmt.Sprintf("%s / role assignment %q", b.levelName(level), r.Name)
 			ai := int32(len(c.assigns))
-			n := assignNode{name: r.Name, scope: level, members: r.Members}
+			n := assignNode{name: r.Name, guid: r.GUID, scope: level, members: r.Members}
 			n.direct = b.opMask(owner, r.OperationLinks)
 			n.links = b.taskLinks(owner, level, r.TaskLinks)
 			n.static, n.full = n.direct, n.direct

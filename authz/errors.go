@@ -32,4 +32,17 @@ var (
 	// ErrBrokenGroup: an application group cannot be evaluated (unknown
 	// type, a non-member link to a group out of reach). Nobody is a member.
 	ErrBrokenGroup = errors.New("application group cannot be evaluated")
+	// ErrUnknownGroup: a Subject names an application group the
+	// application does not have (or is of an unknown kind).
+	ErrUnknownGroup = errors.New("unknown application group")
+	// ErrStaleToken: a continuation token of an access list or who-can
+	// page was issued for another policy revision; the listing must start
+	// again (HTTP 410).
+	ErrStaleToken = errors.New("continuation token is from another policy revision")
+	// ErrBadToken: a continuation token is malformed, or was issued for
+	// another query (another subject, operation, scope or application).
+	ErrBadToken = errors.New("invalid continuation token")
+	// ErrCatalogMismatch: WhatIf was given two Checkers of different
+	// applications or operation catalogs.
+	ErrCatalogMismatch = errors.New("checkers of different applications or catalogs")
 )

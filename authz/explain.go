@@ -110,11 +110,18 @@ type explainer struct {
 // catalog) in scope: the path that granted, or the nearest misses. It runs the same evaluation as AccessCheck
 // (business rules with params, LDAP query groups through the matcher).
 func (c *Checker) Explain(ctx context.Context, client ClientContext, scope string, op operations.ID, params Params) Explanation {
+	return c.explain(ctx, client, nil, scope, op, params)
+}
+
+// explain is Explain for client as a member of the application groups
+// assume.
+func (c *Checker) explain(ctx context.Context, client ClientContext, assume []int32, scope string, op operations.ID, params Params) Explanation {
 	ex := Explanation{Client: client.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op)}
 	if ex.Client == "" && len(client.IDs) > 0 {
 		ex.Client = client.IDs[0]
 	}
-	rs, err := c.AccessCheck(ctx, client, scope, []operations.ID{op}, params)
+	results, grants := newResults(1)
+	rs, err := c.check(ctx, results, grants, client, assume, scope, []operations.ID{op}, params)
 	res := rs[0]
 	if res.Operation.Name != "" {
 		ex.Operation = res.Operation.Name
@@ -134,7 +141,7 @@ func (c *Checker) Explain(ctx context.Context, client ClientContext, scope strin
 		si = c.scopeIdx[foldKey(scope)]
 	}
 	st := newScratch(len(c.groups))
-	e := &explainer{c: c, st: st, r: request{ctx: ctx, client: client, scope: si, params: params},
+	e := &explainer{c: c, st: st, r: request{ctx: ctx, client: client, scope: si, params: params, assume: assume},
 		m: 1 << uint(c.cat.bit(op)), matched: map[int32]string{}}
 	e.mark()
 	if res.Allowed {
@@ -196,6 +203,19 @@ func (e *explainer) mark() {
 	for _, g := range c.dynUp {
 		st.set(g, fPossible)
 	}
+	if len(e.r.assume) > 0 {
+		c.assumeMembers(st, &e.r, 0)
+	}
+}
+
+// assumed reports whether g is one of the groups the request assumes.
+func (e *explainer) assumed(g int32) bool {
+	for _, a := range e.r.assume {
+		if a == g {
+			return true
+		}
+	}
+	return false
 }
 
 // directMember returns the index of a member of assignment a the client
@@ -234,6 +254,9 @@ func (e *explainer) groupChain(g int32, depth int) []Step {
 	self := Step{Kind: "application group", Name: grp.name, Level: c.levelLabel(grp.level)}
 	if depth > MaxDepth {
 		return []Step{self}
+	}
+	if e.assumed(g) {
+		return []Step{{Kind: "principal", Name: fmt.Sprintf("a member of \"%s\"", grp.name)}, self}
 	}
 	if grp.typ == policy.GroupBasic && e.st.flags(g)&fMember != 0 {
 		for _, m := range grp.members {

@@ -1,0 +1,850 @@
+package authz
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"math/bits"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/azgate/azgate/policy"
+)
+
+// DefaultWhatIfLimit is how many changes a WhatIf report lists when
+// WhatIfOptions.Limit is zero.
+const DefaultWhatIfLimit = 10_000
+
+// WhatIfOptions say whose decisions a WhatIf compares.
+type WhatIfOptions struct {
+	// Subjects are compared in order. A principal subject whose name is
+	// an identifier of a user or group subject of the list is left out:
+	// that subject's rows cover it. PolicySubjects lists what a policy
+	// names; a server adds its directory's users and groups.
+	Subjects []Subject
+	// Params are the business-rule parameters both sides decide with.
+	Params Params
+	// Limit bounds the changes listed (0: DefaultWhatIfLimit); Total always
+	// counts them all and Truncated says when the list is shorter.
+	Limit int
+}
+
+// Change is one decision that staged edits change.
+type Change struct {
+	Subject     Subject `json:"subject"`
+	Scope       string  `json:"scope"` // "" is the default scope
+	Operation   string  `json:"operation"`
+	OperationID int     `json:"operationId"`
+	// Granted is true when the edits grant the operation, false when they
+	// revoke it.
+	Granted bool `json:"granted"`
+	// Before and After name the role assignment that grants it before and
+	// after the edits (nil on the side that denies).
+	Before *Grant `json:"before,omitempty"`
+	After  *Grant `json:"after,omitempty"`
+}
+
+// WhatIfReport lists the decisions staged edits change.
+type WhatIfReport struct {
+	Application string   `json:"application"`
+	Changes     []Change `json:"changes"`
+	// Total, Granted and Revoked count every change, listed or not.
+	Total     int  `json:"total"`
+	Granted   int  `json:"granted"`
+	Revoked   int  `json:"revoked"`
+	Truncated bool `json:"truncated"`
+	// Compared is the number of subjects compared, Affected of those the
+	// edits could reach (the others were proven unchanged).
+	Compared int `json:"compared"`
+	Affected int `json:"affected"`
+	// Warnings are the warnings of the edited policy's compile that the
+	// base did not have.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// PolicySubjects lists every principal string the compiled policy names
+// (role assignment members, application group members and non-members),
+// each once, as a PrincipalSubject, then every application group as an
+// ApplicationGroupSubject.
+func (c *Checker) PolicySubjects() []Subject {
+	var out []Subject
+	seen := map[string]bool{}
+	add := func(m string) {
+		k := foldKey(m)
+		if k == "" || seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, PrincipalSubject(strings.TrimSpace(m)))
+	}
+	for i := range c.assigns {
+		for _, m := range c.assigns[i].members {
+			add(m)
+		}
+	}
+	for i := range c.groups {
+		for _, m := range c.groups[i].members {
+			add(m)
+		}
+		for _, m := range c.groups[i].nonMembers {
+			add(m)
+		}
+	}
+	for i := range c.groups {
+		g := &c.groups[i]
+		scope := ""
+		if g.level >= 0 {
+			scope = c.scopes[g.level]
+		}
+		out = append(out, ApplicationGroupSubject(g.name, scope))
+	}
+	return out
+}
+
+// WhatIf lists exactly which decisions change between base and next, two
+// compilations of the same application (next is usually
+// base.Recompile(policy with staged edits)): for every subject of opts,
+// every scope of either and every operation of the catalog, the
+// decisions AccessCheck would make with each that differ — granted or
+// revoked.
+//
+// It is exact without deciding everything twice. It compares the two
+// compilations object by object (tasks, application groups and role
+// assignments by GUID, each with everything below it) and finds the role
+// assignments whose grants may differ; only a subject that one of them
+// can reach — a member of it, or a member or non-member of an application
+// group below it, or anyone when an LDAP query or business rule group is
+// below it — is decided again, only in their scopes (every scope for one
+// at application level) and only for the operations they hold on either
+// side. Any other decision depends on nothing that changed. In a scope
+// where a subject reaches no scope-level assignment on either side, its
+// decisions are those of the default scope, decided once.
+func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatIfReport, error) {
+	if base == nil || next == nil {
+		return WhatIfReport{}, fmt.Errorf("what-if: nil checker: %w", ErrCatalogMismatch)
+	}
+	if !sameCatalog(base, next) {
+		return WhatIfReport{}, fmt.Errorf("what-if: application %q and %q: %w", base.app, next.app, ErrCatalogMismatch)
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultWhatIfLimit
+	}
+	rep := WhatIfReport{Application: next.app, Changes: []Change{}, Warnings: newWarnings(base, next)}
+	imp := impacts(base, next)
+	scopes := unionScopes(base, next)
+	w := &whatIf{ctx: ctx, base: base, next: next, params: opts.Params, scopes: scopes, limit: limit, rep: &rep,
+		stB: newScratch(len(base.groups)), stN: newScratch(len(next.groups)),
+		baseRef: make([]int, len(base.scopes)), nextRef: make([]int, len(next.scopes)),
+		direct: make([]uint32, len(scopes)), reachedB: make([]uint32, len(scopes)), reachedN: make([]uint32, len(scopes))}
+	refOf := make(map[string]int, len(scopes))
+	for i, sc := range scopes {
+		refOf[sc.key] = i
+		if sc.base >= 0 {
+			w.baseRef[sc.base] = i
+		}
+		if sc.next >= 0 {
+			w.nextRef[sc.next] = i
+		}
+		if sc.base == absent || sc.next == absent {
+			// A scope made or deleted: every decision in it was or becomes
+			// a denial of an unknown scope, for everyone.
+			imp.newRefs = append(imp.newRefs, i)
+			imp.newOps = base.present | next.present
+		}
+	}
+	for i := range imp.list {
+		if !imp.list[i].allScopes {
+			imp.list[i].ref = refOf[imp.list[i].scope]
+		}
+	}
+	subjects := dedupSubjects(opts.Subjects, base, next)
+	rep.Compared = len(subjects)
+	for _, s := range subjects {
+		if err := ctx.Err(); err != nil {
+			return WhatIfReport{}, fmt.Errorf("what-if: %w", err)
+		}
+		w.stamp++
+		refs, all, ops := imp.reach(base, next, s, w)
+		if ops == 0 {
+			continue
+		}
+		rep.Affected++
+		if err := w.subject(s, refs, all, ops); err != nil {
+			return WhatIfReport{}, err
+		}
+	}
+	rep.Truncated = rep.Total > len(rep.Changes)
+	return rep, nil
+}
+
+func sameCatalog(a, b *Checker) bool {
+	if foldKey(a.app) != foldKey(b.app) || len(a.cat.ops) != len(b.cat.ops) {
+		return false
+	}
+	for i := range a.cat.ops {
+		if a.cat.ops[i].ID != b.cat.ops[i].ID || a.cat.ops[i].Name != b.cat.ops[i].Name {
+			return false
+		}
+	}
+	return true
+}
+
+func newWarnings(base, next *Checker) []string {
+	had := map[string]bool{}
+	for _, w := range base.warnings {
+		had[w] = true
+	}
+	var out []string
+	for _, w := range next.warnings {
+		if !had[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// dedupSubjects drops repeated subjects and principal subjects that name
+// an identifier of a user or group subject. Users and groups come from a
+// directory, one entry each; they are told apart by kind and exact name.
+func dedupSubjects(in []Subject, base, next *Checker) []Subject {
+	var covered [2]map[int32]bool
+	for side, c := range []*Checker{base, next} {
+		covered[side] = map[int32]bool{}
+		for _, s := range in {
+			if s.Kind == SubjectUser || s.Kind == SubjectGroup {
+				for _, id := range s.Client.IDs {
+					if pi, ok := c.lookupPrin(id); ok {
+						covered[side][pi] = true
+					}
+				}
+			}
+		}
+	}
+	isCovered := func(name string) bool {
+		for side, c := range []*Checker{base, next} {
+			if pi, ok := c.lookupPrin(name); ok && covered[side][pi] {
+				return true
+			}
+		}
+		return false
+	}
+	seen := map[string]bool{}
+	out := make([]Subject, 0, len(in))
+	for _, s := range in {
+		k := string(s.Kind) + "\x00" + s.Name
+		switch s.Kind {
+		case SubjectPrincipal:
+			if isCovered(s.Name) {
+				continue
+			}
+			k = s.key()
+		case SubjectApplicationGroup:
+			k = s.key()
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scopeRef is a scope of either side: its level in each (-3: absent).
+type scopeRef struct {
+	name       string
+	key        string
+	base, next int32
+}
+
+const absent int32 = -3
+
+// unionScopes lists the default scope, next's scopes in store order, then
+// the scopes only base has.
+func unionScopes(base, next *Checker) []scopeRef {
+	out := []scopeRef{{name: "", base: appLevel, next: appLevel}}
+	for i, n := range next.scopes {
+		k := foldKey(n)
+		r := scopeRef{name: n, key: k, base: absent, next: int32(i)}
+		if bi, ok := base.scopeIdx[k]; ok {
+			r.base = bi
+		}
+		out = append(out, r)
+	}
+	for i, n := range base.scopes {
+		k := foldKey(n)
+		if _, ok := next.scopeIdx[k]; !ok {
+			out = append(out, scopeRef{name: n, key: k, base: int32(i), next: absent})
+		}
+	}
+	return out
+}
+
+// ---- what changed ----
+
+// sigs are deep signatures of a Checker's tasks and groups: a hash of the
+// object and everything below it that its decisions depend on.
+type sigs struct {
+	c      *Checker
+	task   []string
+	group  []string
+	tstate []uint8
+	gstate []uint8
+}
+
+func newSigs(c *Checker) *sigs {
+	return &sigs{c: c, task: make([]string, len(c.tasks)), group: make([]string, len(c.groups)),
+		tstate: make([]uint8, len(c.tasks)), gstate: make([]uint8, len(c.groups))}
+}
+
+type sigHash struct{ h []byte }
+
+func (h *sigHash) str(s string) {
+	h.h = binary.AppendUvarint(h.h, uint64(len(s)))
+	h.h = append(h.h, s...)
+}
+func (h *sigHash) u64(v uint64) { h.h = binary.BigEndian.AppendUint64(h.h, v) }
+func (h *sigHash) sorted(ss []string) {
+	ss = slices.Clone(ss)
+	slices.Sort(ss)
+	h.u64(uint64(len(ss)))
+	for _, s := range ss {
+		h.str(s)
+	}
+}
+func (h *sigHash) sum() string {
+	f := fnv.New128a()
+	f.Write(h.h)
+	return string(f.Sum(nil))
+}
+
+func ruleSig(h *sigHash, r *rule) {
+	if r == nil {
+		h.str("")
+		return
+	}
+	h.str("rule")
+	h.str(r.script)
+	h.u64(b2u(r.js != nil) | b2u(r.prog != nil)<<1)
+	if r.err != nil {
+		h.str(r.err.Error())
+	} else {
+		h.str("")
+	}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func errSig(h *sigHash, err error) {
+	if err != nil {
+		h.str(err.Error())
+	} else {
+		h.str("")
+	}
+}
+
+func (s *sigs) level(l int32) string {
+	switch l {
+	case appLevel:
+		return "\x00app"
+	case storeLevel:
+		return "\x00store"
+	}
+	return foldKey(s.c.scopes[l])
+}
+
+func (s *sigs) taskSig(t int32) string {
+	switch s.tstate[t] {
+	case 2:
+		return s.task[t]
+	case 1:
+		return "loop" // compile marked loops broken already; keep it finite
+	}
+	s.tstate[t] = 1
+	n := &s.c.tasks[t]
+	h := &sigHash{}
+	h.str(foldKey(n.guid))
+	h.str(s.level(n.scope))
+	h.u64(n.direct)
+	h.u64(n.full)
+	ruleSig(h, n.rule)
+	errSig(h, n.err)
+	var ch []string
+	for _, c := range n.children {
+		ch = append(ch, s.taskSig(c))
+	}
+	h.sorted(ch)
+	s.task[t], s.tstate[t] = h.sum(), 2
+	return s.task[t]
+}
+
+func (s *sigs) groupSig(g int32) string {
+	switch s.gstate[g] {
+	case 2:
+		return s.group[g]
+	case 1:
+		return "loop"
+	}
+	s.gstate[g] = 1
+	n := &s.c.groups[g]
+	h := &sigHash{}
+	h.str(foldKey(n.guid))
+	h.str(s.level(n.level))
+	h.str(string(n.typ))
+	h.str(n.query)
+	ruleSig(h, n.rule)
+	errSig(h, n.err)
+	fold := func(ss []string) []string {
+		out := make([]string, len(ss))
+		for i, m := range ss {
+			out[i] = foldKey(m)
+		}
+		return out
+	}
+	h.sorted(fold(n.members))
+	h.sorted(fold(n.nonMembers))
+	var ml, nl []string
+	for _, c := range n.memberLinks {
+		ml = append(ml, s.groupSig(c))
+	}
+	for _, c := range n.nonMemberLinks {
+		nl = append(nl, s.groupSig(c))
+	}
+	h.sorted(ml)
+	h.sorted(nl)
+	s.group[g], s.gstate[g] = h.sum(), 2
+	return s.group[g]
+}
+
+func (s *sigs) assignSig(a int32) string {
+	n := &s.c.assigns[a]
+	h := &sigHash{}
+	h.str(s.level(n.scope))
+	h.u64(n.direct)
+	h.u64(n.full)
+	h.u64(n.static)
+	var ts, gs, ms []string
+	for _, t := range n.links {
+		ts = append(ts, s.taskSig(t))
+	}
+	for _, g := range n.groups {
+		gs = append(gs, s.groupSig(g))
+	}
+	for _, m := range n.members {
+		ms = append(ms, foldKey(m))
+	}
+	h.sorted(ts)
+	h.sorted(gs)
+	h.sorted(ms)
+	return h.sum()
+}
+
+// impact is what a changed role assignment can reach: the principal keys
+// and application groups (by folded GUID) below it, on either side.
+type impact struct {
+	allScopes bool   // at application level: every scope
+	scope     string // folded scope name otherwise
+	ref       int    // and its index in the what-if's scopes
+	everyone  bool   // an LDAP query or business rule group is below it
+	ops       uint64 // what it may grant on either side
+}
+
+type impactSet struct {
+	// newRefs are the scopes only one side has; newOps the operations
+	// either side has: every subject may see them change there.
+	newRefs []int
+	newOps  uint64
+	list    []impact
+	// byPrin are the impacts reaching each principal of base (0) and next
+	// (1), by principal index: every key below a role assignment is a
+	// principal of the side it is on.
+	byPrin   [2]map[int32][]int32
+	byGroup  map[string][]int32 // folded group GUID → impacts
+	everyone []int32
+}
+
+// impacts compares base and next and returns what each changed role
+// assignment can reach.
+func impacts(base, next *Checker) *impactSet {
+	set := &impactSet{byPrin: [2]map[int32][]int32{{}, {}}, byGroup: map[string][]int32{}}
+	changed := func(side int, c *Checker, other map[string]string) {
+		s, mine := c.sigs(), c.assignSigs()
+		for i := range c.assigns {
+			k := s.assignIdentity(int32(i))
+			if o, ok := other[k]; ok && o == mine[k] && o != dupSig {
+				continue
+			}
+			set.add(side, c, int32(i))
+		}
+	}
+	changed(0, base, next.assignSigs())
+	changed(1, next, base.assignSigs())
+	return set
+}
+
+// dupSig is the signature of an assignment identity two assignments share:
+// never equal, so both sides decide again.
+const dupSig = "\x00dup"
+
+// whatIfSigs are a Checker's deep signatures, computed once: a Checker is
+// immutable, and the base of a what-if is the policy in force, compared
+// again and again.
+type whatIfSigs struct {
+	once    sync.Once
+	s       *sigs
+	assigns map[string]string // assignment identity → signature
+}
+
+func (c *Checker) sigs() *sigs {
+	c.wsigs.once.Do(c.computeSigs)
+	return c.wsigs.s
+}
+
+func (c *Checker) assignSigs() map[string]string {
+	c.wsigs.once.Do(c.computeSigs)
+	return c.wsigs.assigns
+}
+
+func (c *Checker) computeSigs() {
+	s := newSigs(c)
+	m := make(map[string]string, len(c.assigns))
+	for i := range c.assigns {
+		k := s.assignIdentity(int32(i))
+		if _, dup := m[k]; dup {
+			m[k] = dupSig
+			continue
+		}
+		m[k] = s.assignSig(int32(i))
+	}
+	c.wsigs.s, c.wsigs.assigns = s, m
+}
+
+// assignIdentity is what matches an assignment across two compilations:
+// its GUID and level.
+func (s *sigs) assignIdentity(a int32) string {
+	n := &s.c.assigns[a]
+	k := foldKey(n.guid) + "\x00" + s.level(n.scope)
+	if n.guid == "" {
+		k += "\x00" + foldKey(n.name)
+	}
+	return k
+}
+
+// add records what assignment a of c reaches.
+func (set *impactSet) add(side int, c *Checker, a int32) {
+	n := &c.assigns[a]
+	im := impact{ops: n.full}
+	if n.scope == appLevel {
+		im.allScopes = true
+	} else {
+		im.scope = foldKey(c.scopes[n.scope])
+	}
+	idx := int32(len(set.list))
+	keys := map[int32]bool{}
+	key := func(m string) {
+		if pi, ok := c.lookupPrin(m); ok {
+			keys[pi] = true
+		}
+	}
+	groups := map[int32]bool{}
+	for _, m := range n.members {
+		key(m)
+	}
+	var down func(g int32, depth int)
+	down = func(g int32, depth int) {
+		if groups[g] || depth > MaxDepth+1 {
+			return
+		}
+		groups[g] = true
+		grp := &c.groups[g]
+		if grp.typ == policy.GroupLDAPQuery || grp.typ == policy.GroupBizRule {
+			im.everyone = true
+		}
+		for _, m := range grp.members {
+			key(m)
+		}
+		for _, m := range grp.nonMembers {
+			key(m)
+		}
+		for _, h := range grp.memberLinks {
+			down(h, depth+1)
+		}
+		for _, h := range grp.nonMemberLinks {
+			down(h, depth+1)
+		}
+	}
+	for _, g := range n.groups {
+		down(g, 0)
+	}
+	set.list = append(set.list, im)
+	if im.everyone {
+		set.everyone = append(set.everyone, idx)
+	}
+	for pi := range keys {
+		set.byPrin[side][pi] = append(set.byPrin[side][pi], idx)
+	}
+	for g := range groups {
+		gk := foldKey(c.groups[g].guid)
+		set.byGroup[gk] = append(set.byGroup[gk], idx)
+	}
+}
+
+// reach returns the scopes (indexes in w.scopes, each once) in which
+// subject s may see a changed decision, whether that is every scope, and
+// the operations that may change; ops 0: none.
+func (set *impactSet) reach(base, next *Checker, s Subject, w *whatIf) (refs []int, all bool, ops uint64) {
+	if len(w.hit) < len(set.list) {
+		w.hit = make([]uint32, len(set.list))
+	}
+	hits := w.hits[:0]
+	hitOne := func(i int32) {
+		if w.hit[i] != w.stamp {
+			w.hit[i] = w.stamp
+			hits = append(hits, i)
+		}
+	}
+	for _, i := range set.everyone {
+		hitOne(i)
+	}
+	switch s.Kind {
+	case SubjectApplicationGroup:
+		for _, c := range []*Checker{base, next} {
+			if g, ok := c.findGroup(s.Name, s.Scope); ok {
+				for _, i := range set.byGroup[foldKey(c.groups[g].guid)] {
+					hitOne(i)
+				}
+			}
+		}
+	default:
+		look := func(k string) {
+			for side, c := range []*Checker{base, next} {
+				if len(set.byPrin[side]) == 0 {
+					continue
+				}
+				if pi, ok := c.lookupPrin(k); ok {
+					for _, i := range set.byPrin[side][pi] {
+						hitOne(i)
+					}
+				}
+			}
+		}
+		for _, keys := range [][]string{s.Client.IDs, s.Client.Groups} {
+			for _, k := range keys {
+				look(k)
+			}
+		}
+		if s.Client.Name != "" && len(s.Client.IDs) == 0 {
+			look(s.Client.Name)
+		}
+	}
+	refs = w.refs[:0]
+	add := func(ref int) {
+		if w.direct[ref] != w.stamp {
+			w.direct[ref] = w.stamp
+			refs = append(refs, ref)
+		}
+	}
+	for _, ref := range set.newRefs {
+		add(ref)
+		ops |= set.newOps
+	}
+	w.hits = hits
+	for _, i := range hits {
+		im := &set.list[i]
+		ops |= im.ops
+		if im.allScopes {
+			all = true
+		} else {
+			add(im.ref)
+		}
+	}
+	slices.Sort(refs)
+	w.refs = refs
+	return refs, all, ops
+}
+
+// ---- deciding again ----
+
+type whatIf struct {
+	ctx        context.Context
+	base, next *Checker
+	params     Params
+	scopes     []scopeRef
+	limit      int
+	rep        *WhatIfReport
+	stB, stN   *scratch
+	rb, rn     maskResult
+
+	// Per subject, stamped with stamp: the scopes a changed assignment
+	// names (direct, listed in refs), and those in which the subject
+	// reaches a scope-level assignment on each side.
+	stamp              uint32
+	direct             []uint32
+	reachedB, reachedN []uint32
+	refs               []int
+	hit                []uint32 // impacts, stamped when they reach the subject
+	hits               []int32
+	baseRef, nextRef   []int // scope level on each side → index in scopes
+}
+
+// decide decides ops for subject s in scope level si of c into out; a
+// scope c does not have denies everything.
+func (w *whatIf) decide(c *Checker, st *scratch, s Subject, si int32, ops uint64, out *maskResult) error {
+	out.allowed = 0
+	if si == absent {
+		return nil
+	}
+	client, assume, err := c.subjectRequest(s)
+	if err != nil {
+		if s.Kind == SubjectApplicationGroup {
+			return nil // the group does not exist on this side: a member of nothing
+		}
+		return err
+	}
+	r := request{ctx: w.ctx, client: client, scope: si, params: w.params, assume: assume}
+	c.decideMask(st, &r, ops, out)
+	return w.ctx.Err()
+}
+
+// subject compares s's decisions in the scopes it may see changed: refs,
+// or when all every scope.
+func (w *whatIf) subject(s Subject, refs []int, all bool, ops uint64) error {
+	if !all {
+		for _, ref := range refs {
+			if err := w.compare(s, ref, ops); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	w.base.scopesReached(s, func(l int32) { w.reachedB[w.baseRef[l]] = w.stamp })
+	w.next.scopesReached(s, func(l int32) { w.reachedN[w.nextRef[l]] = w.stamp })
+	var defB, defN uint64 // default-scope decisions, for scopes s reaches nothing in
+	var defGB, defGN [64]Grant
+	haveDef := false
+	for ref, sc := range w.scopes {
+		if sc.base >= 0 && sc.next >= 0 && w.direct[ref] != w.stamp && w.reachedB[ref] != w.stamp && w.reachedN[ref] != w.stamp {
+			// Only application-level assignments reach s here on either
+			// side: the default scope's decisions hold.
+			if !haveDef {
+				if err := w.decide(w.base, w.stB, s, appLevel, ops, &w.rb); err != nil {
+					return err
+				}
+				if err := w.decide(w.next, w.stN, s, appLevel, ops, &w.rn); err != nil {
+					return err
+				}
+				defB, defN, defGB, defGN, haveDef = w.rb.allowed, w.rn.allowed, w.rb.grants, w.rn.grants, true
+			}
+			if defB^defN != 0 {
+				w.emit(s, sc.name, ops, defB, defN, &defGB, &defGN)
+			}
+			continue
+		}
+		if err := w.compare(s, ref, ops); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// compare decides ops for s in scope ref on both sides and lists what
+// differs.
+func (w *whatIf) compare(s Subject, ref int, ops uint64) error {
+	sc := w.scopes[ref]
+	if err := w.decide(w.base, w.stB, s, sc.base, ops, &w.rb); err != nil {
+		return err
+	}
+	if err := w.decide(w.next, w.stN, s, sc.next, ops, &w.rn); err != nil {
+		return err
+	}
+	w.emit(s, sc.name, ops, w.rb.allowed, w.rn.allowed, &w.rb.grants, &w.rn.grants)
+	return nil
+}
+
+func (w *whatIf) emit(s Subject, scope string, ops, before, after uint64, gb, gn *[64]Grant) {
+	diff := (before ^ after) & ops
+	for b := diff; b != 0; b &= b - 1 {
+		i := bits.TrailingZeros64(b)
+		granted := after&(uint64(1)<<uint(i)) != 0
+		w.rep.Total++
+		if granted {
+			w.rep.Granted++
+		} else {
+			w.rep.Revoked++
+		}
+		if len(w.rep.Changes) >= w.limit {
+			continue
+		}
+		op := w.next.cat.ops[i]
+		ch := Change{Subject: s, Scope: scope, Operation: op.Name, OperationID: int(op.ID), Granted: granted}
+		if granted {
+			g := gn[i]
+			ch.After = &g
+		} else {
+			g := gb[i]
+			ch.Before = &g
+		}
+		w.rep.Changes = append(w.rep.Changes, ch)
+	}
+}
+
+// scopesReached lists the scopes in which subject s may reach a
+// scope-level role assignment: through a key's own entries, a group above
+// a key, an LDAP query or business rule group (or one above it), or an
+// assumed application group and the groups above it. Elsewhere only
+// application-level assignments reach s.
+func (c *Checker) scopesReached(s Subject, mark func(scope int32)) {
+	groups := map[int32]bool{}
+	addGroup := func(g int32) {
+		groups[g] = true
+	}
+	switch s.Kind {
+	case SubjectApplicationGroup:
+		if g, ok := c.findGroup(s.Name, s.Scope); ok {
+			queue := []int32{g}
+			for len(queue) > 0 {
+				h := queue[0]
+				queue = queue[1:]
+				if groups[h] {
+					continue
+				}
+				addGroup(h)
+				queue = append(queue, c.groups[h].parents...)
+			}
+		}
+	default:
+		cl := s.Client
+		keys := append(append([]string(nil), cl.IDs...), cl.Groups...)
+		if len(cl.IDs) == 0 && cl.Name != "" {
+			keys = append(keys, cl.Name)
+		}
+		for _, k := range keys {
+			pi, ok := c.lookupPrin(k)
+			if !ok {
+				continue
+			}
+			p := &c.prins[pi]
+			for _, e := range c.entrySpan(p.scoped) {
+				mark(e.scope)
+			}
+			for _, g := range c.groupSpan(p.up) {
+				addGroup(g)
+			}
+		}
+	}
+	for _, g := range c.dynUp {
+		addGroup(g)
+	}
+	for g := range groups {
+		for _, sc := range c.groups[g].scoped {
+			mark(sc.scope)
+		}
+	}
+}
