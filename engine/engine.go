@@ -24,9 +24,12 @@ const DBFile = "engine.db"
 
 // Config configures an Engine.
 type Config struct {
-	// Dir is the data directory; the database is Dir/engine.db. Created
-	// (0700) when missing.
+	// Dir is the data directory; the simulator's database is
+	// Dir/engine.db. Created (0700) when missing.
 	Dir string
+	// Backend is the hypervisor the engine drives; nil is the simulator
+	// in Dir. The Engine closes it.
+	Backend Backend
 	// Authorizer decides every call. Required.
 	Authorizer Authorizer
 	// Logger receives the engine's logs; nil discards them.
@@ -63,6 +66,9 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open engine: %w", err)
+	}
+	if cfg.Backend != nil {
+		return nil, fmt.Errorf("open engine: %w: only the simulator backend is wired yet", ErrUnsupported)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("open engine: create data directory: %w", err)

@@ -379,7 +379,7 @@ var (
 	errHidden = errors.New("engine: object not visible to the caller")
 	// errChanged: the object is not the one decided (it moved to another
 	// scope, or a link now leads to an object not decided).
-	errChanged = errors.New("engine: object changed during the call")
+	errChanged = ErrChanged
 	// errReadOnly: the object was decided only for reading.
 	errReadOnly = errors.New("engine: write to an object decided only for reading")
 	// errUndecided: a write to an existing object the call did not decide

@@ -31,19 +31,20 @@ const (
 	schemaV1      = "1"
 )
 
-// kind is an object kind: the name of its top-level bucket.
-type kind string
+// kind is an object kind; in the simulator, the name of its top-level
+// bucket.
+type kind = Kind
 
 const (
-	kindVM       kind = "vms"
-	kindSwitch   kind = "switches"
-	kindPort     kind = "ports"
-	kindInternal kind = "internal-ports"
+	kindVM       = KindVM
+	kindSwitch   = KindSwitch
+	kindPort     = KindPort
+	kindInternal = KindInternal
 	// kindExternal (host interfaces) and kindService (the service
 	// configuration) are in the default scope and have no records of their
 	// own kind: a permit covers them kind-wide.
-	kindExternal kind = "external-ports"
-	kindService  kind = "service"
+	kindExternal = KindExternal
+	kindService  = KindService
 )
 
 func (k kind) label() string {

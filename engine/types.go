@@ -232,6 +232,8 @@ type ServiceConfig struct {
 	DefaultDiskPath string `json:"defaultDiskPath"`
 	// ConsoleBufferBytes bounds each VM's console buffer (1024 .. 1048576).
 	ConsoleBufferBytes int `json:"consoleBufferBytes"`
+	// Host is what the hypervisor says about itself (read-only).
+	Host *HostInfo `json:"host,omitempty"`
 }
 
 // ServiceUpdate changes the service configuration; nil fields are left as

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy/stores"
 )
 
@@ -49,6 +51,14 @@ const (
 	DefaultAuditKeep    = 10
 )
 
+// EngineSimulator is Config.Engine's default: the simulator backend, its
+// records in engine.db in the data directory.
+const EngineSimulator = "simulator"
+
+// ErrLibvirtNotBuilt is returned by New when Config.Engine names libvirt and
+// Config.OpenLibvirt is nil.
+var ErrLibvirtNotBuilt = errors.New("libvirt backend not built into this azgate")
+
 // Directories (Config.Directory).
 const (
 	DirectoryLocal = "local"
@@ -84,6 +94,14 @@ type Config struct {
 	// DataDir holds the engine database, the local directory file and the
 	// audit log. Created (0700) when missing.
 	DataDir string
+	// Engine selects the engine's backend: "" or EngineSimulator is the
+	// simulator (engine.db in DataDir); a libvirt URI (qemu:///system,
+	// qemu+unix:///system?socket=PATH, test:///default) or the path of a
+	// libvirtd socket selects libvirt, opened by OpenLibvirt.
+	Engine string
+	// OpenLibvirt opens the libvirt backend that Engine names (a URI or a
+	// socket path); nil when this build has none (ErrLibvirtNotBuilt).
+	OpenLibvirt func(ctx context.Context, target string, log *slog.Logger) (engine.Backend, error)
 	// AuditLog is the audit log file; "" is AuditFile in DataDir.
 	AuditLog string
 	// AuditChecks says which /v1/check decisions are recorded:
@@ -204,6 +222,9 @@ func (c *Config) Validate() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		return bad("data-dir", "empty data directory")
 	}
+	if _, err := c.libvirtTarget(); err != nil {
+		return &ConfigError{Field: "engine", Err: err}
+	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return bad("tls-cert", "--tls-cert and --tls-key must be given together")
 	}
@@ -269,4 +290,22 @@ func (c *Config) auditPath() string {
 		return c.AuditLog
 	}
 	return c.dataPath(AuditFile)
+}
+
+// libvirtTarget reports whether Engine selects libvirt: a URI (scheme://…)
+// or a socket path (absolute, or starting with ./ or ../). "" and
+// EngineSimulator select the simulator; anything else is an error.
+func (c *Config) libvirtTarget() (bool, error) {
+	e := strings.TrimSpace(c.Engine)
+	switch {
+	case e == "" || e == EngineSimulator:
+		return false, nil
+	case e != c.Engine:
+		return false, fmt.Errorf("%q has leading or trailing space", c.Engine)
+	case strings.Contains(e, "://"):
+		return true, nil
+	case filepath.IsAbs(e) || strings.HasPrefix(e, "./") || strings.HasPrefix(e, "../"):
+		return true, nil
+	}
+	return false, fmt.Errorf("%q is neither %q, a libvirt URI (qemu:///system) nor a libvirtd socket path (/run/libvirt/libvirt-sock)", c.Engine, EngineSimulator)
 }

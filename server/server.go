@@ -106,7 +106,7 @@ func Run(ctx context.Context, cfg Config) error {
 // cfg.CreateStore), the delegation application is added when the store
 // lacks it, and the first administrator is created in an empty local
 // directory. Everything that can fail is opened before anything is
-// created: the TLS key pair and the store first, before the data
+// created: the TLS key pair, the engine's libvirt connection and the store first, before the data
 // directory is touched; then the audit log, the directories and the engine
 // database; the store, the delegation application and the administrator
 // last.
@@ -138,6 +138,16 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 		}
 		s.tlsCert = &cert
 	}
+	// A libvirt backend is connected before anything is created.
+	backend, err := s.openBackend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if backend != nil {
+			_ = backend.Close()
+		}
+	}()
 	cur, err := s.openStore(ctx)
 	if err != nil {
 		return nil, err
@@ -157,10 +167,11 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	// database is opened first so that a locked one fails the start before
 	// the store or the administrator is created.
 	if s.eng, err = engine.Open(ctx, engine.Config{
-		Dir: cfg.DataDir, Authorizer: liveAuthorizer{s}, Logger: log, OnDecision: s.onDecision,
+		Dir: cfg.DataDir, Backend: backend, Authorizer: liveAuthorizer{s}, Logger: log, OnDecision: s.onDecision,
 	}); err != nil {
 		return nil, err
 	}
+	backend = nil // the engine closes it
 	s.onClose(s.eng.Close)
 
 	if err := s.bootstrapStore(ctx, cur); err != nil {
@@ -274,6 +285,26 @@ func (s *Server) bootstrapStore(ctx context.Context, cur *policy.Policy) error {
 		s.auditPolicyChange(ctx, bootstrapWho, fmt.Sprintf("add delegation application %q", DelegationApp), old, nrev)
 	}
 	return nil
+}
+
+// openBackend opens the engine backend cfg.Engine selects: nil for the
+// simulator (engine.Open opens it in the data directory), libvirt through
+// cfg.OpenLibvirt.
+func (s *Server) openBackend(ctx context.Context) (engine.Backend, error) {
+	libvirt, err := s.cfg.libvirtTarget()
+	switch {
+	case err != nil:
+		return nil, &ConfigError{Field: "engine", Err: err}
+	case !libvirt:
+		return nil, nil
+	case s.cfg.OpenLibvirt == nil:
+		return nil, fmt.Errorf("engine %s: %w", s.cfg.Engine, ErrLibvirtNotBuilt)
+	}
+	b, err := s.cfg.OpenLibvirt(ctx, s.cfg.Engine, s.base.With(logKeySystem, "libvirt"))
+	if err != nil {
+		return nil, fmt.Errorf("engine %s: %w", s.cfg.Engine, err)
+	}
+	return b, nil
 }
 
 // openDirectory opens the local directory, and with --directory ldap opens

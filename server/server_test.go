@@ -309,6 +309,12 @@ func TestConfig_Validate(t *testing.T) {
 		{"no admin", func(c *Config) { c.AdminUser = "" }, "admin-user"},
 		{"zero body", func(c *Config) { c.MaxBodyBytes = 0 }, "max-body-bytes"},
 		{"zero timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown-timeout"},
+		{"engine simulator", func(c *Config) { c.Engine = EngineSimulator }, ""},
+		{"engine libvirt URI", func(c *Config) { c.Engine = "qemu:///system" }, ""},
+		{"engine socket path", func(c *Config) { c.Engine = "/run/libvirt/libvirt-sock" }, ""},
+		{"engine relative socket path", func(c *Config) { c.Engine = "./libvirt-sock" }, ""},
+		{"engine unknown", func(c *Config) { c.Engine = "hyperv" }, "engine"},
+		{"engine padded", func(c *Config) { c.Engine = " qemu:///system" }, "engine"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -326,6 +332,19 @@ func TestConfig_Validate(t *testing.T) {
 				t.Fatalf("Validate = %v, want a ConfigError on %s", err, tt.field)
 			}
 		})
+	}
+}
+
+// TestServer_LibvirtNotBuilt: a libvirt --engine in a build without the
+// libvirt backend fails the start, naming what is missing.
+func TestServer_LibvirtNotBuilt(t *testing.T) {
+	c := DefaultConfig()
+	c.DataDir = t.TempDir()
+	c.StoreURL = "msxml://" + filepath.Join(c.DataDir, "store.xml")
+	c.Engine = "qemu:///system"
+	_, err := New(context.Background(), c)
+	if !errors.Is(err, ErrLibvirtNotBuilt) || !strings.Contains(err.Error(), "qemu:///system") {
+		t.Fatalf("New = %v, want ErrLibvirtNotBuilt naming the URI", err)
 	}
 }
 

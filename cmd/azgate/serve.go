@@ -118,6 +118,7 @@ busy port, a missing TLS file, a missing or broken store).`,
 			cfg.LDAP = ldapCfg
 			cfg.StoreURL = c.storeURL
 			cfg.AuditLog = c.auditLog
+			cfg.OpenLibvirt = libvirtOpener()
 			// Only the embedded default store is created unasked: a store
 			// named by --store or $AZGATE_STORE must exist (a typo must
 			// not serve a fresh default policy) unless --create-store.
@@ -135,6 +136,8 @@ busy port, a missing TLS file, a missing or broken store).`,
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
 	f.StringVar(&cfg.DataDir, "data-dir", envOr(dataDirEnv, cfg.DataDir),
 		"directory of the engine database, the local directory and the audit log (default from $"+dataDirEnv+")")
+	f.StringVar(&cfg.Engine, "engine", server.EngineSimulator,
+		"engine backend: "+server.EngineSimulator+" (records in --data-dir), a libvirt URI (qemu:///system) or a libvirtd socket path")
 	f.BoolVar(&createStore, "create-store", false,
 		"create the store named by --store or $"+storeEnv+" from the embedded default when it does not exist")
 	f.StringVar(&cfg.Application, "application", "", "application gating the engine (default: the store's default)")
