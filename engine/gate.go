@@ -721,3 +721,22 @@ const (
 	logKeyObject    = "object"
 	logKeyAllowed   = "allowed"
 )
+
+// ActionOperation returns the operation an exported *Engine method needs on
+// the object the caller names (the VM; the switch; the port, and the same
+// operation on its switch; the internal port), as the gate table says, so a
+// user interface can show an action the caller lacks disabled, naming the
+// operation. It is advice: the method decides again when called. ok is
+// false for a method that names no such object.
+func ActionOperation(method string) (operations.ID, bool) {
+	g, ok := gateTable()[method]
+	if !ok {
+		return 0, false
+	}
+	for _, r := range []role{roleVM, rolePort, roleSwitch, roleInternal} {
+		if n, ok := g.need(r); ok && n.mode == required {
+			return n.op, true
+		}
+	}
+	return 0, false
+}

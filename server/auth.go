@@ -78,29 +78,7 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 		if !ok || user == "" {
 			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
 		}
-		end, retry, ok := s.logins.begin(r.RemoteAddr, user)
-		if !ok {
-			return authz.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
-				message: "too many failed logins from this address, or for this account from this address; retry later", retryAfter: retry}
-		}
-		c, err := s.dir.Authenticate(r.Context(), user, pass)
-		// Only wrong credentials spend the budgets, not a directory or a
-		// server that cannot answer.
-		derr := directoryError(err)
-		busy := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-		end(err != nil && !busy && derr == nil)
-		if derr != nil {
-			return authz.ClientContext{}, derr
-		}
-		if busy {
-			return authz.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
-				message: "the server is busy checking passwords; retry later", err: err, retryAfter: time.Second}
-		}
-		if err != nil {
-			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
-				message: "wrong user name or password", err: err}
-		}
-		return c, nil
+		return s.passwordLogin(r, user, pass)
 	case strings.EqualFold(scheme, "Bearer"):
 		if cred == "" {
 			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "empty Bearer token")
@@ -126,4 +104,33 @@ func isLoopback(remote string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// passwordLogin checks a user name and password against the directory,
+// within the failed-login budgets of the client address and the account:
+// HTTP Basic and the console's sign-in form both come here.
+func (s *Server) passwordLogin(r *http.Request, user, pass string) (authz.ClientContext, error) {
+	end, retry, ok := s.logins.begin(r.RemoteAddr, user)
+	if !ok {
+		return authz.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
+			message: "too many failed logins from this address, or for this account from this address; retry later", retryAfter: retry}
+	}
+	c, err := s.dir.Authenticate(r.Context(), user, pass)
+	// Only wrong credentials spend the budgets, not a directory or a
+	// server that cannot answer.
+	derr := directoryError(err)
+	busy := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+	end(err != nil && !busy && derr == nil)
+	if derr != nil {
+		return authz.ClientContext{}, derr
+	}
+	if busy {
+		return authz.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+			message: "the server is busy checking passwords; retry later", err: err, retryAfter: time.Second}
+	}
+	if err != nil {
+		return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+			message: "wrong user name or password", err: err}
+	}
+	return c, nil
 }

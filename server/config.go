@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
@@ -172,6 +173,10 @@ type Config struct {
 	// BcryptCost is the cost of password hashes the local directory writes;
 	// 0 means the bcrypt default. Lower values are for tests.
 	BcryptCost int
+
+	// Console, when set, makes the web console's handler, served under
+	// ConsolePrefix (cmd/azgate sets console.New). Nil: no console.
+	Console func(*Server) (http.Handler, error)
 
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger

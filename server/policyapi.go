@@ -518,7 +518,6 @@ func ifMatch(r *http.Request) (policy.Revision, error) {
 // save it against the same revision (412 when another writer got there
 // first), audit the change, and bring the live checker up to date.
 func (s *Server) policyWrite(w http.ResponseWriter, r *http.Request, what string, edit func(*policy.Policy) error) (*policy.Policy, error) {
-	c, _ := clientFrom(r.Context())
 	if err := s.requireDelegated(r, opWritePolicy); err != nil {
 		return nil, err
 	}
@@ -526,28 +525,40 @@ func (s *Server) policyWrite(w http.ResponseWriter, r *http.Request, what string
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
+	q, nrev, err := s.savePolicy(r.Context(), expected, what, edit)
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("ETag", etag(nrev))
+	return q, nil
+}
+
+// savePolicy applies edit to the store's policy at revision expected and
+// saves it against the same revision (ErrConflict when another writer got
+// there first), audits the change as the caller of ctx, and brings the
+// live checker up to date. The caller has checked Write Policy.
+func (s *Server) savePolicy(ctx context.Context, expected policy.Revision, what string, edit func(*policy.Policy) error) (*policy.Policy, policy.Revision, error) {
+	c, _ := clientFrom(ctx)
 	p, rev, err := s.store.Load(ctx)
 	if err != nil {
-		return nil, &storeError{err: err}
+		return nil, 0, &storeError{err: err}
 	}
 	if rev != expected {
-		return nil, fmt.Errorf("If-Match %d, store at %d: %w", expected, rev, policy.ErrConflict)
+		return nil, 0, fmt.Errorf("If-Match %d, store at %d: %w", expected, rev, policy.ErrConflict)
 	}
 	q, err := p.Edit(edit)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	nrev, err := s.store.Save(ctx, q, expected)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	s.auditPolicyChange(ctx, principalName(c), what, rev, nrev)
 	// Put the change in force here at once; the store's watch tells the
 	// other replicas. A failed reload is recorded in the live status.
 	_ = s.live.Reload(context.WithoutCancel(ctx))
-	w.Header().Set("ETag", etag(nrev))
-	return q, nil
+	return q, nrev, nil
 }
 
 func (s *Server) auditPolicyChange(ctx context.Context, who, what string, old, new policy.Revision) {
@@ -566,9 +577,7 @@ func (s *Server) createScope(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	app := s.appOf(r)
-	p, err := s.policyWrite(w, r, fmt.Sprintf("create scope %q in application %q", in.Name, app), func(p *policy.Policy) error {
-		return p.CreateScope(app, &policy.Scope{Name: in.Name, Description: in.Description})
-	})
+	p, err := s.policyWrite(w, r, fmt.Sprintf("create scope %q in application %q", in.Name, app), EditScope(app, "", in))
 	if err != nil {
 		return err
 	}
@@ -590,12 +599,32 @@ func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
 	if in.Name == "" {
 		in.Name = name
 	}
-	p, err := s.policyWrite(w, r, fmt.Sprintf("update scope %q in application %q", name, app), func(p *policy.Policy) error {
+	p, err := s.policyWrite(w, r, fmt.Sprintf("update scope %q in application %q", name, app), EditScope(app, name, in))
+	if err != nil {
+		return err
+	}
+	doc, err := scopeDoc(p, app, in.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, doc)
+	return nil
+}
+
+// EditScope returns the edit the admin API makes to create a scope of app
+// (old == "") or to rename and describe the scope named old.
+func EditScope(app, old string, in ScopeDoc) func(*policy.Policy) error {
+	if old == "" {
+		return func(p *policy.Policy) error {
+			return p.CreateScope(app, &policy.Scope{Name: in.Name, Description: in.Description})
+		}
+	}
+	return func(p *policy.Policy) error {
 		a, err := p.Application(app)
 		if err != nil {
 			return err
 		}
-		sc, err := a.Scope(name)
+		sc, err := a.Scope(old)
 		if err != nil {
 			return err
 		}
@@ -609,16 +638,7 @@ func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
 		}
 		sc.Name, sc.Description = in.Name, in.Description
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	doc, err := scopeDoc(p, app, in.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, doc)
-	return nil
 }
 
 func (s *Server) deleteScope(w http.ResponseWriter, r *http.Request) error {

@@ -200,7 +200,11 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if s.router, err = s.buildRouter(s.routes); err != nil {
 		return nil, err
 	}
-	s.handler = s.crossOriginProtection(s.router)
+	h, err := s.mountConsole(s.router)
+	if err != nil {
+		return nil, err
+	}
+	s.handler = s.crossOriginProtection(h)
 	spec, err := openAPI(s.router, s.routes)
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)

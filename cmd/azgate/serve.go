@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/azgate/azgate/console"
 	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/server"
@@ -76,7 +78,7 @@ func (l *ldapFlags) config(cmd *cobra.Command, dir string) (server.LDAPConfig, e
 func newServeCmd(c *cli) *cobra.Command {
 	cfg := server.DefaultConfig()
 	var logLevel string
-	var createStore bool
+	var createStore, noConsole bool
 	var ldapf ldapFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -126,6 +128,11 @@ busy port, a missing TLS file, a missing or broken store).`,
 			cfg.AdminPassword = os.Getenv(adminPasswordEnv)
 			cfg.Stderr = cmd.ErrOrStderr()
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			if !noConsole {
+				cfg.Console = func(s *server.Server) (http.Handler, error) {
+					return console.New(s, console.Options{Logger: cfg.Logger})
+				}
+			}
 			if err := cfg.Validate(); err != nil {
 				return &usageError{cmd: cmd.CommandPath(), err: err}
 			}
@@ -134,6 +141,7 @@ busy port, a missing TLS file, a missing or broken store).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", cfg.Listen, "address to listen on (host:port)")
+	f.BoolVar(&noConsole, "no-console", false, "do not serve the web console under "+server.ConsolePrefix)
 	f.StringVar(&cfg.DataDir, "data-dir", envOr(dataDirEnv, cfg.DataDir),
 		"directory of the engine database, the local directory and the audit log (default from $"+dataDirEnv+")")
 	f.StringVar(&cfg.Engine, "engine", server.EngineSimulator,
