@@ -29,6 +29,9 @@ const (
 	SourceEngine = "engine"
 	// SourceCheck: a decision a trusted checker asked for (POST /v1/check).
 	SourceCheck = "check"
+	// SourceAuthZEN: a decision an AuthZEN client asked for
+	// (POST /access/v1/evaluation, /evaluations).
+	SourceAuthZEN = "authzen"
 	// SourceDelegation: a request azgate's own delegation roles refused
 	// (policy admin API, check, explain, who-can).
 	SourceDelegation = "delegation"

@@ -49,11 +49,11 @@ func clientFrom(ctx context.Context) (authz.ClientContext, bool) {
 // authenticate checks the request's credentials: HTTP Basic against the
 // directory (refused over plain HTTP unless the client is on loopback) or a
 // Bearer API token. Anything else, or wrong credentials, is a 401.
-func (s *Server) authenticate(next http.Handler) http.Handler {
+func (s *Server) authenticate(next http.Handler, writeError func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := s.credentials(r)
 		if err != nil {
-			s.writeError(w, r, err)
+			writeError(w, r, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey, c)))

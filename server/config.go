@@ -117,6 +117,13 @@ type Config struct {
 	// Application is the AzMan application whose policy gates the engine;
 	// "" selects the store's default application.
 	Application string
+	// AuthZENApplication is the application an AuthZEN request is decided
+	// in when its resource names none (resource.properties.application);
+	// "" is Application's.
+	AuthZENApplication string
+	// AuthZENURL is the PDP identifier the AuthZEN metadata names
+	// (https://host[:port]); "" derives it from each request's host.
+	AuthZENURL string
 	// TLSCertFile and TLSKeyFile, both set, serve HTTPS. Without them the
 	// server speaks plain HTTP and refuses HTTP Basic credentials except
 	// from loopback clients.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/authzen"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy"
 )
@@ -123,7 +124,10 @@ func mapError(err error) (int, errorDetail) {
 		verr   *policy.ValidationError
 	)
 	var storeErr *storeError
+	var azErr *authzen.Error
 	switch {
+	case errors.As(err, &azErr):
+		return azErr.Status, errorDetail{Code: codeOfStatus(azErr.Status), Message: azErr.Message}
 	case errors.As(err, &storeErr):
 		// Only callers allowed to read the policy get here: the cause
 		// (file, line, entry) is theirs to fix.
@@ -170,8 +174,41 @@ func mapError(err error) (int, errorDetail) {
 	return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; see the server log"}
 }
 
+// codeOfStatus is the error code of a status an AuthZEN error carries.
+func codeOfStatus(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return CodeInvalid
+	case http.StatusUnauthorized:
+		return CodeUnauthenticated
+	case http.StatusForbidden:
+		return CodeAccessDenied
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	case http.StatusServiceUnavailable:
+		return CodeUnavailable
+	}
+	return CodeInternal
+}
+
 // writeError writes err as a JSON error response and logs it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, detail := s.logError(w, r, err)
+	writeJSON(w, status, errorBody{Error: detail})
+}
+
+// writeAuthZENError writes err as the AuthZEN specification says: the
+// status, and the message as the body, in text.
+func (s *Server) writeAuthZENError(w http.ResponseWriter, r *http.Request, err error) {
+	status, detail := s.logError(w, r, err)
+	authzen.WriteError(w, status, detail.Message)
+}
+
+// logError maps err, logs it and sets the headers every error response
+// carries (Retry-After, WWW-Authenticate).
+func (s *Server) logError(w http.ResponseWriter, r *http.Request, err error) (int, errorDetail) {
 	status, detail := mapError(err)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.retryAfter > 0 {
@@ -189,7 +226,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="azgate", Bearer realm="azgate"`)
 	}
-	writeJSON(w, status, errorBody{Error: detail})
+	return status, detail
 }
 
 // writeJSON writes v with the given status.

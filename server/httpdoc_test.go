@@ -115,6 +115,15 @@ var httpDocSteps = []docStep{
 	{route: "setServiceConfig", path: "/v1/service", body: `{"consoleBufferBytes":65536}`, status: 200},
 	{route: "getSwitchService", path: "/v1/service/switch-service", status: 200},
 
+	{route: "authzenMetadata", path: "/.well-known/authzen-configuration", status: 200},
+	{route: "authzenEvaluation", path: "/access/v1/evaluation", body: `{"subject":{"type":"user","id":"admin"},"action":{"name":"Start Virtual Machine"},"resource":{"type":"scope","id":"Lab"}}`, status: 200},
+	{route: "authzenEvaluation", path: "/access/v1/evaluation", body: `{"subject":{"type":"user","id":"admin"},"action":{"name":"Start Virtual Machine"},"resource":{"type":"scope","id":"Lba"}}`, status: 200},
+	{route: "authzenEvaluation", path: "/access/v1/evaluation", body: `{"subject":{"type":"user","id":"admin"},"resource":{"type":"scope","id":"Lab"}}`, status: 400},
+	{route: "authzenEvaluations", path: "/access/v1/evaluations", body: `{"subject":{"type":"user","id":"admin"},"resource":{"type":"scope","id":"Lab"},"options":{"evaluations_semantic":"deny_on_first_deny"},"evaluations":[{"action":{"name":"Start Virtual Machine"}},{"subject":{"type":"user","id":"ghost"},"action":{"name":"Stop Virtual Machine"}},{"action":{"name":"Delete Virtual Machine"}}]}`, status: 200},
+	{route: "authzenSearchSubject", path: "/access/v1/search/subject", body: `{"subject":{"type":"user"},"action":{"name":"Start Virtual Machine"},"resource":{"type":"scope","id":"Lab"}}`, status: 200},
+	{route: "authzenSearchResource", path: "/access/v1/search/resource", body: `{"subject":{"type":"user","id":"admin"},"action":{"name":"Start Virtual Machine"},"resource":{"type":"scope"},"page":{"limit":1}}`, status: 200},
+	{route: "authzenSearchAction", path: "/access/v1/search/action", body: `{"subject":{"type":"user","id":"admin"},"resource":{"type":"scope","id":"Lab"},"page":{"limit":3}}`, status: 200},
+
 	{route: "deleteRoleAssignment", path: "/v1/policy/role-assignments/Lab%20Operators?scope=Lab", ifMatch: true, status: 204},
 	{route: "deleteGroup", path: "/v1/policy/groups/Lab%20Staff?scope=Lab", ifMatch: true, status: 204},
 	{route: "deleteRoleDefinition", path: "/v1/policy/role-definitions/Lab%20Operator?scope=Lab", ifMatch: true, status: 204},

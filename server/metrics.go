@@ -18,6 +18,7 @@ import (
 const (
 	sourceEngine     = "engine"     // the engine's interceptor
 	sourceCheck      = "check"      // POST /v1/check
+	sourceAuthZEN    = "authzen"    // the AuthZEN evaluations
 	sourceDelegation = "delegation" // the store-level delegation application
 )
 

@@ -122,6 +122,11 @@ func operationObject(rt route, path string, g *schemaGen) map[string]any {
 		ok["content"] = map[string]any{"application/json": map[string]any{"schema": g.value(rt.resp)}}
 	}
 	errResp := func(desc string) map[string]any {
+		if rt.authzen {
+			// The AuthZEN specification: the message as the body.
+			return map[string]any{"description": desc, "content": map[string]any{
+				"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}}
+		}
 		return map[string]any{"description": desc, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+
+	"github.com/azgate/azgate/authzen"
 )
 
 // access says who may call a route.
@@ -57,6 +59,9 @@ type route struct {
 	resp   any // success response body type, or nil for no body
 	status int // success status; 0 means 200
 	h      handlerFunc
+	// authzen routes answer errors as the AuthZEN specification says (the
+	// message as the body, in text) and echo X-Request-ID.
+	authzen bool
 }
 
 // buildRouter registers every route of the table on a new router.
@@ -73,14 +78,21 @@ func (s *Server) buildRouter(routes []route) (*mux.Router, error) {
 			return nil, fmt.Errorf("route table: duplicate route name %q", rt.name)
 		}
 		seen[rt.name] = true
-		var h http.Handler = s.wrap(rt.h)
-		if rt.access != public {
-			h = s.authenticate(h)
+		werr := s.writeError
+		if rt.authzen {
+			werr = s.writeAuthZENError
 		}
-		if stateChanging(rt.method) && strings.HasPrefix(rt.path, "/v1/") {
-			h = s.requireJSON(h)
+		var h http.Handler = s.wrapWith(rt.h, werr)
+		if rt.access != public {
+			h = s.authenticate(h, werr)
+		}
+		if stateChanging(rt.method) && (strings.HasPrefix(rt.path, "/v1/") || rt.authzen) {
+			h = s.requireJSON(h, werr)
 		}
 		h = s.limits(h)
+		if rt.authzen {
+			h = authzen.RequestID(h)
+		}
 		h = s.metrics.instrument(rt.name, h)
 		r.Handle(rt.path, h).Methods(rt.method).Name(rt.name)
 	}
@@ -122,7 +134,7 @@ func stateChanging(method string) bool {
 // Content-Type (curl -X POST …/start) passes; a body always needs the
 // header. Together with the cross-origin protection this keeps HTML forms
 // and "simple" cross-site requests (text/plain, form encodings) out.
-func (s *Server) requireJSON(next http.Handler) http.Handler {
+func (s *Server) requireJSON(next http.Handler, writeError func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ct := r.Header.Get("Content-Type")
 		if ct == "" && r.ContentLength == 0 {
@@ -130,7 +142,7 @@ func (s *Server) requireJSON(next http.Handler) http.Handler {
 			return
 		}
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			s.writeError(w, r, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			writeError(w, r, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
 				"a %s request body must be JSON, sent with Content-Type: application/json", r.Method))
 			return
 		}
@@ -139,10 +151,13 @@ func (s *Server) requireJSON(next http.Handler) http.Handler {
 }
 
 // wrap turns a handlerFunc into an http.Handler that maps its error.
-func (s *Server) wrap(h handlerFunc) http.Handler {
+func (s *Server) wrap(h handlerFunc) http.Handler { return s.wrapWith(h, s.writeError) }
+
+// wrapWith is wrap with another error writer.
+func (s *Server) wrapWith(h handlerFunc, writeError func(http.ResponseWriter, *http.Request, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
+			writeError(w, r, err)
 		}
 	})
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/authzen"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/localdir"
@@ -65,6 +66,7 @@ type Server struct {
 	app     string        // the gated application's name
 	batches chan struct{} // slots of batch checks decided at once
 	logins  *loginLimiter
+	authzen *authzen.Service
 	conns   *limitListener // set by Serve
 
 	routes  []route
@@ -193,6 +195,9 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	s.metrics = newMetrics(s.live.Status)
 	s.probe = storeProbe{store: s.store, ttl: time.Second}
 	if err := s.ensureAdmin(ctx); err != nil {
+		return nil, err
+	}
+	if s.authzen, err = s.newAuthZEN(opts); err != nil {
 		return nil, err
 	}
 
@@ -502,6 +507,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.checkRoutes()...)
 	rs = append(rs, s.policyRoutes()...)
 	rs = append(rs, s.engineRoutes()...)
+	rs = append(rs, s.authzenRoutes()...)
 	return rs
 }
 

@@ -149,6 +149,8 @@ busy port, a missing TLS file, a missing or broken store).`,
 	f.BoolVar(&createStore, "create-store", false,
 		"create the store named by --store or $"+storeEnv+" from the embedded default when it does not exist")
 	f.StringVar(&cfg.Application, "application", "", "application gating the engine (default: the store's default)")
+	f.StringVar(&cfg.AuthZENApplication, "authzen-application", "", "application of AuthZEN requests whose resource names none (default: the engine's)")
+	f.StringVar(&cfg.AuthZENURL, "authzen-pdp-url", "", "PDP identifier the AuthZEN metadata names, https://host[:port] (default: from each request's host)")
 	f.StringVar(&cfg.TLSCertFile, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
 	f.StringVar(&cfg.TLSKeyFile, "tls-key", "", "TLS private key file (PEM)")
 	f.StringVar(&cfg.LocalDomain, "local-domain", "", `domain of local accounts: users and groups also match as DOMAIN\name`)

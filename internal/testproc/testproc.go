@@ -102,6 +102,8 @@ type Options struct {
 	Dir string
 	// Name names the process in failures and logs; default "azgate serve".
 	Name string
+	// Stdout, when set, receives the process's standard output.
+	Stdout io.Writer
 }
 
 // Process is a running azgate server.
@@ -130,6 +132,7 @@ func Serve(t testing.TB, bin string, opts Options, args ...string) *Process {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.Dir = opts.Dir
+	cmd.Stdout = opts.Stdout
 	p := &Process{Stderr: &Buffer{}, name: opts.Name, cmd: cmd, exited: make(chan struct{})}
 	pr, pw := io.Pipe()
 	cmd.Stderr = io.MultiWriter(pw, p.Stderr)

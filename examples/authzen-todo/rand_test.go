@@ -1,0 +1,5 @@
+package authzentodo
+
+import cryptorand "crypto/rand"
+
+func rand() string { return cryptorand.Text() }
