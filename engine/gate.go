@@ -441,6 +441,11 @@ func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method st
 		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
 	}
 	subs, err := e.resolve(rule, args)
+	if errors.Is(err, ErrUnavailable) {
+		// No decision could be asked for: the call fails, as 503.
+		e.log.WarnContext(ctx, "engine backend unavailable", "method", method, "err", err)
+		return permit{}, fmt.Errorf("%s: %w", method, err)
+	}
 	if err != nil {
 		return permit{}, e.failClosed(ctx, c, e.firstOp(rule), "", "", fmt.Errorf("%s: %w", method, err))
 	}

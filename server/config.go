@@ -101,8 +101,9 @@ type Config struct {
 	// libvirtd socket selects libvirt, opened by OpenLibvirt.
 	Engine string
 	// OpenLibvirt opens the libvirt backend that Engine names (a URI or a
-	// socket path); nil when this build has none (ErrLibvirtNotBuilt).
-	OpenLibvirt func(ctx context.Context, target string, log *slog.Logger) (engine.Backend, error)
+	// socket path), keeping its host-level records in dataDir (DataDir);
+	// nil when this build has none (ErrLibvirtNotBuilt).
+	OpenLibvirt func(ctx context.Context, target, dataDir string, log *slog.Logger) (engine.Backend, error)
 	// AuditLog is the audit log file; "" is AuditFile in DataDir.
 	AuditLog string
 	// AuditChecks says which /v1/check decisions are recorded:

@@ -33,6 +33,7 @@ const (
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeTooManyRequests      = "too_many_requests"
 	CodeUnavailable          = "unavailable"
+	CodeUnsupported          = "unsupported"
 	CodeInternal             = "internal"
 )
 
@@ -159,6 +160,12 @@ func mapError(err error) (int, errorDetail) {
 	case errors.Is(err, policy.ErrConflict):
 		return http.StatusPreconditionFailed, errorDetail{Code: CodePreconditionFailed,
 			Message: "the policy store changed since the revision in If-Match; reload and retry"}
+	case errors.Is(err, engine.ErrUnavailable):
+		// The hypervisor is down or restarting; checks and the policy API
+		// keep answering, and the backend reconnects by itself.
+		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable, Message: err.Error()}
+	case errors.Is(err, engine.ErrUnsupported):
+		return http.StatusNotImplemented, errorDetail{Code: CodeUnsupported, Message: err.Error()}
 	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope):
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):

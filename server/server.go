@@ -309,7 +309,7 @@ func (s *Server) openBackend(ctx context.Context) (engine.Backend, error) {
 	case s.cfg.OpenLibvirt == nil:
 		return nil, fmt.Errorf("engine %s: %w", s.cfg.Engine, ErrLibvirtNotBuilt)
 	}
-	b, err := s.cfg.OpenLibvirt(ctx, s.cfg.Engine, s.base.With(logKeySystem, "libvirt"))
+	b, err := s.cfg.OpenLibvirt(ctx, s.cfg.Engine, s.cfg.DataDir, s.base.With(logKeySystem, "libvirt"))
 	if err != nil {
 		return nil, fmt.Errorf("engine %s: %w", s.cfg.Engine, err)
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/azgate/azgate/internal/testproc"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/localdir"
 )
 
@@ -289,6 +291,8 @@ func TestMapError(t *testing.T) {
 		{errors.New("disk on fire"), 500, CodeInternal},
 		{&DelegationDeniedError{Operation: opCheckAccess, Application: DelegationApp}, 403, CodeAccessDenied},
 		{context.DeadlineExceeded, 503, CodeUnavailable},
+		{fmt.Errorf("start vm %q: %w: libvirtd restarting", "lab1", engine.ErrUnavailable), 503, CodeUnavailable},
+		{fmt.Errorf("switch port %q: %w: VLANs need Open vSwitch", "p1", engine.ErrUnsupported), 501, CodeUnsupported},
 	}
 	for _, tt := range tests {
 		status, d := mapError(tt.err)
