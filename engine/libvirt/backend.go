@@ -248,40 +248,75 @@ func (b *Backend) wrap(err error) error {
 	return err
 }
 
-// recent remembers the objects azgate changed in the last few seconds:
-// libvirt's events for them are azgate's own, not changes made outside.
+// recent tells libvirt's events caused by azgate from changes made
+// outside it. While azgate changes a domain every event on it is azgate's;
+// afterwards, for a short while, so is each event of the kinds the change
+// causes that has not arrived yet (events come after the call returns).
+// Anything else is reported as made outside azgate.
 type recent struct {
-	mu    sync.Mutex
-	until map[string]time.Time
+	mu sync.Mutex
+	m  map[string]*expectation
 }
 
-// ourWindow is how long after azgate's own change an event on the object
-// is taken as caused by it (events arrive after the call returns).
-const ourWindow = 3 * time.Second
+type expectation struct {
+	inFlight int
+	pending  map[lv.DomainEventType]int
+	until    time.Time
+}
 
-func newRecent() *recent { return &recent{until: map[string]time.Time{}} }
+// ourWindow is how long after azgate's change an expected event is taken
+// as caused by it.
+const ourWindow = 2 * time.Second
 
-// mark says azgate is changing object id; call the result when done.
-func (r *recent) mark(id string) func() {
+// allEvents are the lifecycle events a change of unknown effect may cause.
+var allEvents = []lv.DomainEventType{lv.DomainEventDefined, lv.DomainEventUndefined, lv.DomainEventStarted,
+	lv.DomainEventSuspended, lv.DomainEventResumed, lv.DomainEventStopped}
+
+func newRecent() *recent { return &recent{m: map[string]*expectation{}} }
+
+// mark says azgate is changing object id, which causes events of the
+// kinds given (each once; none given: any kind, once); call the result
+// when done.
+func (r *recent) mark(id string, kinds ...lv.DomainEventType) func() {
+	if len(kinds) == 0 {
+		kinds = allEvents
+	}
 	r.mu.Lock()
-	r.until[id] = time.Now().Add(24 * time.Hour)
+	e := r.m[id]
+	if e == nil {
+		e = &expectation{pending: map[lv.DomainEventType]int{}}
+		r.m[id] = e
+	}
+	e.inFlight++
+	for _, k := range kinds {
+		e.pending[k]++
+	}
 	r.mu.Unlock()
 	return func() {
 		r.mu.Lock()
-		r.until[id] = time.Now().Add(ourWindow)
+		e.inFlight--
+		e.until = time.Now().Add(ourWindow)
 		r.mu.Unlock()
 	}
 }
 
-func (r *recent) ours(id string) bool {
+// ours reports whether an event of kind k on id is azgate's doing.
+func (r *recent) ours(id string, k lv.DomainEventType) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := time.Now()
-	for k, t := range r.until {
-		if now.After(t) {
-			delete(r.until, k)
+	for key, e := range r.m {
+		if e.inFlight == 0 && now.After(e.until) {
+			delete(r.m, key)
 		}
 	}
-	_, ok := r.until[id]
-	return ok
+	e := r.m[id]
+	if e == nil {
+		return false
+	}
+	if e.pending[k] > 0 {
+		e.pending[k]--
+		return true
+	}
+	return e.inFlight > 0
 }

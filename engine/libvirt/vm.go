@@ -3,6 +3,7 @@ package libvirt
 import (
 	"context"
 	"crypto/rand"
+	"encoding/xml"
 	"fmt"
 	"strings"
 	"sync"
@@ -100,11 +101,8 @@ func (b *Backend) readDomain(l *lv.Libvirt, ref lv.Domain) (domain, error) {
 
 // vmState maps libvirt's state to Hyper-V's.
 func (b *Backend) vmState(l *lv.Libvirt, ref lv.Domain, st lv.DomainState) (engine.VMState, error) {
-	switch st {
-	case lv.DomainRunning, lv.DomainBlocked, lv.DomainShutdown:
-		return engine.Running, nil
-	case lv.DomainPaused, lv.DomainPmsuspended:
-		return engine.Paused, nil
+	if s := runState(st); s != engine.Off {
+		return s, nil
 	}
 	saved, err := l.DomainHasManagedSaveImage(ref, 0)
 	if err != nil {
@@ -217,16 +215,63 @@ func (b *Backend) VM(ctx context.Context, id string) (engine.VM, error) {
 	return out, err
 }
 
-// listParallel is how many domains VMs reads at once.
+// listParallel is how many domain definitions VMs reads at once.
 const listParallel = 8
 
-// VMs implements engine.Backend: every domain, read in parallel.
+// listedDomain is the part of a domain's XML a list needs: decoding only
+// it is several times cheaper than libvirtxml's whole definition.
+type listedDomain struct {
+	Description string                  `xml:"description"`
+	Memory      libvirtxml.DomainMemory `xml:"memory"`
+	VCPU        libvirtxml.DomainVCPU   `xml:"vcpu"`
+	Metadata    struct {
+		VM *vmMeta `xml:"https://github.com/azgate/azgate/xmlns/engine/1 vm"`
+	} `xml:"metadata"`
+	NICs []struct {
+		MAC struct {
+			Address string `xml:"address,attr"`
+		} `xml:"mac"`
+		Alias struct {
+			Name string `xml:"name,attr"`
+		} `xml:"alias"`
+	} `xml:"devices>interface"`
+}
+
+// VMs implements engine.Backend: one call for the states of all domains,
+// one for those with a managed save, and every definition, read in
+// parallel.
 func (b *Backend) VMs(ctx context.Context) ([]engine.VM, error) {
 	var out []engine.VM
 	err := b.call(ctx, func(l *lv.Libvirt) error {
 		doms, _, err := l.ConnectListAllDomains(1, 0)
 		if err != nil {
 			return err
+		}
+		saved, _, err := l.ConnectListAllDomains(1, lv.ConnectListDomainsManagedsave)
+		if err != nil {
+			return err
+		}
+		stats, err := l.ConnectGetAllDomainStats(nil, uint32(lv.DomainStatsState), 0)
+		if err != nil {
+			return err
+		}
+		state := map[lv.UUID]engine.VMState{}
+		for _, d := range doms {
+			state[d.UUID] = engine.Off
+		}
+		for _, r := range stats {
+			for _, p := range r.Params {
+				if p.Field == "state.state" {
+					if v, ok := p.Value.I.(int32); ok {
+						state[r.Dom.UUID] = runState(lv.DomainState(v))
+					}
+				}
+			}
+		}
+		for _, d := range saved {
+			if state[d.UUID] == engine.Off {
+				state[d.UUID] = engine.Saved
+			}
 		}
 		out = make([]engine.VM, len(doms))
 		errs := make([]error, len(doms))
@@ -237,10 +282,30 @@ func (b *Backend) VMs(ctx context.Context) ([]engine.VM, error) {
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				d, err := b.readDomain(l, ref)
+				x, err := l.DomainGetXMLDesc(ref, 0)
 				if err != nil {
-					errs[i] = err
+					errs[i] = b.wrap(err)
 					return
+				}
+				var ld listedDomain
+				if err := xml.Unmarshal([]byte(x), &ld); err != nil {
+					errs[i] = fmt.Errorf("domain %q: %w", ref.Name, err)
+					return
+				}
+				d := domain{ref: ref, state: state[ref.UUID]}
+				d.def.Description = ld.Description
+				d.def.Memory, d.def.VCPU = &ld.Memory, &ld.VCPU
+				if ld.Metadata.VM != nil {
+					d.meta, d.ours = *ld.Metadata.VM, true
+					d.meta.Scope = scopes.Of(d.meta.Scope)
+				}
+				d.def.Devices = &libvirtxml.DomainDeviceList{}
+				for _, n := range ld.NICs {
+					nic := libvirtxml.DomainInterface{MAC: &libvirtxml.DomainInterfaceMAC{Address: n.MAC.Address}}
+					if n.Alias.Name != "" {
+						nic.Alias = &libvirtxml.DomainAlias{Name: n.Alias.Name}
+					}
+					d.def.Devices.Interfaces = append(d.def.Devices.Interfaces, nic)
 				}
 				out[i] = d.vm()
 			}()
@@ -260,6 +325,18 @@ func (b *Backend) VMs(ctx context.Context) ([]engine.VM, error) {
 		return nil
 	})
 	return out, err
+}
+
+// runState maps the state of an active domain to Hyper-V's (shut off is
+// Off; Saved needs the managed-save check).
+func runState(st lv.DomainState) engine.VMState {
+	switch st {
+	case lv.DomainRunning, lv.DomainBlocked, lv.DomainShutdown:
+		return engine.Running
+	case lv.DomainPaused, lv.DomainPmsuspended:
+		return engine.Paused
+	}
+	return engine.Off
 }
 
 func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), engine.ErrNotFound.Error()) }
@@ -363,7 +440,7 @@ func (b *Backend) CreateVM(ctx context.Context, spec engine.VMSpec) (engine.VM, 
 			b.deleteDisk(l, pool.Name, vol.Name)
 			return err
 		}
-		defer b.ours.mark(id)()
+		defer b.ours.mark(id, lv.DomainEventDefined)()
 		ref, err := l.DomainDefineXML(x)
 		if err != nil {
 			b.deleteDisk(l, pool.Name, vol.Name) // no orphan volume
@@ -417,7 +494,7 @@ func (b *Backend) DeleteVM(ctx context.Context, g engine.Guard, id string) error
 			return fmt.Errorf("virtual machine %q: %w: network adapter %q is connected to a switch port; disconnect it first",
 				d.ref.Name, engine.ErrInvalidState, conn)
 		}
-		defer b.ours.mark(id)()
+		defer b.ours.mark(id, lv.DomainEventUndefined)()
 		b.consoles.drop(id)
 		if err := l.DomainUndefineFlags(d.ref, lv.DomainUndefineManagedSave|lv.DomainUndefineSnapshotsMetadata|lv.DomainUndefineNvram); err != nil {
 			return fmt.Errorf("delete virtual machine %q: %w", d.ref.Name, b.wrap(err))
@@ -455,8 +532,7 @@ func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, 
 			return err
 		}
 		invalid := fmt.Errorf("virtual machine %q: %w: cannot %s a virtual machine that is %s", d.ref.Name, engine.ErrInvalidState, a, d.state)
-		done := b.ours.mark(id)
-		defer done()
+		defer b.ours.mark(id, actionEvents[a]...)()
 		switch a {
 		case engine.ActionStart:
 			if d.state != engine.Off && d.state != engine.Saved {
@@ -518,6 +594,15 @@ func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, 
 		return nil
 	})
 	return out, err
+}
+
+// actionEvents are the lifecycle events each action causes.
+var actionEvents = map[engine.VMAction][]lv.DomainEventType{
+	engine.ActionStart:   {lv.DomainEventStarted, lv.DomainEventSuspended, lv.DomainEventResumed},
+	engine.ActionTurnOff: {lv.DomainEventStopped},
+	engine.ActionSave:    {lv.DomainEventSuspended, lv.DomainEventStopped},
+	engine.ActionPause:   {lv.DomainEventSuspended},
+	engine.ActionResume:  {lv.DomainEventResumed},
 }
 
 // setMeta writes azgate's metadata to the domain's persistent definition

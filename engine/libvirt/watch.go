@@ -50,7 +50,7 @@ func (b *Backend) watchOn(ctx context.Context, l *lv.Libvirt, fn func(engine.Eve
 				return
 			}
 			id := uuidString(ev.Dom.UUID)
-			if b.ours.ours(id) {
+			if b.ours.ours(id, lv.DomainEventType(ev.Event)) {
 				continue
 			}
 			reason := reasonOf(lv.DomainEventType(ev.Event), ev.Detail)

@@ -311,7 +311,11 @@ func (d *Daemon) enterNamespaces(cache string) error {
 	}
 	// sysfs of the new network namespace, so /sys/class/net (libvirt's
 	// interface driver) lists its interfaces, not the host's.
-	script.WriteString("mount -t sysfs sysfs /sys\nip link set lo up\necho ready\nexec cat >/dev/null\n")
+	// The cgroup mounts under it are carried over (QEMU's cgroups).
+	cg := shellQuote(filepath.Join(d.Dir, "cgroup"))
+	fmt.Fprintf(&script, "mkdir -p %s\nmount --rbind /sys/fs/cgroup %s\n", cg, cg)
+	script.WriteString("mount -t sysfs sysfs /sys\n")
+	fmt.Fprintf(&script, "mount --rbind %s /sys/fs/cgroup\nip link set lo up\necho ready\nexec cat >/dev/null\n", cg)
 	cmd := exec.Command(d.bins.unshare, "--mount", "--net", "--propagation", "private", "sh", "-c", script.String())
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdin, err := cmd.StdinPipe()
