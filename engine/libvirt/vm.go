@@ -339,7 +339,9 @@ func runState(st lv.DomainState) engine.VMState {
 	return engine.Off
 }
 
-func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), engine.ErrNotFound.Error()) }
+func isNotFound(err error) bool {
+	return err != nil && strings.Contains(err.Error(), engine.ErrNotFound.Error())
+}
 
 // checkLibvirtName refuses names libvirt cannot hold.
 func checkLibvirtName(what, name string) error {
