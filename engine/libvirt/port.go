@@ -60,32 +60,23 @@ func (b *Backend) lookupPort(ctx context.Context, name string) (string, error) {
 // domainNICs caches domains' live interfaces during one read.
 type domainNICs map[string][]libvirtxml.DomainInterface
 
-// nic returns vm's interface with the adapter's MAC, nil when none.
-func (b *Backend) nic(l *lv.Libvirt, cache domainNICs, vmID, mac string) (*libvirtxml.DomainInterface, bool) {
+// nic returns domain vmID's interface with the MAC, nil when none.
+func (b *Backend) nic(l *lv.Libvirt, cache domainNICs, vmID, mac string) *libvirtxml.DomainInterface {
 	nics, ok := cache[vmID]
 	if !ok {
-		ref, err := b.lookupDomain(l, vmID)
-		if err == nil {
-			var d domain
-			if d, err = b.readDomain(l, ref); err == nil && d.def.Devices != nil {
+		if ref, err := b.lookupDomain(l, vmID); err == nil {
+			if d, err := b.readDomain(l, ref); err == nil && d.def.Devices != nil {
 				nics = d.def.Devices.Interfaces
-				for _, a := range d.meta.Adapters {
-					nics = append(nics, libvirtxml.DomainInterface{Alias: &libvirtxml.DomainAlias{Name: "azgate-adapter:" + a.Name},
-						MAC: &libvirtxml.DomainInterfaceMAC{Address: a.MAC}})
-				}
 			}
-		}
-		if err != nil {
-			nics = nil
 		}
 		cache[vmID] = nics
 	}
 	for i := range nics {
-		if nics[i].MAC != nil && macKey(nics[i].MAC.Address) == macKey(mac) && nics[i].Source != nil {
-			return &nics[i], true
+		if nics[i].MAC != nil && macKey(nics[i].MAC.Address) == macKey(mac) {
+			return &nics[i]
 		}
 	}
-	return nil, nics != nil
+	return nil
 }
 
 // adapterByName returns the MAC of domain vmID's adapter name.
@@ -117,8 +108,8 @@ func (b *Backend) record(l *lv.Libvirt, cache domainNICs, n network, p portMeta)
 			r.Conn = nil
 			return r
 		}
-		nic, _ := b.nic(l, cache, p.VM, mac)
-		if nic == nil || nic.Source.Network == nil || nic.Source.Network.Network != n.ref.Name ||
+		nic := b.nic(l, cache, p.VM, mac)
+		if nic == nil || nic.Source == nil || nic.Source.Network == nil || nic.Source.Network.Network != n.ref.Name ||
 			(nic.Link != nil && nic.Link.State == "down") {
 			r.Conn = nil
 		}
