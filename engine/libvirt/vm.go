@@ -547,6 +547,7 @@ func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, 
 			}
 			b.consoles.open(id, d.ref)
 			if err := l.DomainResume(d.ref); err != nil {
+				l.DomainDestroy(d.ref) // not left paused half-started
 				return fmt.Errorf("start virtual machine %q: %w", d.ref.Name, b.wrap(err))
 			}
 		case engine.ActionTurnOff:
