@@ -57,23 +57,31 @@ func (b *Backend) lookupPort(ctx context.Context, name string) (string, error) {
 	return id, err
 }
 
-// domainNICs caches domains' live interfaces during one read.
-type domainNICs map[string][]libvirtxml.DomainInterface
+// domainNICs caches the domains read during one call, by UUID (nil: the
+// domain is gone).
+type domainNICs map[string]*domain
 
-// nic returns domain vmID's interface with the MAC, nil when none.
-func (b *Backend) nic(l *lv.Libvirt, cache domainNICs, vmID, mac string) *libvirtxml.DomainInterface {
-	nics, ok := cache[vmID]
+func (b *Backend) cachedDomain(l *lv.Libvirt, cache domainNICs, vmID string) *domain {
+	d, ok := cache[vmID]
 	if !ok {
 		if ref, err := b.lookupDomain(l, vmID); err == nil {
-			if d, err := b.readDomain(l, ref); err == nil && d.def.Devices != nil {
-				nics = d.def.Devices.Interfaces
+			if got, err := b.readDomain(l, ref); err == nil {
+				d = &got
 			}
 		}
-		cache[vmID] = nics
+		cache[vmID] = d
 	}
-	for i := range nics {
-		if nics[i].MAC != nil && macKey(nics[i].MAC.Address) == macKey(mac) {
-			return &nics[i]
+	return d
+}
+
+// nic returns d's interface with the MAC, nil when none.
+func nic(d *domain, mac string) *libvirtxml.DomainInterface {
+	if d == nil || d.def.Devices == nil {
+		return nil
+	}
+	for i, n := range d.def.Devices.Interfaces {
+		if n.MAC != nil && macKey(n.MAC.Address) == macKey(mac) {
+			return &d.def.Devices.Interfaces[i]
 		}
 	}
 	return nil
@@ -99,18 +107,18 @@ func (b *Backend) adapterByName(l *lv.Libvirt, vmID, name string) (string, domai
 // record turns a port's metadata into the engine's record; a link to a VM
 // counts only while the domain has the adapter's interface on the network
 // with its link up.
-func (b *Backend) record(l *lv.Libvirt, cache domainNICs, n network, p portMeta) engine.PortRecord {
-	r := engine.PortRecord{ID: p.ID, Name: p.Name, SwitchID: n.id(), Notes: p.Notes, Scope: scopes.Of(p.Scope),
+func (b *Backend) record(l *lv.Libvirt, cache domainNICs, nw network, p portMeta) engine.PortRecord {
+	r := engine.PortRecord{ID: p.ID, Name: p.Name, SwitchID: nw.id(), Notes: p.Notes, Scope: scopes.Of(p.Scope),
 		VLAN: engine.VLAN{AccessVLANID: p.VLAN}, Created: p.Created, Conn: p.link()}
 	if p.VM != "" {
-		mac, _, err := b.adapterByName(l, p.VM, p.Adapter)
-		if err != nil {
-			r.Conn = nil
-			return r
+		d := b.cachedDomain(l, cache, p.VM)
+		var mac string
+		if d != nil {
+			mac = adapterMAC(d.vm(), p.Adapter)
 		}
-		nic := b.nic(l, cache, p.VM, mac)
-		if nic == nil || nic.Source == nil || nic.Source.Network == nil || nic.Source.Network.Network != n.ref.Name ||
-			(nic.Link != nil && nic.Link.State == "down") {
+		n := nic(d, mac)
+		if mac == "" || n == nil || n.Source == nil || n.Source.Network == nil || n.Source.Network.Network != nw.ref.Name ||
+			(n.Link != nil && n.Link.State == "down") {
 			r.Conn = nil
 		}
 	}
