@@ -69,7 +69,7 @@ type DecisionRecord struct {
 	// Source says where the decision was made (SourceEngine, SourceCheck,
 	// SourceDelegation).
 	Source string
-	// Principal is the client's display identity (authz.ClientContext.Name):
+	// Principal is the client's display identity (directory.ClientContext.Name):
 	// for SourceCheck the user checked.
 	Principal string
 	// Caller is who asked, when not Principal (the checker of SourceCheck).

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -24,13 +26,13 @@ func (failingLister) ListObjects(context.Context) ([]Object, error) {
 // randomObjects puts n objects in the scopes of c (and one in a scope it
 // lacks), some limited to a few operations.
 func randomObjects(seed uint64, c *Checker, n int) objectSlice {
-	rng := newRand(seed)
+	rng := policygen.NewRand(seed)
 	scopes := append([]string{""}, c.Scopes()...)
 	all := operations.All()
 	var out objectSlice
 	for i := range n {
 		o := Object{Kind: []string{"virtual machine", "virtual switch"}[rng.IntN(2)], Name: fmt.Sprintf("obj%d", i),
-			Scope: randCase(rng, scopes[rng.IntN(len(scopes))])}
+			Scope: policygen.RandCase(rng, scopes[rng.IntN(len(scopes))])}
 		if rng.IntN(2) == 0 {
 			for range 1 + rng.IntN(6) {
 				o.Operations = append(o.Operations, all[rng.IntN(len(all))].ID)
@@ -42,7 +44,7 @@ func randomObjects(seed uint64, c *Checker, n int) objectSlice {
 }
 
 // bruteAccessList is what AccessList must return, from AccessCheck.
-func bruteAccessList(t *testing.T, c *Checker, cl ClientContext, objs objectSlice, op operations.ID) []string {
+func bruteAccessList(t *testing.T, c *Checker, cl directory.ClientContext, objs objectSlice, op operations.ID) []string {
 	t.Helper()
 	ctx := context.Background()
 	var ids []operations.ID
@@ -108,7 +110,7 @@ func TestAccessList_MatchesAccessCheck(t *testing.T) {
 	all := operations.All()
 	var entries int
 	for seed := range uint64(60) {
-		p, clients := randomStore(newRand(seed+11000), all)
+		p, clients := policygen.RandomStore(policygen.NewRand(seed+11000), all)
 		c, err := Compile(p, "", Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -157,7 +159,7 @@ func TestAccessList_MatchesAccessCheck(t *testing.T) {
 func TestAccessList_Tokens(t *testing.T) {
 	ctx := context.Background()
 	c := appGroupPolicy(t)
-	ann := UserSubject(ClientContext{Name: "ann", IDs: []string{`CORP\ann`}})
+	ann := UserSubject(directory.ClientContext{Name: "ann", IDs: []string{`CORP\ann`}})
 	objs := objectSlice{{Kind: "virtual machine", Name: "vm1", Scope: "lab"}, {Kind: "virtual machine", Name: "vm2", Scope: "Lab"}}
 	first, err := c.AccessList(ctx, ann, AccessListOptions{Objects: objs, Revision: 3, Limit: 1})
 	if err != nil {

@@ -9,22 +9,23 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
-	"github.com/casbin/casbin/v2"
 )
 
 var large struct {
 	once    sync.Once
 	p       *policy.Policy
-	clients []ClientContext
-	reqs    []LargeRequest
+	clients []directory.ClientContext
+	reqs    []policygen.LargeRequest
 }
 
-func largeFixture(tb testing.TB) (*policy.Policy, []ClientContext, []LargeRequest) {
+func largeFixture(tb testing.TB) (*policy.Policy, []directory.ClientContext, []policygen.LargeRequest) {
 	large.once.Do(func() {
-		large.p, large.clients = GenerateLarge(1)
-		large.reqs = LargeRequests(large.p, large.clients, 2, 1<<14)
+		large.p, large.clients = policygen.GenerateLarge(1)
+		large.reqs = policygen.LargeRequests(large.p, large.clients, 2, 1<<14)
 	})
 	return large.p, large.clients, large.reqs
 }
@@ -38,7 +39,7 @@ func TestGenerateLarge(t *testing.T) {
 		t.Fatalf("generated policy is invalid: %v", err)
 	}
 	a := p.Applications[0]
-	if len(clients) != LargeUsers || len(a.Scopes) != LargeScopes || len(a.Operations) != operations.Count {
+	if len(clients) != policygen.LargeUsers || len(a.Scopes) != policygen.LargeScopes || len(a.Operations) != operations.Count {
 		t.Fatalf("sizes: %d clients, %d scopes, %d operations", len(clients), len(a.Scopes), len(a.Operations))
 	}
 	var defs int
@@ -47,8 +48,8 @@ func TestGenerateLarge(t *testing.T) {
 			defs++
 		}
 	}
-	if defs != LargeRoleDefs {
-		t.Errorf("%d application-level role definitions, want %d", defs, LargeRoleDefs)
+	if defs != policygen.LargeRoleDefs {
+		t.Errorf("%d application-level role definitions, want %d", defs, policygen.LargeRoleDefs)
 	}
 	c, err := Compile(p, "", Options{})
 	if err != nil {
@@ -73,9 +74,9 @@ func TestGenerateLarge(t *testing.T) {
 		t.Errorf("requests do not mix grants and denials: %.1f%% allowed", 100*frac)
 	}
 	// Same seed, same policy.
-	q, _ := GenerateLarge(1)
+	q, _ := policygen.GenerateLarge(1)
 	if q.Applications[0].Scopes[500].Roles[0].GUID != a.Scopes[500].Roles[0].GUID {
-		t.Error("GenerateLarge is not deterministic")
+		t.Error("policygen.GenerateLarge is not deterministic")
 	}
 }
 
@@ -134,75 +135,6 @@ func benchmarkAccessCheckLarge(b *testing.B, into bool) {
 		i = (i + 1) % len(reqs)
 	}
 	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
-}
-
-func BenchmarkCasbinEnforceLarge(b *testing.B) {
-	p, clients, reqs := largeFixture(b)
-	e := largeEnforcer(b, p, clients)
-	var i, allowed, n int
-	runtime.GC()
-	b.ReportAllocs()
-	for b.Loop() {
-		r := reqs[i]
-		ok, err := e.Enforce(CasbinRequest(clients[r.Client], r.Scope, r.Op)...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if ok {
-			allowed++
-		}
-		n++
-		i = (i + 1) % len(reqs)
-	}
-	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
-}
-
-func largeEnforcer(tb testing.TB, p *policy.Policy, clients []ClientContext) *casbin.Enforcer {
-	lines, err := CasbinPolicy(p, "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cl, err := CasbinClientLines(p, "", clients)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	lines.G = append(lines.G, cl...)
-	e, err := NewCasbinEnforcer(CasbinModel, lines)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return e
-}
-
-// The large policy through Casbin and the checker: same decisions.
-func TestLargeAgreesWithCasbin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large policy")
-	}
-	p, clients, reqs := largeFixture(t)
-	c, err := Compile(p, "", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := largeEnforcer(t, p, clients)
-	var allowed int
-	for _, r := range reqs[:600] {
-		want, err := e.Enforce(CasbinRequest(clients[r.Client], r.Scope, r.Op)...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs, err := c.AccessCheck(context.Background(), clients[r.Client], r.Scope, []operations.ID{r.Op}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rs[0].Allowed != want {
-			t.Fatalf("client %s scope %q op %d: checker %v (%+v), casbin %v", clients[r.Client].Name, r.Scope, r.Op, rs[0].Allowed, rs[0].Grant, want)
-		}
-		if want {
-			allowed++
-		}
-	}
-	t.Logf("600 large requests agree, %d allowed", allowed)
 }
 
 // largeWhatIfEdits are single edits of the large policy, from narrow to
@@ -306,7 +238,7 @@ func BenchmarkEffectiveAccessLarge(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(g.Rows) != LargeScopes+1 {
+		if len(g.Rows) != policygen.LargeScopes+1 {
 			b.Fatalf("%d rows", len(g.Rows))
 		}
 		for _, r := range g.Rows {
@@ -333,7 +265,7 @@ func largeVMs() objectSlice {
 	}
 	out := make(objectSlice, 10_000)
 	for i := range out {
-		scope := fmt.Sprintf("VM%04d", i%LargeScopes)
+		scope := fmt.Sprintf("VM%04d", i%policygen.LargeScopes)
 		if i%100 == 99 {
 			scope = ""
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -156,8 +157,8 @@ func bookPolicy(t *testing.T) *policy.Policy {
 // In the book store, Contractors are granted VMM directly (as their own group)
 // but are non-members of Lab Operators: set below per test.
 
-func user(name string, groups ...string) ClientContext {
-	return ClientContext{Name: name, IDs: []string{name}, Groups: groups}
+func user(name string, groups ...string) directory.ClientContext {
+	return directory.ClientContext{Name: name, IDs: []string{name}, Groups: groups}
 }
 
 func mustCompile(t *testing.T, p *policy.Policy, opts Options) *Checker {
@@ -169,7 +170,7 @@ func mustCompile(t *testing.T, p *policy.Policy, opts Options) *Checker {
 	return c
 }
 
-func check1(t *testing.T, c *Checker, cl ClientContext, scope string, op operations.ID, params Params) (Result, error) {
+func check1(t *testing.T, c *Checker, cl directory.ClientContext, scope string, op operations.ID, params Params) (Result, error) {
 	t.Helper()
 	rs, err := c.AccessCheck(context.Background(), cl, scope, []operations.ID{op}, params)
 	if len(rs) != 1 {
@@ -188,7 +189,7 @@ func TestBookRoles(t *testing.T) {
 	var (
 		monitor = user(`CONTOSO\mona`, `CONTOSO\Monitors`)
 		alice   = user(`contoso\ALICE`)
-		bob     = ClientContext{Name: "bob", IDs: []string{`CONTOSO\bob`, "S-1-5-21-7-1104"}}
+		bob     = directory.ClientContext{Name: "bob", IDs: []string{`CONTOSO\bob`, "S-1-5-21-7-1104"}}
 		dave    = user(`CONTOSO\dave`, `contoso\lab-team`)
 		carol   = user(`CONTOSO\carol`, `CONTOSO\lab-team`)
 		erin    = user(`CONTOSO\erin`)
@@ -197,7 +198,7 @@ func TestBookRoles(t *testing.T) {
 	)
 	tests := []struct {
 		name   string
-		client ClientContext
+		client directory.ClientContext
 		scope  string
 		op     operations.ID
 		allow  bool
@@ -293,7 +294,7 @@ func TestBookRoles(t *testing.T) {
 // A Checker is shared by concurrent requests: same answers as one at a time.
 func TestConcurrentChecks(t *testing.T) {
 	c := mustCompile(t, bookPolicy(t), Options{})
-	clients := []ClientContext{user(`CONTOSO\dave`, `contoso\lab-team`), user(`CONTOSO\carol`, `CONTOSO\lab-team`),
+	clients := []directory.ClientContext{user(`CONTOSO\dave`, `contoso\lab-team`), user(`CONTOSO\carol`, `CONTOSO\lab-team`),
 		user(`CONTOSO\mona`, `CONTOSO\Monitors`), user(`CONTOSO\root`, policy.AdministratorsSID)}
 	ops := []operations.ID{operations.StartVM, operations.ViewSwitches, operations.CreateVM}
 	scopes := []string{"", "Lab", "Prod"}

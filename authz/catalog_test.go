@@ -7,57 +7,20 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
-// widgetOps is an application's own catalog: IDs far apart, so the
-// checker indexes them with a map rather than a dense table.
-var widgetOps = []operations.Operation{
-	{ID: 1, Name: "List Widgets"},
-	{ID: 2, Name: "Create Widget"},
-	{ID: 70000, Name: "Delete Widget"},
-	{ID: 3, Name: "Read Service Configuration"}, // a Hyper-V name with another ID
-}
+var widgetOps = policygen.WidgetOps()
 
-// widgetPolicy is a store whose application "Widgets" has the widget
-// operations (in the store's own letter case and numbering), a role
-// definition "Widget Admin" with all of them, one "Widget Viewer" with
-// List Widgets, assigned to admins and viewers, plus "Polish Widget", which
-// the catalog lacks.
+// widgetPolicy is policygen.Widgets, failing t when it cannot be built.
 func widgetPolicy(t *testing.T) *policy.Policy {
 	t.Helper()
-	p, err := (&policy.Policy{MajorVersion: 2}).Edit(func(p *policy.Policy) error {
-		a := &policy.Application{Name: "Widgets"}
-		p.Applications = append(p.Applications, a)
-		fillGUID(&a.GUID)
-		app := policy.Location{App: "Widgets"}
-		steps := []error{
-			p.CreateOperation("Widgets", &policy.Operation{Name: "list widgets", OperationID: 11}),
-			p.CreateOperation("Widgets", &policy.Operation{Name: "Create Widget", OperationID: 12}),
-			p.CreateOperation("Widgets", &policy.Operation{Name: "Delete Widget", OperationID: 13}),
-			p.CreateOperation("Widgets", &policy.Operation{Name: "Read Service Configuration", OperationID: 3}),
-			p.CreateOperation("Widgets", &policy.Operation{Name: "Polish Widget", OperationID: 14}),
-			p.CreateScope("Widgets", &policy.Scope{Name: "Blue"}),
-			p.CreateTask(app, &policy.Task{Name: "Widget Admin", RoleDefinition: true}),
-			p.CreateTask(app, &policy.Task{Name: "Widget Viewer", RoleDefinition: true}),
-			p.Link(app, policy.KindRoleDefinition, "Widget Viewer", policy.RelOperation, "List Widgets"),
-			p.Link(app, policy.KindRoleDefinition, "Widget Admin", policy.RelTask, "Widget Viewer"),
-			p.Link(app, policy.KindRoleDefinition, "Widget Admin", policy.RelOperation, "Create Widget"),
-			p.Link(app, policy.KindRoleDefinition, "Widget Admin", policy.RelOperation, "Delete Widget"),
-			p.Link(app, policy.KindRoleDefinition, "Widget Admin", policy.RelOperation, "Read Service Configuration"),
-			p.Link(app, policy.KindRoleDefinition, "Widget Admin", policy.RelOperation, "Polish Widget"),
-			p.CreateRole(app, &policy.Role{Name: "Admins"}),
-			p.Link(app, policy.KindRole, "Admins", policy.RelTask, "Widget Admin"),
-			p.Link(app, policy.KindRole, "Admins", policy.RelMember, `CORP\admins`),
-			p.CreateRole(policy.Location{App: "Widgets", Scope: "Blue"}, &policy.Role{Name: "Blue Viewers"}),
-			p.Link(policy.Location{App: "Widgets", Scope: "Blue"}, policy.KindRole, "Blue Viewers", policy.RelTask, "Widget Viewer"),
-			p.Link(policy.Location{App: "Widgets", Scope: "Blue"}, policy.KindRole, "Blue Viewers", policy.RelMember, `CORP\viewers`),
-		}
-		return errors.Join(steps...)
-	})
+	p, err := policygen.Widgets()
 	if err != nil {
-		t.Fatalf("build policy: %v", err)
+		t.Fatal(err)
 	}
 	return p
 }
@@ -71,12 +34,6 @@ func compileApp(t *testing.T, p *policy.Policy, app string, opts Options) *Check
 	return c
 }
 
-func fillGUID(g *string) {
-	if *g == "" {
-		*g = policy.NewGUID()
-	}
-}
-
 func TestCompile_CustomCatalog(t *testing.T) {
 	p := widgetPolicy(t)
 	c := compileApp(t, p, "Widgets", Options{Operations: widgetOps})
@@ -86,7 +43,7 @@ func TestCompile_CustomCatalog(t *testing.T) {
 	admin, viewer := user("ann", `CORP\admins`), user("vic", `CORP\viewers`)
 	tests := []struct {
 		name    string
-		client  ClientContext
+		client  directory.ClientContext
 		scope   string
 		op      operations.ID
 		allowed bool
@@ -176,7 +133,6 @@ func TestCompile_BadCatalog(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			checks := map[string]error{"ValidateOperations": ValidateOperations(tc.ops)}
 			_, checks["Compile"] = Compile(p, "", Options{Operations: tc.ops})
-			_, checks["CasbinPolicyFor"] = CasbinPolicyFor(p, "", tc.ops)
 			for fn, err := range checks {
 				if !errors.Is(err, ErrBadCatalog) || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("%s: err = %v, want ErrBadCatalog containing %q", fn, err, tc.want)
@@ -189,50 +145,5 @@ func TestCompile_BadCatalog(t *testing.T) {
 	}
 	if err := ValidateOperations(operations.All()); err != nil {
 		t.Errorf("the Hyper-V catalog refused: %v", err)
-	}
-}
-
-// The widget store through Casbin over the same catalog agrees with the
-// checker.
-func TestCasbin_CustomCatalog(t *testing.T) {
-	p := widgetPolicy(t)
-	c := compileApp(t, p, "Widgets", Options{Operations: widgetOps})
-	clients := []ClientContext{user("ann", `CORP\admins`), user("vic", `CORP\viewers`), user("nobody")}
-	for i := range clients {
-		clients[i].Name = clients[i].IDs[0]
-	}
-	lines, err := CasbinPolicyFor(p, "", widgetOps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := CasbinClientLines(p, "", clients)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines.G = append(lines.G, cl...)
-	e, err := NewCasbinEnforcer(CasbinModel, lines)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var allowed int
-	for _, cl := range clients {
-		for _, scope := range []string{"", "Blue"} {
-			for _, id := range []operations.ID{1, 2, 3, 70000, operations.StartVM} {
-				want, err := e.Enforce(CasbinRequestFor(widgetOps, cl, scope, id)...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, _ := check1(t, c, cl, scope, id, nil)
-				if r.Allowed != want {
-					t.Errorf("%s in %q, op %d: checker %v, casbin %v", cl.Name, scope, id, r.Allowed, want)
-				}
-				if want {
-					allowed++
-				}
-			}
-		}
-	}
-	if allowed != 9 { // ann: 4 ops × 2 scopes; vic: List Widgets in Blue
-		t.Errorf("%d grants, want 9", allowed)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -84,7 +85,7 @@ func (st *scratch) flags(g int32) uint8 {
 // request is one check's inputs.
 type request struct {
 	ctx    context.Context
-	client ClientContext
+	client directory.ClientContext
 	scope  int32
 	params Params
 	// assume are application groups the client is taken to be a member
@@ -101,7 +102,7 @@ type request struct {
 // Operations are IDs of the Checker's catalog (Options.Operations); an ID
 // outside it is a denial with ErrUnknownOperation.
 // Grants share no memory with the Checker; they may be kept.
-func (c *Checker) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+func (c *Checker) AccessCheck(ctx context.Context, client directory.ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	results, grants := newResults(len(ops))
 	return c.check(ctx, results, grants, client, nil, scope, ops, params)
 }
@@ -119,7 +120,7 @@ type Buffer struct {
 // is longer than any check before, and stay valid until buf is used again.
 // Callers that keep a result past that must copy it. A nil buf makes it
 // AccessCheck.
-func (c *Checker) AccessCheckInto(ctx context.Context, buf *Buffer, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+func (c *Checker) AccessCheckInto(ctx context.Context, buf *Buffer, client directory.ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	if buf == nil {
 		return c.AccessCheck(ctx, client, scope, ops, params)
 	}
@@ -136,7 +137,7 @@ func (c *Checker) AccessCheckInto(ctx context.Context, buf *Buffer, client Clien
 // check is AccessCheck into zeroed results and grants of len(ops), for
 // client as a member of the application groups assume (nil but for
 // application-group subjects).
-func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, client ClientContext, assume []int32, scope string, ops []operations.ID, params Params) ([]Result, error) {
+func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, client directory.ClientContext, assume []int32, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	if ctx == nil {
 		return c.denyAll(results, ops, errNilContext)
 	}

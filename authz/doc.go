@@ -59,8 +59,9 @@
 // AccessCheck object, under [Options].RuleTimeLimit; VBScript rules deny.
 // A rule language without a script is no rule.
 //
-// The same semantics are modelled in Casbin: [CasbinModel] (shipped as
-// policies/azman.conf), [CasbinPolicy] (or [CasbinPolicyFor] with an
-// application's own catalog) and [NewCasbinEnforcer]. A differential test
-// holds the Checker to the Casbin decisions, over both kinds of catalog.
+// The same semantics are modelled in Casbin by package casbinmodel (the
+// model is shipped as policies/azman.conf); its differential tests hold the
+// Checker to the Casbin decisions over random and large stores. This
+// package imports neither Casbin nor net/http: the HTTP middleware is
+// package httpauthz.
 package authz

@@ -12,7 +12,7 @@ var (
 	// the Checker's catalog (Options.Operations).
 	ErrUnknownOperation = errors.New("unknown operation")
 	// ErrBadCatalog: Options.Operations (or a catalog given to
-	// RouteOperationsFor, CasbinPolicyFor, CasbinRequestFor) has more than
+	// casbinmodel.PolicyFor, httpauthz.RouteOperationsFor) has more than
 	// MaxOperations operations, a non-positive or repeated ID, or an empty
 	// or repeated name.
 	ErrBadCatalog = errors.New("invalid operation catalog")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -109,13 +110,13 @@ type explainer struct {
 // Explain returns why client may or may not do op (an ID of the Checker's
 // catalog) in scope: the path that granted, or the nearest misses. It runs the same evaluation as AccessCheck
 // (business rules with params, LDAP query groups through the matcher).
-func (c *Checker) Explain(ctx context.Context, client ClientContext, scope string, op operations.ID, params Params) Explanation {
+func (c *Checker) Explain(ctx context.Context, client directory.ClientContext, scope string, op operations.ID, params Params) Explanation {
 	return c.explain(ctx, client, nil, scope, op, params)
 }
 
 // explain is Explain for client as a member of the application groups
 // assume.
-func (c *Checker) explain(ctx context.Context, client ClientContext, assume []int32, scope string, op operations.ID, params Params) Explanation {
+func (c *Checker) explain(ctx context.Context, client directory.ClientContext, assume []int32, scope string, op operations.ID, params Params) Explanation {
 	ex := Explanation{Client: client.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op)}
 	if ex.Client == "" && len(client.IDs) > 0 {
 		ex.Client = client.IDs[0]

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -113,8 +114,8 @@ func TestExplainAgrees(t *testing.T) {
 	ctx := context.Background()
 	var n int
 	for seed := range uint64(150) {
-		rng := newRand(seed)
-		p, clients := randomStore(rng, operations.All())
+		rng := policygen.NewRand(seed)
+		p, clients := policygen.RandomStore(rng, operations.All())
 		c := mustCompile(t, p, Options{})
 		for _, cl := range clients {
 			for _, s := range append([]string{""}, c.Scopes()...) {

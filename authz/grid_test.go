@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -20,7 +22,7 @@ func TestEffectiveAccess_MatchesAccessCheck(t *testing.T) {
 	}
 	var cells, allowed int
 	for seed := range uint64(100) {
-		p, clients := randomStore(newRand(seed+9000), all)
+		p, clients := policygen.RandomStore(policygen.NewRand(seed+9000), all)
 		c, err := Compile(p, "", Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -130,9 +132,9 @@ func TestEffectiveAccess_ApplicationGroup(t *testing.T) {
 		{"operators by default", ApplicationGroupSubject("operators", ""), "", map[operations.ID]bool{view: true}},
 		{"staff in Lab", ApplicationGroupSubject("Staff", ""), "Lab", map[operations.ID]bool{view: true}},
 		{"night in Lab", ApplicationGroupSubject("Night", "Lab"), "Lab", map[operations.ID]bool{stop: true}},
-		{"ann in Lab", UserSubject(ClientContext{Name: "ann", IDs: []string{`CORP\ann`}}), "Lab", map[operations.ID]bool{view: true, start: true, stop: true}},
+		{"ann in Lab", UserSubject(directory.ClientContext{Name: "ann", IDs: []string{`CORP\ann`}}), "Lab", map[operations.ID]bool{view: true, start: true, stop: true}},
 		{"principal ann by default", PrincipalSubject(`corp\ANN`), "", map[operations.ID]bool{view: true}},
-		{"bob nowhere", UserSubject(ClientContext{Name: "bob", IDs: []string{`CORP\bob`}}), "Lab", map[operations.ID]bool{}},
+		{"bob nowhere", UserSubject(directory.ClientContext{Name: "bob", IDs: []string{`CORP\bob`}}), "Lab", map[operations.ID]bool{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

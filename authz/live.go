@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -247,12 +248,12 @@ func (l *Live) Status() Status {
 }
 
 // AccessCheck decides with the snapshot in force. See Checker.AccessCheck.
-func (l *Live) AccessCheck(ctx context.Context, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+func (l *Live) AccessCheck(ctx context.Context, client directory.ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	return l.cur.Load().Checker.AccessCheck(ctx, client, scope, ops, params)
 }
 
 // AccessCheckInto decides with the snapshot in force, into buf. See
 // Checker.AccessCheckInto.
-func (l *Live) AccessCheckInto(ctx context.Context, buf *Buffer, client ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
+func (l *Live) AccessCheckInto(ctx context.Context, buf *Buffer, client directory.ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	return l.cur.Load().Checker.AccessCheckInto(ctx, buf, client, scope, ops, params)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/xmlstore"
@@ -43,7 +44,7 @@ func TestLive_ReloadKeepsLastGood(t *testing.T) {
 	live.OnReload = func(_ *authz.Snapshot, err error) { reloaded <- err }
 	go live.Run(ctx)
 
-	alice := authz.ClientContext{Name: "alice", IDs: []string{"alice"}}
+	alice := directory.ClientContext{Name: "alice", IDs: []string{"alice"}}
 	allowed := func() bool {
 		t.Helper()
 		rs, err := live.AccessCheck(ctx, alice, "", []operations.ID{operations.StartVM}, nil)
@@ -141,7 +142,7 @@ func TestLive_WatchFailureIsDegraded(t *testing.T) {
 	if !st.Degraded || !strings.Contains(st.LastError, "no watch here") || st.Revision != 1 {
 		t.Fatalf("status = %+v, want degraded naming the watch error, revision 1 kept", st)
 	}
-	admin := authz.ClientContext{Name: "a", Groups: []string{policy.AdministratorsSID}}
+	admin := directory.ClientContext{Name: "a", Groups: []string{policy.AdministratorsSID}}
 	rs, err := live.AccessCheck(ctx, admin, "", []operations.ID{operations.StartVM}, nil)
 	if err != nil || !rs[0].Allowed {
 		t.Fatalf("policy in force dropped: %v, %v", rs, err)
@@ -180,7 +181,7 @@ func TestLive_OutsideEditEnforced(t *testing.T) {
 	outside := make(chan authz.OutsideChange, 4)
 	live.OnOutsideChange = func(c authz.OutsideChange) { outside <- c }
 	go live.Run(ctx)
-	alice := authz.ClientContext{Name: "alice", IDs: []string{"alice"}}
+	alice := directory.ClientContext{Name: "alice", IDs: []string{"alice"}}
 	allowed := func() bool {
 		t.Helper()
 		rs, err := live.AccessCheck(ctx, alice, "", []operations.ID{operations.StartVM}, nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -39,7 +40,7 @@ func TestAccessCheck_LookAlikeNames(t *testing.T) {
 				)
 			})
 			c := mustCompile(t, p, Options{})
-			for _, cc := range []ClientContext{{Name: "user", IDs: []string{tt.id}}, {Name: "group member", IDs: []string{"x"}, Groups: []string{tt.id}}} {
+			for _, cc := range []directory.ClientContext{{Name: "user", IDs: []string{tt.id}}, {Name: "group member", IDs: []string{"x"}, Groups: []string{tt.id}}} {
 				rs, err := c.AccessCheck(context.Background(), cc, tt.asked, []operations.ID{operations.StartVM}, nil)
 				if tt.allowed && (err != nil || !rs[0].Allowed) || !tt.allowed && err == nil && rs[0].Allowed {
 					t.Errorf("%s %q in scope %q (store: %q in %q): %+v, %v; want allowed %v", cc.Name, tt.id, tt.asked, tt.member, tt.scope, rs, err, tt.allowed)

@@ -28,15 +28,11 @@ type rule struct {
 	err    error
 }
 
-// hasRule reports whether b is a business rule at all. As in AzMan, a
-// language or an imported path without a script is no rule.
-func hasRule(b policy.BizRule) bool { return strings.TrimSpace(b.Script) != "" }
-
 // compileRule compiles b; owner names the object carrying it; sb bounds
 // the evaluations of a script. A nil rule means "no rule". Problems become
 // the rule's err and a warning.
 func compileRule(owner string, b policy.BizRule, sb *jsSandbox) (*rule, string) {
-	if !hasRule(b) {
+	if !b.Defined() {
 		return nil, ""
 	}
 	r := &rule{owner: owner, script: b.Script}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -19,8 +20,8 @@ func TestDefaultPolicy(t *testing.T) {
 	if w := c.Warnings(); len(w) != 0 {
 		t.Errorf("warnings on the default store: %v", w)
 	}
-	admin := ClientContext{Name: "root", IDs: []string{`HOST\root`}, Groups: []string{"s-1-5-32-544"}}
-	others := []ClientContext{
+	admin := directory.ClientContext{Name: "root", IDs: []string{`HOST\root`}, Groups: []string{"s-1-5-32-544"}}
+	others := []directory.ClientContext{
 		{Name: "alice", IDs: []string{`HOST\alice`, "S-1-5-21-1-1001"}, Groups: []string{"S-1-5-32-545", "S-1-1-0"}},
 		{Name: "named admins", IDs: []string{"x"}, Groups: []string{`BUILTIN\Administrators`}}, // the store names the SID only
 		{Name: "empty"},
@@ -92,7 +93,7 @@ func TestApplicationGroups(t *testing.T) {
 		}
 	}
 	store := policy.Location{}
-	ann := ClientContext{Name: "ann", IDs: []string{`CORP\ann`, "S-1-5-21-5-500"}, Groups: []string{`CORP\Staff`, "S-1-5-21-5-900"}}
+	ann := directory.ClientContext{Name: "ann", IDs: []string{`CORP\ann`, "S-1-5-21-5-500"}, Groups: []string{`CORP\Staff`, "S-1-5-21-5-900"}}
 	tests := []struct {
 		name  string
 		edit  func(p *policy.Policy) error
@@ -281,7 +282,7 @@ func TestBusinessRules(t *testing.T) {
 type dnMatcher struct{ calls int }
 
 // MatchQuery: the filter is a DN suffix; "(fail=1)" fails.
-func (m *dnMatcher) MatchQuery(_ context.Context, client ClientContext, filter string) (bool, error) {
+func (m *dnMatcher) MatchQuery(_ context.Context, client directory.ClientContext, filter string) (bool, error) {
 	m.calls++
 	if filter == "(fail=1)" {
 		return false, errors.New("directory unreachable")
@@ -319,16 +320,16 @@ func TestDynamicGroups(t *testing.T) {
 		})
 		return mustCompile(t, p, opts)
 	}
-	lab := ClientContext{Name: "lab user", IDs: []string{`CORP\l`}, DN: "cn=l,ou=Lab,dc=corp"}
-	prod := ClientContext{Name: "prod user", IDs: []string{`CORP\p`}, DN: "cn=p,ou=prod,dc=corp"}
-	nodn := ClientContext{Name: "local user", IDs: []string{`CORP\n`}}
+	lab := directory.ClientContext{Name: "lab user", IDs: []string{`CORP\l`}, DN: "cn=l,ou=Lab,dc=corp"}
+	prod := directory.ClientContext{Name: "prod user", IDs: []string{`CORP\p`}, DN: "cn=p,ou=prod,dc=corp"}
+	nodn := directory.ClientContext{Name: "local user", IDs: []string{`CORP\n`}}
 	query := &policy.Group{Name: "Lab Users", Type: policy.GroupLDAPQuery, LDAPQuery: "ou=lab,dc=corp"}
 	failing := &policy.Group{Name: "Flaky", Type: policy.GroupLDAPQuery, LDAPQuery: "(fail=1)"}
 	m := &dnMatcher{}
 	tests := []struct {
 		name   string
 		c      *Checker
-		client ClientContext
+		client directory.ClientContext
 		params Params
 		allow  bool
 		errIs  error
@@ -427,44 +428,5 @@ func TestOperationsByName(t *testing.T) {
 	}
 	if _, err := Compile(p, "No Such App", Options{}); !errors.Is(err, ErrUnknownApplication) {
 		t.Errorf("unknown application: %v", err)
-	}
-}
-
-// At the depth limit the Checker and Casbin agree: MaxDepth nested tasks
-// grant, one more denies.
-func TestDepthLimitMatchesCasbin(t *testing.T) {
-	for _, depth := range []int{MaxDepth - 1, MaxDepth, MaxDepth + 1} {
-		p := policy.NewDefault()
-		a := p.Applications[0]
-		start, _ := a.Operation(operations.MustID(operations.StartVM).Name)
-		var prev *policy.Task
-		for i := range depth {
-			tk := &policy.Task{GUID: policy.NewGUID(), Name: fmt.Sprintf("Level %d", i)}
-			if prev == nil {
-				tk.OperationLinks = []string{start.GUID}
-			} else {
-				tk.TaskLinks = []string{prev.GUID}
-			}
-			a.Tasks = append(a.Tasks, tk)
-			prev = tk
-		}
-		a.Roles = append(a.Roles, &policy.Role{GUID: policy.NewGUID(), Name: "Deep", TaskLinks: []string{prev.GUID}, Members: []string{`CORP\deep`}})
-		c := mustCompile(t, p, Options{})
-		cl := user(`CORP\deep`)
-		r, _ := check1(t, c, cl, "", operations.StartVM, nil)
-		lines, err := CasbinPolicy(p, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		more, _ := CasbinClientLines(p, "", []ClientContext{cl})
-		lines.G = append(lines.G, more...)
-		e, err := NewCasbinEnforcer(CasbinModel, lines)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, _ := e.Enforce(CasbinRequest(cl, "", operations.StartVM)...)
-		if r.Allowed != want || r.Allowed != (depth <= MaxDepth) {
-			t.Errorf("depth %d: checker %v (err %v), casbin %v", depth, r.Allowed, r.Err, want)
-		}
 	}
 }

@@ -3,6 +3,7 @@ package authz
 import (
 	"fmt"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 )
 
@@ -37,24 +38,24 @@ type Subject struct {
 	Scope string `json:"scope,omitempty"`
 	// Client is what a user, group or principal is matched by (unused for
 	// application groups).
-	Client ClientContext `json:"-"`
+	Client directory.ClientContext `json:"-"`
 }
 
 // UserSubject is a user as its directory resolves it.
-func UserSubject(c ClientContext) Subject {
+func UserSubject(c directory.ClientContext) Subject {
 	return Subject{Kind: SubjectUser, Name: displayName(c), Client: c}
 }
 
 // GroupSubject is a directory group: c holds its identifiers (IDs) and the
 // groups it is itself a member of (Groups), as a directory resolves a
 // group.
-func GroupSubject(c ClientContext) Subject {
+func GroupSubject(c directory.ClientContext) Subject {
 	return Subject{Kind: SubjectGroup, Name: displayName(c), Client: c}
 }
 
 // PrincipalSubject is a principal string taken alone.
 func PrincipalSubject(name string) Subject {
-	return Subject{Kind: SubjectPrincipal, Name: name, Client: ClientContext{Name: name, IDs: []string{name}}}
+	return Subject{Kind: SubjectPrincipal, Name: name, Client: directory.ClientContext{Name: name, IDs: []string{name}}}
 }
 
 // ApplicationGroupSubject is the application group name: at scope level in
@@ -64,7 +65,7 @@ func ApplicationGroupSubject(name, scope string) Subject {
 	return Subject{Kind: SubjectApplicationGroup, Name: name, Scope: scope}
 }
 
-func displayName(c ClientContext) string {
+func displayName(c directory.ClientContext) string {
 	if c.Name != "" {
 		return c.Name
 	}
@@ -82,7 +83,7 @@ func (s Subject) key() string {
 
 // request returns the request that decides for s in scope si: its client
 // context, or for an application group the group assumed.
-func (c *Checker) subjectRequest(s Subject) (ClientContext, []int32, error) {
+func (c *Checker) subjectRequest(s Subject) (directory.ClientContext, []int32, error) {
 	switch s.Kind {
 	case SubjectUser, SubjectGroup, SubjectPrincipal:
 		cl := s.Client
@@ -97,11 +98,11 @@ func (c *Checker) subjectRequest(s Subject) (ClientContext, []int32, error) {
 			if s.Scope != "" {
 				where = fmt.Sprintf("in scope %q", s.Scope)
 			}
-			return ClientContext{}, nil, fmt.Errorf("application %q: application group %q %s: %w", c.app, s.Name, where, ErrUnknownGroup)
+			return directory.ClientContext{}, nil, fmt.Errorf("application %q: application group %q %s: %w", c.app, s.Name, where, ErrUnknownGroup)
 		}
-		return ClientContext{Name: s.Name}, []int32{g}, nil
+		return directory.ClientContext{Name: s.Name}, []int32{g}, nil
 	}
-	return ClientContext{}, nil, fmt.Errorf("subject %q: kind %q: %w", s.Name, s.Kind, ErrUnknownGroup)
+	return directory.ClientContext{}, nil, fmt.Errorf("subject %q: kind %q: %w", s.Name, s.Kind, ErrUnknownGroup)
 }
 
 // findGroup finds an application group by name: in scope (when not ""),

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -31,7 +33,7 @@ func mutate(rng *rand.Rand, p *policy.Policy) string {
 	case 0:
 		if len(roles) > 0 {
 			r := roles[rng.IntN(len(roles))]
-			m := randPrincipal(rng)
+			m := policygen.RandPrincipal(rng)
 			r.Members = append(r.Members, m)
 			return fmt.Sprintf("add member %s to role %s", m, r.Name)
 		}
@@ -47,14 +49,14 @@ func mutate(rng *rand.Rand, p *policy.Policy) string {
 	case 2:
 		if len(groups) > 0 {
 			g := groups[rng.IntN(len(groups))]
-			m := randPrincipal(rng)
+			m := policygen.RandPrincipal(rng)
 			g.Members = append(g.Members, m)
 			return fmt.Sprintf("add member %s to group %s", m, g.Name)
 		}
 	case 3:
 		if len(groups) > 0 {
 			g := groups[rng.IntN(len(groups))]
-			m := randPrincipal(rng)
+			m := policygen.RandPrincipal(rng)
 			g.NonMembers = append(g.NonMembers, m)
 			return fmt.Sprintf("add non-member %s to group %s", m, g.Name)
 		}
@@ -89,7 +91,7 @@ func mutate(rng *rand.Rand, p *policy.Policy) string {
 		}
 	case 8:
 		s := &policy.Scope{GUID: policy.NewGUID(), Name: fmt.Sprintf("New%d", rng.IntN(1000))}
-		r := &policy.Role{GUID: policy.NewGUID(), Name: "NewRole", Members: []string{randPrincipal(rng)}}
+		r := &policy.Role{GUID: policy.NewGUID(), Name: "NewRole", Members: []string{policygen.RandPrincipal(rng)}}
 		if len(a.Operations) > 0 {
 			r.OperationLinks = []string{a.Operations[rng.IntN(len(a.Operations))].GUID}
 		}
@@ -107,7 +109,7 @@ func mutate(rng *rand.Rand, p *policy.Policy) string {
 			return fmt.Sprintf("group %s gets non-member group %s", g.Name, h.Name)
 		}
 	case 10:
-		r := &policy.Role{GUID: policy.NewGUID(), Name: "AppRole", Members: []string{randPrincipal(rng)}}
+		r := &policy.Role{GUID: policy.NewGUID(), Name: "AppRole", Members: []string{policygen.RandPrincipal(rng)}}
 		if len(a.Tasks) > 0 {
 			r.TaskLinks = []string{a.Tasks[rng.IntN(len(a.Tasks))].GUID}
 		}
@@ -187,8 +189,8 @@ func TestWhatIf_MatchesBruteForce(t *testing.T) {
 	}
 	var changes, compared int
 	for seed := range uint64(stores) {
-		rng := newRand(seed + 7000)
-		p, clients := randomStore(rng, all)
+		rng := policygen.NewRand(seed + 7000)
+		p, clients := policygen.RandomStore(rng, all)
 		for i := range clients {
 			if rng.IntN(2) == 0 {
 				clients[i].DN = fmt.Sprintf("cn=c%d,dc=x", i)
@@ -253,7 +255,7 @@ func TestWhatIf_MatchesBruteForce(t *testing.T) {
 		}
 		for k := range want {
 			if !got[k] {
-				t.Errorf("seed %d (edits %v): missed change %+v\nbefore:\n%s\nafter:\n%s", seed, did, k, describe(p), describe(q))
+				t.Errorf("seed %d (edits %v): missed change %+v\nbefore:\n%s\nafter:\n%s", seed, did, k, policygen.Describe(p), policygen.Describe(q))
 			}
 		}
 		for k := range got {
@@ -292,7 +294,7 @@ func TestWhatIf_Limit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob := UserSubject(ClientContext{Name: `CORP\bob`, IDs: []string{`corp\BOB`}})
+	bob := UserSubject(directory.ClientContext{Name: `CORP\bob`, IDs: []string{`corp\BOB`}})
 	rep, err := WhatIf(context.Background(), base, next, WhatIfOptions{Subjects: []Subject{bob, PrincipalSubject(`CORP\bob`)}, Limit: 5})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +308,7 @@ func TestWhatIf_Limit(t *testing.T) {
 	if g := rep.Changes[0].After; g == nil || g.Assignment != "Administrator" {
 		t.Errorf("first change's grant: %+v", g)
 	}
-	other, err := Compile(q, "", Options{Operations: diffCatalog()})
+	other, err := Compile(q, "", Options{Operations: policygen.SpreadCatalog()})
 	if err != nil {
 		t.Fatal(err)
 	}

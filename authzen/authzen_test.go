@@ -15,8 +15,9 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/internal/authzentest"
-	"github.com/azgate/azgate/localdir"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -99,7 +100,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	svc, err := New(Config{
 		Policy: func() *authz.Snapshot { return f.snap },
-		Resolve: func(ctx context.Context, id string) (authz.ClientContext, error) {
+		Resolve: func(ctx context.Context, id string) (directory.ClientContext, error) {
 			c, err := f.dir.Resolve(ctx, id)
 			if errors.Is(err, localdir.ErrUnknownUser) {
 				err = errors.Join(err, ErrUnknownSubject)

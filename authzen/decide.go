@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/scopes"
@@ -127,7 +128,7 @@ type decider struct {
 }
 
 type resolved struct {
-	c   authz.ClientContext
+	c   directory.ClientContext
 	err error
 }
 
@@ -223,9 +224,9 @@ func (d *decider) resource(ctx context.Context, res Resource) (target, error) {
 var errMissingObject = errors.New("no such object")
 
 // subject resolves a subject to a client context through the directory.
-func (d *decider) subject(ctx context.Context, sub Subject) (authz.ClientContext, error) {
+func (d *decider) subject(ctx context.Context, sub Subject) (directory.ClientContext, error) {
 	if sub.Type != TypeUser {
-		return authz.ClientContext{}, failf(http.StatusBadRequest, "subject type %q: azgate decides for users (type %q)", sub.Type, TypeUser)
+		return directory.ClientContext{}, failf(http.StatusBadRequest, "subject type %q: azgate decides for users (type %q)", sub.Type, TypeUser)
 	}
 	if r, ok := d.subjects[sub.ID]; ok {
 		return r.c, r.err
@@ -238,7 +239,7 @@ func (d *decider) subject(ctx context.Context, sub Subject) (authz.ClientContext
 	case errors.As(err, &e) && e.Status < 500:
 		err = &failed{status: e.Status, message: e.Message}
 	case err != nil:
-		return authz.ClientContext{}, err // the whole request fails
+		return directory.ClientContext{}, err // the whole request fails
 	}
 	if len(d.subjects) < MaxEvaluations {
 		d.subjects[sub.ID] = resolved{c, err}
@@ -248,7 +249,7 @@ func (d *decider) subject(ctx context.Context, sub Subject) (authz.ClientContext
 
 // params are the business-rule parameters of an evaluation: the context's
 // members by their own names, and the entities.
-func params(e evaluation, c authz.ClientContext) (authz.Params, error) {
+func params(e evaluation, c directory.ClientContext) (authz.Params, error) {
 	p := make(authz.Params, len(e.context)+3)
 	for k, v := range e.context {
 		switch k {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 )
 
 // The default paths of the HTTPS binding.
@@ -57,7 +58,7 @@ type Config struct {
 	// (by name, SID or alias), or an error wrapping ErrUnknownSubject. Any
 	// other error (the directory cannot answer) fails the request: an
 	// *Error is answered as it is, anything else is a 500.
-	Resolve func(ctx context.Context, id string) (authz.ClientContext, error)
+	Resolve func(ctx context.Context, id string) (directory.ClientContext, error)
 	// Users lists the directory's users, the candidates of the subject
 	// search. Nil: the directory cannot list them, and the subject search
 	// is not offered.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 )
@@ -17,7 +18,7 @@ import (
 type subject struct {
 	Name   string
 	Kind   string // "user" or "group"
-	client authz.ClientContext
+	client directory.ClientContext
 }
 
 func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, error) {
@@ -28,7 +29,7 @@ func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, err
 	s := &subject{Name: name, Kind: r.FormValue("kind")}
 	switch s.Kind {
 	case "group":
-		s.client = authz.ClientContext{Name: name, Groups: []string{name}}
+		s.client = directory.ClientContext{Name: name, Groups: []string{name}}
 		return s, nil
 	case "", "user":
 		s.Kind = "user"

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
@@ -49,13 +50,13 @@ const (
 type Backend interface {
 	// SignIn checks a password as HTTP Basic does (same directory, same
 	// failed-login budgets).
-	SignIn(r *http.Request, user, password string) (authz.ClientContext, error)
+	SignIn(r *http.Request, user, password string) (directory.ClientContext, error)
 	// Delegated decides a delegation operation for the caller of r
 	// (server.WithClient), auditing a refusal.
 	Delegated(r *http.Request, op string) error
 	// DelegationAllows decides a delegation operation without auditing:
 	// only for showing controls.
-	DelegationAllows(ctx context.Context, c authz.ClientContext, op string) bool
+	DelegationAllows(ctx context.Context, c directory.ClientContext, op string) bool
 	// WritePolicy checks Write Policy, applies edit at revision base and
 	// saves it as one revision (policy.ErrConflict when the store moved).
 	WritePolicy(r *http.Request, base policy.Revision, what string, edit func(*policy.Policy) error) (policy.Revision, error)
@@ -68,7 +69,7 @@ type Backend interface {
 	// AuditPath is the audit log.
 	AuditPath() string
 	// Resolve returns a user's client context as the directory knows it.
-	Resolve(ctx context.Context, name string) (authz.ClientContext, error)
+	Resolve(ctx context.Context, name string) (directory.ClientContext, error)
 	// DirectoryUsers lists the users the directory can list (the local
 	// directory's), sorted.
 	DirectoryUsers(ctx context.Context) ([]string, error)

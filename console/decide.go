@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -17,7 +18,7 @@ type gridResult struct {
 }
 
 // grid decides every operation the store defines in each scope for client.
-func grid(ctx context.Context, snap *authz.Snapshot, client authz.ClientContext, scopes []string) (gridResult, error) {
+func grid(ctx context.Context, snap *authz.Snapshot, client directory.ClientContext, scopes []string) (gridResult, error) {
 	g := gridResult{ops: storeOps(snap)}
 	ids := make([]operations.ID, len(g.ops))
 	for i, op := range g.ops {
@@ -60,7 +61,7 @@ func (c *Console) whatIf(ctx context.Context, snap *authz.Snapshot, next *policy
 	}
 	type subj struct {
 		name, kind string
-		client     authz.ClientContext
+		client     directory.ClientContext
 	}
 	var subjects []subj
 	seen := map[string]bool{}
@@ -86,7 +87,7 @@ func (c *Console) whatIf(ctx context.Context, snap *authz.Snapshot, next *policy
 				for _, m := range r.Members {
 					if !seen[m] {
 						seen[m] = true
-						subjects = append(subjects, subj{m, "principal", authz.ClientContext{Name: m, IDs: []string{m}, Groups: []string{m}}})
+						subjects = append(subjects, subj{m, "principal", directory.ClientContext{Name: m, IDs: []string{m}, Groups: []string{m}}})
 					}
 				}
 			}

@@ -22,7 +22,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/azgate/azgate/console"
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/server"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/operations"
 )
@@ -59,7 +59,7 @@ func vmActions(st engine.VMState) [][2]string {
 }
 
 // gated decides method's operation for client in each of scopes.
-func (c *Console) gated(ctx context.Context, client authz.ClientContext, kind, name, method, label string, scopes ...string) action {
+func (c *Console) gated(ctx context.Context, client directory.ClientContext, kind, name, method, label string, scopes ...string) action {
 	a := action{Kind: kind, Name: name, Method: method, Label: label}
 	id, ok := engine.ActionOperation(method)
 	if !ok {
@@ -133,7 +133,7 @@ func (c *Console) enginePage(w http.ResponseWriter, r *http.Request, s *session)
 func (c *Console) enginePost(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx, e, cl := r.Context(), c.b.Engine(), s.client
 	name, method := r.PostFormValue("name"), r.PostFormValue("action")
-	vmCalls := map[string]func(context.Context, authz.ClientContext, string) (engine.VM, error){
+	vmCalls := map[string]func(context.Context, directory.ClientContext, string) (engine.VM, error){
 		"StartVM": e.StartVM, "StopVM": e.StopVM, "SaveVM": e.SaveVM, "PauseVM": e.PauseVM, "ResumeVM": e.ResumeVM,
 	}
 	var err error

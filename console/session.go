@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
 )
@@ -19,7 +19,7 @@ const cookieName = "azgate_console"
 type session struct {
 	id       string
 	user     string // the name the user signed in with
-	client   authz.ClientContext
+	client   directory.ClientContext
 	lastSeen time.Time
 
 	// mu guards the what-if stage.
@@ -53,7 +53,7 @@ func newSessions(idle time.Duration, max, perUser int) *sessions {
 }
 
 // create adds a session for a signed-in user.
-func (ss *sessions) create(user string, c authz.ClientContext) (*session, error) {
+func (ss *sessions) create(user string, c directory.ClientContext) (*session, error) {
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return nil, err

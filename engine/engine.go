@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/azgate/azgate/scopes"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,7 +13,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/scopes"
+
 	"github.com/google/uuid"
 	bolt "go.etcd.io/bbolt"
 )
@@ -163,7 +164,7 @@ const maxDecideAttempts = 3
 // bounded by the permit. fn gets the IDs of the objects decided, by role.
 // When a record fn reads is not the one decided (errChanged), the call is
 // decided again.
-func (e *Engine) gated(ctx context.Context, c authz.ClientContext, method string, write bool,
+func (e *Engine) gated(ctx context.Context, c directory.ClientContext, method string, write bool,
 	fn func(t txn, ids map[role]string) error, args ...arg,
 ) error {
 	for attempt := 1; ; attempt++ {

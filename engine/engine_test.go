@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 )
 
 func TestTransition(t *testing.T) {
@@ -42,7 +42,7 @@ func TestTransition(t *testing.T) {
 	az := newTestAuthz()
 	e, _, _ := openTest(t, az)
 	admin := az.grant("admin", "", allOps()...)
-	do := map[vmAction]func(context.Context, authz.ClientContext, string) (VM, error){
+	do := map[vmAction]func(context.Context, directory.ClientContext, string) (VM, error){
 		actStart: e.StartVM, actStop: e.StopVM, actSave: e.SaveVM, actPause: e.PauseVM, actResume: e.ResumeVM,
 	}
 	// How to reach each state from Off.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/scopes"
@@ -19,7 +20,7 @@ import (
 // error when it cannot decide at all (unknown scope, store unreachable); the
 // engine then denies. A result with a non-nil Err is a denial.
 type Authorizer interface {
-	AccessCheck(ctx context.Context, client authz.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error)
+	AccessCheck(ctx context.Context, client directory.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error)
 }
 
 // Decision is one access decision of the interceptor, passed to
@@ -432,7 +433,7 @@ func (e *Engine) rule(method string) (gateRule, error) {
 // default scope, so that a caller without rights there gets the very same
 // denial for a missing object as for a hidden one, and one with rights
 // learns it is missing.
-func (e *Engine) authorize(ctx context.Context, c authz.ClientContext, method string, args ...arg) (permit, error) {
+func (e *Engine) authorize(ctx context.Context, c directory.ClientContext, method string, args ...arg) (permit, error) {
 	rule, err := e.rule(method)
 	if err == nil && rule.list {
 		err = fmt.Errorf("engine: %s is a list", method)
@@ -619,7 +620,7 @@ func hasRole(given map[role]arg, r role) bool {
 // visible decides a list method: for each need, its operation in the scope
 // of every object of its role's kind. The permit reads an object only when
 // its scope allowed; the rest are hidden.
-func (e *Engine) visible(ctx context.Context, c authz.ClientContext, method string) (permit, error) {
+func (e *Engine) visible(ctx context.Context, c directory.ClientContext, method string) (permit, error) {
 	rule, err := e.rule(method)
 	if err == nil && !rule.list {
 		err = fmt.Errorf("engine: %s is not a list", method)
@@ -658,7 +659,7 @@ func (e *Engine) visible(ctx context.Context, c authz.ClientContext, method stri
 
 // decide asks the Authorizer about one operation in one scope, reports the
 // decision and returns nil only when it allowed.
-func (e *Engine) decide(ctx context.Context, c authz.ClientContext, op operations.Operation, scope, object string) error {
+func (e *Engine) decide(ctx context.Context, c directory.ClientContext, op operations.Operation, scope, object string) error {
 	d := Decision{Time: e.now(), Principal: principal(c), Operation: op, Scope: scope, Object: object}
 	if err := ctx.Err(); err != nil {
 		d.Err = err
@@ -689,7 +690,7 @@ func (e *Engine) decide(ctx context.Context, c authz.ClientContext, op operation
 
 // failClosed reports and returns a denial for a decision that could not be
 // attempted.
-func (e *Engine) failClosed(ctx context.Context, c authz.ClientContext, op operations.Operation, scope, object string, cause error) error {
+func (e *Engine) failClosed(ctx context.Context, c directory.ClientContext, op operations.Operation, scope, object string, cause error) error {
 	e.log.ErrorContext(ctx, "engine gate failed closed", "err", cause)
 	e.report(ctx, Decision{Time: e.now(), Principal: principal(c), Operation: op, Scope: scope, Object: object, Err: cause})
 	return &DeniedError{Operation: op, Scope: scope, Object: object, Err: cause}
@@ -708,7 +709,7 @@ func (e *Engine) report(ctx context.Context, d Decision) {
 	}
 }
 
-func principal(c authz.ClientContext) string {
+func principal(c directory.ClientContext) string {
 	if c.Name != "" {
 		return c.Name
 	}

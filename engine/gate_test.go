@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -69,7 +70,7 @@ func TestGateTable_CoversEveryMethod(t *testing.T) {
 
 // call runs one engine method against the fixture as c and returns how many
 // objects it returned (1 for a non-list call).
-type call func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error)
+type call func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error)
 
 func one[T any](_ T, err error) (int, error) { return 1, err }
 func none(err error) (int, error)            { return 1, err }
@@ -85,124 +86,124 @@ func ptr[T any](v T) *T { return &v }
 // unbinds sw2 first).
 func calls(ifaces []string) map[string]call {
 	return map[string]call{
-		"GetServiceConfig": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"GetServiceConfig": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetServiceConfig(ctx, c))
 		},
-		"SetServiceConfig": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"SetServiceConfig": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.SetServiceConfig(ctx, c, ServiceUpdate{ConsoleBufferBytes: ptr(4096)}))
 		},
-		"GetSwitchService": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"GetSwitchService": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetSwitchService(ctx, c))
 		},
-		"CreateVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"CreateVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.CreateVM(ctx, c, VMSpec{Name: "new", MemoryMB: 256, Processors: 1, Scope: "S1"}))
 		},
-		"DeleteVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"DeleteVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return none(e.DeleteVM(ctx, c, "off1"))
 		},
-		"GetVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"GetVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetVM(ctx, c, "off1"))
 		},
-		"ListVMs": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListVMs": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListVMs(ctx, c))
 		},
-		"StartVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"StartVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.StartVM(ctx, c, "off1"))
 		},
-		"StopVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"StopVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.StopVM(ctx, c, "run1"))
 		},
-		"SaveVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"SaveVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.SaveVM(ctx, c, "run1"))
 		},
-		"PauseVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"PauseVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.PauseVM(ctx, c, "run1"))
 		},
-		"ResumeVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ResumeVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ResumeVM(ctx, c, "paused1"))
 		},
-		"ReconfigureVM": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ReconfigureVM": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ReconfigureVM(ctx, c, "off1", VMUpdate{MemoryMB: ptr(2048), Notes: ptr("bigger")}))
 		},
-		"SendConsoleInput": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"SendConsoleInput": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return none(e.SendConsoleInput(ctx, c, "run1", "dir\n"))
 		},
-		"ReadConsole": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ReadConsole": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ReadConsole(ctx, c, "run1"))
 		},
-		"SetVMScope": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"SetVMScope": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.SetVMScope(ctx, c, "off1", "S2"))
 		},
-		"CreateSnapshot": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"CreateSnapshot": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.CreateSnapshot(ctx, c, "off1", "snap2"))
 		},
-		"ListSnapshots": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListSnapshots": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListSnapshots(ctx, c, "off1"))
 		},
-		"ApplySnapshot": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ApplySnapshot": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ApplySnapshot(ctx, c, "off1", "snap1"))
 		},
-		"DeleteSnapshot": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"DeleteSnapshot": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return none(e.DeleteSnapshot(ctx, c, "off1", "snap1"))
 		},
-		"CreateSwitch": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"CreateSwitch": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.CreateSwitch(ctx, c, SwitchSpec{Name: "sw3", Scope: "S1"}))
 		},
-		"DeleteSwitch": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"DeleteSwitch": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return none(e.DeleteSwitch(ctx, c, "sw2"))
 		},
-		"ModifySwitch": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ModifySwitch": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ModifySwitch(ctx, c, "sw1", SwitchUpdate{Name: ptr("sw1-renamed"), Notes: ptr("n")}))
 		},
-		"GetSwitch": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"GetSwitch": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetSwitch(ctx, c, "sw1"))
 		},
-		"ListSwitches": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListSwitches": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListSwitches(ctx, c))
 		},
-		"CreatePort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"CreatePort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.CreatePort(ctx, c, PortSpec{Name: "p3", Switch: "sw1", Scope: "S1"}))
 		},
-		"DeletePort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"DeletePort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return none(e.DeletePort(ctx, c, "p1"))
 		},
-		"ModifyPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ModifyPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ModifyPort(ctx, c, "p1", PortUpdate{Notes: ptr("uplink")}))
 		},
-		"GetPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"GetPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetPort(ctx, c, "p1"))
 		},
-		"ListPorts": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListPorts": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListPorts(ctx, c))
 		},
-		"ConnectPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ConnectPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ConnectPort(ctx, c, "p1", Connection{VM: "off1", Adapter: "nic1"}))
 		},
-		"DisconnectPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"DisconnectPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.DisconnectPort(ctx, c, "p2"))
 		},
-		"GetPortVLAN": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"GetPortVLAN": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetPortVLAN(ctx, c, "p1"))
 		},
-		"SetPortVLAN": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"SetPortVLAN": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.SetPortVLAN(ctx, c, "p1", VLAN{AccessVLANID: 42}))
 		},
-		"CreateInternalPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"CreateInternalPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.CreateInternalPort(ctx, c, InternalPortSpec{Name: "ip3"}))
 		},
-		"DeleteInternalPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"DeleteInternalPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return none(e.DeleteInternalPort(ctx, c, "ip2"))
 		},
-		"ModifyInternalPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ModifyInternalPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.ModifyInternalPort(ctx, c, "ip2", InternalPortUpdate{Name: ptr("ip2-renamed")}))
 		},
-		"ListInternalPorts": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListInternalPorts": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListInternalPorts(ctx, c))
 		},
-		"ListExternalPorts": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListExternalPorts": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListExternalPorts(ctx, c))
 		},
-		"BindExternalPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"BindExternalPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			if len(ifaces) > 1 {
 				return one(e.BindExternalPort(ctx, c, "sw1", ifaces[1]))
 			}
@@ -211,10 +212,10 @@ func calls(ifaces []string) map[string]call {
 			}
 			return one(e.BindExternalPort(ctx, c, "sw1", ifaces[0]))
 		},
-		"UnbindExternalPort": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"UnbindExternalPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.UnbindExternalPort(ctx, c, "sw2"))
 		},
-		"ListLANEndpoints": func(ctx context.Context, e *Engine, c authz.ClientContext) (int, error) {
+		"ListLANEndpoints": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListLANEndpoints(ctx, c))
 		},
 	}
@@ -238,7 +239,7 @@ func TestGate_EveryOperationRealChecker(t *testing.T) {
 // granter is an Authorizer whose grants a test can add.
 type granter interface {
 	Authorizer
-	grant(principal, scope string, ops ...operations.ID) authz.ClientContext
+	grant(principal, scope string, ops ...operations.ID) directory.ClientContext
 }
 
 // ruleOps returns the operations of a rule's needs, leaving out those that
@@ -349,7 +350,7 @@ func testEveryOperation(t *testing.T, newAz func(scopes ...string) granter) {
 }
 
 // state is everything an administrator can see, for before/after checks.
-func state(t *testing.T, e *Engine, admin authz.ClientContext) string {
+func state(t *testing.T, e *Engine, admin directory.ClientContext) string {
 	t.Helper()
 	ctx := context.Background()
 	var parts []any
@@ -392,7 +393,7 @@ func TestGate_NothingWithoutDecision(t *testing.T) {
 		t.Run(m.Name, func(t *testing.T) {
 			ft := m.Type // includes the receiver
 			args := []reflect.Value{reflect.ValueOf(ctx), reflect.ValueOf(nobody)}
-			if ft.NumIn() < 3 || ft.In(1) != reflect.TypeFor[context.Context]() || ft.In(2) != reflect.TypeFor[authz.ClientContext]() {
+			if ft.NumIn() < 3 || ft.In(1) != reflect.TypeFor[context.Context]() || ft.In(2) != reflect.TypeFor[directory.ClientContext]() {
 				t.Fatalf("(*Engine).%s does not take (ctx, client context, ...)", m.Name)
 			}
 			for i := 3; i < ft.NumIn(); i++ {
@@ -452,35 +453,35 @@ func TestGate_ListFiltering(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		list func(c authz.ClientContext) []string
-		who  authz.ClientContext
+		list func(c directory.ClientContext) []string
+		who  directory.ClientContext
 		want []string
 	}{
 		{"vms/admin", vmNames(t, e), admin, []string{"vm-", "vm-S1", "vm-S2"}},
 		{"vms/alice", vmNames(t, e), alice, []string{"vm-S1"}},
 		{"vms/bob", vmNames(t, e), bob, []string{"vm-S2"}},
-		{"switches/alice", func(c authz.ClientContext) []string {
+		{"switches/alice", func(c directory.ClientContext) []string {
 			l := must[[]Switch](t)(e.ListSwitches(ctx, c))
 			return names(len(l), func(i int) string { return l[i].Name })
 		}, alice, []string{"sw-S1"}},
-		{"switches/bob", func(c authz.ClientContext) []string {
+		{"switches/bob", func(c directory.ClientContext) []string {
 			l := must[[]Switch](t)(e.ListSwitches(ctx, c))
 			return names(len(l), func(i int) string { return l[i].Name })
 		}, bob, nil},
-		{"ports/alice", func(c authz.ClientContext) []string {
+		{"ports/alice", func(c directory.ClientContext) []string {
 			l := must[[]Port](t)(e.ListPorts(ctx, c))
 			return names(len(l), func(i int) string { return l[i].Name })
 		}, alice, []string{"p-S1"}},
 		// A default-scope grant applies in every scope.
-		{"ports/bob", func(c authz.ClientContext) []string {
+		{"ports/bob", func(c directory.ClientContext) []string {
 			l := must[[]Port](t)(e.ListPorts(ctx, c))
 			return names(len(l), func(i int) string { return l[i].Name })
 		}, bob, []string{"p-", "p-S1", "p-S2"}},
-		{"endpoints/alice", func(c authz.ClientContext) []string {
+		{"endpoints/alice", func(c directory.ClientContext) []string {
 			l := must[[]LANEndpoint](t)(e.ListLANEndpoints(ctx, c))
 			return names(len(l), func(i int) string { return l[i].Port + ">" + l[i].Target })
 		}, alice, []string{"p-S1>"}}, // the internal port is the host's: not alice's to view
-		{"endpoints/carol", func(c authz.ClientContext) []string {
+		{"endpoints/carol", func(c directory.ClientContext) []string {
 			l := must[[]LANEndpoint](t)(e.ListLANEndpoints(ctx, c))
 			return names(len(l), func(i int) string { return l[i].Port + ">" + l[i].Target })
 		}, carol, []string{"p-S1>ip-S1"}},
@@ -502,8 +503,8 @@ func TestGate_ListFiltering(t *testing.T) {
 	}
 }
 
-func vmNames(t *testing.T, e *Engine) func(c authz.ClientContext) []string {
-	return func(c authz.ClientContext) []string {
+func vmNames(t *testing.T, e *Engine) func(c directory.ClientContext) []string {
+	return func(c directory.ClientContext) []string {
 		var out []string
 		for _, vm := range must[[]VM](t)(e.ListVMs(context.Background(), c)) {
 			out = append(out, vm.Name)
@@ -525,7 +526,7 @@ func TestGate_ScopeChangeNeedsBothScopes(t *testing.T) {
 	az.grant("both", "S2", operations.ChangeVMAuthzScope)
 
 	tests := []struct {
-		who       authz.ClientContext
+		who       directory.ClientContext
 		deniedIn  string // "" with wantOK
 		wantOK    bool
 		wantScope string
@@ -633,7 +634,7 @@ type hookAuthz struct {
 	hook      func()
 }
 
-func (h *hookAuthz) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, p authz.Params) ([]authz.Result, error) {
+func (h *hookAuthz) AccessCheck(ctx context.Context, c directory.ClientContext, scope string, ops []operations.ID, p authz.Params) ([]authz.Result, error) {
 	if c.Name == h.principal && h.hook != nil {
 		hook := h.hook
 		h.hook = nil
@@ -684,12 +685,12 @@ func TestGate_BoundDuringDecision(t *testing.T) {
 	for _, tc := range []struct {
 		method string
 		op     operations.ID
-		call   func(e *Engine, c authz.ClientContext) error
+		call   func(e *Engine, c directory.ClientContext) error
 	}{
-		{"DeleteSwitch", operations.DeleteVirtualSwitch, func(e *Engine, c authz.ClientContext) error {
+		{"DeleteSwitch", operations.DeleteVirtualSwitch, func(e *Engine, c directory.ClientContext) error {
 			return e.DeleteSwitch(ctx, c, "uplink")
 		}},
-		{"UnbindExternalPort", operations.UnbindExternalEthernetPort, func(e *Engine, c authz.ClientContext) error {
+		{"UnbindExternalPort", operations.UnbindExternalEthernetPort, func(e *Engine, c directory.ClientContext) error {
 			_, err := e.UnbindExternalPort(ctx, c, "uplink")
 			return err
 		}},
@@ -767,7 +768,7 @@ func TestGate_SwitchShowsHostInterfaceOnlyWithView(t *testing.T) {
 	admin := az.grant("admin", "", allOps()...)
 	must[Switch](t)(e.CreateSwitch(ctx, admin, SwitchSpec{Name: "uplink", Scope: "Lab"}))
 	must[Switch](t)(e.BindExternalPort(ctx, admin, "uplink", iface))
-	answers := func(c authz.ClientContext) map[string]Switch {
+	answers := func(c directory.ClientContext) map[string]Switch {
 		l := must[[]Switch](t)(e.ListSwitches(ctx, c))
 		if len(l) != 1 {
 			t.Fatalf("ListSwitches = %+v, want one switch", l)

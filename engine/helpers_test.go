@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -32,7 +33,7 @@ func newTestAuthz(scopes ...string) *testAuthz {
 
 // grant gives principal the operations in scope and returns its client
 // context.
-func (a *testAuthz) grant(principal, scope string, ops ...operations.ID) authz.ClientContext {
+func (a *testAuthz) grant(principal, scope string, ops ...operations.ID) directory.ClientContext {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.grants[principal] == nil {
@@ -47,11 +48,11 @@ func (a *testAuthz) grant(principal, scope string, ops ...operations.ID) authz.C
 	return client(principal)
 }
 
-func client(principal string) authz.ClientContext {
-	return authz.ClientContext{Name: principal, IDs: []string{principal}}
+func client(principal string) directory.ClientContext {
+	return directory.ClientContext{Name: principal, IDs: []string{principal}}
 }
 
-func (a *testAuthz) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, _ authz.Params) ([]authz.Result, error) {
+func (a *testAuthz) AccessCheck(ctx context.Context, c directory.ClientContext, scope string, ops []operations.ID, _ authz.Params) ([]authz.Result, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.scopes[scope] {
@@ -169,7 +170,7 @@ func hostIface(t *testing.T) string { return hostIfaces(t)[0] }
 // VM paused1 (Paused), switch sw1 with ports p1 (disconnected) and p2
 // (connected to internal port ip1), switch sw2 bound to a host interface,
 // internal ports ip1 and ip2.
-func fixture(t *testing.T, e *Engine, admin authz.ClientContext) {
+func fixture(t *testing.T, e *Engine, admin directory.ClientContext) {
 	t.Helper()
 	ctx := context.Background()
 	mustVM := must[VM](t)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -18,7 +18,7 @@ import (
 type hiddenEnv struct {
 	ctx   context.Context
 	e     *Engine
-	c     authz.ClientContext
+	c     directory.ClientContext
 	scope string
 	n     func(string) string
 }
@@ -49,7 +49,7 @@ const ghostName = "no-such-object"
 // (disconnected), portVM (to alpha/nic2) and portHost (to internal port
 // hostA); switch swBound bound to a host interface; switch swFree; internal
 // ports hostA and hostB.
-func hiddenFixture(t *testing.T, e *Engine, admin authz.ClientContext, iface string) {
+func hiddenFixture(t *testing.T, e *Engine, admin directory.ClientContext, iface string) {
 	t.Helper()
 	ctx := context.Background()
 	mustVM, mustSw, mustPort := must[VM](t), must[Switch](t), must[Port](t)
@@ -375,7 +375,7 @@ func inDefaultScope(method string, r role) bool {
 
 // hide moves the fixture object named name to scope Secret and returns what
 // identifies it: name, ID and MAC addresses.
-func hide(t *testing.T, e *Engine, admin authz.ClientContext, name string) []string {
+func hide(t *testing.T, e *Engine, admin directory.ClientContext, name string) []string {
 	t.Helper()
 	ctx := context.Background()
 	if vm, err := e.GetVM(ctx, admin, name); err == nil {

@@ -5,12 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/azgate/azgate/scopes"
 	"net"
 	"slices"
 	"time"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/scopes"
+
 	"github.com/azgate/azgate/internal/names"
 )
 
@@ -107,7 +108,7 @@ func publicSwitch(t txn, sw Switch) (Switch, error) {
 
 // CreateSwitch creates a virtual switch in spec.Scope. Needs Create Virtual
 // Switch in spec.Scope.
-func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec SwitchSpec) (Switch, error) {
+func (e *Engine) CreateSwitch(ctx context.Context, c directory.ClientContext, spec SwitchSpec) (Switch, error) {
 	spec.Scope = scopes.Of(spec.Scope)
 	p, err := e.authorize(ctx, c, "CreateSwitch", creates(kindSwitch, spec.Name, spec.Scope))
 	if err != nil {
@@ -134,7 +135,7 @@ func (e *Engine) CreateSwitch(ctx context.Context, c authz.ClientContext, spec S
 // deleted (409, naming none of them): their owners delete them first. Needs
 // Delete Virtual Switch in the switch's scope, and Unbind External Ethernet
 // Port in the default scope when the switch is bound.
-func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name string) error {
+func (e *Engine) DeleteSwitch(ctx context.Context, c directory.ClientContext, name string) error {
 	return e.gated(ctx, c, "DeleteSwitch", true, func(t txn, ids map[role]string) error {
 		id := ids[roleSwitch]
 		var sw Switch
@@ -155,7 +156,7 @@ func (e *Engine) DeleteSwitch(ctx context.Context, c authz.ClientContext, name s
 // ModifySwitch renames a virtual switch, changes its notes or moves it to
 // another scope. Needs Modify Switch Settings in the switch's scope, and in
 // the new scope when u.Scope is set.
-func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name string, u SwitchUpdate) (Switch, error) {
+func (e *Engine) ModifySwitch(ctx context.Context, c directory.ClientContext, name string, u SwitchUpdate) (Switch, error) {
 	var out Switch
 	args := []arg{named(roleSwitch, name)}
 	if u.Scope != nil {
@@ -198,7 +199,7 @@ func (e *Engine) ModifySwitch(ctx context.Context, c authz.ClientContext, name s
 }
 
 // GetSwitch returns a virtual switch. Needs View Switches in its scope.
-func (e *Engine) GetSwitch(ctx context.Context, c authz.ClientContext, name string) (Switch, error) {
+func (e *Engine) GetSwitch(ctx context.Context, c directory.ClientContext, name string) (Switch, error) {
 	var out Switch
 	err := e.gated(ctx, c, "GetSwitch", false, func(t txn, ids map[role]string) error {
 		var sw Switch
@@ -214,7 +215,7 @@ func (e *Engine) GetSwitch(ctx context.Context, c authz.ClientContext, name stri
 
 // ListSwitches returns, by name, the virtual switches in scopes where the
 // caller holds View Switches.
-func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Switch, error) {
+func (e *Engine) ListSwitches(ctx context.Context, c directory.ClientContext) ([]Switch, error) {
 	p, err := e.visible(ctx, c, "ListSwitches")
 	if err != nil {
 		return nil, err
@@ -238,7 +239,7 @@ func (e *Engine) ListSwitches(ctx context.Context, c authz.ClientContext) ([]Swi
 
 // CreatePort creates a port on an existing switch, in spec.Scope. Needs
 // Create Virtual Switch Port in spec.Scope and in the switch's scope.
-func (e *Engine) CreatePort(ctx context.Context, c authz.ClientContext, spec PortSpec) (Port, error) {
+func (e *Engine) CreatePort(ctx context.Context, c directory.ClientContext, spec PortSpec) (Port, error) {
 	spec.Scope = scopes.Of(spec.Scope)
 	var out Port
 	err := e.gated(ctx, c, "CreatePort", true, func(t txn, ids map[role]string) error {
@@ -265,7 +266,7 @@ func (e *Engine) CreatePort(ctx context.Context, c authz.ClientContext, spec Por
 // DeletePort deletes a switch port, disconnecting it. Needs Delete Virtual
 // Switch Port in the port's and the switch's scope; when connected, also
 // what disconnecting needs at the other end (see DisconnectPort).
-func (e *Engine) DeletePort(ctx context.Context, c authz.ClientContext, name string) error {
+func (e *Engine) DeletePort(ctx context.Context, c directory.ClientContext, name string) error {
 	return e.gated(ctx, c, "DeletePort", true, func(t txn, ids map[role]string) error {
 		var r portRec
 		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
@@ -303,7 +304,7 @@ func editPublicPort(t txn, id string, fn func(r *portRec) error) (Port, error) {
 // ModifyPort renames a switch port, changes its notes or moves it to
 // another scope. Needs Modify Switch Port Settings in the port's and the
 // switch's scope, and in the new scope when u.Scope is set.
-func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name string, u PortUpdate) (Port, error) {
+func (e *Engine) ModifyPort(ctx context.Context, c directory.ClientContext, name string, u PortUpdate) (Port, error) {
 	var out Port
 	args := []arg{named(rolePort, name)}
 	if u.Scope != nil {
@@ -342,7 +343,7 @@ func (e *Engine) ModifyPort(ctx context.Context, c authz.ClientContext, name str
 // its switch's; what it is connected to is shown only where the caller may
 // view it (View Virtual Machine Configuration in the VM's scope, View
 // Internal Ethernet Ports).
-func (e *Engine) GetPort(ctx context.Context, c authz.ClientContext, name string) (Port, error) {
+func (e *Engine) GetPort(ctx context.Context, c directory.ClientContext, name string) (Port, error) {
 	var out Port
 	err := e.gated(ctx, c, "GetPort", false, func(t txn, ids map[role]string) error {
 		var r portRec
@@ -359,7 +360,7 @@ func (e *Engine) GetPort(ctx context.Context, c authz.ClientContext, name string
 // ListPorts returns, by name, the switch ports the caller may view: View
 // Switch Ports in the port's scope and in its switch's. Connections are
 // shown as in GetPort.
-func (e *Engine) ListPorts(ctx context.Context, c authz.ClientContext) ([]Port, error) {
+func (e *Engine) ListPorts(ctx context.Context, c directory.ClientContext) ([]Port, error) {
 	p, err := e.visible(ctx, c, "ListPorts")
 	if err != nil {
 		return nil, err
@@ -388,7 +389,7 @@ func (e *Engine) ListPorts(ctx context.Context, c authz.ClientContext) ([]Port, 
 // Connect Virtual Switch Port in the port's and the switch's scope, and
 // Reconfigure Virtual Machine in the VM's scope (connecting an adapter
 // reconfigures the VM) or Modify Internal Ethernet Port.
-func (e *Engine) ConnectPort(ctx context.Context, c authz.ClientContext, port string, to Connection) (Port, error) {
+func (e *Engine) ConnectPort(ctx context.Context, c directory.ClientContext, port string, to Connection) (Port, error) {
 	// A bad request is decided like any other (on the port alone), then
 	// refused.
 	args := []arg{named(rolePort, port)}
@@ -457,7 +458,7 @@ func connTarget(t txn, ids map[role]string, to Connection) (connRec, error) {
 // Virtual Switch Port in the port's and the switch's scope, and Reconfigure
 // Virtual Machine in the connected VM's scope or Modify Internal Ethernet
 // Port (disconnecting changes the other end too).
-func (e *Engine) DisconnectPort(ctx context.Context, c authz.ClientContext, port string) (Port, error) {
+func (e *Engine) DisconnectPort(ctx context.Context, c directory.ClientContext, port string) (Port, error) {
 	var out Port
 	err := e.gated(ctx, c, "DisconnectPort", true, func(t txn, ids map[role]string) error {
 		var err error
@@ -491,7 +492,7 @@ func sameConn(r *portRec, ids map[role]string) error {
 
 // GetPortVLAN returns a switch port's VLAN setting. Needs View VLAN Settings
 // in the port's and the switch's scope.
-func (e *Engine) GetPortVLAN(ctx context.Context, c authz.ClientContext, port string) (VLAN, error) {
+func (e *Engine) GetPortVLAN(ctx context.Context, c directory.ClientContext, port string) (VLAN, error) {
 	var out VLAN
 	err := e.gated(ctx, c, "GetPortVLAN", false, func(t txn, ids map[role]string) error {
 		var r portRec
@@ -507,7 +508,7 @@ func (e *Engine) GetPortVLAN(ctx context.Context, c authz.ClientContext, port st
 // SetPortVLAN sets a switch port's access VLAN (1..4094), or makes it
 // untagged (0). Needs Change VLAN Configuration on Port in the port's and
 // the switch's scope.
-func (e *Engine) SetPortVLAN(ctx context.Context, c authz.ClientContext, port string, v VLAN) (VLAN, error) {
+func (e *Engine) SetPortVLAN(ctx context.Context, c directory.ClientContext, port string, v VLAN) (VLAN, error) {
 	var out VLAN
 	err := e.gated(ctx, c, "SetPortVLAN", true, func(t txn, ids map[role]string) error {
 		r, err := editPort(t, ids[rolePort], func(r *portRec) error {
@@ -527,7 +528,7 @@ func (e *Engine) SetPortVLAN(ctx context.Context, c authz.ClientContext, port st
 
 // CreateInternalPort creates an internal Ethernet port. Needs Create
 // Internal Ethernet Port in the default scope.
-func (e *Engine) CreateInternalPort(ctx context.Context, c authz.ClientContext, spec InternalPortSpec) (InternalPort, error) {
+func (e *Engine) CreateInternalPort(ctx context.Context, c directory.ClientContext, spec InternalPortSpec) (InternalPort, error) {
 	p, err := e.authorize(ctx, c, "CreateInternalPort", creates(kindInternal, spec.Name, scopes.Default))
 	if err != nil {
 		return InternalPort{}, err
@@ -549,7 +550,7 @@ func (e *Engine) CreateInternalPort(ctx context.Context, c authz.ClientContext, 
 // switch port is not deleted (the port, maybe in another scope, would
 // change): disconnect it first. Needs Delete Internal Ethernet Port in the
 // default scope.
-func (e *Engine) DeleteInternalPort(ctx context.Context, c authz.ClientContext, name string) error {
+func (e *Engine) DeleteInternalPort(ctx context.Context, c directory.ClientContext, name string) error {
 	return e.gated(ctx, c, "DeleteInternalPort", true, func(t txn, ids map[role]string) error {
 		id := ids[roleInternal]
 		var ip InternalPort
@@ -569,7 +570,7 @@ func (e *Engine) DeleteInternalPort(ctx context.Context, c authz.ClientContext, 
 
 // ModifyInternalPort renames an internal Ethernet port or changes its notes.
 // Needs Modify Internal Ethernet Port in the default scope.
-func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, name string, u InternalPortUpdate) (InternalPort, error) {
+func (e *Engine) ModifyInternalPort(ctx context.Context, c directory.ClientContext, name string, u InternalPortUpdate) (InternalPort, error) {
 	var ip InternalPort
 	err := e.gated(ctx, c, "ModifyInternalPort", true, func(t txn, ids map[role]string) error {
 		id := ids[roleInternal]
@@ -599,7 +600,7 @@ func (e *Engine) ModifyInternalPort(ctx context.Context, c authz.ClientContext, 
 
 // ListInternalPorts returns the internal Ethernet ports by name. Needs View
 // Internal Ethernet Ports in the default scope.
-func (e *Engine) ListInternalPorts(ctx context.Context, c authz.ClientContext) ([]InternalPort, error) {
+func (e *Engine) ListInternalPorts(ctx context.Context, c directory.ClientContext) ([]InternalPort, error) {
 	out := []InternalPort{}
 	err := e.gated(ctx, c, "ListInternalPorts", false, func(t txn, _ map[role]string) error {
 		return each(t, kindInternal, func(_ string, ip *InternalPort) error {
@@ -619,7 +620,7 @@ func (e *Engine) ListInternalPorts(ctx context.Context, c authz.ClientContext) (
 // ListExternalPorts returns the host's network interfaces and whether a
 // switch is bound to each. Needs View External Ethernet Ports in the default
 // scope.
-func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) ([]ExternalPort, error) {
+func (e *Engine) ListExternalPorts(ctx context.Context, c directory.ClientContext) ([]ExternalPort, error) {
 	ifs, err := net.Interfaces()
 	if err != nil {
 		return nil, fmt.Errorf("list host interfaces: %w", err)
@@ -654,7 +655,7 @@ func (e *Engine) ListExternalPorts(ctx context.Context, c authz.ClientContext) (
 // must be unbound and the interface bound to no other switch. Needs Bind
 // External Ethernet Port in the switch's scope and in the default scope
 // (the host's).
-func (e *Engine) BindExternalPort(ctx context.Context, c authz.ClientContext, switchName, iface string) (Switch, error) {
+func (e *Engine) BindExternalPort(ctx context.Context, c directory.ClientContext, switchName, iface string) (Switch, error) {
 	var out Switch
 	err := e.gated(ctx, c, "BindExternalPort", true, func(t txn, ids map[role]string) error {
 		if _, err := net.InterfaceByName(iface); err != nil {
@@ -687,7 +688,7 @@ func (e *Engine) BindExternalPort(ctx context.Context, c authz.ClientContext, sw
 // UnbindExternalPort unbinds the host interface bound to a virtual switch.
 // Needs Unbind External Ethernet Port in the switch's scope and in the
 // default scope (the host's).
-func (e *Engine) UnbindExternalPort(ctx context.Context, c authz.ClientContext, switchName string) (Switch, error) {
+func (e *Engine) UnbindExternalPort(ctx context.Context, c directory.ClientContext, switchName string) (Switch, error) {
 	var out Switch
 	err := e.gated(ctx, c, "UnbindExternalPort", true, func(t txn, ids map[role]string) error {
 		var sw Switch
@@ -710,7 +711,7 @@ func (e *Engine) UnbindExternalPort(ctx context.Context, c authz.ClientContext, 
 // What is at the other end (VM and adapter, internal port, host interface,
 // and its MAC) is shown only where the caller may view it; otherwise the
 // endpoint is marked hidden.
-func (e *Engine) ListLANEndpoints(ctx context.Context, c authz.ClientContext) ([]LANEndpoint, error) {
+func (e *Engine) ListLANEndpoints(ctx context.Context, c directory.ClientContext) ([]LANEndpoint, error) {
 	p, err := e.visible(ctx, c, "ListLANEndpoints")
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -50,7 +51,7 @@ func (a *realAuthz) edit(fn func(*policy.Policy) error) {
 	a.p, a.chk = p, chk
 }
 
-func (a *realAuthz) grant(principal, scope string, ops ...operations.ID) authz.ClientContext {
+func (a *realAuthz) grant(principal, scope string, ops ...operations.ID) directory.ClientContext {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.n++
@@ -77,7 +78,7 @@ func mustTask(p *policy.Policy, loc policy.Location, name string) string {
 	return t.GUID
 }
 
-func (a *realAuthz) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
+func (a *realAuthz) AccessCheck(ctx context.Context, c directory.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
 	a.mu.Lock()
 	chk := a.chk
 	a.mu.Unlock()

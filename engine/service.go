@@ -6,12 +6,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 )
 
 // GetServiceConfig returns the service configuration. Needs Read Service
 // Configuration in the default scope.
-func (e *Engine) GetServiceConfig(ctx context.Context, c authz.ClientContext) (ServiceConfig, error) {
+func (e *Engine) GetServiceConfig(ctx context.Context, c directory.ClientContext) (ServiceConfig, error) {
 	p, err := e.authorize(ctx, c, "GetServiceConfig")
 	if err != nil {
 		return ServiceConfig{}, err
@@ -28,7 +28,7 @@ func (e *Engine) GetServiceConfig(ctx context.Context, c authz.ClientContext) (S
 // SetServiceConfig changes the service configuration. Paths must be
 // absolute; the console buffer must be 1024..1048576 bytes. Needs
 // Reconfigure Service in the default scope.
-func (e *Engine) SetServiceConfig(ctx context.Context, c authz.ClientContext, u ServiceUpdate) (ServiceConfig, error) {
+func (e *Engine) SetServiceConfig(ctx context.Context, c directory.ClientContext, u ServiceUpdate) (ServiceConfig, error) {
 	p, err := e.authorize(ctx, c, "SetServiceConfig")
 	if err != nil {
 		return ServiceConfig{}, err
@@ -70,7 +70,7 @@ func (e *Engine) SetServiceConfig(ctx context.Context, c authz.ClientContext, u 
 
 // GetSwitchService describes the virtual switch management service. Needs
 // View Virtual Switch Management Service in the default scope.
-func (e *Engine) GetSwitchService(ctx context.Context, c authz.ClientContext) (SwitchService, error) {
+func (e *Engine) GetSwitchService(ctx context.Context, c directory.ClientContext) (SwitchService, error) {
 	if _, err := e.authorize(ctx, c, "GetSwitchService"); err != nil {
 		return SwitchService{}, err
 	}

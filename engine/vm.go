@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/azgate/azgate/scopes"
 	"slices"
 	"unicode/utf8"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/scopes"
+
 	"github.com/azgate/azgate/internal/names"
 )
 
@@ -67,7 +68,7 @@ func adapterNames(vm string, list []string) error {
 
 // CreateVM creates a virtual machine, Off, in spec.Scope. Needs Create
 // Virtual Machine in spec.Scope.
-func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpec) (VM, error) {
+func (e *Engine) CreateVM(ctx context.Context, c directory.ClientContext, spec VMSpec) (VM, error) {
 	spec.Scope = scopes.Of(spec.Scope)
 	p, err := e.authorize(ctx, c, "CreateVM", creates(kindVM, spec.Name, spec.Scope))
 	if err != nil {
@@ -110,7 +111,7 @@ func (e *Engine) CreateVM(ctx context.Context, c authz.ClientContext, spec VMSpe
 // snapshots and console. A VM whose adapter is connected to a switch port is
 // not deleted (the port, maybe in another scope, would change): disconnect
 // it first. Needs Delete Virtual Machine in the VM's scope.
-func (e *Engine) DeleteVM(ctx context.Context, c authz.ClientContext, name string) error {
+func (e *Engine) DeleteVM(ctx context.Context, c directory.ClientContext, name string) error {
 	return e.gated(ctx, c, "DeleteVM", true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
 		var vm VM
@@ -142,7 +143,7 @@ func (e *Engine) DeleteVM(ctx context.Context, c authz.ClientContext, name strin
 
 // GetVM returns a virtual machine's configuration and state. Needs View
 // Virtual Machine Configuration in the VM's scope.
-func (e *Engine) GetVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
+func (e *Engine) GetVM(ctx context.Context, c directory.ClientContext, name string) (VM, error) {
 	var out VM
 	err := e.gated(ctx, c, "GetVM", false, func(t txn, ids map[role]string) error {
 		if err := t.get(kindVM, ids[roleVM], &out); err != nil {
@@ -156,7 +157,7 @@ func (e *Engine) GetVM(ctx context.Context, c authz.ClientContext, name string) 
 
 // ListVMs returns, by name, the virtual machines the caller may view: those
 // in scopes where it holds View Virtual Machine Configuration.
-func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, error) {
+func (e *Engine) ListVMs(ctx context.Context, c directory.ClientContext) ([]VM, error) {
 	p, err := e.visible(ctx, c, "ListVMs")
 	if err != nil {
 		return nil, err
@@ -176,7 +177,7 @@ func (e *Engine) ListVMs(ctx context.Context, c authz.ClientContext) ([]VM, erro
 }
 
 // changeState applies a state change and writes it to the console.
-func (e *Engine) changeState(ctx context.Context, c authz.ClientContext, method string, name string, a vmAction) (VM, error) {
+func (e *Engine) changeState(ctx context.Context, c directory.ClientContext, method string, name string, a vmAction) (VM, error) {
 	var out VM
 	err := e.gated(ctx, c, method, true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
@@ -212,39 +213,39 @@ func (e *Engine) console(t txn, vmID, text string) error {
 
 // StartVM starts a virtual machine that is Off, or restores one that is
 // Saved. Needs Start Virtual Machine in the VM's scope.
-func (e *Engine) StartVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
+func (e *Engine) StartVM(ctx context.Context, c directory.ClientContext, name string) (VM, error) {
 	return e.changeState(ctx, c, "StartVM", name, actStart)
 }
 
 // StopVM turns a virtual machine off (from Running, Paused or Saved; a saved
 // state is discarded). Needs Stop Virtual Machine in the VM's scope.
-func (e *Engine) StopVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
+func (e *Engine) StopVM(ctx context.Context, c directory.ClientContext, name string) (VM, error) {
 	return e.changeState(ctx, c, "StopVM", name, actStop)
 }
 
 // SaveVM saves a Running or Paused virtual machine's state and stops it.
 // Saving is a way of stopping: it needs Stop Virtual Machine in the VM's
 // scope.
-func (e *Engine) SaveVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
+func (e *Engine) SaveVM(ctx context.Context, c directory.ClientContext, name string) (VM, error) {
 	return e.changeState(ctx, c, "SaveVM", name, actSave)
 }
 
 // PauseVM pauses a Running virtual machine. Needs Pause and Restart Virtual
 // Machine in the VM's scope.
-func (e *Engine) PauseVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
+func (e *Engine) PauseVM(ctx context.Context, c directory.ClientContext, name string) (VM, error) {
 	return e.changeState(ctx, c, "PauseVM", name, actPause)
 }
 
 // ResumeVM resumes a Paused virtual machine. Needs Pause and Restart Virtual
 // Machine in the VM's scope.
-func (e *Engine) ResumeVM(ctx context.Context, c authz.ClientContext, name string) (VM, error) {
+func (e *Engine) ResumeVM(ctx context.Context, c directory.ClientContext, name string) (VM, error) {
 	return e.changeState(ctx, c, "ResumeVM", name, actResume)
 }
 
 // ReconfigureVM changes a virtual machine's name, notes, memory, processors
 // or network adapters; the last three only while it is Off. Needs
 // Reconfigure Virtual Machine in the VM's scope.
-func (e *Engine) ReconfigureVM(ctx context.Context, c authz.ClientContext, name string, u VMUpdate) (VM, error) {
+func (e *Engine) ReconfigureVM(ctx context.Context, c directory.ClientContext, name string, u VMUpdate) (VM, error) {
 	var out VM
 	err := e.gated(ctx, c, "ReconfigureVM", true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
@@ -336,7 +337,7 @@ func (e *Engine) replaceAdapters(t txn, id string, vm VM, list []string) ([]Netw
 
 // SendConsoleInput types text on a Running virtual machine's console. Needs
 // Allow Input to Virtual Machine in the VM's scope.
-func (e *Engine) SendConsoleInput(ctx context.Context, c authz.ClientContext, name, text string) error {
+func (e *Engine) SendConsoleInput(ctx context.Context, c directory.ClientContext, name, text string) error {
 	return e.gated(ctx, c, "SendConsoleInput", true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
 		var vm VM
@@ -359,7 +360,7 @@ func (e *Engine) SendConsoleInput(ctx context.Context, c authz.ClientContext, na
 
 // ReadConsole returns what a virtual machine's console shows. Needs Allow
 // Output from Virtual Machine in the VM's scope.
-func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name string) (Console, error) {
+func (e *Engine) ReadConsole(ctx context.Context, c directory.ClientContext, name string) (Console, error) {
 	var out Console
 	err := e.gated(ctx, c, "ReadConsole", false, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
@@ -377,7 +378,7 @@ func (e *Engine) ReadConsole(ctx context.Context, c authz.ClientContext, name st
 // SetVMScope moves a virtual machine to another authorization scope ("" is
 // the default scope). Needs Change Virtual Machine Authorization Scope in
 // both the current and the new scope.
-func (e *Engine) SetVMScope(ctx context.Context, c authz.ClientContext, name, scope string) (VM, error) {
+func (e *Engine) SetVMScope(ctx context.Context, c directory.ClientContext, name, scope string) (VM, error) {
 	var out VM
 	scope = scopes.Of(scope)
 	err := e.gated(ctx, c, "SetVMScope", true, func(t txn, ids map[role]string) error {
@@ -432,7 +433,7 @@ func findSnapshot(snaps []Snapshot, vm, ref string) (Snapshot, error) {
 // CreateSnapshot snapshots a virtual machine's configuration and state. An
 // empty name becomes "<vm> - (<time>)", as Hyper-V names them. Needs Allow
 // Virtual Machine Snapshot in the VM's scope.
-func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmName, name string) (Snapshot, error) {
+func (e *Engine) CreateSnapshot(ctx context.Context, c directory.ClientContext, vmName, name string) (Snapshot, error) {
 	var out Snapshot
 	err := e.gated(ctx, c, "CreateSnapshot", true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
@@ -474,7 +475,7 @@ func (e *Engine) CreateSnapshot(ctx context.Context, c authz.ClientContext, vmNa
 
 // ListSnapshots returns a virtual machine's snapshots, oldest first. Needs
 // Allow Virtual Machine Snapshot in the VM's scope.
-func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmName string) ([]Snapshot, error) {
+func (e *Engine) ListSnapshots(ctx context.Context, c directory.ClientContext, vmName string) ([]Snapshot, error) {
 	var out []Snapshot
 	err := e.gated(ctx, c, "ListSnapshots", false, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
@@ -493,7 +494,7 @@ func (e *Engine) ListSnapshots(ctx context.Context, c authz.ClientContext, vmNam
 // that is Off or Saved: memory, processors and notes return to the
 // snapshot's, and the VM is Off if the snapshot was taken while it was Off,
 // Saved otherwise. Needs Allow Virtual Machine Snapshot in the VM's scope.
-func (e *Engine) ApplySnapshot(ctx context.Context, c authz.ClientContext, vmName, snapshot string) (VM, error) {
+func (e *Engine) ApplySnapshot(ctx context.Context, c directory.ClientContext, vmName, snapshot string) (VM, error) {
 	var out VM
 	err := e.gated(ctx, c, "ApplySnapshot", true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
@@ -529,7 +530,7 @@ func (e *Engine) ApplySnapshot(ctx context.Context, c authz.ClientContext, vmNam
 
 // DeleteSnapshot deletes a snapshot (by name or ID). Needs Allow Virtual
 // Machine Snapshot in the VM's scope.
-func (e *Engine) DeleteSnapshot(ctx context.Context, c authz.ClientContext, vmName, snapshot string) error {
+func (e *Engine) DeleteSnapshot(ctx context.Context, c directory.ClientContext, vmName, snapshot string) error {
 	return e.gated(ctx, c, "DeleteSnapshot", true, func(t txn, ids map[role]string) error {
 		id := ids[roleVM]
 		var vm VM

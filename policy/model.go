@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"strings"
+
 	"github.com/azgate/azgate/internal/names"
 	"github.com/google/uuid"
 )
@@ -77,6 +79,11 @@ type BizRule struct {
 	Language     string
 	ImportedPath string
 }
+
+// Defined reports whether b is a business rule at all. As in AzMan, a
+// language or an imported path without a script is no rule: the task
+// applies.
+func (b BizRule) Defined() bool { return strings.TrimSpace(b.Script) != "" }
 
 // IsZero reports whether no rule is set.
 func (b BizRule) IsZero() bool { return b.Script == "" && b.Language == "" && b.ImportedPath == "" }

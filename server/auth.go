@@ -8,32 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 )
-
-// Directory authenticates callers and produces their client contexts. The
-// local directory (package localdir) satisfies it; with --directory ldap the
-// server composes ldapsync (passwords, users) with the local directory (API
-// tokens) in ldapDirectory.
-type Directory interface {
-	// Authenticate checks a user name and password and returns the user's
-	// client context (IDs and transitive groups). Wrong credentials, unknown
-	// users included, are an error; the server answers 401 for any error but
-	// ldapsync.ErrUnavailable (the directory cannot answer), which is a 503,
-	// and ldapsync.ErrLimit (too many groups), which is a 403.
-	Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error)
-	// AuthenticateToken checks an API token (the Bearer credential) and
-	// returns its owner's client context, or an error.
-	AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error)
-}
-
-// Resolver is an optional Directory capability: the client context of a
-// user named by a trusted checker without a group list.
-type Resolver interface {
-	// Resolve returns the client context of the user given by name or SID,
-	// or an error wrapping a not-found sentinel when there is none.
-	Resolve(ctx context.Context, name string) (authz.ClientContext, error)
-}
 
 type ctxKey int
 
@@ -41,8 +17,8 @@ const clientKey ctxKey = iota
 
 // clientFrom returns the authenticated caller of a request. Handlers behind
 // authenticate always have one; ok is false only for public routes.
-func clientFrom(ctx context.Context) (authz.ClientContext, bool) {
-	c, ok := ctx.Value(clientKey).(authz.ClientContext)
+func clientFrom(ctx context.Context) (directory.ClientContext, bool) {
+	c, ok := ctx.Value(clientKey).(directory.ClientContext)
 	return c, ok
 }
 
@@ -60,10 +36,10 @@ func (s *Server) authenticate(next http.Handler, writeError func(http.ResponseWr
 	})
 }
 
-func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
+func (s *Server) credentials(r *http.Request) (directory.ClientContext, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+		return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
 			"authentication required: HTTP Basic or a Bearer API token")
 	}
 	scheme, cred, _ := strings.Cut(h, " ")
@@ -71,28 +47,28 @@ func (s *Server) credentials(r *http.Request) (authz.ClientContext, error) {
 	switch {
 	case strings.EqualFold(scheme, "Basic"):
 		if r.TLS == nil && !isLoopback(r.RemoteAddr) {
-			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+			return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
 				"HTTP Basic credentials are refused over plain HTTP from a remote client; use HTTPS or a Bearer token")
 		}
 		user, pass, ok := r.BasicAuth()
 		if !ok || user == "" {
-			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
+			return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
 		}
 		return s.passwordLogin(r, user, pass)
 	case strings.EqualFold(scheme, "Bearer"):
 		if cred == "" {
-			return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "empty Bearer token")
+			return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "empty Bearer token")
 		}
 		c, err := s.dir.AuthenticateToken(r.Context(), cred)
 		if err != nil {
-			return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+			return directory.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
 				message: "unknown or revoked API token", err: err}
 		}
 		return c, nil
 	}
 	// The scheme is not quoted back: without a space it is the whole
 	// header, which may be a credential.
-	return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+	return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
 		"unsupported authorization scheme: use Basic or Bearer")
 }
 
@@ -109,10 +85,10 @@ func isLoopback(remote string) bool {
 // passwordLogin checks a user name and password against the directory,
 // within the failed-login budgets of the client address and the account:
 // HTTP Basic and the console's sign-in form both come here.
-func (s *Server) passwordLogin(r *http.Request, user, pass string) (authz.ClientContext, error) {
+func (s *Server) passwordLogin(r *http.Request, user, pass string) (directory.ClientContext, error) {
 	end, retry, ok := s.logins.begin(r.RemoteAddr, user)
 	if !ok {
-		return authz.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
+		return directory.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
 			message: "too many failed logins from this address, or for this account from this address; retry later", retryAfter: retry}
 	}
 	c, err := s.dir.Authenticate(r.Context(), user, pass)
@@ -122,14 +98,14 @@ func (s *Server) passwordLogin(r *http.Request, user, pass string) (authz.Client
 	busy := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 	end(err != nil && !busy && derr == nil)
 	if derr != nil {
-		return authz.ClientContext{}, derr
+		return directory.ClientContext{}, derr
 	}
 	if busy {
-		return authz.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+		return directory.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
 			message: "the server is busy checking passwords; retry later", err: err, retryAfter: time.Second}
 	}
 	if err != nil {
-		return authz.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+		return directory.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
 			message: "wrong user name or password", err: err}
 	}
 	return c, nil

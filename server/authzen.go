@@ -9,6 +9,7 @@ import (
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/authzen"
+	"github.com/azgate/azgate/directory"
 )
 
 // newAuthZEN makes the AuthZEN service over the server's policy, directory
@@ -47,10 +48,10 @@ func (s *Server) newAuthZEN(opts authz.Options) (*authzen.Service, error) {
 
 // resolveSubject resolves an AuthZEN subject id through the directory, as
 // a check with "resolve": true does.
-func (s *Server) resolveSubject(ctx context.Context, id string) (authz.ClientContext, error) {
-	res, ok := s.dir.(Resolver)
+func (s *Server) resolveSubject(ctx context.Context, id string) (directory.ClientContext, error) {
+	res, ok := s.dir.(directory.Resolver)
 	if !ok {
-		return authz.ClientContext{}, &authzen.Error{Status: http.StatusNotImplemented, Message: "this directory cannot resolve users"}
+		return directory.ClientContext{}, &authzen.Error{Status: http.StatusNotImplemented, Message: "this directory cannot resolve users"}
 	}
 	c, err := res.Resolve(ctx, id)
 	switch {

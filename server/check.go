@@ -15,6 +15,7 @@ import (
 
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 )
@@ -523,7 +524,7 @@ func (s *Server) flushCheckAudit(r *http.Request, cs *checkState) {
 // replaces the directory's). Given groups, the identifiers are written
 // into *idBuf when it is not nil (the context is then valid until the
 // next use of *idBuf).
-func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string, resolve bool, idBuf *[]string) (authz.ClientContext, error) {
+func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn string, resolve bool, idBuf *[]string) (directory.ClientContext, error) {
 	if !resolve {
 		var all []string
 		if idBuf != nil {
@@ -532,24 +533,24 @@ func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn
 		} else {
 			all = append([]string{user}, ids...)
 		}
-		return authz.ClientContext{Name: user, IDs: all, Groups: groups, DN: dn}, nil
+		return directory.ClientContext{Name: user, IDs: all, Groups: groups, DN: dn}, nil
 	}
 	if groups != nil {
-		return authz.ClientContext{}, invalidf("user %q: give its groups or ask the directory to resolve them, not both", user)
+		return directory.ClientContext{}, invalidf("user %q: give its groups or ask the directory to resolve them, not both", user)
 	}
-	res, ok := s.dir.(Resolver)
+	res, ok := s.dir.(directory.Resolver)
 	if !ok {
-		return authz.ClientContext{}, invalidf("user %q: give its groups; this directory cannot resolve users", user)
+		return directory.ClientContext{}, invalidf("user %q: give its groups; this directory cannot resolve users", user)
 	}
 	c, err := res.Resolve(r.Context(), user)
 	switch {
 	case isUnknownUser(err):
-		return authz.ClientContext{}, &apiError{status: http.StatusNotFound, code: CodeNotFound,
+		return directory.ClientContext{}, &apiError{status: http.StatusNotFound, code: CodeNotFound,
 			message: fmt.Sprintf("user %q is not in the directory; give its groups to check it anyway", user), err: err}
 	case directoryError(err) != nil:
-		return authz.ClientContext{}, directoryError(fmt.Errorf("resolve user %q: %w", user, err))
+		return directory.ClientContext{}, directoryError(fmt.Errorf("resolve user %q: %w", user, err))
 	case err != nil:
-		return authz.ClientContext{}, fmt.Errorf("resolve user %q: %w", user, err)
+		return directory.ClientContext{}, fmt.Errorf("resolve user %q: %w", user, err)
 	}
 	c.IDs = append(c.IDs, ids...)
 	if dn != "" {

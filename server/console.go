@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy"
 )
@@ -57,20 +58,20 @@ func (s *Server) mountConsole(api http.Handler) (http.Handler, error) {
 // directory, within the same failed-login budgets, and refused over plain
 // HTTP from a remote client. The error's public message is
 // PublicError's.
-func (s *Server) SignIn(r *http.Request, user, password string) (authz.ClientContext, error) {
+func (s *Server) SignIn(r *http.Request, user, password string) (directory.ClientContext, error) {
 	if r.TLS == nil && !isLoopback(r.RemoteAddr) {
-		return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+		return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
 			"passwords are refused over plain HTTP from a remote client; use HTTPS")
 	}
 	if strings.TrimSpace(user) == "" {
-		return authz.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "a user name is required")
+		return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "a user name is required")
 	}
 	return s.passwordLogin(r, user, password)
 }
 
 // WithClient returns ctx carrying the authenticated caller, as the API's
 // authentication does, for Delegated and WritePolicy.
-func WithClient(ctx context.Context, c authz.ClientContext) context.Context {
+func WithClient(ctx context.Context, c directory.ClientContext) context.Context {
 	return context.WithValue(ctx, clientKey, c)
 }
 
@@ -82,7 +83,7 @@ func (s *Server) Delegated(r *http.Request, op string) error { return s.requireD
 // DelegationAllows reports whether c holds op in the delegation
 // application, without auditing: for showing or hiding controls, never for
 // allowing a write (WritePolicy decides that).
-func (s *Server) DelegationAllows(ctx context.Context, c authz.ClientContext, op string) bool {
+func (s *Server) DelegationAllows(ctx context.Context, c directory.ClientContext, op string) bool {
 	ok, _ := s.deleg.allowed(ctx, c, op)
 	return ok
 }
@@ -120,14 +121,14 @@ func (s *Server) AuditPath() string { return s.cfg.auditPath() }
 
 // Resolve returns the client context of a user (or group) by name or SID as
 // the directory knows it: identifiers and transitive groups.
-func (s *Server) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
-	res, ok := s.dir.(Resolver)
+func (s *Server) Resolve(ctx context.Context, name string) (directory.ClientContext, error) {
+	res, ok := s.dir.(directory.Resolver)
 	if !ok {
-		return authz.ClientContext{}, fmt.Errorf("this directory cannot resolve users")
+		return directory.ClientContext{}, fmt.Errorf("this directory cannot resolve users")
 	}
 	c, err := res.Resolve(ctx, name)
 	if err != nil {
-		return authz.ClientContext{}, fmt.Errorf("resolve %q: %w", name, err)
+		return directory.ClientContext{}, fmt.Errorf("resolve %q: %w", name, err)
 	}
 	return c, nil
 }

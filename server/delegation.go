@@ -10,6 +10,7 @@ import (
 
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
@@ -131,7 +132,7 @@ func (d *delegation) snapshot() *delegationSnap {
 
 // allowed decides one delegation operation for client in the delegation
 // application's default scope. Any failure denies, with the cause.
-func (d *delegation) allowed(ctx context.Context, client authz.ClientContext, op string) (bool, error) {
+func (d *delegation) allowed(ctx context.Context, client directory.ClientContext, op string) (bool, error) {
 	id, ok := delegationOp(op)
 	if !ok {
 		return false, fmt.Errorf("unknown delegation operation %q", op)
@@ -171,7 +172,7 @@ func (s *Server) requireDelegated(r *http.Request, op string) error {
 
 // auditDenied records a request the delegation roles refused: a policy
 // read or write, a check, explain or who-can.
-func (s *Server) auditDenied(r *http.Request, c authz.ClientContext, op string, cause error) {
+func (s *Server) auditDenied(r *http.Request, c directory.ClientContext, op string, cause error) {
 	id, _ := delegationOp(op)
 	rec := audit.DecisionRecord{Source: audit.SourceDelegation, Principal: principalName(c), Application: DelegationApp,
 		Operation: op, OperationID: int(id), Object: r.Method + " " + r.URL.Path, Err: cause}
@@ -180,7 +181,7 @@ func (s *Server) auditDenied(r *http.Request, c authz.ClientContext, op string, 
 	}
 }
 
-func principalName(c authz.ClientContext) string {
+func principalName(c directory.ClientContext) string {
 	if c.Name != "" {
 		return c.Name
 	}

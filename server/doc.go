@@ -33,10 +33,10 @@
 // Config.Directory chooses it. DirectoryLocal is the directory file in the
 // data directory. DirectoryLDAP ([LDAPConfig]) composes two: Basic
 // passwords are checked by binding to OpenLDAP or Active Directory as the
-// user (ldapsync.Directory.Authenticate), whose client context is its DN,
+// user (ldapdir.Directory.Authenticate), whose client context is its DN,
 // SID and transitive groups by name, DN and SID; API tokens still come from
 // the local directory, whose accounts are service accounts and checkers.
-// The ldapsync directory is also the authz QueryMatcher, so LDAP-query
+// The ldapdir directory is also the authz QueryMatcher, so LDAP-query
 // application groups are decided in checks, engine calls and Explain.
 // While it cannot answer, Basic logins get 503, cached contexts and query
 // matches serve until their TTL ends and are refused after, /readyz says

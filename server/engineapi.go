@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -381,7 +381,7 @@ func reply(w http.ResponseWriter, status int, v any, err error) error {
 	return nil
 }
 
-type nameCall[T any] func(ctx context.Context, c authz.ClientContext, name string) (T, error)
+type nameCall[T any] func(ctx context.Context, c directory.ClientContext, name string) (T, error)
 
 // vmCall adapts an engine method taking a VM name and returning a VM.
 func (s *Server) vmCall(f nameCall[engine.VM]) handlerFunc { return callByName(f) }
@@ -398,7 +398,7 @@ func callByName[T any](f nameCall[T]) handlerFunc {
 }
 
 // nameDelete adapts an engine delete method taking a name.
-func (s *Server) nameDelete(f func(ctx context.Context, c authz.ClientContext, name string) error) handlerFunc {
+func (s *Server) nameDelete(f func(ctx context.Context, c directory.ClientContext, name string) error) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		c, _ := clientFrom(r.Context())
 		return reply(w, http.StatusNoContent, nil, f(r.Context(), c, pathVar(r, "name")))

@@ -13,13 +13,13 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/ldapsync"
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/directory/ldapdir"
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/policy"
 )
 
-// LDAP presets (LDAPConfig.Preset): the attribute mappings of ldapsync's
+// LDAP presets (LDAPConfig.Preset): the attribute mappings of ldapdir's
 // PresetOpenLDAP and PresetActiveDirectory.
 const (
 	PresetOpenLDAP = "openldap"
@@ -53,15 +53,15 @@ type LDAPConfig struct {
 	CAFile string
 	// CacheTTL is how long a resolved user or LDAP-query match is served,
 	// whether or not the directory answers; after it, decisions that need
-	// the directory fail closed. 0 means ldapsync.DefaultCacheTTL.
+	// the directory fail closed. 0 means ldapdir.DefaultCacheTTL.
 	CacheTTL time.Duration
 	// Timeout bounds connecting to the directory and each request to it (a
 	// bind, one page of a search): a directory that does not answer within
-	// it is unavailable (503). 0 means ldapsync's defaults (5 s to connect,
+	// it is unavailable (503). 0 means ldapdir's defaults (5 s to connect,
 	// 10 s per request); --ldap-timeout defaults to DefaultLDAPTimeout.
 	Timeout time.Duration
 	// BindCacheTTL is how long a successful Basic sign-in is remembered
-	// (ldapsync.Config.BindCacheTTL): the same name and password within it
+	// (ldapdir.Config.BindCacheTTL): the same name and password within it
 	// neither search nor bind. 0 turns it off; --ldap-bind-cache-ttl
 	// defaults to DefaultLDAPBindCacheTTL.
 	BindCacheTTL time.Duration
@@ -149,14 +149,14 @@ func (c *Config) validateDirectory() error {
 	return nil
 }
 
-// directoryConfig is the ldapsync configuration of l: the preset's
+// directoryConfig is the ldapdir configuration of l: the preset's
 // filters and attribute mapping with l's connection settings.
-func (l LDAPConfig) directoryConfig() ldapsync.Config {
-	var dc ldapsync.Config
+func (l LDAPConfig) directoryConfig() ldapdir.Config {
+	var dc ldapdir.Config
 	if l.Preset == PresetAD {
-		dc = ldapsync.PresetActiveDirectory(l.URL, l.UserBase, l.Domain)
+		dc = ldapdir.PresetActiveDirectory(l.URL, l.UserBase, l.Domain)
 	} else {
-		dc = ldapsync.PresetOpenLDAP(l.URL, l.UserBase)
+		dc = ldapdir.PresetOpenLDAP(l.URL, l.UserBase)
 		dc.Domain = l.Domain
 	}
 	if l.GroupBase != "" {
@@ -173,28 +173,28 @@ func (l LDAPConfig) directoryConfig() ldapsync.Config {
 // CheckLDAPNames is the directory check of `azgate ldap check`: it checks
 // l, reads the names of every user and group of its directory, and returns
 // the names client contexts leave out — carried by more than one entry, or
-// shaped like a SID or a DN (ldapsync.Directory.CheckNames). Errors: a
-// *ConfigError, ldapsync.ErrUnavailable.
-func CheckLDAPNames(ctx context.Context, l LDAPConfig) ([]ldapsync.Collision, error) {
-	return withLDAP(l, func(d *ldapsync.Directory) ([]ldapsync.Collision, error) { return d.CheckNames(ctx) })
+// shaped like a SID or a DN (ldapdir.Directory.CheckNames). Errors: a
+// *ConfigError, ldapdir.ErrUnavailable.
+func CheckLDAPNames(ctx context.Context, l LDAPConfig) ([]ldapdir.Collision, error) {
+	return withLDAP(l, func(d *ldapdir.Directory) ([]ldapdir.Collision, error) { return d.CheckNames(ctx) })
 }
 
 // CheckLDAPQueries is the policy check of `azgate ldap check`: it lists the
 // LDAP-query application groups of p whose filter matches nobody because
 // it names an attribute the directory's schema does not define, or does
-// not parse (ldapsync.Directory.CheckQueries).
+// not parse (ldapdir.Directory.CheckQueries).
 func CheckLDAPQueries(ctx context.Context, l LDAPConfig, p *policy.Policy) ([]string, error) {
-	return withLDAP(l, func(d *ldapsync.Directory) ([]string, error) { return d.CheckQueries(ctx, p) })
+	return withLDAP(l, func(d *ldapdir.Directory) ([]string, error) { return d.CheckQueries(ctx, p) })
 }
 
 // withLDAP runs check on the directory of l; errors of l are *ConfigError.
-func withLDAP[T any](l LDAPConfig, check func(*ldapsync.Directory) (T, error)) (T, error) {
+func withLDAP[T any](l LDAPConfig, check func(*ldapdir.Directory) (T, error)) (T, error) {
 	var zero T
 	cfg := Config{Directory: DirectoryLDAP, LDAP: l}
 	if err := cfg.validateDirectory(); err != nil {
 		return zero, err
 	}
-	d, err := ldapsync.New(l.directoryConfig(), nil)
+	d, err := ldapdir.New(l.directoryConfig(), nil)
 	if err != nil {
 		return zero, err
 	}
@@ -222,36 +222,36 @@ func (s *Server) warnLDAPQueries(ctx context.Context) {
 // LDAP; API tokens — service accounts, checkers — still come from the
 // local directory, whose token owners are local accounts.
 type ldapDirectory struct {
-	ldap  *ldapsync.Directory
+	ldap  *ldapdir.Directory
 	local *localdir.Directory
 }
 
 var (
-	_ Directory = (*ldapDirectory)(nil)
-	_ Resolver  = (*ldapDirectory)(nil)
+	_ directory.Directory = (*ldapDirectory)(nil)
+	_ directory.Resolver  = (*ldapDirectory)(nil)
 )
 
-// Authenticate binds to LDAP as the user (ldapsync.Directory.Authenticate).
-func (d *ldapDirectory) Authenticate(ctx context.Context, user, password string) (authz.ClientContext, error) {
+// Authenticate binds to LDAP as the user (ldapdir.Directory.Authenticate).
+func (d *ldapDirectory) Authenticate(ctx context.Context, user, password string) (directory.ClientContext, error) {
 	return d.ldap.Authenticate(ctx, user, password)
 }
 
 // AuthenticateToken checks an API token in the local directory.
-func (d *ldapDirectory) AuthenticateToken(ctx context.Context, token string) (authz.ClientContext, error) {
+func (d *ldapDirectory) AuthenticateToken(ctx context.Context, token string) (directory.ClientContext, error) {
 	return d.local.AuthenticateToken(ctx, token)
 }
 
 // Resolve resolves a user in LDAP (cached for the cache TTL).
-func (d *ldapDirectory) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
+func (d *ldapDirectory) Resolve(ctx context.Context, name string) (directory.ClientContext, error) {
 	return d.ldap.Resolve(ctx, name)
 }
 
 // directoryProbe tells whether the LDAP directory answers, at most once
-// per ttl. It pings the directory (ldapsync.Directory.Ping: the service
+// per ttl. It pings the directory (ldapdir.Directory.Ping: the service
 // account binds and reads the user base, uncached), so every probe reaches
 // the directory.
 type directoryProbe struct {
-	dir *ldapsync.Directory
+	dir *ldapdir.Directory
 	ttl time.Duration
 
 	mu   sync.Mutex
@@ -259,7 +259,7 @@ type directoryProbe struct {
 	last error
 }
 
-func newDirectoryProbe(dir *ldapsync.Directory, ttl time.Duration) *directoryProbe {
+func newDirectoryProbe(dir *ldapdir.Directory, ttl time.Duration) *directoryProbe {
 	return &directoryProbe{dir: dir, ttl: ttl}
 }
 
@@ -272,7 +272,7 @@ func (p *directoryProbe) check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	err := p.dir.Ping(ctx)
-	if err != nil && !errors.Is(err, ldapsync.ErrUnavailable) {
+	if err != nil && !errors.Is(err, ldapdir.ErrUnavailable) {
 		err = nil // the directory answered
 	}
 	p.at, p.last = time.Now(), err
@@ -286,8 +286,8 @@ func directoryUnavailable(err error) error {
 		message: "the directory cannot be reached and no cached answer is recent enough; nothing is granted meanwhile", err: err}
 }
 
-// limitPrefix starts the text of an ldapsync.ErrLimit error.
-var limitPrefix = ldapsync.ErrLimit.Error() + ": "
+// limitPrefix starts the text of an ldapdir.ErrLimit error.
+var limitPrefix = ldapdir.ErrLimit.Error() + ": "
 
 // directoryError maps a directory failure on the way to a client context
 // (sign-in, "resolve": true) to its response: 503 when the directory cannot
@@ -295,9 +295,9 @@ var limitPrefix = ldapsync.ErrLimit.Error() + ": "
 // beyond what azgate follows. Other errors give nil.
 func directoryError(err error) error {
 	switch {
-	case errors.Is(err, ldapsync.ErrUnavailable):
+	case errors.Is(err, ldapdir.ErrUnavailable):
 		return directoryUnavailable(err)
-	case errors.Is(err, ldapsync.ErrLimit):
+	case errors.Is(err, ldapdir.ErrLimit):
 		msg := err.Error()
 		if i := strings.Index(msg, limitPrefix); i >= 0 {
 			msg = msg[i+len(limitPrefix):]
@@ -311,17 +311,17 @@ func directoryError(err error) error {
 // isUnknownUser reports whether a directory error means the user does not
 // exist (localdir or LDAP).
 func isUnknownUser(err error) bool {
-	return errors.Is(err, localdir.ErrNotFound) || errors.Is(err, ldapsync.ErrUnknownUser)
+	return errors.Is(err, localdir.ErrNotFound) || errors.Is(err, ldapdir.ErrUnknownUser)
 }
 
 // ldapReason words an unreachable LDAP directory for /readyz.
 func ldapReason(cfg LDAPConfig, err error) string {
 	ttl := cfg.CacheTTL
 	if ttl == 0 {
-		ttl = ldapsync.DefaultCacheTTL
+		ttl = ldapdir.DefaultCacheTTL
 	}
 	msg := err.Error()
-	msg = strings.TrimPrefix(msg, ldapsync.ErrUnavailable.Error()+": ")
+	msg = strings.TrimPrefix(msg, ldapdir.ErrUnavailable.Error()+": ")
 	return fmt.Sprintf("the LDAP directory %s is unreachable (%s); users resolved in the last %s are served from the cache, "+
 		"then requests that need the directory are denied; HTTP Basic logins fail until it is back", cfg.URL, msg, ttl)
 }

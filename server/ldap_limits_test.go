@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/internal/slapdtest"
-	"github.com/azgate/azgate/ldapsync"
 )
 
 // syncBuffer is a log destination safe for concurrent writes.
@@ -75,7 +75,7 @@ func TestLDAP_QueryNamingUndefinedAttributeIsLogged(t *testing.T) {
 func TestLDAP_LimitIsNotAnOutage(t *testing.T) {
 	var chain strings.Builder
 	prev := "uid=bob,ou=people," + slapdtest.DefaultBaseDN
-	for i := range ldapsync.DefaultMaxDepth + 1 {
+	for i := range ldapdir.DefaultMaxDepth + 1 {
 		fmt.Fprintf(&chain, "dn: cn=deep%d,ou=groups,%s\nobjectClass: groupOfNames\ncn: deep%d\nmember: %s\n\n", i, slapdtest.DefaultBaseDN, i, prev)
 		prev = fmt.Sprintf("cn=deep%d,ou=groups,%s", i, slapdtest.DefaultBaseDN)
 	}

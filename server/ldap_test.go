@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/internal/slapdtest"
-	"github.com/azgate/azgate/ldapsync"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
@@ -44,7 +44,7 @@ olcAttributeTypes: ( 1.2.840.113556.1.2.141 NAME 'department' EQUALITY caseIgnor
 
 func sidValue(t testing.TB, sid string) string {
 	t.Helper()
-	b, err := ldapsync.ParseSID(sid)
+	b, err := ldapdir.ParseSID(sid)
 	if err != nil {
 		t.Fatal(err)
 	}

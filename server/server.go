@@ -22,9 +22,10 @@ import (
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/authzen"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/directory/ldapdir"
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/engine"
-	"github.com/azgate/azgate/ldapsync"
-	"github.com/azgate/azgate/localdir"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
@@ -57,9 +58,9 @@ type Server struct {
 	store   policy.Store
 	live    *authz.Live
 	deleg   *delegation
-	dir     Directory
+	dir     directory.Directory
 	local   *localdir.Directory // always open: API tokens, the first administrator
-	ldap    *ldapsync.Directory // --directory ldap only
+	ldap    *ldapdir.Directory  // --directory ldap only
 	eng     *engine.Engine
 	audit   *audit.Log
 	metrics *metrics
@@ -224,7 +225,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 // which New makes after opening the engine.
 type liveAuthorizer struct{ s *Server }
 
-func (a liveAuthorizer) AccessCheck(ctx context.Context, c authz.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
+func (a liveAuthorizer) AccessCheck(ctx context.Context, c directory.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
 	return a.s.live.AccessCheck(ctx, c, scope, ops, params)
 }
 
@@ -327,7 +328,7 @@ func (s *Server) openDirectory(ctx context.Context) error {
 		s.dir = s.local
 		return nil
 	}
-	d, err := ldapsync.New(s.cfg.LDAP.directoryConfig(), s.base.With(logKeySystem, "ldap"))
+	d, err := ldapdir.New(s.cfg.LDAP.directoryConfig(), s.base.With(logKeySystem, "ldap"))
 	if err != nil {
 		return fmt.Errorf("LDAP directory %s: %w", s.cfg.LDAP.URL, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/azgate/azgate/internal/testproc"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,10 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/internal/testproc"
+
 	"github.com/gorilla/mux"
 
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/engine"
-	"github.com/azgate/azgate/localdir"
 )
 
 // routeCase is one registered route, with path variables filled in.

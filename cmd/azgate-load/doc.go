@@ -1,5 +1,5 @@
 // Command azgate-load measures the check endpoint of azgate under load, on
-// loopback, against the large generated policy (authz.GenerateLarge: 10,000
+// loopback, against the large generated policy (policygen.GenerateLarge: 10,000
 // users in nested groups, 1,000 scopes). It is for whoever changes the
 // decision path or the server and needs to know what that did to
 // throughput and latency.

@@ -28,8 +28,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/directory/localdir"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/server"
@@ -151,7 +152,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	defer env.close()
 	logf("setup: large policy (%d users, %d scopes), %d KiB store, servers up in %s",
-		authz.LargeUsers, authz.LargeScopes, env.storeBytes>>10, time.Since(start).Round(time.Millisecond))
+		policygen.LargeUsers, policygen.LargeScopes, env.storeBytes>>10, time.Since(start).Round(time.Millisecond))
 
 	if cfg.cpuProfile != "" {
 		f, err := os.Create(cfg.cpuProfile)
@@ -306,7 +307,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer) (_ *env, err error
 	}
 	e.closers = append(e.closers, func() { _ = os.RemoveAll(dir) })
 
-	p, clients := authz.GenerateLarge(cfg.seed)
+	p, clients := policygen.GenerateLarge(cfg.seed)
 	storeURL := "msxml://" + filepath.Join(dir, "large.xml")
 	st, err := stores.Open(ctx, storeURL, stores.Options{})
 	if err != nil {
@@ -375,7 +376,7 @@ func setup(ctx context.Context, cfg config, stderr io.Writer) (_ *env, err error
 	e.ceilingURL = "http://" + cln.Addr().String()
 
 	// Request bodies.
-	reqs := authz.LargeRequests(p, clients, cfg.seed, cfg.bodies*cfg.batchItems)
+	reqs := policygen.LargeRequests(p, clients, cfg.seed, cfg.bodies*cfg.batchItems)
 	if e.single, err = singleBodies(clients, reqs[:cfg.bodies]); err != nil {
 		return nil, err
 	}
@@ -411,7 +412,7 @@ type checkItem struct {
 	Operations []operations.ID `json:"operations"`
 }
 
-func itemOf(c authz.ClientContext, r authz.LargeRequest, nops int) checkItem {
+func itemOf(c directory.ClientContext, r policygen.LargeRequest, nops int) checkItem {
 	it := checkItem{User: c.IDs[0], IDs: c.IDs[1:], Groups: c.Groups, Scope: r.Scope}
 	if it.Groups == nil {
 		it.Groups = []string{}
@@ -424,7 +425,7 @@ func itemOf(c authz.ClientContext, r authz.LargeRequest, nops int) checkItem {
 	return it
 }
 
-func singleBodies(clients []authz.ClientContext, reqs []authz.LargeRequest) (bodySet, error) {
+func singleBodies(clients []directory.ClientContext, reqs []policygen.LargeRequest) (bodySet, error) {
 	bs := bodySet{ops: 1, items: 1}
 	for _, r := range reqs {
 		b, err := json.Marshal(itemOf(clients[r.Client], r, 1))
@@ -436,7 +437,7 @@ func singleBodies(clients []authz.ClientContext, reqs []authz.LargeRequest) (bod
 	return bs, nil
 }
 
-func batchBodies(clients []authz.ClientContext, reqs []authz.LargeRequest, n, items int) (bodySet, error) {
+func batchBodies(clients []directory.ClientContext, reqs []policygen.LargeRequest, n, items int) (bodySet, error) {
 	bs := bodySet{ops: batchOps, items: items}
 	per := batchOps / items
 	for i := range n {

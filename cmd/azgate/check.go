@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -106,7 +107,7 @@ float, true or false, else kept as a string.`,
 			if err != nil {
 				return err
 			}
-			client := authz.ClientContext{Name: user, IDs: []string{user}, Groups: groups}
+			client := directory.ClientContext{Name: user, IDs: []string{user}, Groups: groups}
 			results, err := chk.AccessCheck(ctx, client, loc.Scope, ids, params)
 			if err != nil {
 				return err

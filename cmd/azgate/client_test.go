@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/stores"

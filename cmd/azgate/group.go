@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory/localdir"
 )
 
 func newGroupCmd(c *cli) *cobra.Command {

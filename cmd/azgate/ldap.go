@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/azgate/azgate/ldapsync"
+	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/server"
 )
@@ -80,7 +80,7 @@ Exit status: 0 nothing to list; 1 some names or groups are listed;
 
 // reportLDAPCheck prints what `azgate ldap check` found; an error with
 // exitFalse when it found anything.
-func reportLDAPCheck(out io.Writer, url string, collisions []ldapsync.Collision, queries []string, store bool) error {
+func reportLDAPCheck(out io.Writer, url string, collisions []ldapdir.Collision, queries []string, store bool) error {
 	if len(collisions) == 0 {
 		fmt.Fprintf(out, "%s: every user and group name names one entry\n", url)
 	}

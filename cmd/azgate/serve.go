@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/azgate/azgate/console"
-	"github.com/azgate/azgate/ldapsync"
+	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/server"
 )
@@ -39,7 +39,7 @@ func (l *ldapFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&l.Domain, "ldap-domain", "", `NetBIOS domain (CONTOSO): users and groups also match as CONTOSO\name`)
 	f.BoolVar(&l.StartTLS, "ldap-start-tls", false, "upgrade ldap:// with StartTLS")
 	f.StringVar(&l.CAFile, "ldap-ca-file", "", "PEM file of the CAs trusted for ldaps:// and StartTLS (default: the system's)")
-	f.DurationVar(&l.CacheTTL, "ldap-cache-ttl", ldapsync.DefaultCacheTTL,
+	f.DurationVar(&l.CacheTTL, "ldap-cache-ttl", ldapdir.DefaultCacheTTL,
 		"how long resolved users and LDAP-query matches are served, also while the directory is down; then denied")
 	f.DurationVar(&l.Timeout, "ldap-timeout", server.DefaultLDAPTimeout,
 		"how long to wait for the directory to connect and to answer each request; then 503 (a Basic sign-in waits at most a few of these)")

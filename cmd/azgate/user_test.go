@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory/localdir"
 )
 
 func TestUserAndGroupCommands(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
-	"github.com/azgate/azgate/localdir"
+	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/xmlstore"

@@ -21,7 +21,7 @@ const (
 )
 
 // catalog is the operation catalog the server's checks are about, given
-// to authz.Compile (Options.Operations) and authz.RouteOperationsFor.
+// to authz.Compile (Options.Operations) and httpauthz.RouteOperationsFor.
 var catalog = []operations.Operation{
 	{ID: ListWidgets, Name: "List Widgets", Description: "List the widgets of a scope."},
 	{ID: ViewWidget, Name: "View Widget", Description: "Read one widget."},

@@ -1,19 +1,19 @@
 // Command gatedserver is a small management server gated by azgate's
-// net/http middleware (authz.Middleware). It is for developers of other
+// net/http middleware (httpauthz.Middleware). It is for developers of other
 // management servers who want AzMan-style access checks in front of their
 // own routes, for their own operations: it keeps a tiny in-memory list of
 // widgets, defines its own operation catalog (List Widgets, View Widget,
 // Create Widget, Polish Widget, Delete Widget — see catalog.go), compiles
 // its AzMan application "Widget Service" over that catalog
 // (authz.Options.Operations), maps each route to one of its operations
-// (authz.RouteOperationsFor), takes the scope from the widget (or from the
+// (httpauthz.RouteOperationsFor), takes the scope from the widget (or from the
 // ?scope= query for listings and new widgets), and lets the middleware
 // decide.
 //
 // Callers identify themselves with the X-User header (and X-Groups, a
 // comma-separated list of group SIDs or names). That is for the demo only:
 // a real server authenticates (TLS client certificates, tokens, Kerberos) and
-// builds the authz.ClientContext from its directory.
+// builds the directory.ClientContext from its directory.
 //
 // Usage:
 //

@@ -18,9 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/httpauthz"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/scopes"
@@ -97,7 +97,7 @@ func options(log *slog.Logger) authz.Options {
 // into an authz.Live that keeps it current (reloading on every change)
 // until ctx ends. Either way the application "Widget Service" is compiled
 // over the server's own catalog.
-func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (authz.Decider, error) {
+func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (httpauthz.Decider, error) {
 	if storeURL == "" {
 		p, err := examplePolicy()
 		if err != nil {
@@ -175,27 +175,27 @@ func (inv *inventory) get(name string) (Widget, bool) {
 	return *w, true
 }
 
-// routes maps each gated route (by mux route name) to an operation of the
+// routes maps each gated route (by its http.ServeMux pattern) to an operation of the
 // server's catalog.
 var routes = map[string]operations.ID{
-	"list-widgets":  ListWidgets,
-	"get-widget":    ViewWidget,
-	"create-widget": CreateWidget,
-	"polish-widget": PolishWidget,
-	"delete-widget": DeleteWidget,
+	"GET /widgets":                ListWidgets,
+	"GET /widgets/{name}":         ViewWidget,
+	"PUT /widgets/{name}":         CreateWidget,
+	"POST /widgets/{name}/polish": PolishWidget,
+	"DELETE /widgets/{name}":      DeleteWidget,
 }
 
 // newHandler builds the router: /healthz open, /widgets... gated.
-func newHandler(d authz.Decider, inv *inventory, log *slog.Logger) (http.Handler, error) {
-	opFor, err := authz.RouteOperationsFor(catalog, routes)
+func newHandler(d httpauthz.Decider, inv *inventory, log *slog.Logger) (http.Handler, error) {
+	opFor, err := httpauthz.RouteOperationsFor(catalog, routes)
 	if err != nil {
 		return nil, err
 	}
-	gate := authz.Middleware(d, authz.MiddlewareOptions{
+	gate := httpauthz.Middleware(d, httpauthz.Options{
 		Client:    headerClient,
 		Operation: opFor,
 		Scope: func(r *http.Request) (string, error) {
-			if name, ok := mux.Vars(r)["name"]; ok {
+			if name := r.PathValue("name"); name != "" {
 				if w, ok := inv.get(name); ok {
 					return w.Scope, nil // an existing widget: its scope of residence
 				}
@@ -205,32 +205,35 @@ func newHandler(d authz.Decider, inv *inventory, log *slog.Logger) (http.Handler
 			// the handler then answers 404.)
 			return r.URL.Query().Get("scope"), nil
 		},
-		OnDecision: func(r *http.Request, d authz.Decision) {
+		OnDecision: func(r *http.Request, d httpauthz.Decision) {
 			log.Debug("decision", "principal", d.Client.Name, "operation", d.Operation.Name, "scope", d.Scope, "allowed", d.Allowed)
 		},
 		Logger: log,
 	})
-	root := mux.NewRouter()
-	root.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	api := root.PathPrefix("/widgets").Subrouter()
-	api.Use(gate)
-	api.HandleFunc("", inv.list).Methods(http.MethodGet).Name("list-widgets")
-	api.HandleFunc("/{name}", inv.show).Methods(http.MethodGet).Name("get-widget")
-	api.HandleFunc("/{name}", inv.create).Methods(http.MethodPut).Name("create-widget")
-	api.HandleFunc("/{name}", inv.delete).Methods(http.MethodDelete).Name("delete-widget")
-	api.HandleFunc("/{name}/polish", inv.polish).Methods(http.MethodPost).Name("polish-widget")
+	handlers := map[string]http.HandlerFunc{
+		"GET /widgets":                inv.list,
+		"GET /widgets/{name}":         inv.show,
+		"PUT /widgets/{name}":         inv.create,
+		"DELETE /widgets/{name}":      inv.delete,
+		"POST /widgets/{name}/polish": inv.polish,
+	}
+	for pattern, h := range handlers {
+		root.Handle(pattern, gate(h))
+	}
 	return root, nil
 }
 
 // headerClient identifies the caller from X-User and X-Groups. Demo only.
-func headerClient(r *http.Request) (authz.ClientContext, error) {
+func headerClient(r *http.Request) (directory.ClientContext, error) {
 	user := strings.TrimSpace(r.Header.Get("X-User"))
 	if user == "" {
-		return authz.ClientContext{}, fmt.Errorf("X-User header missing: %w", authz.ErrNoClient)
+		return directory.ClientContext{}, fmt.Errorf("X-User header missing: %w", httpauthz.ErrNoClient)
 	}
-	c := authz.ClientContext{Name: user, IDs: []string{user}}
+	c := directory.ClientContext{Name: user, IDs: []string{user}}
 	for g := range strings.SplitSeq(r.Header.Get("X-Groups"), ",") {
 		if g = strings.TrimSpace(g); g != "" {
 			c.Groups = append(c.Groups, g)
@@ -242,7 +245,7 @@ func headerClient(r *http.Request) (authz.ClientContext, error) {
 // list returns the widgets of the checked scope (?scope=, default scope
 // when absent).
 func (inv *inventory) list(w http.ResponseWriter, r *http.Request) {
-	_, scope, _ := authz.ClientFromContext(r.Context())
+	_, scope, _ := httpauthz.ClientFromContext(r.Context())
 	inv.mu.Lock()
 	out := []Widget{}
 	for _, wd := range inv.widgets {
@@ -256,12 +259,12 @@ func (inv *inventory) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (inv *inventory) show(w http.ResponseWriter, r *http.Request) {
-	wd, ok := inv.get(mux.Vars(r)["name"])
+	wd, ok := inv.get(r.PathValue("name"))
 	if !ok {
-		notFound(w, mux.Vars(r)["name"])
+		notFound(w, r.PathValue("name"))
 		return
 	}
-	res, _ := authz.ResultFromContext(r.Context())
+	res, _ := httpauthz.ResultFromContext(r.Context())
 	body := map[string]any{"widget": wd}
 	if res.Grant != nil {
 		body["grantedBy"] = res.Grant.Assignment
@@ -271,8 +274,8 @@ func (inv *inventory) show(w http.ResponseWriter, r *http.Request) {
 
 // create makes a widget in the checked scope (?scope=).
 func (inv *inventory) create(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["name"]
-	_, scope, _ := authz.ClientFromContext(r.Context())
+	name := r.PathValue("name")
+	_, scope, _ := httpauthz.ClientFromContext(r.Context())
 	inv.mu.Lock()
 	_, exists := inv.widgets[name]
 	wd := Widget{Name: name, Scope: scope, State: "dull"}
@@ -289,7 +292,7 @@ func (inv *inventory) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (inv *inventory) delete(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["name"]
+	name := r.PathValue("name")
 	inv.mu.Lock()
 	_, ok := inv.widgets[name]
 	delete(inv.widgets, name)
@@ -302,7 +305,7 @@ func (inv *inventory) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (inv *inventory) polish(w http.ResponseWriter, r *http.Request) {
-	name := mux.Vars(r)["name"]
+	name := r.PathValue("name")
 	inv.mu.Lock()
 	wd, ok := inv.widgets[name]
 	var out Widget

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/testproc"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
@@ -201,7 +202,7 @@ func TestCatalog(t *testing.T) {
 		t.Errorf("warnings: %v", w)
 	}
 	// A Hyper-V operation means nothing to this server.
-	rs, _ := c.AccessCheck(context.Background(), authz.ClientContext{Name: "root", Groups: []string{policy.AdministratorsSID}}, "",
+	rs, _ := c.AccessCheck(context.Background(), directory.ClientContext{Name: "root", Groups: []string{policy.AdministratorsSID}}, "",
 		[]operations.ID{DeleteWidget, operations.DeleteVM}, nil)
 	if !rs[0].Allowed || rs[0].Operation.Name != "Delete Widget" || rs[1].Allowed || !errors.Is(rs[1].Err, authz.ErrUnknownOperation) {
 		t.Errorf("results: %+v", rs)

@@ -1,5 +1,5 @@
 // Package ldapconn dials LDAP servers for azgate's two LDAP clients: the
-// directory (ldapsync) and the LDAP policy store (policy/ldapstore).
+// directory (ldapdir) and the LDAP policy store (policy/ldapstore).
 //
 // It is internal plumbing, not an API: each client keeps its own
 // configuration, its own sentinel errors (both wrap what this package

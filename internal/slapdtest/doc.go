@@ -1,10 +1,10 @@
 // Package slapdtest runs a real OpenLDAP slapd for tests.
 //
-// It is for azgate's own tests (ldapsync, policy/ldapstore, the scale-out
+// It is for azgate's own tests (ldapdir, policy/ldapstore, the scale-out
 // test), never for production code. Start launches slapd on a loopback
 // port with a fresh cn=config and mdb database under t.TempDir(), with the
 // core, cosine, nis and inetorgperson schemas and azgate's AzMan schema
-// (policies/ldap) loaded, seeds it, waits until an administrator bind
+// (policies/ldapschema) loaded, seeds it, waits until an administrator bind
 // succeeds, and stops it in t.Cleanup. StartPair does the same for two
 // providers replicating each other (multi-provider syncrepl).
 //

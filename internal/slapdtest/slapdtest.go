@@ -19,7 +19,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
-	ldapschema "github.com/azgate/azgate/policies/ldap"
+	ldapschema "github.com/azgate/azgate/policies/ldapschema"
 )
 
 // Defaults for Options.

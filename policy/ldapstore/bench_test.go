@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/internal/policygen"
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/policytest"
@@ -36,10 +36,10 @@ func TestMarshalLDIF(t *testing.T) {
 	}
 }
 
-// largeStore starts a directory holding authz.GenerateLarge's policy,
+// largeStore starts a directory holding policygen.GenerateLarge's policy,
 // loaded with slapadd.
 func largeStore(b *testing.B) (*slapdtest.Server, *policy.Policy, string) {
-	p, _ := authz.GenerateLarge(1)
+	p, _ := policygen.GenerateLarge(1)
 	dn := "CN=AzStore," + slapdtest.DefaultBaseDN
 	ldif, err := MarshalLDIF(p, dn, 1)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package ldapstore is the msldap://DN policy store: an Authorization
 // Manager policy held as directory objects, laid out as Active Directory
-// lays out AzMan stores, in OpenLDAP (with the schema of policies/ldap) or
+// lays out AzMan stores, in OpenLDAP (with the schema of policies/ldapschema) or
 // AD. Many azgate replicas share one store through a replicated directory.
 //
 // It is for cmd/azgate (through policy/stores), which opens a store with
@@ -9,7 +9,7 @@
 // # Layout
 //
 // The store entry (msDS-AzAdminManager, the URL's DN) holds the store's
-// description and versions. Under it, as README.md of policies/ldap draws:
+// description and versions. Under it, as README.md of policies/ldapschema draws:
 //
 //	CN=AzGroupObjectContainer-<store CN>     store-level application groups
 //	CN=ForeignSecurityPrincipals             the principals the store names

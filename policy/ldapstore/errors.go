@@ -25,8 +25,8 @@ var (
 	// policy. See the package documentation.
 	ErrInterrupted = errors.New("interrupted save")
 	// ErrNoSchema: the directory lacks the AzMan schema
-	// (policies/ldap/azman.ldif).
-	ErrNoSchema = errors.New("the directory lacks the AzMan schema (load policies/ldap/azman.ldif)")
+	// (policies/ldapschema/azman.ldif).
+	ErrNoSchema = errors.New("the directory lacks the AzMan schema (load policies/ldapschema/azman.ldif)")
 	// ErrNoServer: neither the store URL (msldap://HOST[:PORT]/DN) nor the
 	// configuration names a directory server.
 	ErrNoServer = errors.New("no directory server")

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
@@ -183,7 +184,7 @@ func TestLive_DamagedEntryDegrades(t *testing.T) {
 	}
 	brokenGUID()
 	waitFor("degraded", func(st authz.Status) bool { return st.Degraded && strings.Contains(st.LastError, attrGUID) })
-	admin := authz.ClientContext{Name: "a", Groups: []string{policy.AdministratorsSID}}
+	admin := directory.ClientContext{Name: "a", Groups: []string{policy.AdministratorsSID}}
 	if rs, err := live.AccessCheck(ctx, admin, "", []operations.ID{operations.StartVM}, nil); err != nil || !rs[0].Allowed {
 		t.Fatalf("last good policy not enforced: %v, %v", rs, err)
 	}

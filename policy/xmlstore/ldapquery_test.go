@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
@@ -16,7 +17,7 @@ import (
 
 type anyoneMatches struct{}
 
-func (anyoneMatches) MatchQuery(context.Context, authz.ClientContext, string) (bool, error) {
+func (anyoneMatches) MatchQuery(context.Context, directory.ClientContext, string) (bool, error) {
 	return true, nil
 }
 
@@ -61,7 +62,7 @@ func TestStore_BadLDAPQueryOnDisk(t *testing.T) {
 	if w := strings.Join(c.Warnings(), "\n"); !strings.Contains(w, `application group "Engineers"`) || !strings.Contains(w, "does not parse") {
 		t.Errorf("warnings: %s", w)
 	}
-	rs, err := c.AccessCheck(ctx, authz.ClientContext{Name: "eng", IDs: []string{`CORP\eng`}, DN: "cn=eng,dc=corp"}, "",
+	rs, err := c.AccessCheck(ctx, directory.ClientContext{Name: "eng", IDs: []string{`CORP\eng`}, DN: "cn=eng,dc=corp"}, "",
 		[]operations.ID{operations.StartVM}, nil)
 	if err != nil || rs[0].Allowed || !errors.Is(rs[0].Err, authz.ErrBrokenGroup) {
 		t.Errorf("check through the broken group: %+v, %v", rs[0], err)

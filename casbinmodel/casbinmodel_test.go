@@ -1,0 +1,215 @@
+package casbinmodel_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+
+	"github.com/casbin/casbin/v2"
+
+	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/casbinmodel"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
+	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
+)
+
+// The shipped model file is Model, byte for byte.
+func TestShippedModel(t *testing.T) {
+	b, err := os.ReadFile("../policies/azman.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != casbinmodel.Model {
+		t.Fatalf("policies/azman.conf differs from casbinmodel.Model; regenerate it from the constant")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	if _, err := casbinmodel.Policy(nil, ""); err == nil {
+		t.Error("nil policy accepted")
+	}
+	if _, err := casbinmodel.ClientLines(nil, "", nil); err == nil {
+		t.Error("nil policy accepted")
+	}
+	if _, err := casbinmodel.NewEnforcer("[request_definition]\nr = sub\n", nil); err == nil {
+		t.Error("model without matchers accepted")
+	}
+	p := policy.NewDefault()
+	if _, err := casbinmodel.ClientLines(p, "", []directory.ClientContext{{Name: "a"}, {Name: "A"}}); err == nil {
+		t.Error("duplicate client names accepted")
+	}
+	if _, err := casbinmodel.Policy(p, "Nope"); !errors.Is(err, authz.ErrUnknownApplication) {
+		t.Errorf("unknown application: %v", err)
+	}
+	if _, err := casbinmodel.PolicyFor(p, "", []operations.Operation{{ID: 1, Name: "A"}, {ID: 1, Name: "B"}}); !errors.Is(err, authz.ErrBadCatalog) {
+		t.Errorf("bad catalog: %v", err)
+	}
+	e, err := casbinmodel.NewEnforcer(casbinmodel.Model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.Enforce(casbinmodel.Request(directory.ClientContext{Name: "x"}, "", 1)...); ok || err != nil {
+		t.Errorf("empty policy: %v %v", ok, err)
+	}
+}
+
+// enforcer builds a Casbin enforcer for application app of p over catalog
+// ops (nil: Hyper-V's), with the client lines of clients.
+func enforcer(tb testing.TB, p *policy.Policy, app string, ops []operations.Operation, clients []directory.ClientContext) *casbin.Enforcer {
+	tb.Helper()
+	lines, err := casbinmodel.PolicyFor(p, app, ops)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cl, err := casbinmodel.ClientLines(p, app, clients)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lines.G = append(lines.G, cl...)
+	e, err := casbinmodel.NewEnforcer(casbinmodel.Model, lines)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// check1 decides one operation with c.
+func check1(tb testing.TB, c *authz.Checker, cl directory.ClientContext, scope string, op operations.ID) authz.Result {
+	tb.Helper()
+	rs, err := c.AccessCheck(context.Background(), cl, scope, []operations.ID{op}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rs[0]
+}
+
+// The widget store through Casbin over the same catalog agrees with the
+// checker.
+func TestCustomCatalog(t *testing.T) {
+	p, err := policygen.Widgets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops := policygen.WidgetOps()
+	c, err := authz.Compile(p, "Widgets", authz.Options{Operations: ops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := []directory.ClientContext{
+		{Name: "ann", IDs: []string{"ann"}, Groups: []string{`CORP\admins`}},
+		{Name: "vic", IDs: []string{"vic"}, Groups: []string{`CORP\viewers`}},
+		{Name: "nobody", IDs: []string{"nobody"}},
+	}
+	e := enforcer(t, p, "", ops, clients)
+	var allowed int
+	for _, cl := range clients {
+		for _, scope := range []string{"", "Blue"} {
+			for _, id := range []operations.ID{1, 2, 3, 70000, operations.StartVM} {
+				want, err := e.Enforce(casbinmodel.RequestFor(ops, cl, scope, id)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r := check1(t, c, cl, scope, id); r.Allowed != want {
+					t.Errorf("%s in %q, op %d: checker %v, casbin %v", cl.Name, scope, id, r.Allowed, want)
+				}
+				if want {
+					allowed++
+				}
+			}
+		}
+	}
+	if allowed != 9 { // ann: 4 ops × 2 scopes; vic: List Widgets in Blue
+		t.Errorf("%d grants, want 9", allowed)
+	}
+}
+
+// At the depth limit the Checker and Casbin agree: MaxDepth nested tasks
+// grant, one more denies.
+func TestDepthLimit(t *testing.T) {
+	for _, depth := range []int{authz.MaxDepth - 1, authz.MaxDepth, authz.MaxDepth + 1} {
+		p := policy.NewDefault()
+		a := p.Applications[0]
+		start, _ := a.Operation(operations.MustID(operations.StartVM).Name)
+		var prev *policy.Task
+		for i := range depth {
+			tk := &policy.Task{GUID: policy.NewGUID(), Name: fmt.Sprintf("Level %d", i)}
+			if prev == nil {
+				tk.OperationLinks = []string{start.GUID}
+			} else {
+				tk.TaskLinks = []string{prev.GUID}
+			}
+			a.Tasks = append(a.Tasks, tk)
+			prev = tk
+		}
+		a.Roles = append(a.Roles, &policy.Role{GUID: policy.NewGUID(), Name: "Deep", TaskLinks: []string{prev.GUID}, Members: []string{`CORP\deep`}})
+		c, err := authz.Compile(p, "", authz.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl := directory.ClientContext{Name: `CORP\deep`, IDs: []string{`CORP\deep`}}
+		r := check1(t, c, cl, "", operations.StartVM)
+		want, _ := enforcer(t, p, "", nil, []directory.ClientContext{cl}).Enforce(casbinmodel.Request(cl, "", operations.StartVM)...)
+		if r.Allowed != want || r.Allowed != (depth <= authz.MaxDepth) {
+			t.Errorf("depth %d: checker %v (err %v), casbin %v", depth, r.Allowed, r.Err, want)
+		}
+	}
+}
+
+// The large policy through Casbin and the checker: same decisions.
+func TestLargeAgrees(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large policy")
+	}
+	p, clients := policygen.GenerateLarge(1)
+	reqs := policygen.LargeRequests(p, clients, 2, 600)
+	c, err := authz.Compile(p, "", authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := enforcer(t, p, "", nil, clients)
+	var allowed int
+	for _, r := range reqs {
+		want, err := e.Enforce(casbinmodel.Request(clients[r.Client], r.Scope, r.Op)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := check1(t, c, clients[r.Client], r.Scope, r.Op); got.Allowed != want {
+			t.Fatalf("client %s scope %q op %d: checker %v (%+v), casbin %v", clients[r.Client].Name, r.Scope, r.Op, got.Allowed, got.Grant, want)
+		}
+		if want {
+			allowed++
+		}
+	}
+	if allowed == 0 || allowed == len(reqs) {
+		t.Errorf("%d of %d allowed: the fixture does not exercise both outcomes", allowed, len(reqs))
+	}
+}
+
+// Casbin's Enforce over the large policy, for comparison with
+// authz's BenchmarkAccessCheckLarge.
+func BenchmarkEnforceLarge(b *testing.B) {
+	p, clients := policygen.GenerateLarge(1)
+	reqs := policygen.LargeRequests(p, clients, 2, 1<<14)
+	e := enforcer(b, p, "", nil, clients)
+	var i, allowed, n int
+	runtime.GC()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := reqs[i]
+		ok, err := e.Enforce(casbinmodel.Request(clients[r.Client], r.Scope, r.Op)...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ok {
+			allowed++
+		}
+		n++
+		i = (i + 1) % len(reqs)
+	}
+	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
+}
