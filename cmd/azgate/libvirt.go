@@ -5,11 +5,18 @@ import (
 	"log/slog"
 
 	"github.com/azgate/azgate/engine"
+	"github.com/azgate/azgate/engine/libvirt"
 )
 
 // libvirtOpener returns the constructor of the libvirt engine backend that
-// `serve --engine URI|SOCKET` uses, or nil when this build has none (serve
-// then refuses a libvirt --engine with "libvirt backend not built").
+// `serve --engine URI|SOCKET` uses: engine/libvirt on libvirtd's local
+// socket, its host-level records in the data directory.
 func libvirtOpener() func(ctx context.Context, target, dataDir string, log *slog.Logger) (engine.Backend, error) {
-	return nil
+	return func(ctx context.Context, target, dataDir string, log *slog.Logger) (engine.Backend, error) {
+		b, err := libvirt.Open(ctx, libvirt.Config{URI: target, Dir: dataDir, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,8 +25,9 @@ const DefaultSocket = "/run/libvirt/libvirt-sock"
 
 // Config configures a Backend.
 type Config struct {
-	// URI is the libvirt connection URI, "qemu:///system" by default. A
-	// "?socket=PATH" query names the daemon's socket, as in virsh -c.
+	// URI is the --engine value: a libvirt URI, "qemu:///system" by
+	// default (a "?socket=PATH" query names the daemon's socket, as in
+	// virsh -c), or a socket path; see ParseTarget.
 	URI string
 	// Socket is the path of libvirtd's read-write socket; default the
 	// URI's socket= parameter, else DefaultSocket.
@@ -39,24 +42,31 @@ type Config struct {
 	DialTimeout time.Duration
 }
 
-// ParseTarget splits an --engine value naming libvirt into a URI and a
-// socket: a libvirt URI ("qemu:///system", "qemu:///system?socket=/p"), or
-// the path of a socket (then the URI is qemu:///system). ok is false when
-// s names neither (such as "simulator").
-func ParseTarget(s string) (uri, socket string, ok bool) {
-	switch {
-	case strings.HasPrefix(s, "/"):
-		return string(lv.QEMUSystem), s, true
-	case strings.Contains(s, "://"):
-		uri, query, _ := strings.Cut(s, "?")
-		for _, kv := range strings.Split(query, "&") {
-			if v, found := strings.CutPrefix(kv, "socket="); found {
-				socket = v
-			}
+// ParseTarget splits an --engine value naming libvirt into the URI to open
+// and the socket to reach it on: a libvirt URI ("qemu:///system",
+// "qemu+unix:///system?socket=/p": a transport suffix is dropped, the
+// socket= parameter becomes the socket), or the path of a socket (absolute,
+// or starting with ./ or ../; the URI is then qemu:///system). Only local
+// sockets are reached: a URI with a host or another transport is an error.
+func ParseTarget(s string) (uri, socket string, err error) {
+	if strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") {
+		abs, err := filepath.Abs(s)
+		if err != nil {
+			return "", "", fmt.Errorf("libvirt socket %q: %w", s, err)
 		}
-		return uri, socket, true
+		return string(lv.QEMUSystem), abs, nil
 	}
-	return "", "", false
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return "", "", fmt.Errorf("%w: %q is neither a libvirt URI nor a socket path", engine.ErrInvalid, s)
+	}
+	driver, transport, _ := strings.Cut(u.Scheme, "+")
+	if (transport != "" && transport != "unix") || u.Host != "" {
+		return "", "", fmt.Errorf("%w: libvirt URI %q: azgate reaches libvirtd on a local socket only (run it on the libvirt host)", engine.ErrInvalid, s)
+	}
+	socket = u.Query().Get("socket")
+	u.Scheme, u.RawQuery = driver, ""
+	return u.String(), socket, nil
 }
 
 // Backend drives libvirt. Create it with Open; it is safe for concurrent
@@ -89,9 +99,9 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	if cfg.URI == "" {
 		cfg.URI = string(lv.QEMUSystem)
 	}
-	uri, sock, _ := ParseTarget(cfg.URI)
-	if uri == "" {
-		uri = cfg.URI
+	uri, sock, err := ParseTarget(cfg.URI)
+	if err != nil {
+		return nil, fmt.Errorf("open libvirt backend: %w", err)
 	}
 	if cfg.Socket == "" {
 		cfg.Socket = sock

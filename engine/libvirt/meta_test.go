@@ -43,3 +43,24 @@ func TestMeta_DecodeReplace(t *testing.T) {
 		})
 	}
 }
+
+func TestParseTarget(t *testing.T) {
+	for _, tt := range []struct {
+		in, uri, socket string
+		bad             bool
+	}{
+		{in: "qemu:///system", uri: "qemu:///system"},
+		{in: "qemu:///system?socket=/tmp/s", uri: "qemu:///system", socket: "/tmp/s"},
+		{in: "qemu+unix:///system?socket=/tmp/s", uri: "qemu:///system", socket: "/tmp/s"},
+		{in: "test:///default", uri: "test:///default"},
+		{in: "/run/libvirt/libvirt-sock", uri: "qemu:///system", socket: "/run/libvirt/libvirt-sock"},
+		{in: "qemu+ssh://host/system", bad: true},
+		{in: "qemu://host/system", bad: true},
+		{in: "simulator", bad: true},
+	} {
+		uri, socket, err := ParseTarget(tt.in)
+		if (err != nil) != tt.bad || (!tt.bad && (uri != tt.uri || socket != tt.socket)) {
+			t.Errorf("ParseTarget(%q) = %q, %q, %v; want %q, %q, bad %v", tt.in, uri, socket, err, tt.uri, tt.socket, tt.bad)
+		}
+	}
+}
