@@ -117,8 +117,11 @@ func (p *Policy) CreateOperation(app string, o *Operation) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.Operation(o.Name); err == nil {
-		return fmt.Errorf("application %q: operation %q exists: %w", app, o.Name, ErrDuplicate)
+	if other, err := a.Operation(o.Name); err == nil {
+		return fmt.Errorf("application %q: operation %q exists: %w", a.Name, other.Name, ErrDuplicate)
+	}
+	if i := slices.IndexFunc(a.Operations, func(x *Operation) bool { return x.OperationID == o.OperationID }); i >= 0 {
+		return fmt.Errorf("application %q: OperationID %d is taken by operation %q: %w", a.Name, o.OperationID, a.Operations[i].Name, ErrDuplicate)
 	}
 	fillGUID(&o.GUID)
 	a.Operations = append(a.Operations, o)
@@ -187,10 +190,16 @@ func fillGUID(g *string) {
 	}
 }
 
-// Delete removes the named object at l and every link to it.
+// Delete removes the named object at l and every link to it. An
+// application (KindApplication, named by name; l is ignored) goes with
+// everything in it, but never the delegation application. An operation
+// still linked by a task, role definition or role assignment is not
+// deleted: the ErrInUse error names them.
 func (p *Policy) Delete(l Location, kind Kind, name string) error {
 	var guid string
 	switch kind {
+	case KindApplication:
+		return p.deleteApplication(name)
 	case KindScope:
 		a, err := p.Application(l.App)
 		if err != nil {
@@ -203,16 +212,7 @@ func (p *Policy) Delete(l Location, kind Kind, name string) error {
 		a.Scopes = slices.Delete(a.Scopes, i, i+1)
 		return nil
 	case KindOperation:
-		a, err := p.Application(l.App)
-		if err != nil {
-			return err
-		}
-		i := slices.IndexFunc(a.Operations, func(o *Operation) bool { return names.Equal(o.Name, name) })
-		if i < 0 {
-			return notFound("operation", name)
-		}
-		guid = a.Operations[i].GUID
-		a.Operations = slices.Delete(a.Operations, i, i+1)
+		return p.deleteOperation(l.App, name)
 	case KindTask, KindRoleDefinition:
 		_, o, err := p.scopeObjects(l)
 		if err != nil {

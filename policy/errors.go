@@ -21,6 +21,9 @@ var (
 	// ErrConflict: a save was made against a revision that is no longer
 	// current; reload, reapply and save again.
 	ErrConflict = errors.New("revision conflict")
+	// ErrInUse: the object is still linked (an operation held by a task)
+	// and is not deleted; the error names what holds it.
+	ErrInUse = errors.New("in use")
 )
 
 // ValidationError says which object is wrong and how.

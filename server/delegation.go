@@ -21,7 +21,7 @@ import (
 const (
 	// DelegationApp is the store-level application holding azgate's own
 	// delegation roles.
-	DelegationApp = "azgate"
+	DelegationApp = policy.DelegationApplication
 
 	opCheckAccess = "Check Access"
 	opReadPolicy  = "Read Policy"

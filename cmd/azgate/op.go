@@ -16,8 +16,9 @@ import (
 // op: the operation catalog and the operations of the store.
 
 func newOpCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{Use: "op", Short: "List operations: the catalog and the store's"}
+	cmd := &cobra.Command{Use: "op", Short: "List, create, rename and delete operations"}
 	cmd.AddCommand(opListCmd(c))
+	cmd.AddCommand(opEditCmds(c)...)
 	return cmd
 }
 

@@ -23,6 +23,7 @@ const storeEnv = "AZGATE_STORE"
 var commands = []func(c *cli) *cobra.Command{
 	// Policy stores and editing.
 	newStoreCmd,
+	newAppCmd,
 	newOpCmd,
 	newTaskCmd,
 	newRoleDefCmd,
