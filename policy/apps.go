@@ -93,6 +93,25 @@ func (p *Policy) RenameOperation(app, name, newName string) error {
 	return nil
 }
 
+// SetOperationID changes the OperationID of an operation; an ID another
+// operation of the application has is an ErrDuplicate error. Links are by
+// GUID and stay; callers checking by the old ID no longer reach it.
+func (p *Policy) SetOperationID(app, name string, id int) error {
+	a, err := p.Application(app)
+	if err != nil {
+		return err
+	}
+	o, err := a.Operation(name)
+	if err != nil {
+		return fmt.Errorf("application %q: %w", a.Name, err)
+	}
+	if i := slices.IndexFunc(a.Operations, func(x *Operation) bool { return x != o && x.OperationID == id }); i >= 0 {
+		return fmt.Errorf("application %q: OperationID %d is taken by operation %q: %w", a.Name, id, a.Operations[i].Name, ErrDuplicate)
+	}
+	o.OperationID = id
+	return nil
+}
+
 // OperationUsers lists the tasks, role definitions and role assignments of
 // application a that link the operation with the given GUID, each as
 // `task "T"` or `role assignment "R" in scope "S"`.

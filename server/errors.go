@@ -170,7 +170,7 @@ func mapError(err error) (int, errorDetail) {
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):
 		return http.StatusConflict, errorDetail{Code: CodeExists, Message: err.Error()}
-	case errors.Is(err, engine.ErrInvalidState):
+	case errors.Is(err, engine.ErrInvalidState), errors.Is(err, policy.ErrInUse):
 		return http.StatusConflict, errorDetail{Code: CodeInvalidState, Message: err.Error()}
 	case errors.As(err, &verr), errors.Is(err, engine.ErrInvalid), errors.Is(err, policy.ErrInvalid), errors.Is(err, authz.ErrUnknownOperation),
 		errors.Is(err, policy.ErrDanglingLink), errors.Is(err, policy.ErrCycle):

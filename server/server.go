@@ -507,6 +507,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.opsRoutes()...)
 	rs = append(rs, s.checkRoutes()...)
 	rs = append(rs, s.policyRoutes()...)
+	rs = append(rs, s.appRoutes()...)
 	rs = append(rs, s.engineRoutes()...)
 	rs = append(rs, s.authzenRoutes()...)
 	return rs
