@@ -8,17 +8,18 @@ import (
 	"strings"
 
 	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 )
 
 // subject is whose access a page shows: a user as the directory resolves
-// it, or a directory group.
+// it, a directory group, or an application group (what membership in it
+// confers).
 type subject struct {
-	Name   string
-	Kind   string // "user" or "group"
-	client directory.ClientContext
+	Name  string
+	Kind  string // "user", "group" or "appgroup"
+	Scope string // an application group's scope
+	subj  authz.Subject
 }
 
 func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, error) {
@@ -29,8 +30,10 @@ func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, err
 	s := &subject{Name: name, Kind: r.FormValue("kind")}
 	switch s.Kind {
 	case "group":
-		s.client = directory.ClientContext{Name: name, Groups: []string{name}}
-		return s, nil
+		s.subj = authz.GroupSubject(authz.ClientContext{Name: name, IDs: []string{name}})
+	case "appgroup":
+		s.Scope = r.FormValue("gscope")
+		s.subj = authz.ApplicationGroupSubject(name, s.Scope)
 	case "", "user":
 		s.Kind = "user"
 		cl, err := c.b.Resolve(ctx, name)
@@ -40,14 +43,15 @@ func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, err
 		if cl.Name == "" {
 			cl.Name = name
 		}
-		s.client = cl
-		return s, nil
+		s.subj = authz.UserSubject(cl)
+	default:
+		return nil, &userError{fmt.Sprintf("kind %q: want user, group or appgroup", s.Kind)}
 	}
-	return nil, &userError{fmt.Sprintf("kind %q: want user or group", s.Kind)}
+	return s, nil
 }
 
 func (s *subject) kv(more ...string) []string {
-	return append([]string{"subject", s.Name, "kind", s.Kind}, more...)
+	return append([]string{"subject", s.Name, "kind", s.Kind, "gscope", s.Scope}, more...)
 }
 
 type gridCell struct {
@@ -64,7 +68,7 @@ type gridRow struct {
 type accessData struct {
 	Subject   *subject
 	Error     string
-	Ops       []operations.Operation
+	Ops       []authz.OperationRef
 	Rows      []gridRow
 	Pager     pager
 	Users     []string // the directory's users, when no subject is chosen
@@ -112,22 +116,23 @@ func (c *Console) accessPage(w http.ResponseWriter, r *http.Request, s *session)
 	})
 	pg.Query = d.Query
 	d.Pager = pg
-	g, err := grid(r.Context(), snap, subj.client, scopes[lo:hi])
-	if err != nil {
-		return err
+	g, err := snap.Checker.EffectiveAccess(r.Context(), subj.subj, authz.GridOptions{Scopes: scopes[lo:hi], Operations: storeOpIDs(snap)})
+	if err != nil { // an unknown application group, a done request
+		_, d.Error = publicMessage(err)
+		return c.render(w, r, c.view(r, s, "Effective access of "+subj.Name, "access", d), "access")
 	}
-	d.Ops = g.ops
-	for i, sc := range scopes[lo:hi] {
-		row := gridRow{Scope: sc}
-		for j, op := range g.ops {
-			allowed := g.allowed[i][j]
+	d.Ops = g.Operations
+	for _, gr := range g.Rows {
+		row := gridRow{Scope: gr.Scope}
+		for j, cell := range gr.Cells {
+			op := g.Operations[j]
 			verdict := "denied"
-			if allowed {
+			if cell.Allowed {
 				verdict = "allowed"
 			}
-			row.Cells = append(row.Cells, gridCell{Allowed: allowed,
-				URL:   link("explain", subj.kv("scope", sc, "op", fmt.Sprint(int(op.ID)))...),
-				Title: fmt.Sprintf("%s in %s: %s", op.Name, scopeName(sc), verdict)})
+			row.Cells = append(row.Cells, gridCell{Allowed: cell.Allowed,
+				URL:   link("explain", subj.kv("scope", gr.Scope, "op", fmt.Sprint(op.ID))...),
+				Title: fmt.Sprintf("%s in %s: %s", op.Name, scopeName(gr.Scope), verdict)})
 		}
 		d.Rows = append(d.Rows, row)
 	}
@@ -154,6 +159,16 @@ func scopeList(snap *authz.Snapshot, q string) []string {
 		}
 	}
 	return out
+}
+
+// storeOpIDs are the IDs of storeOps.
+func storeOpIDs(snap *authz.Snapshot) []operations.ID {
+	ops := storeOps(snap)
+	ids := make([]operations.ID, len(ops))
+	for i, op := range ops {
+		ids[i] = op.ID
+	}
+	return ids
 }
 
 // storeOps are the catalog operations the application's store defines: the
@@ -218,7 +233,7 @@ func (c *Console) explainPage(w http.ResponseWriter, r *http.Request, s *session
 	}
 	scope := r.FormValue("scope")
 	d := explainData{Subject: subj, Scope: scope, Op: op,
-		Exp:    snap.Checker.Explain(r.Context(), subj.client, scope, op.ID, nil),
+		Exp:    snap.Checker.ExplainSubject(r.Context(), subj.subj, scope, op.ID, nil),
 		WhoCan: link("whocan", "scope", scope, "op", fmt.Sprint(int(op.ID)))}
 	return c.render(w, r, c.view(r, s, "Explain", "access", d), "explain")
 }

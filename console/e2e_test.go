@@ -335,8 +335,8 @@ func TestConsole_ResourceKitScenario(t *testing.T) {
 		chromedp.Click(css("#stage")), chromedp.WaitVisible(css("#summary")))
 	changes := js[[]string](p, `Array.from(document.querySelectorAll('#changes tbody tr')).map(tr => Array.from(tr.cells).map(c => c.innerText.trim()).join(' | ')).sort()`)
 	want := []string{
-		"bob (user) | Lab | Start Virtual Machine | granted",
-		"bob (user) | Lab | View Virtual Machine Configuration | granted",
+		"bob (user) | Lab | Start Virtual Machine | granted | Lab Operators",
+		"bob (user) | Lab | View Virtual Machine Configuration | granted | Lab Operators",
 	}
 	if strings.Join(changes, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("what-if changes:\n%s\nwant:\n%s", strings.Join(changes, "\n"), strings.Join(want, "\n"))

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/policy"
-	"github.com/azgate/azgate/server"
 )
 
 // stagedEdit is one edit held for a what-if: the admin API's edit and how
@@ -55,10 +55,7 @@ type whatIfData struct {
 	Base     policy.Revision
 	Current  policy.Revision
 	Moved    bool
-	Changes  []change
-	Total    int
-	Granted  int
-	Revoked  int
+	Report   authz.WhatIfReport
 	Error    string
 	Conflict bool
 }
@@ -88,16 +85,8 @@ func (c *Console) renderWhatIf(w http.ResponseWriter, r *http.Request, s *sessio
 			_, m := publicMessage(err)
 			d.Error = strings.TrimSpace(d.Error + " The staged edits no longer apply to the policy in force: " + m)
 		} else {
-			d.Changes, d.Total, err = c.whatIf(r.Context(), snap, next)
-			if err != nil {
+			if d.Report, err = c.whatIf(r.Context(), snap, next); err != nil {
 				return err
-			}
-			for _, ch := range d.Changes {
-				if ch.Granted {
-					d.Granted++
-				} else {
-					d.Revoked++
-				}
 			}
 		}
 	}
@@ -176,5 +165,3 @@ func (c *Console) whatIfPost(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	return &userError{fmt.Sprintf("unknown action %q", action)}
 }
-
-var _ = server.OpWritePolicy
