@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/azgate/azgate/authz"
@@ -116,27 +117,36 @@ func (c *Console) accessPage(w http.ResponseWriter, r *http.Request, s *session)
 	})
 	pg.Query = d.Query
 	d.Pager = pg
-	g, err := snap.Checker.EffectiveAccess(r.Context(), subj.subj, authz.GridOptions{Scopes: scopes[lo:hi], Operations: storeOpIDs(snap)})
+	d.Ops, d.Rows, err = gridRows(r.Context(), snap, subj, scopes[lo:hi])
 	if err != nil { // an unknown application group, a done request
 		_, d.Error = publicMessage(err)
-		return c.render(w, r, c.view(r, s, "Effective access of "+subj.Name, "access", d), "access")
 	}
-	d.Ops = g.Operations
+	return c.render(w, r, c.view(r, s, "Effective access of "+subj.Name, "access", d), "access")
+}
+
+// gridRows decides subj's grid over scopes: a row per scope, a cell per
+// operation the store defines, each linking to its explanation.
+func gridRows(ctx context.Context, snap *authz.Snapshot, subj *subject, scopes []string) ([]authz.OperationRef, []gridRow, error) {
+	g, err := snap.Checker.EffectiveAccess(ctx, subj.subj, authz.GridOptions{Scopes: scopes, Operations: storeOpIDs(snap)})
+	if err != nil {
+		return nil, nil, err
+	}
+	rows := make([]gridRow, 0, len(g.Rows))
 	for _, gr := range g.Rows {
-		row := gridRow{Scope: gr.Scope}
+		row := gridRow{Scope: gr.Scope, Cells: make([]gridCell, len(gr.Cells))}
 		for j, cell := range gr.Cells {
 			op := g.Operations[j]
 			verdict := "denied"
 			if cell.Allowed {
 				verdict = "allowed"
 			}
-			row.Cells = append(row.Cells, gridCell{Allowed: cell.Allowed,
-				URL:   link("explain", subj.kv("scope", gr.Scope, "op", fmt.Sprint(op.ID))...),
-				Title: fmt.Sprintf("%s in %s: %s", op.Name, scopeName(gr.Scope), verdict)})
+			row.Cells[j] = gridCell{Allowed: cell.Allowed,
+				URL:   link("explain", subj.kv("scope", gr.Scope, "op", strconv.Itoa(op.ID))...),
+				Title: op.Name + " in " + scopeName(gr.Scope) + ": " + verdict}
 		}
-		d.Rows = append(d.Rows, row)
+		rows = append(rows, row)
 	}
-	return c.render(w, r, c.view(r, s, "Effective access of "+subj.Name, "access", d), "access")
+	return g.Operations, rows, nil
 }
 
 func scopeName(s string) string {
