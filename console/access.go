@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/azgate/azgate/directory"
+
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
@@ -31,7 +33,7 @@ func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, err
 	s := &subject{Name: name, Kind: r.FormValue("kind")}
 	switch s.Kind {
 	case "group":
-		s.subj = authz.GroupSubject(authz.ClientContext{Name: name, IDs: []string{name}})
+		s.subj = authz.GroupSubject(directory.ClientContext{Name: name, IDs: []string{name}})
 	case "appgroup":
 		s.Scope = r.FormValue("gscope")
 		s.subj = authz.ApplicationGroupSubject(name, s.Scope)

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/policygen"
+
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/azgate/azgate/authz"
@@ -18,15 +21,15 @@ import (
 )
 
 // largeBackend is a real server on the large policy whose directory holds
-// the large policy's 10,000 users (authz.GenerateLarge's client
+// the large policy's 10,000 users (policygen.Large's client
 // contexts), as an LDAP directory would resolve them.
 type largeBackend struct {
 	*server.Server
 	users   []string
-	clients map[string]authz.ClientContext
+	clients map[string]directory.ClientContext
 }
 
-func (b *largeBackend) Resolve(ctx context.Context, name string) (authz.ClientContext, error) {
+func (b *largeBackend) Resolve(ctx context.Context, name string) (directory.ClientContext, error) {
 	if c, ok := b.clients[name]; ok {
 		return c, nil
 	}
@@ -46,14 +49,14 @@ type largeConsole struct {
 	assign string // a role assignment in scope
 }
 
-// startLarge serves authz.GenerateLarge's policy (10,000 users, 2,000
+// startLarge serves policygen.Large's policy (10,000 users, 2,000
 // nested groups, 1,000 scopes) with the console, signed in as admin.
 func startLarge(b *testing.B) *largeConsole {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
 	dir := b.TempDir()
-	p, clients := authz.GenerateLarge(1)
+	p, clients := policygen.GenerateLarge(1)
 	p.Applications = append(p.Applications, server.NewDelegationApplication())
 	storeURL := "msxml://" + filepath.Join(dir, "store.xml")
 	st, err := stores.Open(ctx, storeURL, stores.Options{})
@@ -64,7 +67,7 @@ func startLarge(b *testing.B) *largeConsole {
 		b.Fatal(err)
 	}
 	st.Close()
-	lb := &largeBackend{clients: map[string]authz.ClientContext{}}
+	lb := &largeBackend{clients: map[string]directory.ClientContext{}}
 	for _, c := range clients {
 		lb.users = append(lb.users, c.Name)
 		lb.clients[c.Name] = c

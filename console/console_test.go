@@ -8,7 +8,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 )
 
 func TestParseTemplates_BrokenTemplateFailsStart(t *testing.T) {
@@ -73,9 +73,9 @@ func TestSessions_Bounded(t *testing.T) {
 		t.Fatalf("%d sessions after unauthenticated requests", n)
 	}
 
-	a1, _ := ss.create("alice", authz.ClientContext{Name: "alice"})
+	a1, _ := ss.create("alice", directory.ClientContext{Name: "alice"})
 	tick(time.Minute)
-	a2, _ := ss.create("ALICE", authz.ClientContext{Name: "alice"})
+	a2, _ := ss.create("ALICE", directory.ClientContext{Name: "alice"})
 	tick(time.Minute)
 	if ss.get(request(a1.id)) == nil || ss.get(request(a2.id)) == nil {
 		t.Fatal("a new session is not found")
@@ -84,17 +84,17 @@ func TestSessions_Bounded(t *testing.T) {
 	// A third session of the same user (names compare folded) ends the
 	// least recently used.
 	ss.get(request(a2.id))
-	a3, _ := ss.create("alice", authz.ClientContext{Name: "alice"})
+	a3, _ := ss.create("alice", directory.ClientContext{Name: "alice"})
 	if ss.get(request(a1.id)) != nil || ss.get(request(a3.id)) == nil {
 		t.Fatal("the per-user bound did not drop the least recently used session")
 	}
 	// The total bound drops the least recently used of anyone's.
 	tick(time.Minute)
-	b, _ := ss.create("bob", authz.ClientContext{Name: "bob"})
+	b, _ := ss.create("bob", directory.ClientContext{Name: "bob"})
 	tick(time.Minute)
 	ss.get(request(a3.id))
 	ss.get(request(b.id))
-	c, _ := ss.create("carol", authz.ClientContext{Name: "carol"})
+	c, _ := ss.create("carol", directory.ClientContext{Name: "carol"})
 	if n := ss.len(); n != 3 {
 		t.Fatalf("%d sessions, want the bound 3", n)
 	}
