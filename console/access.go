@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -133,18 +134,23 @@ func gridRows(ctx context.Context, snap *authz.Snapshot, subj *subject, scopes [
 	if err != nil {
 		return nil, nil, err
 	}
+	// The cells' links share everything but the scope and the operation.
+	base := link("explain", subj.kv()...) + "&op="
+	ops := make([]string, len(g.Operations))
+	for j, op := range g.Operations {
+		ops[j] = strconv.Itoa(op.ID)
+	}
 	rows := make([]gridRow, 0, len(g.Rows))
-	for _, gr := range g.Rows {
-		row := gridRow{Scope: gr.Scope, Cells: make([]gridCell, len(gr.Cells))}
+	cells := make([]gridCell, len(g.Rows)*len(g.Operations))
+	for i, gr := range g.Rows {
+		row := gridRow{Scope: gr.Scope, Cells: cells[i*len(ops) : (i+1)*len(ops)]}
+		scope, where := "&scope="+url.QueryEscape(gr.Scope), " in "+scopeName(gr.Scope)
 		for j, cell := range gr.Cells {
-			op := g.Operations[j]
-			verdict := "denied"
+			verdict := ": denied"
 			if cell.Allowed {
-				verdict = "allowed"
+				verdict = ": allowed"
 			}
-			row.Cells[j] = gridCell{Allowed: cell.Allowed,
-				URL:   link("explain", subj.kv("scope", gr.Scope, "op", strconv.Itoa(op.ID))...),
-				Title: op.Name + " in " + scopeName(gr.Scope) + ": " + verdict}
+			row.Cells[j] = gridCell{Allowed: cell.Allowed, URL: base + ops[j] + scope, Title: g.Operations[j].Name + where + verdict}
 		}
 		rows = append(rows, row)
 	}
