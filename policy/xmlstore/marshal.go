@@ -48,6 +48,21 @@ func (doc *Document) digest() (string, error) {
 }
 
 func (doc *Document) marshal(digest string) ([]byte, error) {
+	root, err := doc.tree(digest)
+	if err != nil {
+		return nil, err
+	}
+	w := &xwriter{}
+	w.buf.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
+	w.write(root, 0)
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.buf.Bytes(), nil
+}
+
+// tree is the document's root element as Marshal writes it.
+func (doc *Document) tree(digest string) (*xel, error) {
 	if doc.Policy == nil {
 		return nil, fmt.Errorf("marshal: no policy: %w", policy.ErrInvalid)
 	}
@@ -72,13 +87,7 @@ func (doc *Document) marshal(digest string) ([]byte, error) {
 	for _, g := range p.Groups {
 		root.add(group(g))
 	}
-	w := &xwriter{}
-	w.buf.WriteString("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n")
-	w.write(root, 0)
-	if w.err != nil {
-		return nil, w.err
-	}
-	return w.buf.Bytes(), nil
+	return root, nil
 }
 
 func application(a *policy.Application) *xel {
@@ -200,8 +209,10 @@ func (e *xel) what() string {
 }
 
 type xwriter struct {
-	buf bytes.Buffer
-	err error
+	buf    bytes.Buffer
+	err    error
+	prefix string // written before every line's indentation
+	unit   string // one level of indentation; "" is two spaces
 }
 
 func (w *xwriter) write(e *xel, depth int) {
@@ -238,8 +249,13 @@ func (w *xwriter) write(e *xel, depth int) {
 }
 
 func (w *xwriter) indent(depth int) {
+	w.buf.WriteString(w.prefix)
+	unit := w.unit
+	if unit == "" {
+		unit = "  "
+	}
 	for range depth {
-		w.buf.WriteString("  ")
+		w.buf.WriteString(unit)
 	}
 }
 

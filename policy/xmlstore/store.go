@@ -332,12 +332,18 @@ func (s *Store) saveLocked(p *policy.Policy, expected policy.Revision) (policy.R
 		return 0, fmt.Errorf("xmlstore %s: the file changed since revision %d was read, without a new revision: %w",
 			s.path, expected, policy.ErrConflict)
 	}
+	// A store file keeps its Guid, or its lack of one (AzMan's files often
+	// have none): only a new file is given one.
 	guid := cmp.Or(hdr.guid, p.GUID)
-	if guid == "" {
+	if guid == "" && !exists {
 		guid = policy.NewGUID()
 	}
 	next := expected + 1
-	data, err := (&Document{Policy: p, Revision: next, GUID: guid}).Marshal()
+	var was []byte
+	if exists {
+		was = cur
+	}
+	data, err := marshalKeeping(&Document{Policy: p, Revision: next, GUID: guid}, was, s.path)
 	if err != nil {
 		return 0, fmt.Errorf("xmlstore %s: save: %w", s.path, err)
 	}

@@ -19,6 +19,10 @@ type node struct {
 	attrs []xml.Attr
 	text  []byte // all character data directly inside, concatenated
 	kids  []*node
+	// Byte offsets in the (UTF-8) data the tree was read from: the start
+	// tag is [start, tagEnd), the end tag begins at closeStart, the
+	// element ends at end. A self-closing element has tagEnd == end.
+	start, tagEnd, closeStart, end int
 }
 
 // label is the element's name as the file spells it, for messages.
@@ -110,6 +114,7 @@ func buildTreeUntil(data []byte, file string, maxDepth int, rootOnly bool) (*nod
 	}
 	for {
 		line, _ := dec.InputPos()
+		off := int(dec.InputOffset())
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			break
@@ -124,7 +129,7 @@ func buildTreeUntil(data []byte, file string, maxDepth int, rootOnly bool) (*nod
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			n := &node{space: t.Name.Space, name: t.Name.Local, line: line, attrs: t.Attr}
+			n := &node{space: t.Name.Space, name: t.Name.Local, line: line, attrs: t.Attr, start: off, tagEnd: int(dec.InputOffset())}
 			if done {
 				return nil, &ParseError{File: file, Line: line, Element: n.label(), Msg: "a second root element; a store has exactly one AzAdminManager"}
 			}
@@ -145,6 +150,8 @@ func buildTreeUntil(data []byte, file string, maxDepth int, rootOnly bool) (*nod
 			if len(stack) == 0 { // the decoder reports this first; never panic
 				return nil, &ParseError{File: file, Line: line, Msg: "end tag without a start tag"}
 			}
+			n := stack[len(stack)-1]
+			n.closeStart, n.end = off, int(dec.InputOffset())
 			stack = stack[:len(stack)-1]
 			done = len(stack) == 0
 		case xml.CharData:
