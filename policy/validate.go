@@ -223,6 +223,25 @@ func newLDAPQueries(before, after *Policy) error {
 	return errors.Join(v.errs...)
 }
 
+// LDAPQueryErrors reports every LDAP-query application group whose filter
+// does not parse, each a *ValidationError naming the group; nil when there
+// is none. Validate lets such a store load (AzMan's own example has one,
+// and nobody is a member of such a group); `azgate store validate` rejects
+// it, so that it is found and fixed. An empty filter is not reported: the
+// group is being set up.
+func (p *Policy) LDAPQueryErrors() error {
+	v := &validator{}
+	eachGroup(p, func(obj string, g *Group) {
+		if g.Type != GroupLDAPQuery || strings.TrimSpace(g.LDAPQuery) == "" {
+			return
+		}
+		if _, err := NormalizeLDAPQuery(g.LDAPQuery); err != nil {
+			v.add(obj, "LdapQuery", err.Error(), ErrInvalid)
+		}
+	})
+	return errors.Join(v.errs...)
+}
+
 // eachGroup calls fn with every application group of p and its description
 // (as validation names it).
 func eachGroup(p *Policy, fn func(obj string, g *Group)) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -125,6 +126,14 @@ Exit status: 0 the store is valid (warnings allowed, unless --strict);
 				for _, line := range problems(ctx, s, err) {
 					fmt.Fprintf(out, "  %s\n", line)
 				}
+				return withCode(exitFalse, nil)
+			}
+			if err := p.LDAPQueryErrors(); err != nil {
+				fmt.Fprintf(out, "%s is invalid:\n", c.storeURL)
+				for _, line := range strings.Split(err.Error(), "\n") {
+					fmt.Fprintf(out, "  %s\n", line)
+				}
+				fmt.Fprintf(out, "  (azgate loads such a store and lets nobody into the group; fix the filter with 'azgate app-group set NAME --ldap-query FILTER')\n")
 				return withCode(exitFalse, nil)
 			}
 			var warnings []string
@@ -574,15 +583,17 @@ func applicationWarnings(p *policy.Policy, a *policy.Application) ([]string, err
 	if !name.Equal(a.Name, policy.DefaultApplication) {
 		return warnings, nil
 	}
+	// One line for the engine's operations the application lacks. A store
+	// with other OperationIDs (Microsoft's) is matched by name: no warning.
+	var missing []string
 	for _, e := range operations.All() {
-		i := slices.IndexFunc(a.Operations, func(o *policy.Operation) bool { return name.Equal(o.Name, e.Name) })
-		switch {
-		case i < 0:
-			warnings = append(warnings, fmt.Sprintf("application %q: the engine's operation %q is not in it; nobody can be granted it", a.Name, e.Name))
-		case a.Operations[i].OperationID != int(e.ID):
-			warnings = append(warnings, fmt.Sprintf("application %q: operation %q has OperationID %d; the engine's is %d (matched by name)",
-				a.Name, e.Name, a.Operations[i].OperationID, e.ID))
+		if !slices.ContainsFunc(a.Operations, func(o *policy.Operation) bool { return name.Equal(o.Name, e.Name) }) {
+			missing = append(missing, strconv.Quote(e.Name))
 		}
+	}
+	if len(missing) > 0 {
+		warnings = append(warnings, fmt.Sprintf("application %q: %d of the engine's %d operations are not in it, so nobody can be granted them: %s",
+			a.Name, len(missing), len(operations.All()), strings.Join(missing, ", ")))
 	}
 	return warnings, nil
 }

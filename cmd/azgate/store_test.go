@@ -73,6 +73,15 @@ func TestStore_Validate(t *testing.T) {
 		s = strings.Replace(s, `Name="View LAN Endpoints"`, `Name="View Widgets"`, 1)
 		return strings.Replace(s, "<OperationID>355</OperationID>", "<OperationID>356</OperationID>", 1)
 	}
+	badQuery := func(s string) string {
+		return strings.Replace(s, "</AzApplication>", `
+    <AzScope Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e08" Name="Lab">
+      <AzApplicationGroup Guid="5b7f0c3e-1d2a-4c5b-9e8f-0a1b2c3d4e09" Name="Lab Staff" GroupType="LdapQuery">
+        <LdapQuery>(department=Lab</LdapQuery>
+      </AzApplicationGroup>
+    </AzScope>
+  </AzApplication>`, 1)
+	}
 	// The Administrator role definition's first operation link, made dangling.
 	dangling := func(s string) string {
 		i := strings.Index(s, "<OperationLink>") + len("<OperationLink>")
@@ -87,8 +96,12 @@ func TestStore_Validate(t *testing.T) {
 		stdout []string
 	}{
 		{"default", nil, write("default.xml", same), 0, []string{"is valid: revision 1, 1 application, 0 warnings"}},
-		{"engine operations missing or renumbered warn", nil, write("foreign.xml", foreign), 0,
-			[]string{`warning: application "Hyper-V services": the engine's operation "View LAN Endpoints" is not in it`, "356", "is valid"}},
+		{"engine operations missing warn, in one line; other IDs do not", nil, write("foreign.xml", foreign), 0,
+			[]string{`warning: application "Hyper-V services": 1 of the engine's 34 operations are not in it, so nobody can be granted them: "View LAN Endpoints"`,
+				"is valid: revision 1, 1 application, 1 warning"}},
+		{"an LDAP query that does not parse", nil, write("ldap.xml", badQuery), 1,
+			[]string{"is invalid", `application "Hyper-V services" / scope "Lab" / application group "Lab Staff": LdapQuery: LDAP query "(department=Lab" does not parse`,
+				"app-group set NAME --ldap-query"}},
 		{"other applications define their own operations", []string{"--strict"}, write("apps.xml", otherApps), 0,
 			[]string{"is valid: revision 1, 3 applications, 0 warnings"}},
 		{"foreign operations, strict", []string{"--strict"}, write("foreign2.xml", foreign), 1, []string{"warning: "}},
