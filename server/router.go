@@ -218,13 +218,3 @@ func pathVar(r *http.Request, name string) string {
 	return v
 }
 
-// queryBool parses a boolean query parameter ("", "0", "false" are false).
-func queryBool(r *http.Request, name string) (bool, error) {
-	switch strings.ToLower(r.URL.Query().Get(name)) {
-	case "", "0", "false", "no":
-		return false, nil
-	case "1", "true", "yes":
-		return true, nil
-	}
-	return false, invalidf("query parameter %q: want true or false", name)
-}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -414,46 +413,13 @@ func (fd *fileData) clone() *fileData {
 	return &c
 }
 
-// writeAtomic replaces path with data: temporary file in the same
-// directory, fsync, rename, fsync of the directory. It returns the identity
+// writeAtomic replaces path with data (regfile.WriteAtomic), always 0600:
+// the file holds password hashes and token hashes. It returns the identity
 // of the new file.
-func writeAtomic(path string, data []byte) (fi os.FileInfo, err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+func writeAtomic(path string, data []byte) (os.FileInfo, error) {
+	fi, err := regfile.WriteAtomic(path, data, regfile.WriteOptions{Perm: 0o600})
 	if err != nil {
-		return nil, fmt.Errorf("localdir: create temporary file for %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return nil, fmt.Errorf("localdir: chmod %s: %w", tmp.Name(), err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return nil, fmt.Errorf("localdir: write %s: %w", tmp.Name(), err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return nil, fmt.Errorf("localdir: fsync %s: %w", tmp.Name(), err)
-	}
-	if fi, err = tmp.Stat(); err != nil {
-		return nil, fmt.Errorf("localdir: stat %s: %w", tmp.Name(), err)
-	}
-	if err = tmp.Close(); err != nil {
-		return nil, fmt.Errorf("localdir: close %s: %w", tmp.Name(), err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return nil, fmt.Errorf("localdir: rename %s to %s: %w", tmp.Name(), path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return nil, fmt.Errorf("localdir: open directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err = d.Sync(); err != nil {
-		return nil, fmt.Errorf("localdir: fsync directory %s: %w", dir, err)
+		return nil, fmt.Errorf("localdir: %w", err)
 	}
 	return fi, nil
 }

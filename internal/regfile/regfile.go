@@ -1,5 +1,7 @@
-// Package regfile opens files that must be regular files: the XML policy
-// store and the local directory. A path that names a FIFO, a device, a
+// Package regfile reads and writes the files azgate keeps its state in (the
+// XML policy store, the local directory). Open opens a file that must be a
+// regular file; WriteAtomic replaces one so that a reader or a crash sees the
+// old file or the new one, never a part. A path that names a FIFO, a device, a
 // socket or a directory is an error found before opening it (opening a FIFO
 // without a writer blocks forever; a device may never end) and again after
 // (the path may have been replaced between the two looks).

@@ -54,3 +54,63 @@ func TestOpen(t *testing.T) {
 		})
 	}
 }
+
+func TestWriteAtomic(t *testing.T) {
+	tests := []struct {
+		name     string
+		oldPerm  fs.FileMode // 0: no file before
+		opts     WriteOptions
+		wantPerm fs.FileMode
+		wantBak  bool
+	}{
+		{"new file", 0, WriteOptions{Perm: 0o600}, 0o600, false},
+		{"replace, perm forced", 0o644, WriteOptions{Perm: 0o600}, 0o600, false},
+		{"replace, perm kept", 0o640, WriteOptions{Perm: 0o644, KeepPerm: true}, 0o640, false},
+		{"replace with backup", 0o644, WriteOptions{Perm: 0o644, KeepPerm: true, Backup: true}, 0o644, true},
+		{"new file, backup asked", 0, WriteOptions{Perm: 0o644, Backup: true}, 0o644, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "f")
+			if tc.oldPerm != 0 {
+				if err := os.WriteFile(path, []byte("old"), tc.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(path, tc.oldPerm); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fi, err := WriteAtomic(path, []byte("new"), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !os.SameFile(fi, st) {
+				t.Error("the returned identity is not the file's")
+			}
+			if got := st.Mode().Perm(); got != tc.wantPerm {
+				t.Errorf("perm %v, want %v", got, tc.wantPerm)
+			}
+			if b, _ := os.ReadFile(path); string(b) != "new" {
+				t.Errorf("content %q", b)
+			}
+			bak, err := os.ReadFile(path + ".bak")
+			if tc.wantBak != (err == nil) || tc.wantBak && string(bak) != "old" {
+				t.Errorf("backup %q, %v; want one: %v", bak, err, tc.wantBak)
+			}
+			ents, _ := os.ReadDir(filepath.Dir(path))
+			for _, e := range ents {
+				if e.Name() != "f" && e.Name() != "f.bak" {
+					t.Errorf("left behind %s", e.Name())
+				}
+			}
+		})
+	}
+	// A failed write leaves nothing: the directory does not exist.
+	if _, err := WriteAtomic(filepath.Join(t.TempDir(), "missing", "f"), []byte("x"), WriteOptions{Perm: 0o600}); err == nil {
+		t.Error("a write into a missing directory succeeded")
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/azgate/azgate/internal/regfile"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -361,89 +361,12 @@ func (s *Store) saveLocked(p *policy.Policy, expected policy.Revision) (policy.R
 	return next, nil
 }
 
-// writeAtomic replaces the file with data: temporary file in the same
-// directory, fsync, keep the old file as .bak, rename, fsync the directory.
-func (s *Store) writeAtomic(data []byte, exists bool) (err error) {
-	dir, base := filepath.Split(s.path)
-	mode := fs.FileMode(0o644)
-	if st, err := os.Stat(s.path); err == nil {
-		mode = st.Mode().Perm()
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if exists {
-		if err := s.keepBackup(dir, base); err != nil {
-			return fmt.Errorf("keep backup: %w", err)
-		}
-	}
-	if err := os.Rename(tmp.Name(), s.path); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// keepBackup makes PATH.bak the current file: a hard link when the file
-// system has them, else a copy; either way put in place by rename.
-func (s *Store) keepBackup(dir, base string) error {
-	bak := s.path + ".bak"
-	tmp := filepath.Join(dir, "."+base+".bak-tmp")
-	os.Remove(tmp)
-	if err := os.Link(s.path, tmp); err != nil {
-		data, rerr := os.ReadFile(s.path)
-		if rerr != nil {
-			return rerr
-		}
-		f, cerr := os.CreateTemp(dir, "."+base+".bak-*")
-		if cerr != nil {
-			return cerr
-		}
-		tmp = f.Name()
-		_, werr := f.Write(data)
-		serr := f.Sync()
-		if err := errors.Join(werr, serr, f.Close()); err != nil {
-			os.Remove(tmp)
-			return err
-		}
-	}
-	if err := os.Rename(tmp, bak); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", dir, err)
-	}
-	return nil
+// writeAtomic replaces the store file with data (regfile.WriteAtomic): a
+// new file is 0644, a replaced one keeps its permission, and with backup
+// the replaced file is kept as PATH.bak.
+func (s *Store) writeAtomic(data []byte, backup bool) error {
+	_, err := regfile.WriteAtomic(s.path, data, regfile.WriteOptions{Perm: 0o644, KeepPerm: true, Backup: backup})
+	return err
 }
 
 // Close stops every Watch and makes further calls fail. It is safe to call
