@@ -52,6 +52,17 @@
 // (415 otherwise); one without a body and without a Content-Type passes.
 // Clients that are not browsers send neither header and are unaffected.
 //
+// # The web console
+//
+// Config.Console (cmd/azgate sets package console's) is served under
+// [ConsolePrefix], behind the same cross-origin protection, limits and
+// metrics; its forms post as forms (the JSON rule is the API's). It keeps
+// only its sessions: signing in ([Server.SignIn], the Basic login's budgets
+// and rules), delegation ([Server.Delegated]), policy writes
+// ([Server.WritePolicy], the admin API's savePolicy with its revision
+// check, audit and reload; [EditObject], [EditScope], [DeleteObject] are
+// the API's edits) and engine calls are the server's.
+//
 // # Delegation: who may ask and who may edit
 //
 // AzMan delegates the administration of a store to store-level roles. azgate
