@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	lv "github.com/digitalocean/go-libvirt"
 
@@ -74,15 +75,42 @@ func (cs *consoles) open(id string, ref lv.Domain) {
 		c.end(w)
 		return
 	}
+	// go-libvirt reads the input side for the first time once libvirtd
+	// has opened the stream: open returns then, so a VM started paused is
+	// resumed only when nothing it writes can be missed.
+	in := &firstRead{r: r, ready: make(chan struct{})}
+	ended := make(chan struct{})
 	go func() {
+		defer close(ended)
 		// Force: take the console over from a stream left by an earlier
 		// azgate (or a person's virsh console).
-		err := l.DomainOpenConsoleBidirectional(ref, nil, r, c, uint32(lv.DomainConsoleForce))
+		err := l.DomainOpenConsoleBidirectional(ref, nil, in, c, uint32(lv.DomainConsoleForce))
 		if err != nil {
 			cs.b.log.Debug("console stream ended", "vm", ref.Name, "err", err)
 		}
 		c.end(w)
 	}()
+	select {
+	case <-in.ready:
+	case <-ended:
+	case <-time.After(consoleOpenTimeout):
+		cs.b.log.Warn("console stream not open in time", "vm", ref.Name)
+	}
+}
+
+// consoleOpenTimeout bounds the wait for libvirtd to open a console stream.
+const consoleOpenTimeout = 5 * time.Second
+
+// firstRead closes ready on its first Read.
+type firstRead struct {
+	r     io.Reader
+	once  sync.Once
+	ready chan struct{}
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	f.once.Do(func() { close(f.ready) })
+	return f.r.Read(p)
 }
 
 func (c *console) end(w *io.PipeWriter) {
