@@ -1,11 +1,25 @@
 // Package engine is azgate's bundled management engine, in the spirit of
 // Hyper-V's Virtual Machine Management Service (VMMS): virtual machines,
 // virtual switches and their ports, internal and external Ethernet ports,
-// VLAN settings, LAN endpoints and the service configuration, persisted in
-// one bbolt database file under a data directory.
+// VLAN settings, LAN endpoints and the service configuration, kept by a
+// [Backend]: the [Simulator] (records in one bbolt database file under a
+// data directory; the default) or libvirt (engine/libvirt: real QEMU/KVM
+// domains and networks).
 //
 // It is for the azgate server (which exposes it over HTTP) and for tests that
 // need a real, gated engine. Other code never touches engine state directly.
+//
+// # Backends
+//
+// The engine stands to its backend as database/sql to a driver: the
+// [Engine] holds the gate, the audit hook and the callers' view; a
+// [Backend] holds the objects and makes the changes, and never sees a
+// caller. Reality is the source of truth: lists and states are read from
+// the backend on every call, never from a copy. Changes made outside azgate
+// reach Config.OnEvent through [Watcher]. A backend that cannot be reached
+// fails calls with [ErrUnavailable] (the server's 503) while decisions go
+// on; one that cannot do a thing at all refuses with [ErrUnsupported].
+// engine/enginetest is the behavioural table every backend passes.
 //
 // # Gated by construction
 //
@@ -21,15 +35,16 @@
 // itself finds the objects a named object leads to (a port's switch and
 // connection), so a method cannot leave one out.
 //
-// Raw state access needs a permit, and only the interceptor makes one: it
+// Backend access needs a permit, and only the interceptor makes one: it
 // lists the objects decided (by ID, with the scope decided) or, for lists
-// and creations, the kinds and scopes allowed. Every record read or written
-// is checked against it, so an object whose scope was not decided cannot be
-// read, let alone changed; one that moved or was relinked since the decision
-// makes the call decided again. A write also checks every object whose link
-// it makes or breaks (a switch's host interface, a port's switch and
-// connection) against the permit, as linked when it writes, so an object
-// linked after the decision cannot be changed on it. Constraints that span scopes (a switch still
+// and creations, the kinds and scopes allowed. Every record the engine
+// reads is checked against it, so an object whose scope was not decided
+// cannot be read; every change carries the permit's [Guard], which the
+// backend checks when it applies the change, so it cannot be made to an
+// object not decided, nor make or break a link (a switch's host interface,
+// a port's switch and connection) to one. An object that moved or was
+// relinked since the decision makes the call decided again (a test parses
+// the source and fails when the backend is reached any other way). Constraints that span scopes (a switch still
 // has ports, an adapter is connected) are checked by scans that see links
 // only, never names or scopes, and refuse naming nothing hidden.
 //
@@ -57,6 +72,8 @@
 //
 // # Durability
 //
-// Every change is one bbolt transaction, synced to disk on commit: a change
-// either happened completely or not at all, across restarts and kill -9.
+// In the simulator every change is one bbolt transaction, synced to disk on
+// commit: a change either happened completely or not at all, across
+// restarts and kill -9. Every backend makes a change completely or not at
+// all.
 package engine

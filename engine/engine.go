@@ -5,30 +5,23 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/scopes"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/azgate/azgate/directory"
-	"github.com/azgate/azgate/scopes"
-
 	"github.com/google/uuid"
-	bolt "go.etcd.io/bbolt"
 )
-
-// DBFile is the name of the engine's database file in Config.Dir.
-const DBFile = "engine.db"
 
 // Config configures an Engine.
 type Config struct {
-	// Dir is the data directory; the simulator's database is
-	// Dir/engine.db. Created (0700) when missing.
+	// Dir is the data directory of the simulator (Dir/engine.db) when
+	// Backend is nil. Created (0700) when missing.
 	Dir string
-	// Backend is the hypervisor the engine drives; nil is the simulator
+	// Backend is the hypervisor the engine drives; nil opens the simulator
 	// in Dir. The Engine closes it.
 	Backend Backend
 	// Authorizer decides every call. Required.
@@ -38,8 +31,12 @@ type Config struct {
 	// OnDecision, if set, is called for every access decision, allowed or
 	// not, before the call proceeds. It must not call back into the engine.
 	OnDecision func(ctx context.Context, d Decision)
-	// LockTimeout bounds the wait for the database file lock held by another
-	// process; zero means one second.
+	// OnEvent, if set, is called for every change the backend reports was
+	// made outside azgate (a VM crashed or was stopped out of band; see
+	// Watcher), in order. It must not call back into the engine.
+	OnEvent func(ctx context.Context, ev Event)
+	// LockTimeout bounds the wait for the simulator's database file lock
+	// held by another process; zero means one second.
 	LockTimeout time.Duration
 }
 
@@ -47,111 +44,82 @@ type Config struct {
 // caller's client context and is decided by the interceptor before it reads
 // or changes any state. It is safe for concurrent use.
 type Engine struct {
-	db         *bolt.DB
+	backend    Backend             // reached only through the gate (gate.go, view.go)
 	gate       map[string]gateRule // gateTable(), built once
 	authz      Authorizer
 	log        *slog.Logger
 	onDecision func(context.Context, Decision)
+	onEvent    func(context.Context, Event)
 	now        func() time.Time
 	started    time.Time
-	defaults   ServiceConfig
+	stopWatch  context.CancelFunc
+	watchDone  chan struct{}
 }
 
-// Open opens (creating if needed) the engine database in cfg.Dir.
+// Open opens the engine on cfg.Backend, or on the simulator in cfg.Dir.
+// When the backend is a Watcher, its events are reported to cfg.OnEvent
+// until Close.
 func Open(ctx context.Context, cfg Config) (*Engine, error) {
-	if cfg.Dir == "" {
-		return nil, fmt.Errorf("open engine: %w: data directory is empty", ErrInvalid)
-	}
 	if cfg.Authorizer == nil {
 		return nil, fmt.Errorf("open engine: %w: no Authorizer", ErrInvalid)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open engine: %w", err)
 	}
-	if cfg.Backend != nil {
-		return nil, fmt.Errorf("open engine: %w: only the simulator backend is wired yet", ErrUnsupported)
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return nil, fmt.Errorf("open engine: create data directory: %w", err)
-	}
-	timeout := cfg.LockTimeout
-	if timeout <= 0 {
-		timeout = time.Second
-	}
-	path := filepath.Join(cfg.Dir, DBFile)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
-	if err != nil {
-		return nil, fmt.Errorf("open engine database %s: %w", path, err)
-	}
-	renamed, err := initDB(db)
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open engine database %s: %w", path, err)
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	for _, r := range renamed {
-		log.WarnContext(ctx, "engine database migrated: "+r, "path", path)
-	}
-	abs, err := filepath.Abs(cfg.Dir)
-	if err != nil {
-		abs = cfg.Dir
+	b := cfg.Backend
+	if b == nil {
+		sim, err := OpenSimulator(ctx, SimulatorConfig{Dir: cfg.Dir, LockTimeout: cfg.LockTimeout, Logger: log.With("system", "engine")})
+		if err != nil {
+			return nil, err
+		}
+		b = sim
 	}
 	e := &Engine{
-		db:         db,
+		backend:    b,
 		gate:       gateTable(),
 		authz:      cfg.Authorizer,
 		log:        log.With("system", "engine"),
 		onDecision: cfg.OnDecision,
+		onEvent:    cfg.OnEvent,
 		now:        time.Now,
-		defaults: ServiceConfig{
-			DefaultVMPath:      filepath.Join(abs, "Virtual Machines"),
-			DefaultDiskPath:    filepath.Join(abs, "Virtual Hard Disks"),
-			ConsoleBufferBytes: 16 << 10,
-		},
+		watchDone:  make(chan struct{}),
 	}
 	e.started = e.now()
-	e.log.InfoContext(ctx, "engine opened", "path", path)
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e.stopWatch = cancel
+	go e.watch(wctx)
 	return e, nil
 }
 
-// Close closes the database. The Engine must not be used afterwards.
-func (e *Engine) Close() error {
-	if err := e.db.Close(); err != nil {
-		return fmt.Errorf("close engine database: %w", err)
+// watch reports the backend's events until ctx is done.
+func (e *Engine) watch(ctx context.Context) {
+	defer close(e.watchDone)
+	w, ok := e.backend.(Watcher)
+	if !ok {
+		return
 	}
-	return nil
-}
-
-// read runs fn in a read-only transaction bounded by permit p.
-func (e *Engine) read(p permit, fn func(t txn) error) error {
-	if p.method == "" {
-		return errors.New("engine: state read without a permit")
-	}
-	return e.db.View(func(tx *bolt.Tx) error { return fn(txn{tx, p}) })
-}
-
-// write runs fn in a read-write transaction bounded by permit p, committed
-// and synced when fn returns nil.
-func (e *Engine) write(p permit, fn func(t txn) error) error {
-	if p.method == "" {
-		return errors.New("engine: state write without a permit")
-	}
-	return e.db.Update(func(tx *bolt.Tx) error { return fn(txn{tx, p}) })
-}
-
-// listScopes is the read made before a list decision: the scopes of every
-// object of kind k.
-func (e *Engine) listScopes(k kind) ([]string, error) {
-	var out []string
-	err := e.db.View(func(tx *bolt.Tx) error {
-		var err error
-		out, err = txn{tx: tx}.scopes(k)
-		return err
+	err := w.Watch(ctx, func(ev Event) {
+		e.log.InfoContext(ctx, "engine event: "+ev.Reason, "kind", string(ev.Kind), logKeyObject, ev.Name,
+			logKeyScope, ev.Scope, "state", ev.State.String())
+		if e.onEvent != nil {
+			e.onEvent(ctx, ev)
+		}
 	})
-	return out, err
+	if err != nil && ctx.Err() == nil {
+		e.log.ErrorContext(ctx, "engine events stopped; changes made outside azgate are no longer audited", "err", err)
+	}
+}
+
+// Close stops the event watch and closes the backend. The Engine must not
+// be used afterwards.
+func (e *Engine) Close() error {
+	e.stopWatch()
+	<-e.watchDone
+	return e.backend.Close()
 }
 
 // maxDecideAttempts bounds how often a call is decided again when an object
@@ -160,23 +128,20 @@ func (e *Engine) listScopes(k kind) ([]string, error) {
 const maxDecideAttempts = 3
 
 // gated is the path of every call on named objects: decide it on every
-// object its gate rule names (authorize), then run fn in one transaction
-// bounded by the permit. fn gets the IDs of the objects decided, by role.
-// When a record fn reads is not the one decided (errChanged), the call is
-// decided again.
-func (e *Engine) gated(ctx context.Context, c directory.ClientContext, method string, write bool,
-	fn func(t txn, ids map[role]string) error, args ...arg,
+// object its gate rule names (authorize), then run fn on a view of the
+// backend bounded by the permit. fn gets the IDs of the objects decided, by
+// role. When an object fn reads or changes is not the one decided (the
+// view's check or the backend's Guard: ErrChanged), the call is decided
+// again.
+func (e *Engine) gated(ctx context.Context, c directory.ClientContext, method string,
+	fn func(v *view, ids map[role]string) error, args ...arg,
 ) error {
 	for attempt := 1; ; attempt++ {
 		p, err := e.authorize(ctx, c, method, args...)
 		if err != nil {
 			return err
 		}
-		run := e.read
-		if write {
-			run = e.write
-		}
-		err = run(p, func(t txn) error { return fn(t, p.ids) })
+		err = fn(e.view(ctx, p), p.ids)
 		switch {
 		case errors.Is(err, errChanged) && attempt < maxDecideAttempts:
 			continue

@@ -4,49 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/azgate/azgate/directory"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/azgate/azgate/directory"
 )
 
 func TestTransition(t *testing.T) {
 	tests := []struct {
 		from VMState
-		act  vmAction
+		act  VMAction
 		want VMState // 0: impossible
 	}{
-		{Off, actStart, Running},
-		{Off, actStop, 0},
-		{Off, actSave, 0},
-		{Off, actPause, 0},
-		{Off, actResume, 0},
-		{Running, actStart, 0},
-		{Running, actStop, Off},
-		{Running, actSave, Saved},
-		{Running, actPause, Paused},
-		{Running, actResume, 0},
-		{Paused, actStart, 0},
-		{Paused, actStop, Off},
-		{Paused, actSave, Saved},
-		{Paused, actPause, 0},
-		{Paused, actResume, Running},
-		{Saved, actStart, Running},
-		{Saved, actStop, Off},
-		{Saved, actSave, 0},
-		{Saved, actPause, 0},
-		{Saved, actResume, 0},
+		{Off, ActionStart, Running},
+		{Off, ActionTurnOff, 0},
+		{Off, ActionSave, 0},
+		{Off, ActionPause, 0},
+		{Off, ActionResume, 0},
+		{Running, ActionStart, 0},
+		{Running, ActionTurnOff, Off},
+		{Running, ActionSave, Saved},
+		{Running, ActionPause, Paused},
+		{Running, ActionResume, 0},
+		{Paused, ActionStart, 0},
+		{Paused, ActionTurnOff, Off},
+		{Paused, ActionSave, Saved},
+		{Paused, ActionPause, 0},
+		{Paused, ActionResume, Running},
+		{Saved, ActionStart, Running},
+		{Saved, ActionTurnOff, Off},
+		{Saved, ActionSave, 0},
+		{Saved, ActionPause, 0},
+		{Saved, ActionResume, 0},
 	}
 	ctx := context.Background()
 	az := newTestAuthz()
 	e, _, _ := openTest(t, az)
 	admin := az.grant("admin", "", allOps()...)
-	do := map[vmAction]func(context.Context, directory.ClientContext, string) (VM, error){
-		actStart: e.StartVM, actStop: e.StopVM, actSave: e.SaveVM, actPause: e.PauseVM, actResume: e.ResumeVM,
+	do := map[VMAction]func(context.Context, directory.ClientContext, string) (VM, error){
+		ActionStart: e.StartVM, ActionTurnOff: e.StopVM, ActionSave: e.SaveVM, ActionPause: e.PauseVM, ActionResume: e.ResumeVM,
 	}
 	// How to reach each state from Off.
-	reach := map[VMState][]vmAction{Off: nil, Running: {actStart}, Paused: {actStart, actPause}, Saved: {actStart, actSave}}
+	reach := map[VMState][]VMAction{Off: nil, Running: {ActionStart}, Paused: {ActionStart, ActionPause}, Saved: {ActionStart, ActionSave}}
 
 	for i, tt := range tests {
 		t.Run(fmt.Sprintf("%s/%s", tt.from, tt.act), func(t *testing.T) {

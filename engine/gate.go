@@ -4,14 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/azgate/azgate/directory"
 	"time"
 
 	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/scopes"
-	bolt "go.etcd.io/bbolt"
 )
 
 // Authorizer makes access decisions. The authz checker satisfies it.
@@ -338,6 +337,7 @@ const (
 type permit struct {
 	method string
 	list   bool
+	all    bool                       // reads anything (a backend's own plain reads)
 	ids    map[role]string            // the objects decided, by role
 	objs   map[ref]grant              // the objects decided
 	kinds  map[kind]map[string]access // kind-wide: names.Key(scope) → access
@@ -385,12 +385,15 @@ var (
 	errReadOnly = errors.New("engine: write to an object decided only for reading")
 	// errUndecided: a write to an existing object the call did not decide
 	// (a creation's grant covers only new records).
-	errUndecided = errors.New("engine: write to an object not decided")
+	errUndecided = fmt.Errorf("%w: write to an object not decided", ErrChanged)
 )
 
 // check reports whether the permit covers access a to object id of kind k,
 // whose stored scope is scope.
 func (p permit) check(k kind, id, scope string, a access) error {
+	if p.all && a == readOnly {
+		return nil
+	}
 	if g, ok := p.objs[ref{k, id}]; ok {
 		switch {
 		case !scopes.Same(g.scope, scope):
@@ -441,7 +444,7 @@ func (e *Engine) authorize(ctx context.Context, c directory.ClientContext, metho
 	if err != nil {
 		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
 	}
-	subs, err := e.resolve(rule, args)
+	subs, err := e.resolve(ctx, rule, args)
 	if errors.Is(err, ErrUnavailable) {
 		// No decision could be asked for: the call fails, as 503.
 		e.log.WarnContext(ctx, "engine backend unavailable", "method", method, "err", err)
@@ -507,7 +510,7 @@ func (e *Engine) firstOp(rule gateRule) operations.Operation {
 // resolve turns what a call names into the subjects its rule decides, in
 // the rule's order. It reads only names, scopes and links (the interceptor's
 // reads before a decision).
-func (e *Engine) resolve(rule gateRule, args []arg) ([]subject, error) {
+func (e *Engine) resolve(ctx context.Context, rule gateRule, args []arg) ([]subject, error) {
 	given := map[role]arg{}
 	for _, a := range args {
 		if _, ok := rule.need(a.role); !ok {
@@ -522,36 +525,52 @@ func (e *Engine) resolve(rule gateRule, args []arg) ([]subject, error) {
 	if len(args) > 0 {
 		primary = args[0].name
 	}
+	l := lookups{ctx: ctx, b: e.backend}
 	var out []subject
-	err := e.db.View(func(tx *bolt.Tx) error {
-		t := txn{tx: tx}
-		got := map[role]subject{}
-		for _, n := range rule.needs {
-			s, ok, err := t.subject(n.role, given, got, primary)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				if n.mode == required {
-					return fmt.Errorf("no %s for a required need", n.role)
-				}
-				continue
-			}
-			got[n.role] = s
-			out = append(out, s)
-			if s.missing {
-				break // decided in the default scope; nothing leads on from it
-			}
+	got := map[role]subject{}
+	for _, n := range rule.needs {
+		s, ok, err := l.subject(n.role, given, got, primary)
+		if err != nil {
+			return nil, err
 		}
-		return nil
-	})
-	return out, err
+		if !ok {
+			if n.mode == required {
+				return nil, fmt.Errorf("no %s for a required need", n.role)
+			}
+			continue
+		}
+		got[n.role] = s
+		out = append(out, s)
+		if s.missing {
+			break // decided in the default scope; nothing leads on from it
+		}
+	}
+	return out, nil
 }
+
+// lookups are the interceptor's reads before a decision: an object's ID by
+// name, its scope and its links, nothing else.
+type lookups struct {
+	ctx context.Context
+	b   Backend
+}
+
+// idByName returns the ID of the object of kind k named name, "" when none.
+func (l lookups) idByName(k kind, name string) (string, error) {
+	id, err := l.b.Lookup(l.ctx, k, name)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	return id, err
+}
+
+// record reads object id of kind k for its scope and links.
+func (l lookups) record(k kind, id string) (any, error) { return fetchOne(l.ctx, l.b, k, id) }
 
 // subject resolves role r: from what the caller named, else from the
 // objects already resolved (a port's switch and connection, a switch's
 // host interface). ok is false when the call has no such object.
-func (t txn) subject(r role, given map[role]arg, got map[role]subject, primary string) (subject, bool, error) {
+func (l lookups) subject(r role, given map[role]arg, got map[role]subject, primary string) (subject, bool, error) {
 	if a, ok := given[r]; ok {
 		switch r {
 		case roleTarget, roleNewScope:
@@ -560,13 +579,16 @@ func (t txn) subject(r role, given map[role]arg, got map[role]subject, primary s
 			return subject{role: r, kind: r.kind(), all: true, name: a.name}, true, nil
 		}
 		s := subject{role: r, kind: r.kind(), name: a.name}
-		s.id = t.idByName(s.kind, a.name)
-		if s.id == "" {
-			s.missing = true
-			return s, true, nil
-		}
 		var err error
-		s.scope, err = t.scopeByID(s.kind, s.id)
+		if s.id, err = l.idByName(s.kind, a.name); err != nil {
+			return subject{}, false, err
+		}
+		x, err := l.record(s.kind, s.id)
+		if s.id == "" || errors.Is(err, ErrNotFound) {
+			// Gone since its name was looked up: missing too.
+			return subject{role: r, kind: s.kind, name: a.name, missing: true}, true, nil
+		}
+		s.scope = scopeOf(x)
 		return s, true, err
 	}
 	switch r {
@@ -577,24 +599,28 @@ func (t txn) subject(r role, given map[role]arg, got map[role]subject, primary s
 		if !ok || port.missing || (r != roleSwitch && (hasRole(given, roleConnVM) || hasRole(given, roleConnInternal))) {
 			return subject{}, false, nil
 		}
-		var l portLinks
-		if err := t.rawGet(kindPort, port.id, &l); err != nil {
+		x, err := l.record(kindPort, port.id)
+		if err != nil {
 			return subject{}, false, err
 		}
-		id := l.SwitchID
+		pr := x.(PortRecord)
+		id := pr.SwitchID
 		switch {
-		case r == roleConnVM && l.Conn != nil:
-			id = l.Conn.VMID
-		case r == roleConnInternal && l.Conn != nil:
-			id = l.Conn.InternalID
+		case r == roleConnVM && pr.Conn != nil:
+			id = pr.Conn.VMID
+		case r == roleConnInternal && pr.Conn != nil:
+			id = pr.Conn.InternalID
 		case r != roleSwitch:
 			id = ""
 		}
 		if id == "" {
 			return subject{}, false, nil
 		}
-		scope, err := t.scopeByID(r.kind(), id)
-		return subject{role: r, kind: r.kind(), id: id, scope: scope, name: port.name, conn: r != roleSwitch}, err == nil, err
+		y, err := l.record(r.kind(), id)
+		if err != nil {
+			return subject{}, false, err
+		}
+		return subject{role: r, kind: r.kind(), id: id, scope: scopeOf(y), name: port.name, conn: r != roleSwitch}, true, nil
 	case roleExternal:
 		sw, ok := got[roleSwitch]
 		if !ok {
@@ -603,8 +629,8 @@ func (t txn) subject(r role, given map[role]arg, got map[role]subject, primary s
 		if sw.missing {
 			return subject{}, false, nil
 		}
-		var l switchLinks
-		if err := t.rawGet(kindSwitch, sw.id, &l); err != nil || l.External == "" {
+		x, err := l.record(kindSwitch, sw.id)
+		if err != nil || x.(Switch).External == "" {
 			return subject{}, false, err
 		}
 		return subject{role: r, kind: kindExternal, all: true, name: sw.name}, true, nil
@@ -618,28 +644,35 @@ func hasRole(given map[role]arg, r role) bool {
 }
 
 // visible decides a list method: for each need, its operation in the scope
-// of every object of its role's kind. The permit reads an object only when
-// its scope allowed; the rest are hidden.
-func (e *Engine) visible(ctx context.Context, c directory.ClientContext, method string) (permit, error) {
+// of every object of its role's kind, read once from the backend (the
+// list's read before its decision). The view it returns reads an object
+// only when its scope allowed; the rest are hidden.
+func (e *Engine) visible(ctx context.Context, c directory.ClientContext, method string) (*view, error) {
 	rule, err := e.rule(method)
 	if err == nil && !rule.list {
 		err = fmt.Errorf("engine: %s is not a list", method)
 	}
 	if err != nil {
-		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
+		return nil, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
 	}
 	p := newPermit(method)
 	p.list = true
+	v := e.view(ctx, p)
 	for _, n := range rule.needs {
 		op, err := operations.ByID(n.op)
 		if err != nil {
-			return permit{}, e.failClosed(ctx, c, operations.Operation{ID: n.op}, "", "", err)
+			return nil, e.failClosed(ctx, c, operations.Operation{ID: n.op}, "", "", err)
 		}
 		k := n.role.kind()
 		all := []string{""}
 		if k != kindExternal {
-			if all, err = e.listScopes(k); err != nil {
-				return permit{}, fmt.Errorf("%s: %w", method, err)
+			if _, done := v.listed[k]; done {
+				all = nil
+				for _, id := range v.listed[k] {
+					all = append(all, scopeOf(v.cache[ref{k, id}]))
+				}
+			} else if all, err = v.prefetch(k); err != nil {
+				return nil, fmt.Errorf("%s: %w", method, err)
 			}
 		}
 		seen := map[string]bool{}
@@ -650,11 +683,11 @@ func (e *Engine) visible(ctx context.Context, c directory.ClientContext, method 
 			seen[scopeKey(s)] = true
 			// A denial only hides the scope's objects; decide reports it.
 			if e.decide(ctx, c, op, s, "") == nil {
-				p.allow(subject{role: n.role, kind: k, all: true, scope: s}, readOnly)
+				v.p.allow(subject{role: n.role, kind: k, all: true, scope: s}, readOnly)
 			}
 		}
 	}
-	return p, nil
+	return v, nil
 }
 
 // decide asks the Authorizer about one operation in one scope, reports the

@@ -619,11 +619,15 @@ func TestGate_CallerMustBeInTable(t *testing.T) {
 	if decs := d.take(); len(decs) != 1 || decs[0].Allowed {
 		t.Errorf("decisions = %+v", decs)
 	}
-	if err := e.read(permit{}, func(txn) error { return nil }); err == nil {
-		t.Error("read without a permit succeeded")
+	v := e.view(context.Background(), permit{})
+	if _, err := v.get(kindVM, "x"); !errors.Is(err, errNoPermit) {
+		t.Errorf("read without a permit: %v, want errNoPermit", err)
 	}
-	if err := e.write(permit{}, func(txn) error { return nil }); err == nil {
-		t.Error("write without a permit succeeded")
+	if _, _, err := v.writer(); !errors.Is(err, errNoPermit) {
+		t.Errorf("write without a permit: %v, want errNoPermit", err)
+	}
+	if _, err := v.creator(kindVM, ""); !errors.Is(err, errNoPermit) {
+		t.Errorf("creation without a permit: %v, want errNoPermit", err)
 	}
 }
 
@@ -744,16 +748,20 @@ func TestGate_PermitCoversEveryLink(t *testing.T) {
 
 	p, err := e.authorize(ctx, admin, "ModifySwitch", named(roleSwitch, "sw"))
 	ok(t, err)
-	bound := sw
-	bound.External = hostIface(t)
-	if err := e.write(p, func(tx txn) error { return tx.put(kindSwitch, sw.ID, sw.Name, sw.Name, bound) }); !errors.Is(err, errChanged) {
+	b, g, err := e.view(ctx, p).writer()
+	ok(t, err)
+	if _, err := b.BindExternal(ctx, g, sw.ID, hostIface(t)); !errors.Is(err, errChanged) {
 		t.Errorf("ModifySwitch's permit binds a host interface: %v, want errChanged", err)
 	}
 	p, err = e.authorize(ctx, admin, "SetPortVLAN", named(rolePort, "p"))
 	ok(t, err)
-	r := portRec{ID: port.ID, Name: port.Name, SwitchID: sw.ID, Scope: "Lab", Conn: &connRec{VMID: vm.ID, Adapter: "nic"}}
-	if err := e.write(p, func(tx txn) error { return tx.put(kindPort, r.ID, r.Name, r.Name, r) }); !errors.Is(err, errChanged) {
+	b, g, err = e.view(ctx, p).writer()
+	ok(t, err)
+	if _, err := b.ConnectPort(ctx, g, port.ID, PortLink{VMID: vm.ID, Adapter: "nic"}); !errors.Is(err, errChanged) {
 		t.Errorf("SetPortVLAN's permit connects the port to a VM: %v, want errChanged", err)
+	}
+	if err := b.DeletePort(ctx, g, port.ID); err != nil {
+		t.Errorf("SetPortVLAN's permit covers the port and its switch: %v", err)
 	}
 }
 

@@ -452,28 +452,36 @@ func TestGate_PermitBoundsEveryRecord(t *testing.T) {
 
 	p, err := e.authorize(ctx, admin, "GetVM", named(roleVM, "a"))
 	ok(t, err)
-	ok(t, e.read(p, func(tx txn) error { var v VM; return tx.get(kindVM, a.ID, &v) }))
-	if err := e.read(p, func(tx txn) error { var v VM; return tx.get(kindVM, b.ID, &v) }); !errors.Is(err, errChanged) {
+	v := e.view(ctx, p)
+	must[VM](t)(getAs[VM](v, kindVM, a.ID))
+	if _, err := getAs[VM](v, kindVM, b.ID); !errors.Is(err, errChanged) {
 		t.Errorf("GetVM(a)'s permit reads b: %v", err)
 	}
-	if err := e.read(p, func(tx txn) error { _, err := tx.console(b.ID); return err }); err == nil {
-		t.Errorf("GetVM(a)'s permit reads b's console")
+	be, g, err := v.writer()
+	ok(t, err)
+	if _, err := be.ReadConsole(ctx, g, b.ID); !errors.Is(err, errChanged) {
+		t.Errorf("GetVM(a)'s permit reads b's console: %v", err)
 	}
 
 	lab := az.grant("lab", "Lab", operations.ViewVMConfiguration)
-	p, err = e.visible(ctx, lab, "ListVMs")
+	v, err = e.visible(ctx, lab, "ListVMs")
 	ok(t, err)
-	if err := e.read(p, func(tx txn) error { var v VM; return tx.get(kindVM, b.ID, &v) }); !errors.Is(err, errHidden) {
+	if _, err := getAs[VM](v, kindVM, b.ID); !errors.Is(err, errHidden) {
 		t.Errorf("a list permit for Lab reads a default-scope VM: %v", err)
 	}
 
 	p, err = e.authorize(ctx, admin, "CreateVM", creates(kindVM, "c", "Lab"))
 	ok(t, err)
-	if err := e.write(p, func(tx txn) error { return tx.put(kindVM, a.ID, "a", "a", a) }); !errors.Is(err, errUndecided) {
+	be, g, err = e.view(ctx, p).writer()
+	ok(t, err)
+	if _, err := be.ReconfigureVM(ctx, g, a.ID, VMUpdate{Notes: new(string)}); !errors.Is(err, errChanged) {
 		t.Errorf("CreateVM's permit rewrites an existing VM: %v", err)
 	}
-	if err := e.write(p, func(tx txn) error { return tx.del(kindVM, a.ID, "a") }); !errors.Is(err, errUndecided) {
+	if err := be.DeleteVM(ctx, g, a.ID); !errors.Is(err, errChanged) {
 		t.Errorf("CreateVM's permit deletes an existing VM: %v", err)
+	}
+	if _, err := e.view(ctx, p).creator(kindVM, ""); err == nil {
+		t.Errorf("CreateVM's permit for Lab creates in the default scope")
 	}
 	if _, err := e.authorize(ctx, admin, "GetVM", named(rolePort, "a")); !errors.Is(err, ErrAccessDenied) {
 		t.Errorf("a method naming an object its rule does not list: %v, want a fail-closed denial", err)

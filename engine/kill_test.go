@@ -81,7 +81,7 @@ func TestEngine_SurvivesKill(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: reopen after kill: %v", round, err)
 		}
-		if err := e.db.View(func(tx *bolt.Tx) error {
+		if err := e.backend.(*Simulator).db.View(func(tx *bolt.Tx) error {
 			var errs []error
 			for err := range tx.Check() {
 				errs = append(errs, err)

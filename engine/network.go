@@ -5,35 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"slices"
-	"time"
-
 	"github.com/azgate/azgate/directory"
-	"github.com/azgate/azgate/scopes"
+	"slices"
 
 	"github.com/azgate/azgate/internal/names"
+	"github.com/azgate/azgate/scopes"
 )
-
-// portRec is a stored switch port: it refers to its switch and connection
-// by ID, so renames need no rewriting.
-type portRec struct {
-	ID       string    `json:"id"`
-	Name     string    `json:"name"`
-	SwitchID string    `json:"switchId"`
-	Notes    string    `json:"notes"`
-	Scope    string    `json:"scope"`
-	VLAN     VLAN      `json:"vlan"`
-	Conn     *connRec  `json:"conn,omitempty"`
-	Created  time.Time `json:"created"`
-}
-
-// connRec is a stored connection: a VM adapter or an internal port.
-type connRec struct {
-	VMID       string `json:"vmId,omitempty"`
-	Adapter    string `json:"adapter,omitempty"`
-	InternalID string `json:"internalId,omitempty"`
-}
 
 func byName[T any](name func(T) string) func(a, b T) int {
 	return func(a, b T) int { return cmp.Compare(names.Key(name(a)), names.Key(name(b))) }
@@ -42,15 +19,15 @@ func byName[T any](name func(T) string) func(a, b T) int {
 // publicPort resolves a port record's references to names. A connection
 // to an object the caller may not view is shown as hidden; a port on a
 // switch the caller may not view is errHidden (lists leave it out).
-func publicPort(t txn, r portRec) (Port, error) {
+func publicPort(v *view, r PortRecord) (Port, error) {
 	p := Port{ID: r.ID, Name: r.Name, Notes: r.Notes, Scope: r.Scope, VLAN: r.VLAN, Created: r.Created}
-	var sw Switch
-	if err := t.get(kindSwitch, r.SwitchID, &sw); err != nil {
+	sw, err := getAs[Switch](v, kindSwitch, r.SwitchID)
+	if err != nil {
 		return Port{}, fmt.Errorf("switch port %q: %w", r.Name, err)
 	}
 	p.Switch = sw.Name
 	if r.Conn != nil {
-		cn, _, err := resolveConn(t, *r.Conn)
+		cn, _, err := resolveConn(v, *r.Conn)
 		if err != nil {
 			return Port{}, fmt.Errorf("switch port %q: %w", r.Name, err)
 		}
@@ -61,16 +38,16 @@ func publicPort(t txn, r portRec) (Port, error) {
 
 // resolveConn names what a connection record points at and its MAC; when
 // the caller may not view it, the connection says only that it is hidden.
-func resolveConn(t txn, c connRec) (Connection, string, error) {
+func resolveConn(v *view, c PortLink) (Connection, string, error) {
 	if c.InternalID != "" {
-		var ip InternalPort
-		if err := t.get(kindInternal, c.InternalID, &ip); err != nil {
+		ip, err := getAs[InternalPort](v, kindInternal, c.InternalID)
+		if err != nil {
 			return hiddenConn(err)
 		}
 		return Connection{InternalPort: ip.Name}, ip.MAC, nil
 	}
-	var vm VM
-	if err := t.get(kindVM, c.VMID, &vm); err != nil {
+	vm, err := getAs[VM](v, kindVM, c.VMID)
+	if err != nil {
 		return hiddenConn(err)
 	}
 	mac := ""
@@ -91,11 +68,11 @@ func hiddenConn(err error) (Connection, string, error) {
 
 // publicSwitch is a switch as the caller may see it: its host interface
 // only when the permit covers host interfaces, else marked hidden.
-func publicSwitch(t txn, sw Switch) (Switch, error) {
+func publicSwitch(v *view, sw Switch) (Switch, error) {
 	if sw.External == "" {
 		return sw, nil
 	}
-	switch err := t.p.check(kindExternal, "", "", readOnly); {
+	switch err := v.may(kindExternal, readOnly); {
 	case errors.Is(err, errHidden):
 		sw.External, sw.ExternalHidden = "", true
 	case err != nil:
@@ -123,11 +100,11 @@ func (e *Engine) CreateSwitch(ctx context.Context, c directory.ClientContext, sp
 	if err := checkNotes("virtual switch", spec.Notes); err != nil {
 		return Switch{}, err
 	}
-	sw := Switch{ID: newID(), Name: spec.Name, Notes: spec.Notes, Scope: spec.Scope, Created: e.now().UTC()}
-	if err := e.write(p, func(t txn) error { return t.put(kindSwitch, sw.ID, sw.Name, "", sw) }); err != nil {
-		return Switch{}, fmt.Errorf("create virtual switch %q: %w", spec.Name, err)
+	b, err := e.view(ctx, p).creator(kindSwitch, spec.Scope)
+	if err != nil {
+		return Switch{}, err
 	}
-	return sw, nil
+	return b.CreateSwitch(ctx, spec)
 }
 
 // DeleteSwitch deletes a virtual switch that has no ports; a bound host
@@ -136,20 +113,12 @@ func (e *Engine) CreateSwitch(ctx context.Context, c directory.ClientContext, sp
 // Delete Virtual Switch in the switch's scope, and Unbind External Ethernet
 // Port in the default scope when the switch is bound.
 func (e *Engine) DeleteSwitch(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeleteSwitch", true, func(t txn, ids map[role]string) error {
-		id := ids[roleSwitch]
-		var sw Switch
-		if err := t.get(kindSwitch, id, &sw); err != nil {
-			return err
-		}
-		ports, err := anyLinks(t, kindPort, func(l portLinks) bool { return l.SwitchID == id })
+	return e.gated(ctx, c, "DeleteSwitch", func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
 		if err != nil {
 			return err
 		}
-		if ports {
-			return fmt.Errorf("virtual switch %q: %w: it still has switch ports; delete them first", sw.Name, ErrInvalidState)
-		}
-		return t.del(kindSwitch, id, sw.Name)
+		return b.DeleteSwitch(ctx, g, ids[roleSwitch])
 	}, named(roleSwitch, name))
 }
 
@@ -163,36 +132,31 @@ func (e *Engine) ModifySwitch(ctx context.Context, c directory.ClientContext, na
 		*u.Scope = scopes.Of(*u.Scope)
 		args = append(args, moves(name, *u.Scope))
 	}
-	err := e.gated(ctx, c, "ModifySwitch", true, func(t txn, ids map[role]string) error {
-		id := ids[roleSwitch]
-		var sw Switch
-		if err := t.get(kindSwitch, id, &sw); err != nil {
-			return err
-		}
-		old := sw.Name
+	err := e.gated(ctx, c, "ModifySwitch", func(v *view, ids map[role]string) error {
 		if u.Name != nil {
 			if err := checkName("virtual switch", *u.Name); err != nil {
 				return err
 			}
-			sw.Name = *u.Name
 		}
 		if u.Notes != nil {
 			if err := checkNotes("virtual switch", *u.Notes); err != nil {
 				return err
 			}
-			sw.Notes = *u.Notes
 		}
 		if u.Scope != nil {
 			if err := checkScope("virtual switch", *u.Scope); err != nil {
 				return err
 			}
-			sw.Scope = *u.Scope
 		}
-		if err := t.put(kindSwitch, id, sw.Name, old, sw); err != nil {
+		b, g, err := v.writer()
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = publicSwitch(t, sw)
+		sw, err := b.ModifySwitch(ctx, g, ids[roleSwitch], u)
+		if err != nil {
+			return err
+		}
+		out, err = publicSwitch(v, sw)
 		return err
 	}, args...)
 	return out, err
@@ -201,13 +165,12 @@ func (e *Engine) ModifySwitch(ctx context.Context, c directory.ClientContext, na
 // GetSwitch returns a virtual switch. Needs View Switches in its scope.
 func (e *Engine) GetSwitch(ctx context.Context, c directory.ClientContext, name string) (Switch, error) {
 	var out Switch
-	err := e.gated(ctx, c, "GetSwitch", false, func(t txn, ids map[role]string) error {
-		var sw Switch
-		if err := t.get(kindSwitch, ids[roleSwitch], &sw); err != nil {
+	err := e.gated(ctx, c, "GetSwitch", func(v *view, ids map[role]string) error {
+		sw, err := getAs[Switch](v, kindSwitch, ids[roleSwitch])
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = publicSwitch(t, sw)
+		out, err = publicSwitch(v, sw)
 		return err
 	}, named(roleSwitch, name))
 	return out, err
@@ -216,20 +179,21 @@ func (e *Engine) GetSwitch(ctx context.Context, c directory.ClientContext, name 
 // ListSwitches returns, by name, the virtual switches in scopes where the
 // caller holds View Switches.
 func (e *Engine) ListSwitches(ctx context.Context, c directory.ClientContext) ([]Switch, error) {
-	p, err := e.visible(ctx, c, "ListSwitches")
+	v, err := e.visible(ctx, c, "ListSwitches")
 	if err != nil {
 		return nil, err
 	}
-	out := []Switch{}
-	err = e.read(p, func(t txn) error {
-		return each(t, kindSwitch, func(_ string, sw *Switch) error {
-			pub, err := publicSwitch(t, *sw)
-			out = append(out, pub)
-			return err
-		})
-	})
+	all, err := readable[Switch](v, kindSwitch)
 	if err != nil {
 		return nil, fmt.Errorf("list virtual switches: %w", err)
+	}
+	out := make([]Switch, 0, len(all))
+	for _, sw := range all {
+		pub, err := publicSwitch(v, sw)
+		if err != nil {
+			return nil, fmt.Errorf("list virtual switches: %w", err)
+		}
+		out = append(out, pub)
 	}
 	slices.SortFunc(out, byName(func(s Switch) string { return s.Name }))
 	return out, nil
@@ -242,7 +206,7 @@ func (e *Engine) ListSwitches(ctx context.Context, c directory.ClientContext) ([
 func (e *Engine) CreatePort(ctx context.Context, c directory.ClientContext, spec PortSpec) (Port, error) {
 	spec.Scope = scopes.Of(spec.Scope)
 	var out Port
-	err := e.gated(ctx, c, "CreatePort", true, func(t txn, ids map[role]string) error {
+	err := e.gated(ctx, c, "CreatePort", func(v *view, ids map[role]string) error {
 		if err := checkName("switch port", spec.Name); err != nil {
 			return err
 		}
@@ -252,12 +216,18 @@ func (e *Engine) CreatePort(ctx context.Context, c directory.ClientContext, spec
 		if err := checkNotes("switch port", spec.Notes); err != nil {
 			return err
 		}
-		r := portRec{ID: newID(), Name: spec.Name, SwitchID: ids[roleSwitch], Notes: spec.Notes, Scope: spec.Scope, Created: e.now().UTC()}
-		if err := t.put(kindPort, r.ID, r.Name, "", r); err != nil {
-			return fmt.Errorf("create switch port %q: %w", spec.Name, err)
+		b, g, err := v.writer()
+		if err != nil {
+			return err
 		}
-		var err error
-		out, err = publicPort(t, r)
+		if _, err := v.creator(kindPort, spec.Scope); err != nil {
+			return err
+		}
+		r, err := b.CreatePort(ctx, g, PortRecord{Name: spec.Name, SwitchID: ids[roleSwitch], Notes: spec.Notes, Scope: spec.Scope})
+		if err != nil {
+			return err
+		}
+		out, err = publicPort(v, r)
 		return err
 	}, creates(kindPort, spec.Name, spec.Scope), named(roleSwitch, spec.Switch))
 	return out, err
@@ -267,38 +237,13 @@ func (e *Engine) CreatePort(ctx context.Context, c directory.ClientContext, spec
 // Switch Port in the port's and the switch's scope; when connected, also
 // what disconnecting needs at the other end (see DisconnectPort).
 func (e *Engine) DeletePort(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeletePort", true, func(t txn, ids map[role]string) error {
-		var r portRec
-		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
+	return e.gated(ctx, c, "DeletePort", func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
+		if err != nil {
 			return err
 		}
-		if err := sameConn(&r, ids); err != nil {
-			return err
-		}
-		return t.del(kindPort, r.ID, r.Name)
+		return b.DeletePort(ctx, g, ids[rolePort])
 	}, named(rolePort, name))
-}
-
-// editPort loads a port, lets fn change it and stores it.
-func editPort(t txn, id string, fn func(r *portRec) error) (portRec, error) {
-	var r portRec
-	if err := t.get(kindPort, id, &r); err != nil {
-		return portRec{}, err
-	}
-	old := r.Name
-	if err := fn(&r); err != nil {
-		return portRec{}, err
-	}
-	return r, t.put(kindPort, id, r.Name, old, r)
-}
-
-// editPublicPort is editPort returning the public view of the result.
-func editPublicPort(t txn, id string, fn func(r *portRec) error) (Port, error) {
-	r, err := editPort(t, id, fn)
-	if err != nil {
-		return Port{}, err
-	}
-	return publicPort(t, r)
 }
 
 // ModifyPort renames a switch port, changes its notes or moves it to
@@ -311,29 +256,31 @@ func (e *Engine) ModifyPort(ctx context.Context, c directory.ClientContext, name
 		*u.Scope = scopes.Of(*u.Scope)
 		args = append(args, moves(name, *u.Scope))
 	}
-	err := e.gated(ctx, c, "ModifyPort", true, func(t txn, ids map[role]string) error {
-		var err error
-		out, err = editPublicPort(t, ids[rolePort], func(r *portRec) error {
-			if u.Name != nil {
-				if err := checkName("switch port", *u.Name); err != nil {
-					return err
-				}
-				r.Name = *u.Name
+	err := e.gated(ctx, c, "ModifyPort", func(v *view, ids map[role]string) error {
+		if u.Name != nil {
+			if err := checkName("switch port", *u.Name); err != nil {
+				return err
 			}
-			if u.Notes != nil {
-				if err := checkNotes("switch port", *u.Notes); err != nil {
-					return err
-				}
-				r.Notes = *u.Notes
+		}
+		if u.Notes != nil {
+			if err := checkNotes("switch port", *u.Notes); err != nil {
+				return err
 			}
-			if u.Scope != nil {
-				if err := checkScope("switch port", *u.Scope); err != nil {
-					return err
-				}
-				r.Scope = *u.Scope
+		}
+		if u.Scope != nil {
+			if err := checkScope("switch port", *u.Scope); err != nil {
+				return err
 			}
-			return nil
-		})
+		}
+		b, g, err := v.writer()
+		if err != nil {
+			return err
+		}
+		r, err := b.ModifyPort(ctx, g, ids[rolePort], u)
+		if err != nil {
+			return err
+		}
+		out, err = publicPort(v, r)
 		return err
 	}, args...)
 	return out, err
@@ -345,13 +292,12 @@ func (e *Engine) ModifyPort(ctx context.Context, c directory.ClientContext, name
 // Internal Ethernet Ports).
 func (e *Engine) GetPort(ctx context.Context, c directory.ClientContext, name string) (Port, error) {
 	var out Port
-	err := e.gated(ctx, c, "GetPort", false, func(t txn, ids map[role]string) error {
-		var r portRec
-		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
+	err := e.gated(ctx, c, "GetPort", func(v *view, ids map[role]string) error {
+		r, err := getAs[PortRecord](v, kindPort, ids[rolePort])
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = publicPort(t, r)
+		out, err = publicPort(v, r)
 		return err
 	}, named(rolePort, name))
 	return out, err
@@ -361,23 +307,24 @@ func (e *Engine) GetPort(ctx context.Context, c directory.ClientContext, name st
 // Switch Ports in the port's scope and in its switch's. Connections are
 // shown as in GetPort.
 func (e *Engine) ListPorts(ctx context.Context, c directory.ClientContext) ([]Port, error) {
-	p, err := e.visible(ctx, c, "ListPorts")
+	v, err := e.visible(ctx, c, "ListPorts")
 	if err != nil {
 		return nil, err
 	}
-	out := []Port{}
-	err = e.read(p, func(t txn) error {
-		return each(t, kindPort, func(_ string, r *portRec) error {
-			pp, err := publicPort(t, *r)
-			if errors.Is(err, errHidden) {
-				return nil
-			}
-			out = append(out, pp)
-			return err
-		})
-	})
+	all, err := readable[PortRecord](v, kindPort)
 	if err != nil {
 		return nil, fmt.Errorf("list switch ports: %w", err)
+	}
+	out := []Port{}
+	for _, r := range all {
+		pp, err := publicPort(v, r)
+		if errors.Is(err, errHidden) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list switch ports: %w", err)
+		}
+		out = append(out, pp)
 	}
 	slices.SortFunc(out, byName(func(p Port) string { return p.Name }))
 	return out, nil
@@ -405,53 +352,26 @@ func (e *Engine) ConnectPort(ctx context.Context, c directory.ClientContext, por
 		args = append(args, named(roleConnVM, to.VM))
 	}
 	var out Port
-	err := e.gated(ctx, c, "ConnectPort", true, func(t txn, ids map[role]string) error {
+	err := e.gated(ctx, c, "ConnectPort", func(v *view, ids map[role]string) error {
 		if bad != nil {
 			return bad
 		}
-		var err error
-		out, err = editPublicPort(t, ids[rolePort], func(r *portRec) error {
-			if r.Conn != nil {
-				return fmt.Errorf("switch port %q: %w: it is already connected; disconnect it first", r.Name, ErrInvalidState)
-			}
-			cn, err := connTarget(t, ids, to)
-			if err != nil {
-				return err
-			}
-			busy, err := anyLinks(t, kindPort, func(l portLinks) bool {
-				x := l.Conn
-				return x != nil && ((cn.InternalID != "" && x.InternalID == cn.InternalID) ||
-					(cn.VMID != "" && x.VMID == cn.VMID && names.Equal(x.Adapter, cn.Adapter)))
-			})
-			if err != nil {
-				return err
-			}
-			if busy {
-				return fmt.Errorf("switch port %q: %w: the target is already connected to a switch port", r.Name, ErrInvalidState)
-			}
-			r.Conn = &cn
-			return nil
-		})
+		link := PortLink{VMID: ids[roleConnVM], Adapter: to.Adapter}
+		if to.InternalPort != "" {
+			link = PortLink{InternalID: ids[roleConnInternal]}
+		}
+		b, g, err := v.writer()
+		if err != nil {
+			return err
+		}
+		r, err := b.ConnectPort(ctx, g, ids[rolePort], link)
+		if err != nil {
+			return err
+		}
+		out, err = publicPort(v, r)
 		return err
 	}, args...)
 	return out, err
-}
-
-// connTarget resolves a connection request to the objects decided.
-func connTarget(t txn, ids map[role]string, to Connection) (connRec, error) {
-	if to.InternalPort != "" {
-		return connRec{InternalID: ids[roleConnInternal]}, nil
-	}
-	var vm VM
-	if err := t.get(kindVM, ids[roleConnVM], &vm); err != nil {
-		return connRec{}, err
-	}
-	for _, a := range vm.NetworkAdapters {
-		if names.Equal(a.Name, to.Adapter) {
-			return connRec{VMID: vm.ID, Adapter: a.Name}, nil
-		}
-	}
-	return connRec{}, fmt.Errorf("network adapter %q of virtual machine %q: %w", to.Adapter, to.VM, ErrNotFound)
 }
 
 // DisconnectPort disconnects a connected switch port. Needs Disconnect
@@ -460,64 +380,48 @@ func connTarget(t txn, ids map[role]string, to Connection) (connRec, error) {
 // Port (disconnecting changes the other end too).
 func (e *Engine) DisconnectPort(ctx context.Context, c directory.ClientContext, port string) (Port, error) {
 	var out Port
-	err := e.gated(ctx, c, "DisconnectPort", true, func(t txn, ids map[role]string) error {
-		var err error
-		out, err = editPublicPort(t, ids[rolePort], func(r *portRec) error {
-			if r.Conn == nil {
-				return fmt.Errorf("switch port %q: %w: it is not connected", r.Name, ErrInvalidState)
-			}
-			if err := sameConn(r, ids); err != nil {
-				return err
-			}
-			r.Conn = nil
-			return nil
-		})
+	err := e.gated(ctx, c, "DisconnectPort", func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
+		if err != nil {
+			return err
+		}
+		r, err := b.DisconnectPort(ctx, g, ids[rolePort])
+		if err != nil {
+			return err
+		}
+		out, err = publicPort(v, r)
 		return err
 	}, named(rolePort, port))
 	return out, err
-}
-
-// sameConn checks that port r is still connected to what the call decided
-// on (errChanged otherwise: the call is decided again).
-func sameConn(r *portRec, ids map[role]string) error {
-	var vm, internal string
-	if r.Conn != nil {
-		vm, internal = r.Conn.VMID, r.Conn.InternalID
-	}
-	if vm != ids[roleConnVM] || internal != ids[roleConnInternal] {
-		return errChanged
-	}
-	return nil
 }
 
 // GetPortVLAN returns a switch port's VLAN setting. Needs View VLAN Settings
 // in the port's and the switch's scope.
 func (e *Engine) GetPortVLAN(ctx context.Context, c directory.ClientContext, port string) (VLAN, error) {
 	var out VLAN
-	err := e.gated(ctx, c, "GetPortVLAN", false, func(t txn, ids map[role]string) error {
-		var r portRec
-		if err := t.get(kindPort, ids[rolePort], &r); err != nil {
-			return err
-		}
+	err := e.gated(ctx, c, "GetPortVLAN", func(v *view, ids map[role]string) error {
+		r, err := getAs[PortRecord](v, kindPort, ids[rolePort])
 		out = r.VLAN
-		return nil
+		return err
 	}, named(rolePort, port))
 	return out, err
 }
 
 // SetPortVLAN sets a switch port's access VLAN (1..4094), or makes it
-// untagged (0). Needs Change VLAN Configuration on Port in the port's and
-// the switch's scope.
-func (e *Engine) SetPortVLAN(ctx context.Context, c directory.ClientContext, port string, v VLAN) (VLAN, error) {
+// untagged (0). A backend whose switch cannot carry VLANs refuses with
+// ErrUnsupported and leaves the setting as it was. Needs Change VLAN
+// Configuration on Port in the port's and the switch's scope.
+func (e *Engine) SetPortVLAN(ctx context.Context, c directory.ClientContext, port string, vlan VLAN) (VLAN, error) {
 	var out VLAN
-	err := e.gated(ctx, c, "SetPortVLAN", true, func(t txn, ids map[role]string) error {
-		r, err := editPort(t, ids[rolePort], func(r *portRec) error {
-			if v.AccessVLANID < 0 || v.AccessVLANID > maxVLAN {
-				return invalidf("switch port %q: access VLAN %d out of range 1..%d (0 for untagged)", r.Name, v.AccessVLANID, maxVLAN)
-			}
-			r.VLAN = v
-			return nil
-		})
+	err := e.gated(ctx, c, "SetPortVLAN", func(v *view, ids map[role]string) error {
+		if vlan.AccessVLANID < 0 || vlan.AccessVLANID > maxVLAN {
+			return invalidf("switch port %q: access VLAN %d out of range 1..%d (0 for untagged)", port, vlan.AccessVLANID, maxVLAN)
+		}
+		b, g, err := v.writer()
+		if err != nil {
+			return err
+		}
+		r, err := b.SetPortVLAN(ctx, g, ids[rolePort], vlan)
 		out = r.VLAN
 		return err
 	}, named(rolePort, port))
@@ -539,11 +443,11 @@ func (e *Engine) CreateInternalPort(ctx context.Context, c directory.ClientConte
 	if err := checkNotes("internal Ethernet port", spec.Notes); err != nil {
 		return InternalPort{}, err
 	}
-	ip := InternalPort{ID: newID(), Name: spec.Name, MAC: newMAC(), Notes: spec.Notes, Created: e.now().UTC()}
-	if err := e.write(p, func(t txn) error { return t.put(kindInternal, ip.ID, ip.Name, "", ip) }); err != nil {
-		return InternalPort{}, fmt.Errorf("create internal Ethernet port %q: %w", spec.Name, err)
+	b, err := e.view(ctx, p).creator(kindInternal, scopes.Default)
+	if err != nil {
+		return InternalPort{}, err
 	}
-	return ip, nil
+	return b.CreateInternalPort(ctx, spec)
 }
 
 // DeleteInternalPort deletes an internal Ethernet port. One connected to a
@@ -551,65 +455,57 @@ func (e *Engine) CreateInternalPort(ctx context.Context, c directory.ClientConte
 // change): disconnect it first. Needs Delete Internal Ethernet Port in the
 // default scope.
 func (e *Engine) DeleteInternalPort(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeleteInternalPort", true, func(t txn, ids map[role]string) error {
-		id := ids[roleInternal]
-		var ip InternalPort
-		if err := t.get(kindInternal, id, &ip); err != nil {
-			return err
-		}
-		connected, err := anyLinks(t, kindPort, func(l portLinks) bool { return l.Conn != nil && l.Conn.InternalID == id })
+	return e.gated(ctx, c, "DeleteInternalPort", func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
 		if err != nil {
 			return err
 		}
-		if connected {
-			return fmt.Errorf("internal Ethernet port %q: %w: it is connected to a switch port; disconnect it first", ip.Name, ErrInvalidState)
-		}
-		return t.del(kindInternal, id, ip.Name)
+		return b.DeleteInternalPort(ctx, g, ids[roleInternal])
 	}, named(roleInternal, name))
 }
 
 // ModifyInternalPort renames an internal Ethernet port or changes its notes.
 // Needs Modify Internal Ethernet Port in the default scope.
 func (e *Engine) ModifyInternalPort(ctx context.Context, c directory.ClientContext, name string, u InternalPortUpdate) (InternalPort, error) {
-	var ip InternalPort
-	err := e.gated(ctx, c, "ModifyInternalPort", true, func(t txn, ids map[role]string) error {
-		id := ids[roleInternal]
-		if err := t.get(kindInternal, id, &ip); err != nil {
-			return err
-		}
-		old := ip.Name
+	var out InternalPort
+	err := e.gated(ctx, c, "ModifyInternalPort", func(v *view, ids map[role]string) error {
 		if u.Name != nil {
 			if err := checkName("internal Ethernet port", *u.Name); err != nil {
 				return err
 			}
-			ip.Name = *u.Name
 		}
 		if u.Notes != nil {
 			if err := checkNotes("internal Ethernet port", *u.Notes); err != nil {
 				return err
 			}
-			ip.Notes = *u.Notes
 		}
-		return t.put(kindInternal, id, ip.Name, old, ip)
+		b, g, err := v.writer()
+		if err != nil {
+			return err
+		}
+		out, err = b.ModifyInternalPort(ctx, g, ids[roleInternal], u)
+		return err
 	}, named(roleInternal, name))
 	if err != nil {
 		return InternalPort{}, err
 	}
-	return ip, nil
+	return out, nil
 }
 
 // ListInternalPorts returns the internal Ethernet ports by name. Needs View
 // Internal Ethernet Ports in the default scope.
 func (e *Engine) ListInternalPorts(ctx context.Context, c directory.ClientContext) ([]InternalPort, error) {
-	out := []InternalPort{}
-	err := e.gated(ctx, c, "ListInternalPorts", false, func(t txn, _ map[role]string) error {
-		return each(t, kindInternal, func(_ string, ip *InternalPort) error {
-			out = append(out, *ip)
-			return nil
-		})
+	var out []InternalPort
+	err := e.gated(ctx, c, "ListInternalPorts", func(v *view, _ map[role]string) error {
+		var err error
+		out, err = readable[InternalPort](v, kindInternal)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list internal Ethernet ports: %w", err)
+	}
+	if out == nil {
+		out = []InternalPort{}
 	}
 	slices.SortFunc(out, byName(func(p InternalPort) string { return p.Name }))
 	return out, nil
@@ -621,32 +517,20 @@ func (e *Engine) ListInternalPorts(ctx context.Context, c directory.ClientContex
 // switch is bound to each. Needs View External Ethernet Ports in the default
 // scope.
 func (e *Engine) ListExternalPorts(ctx context.Context, c directory.ClientContext) ([]ExternalPort, error) {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil, fmt.Errorf("list host interfaces: %w", err)
-	}
-	bound := map[string]bool{}
-	err = e.gated(ctx, c, "ListExternalPorts", false, func(t txn, _ map[role]string) error {
-		_, err := anyLinks(t, kindSwitch, func(l switchLinks) bool {
-			bound[l.External] = l.External != ""
-			return false
-		})
+	var out []ExternalPort
+	err := e.gated(ctx, c, "ListExternalPorts", func(v *view, _ map[role]string) error {
+		b, err := v.kindWide(kindExternal, readOnly)
+		if err != nil {
+			return err
+		}
+		out, err = b.HostInterfaces(ctx)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list external Ethernet ports: %w", err)
 	}
-	out := make([]ExternalPort, 0, len(ifs))
-	for _, ifc := range ifs {
-		x := ExternalPort{Name: ifc.Name, MAC: ifc.HardwareAddr.String(), MTU: ifc.MTU,
-			Up: ifc.Flags&net.FlagUp != 0, Loopback: ifc.Flags&net.FlagLoopback != 0,
-			Addrs: []string{}, Bound: bound[ifc.Name]}
-		if addrs, err := ifc.Addrs(); err == nil {
-			for _, a := range addrs {
-				x.Addrs = append(x.Addrs, a.String())
-			}
-		}
-		out = append(out, x)
+	if out == nil {
+		out = []ExternalPort{}
 	}
 	return out, nil
 }
@@ -657,29 +541,16 @@ func (e *Engine) ListExternalPorts(ctx context.Context, c directory.ClientContex
 // (the host's).
 func (e *Engine) BindExternalPort(ctx context.Context, c directory.ClientContext, switchName, iface string) (Switch, error) {
 	var out Switch
-	err := e.gated(ctx, c, "BindExternalPort", true, func(t txn, ids map[role]string) error {
-		if _, err := net.InterfaceByName(iface); err != nil {
-			return fmt.Errorf("host interface %q: %w (%v)", iface, ErrNotFound, err)
-		}
-		var sw Switch
-		if err := t.get(kindSwitch, ids[roleSwitch], &sw); err != nil {
-			return err
-		}
-		if sw.External != "" {
-			return fmt.Errorf("virtual switch %q: %w: already bound to %q", sw.Name, ErrInvalidState, sw.External)
-		}
-		taken, err := anyLinks(t, kindSwitch, func(l switchLinks) bool { return l.External == iface })
+	err := e.gated(ctx, c, "BindExternalPort", func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
 		if err != nil {
 			return err
 		}
-		if taken {
-			return fmt.Errorf("host interface %q: %w: already bound to a virtual switch", iface, ErrInvalidState)
-		}
-		sw.External = iface
-		if err := t.put(kindSwitch, sw.ID, sw.Name, sw.Name, sw); err != nil {
+		sw, err := b.BindExternal(ctx, g, ids[roleSwitch], iface)
+		if err != nil {
 			return err
 		}
-		out, err = publicSwitch(t, sw)
+		out, err = publicSwitch(v, sw)
 		return err
 	}, named(roleSwitch, switchName), arg{role: roleExternal, name: iface})
 	return out, err
@@ -690,17 +561,13 @@ func (e *Engine) BindExternalPort(ctx context.Context, c directory.ClientContext
 // default scope (the host's).
 func (e *Engine) UnbindExternalPort(ctx context.Context, c directory.ClientContext, switchName string) (Switch, error) {
 	var out Switch
-	err := e.gated(ctx, c, "UnbindExternalPort", true, func(t txn, ids map[role]string) error {
-		var sw Switch
-		if err := t.get(kindSwitch, ids[roleSwitch], &sw); err != nil {
+	err := e.gated(ctx, c, "UnbindExternalPort", func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
+		if err != nil {
 			return err
 		}
-		if sw.External == "" {
-			return fmt.Errorf("virtual switch %q: %w: no external port is bound", sw.Name, ErrInvalidState)
-		}
-		sw.External = ""
-		out = sw
-		return t.put(kindSwitch, sw.ID, sw.Name, sw.Name, sw)
+		out, err = b.UnbindExternal(ctx, g, ids[roleSwitch])
+		return err
 	}, named(roleSwitch, switchName))
 	return out, err
 }
@@ -712,59 +579,74 @@ func (e *Engine) UnbindExternalPort(ctx context.Context, c directory.ClientConte
 // and its MAC) is shown only where the caller may view it; otherwise the
 // endpoint is marked hidden.
 func (e *Engine) ListLANEndpoints(ctx context.Context, c directory.ClientContext) ([]LANEndpoint, error) {
-	p, err := e.visible(ctx, c, "ListLANEndpoints")
+	v, err := e.visible(ctx, c, "ListLANEndpoints")
 	if err != nil {
 		return nil, err
 	}
-	out := []LANEndpoint{}
-	err = e.read(p, func(t txn) error {
-		if err := each(t, kindPort, func(_ string, r *portRec) error {
-			if r.Conn == nil {
-				return nil
-			}
-			var sw Switch
-			if err := t.get(kindSwitch, r.SwitchID, &sw); errors.Is(err, errHidden) {
-				return nil
-			} else if err != nil {
-				return err
-			}
-			cn, mac, err := resolveConn(t, *r.Conn)
-			if err != nil {
-				return err
-			}
-			ep := LANEndpoint{Switch: sw.Name, Port: r.Name, Kind: "vm", MAC: mac, Scope: r.Scope, Hidden: cn.Hidden}
-			switch {
-			case r.Conn.InternalID != "":
-				ep.Kind, ep.Target = "internal", cn.InternalPort
-			case !cn.Hidden:
-				ep.Target = cn.VM + "/" + cn.Adapter
-			}
-			out = append(out, ep)
-			return nil
-		}); err != nil {
-			return err
-		}
-		host := t.p.check(kindExternal, "", "", readOnly) == nil
-		return each(t, kindSwitch, func(_ string, sw *Switch) error {
-			if sw.External == "" {
-				return nil
-			}
-			ep := LANEndpoint{Switch: sw.Name, Kind: "external", Scope: sw.Scope, Hidden: !host}
-			if host {
-				ep.Target = sw.External
-				if ifc, err := net.InterfaceByName(sw.External); err == nil {
-					ep.MAC = ifc.HardwareAddr.String()
-				}
-			}
-			out = append(out, ep)
-			return nil
-		})
-	})
+	out, err := lanEndpoints(v)
 	if err != nil {
 		return nil, fmt.Errorf("list LAN endpoints: %w", err)
 	}
 	slices.SortFunc(out, func(a, b LANEndpoint) int {
 		return cmp.Or(cmp.Compare(a.Switch, b.Switch), cmp.Compare(a.Port, b.Port), cmp.Compare(a.Target, b.Target))
 	})
+	return out, nil
+}
+
+func lanEndpoints(v *view) ([]LANEndpoint, error) {
+	out := []LANEndpoint{}
+	ports, err := readable[PortRecord](v, kindPort)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range ports {
+		if r.Conn == nil {
+			continue
+		}
+		sw, err := getAs[Switch](v, kindSwitch, r.SwitchID)
+		if errors.Is(err, errHidden) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		cn, mac, err := resolveConn(v, *r.Conn)
+		if err != nil {
+			return nil, err
+		}
+		ep := LANEndpoint{Switch: sw.Name, Port: r.Name, Kind: "vm", MAC: mac, Scope: r.Scope, Hidden: cn.Hidden}
+		switch {
+		case r.Conn.InternalID != "":
+			ep.Kind, ep.Target = "internal", cn.InternalPort
+		case !cn.Hidden:
+			ep.Target = cn.VM + "/" + cn.Adapter
+		}
+		out = append(out, ep)
+	}
+	switches, err := readable[Switch](v, kindSwitch)
+	if err != nil {
+		return nil, err
+	}
+	var host map[string]ExternalPort
+	if b, err := v.kindWide(kindExternal, readOnly); err == nil {
+		ifs, err := b.HostInterfaces(v.ctx)
+		if err != nil {
+			return nil, err
+		}
+		host = map[string]ExternalPort{}
+		for _, x := range ifs {
+			host[x.Name] = x
+		}
+	}
+	for _, sw := range switches {
+		if sw.External == "" {
+			continue
+		}
+		ep := LANEndpoint{Switch: sw.Name, Kind: "external", Scope: sw.Scope, Hidden: host == nil}
+		if host != nil {
+			ep.Target = sw.External
+			ep.MAC = host[sw.External].MAC
+		}
+		out = append(out, ep)
+	}
 	return out, nil
 }

@@ -3,26 +3,24 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/azgate/azgate/directory"
 	"os"
 	"path/filepath"
-
-	"github.com/azgate/azgate/directory"
 )
 
-// GetServiceConfig returns the service configuration. Needs Read Service
-// Configuration in the default scope.
+// GetServiceConfig returns the service configuration and the hypervisor's
+// facts (Host, read-only). Needs Read Service Configuration in the default
+// scope.
 func (e *Engine) GetServiceConfig(ctx context.Context, c directory.ClientContext) (ServiceConfig, error) {
 	p, err := e.authorize(ctx, c, "GetServiceConfig")
 	if err != nil {
 		return ServiceConfig{}, err
 	}
-	var out ServiceConfig
-	err = e.read(p, func(t txn) error {
-		var err error
-		out, err = t.serviceConfig(e.defaults)
-		return err
-	})
-	return out, err
+	b, err := e.view(ctx, p).kindWide(kindService, readOnly)
+	if err != nil {
+		return ServiceConfig{}, err
+	}
+	return b.ServiceConfig(ctx)
 }
 
 // SetServiceConfig changes the service configuration. Paths must be
@@ -33,35 +31,30 @@ func (e *Engine) SetServiceConfig(ctx context.Context, c directory.ClientContext
 	if err != nil {
 		return ServiceConfig{}, err
 	}
-	var out ServiceConfig
-	err = e.write(p, func(t txn) error {
-		cfg, err := t.serviceConfig(e.defaults)
-		if err != nil {
-			return err
+	for _, f := range []struct {
+		name string
+		in   *string
+	}{{"defaultVMPath", u.DefaultVMPath}, {"defaultDiskPath", u.DefaultDiskPath}} {
+		if f.in == nil {
+			continue
 		}
-		for _, f := range []struct {
-			name string
-			in   *string
-			out  *string
-		}{{"defaultVMPath", u.DefaultVMPath, &cfg.DefaultVMPath}, {"defaultDiskPath", u.DefaultDiskPath, &cfg.DefaultDiskPath}} {
-			if f.in == nil {
-				continue
-			}
-			if !filepath.IsAbs(*f.in) {
-				return invalidf("service configuration %s %q is not an absolute path", f.name, *f.in)
-			}
-			*f.out = filepath.Clean(*f.in)
+		if !filepath.IsAbs(*f.in) {
+			return ServiceConfig{}, fmt.Errorf("reconfigure service: %w", invalidf("service configuration %s %q is not an absolute path", f.name, *f.in))
 		}
-		if u.ConsoleBufferBytes != nil {
-			n := *u.ConsoleBufferBytes
-			if n < minConsole || n > maxConsole {
-				return invalidf("service configuration consoleBufferBytes %d out of range %d..%d", n, minConsole, maxConsole)
-			}
-			cfg.ConsoleBufferBytes = n
+		clean := filepath.Clean(*f.in)
+		*f.in = clean
+	}
+	if u.ConsoleBufferBytes != nil {
+		n := *u.ConsoleBufferBytes
+		if n < minConsole || n > maxConsole {
+			return ServiceConfig{}, fmt.Errorf("reconfigure service: %w", invalidf("service configuration consoleBufferBytes %d out of range %d..%d", n, minConsole, maxConsole))
 		}
-		out = cfg
-		return t.putServiceConfig(cfg)
-	})
+	}
+	b, err := e.view(ctx, p).kindWide(kindService, readWrite)
+	if err != nil {
+		return ServiceConfig{}, err
+	}
+	out, err := b.SetServiceConfig(ctx, u)
 	if err != nil {
 		return ServiceConfig{}, fmt.Errorf("reconfigure service: %w", err)
 	}

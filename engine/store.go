@@ -315,8 +315,8 @@ func each[T any](t txn, k kind, fn func(id string, v *T) error) error {
 
 // portLinks is what a switch port refers to, without its name or scope.
 type portLinks struct {
-	SwitchID string   `json:"switchId"`
-	Conn     *connRec `json:"conn,omitempty"`
+	SwitchID string    `json:"switchId"`
+	Conn     *PortLink `json:"conn,omitempty"`
 }
 
 // switchLinks is what a switch refers to, without its name or scope.
@@ -424,15 +424,6 @@ func (t txn) scopes(k kind) ([]string, error) {
 		return nil
 	})
 	return out, err
-}
-
-// serviceConfig loads the service configuration, or the defaults; it needs
-// a permit decided on the service.
-func (t txn) serviceConfig(def ServiceConfig) (ServiceConfig, error) {
-	if err := t.p.check(kindService, "", "", readOnly); err != nil {
-		return ServiceConfig{}, err
-	}
-	return t.rawServiceConfig(def)
 }
 
 func (t txn) rawServiceConfig(def ServiceConfig) (ServiceConfig, error) {
