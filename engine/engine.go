@@ -5,14 +5,14 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/azgate/azgate/directory"
-	"github.com/azgate/azgate/scopes"
 	"log/slog"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/scopes"
 	"github.com/google/uuid"
 )
 

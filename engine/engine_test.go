@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/azgate/azgate/directory"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azgate/azgate/directory"
 )
 
 func TestTransition(t *testing.T) {

@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
-	"github.com/azgate/azgate/directory"
 	"os"
 	"path/filepath"
+
+	"github.com/azgate/azgate/directory"
 )
 
 // GetServiceConfig returns the service configuration and the hypervisor's

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/azgate/azgate/directory"
-	"github.com/azgate/azgate/scopes"
 	"slices"
 	"unicode/utf8"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
+	"github.com/azgate/azgate/scopes"
 )
 
 func publicVM(vm VM) VM {
