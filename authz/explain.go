@@ -51,6 +51,9 @@ type Explanation struct {
 	Misses []string `json:"misses,omitempty"`
 	// Error is the error that denied, if any (as in Result.Err).
 	Error string `json:"error,omitempty"`
+	// Hints are the smallest existing role assignments and role
+	// definitions that would grant it (a denial only; see Checker.Hints).
+	Hints []Hint `json:"hints,omitempty"`
 }
 
 func (e Explanation) String() string {
@@ -73,6 +76,9 @@ func (e Explanation) String() string {
 	}
 	for _, m := range e.Misses {
 		fmt.Fprintf(&b, "\n  miss: %s", m)
+	}
+	for _, h := range e.Hints {
+		fmt.Fprintf(&b, "\n  hint: %s", h)
 	}
 	if e.Error != "" {
 		fmt.Fprintf(&b, "\n  error: %s", e.Error)
@@ -154,6 +160,7 @@ func (c *Checker) explain(ctx context.Context, client directory.ClientContext, a
 		return ex
 	}
 	ex.Misses = e.misses()
+	ex.Hints, _ = c.Hints(scope, op) // the scope and operation are known by now
 	if len(ex.Misses) > 0 {
 		ex.Reason = ex.Misses[0]
 	} else {

@@ -1,0 +1,117 @@
+package authz
+
+import (
+	"cmp"
+	"fmt"
+	"math/bits"
+	"slices"
+	"strings"
+
+	"github.com/azgate/azgate/operations"
+)
+
+// MaxHints is the most hints Hints returns.
+const MaxHints = 3
+
+// Hint is an existing role assignment, or role definition, that would
+// grant an operation in a scope: the fix a denial suggests to someone who
+// may read the policy.
+type Hint struct {
+	// Kind is "role assignment" (make the user a member) or "role
+	// definition" (assign it in the scope).
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Scope is where the role assignment lives, or where the role
+	// definition would be assigned; "" is the application level (the
+	// default scope).
+	Scope string `json:"scope,omitempty"`
+	// Operations counts the operations it grants: the smaller, the closer
+	// to least privilege.
+	Operations int `json:"operations"`
+	// Conditional: a business rule on the way decides it per request.
+	Conditional bool `json:"conditional,omitempty"`
+}
+
+// String words the hint: `member of role assignment "Lab VM Operators" in
+// scope "Lab"`.
+func (h Hint) String() string {
+	where := "at application level"
+	if h.Scope != "" {
+		where = fmt.Sprintf("in scope %q", h.Scope)
+	}
+	s := fmt.Sprintf("member of role assignment %q %s", h.Name, where)
+	if h.Kind == "role definition" {
+		s = fmt.Sprintf("a role assignment of role definition %q %s", h.Name, where)
+	}
+	if h.Conditional {
+		s += " (when its business rule holds)"
+	}
+	return s
+}
+
+// Hints returns the smallest existing role assignments and role
+// definitions that would grant op (a catalog ID) in scope ("" is the
+// default scope), at most MaxHints: those that grant it for sure before
+// those a business rule decides, the narrowest first, assignments before
+// definitions: the assignments a
+// check in scope consults (at application level and in scope) and the
+// definitions an assignment there may link. Nothing of another scope is
+// ever named. An unknown scope or operation is an error.
+func (c *Checker) Hints(scope string, op operations.ID) ([]Hint, error) {
+	si := appLevel
+	if scope != "" {
+		v, ok := c.scopeIdx[foldKey(scope)]
+		if !ok {
+			return nil, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope)
+		}
+		si = v
+	}
+	bit := c.cat.bit(op)
+	if bit < 0 {
+		return nil, fmt.Errorf("operation ID %d: %w", op, ErrUnknownOperation)
+	}
+	m := uint64(1) << uint(bit)
+	var out []Hint
+	level := func(l int32) string {
+		if l == appLevel {
+			return ""
+		}
+		return c.scopes[l]
+	}
+	for i := range c.assigns {
+		a := &c.assigns[i]
+		if a.full&m == 0 || (a.scope != appLevel && a.scope != si) {
+			continue
+		}
+		out = append(out, Hint{Kind: "role assignment", Name: a.name, Scope: level(a.scope),
+			Operations: bits.OnesCount64(a.full), Conditional: a.static&m == 0})
+	}
+	for i := range c.tasks {
+		t := &c.tasks[i]
+		if !t.roleDef || t.full&m == 0 || (t.scope != appLevel && t.scope != si) {
+			continue
+		}
+		// A definition is assigned where the check looks: in the scope
+		// (or at application level for the default scope).
+		out = append(out, Hint{Kind: "role definition", Name: t.name, Scope: scope,
+			Operations: bits.OnesCount64(t.full), Conditional: t.static&m == 0})
+	}
+	slices.SortStableFunc(out, func(x, y Hint) int {
+		return cmp.Or(
+			boolOrder(x.Conditional, y.Conditional), // what grants for sure first
+			cmp.Compare(x.Operations, y.Operations),
+			strings.Compare(x.Kind, y.Kind), // assignments before definitions
+			strings.Compare(foldKey(x.Name), foldKey(y.Name)))
+	})
+	return out[:min(len(out), MaxHints)], nil
+}
+
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
