@@ -41,7 +41,11 @@ type DeniedError struct {
 	// Conn: denied at the other end of the connection of the port Object
 	// names; Operation is the port's (the far end's is in the audit).
 	Conn bool
-	Err  error
+	// Visible: the caller may view the object (it holds the object's view
+	// operation in its scope), so the denial may name the scope. A denial
+	// on any other object reads exactly as one on a missing object.
+	Visible bool
+	Err     error
 }
 
 func (e *DeniedError) Error() string {

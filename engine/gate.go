@@ -468,6 +468,11 @@ func (e *Engine) authorize(ctx context.Context, c directory.ClientContext, metho
 			if s.conn {
 				return permit{}, connDenial(rule, err)
 			}
+			if de, ok := err.(*DeniedError); ok && de.Object != "" && !s.missing && s.id != "" {
+				// A denial may name the scope of an object the caller may
+				// view; of any other it reads as a missing one's.
+				de.Visible = e.mayView(ctx, c, s.kind, s.scope)
+			}
 			return permit{}, err
 		}
 		if s.missing {
@@ -719,6 +724,27 @@ func (e *Engine) decide(ctx context.Context, c directory.ClientContext, op opera
 		return nil
 	}
 	return &DeniedError{Operation: op, Scope: scope, Object: object, Err: d.Err}
+}
+
+// viewOps is the operation that shows an object of each kind.
+var viewOps = map[kind]operations.ID{
+	kindVM:       operations.ViewVMConfiguration,
+	kindSwitch:   operations.ViewSwitches,
+	kindPort:     operations.ViewSwitchPorts,
+	kindInternal: operations.ViewInternalEthernetPorts,
+	kindExternal: operations.ViewExternalEthernetPorts,
+}
+
+// mayView reports whether c may view an object of kind k in scope: a
+// question about the wording of a denial, not a decision of the call, so
+// it is not reported. Any failure is false.
+func (e *Engine) mayView(ctx context.Context, c authz.ClientContext, k kind, scope string) bool {
+	op, ok := viewOps[k]
+	if !ok {
+		return false
+	}
+	res, err := e.authz.AccessCheck(ctx, c, scope, []operations.ID{op}, nil)
+	return err == nil && len(res) == 1 && res[0].Allowed && res[0].Err == nil
 }
 
 // failClosed reports and returns a denial for a decision that could not be

@@ -18,6 +18,7 @@ import (
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/scopes"
 )
 
 // maxBatch bounds the items of one batch check, maxOps the operations of
@@ -176,6 +177,13 @@ type CheckResult struct {
 	Allowed   bool   `json:"allowed"`
 	// Error says why the decision failed (always a denial).
 	Error string `json:"error,omitempty"`
+	// Missing names, on a denial, the operation and the scope it was not
+	// granted in.
+	Missing string `json:"missing,omitempty"`
+	// Hints, on a denial and for callers who may read the policy (Read
+	// Policy), are the smallest existing role assignments or role
+	// definitions that would grant it.
+	Hints []string `json:"hints,omitempty"`
 }
 
 // CheckResponse answers a single check.
@@ -321,6 +329,16 @@ type checkState struct {
 	// flushCheckAudit writes them; caller is who asked.
 	audit  []audit.DecisionRecord
 	caller string
+	// mayRead is whether the caller may read the policy (and so is given
+	// hints): 0 not asked yet, 1 yes, -1 no. hints caches the hints of
+	// this request by scope and operation.
+	mayRead int8
+	hints   map[hintKey][]string
+}
+
+type hintKey struct {
+	scope string
+	op    operations.ID
 }
 
 // checkStates are the checkStates of finished requests.
@@ -338,7 +356,7 @@ func (cs *checkState) release() {
 	clear(cs.results) // drop the error strings
 	clear(cs.spans)
 	clear(cs.audit) // drop the errors and grants
-	cs.audit, cs.caller = trim(cs.audit), ""
+	cs.audit, cs.caller, cs.mayRead, cs.hints = trim(cs.audit), "", 0, nil
 	cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
 		trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
 	if cap(cs.body) > 64*maxPooled {
@@ -416,6 +434,20 @@ func appendCheckResult(b []byte, r CheckResult) []byte {
 		b = append(b, `,"error":`...)
 		b = appendJSONString(b, r.Error)
 	}
+	if r.Missing != "" {
+		b = append(b, `,"missing":`...)
+		b = appendJSONString(b, r.Missing)
+	}
+	if len(r.Hints) > 0 {
+		b = append(b, `,"hints":[`...)
+		for i, h := range r.Hints {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, h)
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}')
 }
 
@@ -461,6 +493,10 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 		} else if err != nil && !cr.Allowed {
 			cr.Error = truncate(err.Error(), maxResultError)
 		}
+		if !cr.Allowed {
+			cr.Missing = quoteName(op.Name) + " in " + scopes.Label(it.Scope)
+			cr.Hints = s.checkHints(r, snap, cs, it.Scope, op.ID)
+		}
 		s.metrics.tallyCheck(&cs.tally, op.ID, op.Name, cr.Allowed)
 		if s.auditsCheck(cr.Allowed) {
 			s.recordCheck(r, cs, it, op, rr, err)
@@ -469,6 +505,50 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 	}
 	cs.ends = append(cs.ends, len(cs.results))
 	return nil
+}
+
+// quoteName quotes a name as %q does.
+func quoteName(s string) string { return strconv.Quote(s) }
+
+// checkHints returns the hints of a denial of op in scope, for a caller
+// who may read the policy (asked once a request, without an audit record:
+// a question, not a refusal); nil for anyone else.
+func (s *Server) checkHints(r *http.Request, snap *authz.Snapshot, cs *checkState, scope string, op operations.ID) []string {
+	if cs.mayRead == 0 {
+		cs.mayRead = -1
+		if c, ok := clientFrom(r.Context()); ok {
+			if ok, _ := s.deleg.allowed(r.Context(), c, opReadPolicy); ok {
+				cs.mayRead = 1
+			}
+		}
+	}
+	if cs.mayRead < 0 {
+		return nil
+	}
+	k := hintKey{names.Key(scope), op}
+	if hs, ok := cs.hints[k]; ok {
+		return hs
+	}
+	hs := hintStrings(snap.Checker, scope, op)
+	if cs.hints == nil {
+		cs.hints = map[hintKey][]string{}
+	}
+	cs.hints[k] = hs
+	return hs
+}
+
+// hintStrings words c's hints for op in scope (none when it has none, or
+// the scope or operation is unknown).
+func hintStrings(c *authz.Checker, scope string, op operations.ID) []string {
+	hs, err := c.Hints(scope, op)
+	if err != nil || len(hs) == 0 {
+		return nil
+	}
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.String()
+	}
+	return out
 }
 
 // auditFlushAt bounds the check decisions held for the audit log: a batch

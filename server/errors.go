@@ -15,6 +15,7 @@ import (
 	"github.com/azgate/azgate/authzen"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/scopes"
 )
 
 // Error codes of the JSON error body {"error": {"code": ..., "message": ...}}.
@@ -109,6 +110,10 @@ type errorDetail struct {
 	OperationID int     `json:"operationId,omitempty"`
 	Scope       *string `json:"scope,omitempty"`
 	Application string  `json:"application,omitempty"`
+	// Hints (access_denied only, for callers who may read the policy) are
+	// the smallest existing role assignments or role definitions that
+	// would grant the operation in the scope.
+	Hints []string `json:"hints,omitempty"`
 }
 
 // mapError is the one place that turns an error into a status and a public
@@ -143,9 +148,14 @@ func mapError(err error) (int, errorDetail) {
 		// missing one answer alike.
 		d := errorDetail{Code: CodeAccessDenied, Message: denied.Public(),
 			Operation: denied.Operation.Name, OperationID: int(denied.Operation.ID)}
-		if denied.Object == "" {
+		if denied.Object == "" || (denied.Visible && !denied.Conn) {
 			scope := denied.Scope
 			d.Scope = &scope
+		}
+		if denied.Object != "" && denied.Visible && !denied.Conn {
+			// The caller may view the object: say where it lacks the
+			// operation.
+			d.Message += " (not granted in " + scopes.Label(denied.Scope) + ")"
 		}
 		return http.StatusForbidden, d
 	case errors.As(err, &deleg):
@@ -203,7 +213,22 @@ func codeOfStatus(status int) string {
 // writeError writes err as a JSON error response and logs it.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, detail := s.logError(w, r, err)
+	var denied *engine.DeniedError
+	if errors.As(err, &denied) && detail.Scope != nil && s.mayReadPolicyAs(r) {
+		detail.Hints = hintStrings(s.live.Current().Checker, denied.Scope, denied.Operation.ID)
+	}
 	writeJSON(w, status, errorBody{Error: detail})
+}
+
+// mayReadPolicyAs reports whether the request's authenticated caller may
+// read the policy: a question, not a refusal, so nothing is audited.
+func (s *Server) mayReadPolicyAs(r *http.Request) bool {
+	c, ok := clientFrom(r.Context())
+	if !ok || s.deleg == nil {
+		return false
+	}
+	ok, _ = s.deleg.allowed(r.Context(), c, opReadPolicy)
+	return ok
 }
 
 // writeAuthZENError writes err as the AuthZEN specification says: the

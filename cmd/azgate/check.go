@@ -11,6 +11,7 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/scopes"
 )
 
 // check: the access check, a fixed contract for scripts.
@@ -26,11 +27,16 @@ type checkJSON struct {
 }
 
 type checkResult struct {
-	Operation   string             `json:"operation"`
-	ID          int                `json:"id"`
-	Allowed     bool               `json:"allowed"`
-	Grant       *grantJSON         `json:"grant,omitempty"`
-	Error       string             `json:"error,omitempty"`
+	Operation string     `json:"operation"`
+	ID        int        `json:"id"`
+	Allowed   bool       `json:"allowed"`
+	Grant     *grantJSON `json:"grant,omitempty"`
+	Error     string     `json:"error,omitempty"`
+	// Missing and Hints, on a denial: the operation and scope it lacks,
+	// and the smallest existing grants (whoever reads the store may read
+	// the policy).
+	Missing     string             `json:"missing,omitempty"`
+	Hints       []string           `json:"hints,omitempty"`
 	Explanation *authz.Explanation `json:"explanation,omitempty"`
 }
 
@@ -118,6 +124,13 @@ float, true or false, else kept as a string.`,
 				if r.Err != nil {
 					cr.Error = r.Err.Error()
 				}
+				if !r.Allowed {
+					cr.Missing = fmt.Sprintf("%q in %s", r.Operation.Name, scopes.Label(loc.Scope))
+					hs, _ := chk.Hints(loc.Scope, r.Operation.ID)
+					for _, h := range hs {
+						cr.Hints = append(cr.Hints, h.String())
+					}
+				}
 				if explain {
 					ex := chk.Explain(ctx, client, loc.Scope, r.Operation.ID, params)
 					cr.Explanation = &ex
@@ -168,6 +181,15 @@ func printCheck(cmd *cobra.Command, doc checkJSON) error {
 			}
 		} else if r.Error != "" {
 			fmt.Fprintf(cmd.ErrOrStderr(), "azgate: %s: %s\n", r.Operation, r.Error)
+		}
+		if r.Explanation == nil && r.Missing != "" {
+			// stdout stays one line per operation; what would grant it
+			// goes to stderr.
+			fix := "no role assignment or role definition grants it there"
+			if len(r.Hints) > 0 {
+				fix = "would grant it: " + strings.Join(r.Hints, "; ")
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "azgate: %s not granted; %s\n", r.Missing, fix)
 		}
 	}
 	return nil

@@ -98,7 +98,10 @@ func TestCheck_ExplainAndJSON(t *testing.T) {
 		Results: []checkResult{
 			{Operation: "View Switches", ID: 118, Allowed: true,
 				Grant: &grantJSON{Assignment: "Hyper-V Monitor", RoleDefinition: "Hyper-V Monitor", Principal: `CONTOSO\HV-Monitors`}},
-			{Operation: "Delete Virtual Switch", ID: 107},
+			{Operation: "Delete Virtual Switch", ID: 107, Missing: `"Delete Virtual Switch" in the default scope`,
+				Hints: []string{`member of role assignment "Virtual Network Manager" at application level`,
+					`a role assignment of role definition "Virtual Network Manager" at application level`,
+					`member of role assignment "Administrator" at application level`}},
 		}}
 	if !reflect.DeepEqual(doc, want) {
 		t.Fatalf("check --json =\n%+v\nwant\n%+v", doc, want)
