@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -142,11 +143,11 @@ func TestChecker_HintsConditional(t *testing.T) {
 
 func TestExplain_Hints(t *testing.T) {
 	c := hintPolicy(t)
-	e := c.Explain(context.Background(), ClientContext{Name: "eve", IDs: []string{"eve"}}, "Lab", 4, nil)
+	e := c.Explain(context.Background(), directory.ClientContext{Name: "eve", IDs: []string{"eve"}}, "Lab", 4, nil)
 	if e.Allowed || len(e.Hints) != 1 || !strings.Contains(e.String(), `hint: a role assignment of role definition "VM Admin" in scope "Lab"`) {
 		t.Fatalf("explanation %s", e)
 	}
-	e = c.Explain(context.Background(), ClientContext{Name: "ops", IDs: []string{"ops"}}, "Lab", 1, nil)
+	e = c.Explain(context.Background(), directory.ClientContext{Name: "ops", IDs: []string{"ops"}}, "Lab", 1, nil)
 	if !e.Allowed || e.Hints != nil {
 		t.Fatalf("a grant has no hints: %+v", e)
 	}

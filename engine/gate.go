@@ -738,7 +738,7 @@ var viewOps = map[kind]operations.ID{
 // mayView reports whether c may view an object of kind k in scope: a
 // question about the wording of a denial, not a decision of the call, so
 // it is not reported. Any failure is false.
-func (e *Engine) mayView(ctx context.Context, c authz.ClientContext, k kind, scope string) bool {
+func (e *Engine) mayView(ctx context.Context, c directory.ClientContext, k kind, scope string) bool {
 	op, ok := viewOps[k]
 	if !ok {
 		return false

@@ -32,6 +32,9 @@ const (
 	maxOps             = 1000
 	maxCheckOperations = 10000
 	maxResultError     = 256
+	// maxExplainedDenials bounds the denials of one body that carry
+	// missing and hints.
+	maxExplainedDenials = 100
 )
 
 // errTooManyCheckOperations is a body with more than maxCheckOperations.
@@ -182,7 +185,9 @@ type CheckResult struct {
 	Missing string `json:"missing,omitempty"`
 	// Hints, on a denial and for callers who may read the policy (Read
 	// Policy), are the smallest existing role assignments or role
-	// definitions that would grant it.
+	// definitions that would grant it. Missing and Hints come with the
+	// first maxExplainedDenials denials of a body, so the answer stays
+	// bounded.
 	Hints []string `json:"hints,omitempty"`
 }
 
@@ -334,6 +339,8 @@ type checkState struct {
 	// this request by scope and operation.
 	mayRead int8
 	hints   map[hintKey][]string
+	// explained counts the denials given missing and hints.
+	explained int
 }
 
 type hintKey struct {
@@ -356,7 +363,7 @@ func (cs *checkState) release() {
 	clear(cs.results) // drop the error strings
 	clear(cs.spans)
 	clear(cs.audit) // drop the errors and grants
-	cs.audit, cs.caller, cs.mayRead, cs.hints = trim(cs.audit), "", 0, nil
+	cs.audit, cs.caller, cs.mayRead, cs.hints, cs.explained = trim(cs.audit), "", 0, nil, 0
 	cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
 		trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
 	if cap(cs.body) > 64*maxPooled {
@@ -493,7 +500,8 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 		} else if err != nil && !cr.Allowed {
 			cr.Error = truncate(err.Error(), maxResultError)
 		}
-		if !cr.Allowed {
+		if !cr.Allowed && cs.explained < maxExplainedDenials {
+			cs.explained++
 			cr.Missing = quoteName(op.Name) + " in " + scopes.Label(it.Scope)
 			cr.Hints = s.checkHints(r, snap, cs, it.Scope, op.ID)
 		}
