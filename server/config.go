@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy/stores"
 )
@@ -163,6 +164,10 @@ type Config struct {
 	RequestTimeout time.Duration
 	// ShutdownTimeout bounds the graceful shutdown after ctx ends.
 	ShutdownTimeout time.Duration
+	// RuleTimeLimit bounds one evaluation of a JScript business rule (in
+	// checks, engine calls, Explain and the delegation application); one
+	// that runs longer denies. authz.DefaultRuleTimeLimit by default.
+	RuleTimeLimit time.Duration
 
 	// LocalDomain, when set, qualifies the local directory's user and group
 	// names as DOMAIN\name in client contexts, so role assignments written
@@ -215,6 +220,7 @@ func DefaultConfig() Config {
 		IdleTimeout:             2 * time.Minute,
 		RequestTimeout:          30 * time.Second,
 		ShutdownTimeout:         15 * time.Second,
+		RuleTimeLimit:           authz.DefaultRuleTimeLimit,
 	}
 }
 
@@ -287,6 +293,7 @@ func (c *Config) Validate() error {
 		{"idle-timeout", c.IdleTimeout},
 		{"request-timeout", c.RequestTimeout},
 		{"shutdown-timeout", c.ShutdownTimeout},
+		{"rule-time-limit", c.RuleTimeLimit},
 	} {
 		if d.v <= 0 {
 			return bad(d.name, "must be positive, got %s", d.v)

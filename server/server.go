@@ -180,7 +180,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := s.bootstrapStore(ctx, cur); err != nil {
 		return nil, err
 	}
-	opts := authz.Options{Logger: log.With(logKeySystem, "authz")}
+	opts := authz.Options{Logger: log.With(logKeySystem, "authz"), RuleTimeLimit: cfg.RuleTimeLimit}
 	if s.ldap != nil {
 		// LDAP-query application groups are decided against the directory
 		// (in checks, engine calls and Explain alike).
@@ -192,7 +192,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	s.live.OnOutsideChange = s.auditOutside
 	s.auditOutsideAtStart(s.live.Current())
 	s.app = s.live.Current().Checker.Application()
-	s.deleg = &delegation{live: s.live, opts: authz.Options{QueryMatcher: opts.QueryMatcher}}
+	s.deleg = &delegation{live: s.live, opts: authz.Options{QueryMatcher: opts.QueryMatcher, RuleTimeLimit: opts.RuleTimeLimit}}
 	s.metrics = newMetrics(s.live.Status)
 	s.probe = storeProbe{store: s.store, ttl: time.Second}
 	if err := s.ensureAdmin(ctx); err != nil {

@@ -321,6 +321,7 @@ func TestConfig_Validate(t *testing.T) {
 		{"no admin", func(c *Config) { c.AdminUser = "" }, "admin-user"},
 		{"zero body", func(c *Config) { c.MaxBodyBytes = 0 }, "max-body-bytes"},
 		{"zero timeout", func(c *Config) { c.ShutdownTimeout = 0 }, "shutdown-timeout"},
+		{"zero rule time limit", func(c *Config) { c.RuleTimeLimit = 0 }, "rule-time-limit"},
 		{"engine simulator", func(c *Config) { c.Engine = EngineSimulator }, ""},
 		{"engine libvirt URI", func(c *Config) { c.Engine = "qemu:///system" }, ""},
 		{"engine socket path", func(c *Config) { c.Engine = "/run/libvirt/libvirt-sock" }, ""},

@@ -160,6 +160,8 @@ busy port, a missing TLS file, a missing or broken store).`,
 	ldapf.register(f)
 	f.StringVar(&cfg.AdminUser, "admin-user", cfg.AdminUser, "name of the first administrator of a fresh directory")
 	f.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", cfg.ShutdownTimeout, "graceful shutdown limit")
+	f.DurationVar(&cfg.RuleTimeLimit, "rule-time-limit", cfg.RuleTimeLimit,
+		"longest one evaluation of a JScript business rule may run; a rule that runs longer denies")
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted")
 	f.StringVar(&cfg.AuditChecks, "audit-checks", cfg.AuditChecks, "which /v1/check decisions go to the audit log: "+
 		server.AuditChecksOff+", "+server.AuditChecksDenials+" or "+server.AuditChecksAll+" (grants too, with the assignment that granted them)")
