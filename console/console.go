@@ -57,6 +57,10 @@ type Backend interface {
 	// DelegationAllows decides a delegation operation without auditing:
 	// only for showing controls.
 	DelegationAllows(ctx context.Context, c directory.ClientContext, op string) bool
+	// EditOperation and DeleteOperation are the admin API's edits of an
+	// application's operations (server.Server's).
+	EditOperation(app, old string, in server.OperationDoc) func(*policy.Policy) error
+	DeleteOperation(app, name string) func(*policy.Policy) error
 	// WritePolicy checks Write Policy, applies edit at revision base and
 	// saves it as one revision (policy.ErrConflict when the store moved).
 	WritePolicy(r *http.Request, base policy.Revision, what string, edit func(*policy.Policy) error) (policy.Revision, error)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/azgate/azgate/internal/names"
@@ -66,6 +67,7 @@ var kinds = map[string]struct {
 	"role-assignments": {policy.KindRole, "role assignment"},
 	"groups":           {policy.KindGroup, "application group"},
 	"scopes":           {policy.KindScope, "scope"},
+	"operations":       {policy.KindOperation, "operation"},
 }
 
 type crumb struct{ Label, URL string }
@@ -86,7 +88,7 @@ type policyData struct {
 	RoleDefs    []objRow
 	Tasks       []objRow
 	Roles       []objRow
-	Operations  []*policy.Operation
+	Operations  []objRow
 	Scopes      []objRow
 	ScopePager  pager
 	NewLinks    []crumb
@@ -133,7 +135,10 @@ func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, s *session)
 		}
 		if l.Scope == "" {
 			d.Application = true
-			d.Operations = a.Operations
+			for _, o := range a.Operations {
+				d.Operations = append(d.Operations, objRow{Name: o.Name, Description: o.Description,
+					URL: link("object", "app", l.App, "kind", "operations", "name", o.Name), Detail: strconv.Itoa(o.OperationID)})
+			}
 			d.ShowScopes = true
 			q := strings.TrimSpace(r.FormValue("q"))
 			var match []*policy.Scope
@@ -183,7 +188,8 @@ func (c *Console) policyPage(w http.ResponseWriter, r *http.Request, s *session)
 		d.NewLinks = append(d.NewLinks, crumb{"New role definition", objURL("role-definitions", "")},
 			crumb{"New task", objURL("tasks", "")}, crumb{"New role assignment", objURL("role-assignments", "")})
 		if l.Scope == "" {
-			d.NewLinks = append(d.NewLinks, crumb{"New scope", link("object", "app", l.App, "kind", "scopes")})
+			d.NewLinks = append(d.NewLinks, crumb{"New operation", link("object", "app", l.App, "kind", "operations")},
+				crumb{"New scope", link("object", "app", l.App, "kind", "scopes")})
 		} else {
 			d.NewLinks = append(d.NewLinks, crumb{"Edit this scope", link("object", "app", l.App, "kind", "scopes", "name", l.Scope)})
 		}
@@ -206,6 +212,7 @@ type objectData struct {
 	Role      *server.RoleAssignmentDoc
 	Group     *server.GroupDoc
 	Scope     *server.ScopeDoc
+	Op        *server.OperationDoc
 	Errors    map[string]string
 	Error     string
 	Conflict  bool
@@ -231,6 +238,8 @@ func (d *objectData) Name() string {
 		return d.Group.Name
 	case d.Scope != nil:
 		return d.Scope.Name
+	case d.Op != nil:
+		return d.Op.Name
 	}
 	return ""
 }
@@ -272,6 +281,29 @@ func (c *Console) objectForm(p *policy.Policy, l loc, kind, name string) (*objec
 		Crumbs: c.crumbs(l), Back: link("policy", l.kv()...)}
 	if err := c.choices(p, l, d); err != nil {
 		return nil, err
+	}
+	if k.kind == policy.KindOperation {
+		if l.Scope != "" {
+			return nil, &userError{"operations live at application level"}
+		}
+		a, err := p.Application(l.App)
+		if err != nil {
+			return nil, err
+		}
+		d.Op = &server.OperationDoc{ID: 1} // a new one: the next free ID
+		for _, o := range a.Operations {
+			d.Op.ID = max(d.Op.ID, o.OperationID+1)
+		}
+		if name != "" {
+			i := slices.IndexFunc(a.Operations, func(o *policy.Operation) bool { return names.Equal(o.Name, name) })
+			if i < 0 {
+				return nil, fmt.Errorf("application %q: operation %q: %w", l.App, name, policy.ErrNotFound)
+			}
+			o := a.Operations[i]
+			d.Op = &server.OperationDoc{Name: o.Name, ID: o.OperationID, Description: o.Description}
+			d.Old = o.Name
+		}
+		return d, nil
 	}
 	if k.kind == policy.KindScope {
 		d.Scope = &server.ScopeDoc{}
@@ -425,14 +457,29 @@ func formDoc(r *http.Request, d *objectData) {
 			LDAPQuery: strings.TrimSpace(r.PostFormValue("ldapQuery")), BizRule: rule()}
 	case d.Scope != nil:
 		d.Scope = &server.ScopeDoc{Name: name, Description: desc}
+	case d.Op != nil:
+		id, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("id")))
+		if err != nil {
+			id = -1 // refused by the edit, next to the field
+		}
+		d.Op = &server.OperationDoc{Name: name, ID: id, Description: desc}
 	}
 }
 
 // edit returns the submitted object's edit (as the admin API makes it)
 // and how the audit log says it.
-func (d *objectData) edit(del bool) (func(*policy.Policy) error, string, error) {
+func (d *objectData) edit(b Backend, del bool) (func(*policy.Policy) error, string, error) {
 	k := kinds[d.Kind]
 	l := d.Loc.policy()
+	if k.kind == policy.KindOperation {
+		if del {
+			return b.DeleteOperation(d.Loc.App, d.Old), fmt.Sprintf("delete operation %q of application %q (console)", d.Old, d.Loc.App), nil
+		}
+		if d.Old == "" {
+			return b.EditOperation(d.Loc.App, "", *d.Op), fmt.Sprintf("create operation %q (ID %d) in application %q (console)", d.Op.Name, d.Op.ID, d.Loc.App), nil
+		}
+		return b.EditOperation(d.Loc.App, d.Old, *d.Op), fmt.Sprintf("update operation %q of application %q (console)", d.Old, d.Loc.App), nil
+	}
 	if del {
 		f, err := server.DeleteObject(l, k.kind, d.Old)
 		return f, fmt.Sprintf("delete %s %q at %s (console)", k.label, d.Old, l), err
@@ -486,7 +533,7 @@ func (c *Console) objectPost(w http.ResponseWriter, r *http.Request, s *session)
 	if !del {
 		formDoc(r, d)
 	}
-	edit, what, err := d.edit(del)
+	edit, what, err := d.edit(c.b, del)
 	if err != nil {
 		return err
 	}
@@ -540,7 +587,7 @@ func (c *Console) formError(w http.ResponseWriter, r *http.Request, s *session, 
 		return c.renderObject(w, r, s, http.StatusConflict, d)
 	}
 	if !del {
-		d.Errors = attribute(p, d)
+		d.Errors = attribute(c.b, p, d)
 	}
 	if len(d.Errors) == 0 {
 		d.Error = msg
@@ -551,12 +598,12 @@ func (c *Console) formError(w http.ResponseWriter, r *http.Request, s *session, 
 // attribute finds the fields a refused edit is about by trying it again
 // with one field at a time: the name and description alone, then each link
 // field alone.
-func attribute(p *policy.Policy, d *objectData) map[string]string {
+func attribute(b Backend, p *policy.Policy, d *objectData) map[string]string {
 	errs := map[string]string{}
 	try := func(field string, cut func(*objectData)) {
 		e := *d
 		cut(&e)
-		edit, _, err := e.edit(false)
+		edit, _, err := e.edit(b, false)
 		if err == nil {
 			_, err = p.Edit(edit)
 		}
@@ -604,6 +651,27 @@ func attribute(p *policy.Policy, d *objectData) map[string]string {
 		try("nonGroups", func(e *objectData) { b := bare; b.NonGroups = g.NonGroups; e.Group = &b })
 	case d.Scope != nil:
 		try("name", func(*objectData) {})
+	case d.Op != nil:
+		// The name alone (an update keeping the ID; a creation with an ID
+		// no operation has), then the ID.
+		o := *d.Op
+		free := 1
+		if a, err := p.Application(d.Loc.App); err == nil {
+			for _, op := range a.Operations {
+				free = max(free, op.OperationID+1)
+			}
+		}
+		try("name", func(e *objectData) {
+			b := o
+			b.ID = 0
+			if e.Old == "" {
+				b.ID = free
+			}
+			e.Op = &b
+		})
+		if len(errs) == 0 {
+			try("id", func(*objectData) {})
+		}
 	}
 	return errs
 }

@@ -234,9 +234,7 @@ func (s *Server) createOp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	app := pathVar(r, "app")
-	p, err := s.policyWrite(w, r, fmt.Sprintf("create operation %q (ID %d) in application %q", in.Name, in.ID, app), func(p *policy.Policy) error {
-		return p.CreateOperation(app, &policy.Operation{Name: in.Name, OperationID: in.ID, Description: in.Description})
-	})
+	p, err := s.policyWrite(w, r, fmt.Sprintf("create operation %q (ID %d) in application %q", in.Name, in.ID, app), s.EditOperation(app, "", in))
 	if err != nil {
 		return err
 	}
@@ -258,8 +256,39 @@ func (s *Server) updateOp(w http.ResponseWriter, r *http.Request) error {
 	if in.Name == "" {
 		in.Name = name
 	}
-	p, err := s.policyWrite(w, r, fmt.Sprintf("update operation %q of application %q", name, app), func(p *policy.Policy) error {
-		a, o, err := operation(p, app, name)
+	p, err := s.policyWrite(w, r, fmt.Sprintf("update operation %q of application %q", name, app), s.EditOperation(app, name, in))
+	if err != nil {
+		return err
+	}
+	_, o, err := operation(p, app, in.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, opDoc(o))
+	return nil
+}
+
+func (s *Server) deleteOp(w http.ResponseWriter, r *http.Request) error {
+	app, name := pathVar(r, "app"), pathVar(r, "name")
+	_, err := s.policyWrite(w, r, fmt.Sprintf("delete operation %q of application %q", name, app), s.DeleteOperation(app, name))
+	if err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// EditOperation returns the edit the admin API makes to create an
+// operation of app (old == "") or to rename, renumber and describe the
+// operation named old; the engine's operations are not renamed.
+func (s *Server) EditOperation(app, old string, in OperationDoc) func(*policy.Policy) error {
+	if old == "" {
+		return func(p *policy.Policy) error {
+			return p.CreateOperation(app, &policy.Operation{Name: in.Name, OperationID: in.ID, Description: in.Description})
+		}
+	}
+	return func(p *policy.Policy) error {
+		a, o, err := operation(p, app, old)
 		if err != nil {
 			return err
 		}
@@ -278,21 +307,13 @@ func (s *Server) updateOp(w http.ResponseWriter, r *http.Request) error {
 		}
 		o.Description = in.Description
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	_, o, err := operation(p, app, in.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, opDoc(o))
-	return nil
 }
 
-func (s *Server) deleteOp(w http.ResponseWriter, r *http.Request) error {
-	app, name := pathVar(r, "app"), pathVar(r, "name")
-	_, err := s.policyWrite(w, r, fmt.Sprintf("delete operation %q of application %q", name, app), func(p *policy.Policy) error {
+// DeleteOperation returns the edit the admin API makes to delete an
+// operation of app (refused for the engine's, and for one still held).
+func (s *Server) DeleteOperation(app, name string) func(*policy.Policy) error {
+	return func(p *policy.Policy) error {
 		a, o, err := operation(p, app, name)
 		if err != nil {
 			return err
@@ -301,10 +322,5 @@ func (s *Server) deleteOp(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return p.Delete(policy.Location{App: a.Name}, policy.KindOperation, o.Name)
-	})
-	if err != nil {
-		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

@@ -217,4 +217,3 @@ func pathVar(r *http.Request, name string) string {
 	}
 	return v
 }
-
