@@ -69,6 +69,7 @@ type fixture struct {
 	snap           *authz.Snapshot
 	dir            *localdir.Directory
 	h              http.Handler
+	svc            *Service
 	denyReadPolicy bool
 	made           []Made
 }
@@ -127,6 +128,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.svc = svc
 	mux := http.NewServeMux()
 	for _, e := range svc.Endpoints() {
 		mux.Handle(e.Method+" "+e.Path, RequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
