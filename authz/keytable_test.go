@@ -169,3 +169,33 @@ func BenchmarkKeyTable_Lookup(b *testing.B) {
 		})
 	}
 }
+
+// The table against a plain map: for any set of keys (split from the
+// input at '|') and any probe, lookup finds exactly what a
+// map[foldKey(key)]index finds, with the same index.
+func FuzzKeyTable_Map(f *testing.F) {
+	f.Add("alice|BOB|S-1-5-32-544|ſam|CORP\\Lab Ops", "corp\\lab ops")
+	f.Add("a|A|b", "B")
+	f.Add("straße|STRASSE|K|\u212a", "k")
+	f.Add("x|\xff\xfe|  padded  ", "PADDED")
+	f.Fuzz(func(t *testing.T, keys, probe string) {
+		want := map[string]int32{}
+		var folded []string
+		for k := range strings.SplitSeq(keys, "|") {
+			fk := foldKey(k)
+			if _, dup := want[fk]; dup || fk == "" {
+				continue
+			}
+			want[fk] = int32(len(folded))
+			folded = append(folded, fk)
+		}
+		tbl := newKeyTable(folded)
+		for _, p := range append(strings.Split(keys, "|"), probe, strings.ToUpper(probe), mixedCase(probe)) {
+			got, ok := tbl.lookup(p)
+			w, wok := want[foldKey(p)]
+			if ok != wok || ok && got != w {
+				t.Fatalf("lookup(%q) = %d, %v; the map says %d, %v (keys %q)", p, got, ok, w, wok, folded)
+			}
+		}
+	})
+}
