@@ -29,6 +29,10 @@ type Object struct {
 	Scope string `json:"scope"` // its ScopeOfResidence; "" is the default scope
 	// Operations are the operations that act on the object; nil: all.
 	Operations []operations.ID `json:"-"`
+	// AlsoIn are further scopes every operation on the object is decided
+	// in as well (a switch port's switch): the object lists an operation
+	// only when it is allowed in Scope and in each of them.
+	AlsoIn []string `json:"-"`
 }
 
 // ObjectLister lists the objects an access list names, each with its
@@ -215,6 +219,24 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 	}
 	st := newScratch(len(c.groups))
 	var res maskResult
+	var other maskResult
+	masks := map[int32]uint64{} // decisions in the scopes of AlsoIn
+	maskIn := func(scope string) (uint64, error) {
+		l, err := c.scopeLevel(scope)
+		if err != nil {
+			return 0, nil // a scope the policy lacks: every check there denies
+		}
+		if m, ok := masks[l]; ok {
+			return m, nil
+		}
+		r := request{ctx: ctx, client: client, scope: l, params: opts.Params, assume: assume}
+		c.decideMask(st, &r, want, &other)
+		if err := ctx.Err(); err != nil {
+			return 0, fmt.Errorf("access list: %w", err)
+		}
+		masks[l] = other.allowed
+		return other.allowed, nil
+	}
 	nScopes := len(c.scopes) + 1
 	for si := tok.Scope; si < nScopes; si++ {
 		if err := ctx.Err(); err != nil {
@@ -264,6 +286,16 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 					if b := c.cat.bit(id); b >= 0 {
 						m |= uint64(1) << uint(b)
 					}
+				}
+				ops &= m
+			}
+			for _, also := range o.obj.AlsoIn {
+				if ops == 0 {
+					break
+				}
+				m, err := maskIn(also)
+				if err != nil {
+					return AccessPage{}, err
 				}
 				ops &= m
 			}

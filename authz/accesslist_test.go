@@ -38,6 +38,12 @@ func randomObjects(seed uint64, c *Checker, n int) objectSlice {
 				o.Operations = append(o.Operations, all[rng.IntN(len(all))].ID)
 			}
 		}
+		if rng.IntN(4) == 0 {
+			o.AlsoIn = []string{scopes[rng.IntN(len(scopes))]}
+			if rng.IntN(8) == 0 {
+				o.AlsoIn = append(o.AlsoIn, "No Such Scope")
+			}
+		}
 		out = append(out, o)
 	}
 	return append(out, Object{Kind: "virtual machine", Name: "stray", Scope: "No Such Scope"})
@@ -81,9 +87,24 @@ func bruteAccessList(t *testing.T, c *Checker, cl directory.ClientContext, objs 
 			return strings.Compare(a.Kind+"\x00"+foldKey(a.Name), b.Kind+"\x00"+foldKey(b.Name))
 		})
 		for _, o := range inScope {
+			also := map[operations.ID]int{}
+			for _, sc := range o.AlsoIn {
+				ars, err := c.AccessCheck(ctx, cl, sc, ids, nil)
+				if errors.Is(err, ErrUnknownScope) {
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, r := range ars {
+					if r.Allowed {
+						also[r.Operation.ID]++
+					}
+				}
+			}
 			var ons []string
 			for _, r := range rs {
-				if r.Allowed && (o.Operations == nil || slices.Contains(o.Operations, r.Operation.ID)) {
+				if r.Allowed && (o.Operations == nil || slices.Contains(o.Operations, r.Operation.ID)) && also[r.Operation.ID] == len(o.AlsoIn) {
 					ons = append(ons, r.Operation.Name)
 				}
 			}

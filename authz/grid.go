@@ -59,6 +59,12 @@ type GridCell struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Catalog is the catalog of operations the Checker decides
+// (Options.Operations, or the Hyper-V catalog).
+func (c *Checker) Catalog() []operations.Operation {
+	return append([]operations.Operation(nil), c.cat.ops...)
+}
+
 // gridScopes resolves scope names (nil: "" and every scope) to levels.
 func (c *Checker) gridScopes(names []string) ([]int32, error) {
 	if names == nil {

@@ -225,7 +225,9 @@ func (s *Server) checkRoutes() []route {
 			summary: "List the principals and groups that can perform an operation in a scope",
 			needs:   opReadPolicy + " (delegation application)",
 			query: []param{{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
-				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"}},
+				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"},
+				{name: "limit", in: "query", doc: "page size (at most 1000); with limit or token the answer is a page whose next continues it"},
+				{name: "token", in: "query", doc: "the next of the previous page; bound to the policy revision (410 once it changed)"}},
 			resp: WhoCanResponse{}, h: s.whoCan},
 	}
 }
@@ -672,6 +674,10 @@ type WhoCanResponse struct {
 	Scope      string            `json:"scope"`
 	Principals []authz.Principal `json:"principals"`
 	Revision   uint64            `json:"revision"`
+	// Total (the whole list's length) and Next (the token of the next
+	// page, absent on the last) are set on pages (limit or token given).
+	Total int    `json:"total,omitempty"`
+	Next  string `json:"next,omitempty"`
 }
 
 // explain answers why a user may or may not do an operation: the granting
@@ -731,6 +737,19 @@ func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
 	}
 	scope := r.URL.Query().Get("scope")
 	snap := s.live.Current()
+	if q := r.URL.Query(); q.Has("limit") || q.Has("token") {
+		limit, err := intParam(r, "limit")
+		if err != nil {
+			return err
+		}
+		pg, err := snap.Checker.WhoCanPaged(scope, op.ID, authz.WhoCanOptions{Revision: snap.Revision, Limit: limit, Token: q.Get("token")})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, WhoCanResponse{Operation: op.Name, Scope: scope, Principals: pg.Principals,
+			Revision: uint64(pg.Revision), Total: pg.Total, Next: pg.Next})
+		return nil
+	}
 	ps, err := snap.Checker.WhoCan(scope, op.ID)
 	if err != nil {
 		return err

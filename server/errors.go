@@ -36,6 +36,12 @@ const (
 	CodeUnavailable          = "unavailable"
 	CodeUnsupported          = "unsupported"
 	CodeInternal             = "internal"
+	// CodeConflict: a what-if's edits were staged at a revision that is no
+	// longer the store's (409).
+	CodeConflict = "conflict"
+	// CodeStaleToken: a continuation token of a policy revision that is
+	// no longer in force (410); start the listing again.
+	CodeStaleToken = "stale_token"
 )
 
 // apiError is an error the server itself raises with a status and a public
@@ -176,7 +182,12 @@ func mapError(err error) (int, errorDetail) {
 		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable, Message: err.Error()}
 	case errors.Is(err, engine.ErrUnsupported):
 		return http.StatusNotImplemented, errorDetail{Code: CodeUnsupported, Message: err.Error()}
-	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope):
+	case errors.Is(err, authz.ErrStaleToken):
+		return http.StatusGone, errorDetail{Code: CodeStaleToken, Message: err.Error()}
+	case errors.Is(err, authz.ErrBadToken):
+		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: err.Error()}
+	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope),
+		errors.Is(err, authz.ErrUnknownGroup):
 		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):
 		return http.StatusConflict, errorDetail{Code: CodeExists, Message: err.Error()}

@@ -506,6 +506,7 @@ func (s *Server) routeTable() []route {
 	var rs []route
 	rs = append(rs, s.opsRoutes()...)
 	rs = append(rs, s.checkRoutes()...)
+	rs = append(rs, s.accessRoutes()...)
 	rs = append(rs, s.policyRoutes()...)
 	rs = append(rs, s.appRoutes()...)
 	rs = append(rs, s.engineRoutes()...)
