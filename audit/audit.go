@@ -15,6 +15,9 @@ import (
 const (
 	TypeDecision     = "decision"
 	TypePolicyChange = "policy_change"
+	// TypeEngineEvent is a change the engine's backend reports was made
+	// outside azgate (a VM crashed, was stopped with virsh).
+	TypeEngineEvent = "engine_event"
 )
 
 // Result values of a decision record.
@@ -118,6 +121,18 @@ type PolicyChangeRecord struct {
 	RequestID string
 }
 
+// EngineEventRecord is a change made outside azgate that the engine's
+// backend reported: no caller made it, so no decision allowed it.
+type EngineEventRecord struct {
+	Time   time.Time
+	Source string // SourceEngine
+	Kind   string // the object's kind ("vms", "switches", ...)
+	Object string // the object's name
+	Scope  string // its ScopeOfResidence; "" is the default scope
+	State  string // a VM's state after the event; "" otherwise
+	What   string // what happened ("crashed", "stopped outside azgate")
+}
+
 type decisionLine struct {
 	Type        string    `json:"type"`
 	Time        time.Time `json:"time"`
@@ -191,6 +206,24 @@ func (r DecisionRecord) line() *decisionLine {
 	return l
 }
 
+type engineEventLine struct {
+	Type   string    `json:"type"`
+	Time   time.Time `json:"time"`
+	Source string    `json:"source,omitempty"`
+	Kind   string    `json:"kind"`
+	Object string    `json:"object"`
+	Scope  string    `json:"scope"`
+	State  string    `json:"state,omitempty"`
+	What   string    `json:"what"`
+}
+
+func (r EngineEventRecord) line() *engineEventLine {
+	return &engineEventLine{
+		Type: TypeEngineEvent, Time: r.Time, Source: clipName(r.Source), Kind: clipName(r.Kind),
+		Object: clipName(r.Object), Scope: clipName(r.Scope), State: clipName(r.State), What: clip(r.What, MaxTextBytes),
+	}
+}
+
 func (r PolicyChangeRecord) line() *policyChangeLine {
 	return &policyChangeLine{
 		Type:        TypePolicyChange,
@@ -250,6 +283,15 @@ func (l *Log) PolicyChange(ctx context.Context, r PolicyChangeRecord) error {
 	}
 	ln := r.line()
 	return l.write(TypePolicyChange, []stamped{{v: ln, t: &ln.Time}})
+}
+
+// EngineEvent appends one engine event record.
+func (l *Log) EngineEvent(ctx context.Context, r EngineEventRecord) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("audit: engine event: %w", err)
+	}
+	ln := r.line()
+	return l.write(TypeEngineEvent, []stamped{{v: ln, t: &ln.Time}})
 }
 
 // stamped is a record line and its time field.

@@ -95,6 +95,19 @@ func TestLog_Records(t *testing.T) {
 			},
 			absent: []string{"request_id"},
 		},
+		{
+			name: "engine event",
+			write: func(l *Log) error {
+				return l.EngineEvent(context.Background(), EngineEventRecord{
+					Time: ts, Source: SourceEngine, Kind: "vms", Object: "lab1", Scope: "Lab", State: "Off", What: "crashed",
+				})
+			},
+			want: map[string]any{
+				"type": "engine_event", "time": "2024-05-01T11:00:00Z", "source": "engine", "kind": "vms",
+				"object": "lab1", "scope": "Lab", "state": "Off", "what": "crashed",
+			},
+			absent: []string{"principal", "result"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -170,7 +170,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	// database is opened first so that a locked one fails the start before
 	// the store or the administrator is created.
 	if s.eng, err = engine.Open(ctx, engine.Config{
-		Dir: cfg.DataDir, Backend: backend, Authorizer: liveAuthorizer{s}, Logger: log, OnDecision: s.onDecision,
+		Dir: cfg.DataDir, Backend: backend, Authorizer: liveAuthorizer{s}, Logger: log, OnDecision: s.onDecision, OnEvent: s.onEngineEvent,
 	}); err != nil {
 		return nil, err
 	}
@@ -392,6 +392,19 @@ func (s *Server) onDecision(ctx context.Context, d engine.Decision) {
 	}
 	if err := s.audit.Decision(context.WithoutCancel(ctx), rec); err != nil {
 		s.log.ErrorContext(ctx, "audit: decision not recorded", logKeyErr, err)
+	}
+}
+
+// onEngineEvent records a change the engine's backend saw made outside
+// azgate (a VM crashed or was stopped out of band) in the audit log.
+func (s *Server) onEngineEvent(ctx context.Context, ev engine.Event) {
+	rec := audit.EngineEventRecord{Time: ev.Time, Source: audit.SourceEngine, Kind: string(ev.Kind), Object: ev.Name,
+		Scope: ev.Scope, What: ev.Reason}
+	if ev.Kind == engine.KindVM && ev.State != 0 {
+		rec.State = ev.State.String()
+	}
+	if err := s.audit.EngineEvent(context.WithoutCancel(ctx), rec); err != nil {
+		s.log.ErrorContext(ctx, "audit: engine event not recorded", logKeyErr, err)
 	}
 }
 

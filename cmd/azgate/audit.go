@@ -177,6 +177,8 @@ func describeRecord(line string) string {
 		Result      string       `json:"result"`
 		Grant       *audit.Grant `json:"grant"`
 		Error       string       `json:"error"`
+		Kind        string       `json:"kind"`
+		State       string       `json:"state"`
 		Who         string       `json:"who"`
 		What        string       `json:"what"`
 		Store       string       `json:"store"`
@@ -191,6 +193,15 @@ func describeRecord(line string) string {
 	switch r.Type {
 	case audit.TypePolicyChange:
 		fmt.Fprintf(&b, "%s changed %s (revision %q → %q): %s", r.Who, r.Store, r.OldRevision, r.NewRevision, r.What)
+	case audit.TypeEngineEvent:
+		fmt.Fprintf(&b, "outside azgate: %s %q", r.Kind, r.Object)
+		if r.Scope != "" {
+			fmt.Fprintf(&b, " in scope %q", r.Scope)
+		}
+		fmt.Fprintf(&b, ": %s", r.What)
+		if r.State != "" {
+			fmt.Fprintf(&b, ", now %s", r.State)
+		}
 	case audit.TypeDecision:
 		fmt.Fprintf(&b, "%s %s %q", r.Principal, r.Result, r.Operation)
 		if r.Scope != "" {
