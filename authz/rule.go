@@ -52,6 +52,8 @@ func compileRule(owner string, b policy.BizRule, sb *jsSandbox) (*rule, string) 
 		}
 		r.prog = prog
 		r.vars = ruleVars(prog)
+	case strings.EqualFold(b.Language, policy.LangVBScript):
+		r.err = fmt.Errorf("%s: business rule is VBScript, which azgate cannot run ('azgate store convert-rules' offers a JScript translation): %w", owner, ErrBizRule)
 	default:
 		r.err = fmt.Errorf("%s: business rule is %s, which azgate cannot evaluate: %w", owner, b.Language, ErrBizRule)
 	}

@@ -25,7 +25,7 @@ import (
 
 func newStoreCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "store", Short: "Create, validate, show and copy policy stores"}
-	cmd.AddCommand(storeInitCmd(c), storeValidateCmd(c), storeShowCmd(c), storeCopyCmd(c), storeRepairCmd(c))
+	cmd.AddCommand(storeInitCmd(c), storeValidateCmd(c), storeShowCmd(c), storeCopyCmd(c), storeRepairCmd(c), storeConvertRulesCmd(c))
 	return cmd
 }
 

@@ -46,6 +46,8 @@ var notNames = map[string]string{
 	"policy/xmlstore/decode.go:decoder.task":         "true/false attribute value",
 	"policy/xmlstore/decode.go:decoder.group":        "GroupType keyword",
 	"policy/xmlstore/tree.go:buildTreeUntil":         "XML encoding label",
+	"policy/xmlstore/preserve.go:guidKey":            "GUIDs are hex",
+	"internal/vbscript/vbscript.go:fold":             "VBScript keywords and identifiers (the language ignores case)",
 	"policy/ldapstore/build.go:builder.objLinks":     "GUIDs are hex",
 	"policy/ldapstore/build.go:builder.objectCN":     "GUIDs are hex",
 	"policy/ldapstore/build.go:hasAttr":              "LDAP attribute type",
