@@ -118,7 +118,7 @@ none); 1 some have none.`,
 				if err != nil && !errors.Is(err, errNothingToConvert) {
 					return err
 				}
-				fmt.Fprintf(out, "%s replaced by its JScript translation, %s left as VBScript\n", plural(converted, "rule"), plural(left, "rule"))
+				fmt.Fprintf(out, "%s replaced by a JScript translation, %s left as VBScript\n", plural(converted, "rule"), plural(left, "rule"))
 			}
 			if left > 0 {
 				return withCode(exitFalse, nil)

@@ -44,13 +44,13 @@ End If`
 	}
 	steps = []step{
 		{args: []string{"store", "convert-rules", "--apply"}, code: exitFalse,
-			stdout: []string{"1 rule replaced by its JScript translation, 1 rule left as VBScript"}},
+			stdout: []string{"1 rule replaced by a JScript translation, 1 rule left as VBScript"}},
 		{args: []string{"role-def", "show", "Starter"}, stdout: []string{"bizrule (JScript)"}},
 		{args: []string{"check", "--user", "bob", "--op", "Start Virtual Machine", "--param", "amount=100"}, stdout: []string{"allowed"}},
 		{args: []string{"check", "--user", "bob", "--op", "Start Virtual Machine", "--param", "amount=900", "--explain"}, code: exitFalse,
 			stdout: []string{"denied", "over 500"}},
 		{args: []string{"store", "convert-rules", "--apply"}, code: exitFalse,
-			stdout: []string{"0 rules replaced by its JScript translation, 1 rule left as VBScript"}},
+			stdout: []string{"0 rules replaced by a JScript translation, 1 rule left as VBScript"}},
 	}
 	for _, s := range steps {
 		s.run(t, store)

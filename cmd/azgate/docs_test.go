@@ -133,6 +133,19 @@ func TestDocs_ExamplesRunAsWritten(t *testing.T) {
 	}
 }
 
+// TestDocs_ApplicationsExamplesRunAsWritten runs docs/applications.md's
+// shell examples with its stand-in for the reader's AzMan store,
+// /path/to/AzManStore.xml, replaced by a store shaped like the AzMan SDK's
+// Expense sample.
+func TestDocs_ApplicationsExamplesRunAsWritten(t *testing.T) {
+	bin := testproc.Binary(t)
+	store, err := filepath.Abs("../../policy/xmlstore/testdata/expense.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDoc(t, bin, "../../docs/applications.md", []string{"/path/to/AzManStore.xml", store}, nil)
+}
+
 // runDoc runs the shell examples of doc in the order written, in a fresh
 // directory, with the azgate binary bin on PATH (and as ./azgate), after
 // replacing each old string of replace (old, new pairs) by its new one and
