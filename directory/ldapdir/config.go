@@ -87,8 +87,11 @@ type Config struct {
 	// cached, so that repeated lookups of a name the directory lacks do
 	// not each search it. A user created in the directory meanwhile is
 	// seen once it ends. Default: the shorter of DefaultNegativeTTL and
-	// CacheTTL; a negative value turns negative caching off.
+	// CacheTTL. Must not be negative; NoNegativeCache turns it off.
 	NegativeTTL time.Duration `json:"negative_ttl,omitempty"`
+	// NoNegativeCache turns the caching of "unknown user" answers off:
+	// every lookup of an unknown name searches the directory.
+	NoNegativeCache bool `json:"no_negative_cache,omitempty"`
 	// MaxCacheSize bounds the number of cached answers. Default
 	// DefaultMaxCacheSize.
 	MaxCacheSize int `json:"max_cache_size,omitempty"`
@@ -190,9 +193,10 @@ func PresetActiveDirectory(url, baseDN, domain string) Config {
 	}
 }
 
-// Validate checks the configuration and fills in defaults. It returns an
-// error naming the first bad field.
-func (c *Config) Validate() error {
+// Validate checks the configuration, with SetDefaults applied, and changes
+// nothing. It returns an error naming the first bad field.
+func (c Config) Validate() error {
+	c.SetDefaults()
 	u, err := url.Parse(c.URL)
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("ldapdir config: url %q: want ldap://host[:port] or ldaps://host[:port]", c.URL)
@@ -262,6 +266,25 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("ldapdir config: domain %q: want a NetBIOS name such as CONTOSO", c.Domain)
 	}
 
+	for _, d := range []struct {
+		name  string
+		value time.Duration
+	}{{"dial_timeout", c.DialTimeout}, {"request_timeout", c.RequestTimeout}, {"cache_ttl", c.CacheTTL}, {"refresh_after", c.RefreshAfter}, {"bind_cache_ttl", c.BindCacheTTL}, {"negative_ttl", c.NegativeTTL}} {
+		if d.value < 0 {
+			return fmt.Errorf("ldapdir config: %s %v is negative", d.name, d.value)
+		}
+	}
+	if c.RefreshAfter >= c.CacheTTL {
+		return fmt.Errorf("ldapdir config: refresh_after %v must be shorter than cache_ttl %v", c.RefreshAfter, c.CacheTTL)
+	}
+	if c.MaxConns < 0 || c.MaxDepth < 0 || c.MaxGroups < 0 || c.MaxCacheSize < 0 || c.BindCacheSize < 0 {
+		return errors.New("ldapdir config: max_conns, max_depth, max_groups, max_cache_size and bind_cache_size must not be negative")
+	}
+	return nil
+}
+
+// SetDefaults fills in the defaults of the fields left zero.
+func (c *Config) SetDefaults() {
 	if c.PageSize == 0 {
 		c.PageSize = DefaultPageSize
 	}
@@ -295,21 +318,6 @@ func (c *Config) Validate() error {
 	if c.MaxGroups == 0 {
 		c.MaxGroups = DefaultMaxGroups
 	}
-	for _, d := range []struct {
-		name  string
-		value time.Duration
-	}{{"dial_timeout", c.DialTimeout}, {"request_timeout", c.RequestTimeout}, {"cache_ttl", c.CacheTTL}, {"refresh_after", c.RefreshAfter}, {"bind_cache_ttl", c.BindCacheTTL}} {
-		if d.value < 0 {
-			return fmt.Errorf("ldapdir config: %s %v is negative", d.name, d.value)
-		}
-	}
-	if c.RefreshAfter >= c.CacheTTL {
-		return fmt.Errorf("ldapdir config: refresh_after %v must be shorter than cache_ttl %v", c.RefreshAfter, c.CacheTTL)
-	}
-	if c.MaxConns < 0 || c.MaxDepth < 0 || c.MaxGroups < 0 || c.MaxCacheSize < 0 || c.BindCacheSize < 0 {
-		return errors.New("ldapdir config: max_conns, max_depth, max_groups, max_cache_size and bind_cache_size must not be negative")
-	}
-	return nil
 }
 
 // checkAttr checks an attribute description (RFC 4512 descr or OID).

@@ -60,11 +60,16 @@ func TestConfig_Validate(t *testing.T) {
 	}
 }
 
-func TestConfig_ValidateFillsDefaults(t *testing.T) {
+func TestConfig_SetDefaults(t *testing.T) {
 	cfg := ldapdir.PresetOpenLDAP("ldap://127.0.0.1", "dc=example,dc=org")
+	before := cfg
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	if cfg.PageSize != before.PageSize || cfg.CacheTTL != before.CacheTTL {
+		t.Fatalf("Validate changed the configuration: %+v", cfg)
+	}
+	cfg.SetDefaults()
 	if cfg.PageSize != ldapdir.DefaultPageSize || cfg.CacheTTL != ldapdir.DefaultCacheTTL ||
 		cfg.RefreshAfter != ldapdir.DefaultCacheTTL/2 || cfg.RequestTimeout != ldapdir.DefaultRequestTimeout ||
 		cfg.DialTimeout != ldapdir.DefaultDialTimeout || cfg.MaxConns != ldapdir.DefaultMaxConns {
@@ -81,11 +86,11 @@ func TestConfig_NegativeTTLDefault(t *testing.T) {
 		{"default", 0, 0, ldapdir.DefaultNegativeTTL},
 		{"capped by a short cache TTL", 10 * time.Second, 0, 10 * time.Second},
 		{"set", 0, 5 * time.Second, 5 * time.Second},
-		{"off", 0, -1, -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := ldapdir.PresetOpenLDAP("ldap://127.0.0.1", "dc=example,dc=org")
 			cfg.CacheTTL, cfg.NegativeTTL = tc.cacheTTL, tc.neg
+			cfg.SetDefaults()
 			if err := cfg.Validate(); err != nil {
 				t.Fatal(err)
 			}
@@ -93,5 +98,25 @@ func TestConfig_NegativeTTLDefault(t *testing.T) {
 				t.Errorf("NegativeTTL = %v, want %v", cfg.NegativeTTL, tc.want)
 			}
 		})
+	}
+}
+
+// A negative duration is an error naming the field, never a hidden switch.
+func TestConfig_NegativeDurations(t *testing.T) {
+	for _, field := range []string{"negative_ttl", "cache_ttl", "bind_cache_ttl", "request_timeout"} {
+		cfg := ldapdir.PresetOpenLDAP("ldap://127.0.0.1", "dc=example,dc=org")
+		switch field {
+		case "negative_ttl":
+			cfg.NegativeTTL = -time.Second
+		case "cache_ttl":
+			cfg.CacheTTL = -time.Second
+		case "bind_cache_ttl":
+			cfg.BindCacheTTL = -time.Second
+		case "request_timeout":
+			cfg.RequestTimeout = -time.Second
+		}
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("%s negative: err = %v, want one naming it", field, err)
+		}
 	}
 }

@@ -88,6 +88,7 @@ type Directory struct {
 // azgate starts while the directory is down; Start starts the background
 // work. logger may be nil.
 func New(cfg Config, logger *slog.Logger) (*Directory, error) {
+	cfg.SetDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -239,7 +240,10 @@ func (d *Directory) userErrTTL(err error) time.Duration {
 	case errors.Is(err, ErrLimit):
 		return d.cfg.CacheTTL
 	case errors.Is(err, ErrUnknownUser):
-		return max(d.cfg.NegativeTTL, 0)
+		if d.cfg.NoNegativeCache {
+			return 0
+		}
+		return d.cfg.NegativeTTL
 	}
 	return 0
 }

@@ -160,7 +160,7 @@ userPassword: zoe-secret
 // TestCache_NegativeTTL: "unknown user" is cached for NegativeTTL — a
 // user created meanwhile is seen once it ends, and the directory is not
 // asked again (it may even be down) — except by Authenticate, whose bind
-// proves the user exists. A negative NegativeTTL turns it off.
+// proves the user exists. NoNegativeCache turns it off.
 func TestCache_NegativeTTL(t *testing.T) {
 	ctx := context.Background()
 	t.Run("cached for the negative TTL", func(t *testing.T) {
@@ -203,7 +203,7 @@ func TestCache_NegativeTTL(t *testing.T) {
 	t.Run("off", func(t *testing.T) {
 		srv := startOpenLDAP(t, "")
 		cfg := openLDAPConfig(srv)
-		cfg.NegativeTTL = -1
+		cfg.NoNegativeCache = true
 		d, _ := cachedDirectory(t, cfg)
 		if _, err := d.Resolve(ctx, "zoe"); !errors.Is(err, ldapdir.ErrUnknownUser) {
 			t.Fatalf("Resolve(zoe) = %v", err)
