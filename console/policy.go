@@ -59,15 +59,15 @@ func (l loc) Label() string {
 
 // kinds are the object kinds the console edits, by URL name.
 var kinds = map[string]struct {
-	kind  policy.Kind
-	label string
+	kind         policy.Kind
+	label, title string
 }{
-	"role-definitions": {policy.KindRoleDefinition, "role definition"},
-	"tasks":            {policy.KindTask, "task"},
-	"role-assignments": {policy.KindRole, "role assignment"},
-	"groups":           {policy.KindGroup, "application group"},
-	"scopes":           {policy.KindScope, "scope"},
-	"operations":       {policy.KindOperation, "operation"},
+	"role-definitions": {policy.KindRoleDefinition, "role definition", "Role definition"},
+	"tasks":            {policy.KindTask, "task", "Task"},
+	"role-assignments": {policy.KindRole, "role assignment", "Role assignment"},
+	"groups":           {policy.KindGroup, "application group", "Application group"},
+	"scopes":           {policy.KindScope, "scope", "Scope"},
+	"operations":       {policy.KindOperation, "operation", "Operation"},
 }
 
 type crumb struct{ Label, URL string }
@@ -260,7 +260,7 @@ func (c *Console) objectPage(w http.ResponseWriter, r *http.Request, s *session)
 func (c *Console) renderObject(w http.ResponseWriter, r *http.Request, s *session, status int, d *objectData) error {
 	title := "New " + d.KindLabel
 	if d.Old != "" {
-		title = strings.ToUpper(d.KindLabel[:1]) + d.KindLabel[1:] + " " + d.Old
+		title = kinds[d.Kind].title + " " + d.Old
 	}
 	v := c.view(r, s, title, "policy", d)
 	v.Live = "notice"
