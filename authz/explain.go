@@ -5,86 +5,19 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
-// Step is one link of an access path.
-type Step struct {
-	// Kind is "principal", "application group", "role assignment",
-	// "role definition", "task" or "operation".
-	Kind string `json:"kind"`
-	Name string `json:"name"`
-	// Level is where the object lives: "store", "application" or
-	// "scope NAME". Empty for principals and operations.
-	Level string `json:"level,omitempty"`
-	// Note is the BusinessRuleString the step's JScript business rule set,
-	// if any.
-	Note string `json:"note,omitempty"`
-}
-
-func (s Step) String() string {
-	switch s.Kind {
-	case "principal", "operation":
-		return fmt.Sprintf("%s \"%s\"", s.Kind, s.Name)
-	}
-	if s.Note != "" {
-		return fmt.Sprintf("%s \"%s\" (%s; business rule: %q)", s.Kind, s.Name, s.Level, s.Note)
-	}
-	return fmt.Sprintf("%s \"%s\" (%s)", s.Kind, s.Name, s.Level)
-}
-
-// Explanation says why a check was granted or denied. It always agrees with
-// AccessCheck.
-type Explanation struct {
-	Allowed   bool   `json:"allowed"`
-	Client    string `json:"client"`
-	Operation string `json:"operation"`
-	Scope     string `json:"scope"` // "" is the default scope
-	// Path is the path that granted: principal → application groups →
-	// role assignment → role definition → tasks → operation.
-	Path []Step `json:"path,omitempty"`
-	// Reason is one sentence: the grant, or the nearest miss.
-	Reason string `json:"reason"`
-	// Misses are the near misses of a denial, nearest first.
-	Misses []string `json:"misses,omitempty"`
-	// Error is the error that denied, if any (as in Result.Err).
-	Error string `json:"error,omitempty"`
-	// Hints are the smallest existing role assignments and role
-	// definitions that would grant it (a denial only; see Checker.Hints).
-	Hints []Hint `json:"hints,omitempty"`
-}
-
-func (e Explanation) String() string {
-	var b strings.Builder
-	verdict := "DENIED"
-	if e.Allowed {
-		verdict = "ALLOWED"
-	}
-	scope := "the default scope"
-	if e.Scope != "" {
-		scope = fmt.Sprintf("scope \"%s\"", e.Scope)
-	}
-	fmt.Fprintf(&b, "%s: %s may %s \"%s\" in %s: %s", verdict, e.Client, map[bool]string{true: "do", false: "not do"}[e.Allowed], e.Operation, scope, e.Reason)
-	if len(e.Path) > 0 {
-		parts := make([]string, len(e.Path))
-		for i, s := range e.Path {
-			parts[i] = s.String()
-		}
-		fmt.Fprintf(&b, "\n  path: %s", strings.Join(parts, " → "))
-	}
-	for _, m := range e.Misses {
-		fmt.Fprintf(&b, "\n  miss: %s", m)
-	}
-	for _, h := range e.Hints {
-		fmt.Fprintf(&b, "\n  hint: %s", h)
-	}
-	if e.Error != "" {
-		fmt.Fprintf(&b, "\n  error: %s", e.Error)
-	}
-	return b.String()
-}
+// Step is one link of an access path, and Explanation says why a check was
+// granted or denied (it always agrees with AccessCheck): the HTTP API's
+// documents.
+type (
+	Step        = api.Step
+	Explanation = api.Explanation
+)
 
 func (c *Checker) levelLabel(l int32) string {
 	switch l {

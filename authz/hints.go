@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -15,39 +16,8 @@ const MaxHints = 3
 
 // Hint is an existing role assignment, or role definition, that would
 // grant an operation in a scope: the fix a denial suggests to someone who
-// may read the policy.
-type Hint struct {
-	// Kind is "role assignment" (make the user a member) or "role
-	// definition" (assign it in the scope).
-	Kind string `json:"kind"`
-	Name string `json:"name"`
-	// Scope is where the role assignment lives, or where the role
-	// definition would be assigned; "" is the application level (the
-	// default scope).
-	Scope string `json:"scope,omitempty"`
-	// Operations counts the operations it grants: the smaller, the closer
-	// to least privilege.
-	Operations int `json:"operations"`
-	// Conditional: a business rule on the way decides it per request.
-	Conditional bool `json:"conditional,omitempty"`
-}
-
-// String words the hint: `member of role assignment "Lab VM Operators" in
-// scope "Lab"`.
-func (h Hint) String() string {
-	where := "at application level"
-	if h.Scope != "" {
-		where = fmt.Sprintf("in scope %q", h.Scope)
-	}
-	s := fmt.Sprintf("member of role assignment %q %s", h.Name, where)
-	if h.Kind == "role definition" {
-		s = fmt.Sprintf("a role assignment of role definition %q %s", h.Name, where)
-	}
-	if h.Conditional {
-		s += " (when its business rule holds)"
-	}
-	return s
-}
+// may read the policy (the HTTP API's document).
+type Hint = api.Hint
 
 // Hints returns the smallest existing role assignments and role
 // definitions that would grant op (a catalog ID) in scope ("" is the

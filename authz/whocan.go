@@ -4,28 +4,15 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
 // Principal is one answer of WhoCan: a member string of a role assignment or
-// application group, or an application group, and the assignment that
-// grants through it.
-type Principal struct {
-	Name string `json:"name"` // the raw member string, or the application group name
-	// Kind is "member" (a SID or account name as the store spells it) or
-	// "application group".
-	Kind string `json:"kind"`
-	// Via lists the application groups between the principal and the role
-	// assignment, outermost (the one the assignment links) first.
-	Via             []string `json:"via,omitempty"`
-	Assignment      string   `json:"assignment"`
-	AssignmentScope string   `json:"assignmentScope,omitempty"` // "" at application level
-	RoleDefinition  string   `json:"roleDefinition,omitempty"`  // the linked role definition or task; "" for a direct operation link
-	// Caveats say when the grant does not hold for everyone listed:
-	// non-members of a group on the way, business rules, LDAP queries.
-	Caveats []string `json:"caveats,omitempty"`
-}
+// an application group, with the assignment that grants (the HTTP API's
+// document).
+type Principal = api.Principal
 
 // WhoCan lists who may do op (an ID of the Checker's catalog) in scope
 // ("" is the default scope): for every

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/policygen"
 
@@ -195,7 +196,7 @@ func BenchmarkConsole_GridAllScopes(b *testing.B) {
 // users and every principal and application group.
 func BenchmarkConsole_WhatIfOneEdit(b *testing.B) {
 	lc := startLarge(b)
-	doc := &server.RoleAssignmentDoc{Name: "Bench Operators", RoleDefinitions: []string{lc.role},
+	doc := &api.RoleAssignment{Name: "Bench Operators", RoleDefinitions: []string{lc.role},
 		Operations: []string{}, Members: []string{lc.user}, Groups: []string{}}
 	edit, err := server.EditObject(policy.Location{App: lc.snap.Checker.Application(), Scope: lc.scope}, policy.KindRole, "", doc)
 	if err != nil {

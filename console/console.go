@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
@@ -59,7 +60,7 @@ type Backend interface {
 	DelegationAllows(ctx context.Context, c directory.ClientContext, op string) bool
 	// EditOperation and DeleteOperation are the admin API's edits of an
 	// application's operations (server.Server's).
-	EditOperation(app, old string, in server.OperationDoc) func(*policy.Policy) error
+	EditOperation(app, old string, in api.Operation) func(*policy.Policy) error
 	DeleteOperation(app, name string) func(*policy.Policy) error
 	// WritePolicy checks Write Policy, applies edit at revision base and
 	// saves it as one revision (policy.ErrConflict when the store moved).

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/console"
 	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/server"
@@ -287,8 +288,8 @@ func TestConsole_ResourceKitScenario(t *testing.T) {
 	p := &page{t: t, ctx: ctx, base: ts.base}
 
 	// The setting, through the API: scope Lab, a VM in it, rita a Policy Reader.
-	ts.mustAPI(t, http.MethodPost, "/v1/policy/scopes", server.ScopeDoc{Name: "Lab", Description: "Lab virtual machines"})
-	ts.mustAPI(t, http.MethodPost, "/v1/policy/role-assignments/Policy%20Reader/links?app=azgate", server.LinkDoc{Relation: "member", Target: "rita"})
+	ts.mustAPI(t, http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Lab", Description: "Lab virtual machines"})
+	ts.mustAPI(t, http.MethodPost, "/v1/policy/role-assignments/Policy%20Reader/links?app=azgate", api.Link{Relation: "member", Target: "rita"})
 	ts.mustAPI(t, http.MethodPost, "/v1/vms", map[string]any{"name": "lab-vm", "memoryMB": 1024, "processors": 1, "scope": "Lab"})
 
 	// Signing in; a page without a session goes to the form.

@@ -3,9 +3,9 @@ package console
 import (
 	"slices"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
-	"github.com/azgate/azgate/server"
 )
 
 // The object form's parts, built by template functions.
@@ -43,7 +43,7 @@ func checksOf(d *objectData, name, label string, choices, selected []string) for
 	return c
 }
 
-func ruleOf(d *objectData, b *server.BizRuleDoc) formRule {
+func ruleOf(d *objectData, b *api.BizRule) formRule {
 	r := formRule{Err: d.Errors["bizRule"], Languages: []string{policy.LangExpr, policy.LangJScript, policy.LangVBScript}}
 	if b != nil {
 		r.Script, r.Language = b.Script, b.Language

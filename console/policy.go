@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/server"
@@ -208,11 +209,11 @@ type objectData struct {
 	KindLabel string
 	Old       string // the object's current name; "" for a new one
 	Base      policy.Revision
-	Task      *server.TaskDoc
-	Role      *server.RoleAssignmentDoc
-	Group     *server.GroupDoc
-	Scope     *server.ScopeDoc
-	Op        *server.OperationDoc
+	Task      *api.Task
+	Role      *api.RoleAssignment
+	Group     *api.Group
+	Scope     *api.Scope
+	Op        *api.Operation
 	Errors    map[string]string
 	Error     string
 	Conflict  bool
@@ -290,7 +291,7 @@ func (c *Console) objectForm(p *policy.Policy, l loc, kind, name string) (*objec
 		if err != nil {
 			return nil, err
 		}
-		d.Op = &server.OperationDoc{ID: 1} // a new one: the next free ID
+		d.Op = &api.Operation{ID: 1} // a new one: the next free ID
 		for _, o := range a.Operations {
 			d.Op.ID = max(d.Op.ID, o.OperationID+1)
 		}
@@ -300,13 +301,13 @@ func (c *Console) objectForm(p *policy.Policy, l loc, kind, name string) (*objec
 				return nil, fmt.Errorf("application %q: operation %q: %w", l.App, name, policy.ErrNotFound)
 			}
 			o := a.Operations[i]
-			d.Op = &server.OperationDoc{Name: o.Name, ID: o.OperationID, Description: o.Description}
+			d.Op = &api.Operation{Name: o.Name, ID: o.OperationID, Description: o.Description}
 			d.Old = o.Name
 		}
 		return d, nil
 	}
 	if k.kind == policy.KindScope {
-		d.Scope = &server.ScopeDoc{}
+		d.Scope = &api.Scope{}
 		if name != "" {
 			a, err := p.Application(l.App)
 			if err != nil {
@@ -316,18 +317,18 @@ func (c *Console) objectForm(p *policy.Policy, l loc, kind, name string) (*objec
 			if err != nil || sc == nil {
 				return nil, fmt.Errorf("application %q: scope %q: %w", l.App, name, policy.ErrNotFound)
 			}
-			d.Scope = &server.ScopeDoc{Name: sc.Name, Description: sc.Description}
+			d.Scope = &api.Scope{Name: sc.Name, Description: sc.Description}
 			d.Old = sc.Name
 		}
 		return d, nil
 	}
 	switch k.kind {
 	case policy.KindTask, policy.KindRoleDefinition:
-		d.Task = &server.TaskDoc{}
+		d.Task = &api.Task{}
 	case policy.KindRole:
-		d.Role = &server.RoleAssignmentDoc{}
+		d.Role = &api.RoleAssignment{}
 	default:
-		d.Group = &server.GroupDoc{Type: string(policy.GroupBasic)}
+		d.Group = &api.Group{Type: string(policy.GroupBasic)}
 	}
 	if name == "" {
 		return d, nil
@@ -438,31 +439,31 @@ func formDoc(r *http.Request, d *objectData) {
 		}
 		return out
 	}
-	rule := func() *server.BizRuleDoc {
+	rule := func() *api.BizRule {
 		script := r.PostFormValue("bizRule")
 		if strings.TrimSpace(script) == "" {
 			return nil
 		}
-		return &server.BizRuleDoc{Script: script, Language: r.PostFormValue("bizRuleLanguage")}
+		return &api.BizRule{Script: script, Language: r.PostFormValue("bizRuleLanguage")}
 	}
 	switch {
 	case d.Task != nil:
-		d.Task = &server.TaskDoc{Name: name, Description: desc, Operations: list("operations"), Tasks: list("tasks"), BizRule: rule()}
+		d.Task = &api.Task{Name: name, Description: desc, Operations: list("operations"), Tasks: list("tasks"), BizRule: rule()}
 	case d.Role != nil:
-		d.Role = &server.RoleAssignmentDoc{Name: name, Description: desc, RoleDefinitions: list("roleDefinitions"),
+		d.Role = &api.RoleAssignment{Name: name, Description: desc, RoleDefinitions: list("roleDefinitions"),
 			Operations: list("operations"), Members: lines("members"), Groups: list("groups")}
 	case d.Group != nil:
-		d.Group = &server.GroupDoc{Name: name, Description: desc, Type: r.PostFormValue("type"), Members: lines("members"),
+		d.Group = &api.Group{Name: name, Description: desc, Type: r.PostFormValue("type"), Members: lines("members"),
 			NonMembers: lines("nonMembers"), Groups: list("groups"), NonGroups: list("nonGroups"),
 			LDAPQuery: strings.TrimSpace(r.PostFormValue("ldapQuery")), BizRule: rule()}
 	case d.Scope != nil:
-		d.Scope = &server.ScopeDoc{Name: name, Description: desc}
+		d.Scope = &api.Scope{Name: name, Description: desc}
 	case d.Op != nil:
 		id, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("id")))
 		if err != nil {
 			id = -1 // refused by the edit, next to the field
 		}
-		d.Op = &server.OperationDoc{Name: name, ID: id, Description: desc}
+		d.Op = &api.Operation{Name: name, ID: id, Description: desc}
 	}
 }
 
@@ -615,7 +616,7 @@ func attribute(b Backend, p *policy.Policy, d *objectData) map[string]string {
 	switch {
 	case d.Task != nil:
 		t := *d.Task
-		bare := server.TaskDoc{Name: t.Name, Description: t.Description, Operations: []string{}, Tasks: []string{}}
+		bare := api.Task{Name: t.Name, Description: t.Description, Operations: []string{}, Tasks: []string{}}
 		try("name", func(e *objectData) { b := bare; e.Task = &b })
 		if len(errs) > 0 {
 			return errs
@@ -625,7 +626,7 @@ func attribute(b Backend, p *policy.Policy, d *objectData) map[string]string {
 		try("bizRule", func(e *objectData) { b := bare; b.BizRule = t.BizRule; e.Task = &b })
 	case d.Role != nil:
 		ra := *d.Role
-		bare := server.RoleAssignmentDoc{Name: ra.Name, Description: ra.Description,
+		bare := api.RoleAssignment{Name: ra.Name, Description: ra.Description,
 			RoleDefinitions: []string{}, Operations: []string{}, Members: []string{}, Groups: []string{}}
 		try("name", func(e *objectData) { b := bare; e.Role = &b })
 		if len(errs) > 0 {
@@ -637,7 +638,7 @@ func attribute(b Backend, p *policy.Policy, d *objectData) map[string]string {
 		try("groups", func(e *objectData) { b := bare; b.Groups = ra.Groups; e.Role = &b })
 	case d.Group != nil:
 		g := *d.Group
-		bare := server.GroupDoc{Name: g.Name, Description: g.Description, Type: g.Type,
+		bare := api.Group{Name: g.Name, Description: g.Description, Type: g.Type,
 			Members: []string{}, NonMembers: []string{}, Groups: []string{}, NonGroups: []string{}}
 		try("name", func(e *objectData) { b := bare; e.Group = &b })
 		if len(errs) > 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/scopes"
 )
 
@@ -306,17 +307,7 @@ const (
 )
 
 // HostInfo is what the hypervisor says about itself (read-only).
-type HostInfo struct {
-	Backend           string `json:"backend"`           // "simulator" or "libvirt"
-	URI               string `json:"uri,omitempty"`     // libvirt connection URI
-	HostName          string `json:"hostName"`          //
-	Hypervisor        string `json:"hypervisor"`        // "QEMU"; "simulator"
-	HypervisorVersion string `json:"hypervisorVersion"` // "7.2.0"
-	LibvirtVersion    string `json:"libvirtVersion,omitempty"`
-	CPUModel          string `json:"cpuModel,omitempty"`
-	CPUs              int    `json:"cpus,omitempty"`
-	MemoryMB          int    `json:"memoryMB,omitempty"`
-}
+type HostInfo = api.HostInfo
 
 // Backend errors, beside the engine's sentinels in errors.go.
 var (

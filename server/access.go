@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
@@ -50,11 +51,11 @@ type PolicyEditDoc struct {
 	Level string `json:"level,omitempty"`
 	// Name is the object updated, deleted, linked or unlinked.
 	Name string `json:"name,omitempty"`
-	// Object is the kind's document (ScopeDoc, TaskDoc, RoleAssignmentDoc,
-	// GroupDoc) of a create or update.
+	// Object is the kind's document (api.Scope, api.Task, api.RoleAssignment,
+	// api.Group) of a create or update.
 	Object *EditObjectDoc `json:"object,omitempty"`
 	// Link is the link or member a link or unlink adds or removes.
-	Link *LinkDoc `json:"link,omitempty"`
+	Link *api.Link `json:"link,omitempty"`
 }
 
 // EditObjectDoc is the document of a create or update edit, decoded
@@ -75,9 +76,10 @@ func (d EditObjectDoc) MarshalJSON() ([]byte, error) {
 	return d.raw, nil
 }
 
-func (EditObjectDoc) openAPISchema() map[string]any {
+// JSONSchema states the document's OpenAPI schema (it encodes itself).
+func (EditObjectDoc) JSONSchema() map[string]any {
 	return map[string]any{"type": "object",
-		"description": "The document of the edit's kind, as the policy admin API takes it: ScopeDoc, TaskDoc, RoleAssignmentDoc or GroupDoc."}
+		"description": "The document of the edit's kind, as the policy admin API takes it: api.Scope, api.Task, api.RoleAssignment or api.Group."}
 }
 
 // WhatIfRequest is the body of POST /v1/whatif and POST /v1/whatif/save.
@@ -518,7 +520,7 @@ func editFunc(app string, e PolicyEditDoc) (func(*policy.Policy) error, string, 
 		if e.Scope != "" {
 			return nil, "", invalidf("a scope edit takes the scope's name, not \"scope\"")
 		}
-		var in ScopeDoc
+		var in api.Scope
 		switch e.Action {
 		case "create", "update":
 			if err := decodeEdit(e.Object, &in); err != nil {
@@ -671,7 +673,7 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if in.BaseRevision != 0 && in.BaseRevision != uint64(snap.Revision) {
-		return errorf(http.StatusConflict, CodeConflict,
+		return errorf(http.StatusConflict, api.CodeConflict,
 			"the policy changed since the edits were staged (base revision %d, now %d): review them against the current revision", in.BaseRevision, snap.Revision)
 	}
 	edit, _, err := stagedEdits(base.Application(), in.Edits)
@@ -729,7 +731,7 @@ func (s *Server) whatIfSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	_, nrev, err := s.savePolicy(r.Context(), policy.Revision(in.BaseRevision), "what-if: "+what, edit)
 	if errors.Is(err, policy.ErrConflict) {
-		return &apiError{status: http.StatusConflict, code: CodeConflict, err: err,
+		return &apiError{status: http.StatusConflict, code: api.CodeConflict, err: err,
 			message: fmt.Sprintf("the policy changed since revision %d, the base of these edits; nothing was saved: what-if them again against the current revision", in.BaseRevision)}
 	}
 	if err != nil {

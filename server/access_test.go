@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -24,9 +25,9 @@ func labSetup(t *testing.T, ts *testServer) (cred, uint64) {
 		path string
 		body any
 	}{
-		{"/v1/policy/role-assignments/Policy Reader/links?app=azgate", LinkDoc{Relation: "member", Target: "Auditors"}},
-		{"/v1/policy/scopes", ScopeDoc{Name: "Lab"}},
-		{"/v1/policy/role-definitions", TaskDoc{Name: "Lab Operator", Operations: []string{"Start Virtual Machine"}}},
+		{"/v1/policy/role-assignments/Policy Reader/links?app=azgate", api.Link{Relation: "member", Target: "Auditors"}},
+		{"/v1/policy/scopes", api.Scope{Name: "Lab"}},
+		{"/v1/policy/role-definitions", api.Task{Name: "Lab Operator", Operations: []string{"Start Virtual Machine"}}},
 	}
 	for _, st := range steps {
 		r := ts.do(admin, http.MethodPost, st.path, st.body, "If-Match", etag)
@@ -46,7 +47,7 @@ func labSetup(t *testing.T, ts *testServer) (cred, uint64) {
 
 // assignBob is the staged edit: assign Lab Operator to bob in Lab.
 func assignBob() []PolicyEditDoc {
-	doc, _ := json.Marshal(RoleAssignmentDoc{Name: "Lab Ops", RoleDefinitions: []string{"Lab Operator"}, Members: []string{"bob"}})
+	doc, _ := json.Marshal(api.RoleAssignment{Name: "Lab Ops", RoleDefinitions: []string{"Lab Operator"}, Members: []string{"bob"}})
 	return []PolicyEditDoc{{Action: "create", Kind: "role-assignments", Scope: "Lab", Object: &EditObjectDoc{raw: doc}}}
 }
 
@@ -97,7 +98,7 @@ func TestServer_WhatIfThenSave(t *testing.T) {
 	}
 	r = ts.do(admin, http.MethodPost, "/v1/whatif/save", WhatIfRequest{Edits: edits, BaseRevision: rev})
 	want(t, r, http.StatusConflict, "save against a stale base")
-	if c := r.errCode(t); c != CodeConflict {
+	if c := r.errCode(t); c != api.CodeConflict {
 		t.Errorf("code %q", c)
 	}
 	r = ts.do(reader, http.MethodPost, "/v1/whatif", WhatIfRequest{Edits: edits, BaseRevision: rev})
@@ -124,12 +125,12 @@ func TestServer_WhatIfBadEdits(t *testing.T) {
 			http.StatusBadRequest, "bogus"},
 		{"missing object", []PolicyEditDoc{{Action: "create", Kind: "tasks"}}, http.StatusBadRequest, "needs its object"},
 		{"unknown role definition", []PolicyEditDoc{{Action: "create", Kind: "role-assignments", Scope: "Lab",
-			Object: raw(RoleAssignmentDoc{Name: "X", RoleDefinitions: []string{"Nope"}})}}, http.StatusNotFound, "Nope"},
+			Object: raw(api.RoleAssignment{Name: "X", RoleDefinitions: []string{"Nope"}})}}, http.StatusNotFound, "Nope"},
 		{"task cycle", []PolicyEditDoc{
-			{Action: "create", Kind: "tasks", Object: raw(TaskDoc{Name: "A"})},
-			{Action: "create", Kind: "tasks", Object: raw(TaskDoc{Name: "B", Tasks: []string{"A"}})},
-			{Action: "link", Kind: "tasks", Name: "A", Link: &LinkDoc{Relation: "task", Target: "B"}}}, http.StatusBadRequest, "cycle"},
-		{"link without target", []PolicyEditDoc{{Action: "link", Kind: "tasks", Name: "A", Link: &LinkDoc{Relation: "task"}}},
+			{Action: "create", Kind: "tasks", Object: raw(api.Task{Name: "A"})},
+			{Action: "create", Kind: "tasks", Object: raw(api.Task{Name: "B", Tasks: []string{"A"}})},
+			{Action: "link", Kind: "tasks", Name: "A", Link: &api.Link{Relation: "task", Target: "B"}}}, http.StatusBadRequest, "cycle"},
+		{"link without target", []PolicyEditDoc{{Action: "link", Kind: "tasks", Name: "A", Link: &api.Link{Relation: "task"}}},
 			http.StatusBadRequest, "relation and a target"},
 	}
 	for _, tc := range cases {
@@ -193,11 +194,11 @@ func TestServer_AccessList(t *testing.T) {
 	if pg.Next == "" {
 		t.Fatalf("first page ends the list: %s", r.body)
 	}
-	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Other"}, "If-Match", strconv.Quote(strconv.FormatUint(rev+1, 10)))
+	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Other"}, "If-Match", strconv.Quote(strconv.FormatUint(rev+1, 10)))
 	want(t, r, http.StatusCreated, "policy change")
 	r = ts.do(admin, http.MethodGet, "/v1/access-list?user=bob&limit=1&token="+url.QueryEscape(pg.Next), nil)
 	want(t, r, http.StatusGone, "token of an old revision")
-	if c := r.errCode(t); c != CodeStaleToken {
+	if c := r.errCode(t); c != api.CodeStaleToken {
 		t.Errorf("code %q", c)
 	}
 	r = ts.do(admin, http.MethodGet, "/v1/access-list?user=bob&token=garbage", nil)
@@ -221,7 +222,7 @@ func TestServer_AccessList(t *testing.T) {
 	// Who can, paged.
 	r = ts.do(reader, http.MethodGet, "/v1/who-can?scope=Lab&operation=Start+Virtual+Machine&limit=1", nil)
 	want(t, r, http.StatusOK, "who-can page")
-	var wc WhoCanResponse
+	var wc api.WhoCanResponse
 	r.json(t, &wc)
 	if wc.Total < 2 || len(wc.Principals) != 1 || wc.Next == "" {
 		t.Errorf("who-can page: %s", r.body)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/azgate/azgate/api"
 )
 
 func TestServer_CheckSingleAndBatch(t *testing.T) {
@@ -18,7 +20,7 @@ func TestServer_CheckSingleAndBatch(t *testing.T) {
 	}
 	r := ts.do(admin, http.MethodPost, "/v1/check", single)
 	want(t, r, http.StatusOK, "check")
-	var one CheckResponse
+	var one api.CheckResponse
 	r.json(t, &one)
 	if len(one.Results) != 3 || one.Revision == 0 {
 		t.Fatalf("check = %+v", one)
@@ -37,7 +39,7 @@ func TestServer_CheckSingleAndBatch(t *testing.T) {
 	}}
 	r = ts.do(admin, http.MethodPost, "/v1/check", batch)
 	want(t, r, http.StatusOK, "batch")
-	var many BatchCheckResponse
+	var many api.BatchCheckResponse
 	r.json(t, &many)
 	if len(many.Results) != 2 || many.Revision != one.Revision {
 		t.Fatalf("batch = %+v", many)
@@ -115,15 +117,15 @@ func TestServer_CheckNeedsTrust(t *testing.T) {
 	body := map[string]any{"user": "alice", "groups": []string{}, "operations": []any{307}}
 	r := ts.do(mgr, http.MethodPost, "/v1/check", body)
 	want(t, r, http.StatusForbidden, "untrusted check")
-	var e errorBody
+	var e api.ErrorBody
 	r.json(t, &e)
-	if e.Error.Code != CodeAccessDenied || e.Error.Operation != "Check Access" || e.Error.Application != "azgate" {
+	if e.Error.Code != api.CodeAccessDenied || e.Error.Operation != "Check Access" || e.Error.Application != "azgate" {
 		t.Fatalf("untrusted check error = %+v", e.Error)
 	}
 	// Trust the group through the delegation application, by the admin API.
 	etag := ts.do(admin, http.MethodGet, "/v1/policy/role-assignments/Checker?app=azgate", nil).header.Get("ETag")
 	r = ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Checker/links?app=azgate",
-		LinkDoc{Relation: "member", Target: "Management Servers"}, "If-Match", etag)
+		api.Link{Relation: "member", Target: "Management Servers"}, "If-Match", etag)
 	want(t, r, http.StatusOK, "add checker member")
 	want(t, ts.do(mgr, http.MethodPost, "/v1/check", body), http.StatusOK, "trusted check")
 	// Checkers may not read or write the policy.
@@ -138,10 +140,10 @@ func TestServer_PolicyETagAndIfMatch(t *testing.T) {
 	if etag == "" {
 		t.Fatal("no ETag")
 	}
-	scope := ScopeDoc{Name: "Lab", Description: "test lab"}
+	scope := api.Scope{Name: "Lab", Description: "test lab"}
 	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", scope)
 	want(t, r, http.StatusPreconditionRequired, "write without If-Match")
-	if r.errCode(t) != CodePreconditionRequired {
+	if r.errCode(t) != api.CodePreconditionRequired {
 		t.Errorf("code %s", r.errCode(t))
 	}
 	want(t, ts.do(admin, http.MethodPost, "/v1/policy/scopes", scope, "If-Match", `"banana"`), http.StatusBadRequest, "garbage If-Match")
@@ -152,9 +154,9 @@ func TestServer_PolicyETagAndIfMatch(t *testing.T) {
 		t.Fatalf("ETag after write %q, before %q", etag2, etag)
 	}
 	// A writer holding the old revision loses.
-	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Prod"}, "If-Match", etag)
+	r = ts.do(admin, http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Prod"}, "If-Match", etag)
 	want(t, r, http.StatusPreconditionFailed, "stale If-Match")
-	if r.errCode(t) != CodePreconditionFailed {
+	if r.errCode(t) != api.CodePreconditionFailed {
 		t.Errorf("code %s", r.errCode(t))
 	}
 	want(t, ts.do(admin, http.MethodGet, "/v1/policy/scopes/Prod", nil), http.StatusNotFound, "lost write not applied")
@@ -186,15 +188,15 @@ func TestServer_PolicyLookAlikeNames(t *testing.T) {
 			etag = e
 		}
 	}
-	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab-Staff"}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab-ſtaff"}, http.StatusConflict)
-	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Prod"}, http.StatusCreated)
-	write(http.MethodPut, "/v1/policy/scopes/Prod", ScopeDoc{Name: "LAB-ſTAFF"}, http.StatusConflict)
-	write(http.MethodPost, "/v1/policy/tasks", TaskDoc{Name: "\u212aeep"}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/tasks", TaskDoc{Name: "keep"}, http.StatusConflict)
-	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Café"}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Cafe\u0301"}, http.StatusCreated)
-	var sc ScopeDoc
+	write(http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Lab-Staff"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Lab-ſtaff"}, http.StatusConflict)
+	write(http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Prod"}, http.StatusCreated)
+	write(http.MethodPut, "/v1/policy/scopes/Prod", api.Scope{Name: "LAB-ſTAFF"}, http.StatusConflict)
+	write(http.MethodPost, "/v1/policy/tasks", api.Task{Name: "\u212aeep"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/tasks", api.Task{Name: "keep"}, http.StatusConflict)
+	write(http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Café"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Cafe\u0301"}, http.StatusCreated)
+	var sc api.Scope
 	r := ts.do(admin, http.MethodGet, "/v1/policy/scopes/"+url.PathEscape("lab-ſtaff"), nil)
 	want(t, r, http.StatusOK, "read a scope by a look-alike")
 	if r.json(t, &sc); sc.Name != "Lab-Staff" {
@@ -205,7 +207,7 @@ func TestServer_PolicyLookAlikeNames(t *testing.T) {
 		r = ts.do(admin, http.MethodPost, "/v1/check", map[string]any{
 			"user": "sam", "groups": []string{"ſ-1-5-32-544"}, "scope": scope, "operations": []any{307}})
 		want(t, r, http.StatusOK, "check in scope "+scope)
-		var res CheckResponse
+		var res api.CheckResponse
 		if r.json(t, &res); len(res.Results) != 1 || !res.Results[0].Allowed {
 			t.Errorf("check in scope %q by a look-alike of S-1-5-32-544: %+v, want allowed", scope, res)
 		}
@@ -224,23 +226,23 @@ func TestServer_PolicyObjectsCRUD(t *testing.T) {
 		}
 		return r
 	}
-	write(http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab"}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/tasks?scope=Lab", TaskDoc{Name: "Look",
+	write(http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Lab"}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/tasks?scope=Lab", api.Task{Name: "Look",
 		Operations: []string{"View Virtual Machine Configuration", "Allow Output from Virtual Machine"}}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/role-definitions?scope=Lab", TaskDoc{Name: "Lab Operator",
+	write(http.MethodPost, "/v1/policy/role-definitions?scope=Lab", api.Task{Name: "Lab Operator",
 		Operations: []string{"Start Virtual Machine"}, Tasks: []string{"Look"}}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/groups?scope=Lab", GroupDoc{Name: "Lab Ops", Members: []string{"lab-staff"},
+	write(http.MethodPost, "/v1/policy/groups?scope=Lab", api.Group{Name: "Lab Ops", Members: []string{"lab-staff"},
 		NonMembers: []string{"contractors"}}, http.StatusCreated)
-	write(http.MethodPost, "/v1/policy/groups?level=store", GroupDoc{Name: "Everyone Here", Members: []string{"S-1-1-0"}}, http.StatusCreated)
-	r := write(http.MethodPost, "/v1/policy/role-assignments?scope=Lab", RoleAssignmentDoc{Name: "Lab Operators",
+	write(http.MethodPost, "/v1/policy/groups?level=store", api.Group{Name: "Everyone Here", Members: []string{"S-1-1-0"}}, http.StatusCreated)
+	r := write(http.MethodPost, "/v1/policy/role-assignments?scope=Lab", api.RoleAssignment{Name: "Lab Operators",
 		RoleDefinitions: []string{"Lab Operator"}, Groups: []string{"Lab Ops"}}, http.StatusCreated)
-	var ra RoleAssignmentDoc
+	var ra api.RoleAssignment
 	r.json(t, &ra)
 	if len(ra.RoleDefinitions) != 1 || ra.RoleDefinitions[0] != "Lab Operator" || ra.Groups[0] != "Lab Ops" {
 		t.Fatalf("role assignment = %+v", ra)
 	}
 	// A bad link is a 400 naming the target, and changes nothing.
-	r = ts.do(admin, http.MethodPost, "/v1/policy/tasks?scope=Lab", TaskDoc{Name: "Bad", Operations: []string{"Fly"}}, "If-Match", etag)
+	r = ts.do(admin, http.MethodPost, "/v1/policy/tasks?scope=Lab", api.Task{Name: "Bad", Operations: []string{"Fly"}}, "If-Match", etag)
 	want(t, r, http.StatusNotFound, "unknown operation link")
 	if !strings.Contains(string(r.body), "Fly") {
 		t.Errorf("error does not name the target: %s", r.body)
@@ -251,7 +253,7 @@ func TestServer_PolicyObjectsCRUD(t *testing.T) {
 		r := ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "u", "groups": groups, "scope": "Lab",
 			"operations": []any{"Start Virtual Machine", "Allow Output from Virtual Machine"}})
 		want(t, r, http.StatusOK, "check")
-		var c CheckResponse
+		var c api.CheckResponse
 		r.json(t, &c)
 		return c.Results[0].Allowed && c.Results[1].Allowed
 	}
@@ -260,7 +262,7 @@ func TestServer_PolicyObjectsCRUD(t *testing.T) {
 	}
 
 	// Replace (rename + relink), unlink, delete.
-	write(http.MethodPut, "/v1/policy/role-definitions/Lab Operator?scope=Lab", TaskDoc{Name: "Lab Runner",
+	write(http.MethodPut, "/v1/policy/role-definitions/Lab Operator?scope=Lab", api.Task{Name: "Lab Runner",
 		Operations: []string{"Stop Virtual Machine"}}, http.StatusOK)
 	r = ts.do(admin, http.MethodGet, "/v1/policy/role-assignments/Lab Operators?scope=Lab", nil)
 	r.json(t, &ra)
@@ -282,7 +284,7 @@ func TestServer_PolicyObjectsCRUD(t *testing.T) {
 	write(http.MethodDelete, "/v1/policy/scopes/Lab", nil, http.StatusNoContent)
 	want(t, ts.do(admin, http.MethodGet, "/v1/policy/tasks?scope=Lab", nil), http.StatusNotFound, "tasks of a deleted scope")
 
-	var doc PolicyDoc
+	var doc api.Policy
 	ts.do(admin, http.MethodGet, "/v1/policy", nil).json(t, &doc)
 	if len(doc.Groups) != 1 || doc.Groups[0].Name != "Everyone Here" || len(doc.Applications) != 2 {
 		t.Errorf("policy doc = %+v", doc)
@@ -294,13 +296,13 @@ func TestServer_PolicyReaderCannotWrite(t *testing.T) {
 	reader := ts.addUser("auditor", "Auditors")
 	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
 	r := ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Policy Reader/links?app=azgate",
-		LinkDoc{Relation: "member", Target: "Auditors"}, "If-Match", etag)
+		api.Link{Relation: "member", Target: "Auditors"}, "If-Match", etag)
 	want(t, r, http.StatusOK, "grant policy reader")
 	r = ts.do(reader, http.MethodGet, "/v1/policy", nil)
 	want(t, r, http.StatusOK, "reader reads")
-	r = ts.do(reader, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "X"}, "If-Match", r.header.Get("ETag"))
+	r = ts.do(reader, http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "X"}, "If-Match", r.header.Get("ETag"))
 	want(t, r, http.StatusForbidden, "reader writes")
-	var e errorBody
+	var e api.ErrorBody
 	r.json(t, &e)
 	if e.Error.Operation != "Write Policy" {
 		t.Errorf("denial names %q", e.Error.Operation)
@@ -318,7 +320,7 @@ func TestServer_ExplainAndWhoCan(t *testing.T) {
 	ts := startServer(t, nil)
 	r := ts.do(admin, http.MethodGet, "/v1/explain?user=admin&resolve=true&operation=Start%20Virtual%20Machine", nil)
 	want(t, r, http.StatusOK, "explain admin")
-	var e ExplainResponse
+	var e api.ExplainResponse
 	r.json(t, &e)
 	if !e.Allowed || len(e.Path) == 0 || e.Revision == 0 {
 		t.Fatalf("explain admin = %+v", e)
@@ -326,7 +328,7 @@ func TestServer_ExplainAndWhoCan(t *testing.T) {
 	// Without resolve the user is taken as given (no groups): denied.
 	r = ts.do(admin, http.MethodGet, "/v1/explain?user=admin&operation=307", nil)
 	want(t, r, http.StatusOK, "explain admin as given")
-	e = ExplainResponse{}
+	e = api.ExplainResponse{}
 	r.json(t, &e)
 	if e.Allowed {
 		t.Fatalf("explain admin without groups or resolve = %+v", e)
@@ -335,7 +337,7 @@ func TestServer_ExplainAndWhoCan(t *testing.T) {
 	want(t, ts.do(admin, http.MethodGet, "/v1/explain?user=admin&resolve=true&group=x&operation=307", nil), http.StatusBadRequest, "explain resolve with groups")
 	r = ts.do(admin, http.MethodGet, "/v1/explain?user=bob&group=&operation=307", nil)
 	want(t, r, http.StatusOK, "explain bob")
-	e = ExplainResponse{}
+	e = api.ExplainResponse{}
 	r.json(t, &e)
 	if e.Allowed || e.Reason == "" {
 		t.Fatalf("explain bob = %+v", e)
@@ -343,7 +345,7 @@ func TestServer_ExplainAndWhoCan(t *testing.T) {
 
 	r = ts.do(admin, http.MethodGet, "/v1/who-can?operation=Start%20Virtual%20Machine", nil)
 	want(t, r, http.StatusOK, "who-can")
-	var wc WhoCanResponse
+	var wc api.WhoCanResponse
 	r.json(t, &wc)
 	found := false
 	for _, p := range wc.Principals {
@@ -363,7 +365,7 @@ func TestServer_ExplainAndWhoCan(t *testing.T) {
 }
 
 func TestAppendCheckResponse_MatchesEncodingJSON(t *testing.T) {
-	results := [][]CheckResult{
+	results := [][]api.CheckResult{
 		{{Operation: "Start Virtual Machine", ID: 307, Allowed: true}, {Operation: "Stop Virtual Machine", ID: 308}},
 		{{Operation: "Delete Virtual Machine", ID: 304, Error: "application \"Hyper-V services\": scope \"<Lab>\" & \x01: unknown scope"}},
 		{{Operation: "odd \"name\"", ID: 9999, Allowed: false}},
@@ -371,14 +373,14 @@ func TestAppendCheckResponse_MatchesEncodingJSON(t *testing.T) {
 	}
 	tests := []struct {
 		name  string
-		out   [][]CheckResult
+		out   [][]api.CheckResult
 		batch bool
 		want  any
 	}{
-		{"single", results[:1], false, CheckResponse{Results: results[0], Revision: 7}},
-		{"single with error", results[1:2], false, CheckResponse{Results: results[1], Revision: 7}},
-		{"not in catalog", results[2:3], false, CheckResponse{Results: results[2], Revision: 7}},
-		{"batch", results, true, BatchCheckResponse{Results: results, Revision: 7}},
+		{"single", results[:1], false, api.CheckResponse{Results: results[0], Revision: 7}},
+		{"single with error", results[1:2], false, api.CheckResponse{Results: results[1], Revision: 7}},
+		{"not in catalog", results[2:3], false, api.CheckResponse{Results: results[2], Revision: 7}},
+		{"batch", results, true, api.BatchCheckResponse{Results: results, Revision: 7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,12 +410,12 @@ func TestServer_BrokenStoreIsAServerFault(t *testing.T) {
 		body               any
 	}{
 		{"read", http.MethodGet, "/v1/policy", nil},
-		{"write", http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "Lab"}},
+		{"write", http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "Lab"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := ts.do(admin, tt.method, tt.path, tt.body, "If-Match", etag)
 			want(t, r, http.StatusServiceUnavailable, tt.name+" on a broken store")
-			if r.errCode(t) != CodeUnavailable || !strings.Contains(string(r.body), "policy store") {
+			if r.errCode(t) != api.CodeUnavailable || !strings.Contains(string(r.body), "policy store") {
 				t.Errorf("body %s", r.body)
 			}
 		})

@@ -2,6 +2,8 @@ package server
 
 import (
 	"fmt"
+	"github.com/azgate/azgate/api"
+	"github.com/azgate/azgate/policy/policydoc"
 	"net/http"
 	"net/url"
 
@@ -14,13 +16,6 @@ import (
 // /v1/policy/applications: created, renamed and deleted like every other
 // object, each change audited and saved as a new revision.
 
-// AppDoc is an application: its name and what describes it.
-type AppDoc struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Version     string `json:"version,omitempty"` // AzMan's ApplicationVersion
-}
-
 // appRoutes are the routes of applications and their operations.
 func (s *Server) appRoutes() []route {
 	const tag = "policy"
@@ -29,39 +24,31 @@ func (s *Server) appRoutes() []route {
 	const apps, app = "/v1/policy/applications", "/v1/policy/applications/{app}"
 	return []route{
 		{name: "listApplications", method: http.MethodGet, path: apps, tag: tag, summary: "List the store's applications",
-			needs: read, resp: Listing[AppDoc]{}, h: s.listApps},
+			needs: read, resp: api.Listing[api.AppInfo]{}, h: s.listApps},
 		{name: "createApplication", method: http.MethodPost, path: apps, tag: tag, summary: "Create an empty application",
-			needs: write, body: AppDoc{}, resp: AppDoc{}, status: http.StatusCreated, h: s.createApp},
+			needs: write, body: api.AppInfo{}, resp: api.AppInfo{}, status: http.StatusCreated, h: s.createApp},
 		{name: "getApplication", method: http.MethodGet, path: app, tag: tag, summary: "Read an application",
-			needs: read, resp: AppDoc{}, h: s.getApp},
+			needs: read, resp: api.AppInfo{}, h: s.getApp},
 		{name: "updateApplication", method: http.MethodPut, path: app, tag: tag,
 			summary: "Rename or describe an application (not the one the server gates, nor azgate)",
-			needs:   write, body: AppDoc{}, resp: AppDoc{}, h: s.updateApp},
+			needs:   write, body: api.AppInfo{}, resp: api.AppInfo{}, h: s.updateApp},
 		{name: "deleteApplication", method: http.MethodDelete, path: app, tag: tag,
 			summary: "Delete an application with everything in it (not the one the server gates, nor azgate)",
 			needs:   write, status: http.StatusNoContent, h: s.deleteApp},
 		{name: "listOperations", method: http.MethodGet, path: app + "/operations", tag: tag, summary: "List an application's operations",
-			needs: read, resp: Listing[OperationDoc]{}, h: s.listOps},
+			needs: read, resp: api.Listing[api.Operation]{}, h: s.listOps},
 		{name: "createOperation", method: http.MethodPost, path: app + "/operations", tag: tag,
 			summary: "Create an operation (name and ID unique in the application)",
-			needs:   write, body: OperationDoc{}, resp: OperationDoc{}, status: http.StatusCreated, h: s.createOp},
+			needs:   write, body: api.Operation{}, resp: api.Operation{}, status: http.StatusCreated, h: s.createOp},
 		{name: "getOperation", method: http.MethodGet, path: app + "/operations/{name}", tag: tag, summary: "Read an operation",
-			needs: read, resp: OperationDoc{}, h: s.getOp},
+			needs: read, resp: api.Operation{}, h: s.getOp},
 		{name: "updateOperation", method: http.MethodPut, path: app + "/operations/{name}", tag: tag,
 			summary: "Rename an operation or change its ID or description; links to it stay",
-			needs:   write, body: OperationDoc{}, resp: OperationDoc{}, h: s.updateOp},
+			needs:   write, body: api.Operation{}, resp: api.Operation{}, h: s.updateOp},
 		{name: "deleteOperation", method: http.MethodDelete, path: app + "/operations/{name}", tag: tag,
 			summary: "Delete an operation no task or role assignment holds (409 naming them otherwise)",
 			needs:   write, status: http.StatusNoContent, h: s.deleteOp},
 	}
-}
-
-func appDoc(a *policy.Application) AppDoc {
-	return AppDoc{Name: a.Name, Description: a.Description, Version: a.Version}
-}
-
-func opDoc(o *policy.Operation) OperationDoc {
-	return OperationDoc{Name: o.Name, ID: o.OperationID, Description: o.Description}
 }
 
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
@@ -69,9 +56,9 @@ func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []AppDoc{}
+	out := []api.AppInfo{}
 	for _, a := range p.Applications {
-		out = append(out, appDoc(a))
+		out = append(out, policydoc.AppInfo(a))
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
@@ -86,12 +73,12 @@ func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, appDoc(a))
+	writeJSON(w, http.StatusOK, policydoc.AppInfo(a))
 	return nil
 }
 
 func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
-	var in AppDoc
+	var in api.AppInfo
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
@@ -106,7 +93,7 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/policy/applications/"+url.PathEscape(a.Name))
-	writeJSON(w, http.StatusCreated, appDoc(a))
+	writeJSON(w, http.StatusCreated, policydoc.AppInfo(a))
 	return nil
 }
 
@@ -114,14 +101,14 @@ func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
 // its engine by: the engine could no longer be decided.
 func (s *Server) refuseGated(verb string, a *policy.Application) error {
 	if names.Equal(a.Name, s.app) {
-		return errorf(http.StatusConflict, CodeInvalidState,
+		return errorf(http.StatusConflict, api.CodeInvalidState,
 			"cannot %s application %q: this server gates its engine by it (serve --application)", verb, a.Name)
 	}
 	return nil
 }
 
 func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
-	var in AppDoc
+	var in api.AppInfo
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
@@ -152,7 +139,7 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, appDoc(a))
+	writeJSON(w, http.StatusOK, policydoc.AppInfo(a))
 	return nil
 }
 
@@ -179,7 +166,7 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 // in the application the server gates it by.
 func (s *Server) refuseEngineOp(verb string, a *policy.Application, o *policy.Operation) error {
 	if _, ok := operations.HyperV().ByName(o.Name); ok && names.Equal(a.Name, s.app) {
-		return errorf(http.StatusConflict, CodeInvalidState,
+		return errorf(http.StatusConflict, api.CodeInvalidState,
 			"cannot %s operation %q of application %q: this server's engine needs it", verb, o.Name, a.Name)
 	}
 	return nil
@@ -207,9 +194,9 @@ func (s *Server) listOps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []OperationDoc{}
+	out := []api.Operation{}
 	for _, o := range a.Operations {
-		out = append(out, opDoc(o))
+		out = append(out, policydoc.Operation(o))
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
@@ -224,12 +211,12 @@ func (s *Server) getOp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, opDoc(o))
+	writeJSON(w, http.StatusOK, policydoc.Operation(o))
 	return nil
 }
 
 func (s *Server) createOp(w http.ResponseWriter, r *http.Request) error {
-	var in OperationDoc
+	var in api.Operation
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
@@ -243,12 +230,12 @@ func (s *Server) createOp(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/policy/applications/"+url.PathEscape(a.Name)+"/operations/"+url.PathEscape(o.Name))
-	writeJSON(w, http.StatusCreated, opDoc(o))
+	writeJSON(w, http.StatusCreated, policydoc.Operation(o))
 	return nil
 }
 
 func (s *Server) updateOp(w http.ResponseWriter, r *http.Request) error {
-	var in OperationDoc
+	var in api.Operation
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
@@ -264,7 +251,7 @@ func (s *Server) updateOp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, opDoc(o))
+	writeJSON(w, http.StatusOK, policydoc.Operation(o))
 	return nil
 }
 
@@ -281,7 +268,7 @@ func (s *Server) deleteOp(w http.ResponseWriter, r *http.Request) error {
 // EditOperation returns the edit the admin API makes to create an
 // operation of app (old == "") or to rename, renumber and describe the
 // operation named old; the engine's operations are not renamed.
-func (s *Server) EditOperation(app, old string, in OperationDoc) func(*policy.Policy) error {
+func (s *Server) EditOperation(app, old string, in api.Operation) func(*policy.Policy) error {
 	if old == "" {
 		return func(p *policy.Policy) error {
 			return p.CreateOperation(app, &policy.Operation{Name: in.Name, OperationID: in.ID, Description: in.Description})

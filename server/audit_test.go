@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/audit"
 )
 
@@ -55,7 +56,7 @@ func TestAudit_RefusedPolicyRequests(t *testing.T) {
 	mallory := ts.addUser("mallory")
 	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
 	want(t, ts.do(mallory, http.MethodGet, "/v1/policy", nil), http.StatusForbidden, "policy read")
-	want(t, ts.do(mallory, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: "X"}, "If-Match", etag), http.StatusForbidden, "policy write")
+	want(t, ts.do(mallory, http.MethodPost, "/v1/policy/scopes", api.Scope{Name: "X"}, "If-Match", etag), http.StatusForbidden, "policy write")
 	long := "/v1/policy/tasks/" + strings.Repeat("a", 60000)
 	want(t, ts.do(mallory, http.MethodGet, long, nil), http.StatusForbidden, "read with a huge name")
 

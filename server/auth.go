@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
 )
 
@@ -39,7 +40,7 @@ func (s *Server) authenticate(next http.Handler, writeError func(http.ResponseWr
 func (s *Server) credentials(r *http.Request) (directory.ClientContext, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
-		return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+		return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated,
 			"authentication required: HTTP Basic or a Bearer API token")
 	}
 	scheme, cred, _ := strings.Cut(h, " ")
@@ -47,28 +48,28 @@ func (s *Server) credentials(r *http.Request) (directory.ClientContext, error) {
 	switch {
 	case strings.EqualFold(scheme, "Basic"):
 		if r.TLS == nil && !isLoopback(r.RemoteAddr) {
-			return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+			return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated,
 				"HTTP Basic credentials are refused over plain HTTP from a remote client; use HTTPS or a Bearer token")
 		}
 		user, pass, ok := r.BasicAuth()
 		if !ok || user == "" {
-			return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "malformed Basic credentials")
+			return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated, "malformed Basic credentials")
 		}
 		return s.passwordLogin(r, user, pass)
 	case strings.EqualFold(scheme, "Bearer"):
 		if cred == "" {
-			return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "empty Bearer token")
+			return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated, "empty Bearer token")
 		}
 		c, err := s.dir.AuthenticateToken(r.Context(), cred)
 		if err != nil {
-			return directory.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+			return directory.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 				message: "unknown or revoked API token", err: err}
 		}
 		return c, nil
 	}
 	// The scheme is not quoted back: without a space it is the whole
 	// header, which may be a credential.
-	return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+	return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated,
 		"unsupported authorization scheme: use Basic or Bearer")
 }
 
@@ -88,7 +89,7 @@ func isLoopback(remote string) bool {
 func (s *Server) passwordLogin(r *http.Request, user, pass string) (directory.ClientContext, error) {
 	end, retry, ok := s.logins.begin(r.RemoteAddr, user)
 	if !ok {
-		return directory.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: CodeTooManyRequests,
+		return directory.ClientContext{}, &apiError{status: http.StatusTooManyRequests, code: api.CodeTooManyRequests,
 			message: "too many failed logins from this address, or for this account from this address; retry later", retryAfter: retry}
 	}
 	c, err := s.dir.Authenticate(r.Context(), user, pass)
@@ -101,11 +102,11 @@ func (s *Server) passwordLogin(r *http.Request, user, pass string) (directory.Cl
 		return directory.ClientContext{}, derr
 	}
 	if busy {
-		return directory.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+		return directory.ClientContext{}, &apiError{status: http.StatusServiceUnavailable, code: api.CodeUnavailable,
 			message: "the server is busy checking passwords; retry later", err: err, retryAfter: time.Second}
 	}
 	if err != nil {
-		return directory.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: CodeUnauthenticated,
+		return directory.ClientContext{}, &apiError{status: http.StatusUnauthorized, code: api.CodeUnauthenticated,
 			message: "wrong user name or password", err: err}
 	}
 	return c, nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azgate/azgate/api"
 )
 
 // TestServer_JScriptRules: JScript business rules run in checks and
@@ -24,24 +26,24 @@ func TestServer_JScriptRules(t *testing.T) {
 		want(t, r, http.StatusCreated, "POST "+path)
 		etag = r.header.Get("ETag")
 	}
-	rule := func(lang, script string) *BizRuleDoc { return &BizRuleDoc{Language: lang, Script: script} }
-	write("/v1/policy/role-definitions", TaskDoc{Name: "Starter", Operations: []string{"Start Virtual Machine"},
+	rule := func(lang, script string) *api.BizRule { return &api.BizRule{Language: lang, Script: script} }
+	write("/v1/policy/role-definitions", api.Task{Name: "Starter", Operations: []string{"Start Virtual Machine"},
 		BizRule: rule("JScript", `AccessCheck.BusinessRuleResult = AccessCheck.GetParameter("amount") < 500;
 if (!AccessCheck.BusinessRuleResult) AccessCheck.BusinessRuleString = "over the limit of 500";`)})
-	write("/v1/policy/role-definitions", TaskDoc{Name: "Looper", Operations: []string{"Stop Virtual Machine"}, BizRule: rule("JScript", `while (true) {}`)})
-	write("/v1/policy/role-definitions", TaskDoc{Name: "Thrower", Operations: []string{"Pause and Restart Virtual Machine"},
+	write("/v1/policy/role-definitions", api.Task{Name: "Looper", Operations: []string{"Stop Virtual Machine"}, BizRule: rule("JScript", `while (true) {}`)})
+	write("/v1/policy/role-definitions", api.Task{Name: "Thrower", Operations: []string{"Pause and Restart Virtual Machine"},
 		BizRule: rule("JScript", `throw new Error("no budget today");`)})
-	write("/v1/policy/role-definitions", TaskDoc{Name: "Weekdays", Operations: []string{"Delete Virtual Machine"},
+	write("/v1/policy/role-definitions", api.Task{Name: "Weekdays", Operations: []string{"Delete Virtual Machine"},
 		BizRule: rule("VBScript", `AccessCheck.BusinessRuleResult = Weekday(Date) > 1`)})
-	write("/v1/policy/role-assignments", RoleAssignmentDoc{Name: "Bob", Members: []string{`CONTOSO\bob`},
+	write("/v1/policy/role-assignments", api.RoleAssignment{Name: "Bob", Members: []string{`CONTOSO\bob`},
 		RoleDefinitions: []string{"Starter", "Looper", "Thrower", "Weekdays"}})
 
-	check := func(op string, amount int) CheckResult {
+	check := func(op string, amount int) api.CheckResult {
 		t.Helper()
 		r := ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": `CONTOSO\bob`, "groups": []string{},
 			"operations": []any{op}, "parameters": map[string]any{"amount": amount}})
 		want(t, r, http.StatusOK, "check "+op)
-		var resp CheckResponse
+		var resp api.CheckResponse
 		r.json(t, &resp)
 		return resp.Results[0]
 	}
@@ -70,7 +72,7 @@ if (!AccessCheck.BusinessRuleResult) AccessCheck.BusinessRuleString = "over the 
 			t.Errorf("audit log does not say %s", s)
 		}
 	}
-	var e ExplainResponse
+	var e api.ExplainResponse
 	r := ts.do(admin, http.MethodGet, "/v1/explain?user=CONTOSO%5Cbob&group=&operation=Start%20Virtual%20Machine&param=amount=900", nil)
 	want(t, r, http.StatusOK, "explain")
 	if r.json(t, &e); e.Allowed || !strings.Contains(string(r.body), `Starter`) || !strings.Contains(string(r.body), "over the limit of 500") {

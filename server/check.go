@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
@@ -38,34 +38,8 @@ const (
 )
 
 // errTooManyCheckOperations is a body with more than maxCheckOperations.
-var errTooManyCheckOperations = errorf(http.StatusRequestEntityTooLarge, CodeTooLarge,
+var errTooManyCheckOperations = errorf(http.StatusRequestEntityTooLarge, api.CodeTooLarge,
 	"a check body has at most %d operations in all (items × operations); split it", maxCheckOperations)
-
-// CheckItem is one access check: may user (with groups) perform operations
-// in scope?
-type CheckItem struct {
-	// User is the principal (account name or SID).
-	User string `json:"user"`
-	// IDs are further identifiers of the same user (its SID, DN), optional.
-	IDs []string `json:"ids,omitempty"`
-	// Groups are every group the user is in, transitively, taken as given:
-	// absent means none.
-	Groups []string `json:"groups,omitempty"`
-	// Resolve asks the server's directory (local or LDAP) for the user's
-	// identifiers, DN and transitive groups instead; "groups" must then be
-	// absent. An unknown user is a 404; a directory that cannot answer
-	// (and has no cached answer within its TTL) a 503.
-	Resolve bool `json:"resolve,omitempty"`
-	// DN is the user's directory entry, for LDAP query groups; optional.
-	// With Resolve the directory supplies it.
-	DN string `json:"dn,omitempty"`
-	// Scope is the scope of the check; "" is the default scope.
-	Scope string `json:"scope,omitempty"`
-	// Operations are catalog names or OperationIDs.
-	Operations []OperationRef `json:"operations"`
-	// Parameters are the business rule parameters.
-	Parameters map[string]any `json:"parameters,omitempty"`
-}
 
 // catalog indexes the operations catalog once: operations.ByName and
 // ByID walk a freshly built slice, too slow for every operation of every
@@ -98,6 +72,28 @@ type quotedOp struct {
 	prefix []byte
 }
 
+// resolveOperation finds the operation ref names: a catalog name spelled
+// exactly without allocating, else as lookupOperation does; an ID in the
+// catalog. An unknown one is a 400 naming it.
+func resolveOperation(ref api.OperationRef) (operations.Operation, error) {
+	var (
+		op  operations.Operation
+		ok  bool
+		err error
+	)
+	if ref.Name != "" {
+		if op, ok = catalog.byExactName[ref.Name]; !ok {
+			op, err = lookupOperation(ref.Name)
+		}
+	} else if op, ok = catalog.byID[operations.ID(ref.ID)]; !ok {
+		op, err = operations.ByID(operations.ID(ref.ID))
+	}
+	if err != nil {
+		return op, invalidf("operations: %v", err)
+	}
+	return op, nil
+}
+
 // lookupOperation finds an operation by name (names.Equal, after
 // surrounding space is removed) or ID, and falls back to operations.Parse
 // for its suggestions.
@@ -106,46 +102,6 @@ func lookupOperation(s string) (operations.Operation, error) {
 		return o, nil
 	}
 	return operations.Parse(s)
-}
-
-// OperationRef is an operation by name ("Start Virtual Machine") or by ID
-// (307).
-type OperationRef struct {
-	op operations.Operation
-}
-
-// UnmarshalJSON accepts a string (name or decimal ID) or a number.
-func (o *OperationRef) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	// The common cases without allocating: a catalog name spelled exactly,
-	// or a small decimal ID.
-	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
-		if op, ok := catalog.byExactName[string(b[1:n-1])]; ok {
-			o.op = op
-			return nil
-		}
-	} else if id, ok := smallInt(b); ok {
-		if op, ok := catalog.byID[operations.ID(id)]; ok {
-			o.op = op
-			return nil
-		}
-	}
-	var err error
-	switch {
-	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		o.op, err = lookupOperation(s)
-	default:
-		var n int
-		if e := json.Unmarshal(b, &n); e != nil {
-			return fmt.Errorf("operation %s: want a name or an OperationID", b)
-		}
-		o.op, err = operations.ByID(operations.ID(n))
-	}
-	return err
 }
 
 // smallInt parses a short unsigned decimal.
@@ -163,47 +119,6 @@ func smallInt(b []byte) (int, bool) {
 	return n, true
 }
 
-// MarshalJSON writes the operation's name.
-func (o OperationRef) MarshalJSON() ([]byte, error) { return json.Marshal(o.op.Name) }
-
-// CheckRequest is the body of POST /v1/check: one check (the CheckItem
-// fields) or a batch (Checks), not both.
-type CheckRequest struct {
-	CheckItem
-	Checks []CheckItem `json:"checks,omitempty"`
-}
-
-// CheckResult is the decision about one operation.
-type CheckResult struct {
-	Operation string `json:"operation"`
-	ID        int    `json:"id"`
-	Allowed   bool   `json:"allowed"`
-	// Error says why the decision failed (always a denial).
-	Error string `json:"error,omitempty"`
-	// Missing names, on a denial, the operation and the scope it was not
-	// granted in.
-	Missing string `json:"missing,omitempty"`
-	// Hints, on a denial and for callers who may read the policy (Read
-	// Policy), are the smallest existing role assignments or role
-	// definitions that would grant it. Missing and Hints come with the
-	// first maxExplainedDenials denials of a body, so the answer stays
-	// bounded.
-	Hints []string `json:"hints,omitempty"`
-}
-
-// CheckResponse answers a single check.
-type CheckResponse struct {
-	Results  []CheckResult `json:"results"`
-	Revision uint64        `json:"revision"`
-}
-
-// BatchCheckResponse answers a batch: one result list per item, in order,
-// all decided with the same policy revision.
-type BatchCheckResponse struct {
-	Results  [][]CheckResult `json:"results"`
-	Revision uint64          `json:"revision"`
-}
-
 func (s *Server) checkRoutes() []route {
 	const tag = "decisions"
 	return []route{
@@ -212,7 +127,7 @@ func (s *Server) checkRoutes() []route {
 				"The user's \"groups\" are taken as given (absent: none); with \"resolve\": true and no \"groups\" " +
 				"the server's directory (local or LDAP) resolves the user's identifiers, DN and transitive groups " +
 				"(404 for an unknown user, 503 when the directory cannot answer)",
-			needs: opCheckAccess + " (delegation application)", body: CheckRequest{}, resp: oneOf{CheckResponse{}, BatchCheckResponse{}}, h: s.check},
+			needs: opCheckAccess + " (delegation application)", body: api.CheckRequest{}, resp: oneOf{api.CheckResponse{}, api.BatchCheckResponse{}}, h: s.check},
 		{name: "explain", method: http.MethodGet, path: "/v1/explain", tag: tag,
 			summary: "Explain a decision: every path that grants or fails",
 			needs:   opReadPolicy + " (delegation application)",
@@ -220,7 +135,7 @@ func (s *Server) checkRoutes() []route {
 				{name: "resolve", in: "query", doc: "true: the directory (local or LDAP) resolves the user's groups instead of group=; default false"},
 				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
 				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"}},
-			resp: ExplainResponse{}, h: s.explain},
+			resp: api.ExplainResponse{}, h: s.explain},
 		{name: "whoCan", method: http.MethodGet, path: "/v1/who-can", tag: tag,
 			summary: "List the principals and groups that can perform an operation in a scope",
 			needs:   opReadPolicy + " (delegation application)",
@@ -228,7 +143,7 @@ func (s *Server) checkRoutes() []route {
 				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"},
 				{name: "limit", in: "query", doc: "page size (at most 1000); with limit or token the answer is a page whose next continues it"},
 				{name: "token", in: "query", doc: "the next of the previous page; bound to the policy revision (410 once it changed)"}},
-			resp: WhoCanResponse{}, h: s.whoCan},
+			resp: api.WhoCanResponse{}, h: s.whoCan},
 	}
 }
 
@@ -277,10 +192,29 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		cs.one[0] = req.CheckItem
 		items = cs.one[:]
 	}
+	// Every operation of the body is resolved before anything is decided:
+	// an unknown one fails the whole request.
+	ops := cs.ops[:0]
+	for i := range items {
+		for _, ref := range items[i].Operations {
+			op, err := resolveOperation(ref)
+			if err != nil {
+				if batch {
+					return fmt.Errorf("checks[%d]: %w", i, err)
+				}
+				return err
+			}
+			ops = append(ops, op)
+		}
+	}
+	cs.ops = ops
 	start := time.Now()
 	snap := s.live.Current()
 	for i := range items {
-		if err := s.checkOne(r, snap, &items[i], cs); err != nil {
+		n := len(items[i].Operations)
+		itemOps := ops[:n]
+		ops = ops[n:]
+		if err := s.checkOne(r, snap, &items[i], itemOps, cs); err != nil {
 			if batch {
 				return fmt.Errorf("checks[%d]: %w", i, err)
 			}
@@ -321,16 +255,17 @@ var (
 // and what deciding its items needs.
 type checkState struct {
 	body []byte
-	req  CheckRequest
-	one  [1]CheckItem // the items of a single check
+	req  api.CheckRequest
+	one  [1]api.CheckItem // the items of a single check
 	// authz receives each item's results, copied out into results before
 	// the next item.
 	authz   authz.Buffer
+	ops     []operations.Operation // the operations of every item, resolved
 	ids     []operations.ID
 	userIDs []string // the client IDs of an item whose groups are given
-	results []CheckResult
+	results []api.CheckResult
 	ends    []int // where each item's results end in results
-	spans   [][]CheckResult
+	spans   [][]api.CheckResult
 	tally   decisionTally
 	// audit holds the decisions to record (Config.AuditChecks) until
 	// flushCheckAudit writes them; caller is who asked.
@@ -360,14 +295,14 @@ const maxPooled = 4096
 // release empties cs, keeping its memory unless a huge request grew it,
 // and returns it to checkStates.
 func (cs *checkState) release() {
-	cs.req, cs.one = CheckRequest{}, [1]CheckItem{}
+	cs.req, cs.one = api.CheckRequest{}, [1]api.CheckItem{}
 	clear(cs.userIDs)
 	clear(cs.results) // drop the error strings
 	clear(cs.spans)
 	clear(cs.audit) // drop the errors and grants
 	cs.audit, cs.caller, cs.mayRead, cs.hints, cs.explained = trim(cs.audit), "", 0, nil, 0
-	cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
-		trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
+	cs.ops, cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
+		trim(cs.ops), trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
 	if cap(cs.body) > 64*maxPooled {
 		cs.body = make([]byte, 0, 4096)
 	}
@@ -399,10 +334,10 @@ func readBody(r *http.Request, buf []byte) ([]byte, error) {
 	}
 }
 
-// appendCheckResponse encodes a CheckResponse (batch: a
-// BatchCheckResponse) as encoding/json would, without reflection: the
+// appendCheckResponse encodes a api.CheckResponse (batch: a
+// api.BatchCheckResponse) as encoding/json would, without reflection: the
 // check endpoint answers many small requests, and this is its hot path.
-func appendCheckResponse(b []byte, out [][]CheckResult, batch bool, rev uint64) []byte {
+func appendCheckResponse(b []byte, out [][]api.CheckResult, batch bool, rev uint64) []byte {
 	b = append(b, `{"results":`...)
 	if batch {
 		b = append(b, '[')
@@ -428,7 +363,7 @@ func appendCheckResponse(b []byte, out [][]CheckResult, batch bool, rev uint64) 
 	return append(b, '}', '\n')
 }
 
-func appendCheckResult(b []byte, r CheckResult) []byte {
+func appendCheckResult(b []byte, r api.CheckResult) []byte {
 	if q, ok := catalog.quoted[operations.ID(r.ID)]; ok && q.name == r.Operation {
 		b = append(b, q.prefix...)
 	} else {
@@ -471,7 +406,7 @@ func appendJSONString(b []byte, s string) []byte {
 
 // checkOne decides one item with snapshot snap, appending its results to
 // cs.results and their end to cs.ends.
-func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, cs *checkState) error {
+func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *api.CheckItem, ops []operations.Operation, cs *checkState) error {
 	if it.User == "" {
 		return invalidf("check: \"user\" is required")
 	}
@@ -483,8 +418,8 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 		return err
 	}
 	ids := cs.ids[:0]
-	for _, o := range it.Operations {
-		ids = append(ids, o.op.ID)
+	for _, o := range ops {
+		ids = append(ids, o.ID)
 	}
 	cs.ids = ids
 	res, err := snap.Checker.AccessCheckInto(r.Context(), &cs.authz, c, it.Scope, ids, authz.Params(it.Parameters))
@@ -495,8 +430,8 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *CheckItem, 
 		return fmt.Errorf("access check: %w", err)
 	}
 	for i, rr := range res {
-		op := it.Operations[i].op
-		cr := CheckResult{Operation: op.Name, ID: int(op.ID), Allowed: rr.Allowed && rr.Err == nil}
+		op := ops[i]
+		cr := api.CheckResult{Operation: op.Name, ID: int(op.ID), Allowed: rr.Allowed && rr.Err == nil}
 		if rr.Err != nil {
 			cr.Error = truncate(rr.Err.Error(), maxResultError)
 		} else if err != nil && !cr.Allowed {
@@ -580,7 +515,7 @@ func (s *Server) auditsCheck(allowed bool) bool {
 // recordCheck holds one check decision for the audit log: the user checked,
 // who asked, and the assignment that granted it or why it was denied
 // (res.Err, else itemErr).
-func (s *Server) recordCheck(r *http.Request, cs *checkState, it *CheckItem, op operations.Operation, res authz.Result, itemErr error) {
+func (s *Server) recordCheck(r *http.Request, cs *checkState, it *api.CheckItem, op operations.Operation, res authz.Result, itemErr error) {
 	rec := audit.DecisionRecord{Source: audit.SourceCheck, Principal: it.User, Caller: cs.caller,
 		Operation: op.Name, OperationID: int(op.ID), Scope: it.Scope, Allowed: res.Allowed && res.Err == nil, Err: res.Err}
 	if rec.Allowed && res.Grant != nil {
@@ -635,7 +570,7 @@ func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn
 	c, err := res.Resolve(r.Context(), user)
 	switch {
 	case isUnknownUser(err):
-		return directory.ClientContext{}, &apiError{status: http.StatusNotFound, code: CodeNotFound,
+		return directory.ClientContext{}, &apiError{status: http.StatusNotFound, code: api.CodeNotFound,
 			message: fmt.Sprintf("user %q is not in the directory; give its groups to check it anyway", user), err: err}
 	case directoryError(err) != nil:
 		return directory.ClientContext{}, directoryError(fmt.Errorf("resolve user %q: %w", user, err))
@@ -660,24 +595,6 @@ func operationParam(r *http.Request) (operations.Operation, error) {
 		return operations.Operation{}, invalidf("query parameter \"operation\": %v", err)
 	}
 	return op, nil
-}
-
-// ExplainResponse is the body of GET /v1/explain.
-type ExplainResponse struct {
-	authz.Explanation
-	Revision uint64 `json:"revision"`
-}
-
-// WhoCanResponse is the body of GET /v1/who-can.
-type WhoCanResponse struct {
-	Operation  string            `json:"operation"`
-	Scope      string            `json:"scope"`
-	Principals []authz.Principal `json:"principals"`
-	Revision   uint64            `json:"revision"`
-	// Total (the whole list's length) and Next (the token of the next
-	// page, absent on the last) are set on pages (limit or token given).
-	Total int    `json:"total,omitempty"`
-	Next  string `json:"next,omitempty"`
 }
 
 // explain answers why a user may or may not do an operation: the granting
@@ -722,7 +639,7 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	}
 	snap := s.live.Current()
 	e := snap.Checker.Explain(r.Context(), c, q.Get("scope"), op.ID, params)
-	writeJSON(w, http.StatusOK, ExplainResponse{Explanation: e, Revision: uint64(snap.Revision)})
+	writeJSON(w, http.StatusOK, api.ExplainResponse{Explanation: e, Revision: uint64(snap.Revision)})
 	return nil
 }
 
@@ -746,7 +663,7 @@ func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, WhoCanResponse{Operation: op.Name, Scope: scope, Principals: pg.Principals,
+		writeJSON(w, http.StatusOK, api.WhoCanResponse{Operation: op.Name, Scope: scope, Principals: pg.Principals,
 			Revision: uint64(pg.Revision), Total: pg.Total, Next: pg.Next})
 		return nil
 	}
@@ -757,7 +674,7 @@ func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
 	if ps == nil {
 		ps = []authz.Principal{}
 	}
-	writeJSON(w, http.StatusOK, WhoCanResponse{Operation: op.Name, Scope: scope, Principals: ps, Revision: uint64(snap.Revision)})
+	writeJSON(w, http.StatusOK, api.WhoCanResponse{Operation: op.Name, Scope: scope, Principals: ps, Revision: uint64(snap.Revision)})
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/azgate/azgate/api"
 )
 
 // parseCheckRequest decodes a POST /v1/check body into req exactly as
@@ -12,7 +14,7 @@ import (
 // it to that), but in one pass and without reflection: decoding is most of
 // the work of a check. Whole values it does not handle itself (parameters,
 // strings with escapes or non-ASCII bytes) go to encoding/json.
-func parseCheckRequest(b []byte, req *CheckRequest) error {
+func parseCheckRequest(b []byte, req *api.CheckRequest) error {
 	p := checkParser{b: b, opsLeft: maxCheckOperations}
 	if p.peek() == 0 {
 		return invalidf("empty request body: a JSON object is required")
@@ -98,7 +100,7 @@ func field(key string, top bool) (string, bool) {
 
 // item parses one object into it; checks is nil for nested items (a
 // nested "checks" is an unknown field).
-func (p *checkParser) item(it *CheckItem, checks *[]CheckItem) error {
+func (p *checkParser) item(it *api.CheckItem, checks *[]api.CheckItem) error {
 	if err := p.expect('{'); err != nil {
 		return err
 	}
@@ -196,8 +198,8 @@ func array[T any](p *checkParser, out *[]T, capHint int, elem func(*T) error) er
 	}
 }
 
-func (p *checkParser) items(out *[]CheckItem) error {
-	return array(p, out, 0, func(it *CheckItem) error {
+func (p *checkParser) items(out *[]api.CheckItem) error {
+	return array(p, out, 0, func(it *api.CheckItem) error {
 		if p.null() {
 			return nil
 		}
@@ -290,14 +292,25 @@ func (p *checkParser) strArray(out *[]string) error {
 		return err
 	})
 }
-func (p *checkParser) ops(out *[]OperationRef) error {
-	return array(p, out, 8, func(o *OperationRef) error {
+func (p *checkParser) ops(out *[]api.OperationRef) error {
+	return array(p, out, 8, func(o *api.OperationRef) error {
 		if p.opsLeft--; p.opsLeft < 0 {
 			return errTooManyCheckOperations
 		}
 		raw, err := p.scalar()
 		if err != nil {
 			return err
+		}
+		// The common cases without allocating: a catalog name spelled
+		// exactly (its catalog string is kept), or a small decimal ID.
+		if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+			if op, ok := catalog.byExactName[string(raw[1:n-1])]; ok {
+				*o = api.OperationRef{Name: op.Name}
+				return nil
+			}
+		} else if id, ok := smallInt(raw); ok {
+			*o = api.OperationRef{ID: id}
+			return nil
 		}
 		if err := o.UnmarshalJSON(raw); err != nil {
 			return invalidf("operations: %v", err) // well-formed JSON, not an operation
@@ -306,9 +319,9 @@ func (p *checkParser) ops(out *[]OperationRef) error {
 	})
 }
 
-// scalar returns the raw bytes of the next value, which OperationRef
+// scalar returns the raw bytes of the next value, which api.OperationRef
 // decodes: a string (valid by construction), or anything else up to the
-// next delimiter (which OperationRef.UnmarshalJSON validates).
+// next delimiter (which api.OperationRef.UnmarshalJSON validates).
 func (p *checkParser) scalar() ([]byte, error) {
 	if p.peek() == '"' {
 		raw, _, err := p.rawString()

@@ -7,10 +7,12 @@ import (
 	"io"
 	"reflect"
 	"testing"
+
+	"github.com/azgate/azgate/api"
 )
 
 // stdDecodeCheck is the reference: encoding/json, strict.
-func stdDecodeCheck(b []byte, req *CheckRequest) error {
+func stdDecodeCheck(b []byte, req *api.CheckRequest) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(req); err != nil {
@@ -79,7 +81,7 @@ func TestParseCheckRequest_MatchesEncodingJSON(t *testing.T) {
 
 func compareCheckDecoders(t *testing.T, b []byte) {
 	t.Helper()
-	var want, got CheckRequest
+	var want, got api.CheckRequest
 	errStd := stdDecodeCheck(b, &want)
 	errOur := parseCheckRequest(b, &got)
 	if (errStd == nil) != (errOur == nil) {

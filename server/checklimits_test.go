@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/azgate/azgate/api"
 )
 
 // batchBody is a batch of items checks with ops operations each (as IDs),
@@ -53,8 +55,8 @@ func TestServer_CheckAnswerIsBounded(t *testing.T) {
 				t.Errorf("answer of %d bytes to a body of %d, want at most %d", len(r.body), len(c.body), c.maxBytes)
 			}
 			if c.status == http.StatusRequestEntityTooLarge {
-				if code := r.errCode(t); code != CodeTooLarge || !strings.Contains(string(r.body), fmt.Sprint(maxCheckOperations)) {
-					t.Errorf("answer %s, want %s naming the limit", r.body, CodeTooLarge)
+				if code := r.errCode(t); code != api.CodeTooLarge || !strings.Contains(string(r.body), fmt.Sprint(maxCheckOperations)) {
+					t.Errorf("answer %s, want %s naming the limit", r.body, api.CodeTooLarge)
 				}
 			}
 		})

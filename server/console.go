@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"fmt"
+	"github.com/azgate/azgate/api"
+	"github.com/azgate/azgate/policy/policydoc"
 	"net/http"
 	"strings"
 
@@ -60,11 +62,11 @@ func (s *Server) mountConsole(api http.Handler) (http.Handler, error) {
 // PublicError's.
 func (s *Server) SignIn(r *http.Request, user, password string) (directory.ClientContext, error) {
 	if r.TLS == nil && !isLoopback(r.RemoteAddr) {
-		return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated,
+		return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated,
 			"passwords are refused over plain HTTP from a remote client; use HTTPS")
 	}
 	if strings.TrimSpace(user) == "" {
-		return directory.ClientContext{}, errorf(http.StatusUnauthorized, CodeUnauthenticated, "a user name is required")
+		return directory.ClientContext{}, errorf(http.StatusUnauthorized, api.CodeUnauthenticated, "a user name is required")
 	}
 	return s.passwordLogin(r, user, password)
 }
@@ -149,8 +151,8 @@ func (s *Server) DirectoryUsers(ctx context.Context) ([]string, error) {
 
 // EditObject returns the edit the admin API makes to create (old == "")
 // or replace (old: the current name) a policy object at l from its
-// document: a *TaskDoc (kind KindTask or KindRoleDefinition), a
-// *RoleAssignmentDoc or a *GroupDoc. The same validation applies.
+// document: a *api.Task (kind KindTask or KindRoleDefinition), a
+// *api.RoleAssignment or a *api.Group. The same validation applies.
 func EditObject(l policy.Location, kind policy.Kind, old string, doc any) (func(*policy.Policy) error, error) {
 	k, ok := kindOf(kind)
 	if !ok {
@@ -187,20 +189,20 @@ func DeleteObject(l policy.Location, kind policy.Kind, name string) (func(*polic
 
 // ObjectDocs returns the documents of the objects at l as the admin API
 // lists them.
-func ObjectDocs(p *policy.Policy, l policy.Location) (ObjectsDoc, error) {
+func ObjectDocs(p *policy.Policy, l policy.Location) (api.Objects, error) {
 	if l.App == "" {
-		d := ObjectsDoc{Groups: []GroupDoc{}}
-		n := newNamer(p)
+		d := api.Objects{Groups: []api.Group{}}
+		n := policydoc.NewNamer(p)
 		for _, g := range p.Groups {
-			d.Groups = append(d.Groups, n.group(g))
+			d.Groups = append(d.Groups, n.Group(g))
 		}
 		return d, nil
 	}
 	o, err := container(p, l)
 	if err != nil {
-		return ObjectsDoc{}, err
+		return api.Objects{}, err
 	}
-	return newNamer(p).objects(o), nil
+	return policydoc.NewNamer(p).Objects(o), nil
 }
 
 func kindOf(kind policy.Kind) (objectKind, bool) {

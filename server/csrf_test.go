@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/azgate/azgate/api"
 )
 
 // vmState returns a VM's state name.
@@ -60,24 +62,24 @@ func TestServer_CrossSiteRequestsRefused(t *testing.T) {
 		code                     string
 	}{
 		{"foreign origin, text/plain body", http.MethodPost, "/v1/vms", `{"name":"evil","memoryMB":512,"processors":1}`,
-			[]string{"Origin", evil, "Content-Type", "text/plain"}, http.StatusForbidden, CodeCrossOrigin},
+			[]string{"Origin", evil, "Content-Type", "text/plain"}, http.StatusForbidden, api.CodeCrossOrigin},
 		{"foreign origin, JSON body", http.MethodPost, "/v1/vms", `{"name":"evil","memoryMB":512,"processors":1}`,
-			[]string{"Origin", evil, "Content-Type", "application/json"}, http.StatusForbidden, CodeCrossOrigin},
+			[]string{"Origin", evil, "Content-Type", "application/json"}, http.StatusForbidden, api.CodeCrossOrigin},
 		{"cross-site fetch metadata", http.MethodPost, "/v1/vms/web1/console", `{"text":"shutdown now"}`,
-			[]string{"Sec-Fetch-Site", "cross-site", "Content-Type", "text/plain"}, http.StatusForbidden, CodeCrossOrigin},
+			[]string{"Sec-Fetch-Site", "cross-site", "Content-Type", "text/plain"}, http.StatusForbidden, api.CodeCrossOrigin},
 		{"foreign origin, bodyless stop", http.MethodPost, "/v1/vms/web1/stop", "",
-			[]string{"Origin", evil}, http.StatusForbidden, CodeCrossOrigin},
+			[]string{"Origin", evil}, http.StatusForbidden, api.CodeCrossOrigin},
 		{"foreign origin, policy write", http.MethodDelete, "/v1/policy/tasks/x", "",
-			[]string{"Origin", evil, "If-Match", `"1"`}, http.StatusForbidden, CodeCrossOrigin},
+			[]string{"Origin", evil, "If-Match", `"1"`}, http.StatusForbidden, api.CodeCrossOrigin},
 		// Without browser headers, a body must still be declared JSON.
 		{"text/plain body, no origin", http.MethodPost, "/v1/vms/web1/console", `{"text":"shutdown now"}`,
-			[]string{"Content-Type", "text/plain"}, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType},
+			[]string{"Content-Type", "text/plain"}, http.StatusUnsupportedMediaType, api.CodeUnsupportedMediaType},
 		{"body without content type", http.MethodPost, "/v1/vms", `{"name":"evil","memoryMB":512,"processors":1}`,
-			nil, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType},
+			nil, http.StatusUnsupportedMediaType, api.CodeUnsupportedMediaType},
 		{"empty form post", http.MethodPost, "/v1/vms/web1/stop", "",
-			[]string{"Content-Type", "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType},
+			[]string{"Content-Type", "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, api.CodeUnsupportedMediaType},
 		{"form body on a PATCH", http.MethodPatch, "/v1/vms/web1", "memoryMB=1",
-			[]string{"Content-Type", "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, CodeUnsupportedMediaType},
+			[]string{"Content-Type", "application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, api.CodeUnsupportedMediaType},
 	}
 	for _, c := range refused {
 		t.Run(c.name, func(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/azgate/azgate/api"
 )
 
 // login sends GET /v1/me with Basic credentials from a client address
@@ -41,8 +43,8 @@ func wantLogin(t *testing.T, w *httptest.ResponseRecorder, status int, what stri
 	if s, err := strconv.Atoi(w.Header().Get("Retry-After")); err != nil || s < 1 {
 		t.Errorf("%s: Retry-After %q, want whole seconds", what, w.Header().Get("Retry-After"))
 	}
-	if code := (response{body: w.Body.Bytes()}).errCode(t); code != CodeTooManyRequests {
-		t.Errorf("%s: error code %q, want %q", what, code, CodeTooManyRequests)
+	if code := (response{body: w.Body.Bytes()}).errCode(t); code != api.CodeTooManyRequests {
+		t.Errorf("%s: error code %q, want %q", what, code, api.CodeTooManyRequests)
 	}
 }
 

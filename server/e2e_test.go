@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/testproc"
 	"github.com/azgate/azgate/policies"
 )
@@ -101,16 +102,16 @@ func (p *process) do(t *testing.T, c cred, method, path string, body any, header
 func denied(t *testing.T, r response, op, what string) {
 	t.Helper()
 	want(t, r, http.StatusForbidden, what)
-	var e errorBody
+	var e api.ErrorBody
 	r.json(t, &e)
-	if e.Error.Code != CodeAccessDenied || e.Error.Operation != op || !strings.Contains(e.Error.Message, op) {
+	if e.Error.Code != api.CodeAccessDenied || e.Error.Operation != op || !strings.Contains(e.Error.Message, op) {
 		t.Fatalf("%s: denial %+v, want one naming %q", what, e.Error, op)
 	}
 }
 
 func listedNames[T any](t *testing.T, r response, name func(T) string) []string {
 	t.Helper()
-	var l Listing[T]
+	var l api.Listing[T]
 	r.json(t, &l)
 	out := []string{}
 	for _, it := range l.Items {
@@ -332,7 +333,7 @@ func TestE2E_ResourceKitScenarios(t *testing.T) {
 			map[string]any{"user": "contractor", "resolve": true, "scope": "Lab", "operations": []any{307}},
 		}})
 		want(t, r, http.StatusOK, "batch check")
-		var b BatchCheckResponse
+		var b api.BatchCheckResponse
 		r.json(t, &b)
 		got := [][]bool{{b.Results[0][0].Allowed, b.Results[0][1].Allowed}, {b.Results[1][0].Allowed}, {b.Results[2][0].Allowed}}
 		if fmt.Sprint(got) != "[[true false] [true] [false]]" {
@@ -495,7 +496,7 @@ func TestE2E_SurvivesKill9(t *testing.T) {
 	r := q.do(t, admin, http.MethodGet, "/v1/policy/scopes", nil)
 	want(t, r, http.StatusOK, "scopes after restart")
 	haveScopes := map[string]bool{}
-	for _, n := range listedNames(t, r, func(s ScopeDoc) string { return s.Name }) {
+	for _, n := range listedNames(t, r, func(s api.Scope) string { return s.Name }) {
 		haveScopes[n] = true
 	}
 	for _, n := range ackScopes {

@@ -5,39 +5,17 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/engine"
 )
 
-// Request bodies of the engine API that the engine package has no type for.
-type (
-	// ConsoleInput is text typed on a VM's console.
-	ConsoleInput struct {
-		Text string `json:"text"`
-	}
-	// ScopeChange moves an object to another authorization scope.
-	ScopeChange struct {
-		Scope string `json:"scope"`
-	}
-	// SnapshotSpec names a snapshot to take.
-	SnapshotSpec struct {
-		Name string `json:"name"`
-	}
-	// ExternalBinding binds a host interface to a virtual switch.
-	ExternalBinding struct {
-		Interface string `json:"interface"`
-	}
-	// Listing wraps a list response.
-	Listing[T any] struct {
-		Items []T `json:"items"`
-	}
-)
-
-func list[T any](items []T) Listing[T] {
+// list wraps items in a listing, [] for none.
+func list[T any](items []T) api.Listing[T] {
 	if items == nil {
 		items = []T{}
 	}
-	return Listing[T]{Items: items}
+	return api.Listing[T]{Items: items}
 }
 
 // engineRoutes are the routes of the management engine. Each calls one
@@ -52,7 +30,7 @@ func (s *Server) engineRoutes() []route {
 	return []route{
 		// Virtual machines.
 		{name: "listVMs", method: http.MethodGet, path: "/v1/vms", tag: vm, summary: "List the virtual machines the caller may view",
-			needs: "View Virtual Machine Configuration, in each VM's scope", resp: Listing[engine.VM]{},
+			needs: "View Virtual Machine Configuration, in each VM's scope", resp: api.Listing[engine.VM]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				vms, err := e.ListVMs(r.Context(), c)
@@ -107,9 +85,9 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, out, err)
 			}},
 		{name: "sendConsoleInput", method: http.MethodPost, path: "/v1/vms/{name}/console", tag: vm, summary: "Type text on the console",
-			needs: "Allow Input to Virtual Machine", body: ConsoleInput{}, status: http.StatusNoContent,
+			needs: "Allow Input to Virtual Machine", body: api.ConsoleInput{}, status: http.StatusNoContent,
 			h: func(w http.ResponseWriter, r *http.Request) error {
-				var in ConsoleInput
+				var in api.ConsoleInput
 				if err := decodeBody(r, &in); err != nil {
 					return err
 				}
@@ -117,9 +95,9 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusNoContent, nil, e.SendConsoleInput(r.Context(), c, pathVar(r, "name"), in.Text))
 			}},
 		{name: "setVMScope", method: http.MethodPut, path: "/v1/vms/{name}/scope", tag: vm, summary: "Move a virtual machine to another authorization scope",
-			needs: "Change Virtual Machine Authorization Scope, in the current and the new scope", body: ScopeChange{}, resp: engine.VM{},
+			needs: "Change Virtual Machine Authorization Scope, in the current and the new scope", body: api.ScopeChange{}, resp: engine.VM{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
-				var in ScopeChange
+				var in api.ScopeChange
 				if err := decodeBody(r, &in); err != nil {
 					return err
 				}
@@ -128,16 +106,16 @@ func (s *Server) engineRoutes() []route {
 				return reply(w, http.StatusOK, v, err)
 			}},
 		{name: "listSnapshots", method: http.MethodGet, path: "/v1/vms/{name}/snapshots", tag: vm, summary: "List a virtual machine's snapshots",
-			needs: "Allow Virtual Machine Snapshot", resp: Listing[engine.Snapshot]{},
+			needs: "Allow Virtual Machine Snapshot", resp: api.Listing[engine.Snapshot]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListSnapshots(r.Context(), c, pathVar(r, "name"))
 				return reply(w, http.StatusOK, list(out), err)
 			}},
 		{name: "createSnapshot", method: http.MethodPost, path: "/v1/vms/{name}/snapshots", tag: vm, summary: "Take a snapshot",
-			needs: "Allow Virtual Machine Snapshot", body: SnapshotSpec{}, resp: engine.Snapshot{}, status: http.StatusCreated,
+			needs: "Allow Virtual Machine Snapshot", body: api.SnapshotSpec{}, resp: engine.Snapshot{}, status: http.StatusCreated,
 			h: func(w http.ResponseWriter, r *http.Request) error {
-				var in SnapshotSpec
+				var in api.SnapshotSpec
 				if err := decodeBody(r, &in); err != nil {
 					return err
 				}
@@ -162,7 +140,7 @@ func (s *Server) engineRoutes() []route {
 
 		// Virtual switches.
 		{name: "listSwitches", method: http.MethodGet, path: "/v1/switches", tag: net, summary: "List the virtual switches the caller may view",
-			needs: "View Switches, in each switch's scope", resp: Listing[engine.Switch]{},
+			needs: "View Switches, in each switch's scope", resp: api.Listing[engine.Switch]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListSwitches(r.Context(), c)
@@ -204,9 +182,9 @@ func (s *Server) engineRoutes() []route {
 			needs: "Delete Virtual Switch (and Unbind External Ethernet Port in the default scope when bound); refused while it has ports", status: http.StatusNoContent, h: s.nameDelete(e.DeleteSwitch)},
 		{name: "bindExternalPort", method: http.MethodPut, path: "/v1/switches/{name}/external", tag: net,
 			summary: "Bind a host interface (external Ethernet port) to the switch", needs: "Bind External Ethernet Port, in the switch's scope and the default scope",
-			body: ExternalBinding{}, resp: engine.Switch{},
+			body: api.ExternalBinding{}, resp: engine.Switch{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
-				var in ExternalBinding
+				var in api.ExternalBinding
 				if err := decodeBody(r, &in); err != nil {
 					return err
 				}
@@ -224,7 +202,7 @@ func (s *Server) engineRoutes() []route {
 
 		// Switch ports.
 		{name: "listSwitchPorts", method: http.MethodGet, path: "/v1/switch-ports", tag: net, summary: "List the switch ports the caller may view",
-			needs: "View Switch Ports, in each port's scope and its switch's", resp: Listing[engine.Port]{},
+			needs: "View Switch Ports, in each port's scope and its switch's", resp: api.Listing[engine.Port]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListPorts(r.Context(), c)
@@ -294,7 +272,7 @@ func (s *Server) engineRoutes() []route {
 
 		// Internal and external Ethernet ports, LAN endpoints.
 		{name: "listInternalPorts", method: http.MethodGet, path: "/v1/internal-ports", tag: net, summary: "List internal Ethernet ports",
-			needs: "View Internal Ethernet Ports", resp: Listing[engine.InternalPort]{},
+			needs: "View Internal Ethernet Ports", resp: api.Listing[engine.InternalPort]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListInternalPorts(r.Context(), c)
@@ -325,14 +303,14 @@ func (s *Server) engineRoutes() []route {
 		{name: "deleteInternalPort", method: http.MethodDelete, path: "/v1/internal-ports/{name}", tag: net, summary: "Delete an internal Ethernet port",
 			needs: "Delete Internal Ethernet Port", status: http.StatusNoContent, h: s.nameDelete(e.DeleteInternalPort)},
 		{name: "listExternalPorts", method: http.MethodGet, path: "/v1/external-ports", tag: net, summary: "List the host's external Ethernet ports",
-			needs: "View External Ethernet Ports", resp: Listing[engine.ExternalPort]{},
+			needs: "View External Ethernet Ports", resp: api.Listing[engine.ExternalPort]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListExternalPorts(r.Context(), c)
 				return reply(w, http.StatusOK, list(out), err)
 			}},
 		{name: "listLANEndpoints", method: http.MethodGet, path: "/v1/lan-endpoints", tag: net, summary: "List the LAN endpoints the caller may view",
-			needs: "View LAN Endpoints, in each port's and switch's scope; the other end shown only where viewable", resp: Listing[engine.LANEndpoint]{},
+			needs: "View LAN Endpoints, in each port's and switch's scope; the other end shown only where viewable", resp: api.Listing[engine.LANEndpoint]{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
 				out, err := e.ListLANEndpoints(r.Context(), c)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -28,10 +29,10 @@ func TestServer_EngineHiddenAnswersLikeMissing(t *testing.T) {
 	for _, op := range operations.All() {
 		all = append(all, op.Name)
 	}
-	write("/v1/policy/scopes", ScopeDoc{Name: "Lab"})
-	write("/v1/policy/scopes", ScopeDoc{Name: "Secret"})
-	write("/v1/policy/role-definitions?scope=Lab", TaskDoc{Name: "Lab All", Operations: all})
-	write("/v1/policy/role-assignments?scope=Lab", RoleAssignmentDoc{Name: "Lab All", RoleDefinitions: []string{"Lab All"}, Members: []string{"labop"}})
+	write("/v1/policy/scopes", api.Scope{Name: "Lab"})
+	write("/v1/policy/scopes", api.Scope{Name: "Secret"})
+	write("/v1/policy/role-definitions?scope=Lab", api.Task{Name: "Lab All", Operations: all})
+	write("/v1/policy/role-assignments?scope=Lab", api.RoleAssignment{Name: "Lab All", RoleDefinitions: []string{"Lab All"}, Members: []string{"labop"}})
 	labop := ts.addUser("labop")
 
 	for _, c := range []struct{ path, body string }{

@@ -11,37 +11,12 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/authzen"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/scopes"
-)
-
-// Error codes of the JSON error body {"error": {"code": ..., "message": ...}}.
-const (
-	CodeUnauthenticated      = "unauthenticated"
-	CodeAccessDenied         = "access_denied"
-	CodeNotFound             = "not_found"
-	CodeExists               = "already_exists"
-	CodeInvalidState         = "invalid_state"
-	CodeInvalid              = "invalid_request"
-	CodePreconditionRequired = "precondition_required"
-	CodePreconditionFailed   = "precondition_failed"
-	CodeTooLarge             = "request_too_large"
-	CodeMethodNotAllowed     = "method_not_allowed"
-	CodeCrossOrigin          = "cross_origin_refused"
-	CodeUnsupportedMediaType = "unsupported_media_type"
-	CodeTooManyRequests      = "too_many_requests"
-	CodeUnavailable          = "unavailable"
-	CodeUnsupported          = "unsupported"
-	CodeInternal             = "internal"
-	// CodeConflict: a what-if's edits were staged at a revision that is no
-	// longer the store's (409).
-	CodeConflict = "conflict"
-	// CodeStaleToken: a continuation token of a policy revision that is
-	// no longer in force (410); start the listing again.
-	CodeStaleToken = "stale_token"
 )
 
 // apiError is an error the server itself raises with a status and a public
@@ -71,7 +46,7 @@ func errorf(status int, code, format string, args ...any) *apiError {
 
 // invalidf is a 400 with a message naming what is wrong.
 func invalidf(format string, args ...any) *apiError {
-	return errorf(http.StatusBadRequest, CodeInvalid, format, args...)
+	return errorf(http.StatusBadRequest, api.CodeInvalid, format, args...)
 }
 
 // storeError is a policy store that cannot be loaded: a fault of the
@@ -103,29 +78,10 @@ func (e *DelegationDeniedError) Error() string {
 
 func (e *DelegationDeniedError) Unwrap() error { return e.Err }
 
-// errorBody is the JSON error body.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	// Operation and Scope name what was denied (access_denied only).
-	Operation   string  `json:"operation,omitempty"`
-	OperationID int     `json:"operationId,omitempty"`
-	Scope       *string `json:"scope,omitempty"`
-	Application string  `json:"application,omitempty"`
-	// Hints (access_denied only, for callers who may read the policy) are
-	// the smallest existing role assignments or role definitions that
-	// would grant the operation in the scope.
-	Hints []string `json:"hints,omitempty"`
-}
-
 // mapError is the one place that turns an error into a status and a public
 // body. Causes that are not meant for clients (I/O errors, internal
 // failures) are logged and replaced by a generic message.
-func mapError(err error) (int, errorDetail) {
+func mapError(err error) (int, api.ErrorDetail) {
 	var (
 		ae     *apiError
 		denied *engine.DeniedError
@@ -139,20 +95,20 @@ func mapError(err error) (int, errorDetail) {
 	var azErr *authzen.Error
 	switch {
 	case errors.As(err, &azErr):
-		return azErr.Status, errorDetail{Code: codeOfStatus(azErr.Status), Message: azErr.Message}
+		return azErr.Status, api.ErrorDetail{Code: codeOfStatus(azErr.Status), Message: azErr.Message}
 	case errors.As(err, &storeErr):
 		// Only callers allowed to read the policy get here: the cause
 		// (file, line, entry) is theirs to fix.
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable,
+		return http.StatusServiceUnavailable, api.ErrorDetail{Code: api.CodeUnavailable,
 			Message: "the policy store cannot be loaded (the server keeps deciding with the last good policy): " + storeErr.err.Error()}
 	case errors.As(err, &ae):
-		return ae.status, errorDetail{Code: ae.code, Message: ae.message}
+		return ae.status, api.ErrorDetail{Code: ae.code, Message: ae.message}
 	case errors.Is(err, errUnauthenticated):
-		return http.StatusUnauthorized, errorDetail{Code: CodeUnauthenticated, Message: err.Error()}
+		return http.StatusUnauthorized, api.ErrorDetail{Code: api.CodeUnauthenticated, Message: err.Error()}
 	case errors.As(err, &denied):
 		// An object's denial never names its scope: a hidden object and a
 		// missing one answer alike.
-		d := errorDetail{Code: CodeAccessDenied, Message: denied.Public(),
+		d := api.ErrorDetail{Code: api.CodeAccessDenied, Message: denied.Public(),
 			Operation: denied.Operation.Name, OperationID: int(denied.Operation.ID)}
 		if denied.Object == "" || (denied.Visible && !denied.Conn) {
 			scope := denied.Scope
@@ -165,60 +121,60 @@ func mapError(err error) (int, errorDetail) {
 		}
 		return http.StatusForbidden, d
 	case errors.As(err, &deleg):
-		return http.StatusForbidden, errorDetail{Code: CodeAccessDenied,
+		return http.StatusForbidden, api.ErrorDetail{Code: api.CodeAccessDenied,
 			Message:   fmt.Sprintf("access denied: %q in application %q", deleg.Operation, deleg.Application),
 			Operation: deleg.Operation, Application: deleg.Application}
 	case errors.As(err, &maxErr):
-		return http.StatusRequestEntityTooLarge, errorDetail{Code: CodeTooLarge,
+		return http.StatusRequestEntityTooLarge, api.ErrorDetail{Code: api.CodeTooLarge,
 			Message: fmt.Sprintf("request body larger than %d bytes", maxErr.Limit)}
 	case errors.As(err, &syn), errors.As(err, &typ):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: jsonMessage(err)}
+		return http.StatusBadRequest, api.ErrorDetail{Code: api.CodeInvalid, Message: jsonMessage(err)}
 	case errors.Is(err, policy.ErrConflict):
-		return http.StatusPreconditionFailed, errorDetail{Code: CodePreconditionFailed,
+		return http.StatusPreconditionFailed, api.ErrorDetail{Code: api.CodePreconditionFailed,
 			Message: "the policy store changed since the revision in If-Match; reload and retry"}
 	case errors.Is(err, engine.ErrUnavailable):
 		// The hypervisor is down or restarting; checks and the policy API
 		// keep answering, and the backend reconnects by itself.
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable, Message: err.Error()}
+		return http.StatusServiceUnavailable, api.ErrorDetail{Code: api.CodeUnavailable, Message: err.Error()}
 	case errors.Is(err, engine.ErrUnsupported):
-		return http.StatusNotImplemented, errorDetail{Code: CodeUnsupported, Message: err.Error()}
+		return http.StatusNotImplemented, api.ErrorDetail{Code: api.CodeUnsupported, Message: err.Error()}
 	case errors.Is(err, authz.ErrStaleToken):
-		return http.StatusGone, errorDetail{Code: CodeStaleToken, Message: err.Error()}
+		return http.StatusGone, api.ErrorDetail{Code: api.CodeStaleToken, Message: err.Error()}
 	case errors.Is(err, authz.ErrBadToken):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: err.Error()}
+		return http.StatusBadRequest, api.ErrorDetail{Code: api.CodeInvalid, Message: err.Error()}
 	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope),
 		errors.Is(err, authz.ErrUnknownGroup):
-		return http.StatusNotFound, errorDetail{Code: CodeNotFound, Message: err.Error()}
+		return http.StatusNotFound, api.ErrorDetail{Code: api.CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):
-		return http.StatusConflict, errorDetail{Code: CodeExists, Message: err.Error()}
+		return http.StatusConflict, api.ErrorDetail{Code: api.CodeExists, Message: err.Error()}
 	case errors.Is(err, engine.ErrInvalidState), errors.Is(err, policy.ErrInUse):
-		return http.StatusConflict, errorDetail{Code: CodeInvalidState, Message: err.Error()}
+		return http.StatusConflict, api.ErrorDetail{Code: api.CodeInvalidState, Message: err.Error()}
 	case errors.As(err, &verr), errors.Is(err, engine.ErrInvalid), errors.Is(err, policy.ErrInvalid), errors.Is(err, authz.ErrUnknownOperation),
 		errors.Is(err, policy.ErrDanglingLink), errors.Is(err, policy.ErrCycle):
-		return http.StatusBadRequest, errorDetail{Code: CodeInvalid, Message: err.Error()}
+		return http.StatusBadRequest, api.ErrorDetail{Code: api.CodeInvalid, Message: err.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable, errorDetail{Code: CodeUnavailable, Message: "request timed out"}
+		return http.StatusServiceUnavailable, api.ErrorDetail{Code: api.CodeUnavailable, Message: "request timed out"}
 	}
-	return http.StatusInternalServerError, errorDetail{Code: CodeInternal, Message: "internal error; see the server log"}
+	return http.StatusInternalServerError, api.ErrorDetail{Code: api.CodeInternal, Message: "internal error; see the server log"}
 }
 
 // codeOfStatus is the error code of a status an AuthZEN error carries.
 func codeOfStatus(status int) string {
 	switch status {
 	case http.StatusBadRequest:
-		return CodeInvalid
+		return api.CodeInvalid
 	case http.StatusUnauthorized:
-		return CodeUnauthenticated
+		return api.CodeUnauthenticated
 	case http.StatusForbidden:
-		return CodeAccessDenied
+		return api.CodeAccessDenied
 	case http.StatusNotFound:
-		return CodeNotFound
+		return api.CodeNotFound
 	case http.StatusRequestEntityTooLarge:
-		return CodeTooLarge
+		return api.CodeTooLarge
 	case http.StatusServiceUnavailable:
-		return CodeUnavailable
+		return api.CodeUnavailable
 	}
-	return CodeInternal
+	return api.CodeInternal
 }
 
 // writeError writes err as a JSON error response and logs it.
@@ -228,7 +184,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &denied) && detail.Scope != nil && s.mayReadPolicyAs(r) {
 		detail.Hints = hintStrings(s.live.Current().Checker, denied.Scope, denied.Operation.ID)
 	}
-	writeJSON(w, status, errorBody{Error: detail})
+	writeJSON(w, status, api.ErrorBody{Error: detail})
 }
 
 // mayReadPolicyAs reports whether the request's authenticated caller may
@@ -251,7 +207,7 @@ func (s *Server) writeAuthZENError(w http.ResponseWriter, r *http.Request, err e
 
 // logError maps err, logs it and sets the headers every error response
 // carries (Retry-After, WWW-Authenticate).
-func (s *Server) logError(w http.ResponseWriter, r *http.Request, err error) (int, errorDetail) {
+func (s *Server) logError(w http.ResponseWriter, r *http.Request, err error) (int, api.ErrorDetail) {
 	status, detail := mapError(err)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.retryAfter > 0 {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/policy"
 )
@@ -22,13 +23,6 @@ type Health struct {
 	// Policy is the live policy's status (readyz, to a caller holding
 	// Read Policy only).
 	Policy *authz.Status `json:"policy,omitempty"`
-}
-
-// Me is the body of /v1/me: the caller as the server sees it.
-type Me struct {
-	Name   string   `json:"name"`
-	IDs    []string `json:"ids"`
-	Groups []string `json:"groups"`
 }
 
 // storeProbe tells whether the policy store answers, at most once per ttl.
@@ -89,10 +83,10 @@ func (s *Server) opsRoutes() []route {
 				return nil
 			}},
 		{name: "me", method: http.MethodGet, path: "/v1/me", tag: tag, access: authenticated,
-			summary: "The authenticated caller: identifiers and groups", resp: Me{},
+			summary: "The authenticated caller: identifiers and groups", resp: api.Me{},
 			h: func(w http.ResponseWriter, r *http.Request) error {
 				c, _ := clientFrom(r.Context())
-				writeJSON(w, http.StatusOK, Me{Name: c.Name, IDs: nonNil(c.IDs), Groups: nonNil(c.Groups)})
+				writeJSON(w, http.StatusOK, api.Me{Name: c.Name, IDs: nonNil(c.IDs), Groups: nonNil(c.Groups)})
 				return nil
 			}},
 	}
@@ -155,4 +149,12 @@ func (s *Server) mayReadPolicy(r *http.Request) bool {
 	// no decision metric per probe.
 	ok, _ := s.deleg.allowed(r.Context(), c, opReadPolicy)
 	return ok
+}
+
+// nonNil is ss, or an empty list for nil (a JSON [] rather than null).
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }

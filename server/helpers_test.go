@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/azgate/azgate/api"
 )
 
 const testAdminPassword = "admin-secret-1"
@@ -104,7 +106,7 @@ func (r response) json(t *testing.T, v any) {
 // errCode returns the error code of an error body.
 func (r response) errCode(t *testing.T) string {
 	t.Helper()
-	var e errorBody
+	var e api.ErrorBody
 	r.json(t, &e)
 	return e.Error.Code
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/policy"
 )
@@ -116,7 +117,7 @@ func TestServer_DenialHints(t *testing.T) {
 				}
 				return
 			}
-			var e errorBody
+			var e api.ErrorBody
 			r.json(t, &e)
 			if e.Error.Message != tc.message || !slices.Equal(e.Error.Hints, tc.hints) ||
 				(e.Error.Scope == nil) != (tc.scope == nil) || (tc.scope != nil && *e.Error.Scope != *tc.scope) {
@@ -149,7 +150,7 @@ func TestServer_CheckDenialHints(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := ts.do(tc.c, http.MethodPost, "/v1/check", body)
 			want(t, r, http.StatusOK, "check")
-			var resp CheckResponse
+			var resp api.CheckResponse
 			r.json(t, &resp)
 			for i, res := range resp.Results {
 				if res.Allowed || res.Missing != `"`+res.Operation+`" in scope "Lab"` || !slices.Equal(res.Hints, tc.hints[i]) {

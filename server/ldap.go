@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/directory/localdir"
@@ -282,7 +283,7 @@ func (p *directoryProbe) check(ctx context.Context) error {
 // directoryUnavailable is the 503 of a request that needs the directory
 // while it cannot answer (and no cached answer is young enough).
 func directoryUnavailable(err error) error {
-	return &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+	return &apiError{status: http.StatusServiceUnavailable, code: api.CodeUnavailable,
 		message: "the directory cannot be reached and no cached answer is recent enough; nothing is granted meanwhile", err: err}
 }
 
@@ -302,7 +303,7 @@ func directoryError(err error) error {
 		if i := strings.Index(msg, limitPrefix); i >= 0 {
 			msg = msg[i+len(limitPrefix):]
 		}
-		return &apiError{status: http.StatusForbidden, code: CodeAccessDenied,
+		return &apiError{status: http.StatusForbidden, code: api.CodeAccessDenied,
 			message: "the directory answered, but " + msg + ", beyond what azgate follows; nothing is granted to this user", err: err}
 	}
 	return nil

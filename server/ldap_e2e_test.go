@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/xmlstore"
@@ -148,7 +149,7 @@ func TestE2E_ServeLDAP(t *testing.T) {
 
 	r := p.do(t, alice, http.MethodGet, "/v1/me", nil)
 	want(t, r, http.StatusOK, "alice /v1/me")
-	var me Me
+	var me api.Me
 	r.json(t, &me)
 	if !containsFold(me.Groups, "Local Admins") || !containsFold(me.Groups, "Global Ops") || !containsFold(me.IDs, "uid=alice,ou=people,dc=azgate,dc=test") {
 		t.Errorf("alice = %+v, want her DN and both nested groups", me)
@@ -169,7 +170,7 @@ func TestE2E_ServeLDAP(t *testing.T) {
 		map[string]any{"user": "alice", "operations": []any{"Delete Virtual Machine"}},
 	}})
 	want(t, r, http.StatusOK, "checker batch")
-	var b BatchCheckResponse
+	var b api.BatchCheckResponse
 	r.json(t, &b)
 	if len(b.Results) != 3 || !b.Results[0][0].Allowed || !b.Results[1][0].Allowed || b.Results[1][1].Allowed || b.Results[2][0].Allowed {
 		t.Errorf("checker batch = %+v, want [[true] [true false] [false]]", b.Results)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/internal/slapdtest"
 )
@@ -85,9 +86,9 @@ func TestLDAP_LimitIsNotAnOutage(t *testing.T) {
 
 	r := ts.do(cred{user: "bob", pass: "bob-secret"}, http.MethodGet, "/v1/me", nil)
 	want(t, r, http.StatusForbidden, "bob, 33 levels of groups, signs in")
-	var e errorBody
+	var e api.ErrorBody
 	r.json(t, &e)
-	if e.Error.Code != CodeAccessDenied || !strings.Contains(e.Error.Message, "deeper than 32 levels") {
+	if e.Error.Code != api.CodeAccessDenied || !strings.Contains(e.Error.Message, "deeper than 32 levels") {
 		t.Errorf("bob's sign-in: %+v, want access_denied naming the depth limit", e.Error)
 	}
 	status, _, r := checkOne(t, ts, checkerToken(t, ts), map[string]any{"user": "bob", "resolve": true, "operations": []any{309}})
@@ -147,7 +148,7 @@ func TestLDAP_HungDirectoryAnswersWithinTimeout(t *testing.T) {
 	}
 	defer res.Body.Close()
 	body, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), CodeUnavailable) {
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), api.CodeUnavailable) {
 		t.Fatalf("sign-in against a hung directory: %d %s, want 503 unavailable", res.StatusCode, body)
 	}
 }

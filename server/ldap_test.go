@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory/ldapdir"
 	"github.com/azgate/azgate/internal/slapdtest"
 	"github.com/azgate/azgate/policy"
@@ -161,13 +162,13 @@ func checkerToken(t testing.TB, ts *testServer) cred {
 
 // checkOne posts a single check and returns the status and, on 200, the
 // one result.
-func checkOne(t *testing.T, ts *testServer, c cred, body map[string]any) (int, CheckResult, response) {
+func checkOne(t *testing.T, ts *testServer, c cred, body map[string]any) (int, api.CheckResult, response) {
 	t.Helper()
 	r := ts.do(c, http.MethodPost, "/v1/check", body)
 	if r.status != http.StatusOK {
-		return r.status, CheckResult{}, r
+		return r.status, api.CheckResult{}, r
 	}
-	var res CheckResponse
+	var res api.CheckResponse
 	r.json(t, &res)
 	if len(res.Results) != 1 {
 		t.Fatalf("check %v: %d results, want 1: %s", body, len(res.Results), r.body)
@@ -185,7 +186,7 @@ func TestLDAP_BasicNestedGroupsAndQueryGroups(t *testing.T) {
 	// group and the domain-local group it is nested in, by name, DN and SID.
 	r := ts.do(dave, http.MethodGet, "/v1/me", nil)
 	want(t, r, http.StatusOK, "dave /v1/me")
-	var me Me
+	var me api.Me
 	r.json(t, &me)
 	for _, id := range []string{`CONTOSO\dave`, "cn=Dave," + contosoBase, contosoSID + "-1105"} {
 		if !containsFold(me.IDs, id) {
@@ -212,7 +213,7 @@ func TestLDAP_BasicNestedGroupsAndQueryGroups(t *testing.T) {
 	} {
 		r := ts.do(c, http.MethodGet, "/v1/me", nil)
 		want(t, r, http.StatusUnauthorized, "Basic as "+c.user+" with a wrong password")
-		if r.errCode(t) != CodeUnauthenticated {
+		if r.errCode(t) != api.CodeUnauthenticated {
 			t.Errorf("%s: code %s", c.user, r.errCode(t))
 		}
 	}
@@ -252,7 +253,7 @@ func TestLDAP_BasicNestedGroupsAndQueryGroups(t *testing.T) {
 	// Explain goes through the LDAP query group too.
 	r = ts.do(checker, http.MethodGet, "/v1/explain?user=erin&resolve=true&operation=309", nil)
 	want(t, r, http.StatusOK, "explain erin")
-	var e ExplainResponse
+	var e api.ExplainResponse
 	r.json(t, &e)
 	if !e.Allowed || !strings.Contains(fmt.Sprint(e.Path), labQueryGroup) {
 		t.Errorf("explain erin = %+v, want granted through %q", e, labQueryGroup)
@@ -299,7 +300,7 @@ func TestLDAP_DirectoryDownFailsClosed(t *testing.T) {
 	// Basic logins need a bind: refused at once, with 503, not 401.
 	r = ts.do(dave, http.MethodGet, "/v1/me", nil)
 	want(t, r, http.StatusServiceUnavailable, "Basic while the directory is down")
-	if r.errCode(t) != CodeUnavailable {
+	if r.errCode(t) != api.CodeUnavailable {
 		t.Errorf("Basic while down: code %s", r.errCode(t))
 	}
 

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+
+	"github.com/azgate/azgate/api"
 )
 
 // openAPIVersion is the version of the OpenAPI specification /openapi.json
@@ -58,7 +60,7 @@ func openAPI(router *mux.Router, table []route) (map[string]any, error) {
 	}
 	g.schemas["Error"] = map[string]any{
 		"type": "object", "required": []string{"error"},
-		"properties": map[string]any{"error": g.of(reflect.TypeFor[errorDetail]())},
+		"properties": map[string]any{"error": g.of(reflect.TypeFor[api.ErrorDetail]())},
 	}
 	if err := errors.Join(g.errs...); err != nil {
 		return nil, err
@@ -151,7 +153,7 @@ var (
 // (json.Marshaler, json.Unmarshaler): reflection cannot see their JSON
 // shape, so they state it.
 type schemaProvider interface {
-	openAPISchema() map[string]any
+	JSONSchema() map[string]any
 }
 
 // oneOf is a route's response that takes one of several shapes, each a
@@ -174,11 +176,11 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 	case t == timeType:
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t.Implements(schemaProviderTyp):
-		return reflect.Zero(t).Interface().(schemaProvider).openAPISchema()
+		return reflect.Zero(t).Interface().(schemaProvider).JSONSchema()
 	case reflect.PointerTo(t).Implements(schemaProviderTyp):
-		return reflect.New(t).Interface().(schemaProvider).openAPISchema()
+		return reflect.New(t).Interface().(schemaProvider).JSONSchema()
 	case t.Implements(jsonMarshaler), reflect.PointerTo(t).Implements(jsonUnmarshaler):
-		g.errs = append(g.errs, fmt.Errorf("type %s encodes itself and states no OpenAPI schema (openAPISchema method)", t))
+		g.errs = append(g.errs, fmt.Errorf("type %s encodes itself and states no OpenAPI schema (JSONSchema method)", t))
 		return map[string]any{}
 	case t.Implements(textMarshaler):
 		return map[string]any{"type": "string"}
@@ -258,7 +260,7 @@ func (g *schemaGen) addFields(t reflect.Type, props map[string]any) {
 
 // schemaName names a struct schema: its type name, qualified by package
 // when it is not this package's. A generic type's arguments are named the
-// same way and joined with "_" (Listing[engine.VM] is Listing_engine.VM),
+// same way and joined with "_" (api.Listing[authz.Status] is Listing_authz.Status),
 // so every name is a valid component name.
 func schemaName(t reflect.Type) string {
 	base, args, generic := strings.Cut(t.Name(), "[")
@@ -279,21 +281,13 @@ func schemaName(t reflect.Type) string {
 }
 
 // qualify prefixes name with the last element of pkg, unless pkg is this
-// package or none.
+// package, api (whose documents are the API's own) or none.
 func qualify(pkg, name string) string {
 	if i := strings.LastIndex(pkg, "/"); i >= 0 {
 		pkg = pkg[i+1:]
 	}
-	if pkg == "" || pkg == "server" {
+	if pkg == "" || pkg == "server" || pkg == "api" {
 		return name
 	}
 	return pkg + "." + name
-}
-
-// openAPISchema: an operation is named by its name or its OperationID.
-func (OperationRef) openAPISchema() map[string]any {
-	return map[string]any{
-		"description": "An operation: its name (case-insensitive) or its OperationID.",
-		"oneOf":       []any{map[string]any{"type": "string"}, map[string]any{"type": "integer"}},
-	}
 }

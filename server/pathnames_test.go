@@ -3,6 +3,8 @@ package server
 import (
 	"net/http"
 	"testing"
+
+	"github.com/azgate/azgate/api"
 )
 
 // TestServer_NamesWithReservedPathCharacters: an object whose name holds a
@@ -24,9 +26,9 @@ func TestServer_NamesWithReservedPathCharacters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
-			r := ts.do(admin, http.MethodPost, "/v1/policy/scopes", ScopeDoc{Name: tt.name}, "If-Match", etag)
+			r := ts.do(admin, http.MethodPost, "/v1/policy/scopes", api.Scope{Name: tt.name}, "If-Match", etag)
 			want(t, r, http.StatusCreated, "create scope")
-			var got ScopeDoc
+			var got api.Scope
 			r = ts.do(admin, http.MethodGet, "/v1/policy/scopes/"+tt.escaped, nil)
 			want(t, r, http.StatusOK, "get scope by escaped name")
 			r.json(t, &got)

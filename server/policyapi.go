@@ -9,108 +9,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 )
 
 // The policy admin API speaks names, never GUIDs: links are written and
 // read as the names of the linked operations, tasks and groups.
-
-// BizRuleDoc is a business rule.
-type BizRuleDoc struct {
-	Script       string `json:"script,omitempty"`
-	Language     string `json:"language,omitempty"`
-	ImportedPath string `json:"importedPath,omitempty"`
-}
-
-// TaskDoc is a task or role definition.
-type TaskDoc struct {
-	Name        string      `json:"name"`
-	Description string      `json:"description,omitempty"`
-	Operations  []string    `json:"operations"`
-	Tasks       []string    `json:"tasks"`
-	BizRule     *BizRuleDoc `json:"bizRule,omitempty"`
-}
-
-// RoleAssignmentDoc is a role assignment (AzMan's AzRole).
-type RoleAssignmentDoc struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	// RoleDefinitions are the linked role definitions and tasks.
-	RoleDefinitions []string `json:"roleDefinitions"`
-	Operations      []string `json:"operations"`
-	// Members are SIDs or account names.
-	Members []string `json:"members"`
-	// Groups are the linked application groups.
-	Groups []string `json:"groups"`
-}
-
-// GroupDoc is an application group.
-type GroupDoc struct {
-	Name        string      `json:"name"`
-	Description string      `json:"description,omitempty"`
-	Type        string      `json:"type,omitempty"` // Basic (default), LdapQuery, Bizrule
-	Members     []string    `json:"members"`
-	NonMembers  []string    `json:"nonMembers"`
-	Groups      []string    `json:"groups"`
-	NonGroups   []string    `json:"nonGroups"`
-	LDAPQuery   string      `json:"ldapQuery,omitempty"`
-	BizRule     *BizRuleDoc `json:"bizRule,omitempty"`
-}
-
-// ScopeDoc is a scope.
-type ScopeDoc struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-}
-
-// LinkDoc adds a link or member to an object.
-type LinkDoc struct {
-	// Relation: operation, task (tasks, role definitions, role
-	// assignments), member, group (role assignments, groups), non-member,
-	// non-group (groups).
-	Relation string `json:"relation"`
-	Target   string `json:"target"`
-}
-
-// PolicyDoc is the whole store, by names.
-type PolicyDoc struct {
-	Revision     uint64           `json:"revision"`
-	Description  string           `json:"description,omitempty"`
-	Groups       []GroupDoc       `json:"groups"`
-	Applications []ApplicationDoc `json:"applications"`
-}
-
-// ApplicationDoc is an application with its default-scope objects and scopes.
-type ApplicationDoc struct {
-	Name        string         `json:"name"`
-	Description string         `json:"description,omitempty"`
-	Operations  []OperationDoc `json:"operations"`
-	ObjectsDoc
-	Scopes []ScopeObjectsDoc `json:"scopes"`
-}
-
-// ObjectsDoc is what an application's default scope and every scope hold.
-type ObjectsDoc struct {
-	Tasks           []TaskDoc           `json:"tasks"`
-	RoleDefinitions []TaskDoc           `json:"roleDefinitions"`
-	RoleAssignments []RoleAssignmentDoc `json:"roleAssignments"`
-	Groups          []GroupDoc          `json:"groups"`
-}
-
-// OperationDoc is an operation of an application.
-type OperationDoc struct {
-	Name        string `json:"name"`
-	ID          int    `json:"id"`
-	Description string `json:"description,omitempty"`
-}
-
-// ScopeObjectsDoc is a scope with its objects.
-type ScopeObjectsDoc struct {
-	ScopeDoc
-	ObjectsDoc
-}
 
 // objectKind describes one kind of policy object of the admin API.
 type objectKind struct {
@@ -123,10 +30,10 @@ type objectKind struct {
 }
 
 var policyKinds = []objectKind{
-	{segment: "tasks", kind: policy.KindTask, label: "task", doc: TaskDoc{}},
-	{segment: "role-definitions", kind: policy.KindRoleDefinition, label: "role definition", doc: TaskDoc{}},
-	{segment: "role-assignments", kind: policy.KindRole, label: "role assignment", doc: RoleAssignmentDoc{}},
-	{segment: "groups", kind: policy.KindGroup, label: "application group", doc: GroupDoc{}, storeLevel: true},
+	{segment: "tasks", kind: policy.KindTask, label: "task", doc: api.Task{}},
+	{segment: "role-definitions", kind: policy.KindRoleDefinition, label: "role definition", doc: api.Task{}},
+	{segment: "role-assignments", kind: policy.KindRole, label: "role assignment", doc: api.RoleAssignment{}},
+	{segment: "groups", kind: policy.KindGroup, label: "application group", doc: api.Group{}, storeLevel: true},
 }
 
 var locationParams = []param{
@@ -144,15 +51,15 @@ func (s *Server) policyRoutes() []route {
 	write := opWritePolicy + " (delegation application); If-Match: the store revision"
 	rs := []route{
 		{name: "getPolicy", method: http.MethodGet, path: "/v1/policy", tag: tag, summary: "Read the whole policy store (ETag: its revision)",
-			needs: read, resp: PolicyDoc{}, h: s.getPolicy},
+			needs: read, resp: api.Policy{}, h: s.getPolicy},
 		{name: "listScopes", method: http.MethodGet, path: "/v1/policy/scopes", tag: tag, summary: "List the scopes of an application",
-			needs: read, query: locationParams[:1], resp: Listing[ScopeDoc]{}, h: s.listScopes},
+			needs: read, query: locationParams[:1], resp: api.Listing[api.Scope]{}, h: s.listScopes},
 		{name: "createScope", method: http.MethodPost, path: "/v1/policy/scopes", tag: tag, summary: "Create a scope",
-			needs: write, query: locationParams[:1], body: ScopeDoc{}, resp: ScopeDoc{}, status: http.StatusCreated, h: s.createScope},
+			needs: write, query: locationParams[:1], body: api.Scope{}, resp: api.Scope{}, status: http.StatusCreated, h: s.createScope},
 		{name: "getScope", method: http.MethodGet, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Read a scope",
-			needs: read, query: locationParams[:1], resp: ScopeDoc{}, h: s.getScope},
+			needs: read, query: locationParams[:1], resp: api.Scope{}, h: s.getScope},
 		{name: "updateScope", method: http.MethodPut, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Rename or describe a scope",
-			needs: write, query: locationParams[:1], body: ScopeDoc{}, resp: ScopeDoc{}, h: s.updateScope},
+			needs: write, query: locationParams[:1], body: api.Scope{}, resp: api.Scope{}, h: s.updateScope},
 		{name: "deleteScope", method: http.MethodDelete, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Delete a scope and everything in it",
 			needs: write, query: locationParams[:1], status: http.StatusNoContent, h: s.deleteScope},
 	}
@@ -176,7 +83,7 @@ func (s *Server) policyRoutes() []route {
 			route{name: "delete" + singular(id), method: http.MethodDelete, path: base + "/{name}", tag: tag,
 				summary: "Delete a " + k.label + " and every link to it", needs: write, query: q, status: http.StatusNoContent, h: s.deleteObject(k)},
 			route{name: "link" + singular(id), method: http.MethodPost, path: base + "/{name}/links", tag: tag,
-				summary: "Add a link or member to a " + k.label, needs: write, query: q, body: LinkDoc{}, resp: k.doc, h: s.linkObject(k, true)},
+				summary: "Add a link or member to a " + k.label, needs: write, query: q, body: api.Link{}, resp: k.doc, h: s.linkObject(k, true)},
 			route{name: "unlink" + singular(id), method: http.MethodDelete, path: base + "/{name}/links", tag: tag,
 				summary: "Remove a link or member from a " + k.label, needs: write,
 				query: append(slices.Clone(q), param{name: "relation", in: "query", required: true}, param{name: "target", in: "query", required: true}),
@@ -188,12 +95,12 @@ func (s *Server) policyRoutes() []route {
 
 func listingOf(doc any) any {
 	switch doc.(type) {
-	case TaskDoc:
-		return Listing[TaskDoc]{}
-	case RoleAssignmentDoc:
-		return Listing[RoleAssignmentDoc]{}
-	case GroupDoc:
-		return Listing[GroupDoc]{}
+	case api.Task:
+		return api.Listing[api.Task]{}
+	case api.RoleAssignment:
+		return api.Listing[api.RoleAssignment]{}
+	case api.Group:
+		return api.Listing[api.Group]{}
 	}
 	return nil
 }
@@ -257,25 +164,7 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	n := newNamer(p)
-	doc := PolicyDoc{Revision: uint64(rev), Description: p.Description, Groups: []GroupDoc{}, Applications: []ApplicationDoc{}}
-	for _, g := range p.Groups {
-		doc.Groups = append(doc.Groups, n.group(g))
-	}
-	for _, a := range p.Applications {
-		ad := ApplicationDoc{Name: a.Name, Description: a.Description, Operations: []OperationDoc{}, Scopes: []ScopeObjectsDoc{}}
-		for _, o := range a.Operations {
-			ad.Operations = append(ad.Operations, OperationDoc{Name: o.Name, ID: o.OperationID, Description: o.Description})
-		}
-		ad.ObjectsDoc = n.objects(&a.Objects)
-		for _, sc := range a.Scopes {
-			ad.Scopes = append(ad.Scopes, ScopeObjectsDoc{
-				ScopeDoc:   ScopeDoc{Name: sc.Name, Description: sc.Description},
-				ObjectsDoc: n.objects(&sc.Objects),
-			})
-		}
-		doc.Applications = append(doc.Applications, ad)
-	}
+	doc := policydoc.Of(p, rev)
 	writeJSON(w, http.StatusOK, doc)
 	return nil
 }
@@ -289,9 +178,9 @@ func (s *Server) listScopes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []ScopeDoc{}
+	out := []api.Scope{}
 	for _, sc := range a.Scopes {
-		out = append(out, ScopeDoc{Name: sc.Name, Description: sc.Description})
+		out = append(out, policydoc.Scope(sc))
 	}
 	writeJSON(w, http.StatusOK, list(out))
 	return nil
@@ -310,19 +199,19 @@ func (s *Server) getScope(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func scopeDoc(p *policy.Policy, app, name string) (ScopeDoc, error) {
+func scopeDoc(p *policy.Policy, app, name string) (api.Scope, error) {
 	a, err := p.Application(app)
 	if err != nil {
-		return ScopeDoc{}, err
+		return api.Scope{}, err
 	}
 	sc, err := a.Scope(name)
 	if err != nil {
-		return ScopeDoc{}, err
+		return api.Scope{}, err
 	}
 	if sc == nil {
-		return ScopeDoc{}, invalidf("empty scope name")
+		return api.Scope{}, invalidf("empty scope name")
 	}
-	return ScopeDoc{Name: sc.Name, Description: sc.Description}, nil
+	return policydoc.Scope(sc), nil
 }
 
 func (s *Server) appOf(r *http.Request) string {
@@ -352,11 +241,11 @@ func (s *Server) listObjects(k objectKind) handlerFunc {
 }
 
 func listDocs(p *policy.Policy, l policy.Location, k objectKind) (any, error) {
-	n := newNamer(p)
+	n := policydoc.NewNamer(p)
 	if k.kind == policy.KindGroup && l.App == "" {
-		out := []GroupDoc{}
+		out := []api.Group{}
 		for _, g := range p.Groups {
-			out = append(out, n.group(g))
+			out = append(out, n.Group(g))
 		}
 		return list(out), nil
 	}
@@ -364,7 +253,7 @@ func listDocs(p *policy.Policy, l policy.Location, k objectKind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := n.objects(o)
+	d := n.Objects(o)
 	switch k.kind {
 	case policy.KindTask:
 		return list(d.Tasks), nil
@@ -409,13 +298,13 @@ func (s *Server) getObject(k objectKind) handlerFunc {
 
 // objectDoc returns the document of the named object of kind k at l.
 func objectDoc(p *policy.Policy, l policy.Location, k objectKind, name string) (any, error) {
-	n := newNamer(p)
+	n := policydoc.NewNamer(p)
 	if k.kind == policy.KindGroup && l.App == "" {
 		g, err := p.Group(name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", l, err)
 		}
-		return n.group(g), nil
+		return n.Group(g), nil
 	}
 	o, err := container(p, l)
 	if err != nil {
@@ -427,72 +316,19 @@ func objectDoc(p *policy.Policy, l policy.Location, k objectKind, name string) (
 		if err != nil || t.RoleDefinition != (k.kind == policy.KindRoleDefinition) {
 			return nil, fmt.Errorf("%s: %s %q: %w", l, k.label, name, policy.ErrNotFound)
 		}
-		return n.task(t), nil
+		return n.Task(t), nil
 	case policy.KindRole:
 		role, err := o.Role(name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", l, err)
 		}
-		return n.role(role), nil
+		return n.RoleAssignment(role), nil
 	}
 	g, err := o.Group(name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l, err)
 	}
-	return n.group(g), nil
-}
-
-// namer turns GUID links back into names.
-type namer struct{ policy.NameIndex }
-
-func newNamer(p *policy.Policy) namer { return namer{p.NameIndex()} }
-
-func nonNil(ss []string) []string {
-	if ss == nil {
-		return []string{}
-	}
-	return slices.Clone(ss)
-}
-
-func bizDoc(b policy.BizRule) *BizRuleDoc {
-	if b.IsZero() {
-		return nil
-	}
-	return &BizRuleDoc{Script: b.Script, Language: b.Language, ImportedPath: b.ImportedPath}
-}
-
-func (n namer) task(t *policy.Task) TaskDoc {
-	return TaskDoc{Name: t.Name, Description: t.Description, Operations: n.Names(t.OperationLinks),
-		Tasks: n.Names(t.TaskLinks), BizRule: bizDoc(t.BizRule)}
-}
-
-func (n namer) role(r *policy.Role) RoleAssignmentDoc {
-	return RoleAssignmentDoc{Name: r.Name, Description: r.Description, RoleDefinitions: n.Names(r.TaskLinks),
-		Operations: n.Names(r.OperationLinks), Members: nonNil(r.Members), Groups: n.Names(r.AppMemberLinks)}
-}
-
-func (n namer) group(g *policy.Group) GroupDoc {
-	return GroupDoc{Name: g.Name, Description: g.Description, Type: string(g.Type), Members: nonNil(g.Members),
-		NonMembers: nonNil(g.NonMembers), Groups: n.Names(g.AppMemberLinks), NonGroups: n.Names(g.AppNonMemberLinks),
-		LDAPQuery: g.LDAPQuery, BizRule: bizDoc(g.BizRule)}
-}
-
-func (n namer) objects(o *policy.Objects) ObjectsDoc {
-	d := ObjectsDoc{Tasks: []TaskDoc{}, RoleDefinitions: []TaskDoc{}, RoleAssignments: []RoleAssignmentDoc{}, Groups: []GroupDoc{}}
-	for _, t := range o.Tasks {
-		if t.RoleDefinition {
-			d.RoleDefinitions = append(d.RoleDefinitions, n.task(t))
-		} else {
-			d.Tasks = append(d.Tasks, n.task(t))
-		}
-	}
-	for _, r := range o.Roles {
-		d.RoleAssignments = append(d.RoleAssignments, n.role(r))
-	}
-	for _, g := range o.Groups {
-		d.Groups = append(d.Groups, n.group(g))
-	}
-	return d
+	return n.Group(g), nil
 }
 
 // ---- writing ----
@@ -502,7 +338,7 @@ func (n namer) objects(o *policy.Objects) ObjectsDoc {
 func ifMatch(r *http.Request) (policy.Revision, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" {
-		return 0, errorf(http.StatusPreconditionRequired, CodePreconditionRequired,
+		return 0, errorf(http.StatusPreconditionRequired, api.CodePreconditionRequired,
 			"If-Match is required on policy writes: send the ETag (store revision) of your last read")
 	}
 	v := strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
@@ -572,7 +408,7 @@ func (s *Server) auditPolicyChange(ctx context.Context, who, what string, old, n
 }
 
 func (s *Server) createScope(w http.ResponseWriter, r *http.Request) error {
-	var in ScopeDoc
+	var in api.Scope
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
@@ -591,7 +427,7 @@ func (s *Server) createScope(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
-	var in ScopeDoc
+	var in api.Scope
 	if err := decodeBody(r, &in); err != nil {
 		return err
 	}
@@ -613,7 +449,7 @@ func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
 
 // EditScope returns the edit the admin API makes to create a scope of app
 // (old == "") or to rename and describe the scope named old.
-func EditScope(app, old string, in ScopeDoc) func(*policy.Policy) error {
+func EditScope(app, old string, in api.Scope) func(*policy.Policy) error {
 	if old == "" {
 		return func(p *policy.Policy) error {
 			return p.CreateScope(app, &policy.Scope{Name: in.Name, Description: in.Description})
@@ -662,12 +498,12 @@ type relLinks struct {
 
 func docLinks(k objectKind, doc any) []relLinks {
 	switch d := doc.(type) {
-	case *TaskDoc:
+	case *api.Task:
 		return []relLinks{{policy.RelOperation, d.Operations}, {policy.RelTask, d.Tasks}}
-	case *RoleAssignmentDoc:
+	case *api.RoleAssignment:
 		return []relLinks{{policy.RelTask, d.RoleDefinitions}, {policy.RelOperation, d.Operations},
 			{policy.RelMember, d.Members}, {policy.RelGroup, d.Groups}}
-	case *GroupDoc:
+	case *api.Group:
 		return []relLinks{{policy.RelMember, d.Members}, {policy.RelNonMember, d.NonMembers},
 			{policy.RelGroup, d.Groups}, {policy.RelNonGroup, d.NonGroups}}
 	}
@@ -677,48 +513,41 @@ func docLinks(k objectKind, doc any) []relLinks {
 func newDoc(k objectKind) any {
 	switch k.kind {
 	case policy.KindTask, policy.KindRoleDefinition:
-		return &TaskDoc{}
+		return &api.Task{}
 	case policy.KindRole:
-		return &RoleAssignmentDoc{}
+		return &api.RoleAssignment{}
 	}
-	return &GroupDoc{}
+	return &api.Group{}
 }
 
 func docName(doc any) string {
 	switch d := doc.(type) {
-	case *TaskDoc:
+	case *api.Task:
 		return d.Name
-	case *RoleAssignmentDoc:
+	case *api.RoleAssignment:
 		return d.Name
-	case *GroupDoc:
+	case *api.Group:
 		return d.Name
 	}
 	return ""
-}
-
-func bizRule(d *BizRuleDoc) policy.BizRule {
-	if d == nil {
-		return policy.BizRule{}
-	}
-	return policy.BizRule{Script: d.Script, Language: d.Language, ImportedPath: d.ImportedPath}
 }
 
 // place creates or replaces the object of doc at l: a bare object with the
 // document's fields, then every link of the document.
 func place(p *policy.Policy, l policy.Location, k objectKind, doc any) error {
 	switch d := doc.(type) {
-	case *TaskDoc:
+	case *api.Task:
 		if err := p.CreateTask(l, &policy.Task{Name: d.Name, Description: d.Description,
-			RoleDefinition: k.kind == policy.KindRoleDefinition, BizRule: bizRule(d.BizRule)}); err != nil {
+			RoleDefinition: k.kind == policy.KindRoleDefinition, BizRule: policydoc.PolicyBizRule(d.BizRule)}); err != nil {
 			return err
 		}
-	case *RoleAssignmentDoc:
+	case *api.RoleAssignment:
 		if err := p.CreateRole(l, &policy.Role{Name: d.Name, Description: d.Description}); err != nil {
 			return err
 		}
-	case *GroupDoc:
+	case *api.Group:
 		if err := p.CreateGroup(l, &policy.Group{Name: d.Name, Description: d.Description, Type: policy.GroupType(d.Type),
-			LDAPQuery: d.LDAPQuery, BizRule: bizRule(d.BizRule)}); err != nil {
+			LDAPQuery: d.LDAPQuery, BizRule: policydoc.PolicyBizRule(d.BizRule)}); err != nil {
 			return err
 		}
 	}
@@ -790,15 +619,15 @@ func (s *Server) updateObject(k objectKind) handlerFunc {
 
 func setName(doc any, def string) {
 	switch d := doc.(type) {
-	case *TaskDoc:
+	case *api.Task:
 		if d.Name == "" {
 			d.Name = def
 		}
-	case *RoleAssignmentDoc:
+	case *api.RoleAssignment:
 		if d.Name == "" {
 			d.Name = def
 		}
-	case *GroupDoc:
+	case *api.Group:
 		if d.Name == "" {
 			d.Name = def
 		}
@@ -817,7 +646,7 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 		objs = o
 	}
 	switch d := doc.(type) {
-	case *TaskDoc:
+	case *api.Task:
 		t, err := objs.Task(name)
 		if err != nil || t.RoleDefinition != (k.kind == policy.KindRoleDefinition) {
 			return fmt.Errorf("%s: %s %q: %w", l, k.label, name, policy.ErrNotFound)
@@ -825,9 +654,9 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 		if other, err := objs.Task(newName); err == nil && other != t {
 			return fmt.Errorf("%s: %s %q exists: %w", l, k.label, newName, policy.ErrDuplicate)
 		}
-		t.Name, t.Description, t.BizRule = newName, d.Description, bizRule(d.BizRule)
+		t.Name, t.Description, t.BizRule = newName, d.Description, policydoc.PolicyBizRule(d.BizRule)
 		t.OperationLinks, t.TaskLinks = nil, nil
-	case *RoleAssignmentDoc:
+	case *api.RoleAssignment:
 		role, err := objs.Role(name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", l, err)
@@ -837,7 +666,7 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 		}
 		role.Name, role.Description = newName, d.Description
 		role.TaskLinks, role.OperationLinks, role.Members, role.AppMemberLinks = nil, nil, nil, nil
-	case *GroupDoc:
+	case *api.Group:
 		find := p.Group
 		if objs != nil {
 			find = objs.Group
@@ -853,7 +682,7 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 		if typ == "" {
 			typ = policy.GroupBasic
 		}
-		g.Name, g.Description, g.Type, g.LDAPQuery, g.BizRule = newName, d.Description, typ, d.LDAPQuery, bizRule(d.BizRule)
+		g.Name, g.Description, g.Type, g.LDAPQuery, g.BizRule = newName, d.Description, typ, d.LDAPQuery, policydoc.PolicyBizRule(d.BizRule)
 		g.Members, g.NonMembers, g.AppMemberLinks, g.AppNonMemberLinks = nil, nil, nil, nil
 	}
 	for _, rl := range docLinks(k, doc) {
@@ -895,13 +724,13 @@ func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		var in LinkDoc
+		var in api.Link
 		if add {
 			if err := decodeBody(r, &in); err != nil {
 				return err
 			}
 		} else {
-			in = LinkDoc{Relation: r.URL.Query().Get("relation"), Target: r.URL.Query().Get("target")}
+			in = api.Link{Relation: r.URL.Query().Get("relation"), Target: r.URL.Query().Get("target")}
 		}
 		if in.Relation == "" || in.Target == "" {
 			return invalidf("a link needs a relation and a target")

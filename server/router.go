@@ -14,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/authzen"
 )
 
@@ -97,10 +98,10 @@ func (s *Server) buildRouter(routes []route) (*mux.Router, error) {
 		r.Handle(rt.path, h).Methods(rt.method).Name(rt.name)
 	}
 	r.NotFoundHandler = s.metrics.instrument("not_found", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return errorf(http.StatusNotFound, CodeNotFound, "no route %s %s", r.Method, r.URL.Path)
+		return errorf(http.StatusNotFound, api.CodeNotFound, "no route %s %s", r.Method, r.URL.Path)
 	}))
 	r.MethodNotAllowedHandler = s.metrics.instrument("method_not_allowed", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return errorf(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path)
+		return errorf(http.StatusMethodNotAllowed, api.CodeMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path)
 	}))
 	return r, nil
 }
@@ -113,7 +114,7 @@ func (s *Server) buildRouter(routes []route) (*mux.Router, error) {
 func (s *Server) crossOriginProtection(next http.Handler) http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return errorf(http.StatusForbidden, CodeCrossOrigin,
+		return errorf(http.StatusForbidden, api.CodeCrossOrigin,
 			"cross-origin request refused: %s requests from a browser must come from this server's own origin", r.Method)
 	}))
 	return cop.Handler(next)
@@ -142,7 +143,7 @@ func (s *Server) requireJSON(next http.Handler, writeError func(http.ResponseWri
 			return
 		}
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			writeError(w, r, errorf(http.StatusUnsupportedMediaType, CodeUnsupportedMediaType,
+			writeError(w, r, errorf(http.StatusUnsupportedMediaType, api.CodeUnsupportedMediaType,
 				"a %s request body must be JSON, sent with Content-Type: application/json", r.Method))
 			return
 		}

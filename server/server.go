@@ -19,6 +19,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/authzen"
@@ -534,7 +535,7 @@ func acquire(ctx context.Context, sem chan struct{}) (release func(), err error)
 	case sem <- struct{}{}:
 		return func() { <-sem }, nil
 	case <-ctx.Done():
-		return nil, &apiError{status: http.StatusServiceUnavailable, code: CodeUnavailable,
+		return nil, &apiError{status: http.StatusServiceUnavailable, code: api.CodeUnavailable,
 			message: "the server is busy; retry later", err: ctx.Err(), retryAfter: time.Second}
 	}
 }

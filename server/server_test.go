@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/testproc"
 
 	"github.com/gorilla/mux"
@@ -94,7 +96,7 @@ func TestServer_EveryRouteRefusesBadCredentials(t *testing.T) {
 						!strings.Contains(string(r.body), "token") && !strings.Contains(string(r.body), "scheme") {
 					t.Errorf("%s %s with %s: status %d body %q, want 401 with a text message", rc.method, rc.path, c.name, r.status, r.body)
 				}
-			} else if r.status != http.StatusUnauthorized || r.errCode(t) != CodeUnauthenticated {
+			} else if r.status != http.StatusUnauthorized || r.errCode(t) != api.CodeUnauthenticated {
 				t.Errorf("%s %s with %s: status %d body %s, want 401", rc.method, rc.path, c.name, r.status, r.body)
 			}
 			if r.header.Get("WWW-Authenticate") == "" {
@@ -147,7 +149,7 @@ func TestServer_BearerToken(t *testing.T) {
 	}
 	r := ts.do(cred{bearer: tok}, http.MethodGet, "/v1/me", nil)
 	want(t, r, http.StatusOK, "me with token")
-	var me Me
+	var me api.Me
 	r.json(t, &me)
 	if me.Name != "admin" || !containsFold(me.Groups, "S-1-5-32-544") {
 		t.Fatalf("me = %+v, want admin in S-1-5-32-544", me)
@@ -261,16 +263,16 @@ func TestServer_ErrorsAndLimits(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"unknown route", http.MethodGet, "/v1/nothing", nil, 404, CodeNotFound},
-		{"wrong method", http.MethodPut, "/v1/me", nil, 405, CodeMethodNotAllowed},
-		{"too large", http.MethodPost, "/v1/vms", `{"name":"` + strings.Repeat("a", 2000) + `"}`, 413, CodeTooLarge},
-		{"malformed", http.MethodPost, "/v1/vms", `{"name":`, 400, CodeInvalid},
-		{"unknown field", http.MethodPost, "/v1/vms", `{"nom":"x"}`, 400, CodeInvalid},
-		{"empty body", http.MethodPost, "/v1/vms", ``, 400, CodeInvalid},
-		{"trailing data", http.MethodPost, "/v1/vms", `{"name":"a","memoryMB":512,"processors":1} {}`, 400, CodeInvalid},
-		{"engine invalid", http.MethodPost, "/v1/vms", `{"name":"","memoryMB":512,"processors":1}`, 400, CodeInvalid},
-		{"vm not found", http.MethodGet, "/v1/vms/ghost", nil, 404, CodeNotFound},
-		{"invalid state", http.MethodPost, "/v1/vms/ghost/start", nil, 404, CodeNotFound},
+		{"unknown route", http.MethodGet, "/v1/nothing", nil, 404, api.CodeNotFound},
+		{"wrong method", http.MethodPut, "/v1/me", nil, 405, api.CodeMethodNotAllowed},
+		{"too large", http.MethodPost, "/v1/vms", `{"name":"` + strings.Repeat("a", 2000) + `"}`, 413, api.CodeTooLarge},
+		{"malformed", http.MethodPost, "/v1/vms", `{"name":`, 400, api.CodeInvalid},
+		{"unknown field", http.MethodPost, "/v1/vms", `{"nom":"x"}`, 400, api.CodeInvalid},
+		{"empty body", http.MethodPost, "/v1/vms", ``, 400, api.CodeInvalid},
+		{"trailing data", http.MethodPost, "/v1/vms", `{"name":"a","memoryMB":512,"processors":1} {}`, 400, api.CodeInvalid},
+		{"engine invalid", http.MethodPost, "/v1/vms", `{"name":"","memoryMB":512,"processors":1}`, 400, api.CodeInvalid},
+		{"vm not found", http.MethodGet, "/v1/vms/ghost", nil, 404, api.CodeNotFound},
+		{"invalid state", http.MethodPost, "/v1/vms/ghost/start", nil, 404, api.CodeNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -289,11 +291,11 @@ func TestMapError(t *testing.T) {
 		status int
 		code   string
 	}{
-		{errors.New("disk on fire"), 500, CodeInternal},
-		{&DelegationDeniedError{Operation: opCheckAccess, Application: DelegationApp}, 403, CodeAccessDenied},
-		{context.DeadlineExceeded, 503, CodeUnavailable},
-		{fmt.Errorf("start vm %q: %w: libvirtd restarting", "lab1", engine.ErrUnavailable), 503, CodeUnavailable},
-		{fmt.Errorf("switch port %q: %w: VLANs need Open vSwitch", "p1", engine.ErrUnsupported), 501, CodeUnsupported},
+		{errors.New("disk on fire"), 500, api.CodeInternal},
+		{&DelegationDeniedError{Operation: opCheckAccess, Application: DelegationApp}, 403, api.CodeAccessDenied},
+		{context.DeadlineExceeded, 503, api.CodeUnavailable},
+		{fmt.Errorf("start vm %q: %w: libvirtd restarting", "lab1", engine.ErrUnavailable), 503, api.CodeUnavailable},
+		{fmt.Errorf("switch port %q: %w: VLANs need Open vSwitch", "p1", engine.ErrUnsupported), 501, api.CodeUnsupported},
 	}
 	for _, tt := range tests {
 		status, d := mapError(tt.err)
@@ -377,7 +379,7 @@ func TestServer_FreshStartBootstraps(t *testing.T) {
 	// The delegation application exists in the store.
 	r := ts.do(admin0(pw), http.MethodGet, "/v1/policy/role-assignments?app=azgate", nil)
 	want(t, r, http.StatusOK, "delegation roles")
-	var l Listing[RoleAssignmentDoc]
+	var l api.Listing[api.RoleAssignment]
 	r.json(t, &l)
 	if len(l.Items) != 3 {
 		t.Fatalf("delegation role assignments = %+v", l.Items)
@@ -435,7 +437,7 @@ func TestDecodeBody_NamesJSONNotGo(t *testing.T) {
 			r := ts.do(admin, http.MethodPost, tc.path, tc.body)
 			want(t, r, http.StatusBadRequest, tc.name)
 			var eb struct {
-				Error errorDetail `json:"error"`
+				Error api.ErrorDetail `json:"error"`
 			}
 			r.json(t, &eb)
 			if msg := eb.Error.Message; !strings.Contains(msg, tc.want) || strings.Contains(msg, "Go ") || strings.Contains(msg, "Spec") {

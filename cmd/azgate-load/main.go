@@ -31,6 +31,7 @@ import (
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/internal/policygen"
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/server"
@@ -403,7 +404,7 @@ func randomPassword() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// checkItem is the JSON of one check (server.CheckItem's wire form).
+// checkItem is the JSON of one check (api.CheckItem's wire form).
 type checkItem struct {
 	User       string          `json:"user"`
 	IDs        []string        `json:"ids,omitempty"`
@@ -481,13 +482,13 @@ func probe(ctx context.Context, url, token string, body []byte, items int) error
 		return fmt.Errorf("probe %s: %w", url, err)
 	}
 	if items > 1 || bytes.Contains(body, []byte(`"checks"`)) {
-		var lists [][]server.CheckResult
+		var lists [][]api.CheckResult
 		if err := json.Unmarshal(out.Results, &lists); err != nil || len(lists) != items {
 			return fmt.Errorf("probe %s: batch answer with %d result lists (%v), want %d", url, len(lists), err, items)
 		}
 		return nil
 	}
-	var list []server.CheckResult
+	var list []api.CheckResult
 	if err := json.Unmarshal(out.Results, &list); err != nil || len(list) != 1 {
 		return fmt.Errorf("probe %s: single answer %s (%v), want 1 result", url, out.Results, err)
 	}
@@ -514,7 +515,7 @@ func ceilingHandler(dir *localdir.Directory) http.Handler {
 			http.Error(w, `{"error":{"code":"unauthenticated","message":"unknown token"}}`, http.StatusUnauthorized)
 			return
 		}
-		var req server.CheckRequest
+		var req api.CheckRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, server.DefaultMaxBodyBytes))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {

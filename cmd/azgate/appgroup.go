@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 )
 
 // app-group: application groups — basic (members, non-members, nested
@@ -32,7 +33,7 @@ func newAppGroupCmd(c *cli) *cobra.Command {
 				}
 				gs = o.Groups
 			}
-			return viewsOf(newNames(p).groups(gs)), nil
+			return groupViews(policydoc.NewNamer(p).Groups(gs)), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			var g *policy.Group

@@ -231,3 +231,11 @@ func paramValue(v string) any {
 	}
 	return v
 }
+
+// nonNil is ss, or an empty list for nil (a JSON [] rather than null).
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
+}

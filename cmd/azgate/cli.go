@@ -27,16 +27,22 @@ func (c *cli) open(ctx context.Context, url string) (policy.Store, error) {
 
 // load reads the policy of the --store store.
 func (c *cli) load(ctx context.Context) (*policy.Policy, error) {
+	p, _, err := c.loadRev(ctx)
+	return p, err
+}
+
+// loadRev loads the --store store and its revision.
+func (c *cli) loadRev(ctx context.Context) (*policy.Policy, policy.Revision, error) {
 	s, err := c.openStore(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer s.Close()
-	p, _, err := s.Load(ctx)
+	p, rev, err := s.Load(ctx)
 	if err != nil {
-		return nil, c.loadError(err)
+		return nil, 0, c.loadError(err)
 	}
-	return p, nil
+	return p, rev, nil
 }
 
 // loadError describes a failed load of the --store store.

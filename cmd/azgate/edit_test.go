@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/azgate/azgate/api"
 )
 
 // TestEdit_Script creates, links, shows and deletes every kind of object
@@ -132,18 +134,18 @@ func TestEdit_FailedWritesNothing(t *testing.T) {
 func TestShow_JSON(t *testing.T) {
 	store, _ := newStore(t, "default")
 	mustRun(t, "role-def", "create", "Viewer", "--op", "View Switches", "--store", store)
-	var sv storeView
+	var sv api.Policy
 	if err := json.Unmarshal([]byte(mustRun(t, "store", "show", "--json", "--store", store)), &sv); err != nil {
 		t.Fatal(err)
 	}
 	if len(sv.Applications) != 1 || len(sv.Applications[0].Operations) != 34 || len(sv.Applications[0].RoleDefinitions) != 2 {
 		t.Fatalf("store show --json = %+v", sv)
 	}
-	var tv taskView
+	var tv api.Task
 	if err := json.Unmarshal([]byte(mustRun(t, "role-def", "show", "Viewer", "--json", "--store", store)), &tv); err != nil {
 		t.Fatal(err)
 	}
-	if !tv.RoleDefinition || len(tv.Operations) != 1 || tv.Operations[0] != "View Switches" {
+	if tv.Name != "Viewer" || len(tv.Operations) != 1 || tv.Operations[0] != "View Switches" {
 		t.Fatalf("role-def show --json = %+v", tv)
 	}
 	var rows []opRow

@@ -71,30 +71,6 @@ func (l *locFlags) resolve(p *policy.Policy) (policy.Location, error) {
 	return loc, nil
 }
 
-// namedView is a view list and show print.
-type namedView interface {
-	viewName() string
-	print(t *tree)
-}
-
-// viewsOf returns vs as namedViews (nil when vs is empty).
-func viewsOf[V namedView](vs []V) []namedView {
-	var out []namedView
-	for _, v := range vs {
-		out = append(out, v)
-	}
-	return out
-}
-
-func (v taskView) viewName() string  { return v.Name }
-func (v roleView) viewName() string  { return v.Name }
-func (v groupView) viewName() string { return v.Name }
-func (v scopeView) viewName() string { return v.Name }
-func (v taskView) print(t *tree)     { t.task(0, v) }
-func (v roleView) print(t *tree)     { t.role(0, v) }
-func (v groupView) print(t *tree)    { t.group(0, v) }
-func (v scopeView) print(t *tree)    { t.scope(0, v) }
-
 // kindSpec describes one kind of object for the shared subcommands.
 type kindSpec struct {
 	kind       policy.Kind
@@ -191,10 +167,14 @@ func listCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), vs)
+				docs := []any{}
+				for _, v := range vs {
+					docs = append(docs, v.doc)
+				}
+				return printJSON(cmd.OutOrStdout(), docs)
 			}
 			for _, v := range vs {
-				if _, err := fmt.Fprintln(cmd.OutOrStdout(), v.viewName()); err != nil {
+				if _, err := fmt.Fprintln(cmd.OutOrStdout(), v.name); err != nil {
 					return err
 				}
 			}
@@ -217,9 +197,9 @@ func showCmd(c *cli, spec *kindSpec, l *locFlags) *cobra.Command {
 				return err
 			}
 			for _, v := range vs {
-				if name.Equal(v.viewName(), a[0]) {
+				if name.Equal(v.name, a[0]) {
 					if asJSON {
-						return printJSON(cmd.OutOrStdout(), v)
+						return printJSON(cmd.OutOrStdout(), v.doc)
 					}
 					t := &tree{w: cmd.OutOrStdout()}
 					v.print(t)

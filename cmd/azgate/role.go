@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 )
 
 // role: role assignments (AzMan's AzRole), which give role definitions,
@@ -26,7 +27,7 @@ func newRoleCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return nil, err
 			}
-			return viewsOf(newNames(p).roles(o.Roles)), nil
+			return roleViews(policydoc.NewNamer(p).RoleAssignments(o.Roles)), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			o, err := objectsAt(p, loc)

@@ -5,7 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 )
 
 // scope: named scopes of an application, each with its own role
@@ -20,12 +22,12 @@ func newScopeCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return nil, err
 			}
-			n := newNames(p)
-			var out []namedView
+			n := policydoc.NewNamer(p)
+			var docs []api.ScopeObjects
 			for _, s := range a.Scopes {
-				out = append(out, n.scope(s))
+				docs = append(docs, n.ScopeObjects(s))
 			}
-			return out, nil
+			return scopeViews(docs), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			a, err := p.Application(loc.App)

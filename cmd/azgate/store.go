@@ -18,6 +18,7 @@ import (
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/policy/ldapstore"
+	"github.com/azgate/azgate/policy/policydoc"
 	"github.com/azgate/azgate/policy/xmlstore"
 )
 
@@ -199,11 +200,11 @@ func storeShowCmd(c *cli) *cobra.Command {
 		Short: "Print the whole store as a tree (or JSON)",
 		Args:  args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := c.load(cmd.Context())
+			p, rev, err := c.loadRev(cmd.Context())
 			if err != nil {
 				return err
 			}
-			v := storeViewOf(p)
+			v := policydoc.Of(p, rev)
 			if asJSON {
 				return printJSON(cmd.OutOrStdout(), v)
 			}

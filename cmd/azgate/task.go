@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 )
 
 // task and role-def: tasks and role definitions are both AzMan tasks; a
@@ -35,7 +36,7 @@ func taskCmd(c *cli, roleDef bool) *cobra.Command {
 			if err != nil {
 				return nil, err
 			}
-			return viewsOf(newNames(p).tasks(o.Tasks, roleDef)), nil
+			return taskViews(policydoc.NewNamer(p).Tasks(o.Tasks, roleDef), roleDef), nil
 		},
 		fields: func(p *policy.Policy, loc policy.Location, name string) (fields, error) {
 			t, err := findTask(p, loc, name, kind, roleDef)

@@ -1,0 +1,152 @@
+// Package policydoc turns a policy into the HTTP API's by-name documents
+// (package api) and back: the one conversion the server's policy admin API
+// and the CLI's show, list and --json output share. Links are written as
+// the names of the linked objects; a link to nothing keeps its GUID, so a
+// broken store still shows what it holds.
+package policydoc
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/azgate/azgate/api"
+	"github.com/azgate/azgate/policy"
+)
+
+// Namer turns a policy's objects into documents, resolving GUID links to
+// names.
+type Namer struct{ idx policy.NameIndex }
+
+// NewNamer indexes p's names.
+func NewNamer(p *policy.Policy) Namer { return Namer{p.NameIndex()} }
+
+// Of is the whole policy at revision rev.
+func Of(p *policy.Policy, rev policy.Revision) api.Policy {
+	n := NewNamer(p)
+	doc := api.Policy{Revision: uint64(rev), Version: fmt.Sprintf("%d.%d", p.MajorVersion, p.MinorVersion),
+		Description: p.Description, Groups: n.Groups(p.Groups), Applications: []api.Application{}}
+	for _, a := range p.Applications {
+		doc.Applications = append(doc.Applications, n.Application(a))
+	}
+	return doc
+}
+
+// Application is a with its operations, objects and scopes.
+func (n Namer) Application(a *policy.Application) api.Application {
+	d := api.Application{AppInfo: AppInfo(a),
+		Operations: []api.Operation{}, Objects: n.Objects(&a.Objects), Scopes: []api.ScopeObjects{}}
+	for _, o := range a.Operations {
+		d.Operations = append(d.Operations, Operation(o))
+	}
+	for _, s := range a.Scopes {
+		d.Scopes = append(d.Scopes, n.ScopeObjects(s))
+	}
+	return d
+}
+
+// AppInfo is an application's own fields.
+func AppInfo(a *policy.Application) api.AppInfo {
+	return api.AppInfo{Name: a.Name, Description: a.Description, Version: a.Version}
+}
+
+// Operation is an operation of an application.
+func Operation(o *policy.Operation) api.Operation {
+	return api.Operation{Name: o.Name, ID: o.OperationID, Description: o.Description}
+}
+
+// Scope is a scope's name and description.
+func Scope(s *policy.Scope) api.Scope { return api.Scope{Name: s.Name, Description: s.Description} }
+
+// ScopeObjects is a scope with its objects.
+func (n Namer) ScopeObjects(s *policy.Scope) api.ScopeObjects {
+	return api.ScopeObjects{Scope: Scope(s), Objects: n.Objects(&s.Objects)}
+}
+
+// Objects is what an application level or a scope holds.
+func (n Namer) Objects(o *policy.Objects) api.Objects {
+	d := api.Objects{Tasks: n.Tasks(o.Tasks, false), RoleDefinitions: n.Tasks(o.Tasks, true),
+		RoleAssignments: n.RoleAssignments(o.Roles), Groups: n.Groups(o.Groups)}
+	return d
+}
+
+// Tasks are the tasks of ts (roleDefs false) or its role definitions
+// (roleDefs true).
+func (n Namer) Tasks(ts []*policy.Task, roleDefs bool) []api.Task {
+	out := []api.Task{}
+	for _, t := range ts {
+		if t.RoleDefinition == roleDefs {
+			out = append(out, n.Task(t))
+		}
+	}
+	return out
+}
+
+// Task is a task or role definition.
+func (n Namer) Task(t *policy.Task) api.Task {
+	return api.Task{Name: t.Name, Description: t.Description, Operations: n.idx.Names(t.OperationLinks),
+		Tasks: n.idx.Names(t.TaskLinks), BizRule: BizRule(t.BizRule)}
+}
+
+// RoleAssignments are the documents of rs.
+func (n Namer) RoleAssignments(rs []*policy.Role) []api.RoleAssignment {
+	out := []api.RoleAssignment{}
+	for _, r := range rs {
+		out = append(out, n.RoleAssignment(r))
+	}
+	return out
+}
+
+// RoleAssignment is a role assignment.
+func (n Namer) RoleAssignment(r *policy.Role) api.RoleAssignment {
+	return api.RoleAssignment{Name: r.Name, Description: r.Description, RoleDefinitions: n.idx.Names(r.TaskLinks),
+		Operations: n.idx.Names(r.OperationLinks), Members: strs(r.Members), Groups: n.idx.Names(r.AppMemberLinks)}
+}
+
+// Groups are the documents of gs.
+func (n Namer) Groups(gs []*policy.Group) []api.Group {
+	out := []api.Group{}
+	for _, g := range gs {
+		out = append(out, n.Group(g))
+	}
+	return out
+}
+
+// Group is an application group; its type is always named.
+func (n Namer) Group(g *policy.Group) api.Group {
+	typ := g.Type
+	if typ == "" {
+		typ = policy.GroupBasic
+	}
+	return api.Group{Name: g.Name, Description: g.Description, Type: string(typ), Members: strs(g.Members),
+		NonMembers: strs(g.NonMembers), Groups: n.idx.Names(g.AppMemberLinks), NonGroups: n.idx.Names(g.AppNonMemberLinks),
+		LDAPQuery: g.LDAPQuery, BizRule: BizRule(g.BizRule)}
+}
+
+// BizRule is b's document, nil for no rule. Its language is always named:
+// "" in the store is policy.LangExpr.
+func BizRule(b policy.BizRule) *api.BizRule {
+	if b.IsZero() {
+		return nil
+	}
+	lang := b.Language
+	if lang == "" {
+		lang = policy.LangExpr
+	}
+	return &api.BizRule{Script: b.Script, Language: lang, ImportedPath: b.ImportedPath}
+}
+
+// PolicyBizRule is the business rule of a document (nil: none).
+func PolicyBizRule(d *api.BizRule) policy.BizRule {
+	if d == nil {
+		return policy.BizRule{}
+	}
+	return policy.BizRule{Script: d.Script, Language: d.Language, ImportedPath: d.ImportedPath}
+}
+
+// strs copies ss, never nil, so a list is [] in JSON.
+func strs(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return slices.Clone(ss)
+}
