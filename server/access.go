@@ -594,8 +594,10 @@ func editFunc(app string, e PolicyEditDoc) (func(*policy.Policy) error, string, 
 	return nil, "", invalidf("action %q: want create, update, delete, link or unlink", e.Action)
 }
 
-// stagedEdits turns a what-if's edits into one change and its description.
-func stagedEdits(app string, edits []PolicyEditDoc) (func(*policy.Policy) error, string, error) {
+// StagedEdits turns a what-if's edits into one change (applied in order,
+// validated as the admin API's routes validate) and its description: the
+// server's what-if and save, and the CLI's whatif, share it.
+func StagedEdits(app string, edits []PolicyEditDoc) (func(*policy.Policy) error, string, error) {
 	if len(edits) == 0 || len(edits) > maxWhatIfEdits {
 		return nil, "", invalidf("a what-if has 1 to %d edits, this one %d", maxWhatIfEdits, len(edits))
 	}
@@ -676,7 +678,7 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 		return errorf(http.StatusConflict, api.CodeConflict,
 			"the policy changed since the edits were staged (base revision %d, now %d): review them against the current revision", in.BaseRevision, snap.Revision)
 	}
-	edit, _, err := stagedEdits(base.Application(), in.Edits)
+	edit, _, err := StagedEdits(base.Application(), in.Edits)
 	if err != nil {
 		return err
 	}
@@ -725,7 +727,7 @@ func (s *Server) whatIfSave(w http.ResponseWriter, r *http.Request) error {
 	if app == "" {
 		app = s.app
 	}
-	edit, what, err := stagedEdits(app, in.Edits)
+	edit, what, err := StagedEdits(app, in.Edits)
 	if err != nil {
 		return err
 	}

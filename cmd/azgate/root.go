@@ -34,6 +34,9 @@ var commands = []func(c *cli) *cobra.Command{
 	newCheckCmd,
 	newLDAPCmd,
 	newWhoCanCmd,
+	newAccessCmd,
+	newAccessListCmd,
+	newWhatIfCmd,
 	// The audit log.
 	newAuditCmd,
 	// Server, directory and engine client commands (serve, user, group,
