@@ -256,6 +256,37 @@ func testEdits(t *testing.T, open func(t *testing.T) policy.Store) {
 			}
 			return p.Link(l, policy.KindRole, "Owners", policy.RelTask, "Admins")
 		}},
+		// Applications and operations (issue 10): IDs and names overlap the
+		// rich application's, as two real applications' may.
+		{"create application with operations", func(p *policy.Policy) error {
+			if err := p.CreateApplication(&policy.Application{GUID: "3c4d5e6f-7081-4c2d-9e3f-4a5b6c7d8e9f", Name: "Orders", Description: "purchase orders"}); err != nil {
+				return err
+			}
+			for i, n := range []string{"View Switches", "Approve Order", "Cancel Order"} {
+				guid := fmt.Sprintf("4d5e6f70-8192-4d3e-8f4a-5b6c7d8e9f%02d", i)
+				if err := p.CreateOperation("Orders", &policy.Operation{GUID: guid, Name: n, OperationID: i + 1}); err != nil {
+					return err
+				}
+			}
+			orders := policy.Location{App: "Orders"}
+			if err := p.CreateTask(orders, &policy.Task{GUID: "5e6f7081-92a3-4e4f-9a5b-6c7d8e9fa0b1", Name: "Approver", RoleDefinition: true}); err != nil {
+				return err
+			}
+			return p.Link(orders, policy.KindTask, "Approver", policy.RelOperation, "Approve Order")
+		}},
+		{"rename an operation, change its ID, delete one", func(p *policy.Policy) error {
+			if err := p.RenameOperation("Orders", "Approve Order", "Approve Purchase Order"); err != nil {
+				return err
+			}
+			if err := p.SetOperationID("Orders", "Approve Purchase Order", 61); err != nil {
+				return err
+			}
+			return p.Delete(policy.Location{App: "Orders"}, policy.KindOperation, "Cancel Order")
+		}},
+		{"rename application", func(p *policy.Policy) error { return p.RenameApplication("Orders", "Purchasing") }},
+		{"delete application", func(p *policy.Policy) error {
+			return p.Delete(policy.Location{}, policy.KindApplication, "Purchasing")
+		}},
 	}
 	mem := start.Clone()
 	for _, e := range edits {
