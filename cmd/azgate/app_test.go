@@ -24,6 +24,8 @@ func TestApp_Script(t *testing.T) {
 		{args: []string{"op", "create", "Start Virtual Machine", "--id", "3", "--app", "Expense Web"}},
 		{args: []string{"op", "rename", "start virtual machine", "Audit Expense", "--app", "Expense Web"},
 			stdout: []string{`renamed operation "start virtual machine" to "Audit Expense" in application "Expense Web"`}},
+		{args: []string{"op", "set", "approve expense", "--id", "20", "--description", "approve a report", "--app", "Expense Web"},
+			stdout: []string{`updated operation "approve expense" in application "Expense Web"`}},
 		{args: []string{"role-def", "create", "Approver", "--op", "Approve Expense", "--app", "Expense Web"}},
 		{args: []string{"scope", "create", "East", "--app", "Expense Web"}},
 		{args: []string{"role", "create", "Managers", "--scope", "East", "--app", "Expense Web", "--role-def", "Approver", "--member", `CONTOSO\ann`}},
@@ -42,12 +44,12 @@ func TestApp_Script(t *testing.T) {
 		}
 	}
 	recs := auditRecords(t, log)
-	const edits = 12 // store init and every step above that changes the store
+	const edits = 13 // store init and every step above that changes the store
 	if len(recs) != edits {
 		t.Fatalf("%d audit records, want %d: %v", len(recs), edits, recs)
 	}
 	last := recs[len(recs)-1]
-	if last["what"] != `app delete Expenses` || last["new_revision"] != "12" {
+	if last["what"] != `app delete Expenses` || last["new_revision"] != "13" {
 		t.Fatalf("last record = %v", last)
 	}
 }
@@ -77,6 +79,8 @@ func TestApp_RefusedEditsWriteNothing(t *testing.T) {
 		{"negative operation ID", step{args: []string{"op", "create", "Change Order", "--id", "-1", "--app", "Orders"}, stderr: []string{"OperationID", "not positive"}}},
 		{"rename to a taken operation name", step{args: []string{"op", "rename", "Edit Order", "view ORDER", "--app", "Orders"},
 			stderr: []string{`operation "View Order" exists`}}},
+		{"set a taken ID", step{args: []string{"op", "set", "Edit Order", "--id", "7", "--app", "Orders"}, stderr: []string{`OperationID 7 is taken by operation "View Order"`}}},
+		{"set nothing", step{args: []string{"op", "set", "Edit Order", "--app", "Orders"}, code: 2, stderr: []string{"nothing to set"}}},
 		{"delete an operation in use", step{args: []string{"op", "delete", "View Order", "--app", "Orders"},
 			stderr: []string{`operation "View Order" is used by task "Viewing"`}}},
 		{"delete a missing operation", step{args: []string{"op", "delete", "Nope", "--app", "Orders"}, stderr: []string{`application "Orders"`, `operation "Nope"`}}},

@@ -12,7 +12,7 @@ import (
 
 // opEditCmds returns op create, rename and delete, each with --app.
 func opEditCmds(c *cli) []*cobra.Command {
-	return []*cobra.Command{opCreateCmd(c), opRenameCmd(c), opDeleteCmd(c)}
+	return []*cobra.Command{opCreateCmd(c), opRenameCmd(c), opSetCmd(c), opDeleteCmd(c)}
 }
 
 // appOnly registers --app on cmd and returns its locFlags.
@@ -67,6 +67,49 @@ lacks one.`,
 		},
 	}
 	l = appOnly(cmd)
+	return cmd
+}
+
+func opSetCmd(c *cli) *cobra.Command {
+	var l *locFlags
+	var desc string
+	var id int
+	cmd := &cobra.Command{
+		Use:   "set NAME [--id N] [--description TEXT]",
+		Short: "Change an operation's OperationID or description",
+		Long: `Change an operation's OperationID (unique within the application) or its
+description. Links to it stay; callers checking it by its old ID no longer
+reach it.`,
+		Args: args(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, a []string) error {
+			changed := cmd.Flags().Changed
+			if !changed("id") && !changed("description") {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("nothing to set: give --id or --description")}
+			}
+			return editAt(cmd, c, l, fmt.Sprintf("updated operation %q in", a[0]), func(p *policy.Policy, loc policy.Location) error {
+				if changed("id") {
+					if err := p.SetOperationID(loc.App, a[0], id); err != nil {
+						return err
+					}
+				}
+				if changed("description") {
+					app, err := p.Application(loc.App)
+					if err != nil {
+						return err
+					}
+					o, err := app.Operation(a[0])
+					if err != nil {
+						return fmt.Errorf("application %q: %w", app.Name, err)
+					}
+					o.Description = desc
+				}
+				return nil
+			})
+		},
+	}
+	l = appOnly(cmd)
+	cmd.Flags().IntVar(&id, "id", 0, "new OperationID, unique within the application")
+	cmd.Flags().StringVar(&desc, "description", "", "new description")
 	return cmd
 }
 
