@@ -27,7 +27,7 @@ import (
 // Writer (read, and write through task "Write Own", whose rule lets the
 // owner write) held by readers too; Lab Writer (write) held in scope Lab by
 // bob.
-func docsPolicy(t *testing.T) *policy.Policy {
+func docsPolicy(t testing.TB) *policy.Policy {
 	t.Helper()
 	p, err := (&policy.Policy{GUID: policy.NewGUID(), MajorVersion: 2}).Edit(func(p *policy.Policy) error {
 		p.Applications = append(p.Applications, &policy.Application{GUID: policy.NewGUID(), Name: "Docs", Version: "1.0"},
@@ -74,7 +74,7 @@ type fixture struct {
 	made           []Made
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	p := docsPolicy(t)
