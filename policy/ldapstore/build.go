@@ -23,7 +23,9 @@ func newTree() *tree {
 	return &tree{byNDN: map[string]*entry{}, byKey: map[string]*entry{}}
 }
 
-// builder lays a policy out as entries under a store DN.
+// builder lays a policy out as entries under a store DN, in two passes:
+// place gives every object its entry (so every DN is known), then the
+// write methods fill in attributes and links between them.
 type builder struct {
 	t        *tree
 	storeDN  string
@@ -32,6 +34,24 @@ type builder struct {
 	guidDN   map[string]*entry // lower-case GUID → entry
 	seen     map[*entry]map[string]string
 	memberOf map[string]*entry // folded member → principal entry
+
+	// Placed in pass 1, written in pass 2.
+	tasks  []placed[*policy.Task]
+	groups []placed[*policy.Group]
+	roles  []placed[*policy.Role]
+}
+
+// placed is an object with the entry pass 1 made for it.
+type placed[T any] struct {
+	e   *entry
+	obj T
+}
+
+// level is an application or a scope: the entry its tasks, roles and
+// groups go under, and those objects.
+type level struct {
+	parent *entry
+	objs   *policy.Objects
 }
 
 // buildTree lays p out as AD lays out an AzMan store under storeDN.
@@ -52,114 +72,130 @@ func buildTree(p *policy.Policy, storeDN string) (*tree, error) {
 	b.add(root)
 
 	// Pass 1: every object's DN, so that links can be written in pass 2.
+	if err := b.place(p, root); err != nil {
+		return nil, err
+	}
+	// Pass 2: attributes and links.
+	for _, write := range []func() error{b.writeTasks, b.writeGroups, b.writeRoles} {
+		if err := write(); err != nil {
+			return nil, err
+		}
+	}
+	b.t.sort()
+	return b.t, nil
+}
+
+// place makes the entries of the store's groups, its applications with
+// their operations and scopes, and every level's tasks, groups and roles.
+func (b *builder) place(p *policy.Policy, root *entry) error {
 	storeGroups := b.container(root, prefixGroups+b.storeCN, "groups")
 	b.fsps = b.child(root, fspName, kindFSPs, "store/fsps", []string{"top", classContainer})
-	type level struct {
-		parent *entry
-		objs   *policy.Objects
-	}
-	var levels []level
-	var groupEntries []struct {
-		e *entry
-		g *policy.Group
-	}
-	addGroups := func(parent *entry, gs []*policy.Group) error {
-		for _, g := range gs {
-			e, err := b.object(parent, kindGroup, g.GUID, g.Name)
-			if err != nil {
-				return err
-			}
-			groupEntries = append(groupEntries, struct {
-				e *entry
-				g *policy.Group
-			}{e, g})
-		}
-		return nil
-	}
-	if err := addGroups(storeGroups, p.Groups); err != nil {
-		return nil, err
+	if err := b.placeGroups(storeGroups, p.Groups); err != nil {
+		return err
 	}
 	taken := siblingNames{}
 	for _, n := range []string{prefixGroups + b.storeCN, fspName} {
 		taken.take(n)
 	}
-	var tasks []struct {
-		e *entry
-		t *policy.Task
-	}
-	var roles []struct {
-		e *entry
-		r *policy.Role
-	}
+	var levels []level
 	for _, a := range p.Applications {
-		cn := taken.pick(a.Name, a.GUID)
-		app, err := b.objectCN(root, kindApp, a.GUID, cn)
+		ls, err := b.placeApplication(root, a, taken.pick(a.Name, a.GUID))
+		if err != nil {
+			return err
+		}
+		levels = append(levels, ls...)
+	}
+	for _, l := range levels {
+		if err := b.placeLevel(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// placeApplication makes the entries of application a (named cn under
+// root), its operations and its scopes, and returns its levels: the
+// application and each scope.
+func (b *builder) placeApplication(root *entry, a *policy.Application, cn string) ([]level, error) {
+	app, err := b.objectCN(root, kindApp, a.GUID, cn)
+	if err != nil {
+		return nil, err
+	}
+	set(app, attrAppName, a.Name)
+	set(app, attrDescription, a.Description)
+	set(app, attrAppVersion, a.Version)
+	set(app, attrAppData, a.ApplicationData)
+	ops := b.container(app, prefixOps+cn, "ops")
+	inner := siblingNames{}
+	for _, pre := range []string{prefixOps, prefixTasks, prefixRoles, prefixGroups} {
+		inner.take(pre + cn)
+	}
+	for _, o := range a.Operations {
+		e, err := b.object(ops, kindOperation, o.GUID, o.Name)
 		if err != nil {
 			return nil, err
 		}
-		set(app, attrAppName, a.Name)
-		set(app, attrDescription, a.Description)
-		set(app, attrAppVersion, a.Version)
-		set(app, attrAppData, a.ApplicationData)
-		ops := b.container(app, prefixOps+cn, "ops")
-		inner := siblingNames{}
-		for _, pre := range []string{prefixOps, prefixTasks, prefixRoles, prefixGroups} {
-			inner.take(pre + cn)
-		}
-		for _, o := range a.Operations {
-			e, err := b.object(ops, kindOperation, o.GUID, o.Name)
-			if err != nil {
-				return nil, err
-			}
-			set(e, attrDescription, o.Description)
-			set(e, attrOperationID, strconv.Itoa(o.OperationID))
-			set(e, attrAppData, o.ApplicationData)
-		}
-		levels = append(levels, level{app, &a.Objects})
-		for _, s := range a.Scopes {
-			scn := inner.pick(s.Name, s.GUID)
-			sc, err := b.objectCN(app, kindScope, s.GUID, scn)
-			if err != nil {
-				return nil, err
-			}
-			set(sc, attrScopeName, s.Name)
-			set(sc, attrDescription, s.Description)
-			levels = append(levels, level{sc, &s.Objects})
-		}
+		set(e, attrDescription, o.Description)
+		set(e, attrOperationID, strconv.Itoa(o.OperationID))
+		set(e, attrAppData, o.ApplicationData)
 	}
-	for _, l := range levels {
-		cn := l.parent.attrs[attrCN][0]
-		tc := b.container(l.parent, prefixTasks+cn, "tasks")
-		rc := b.container(l.parent, prefixRoles+cn, "roles")
-		gc := b.container(l.parent, prefixGroups+cn, "groups")
-		for _, t := range l.objs.Tasks {
-			e, err := b.object(tc, kindTask, t.GUID, t.Name)
-			if err != nil {
-				return nil, err
-			}
-			tasks = append(tasks, struct {
-				e *entry
-				t *policy.Task
-			}{e, t})
-		}
-		if err := addGroups(gc, l.objs.Groups); err != nil {
+	levels := []level{{app, &a.Objects}}
+	for _, s := range a.Scopes {
+		scn := inner.pick(s.Name, s.GUID)
+		sc, err := b.objectCN(app, kindScope, s.GUID, scn)
+		if err != nil {
 			return nil, err
 		}
-		for _, r := range l.objs.Roles {
-			e, err := b.object(rc, kindRole, r.GUID, r.Name)
-			if err != nil {
-				return nil, err
-			}
-			roles = append(roles, struct {
-				e *entry
-				r *policy.Role
-			}{e, r})
-		}
+		set(sc, attrScopeName, s.Name)
+		set(sc, attrDescription, s.Description)
+		levels = append(levels, level{sc, &s.Objects})
 	}
+	return levels, nil
+}
 
-	// Pass 2: attributes and links.
-	for _, x := range tasks {
-		e, t := x.e, x.t
+// placeLevel makes the task, role and group containers of l and an entry
+// for each of its objects.
+func (b *builder) placeLevel(l level) error {
+	cn := l.parent.attrs[attrCN][0]
+	tc := b.container(l.parent, prefixTasks+cn, "tasks")
+	rc := b.container(l.parent, prefixRoles+cn, "roles")
+	gc := b.container(l.parent, prefixGroups+cn, "groups")
+	for _, t := range l.objs.Tasks {
+		e, err := b.object(tc, kindTask, t.GUID, t.Name)
+		if err != nil {
+			return err
+		}
+		b.tasks = append(b.tasks, placed[*policy.Task]{e, t})
+	}
+	if err := b.placeGroups(gc, l.objs.Groups); err != nil {
+		return err
+	}
+	for _, r := range l.objs.Roles {
+		e, err := b.object(rc, kindRole, r.GUID, r.Name)
+		if err != nil {
+			return err
+		}
+		b.roles = append(b.roles, placed[*policy.Role]{e, r})
+	}
+	return nil
+}
+
+// placeGroups makes an entry under parent for each group of gs.
+func (b *builder) placeGroups(parent *entry, gs []*policy.Group) error {
+	for _, g := range gs {
+		e, err := b.object(parent, kindGroup, g.GUID, g.Name)
+		if err != nil {
+			return err
+		}
+		b.groups = append(b.groups, placed[*policy.Group]{e, g})
+	}
+	return nil
+}
+
+// writeTasks fills in the placed tasks' attributes and links.
+func (b *builder) writeTasks() error {
+	for _, x := range b.tasks {
+		e, t := x.e, x.obj
 		set(e, attrDescription, t.Description)
 		if t.RoleDefinition {
 			set(e, attrIsRoleDefinition, "TRUE")
@@ -167,14 +203,20 @@ func buildTree(p *policy.Policy, storeDN string) (*tree, error) {
 		setBizRule(e, t.BizRule)
 		set(e, attrAppData, t.ApplicationData)
 		if err := b.objLinks(e, attrOpsForTask, t.OperationLinks); err != nil {
-			return nil, err
+			return err
 		}
 		if err := b.objLinks(e, attrTasksForTask, t.TaskLinks); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for _, x := range groupEntries {
-		e, g := x.e, x.g
+	return nil
+}
+
+// writeGroups fills in the placed application groups' attributes, members
+// and non-members.
+func (b *builder) writeGroups() error {
+	for _, x := range b.groups {
+		e, g := x.e, x.obj
 		set(e, attrDescription, g.Description)
 		switch g.Type {
 		case policy.GroupBasic:
@@ -184,32 +226,36 @@ func buildTree(p *policy.Policy, storeDN string) (*tree, error) {
 		case policy.GroupBizRule:
 			set(e, attrGroupType, groupTypeBizRule)
 		default:
-			return nil, fmt.Errorf("application group %q: type %q: %w", g.Name, g.Type, policy.ErrInvalid)
+			return fmt.Errorf("application group %q: type %q: %w", g.Name, g.Type, policy.ErrInvalid)
 		}
 		set(e, attrLDAPQuery, g.LDAPQuery)
 		setBizRule(e, g.BizRule)
 		if err := b.memberLinks(e, attrMember, g.Members, g.AppMemberLinks); err != nil {
-			return nil, err
+			return err
 		}
 		if err := b.memberLinks(e, attrNonMembers, g.NonMembers, g.AppNonMemberLinks); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	for _, x := range roles {
-		e, r := x.e, x.r
+	return nil
+}
+
+// writeRoles fills in the placed role assignments' links and members.
+func (b *builder) writeRoles() error {
+	for _, x := range b.roles {
+		e, r := x.e, x.obj
 		set(e, attrDescription, r.Description)
 		if err := b.objLinks(e, attrTasksForRole, r.TaskLinks); err != nil {
-			return nil, err
+			return err
 		}
 		if err := b.objLinks(e, attrOpsForRole, r.OperationLinks); err != nil {
-			return nil, err
+			return err
 		}
 		if err := b.memberLinks(e, attrMembersForRole, r.Members, r.AppMemberLinks); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	b.t.sort()
-	return b.t, nil
+	return nil
 }
 
 // sort puts the entries in add order: by depth, stably, so that siblings

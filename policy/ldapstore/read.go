@@ -310,7 +310,25 @@ type resolver func(ctx context.Context, dn string) (string, error)
 // decodePolicy turns a strictly parsed tree into a policy. Errors name the
 // entry and attribute.
 func decodePolicy(ctx context.Context, t *tree, resolve resolver) (*policy.Policy, error) {
-	root := t.root
+	p, err := decodeRoot(t.root)
+	if err != nil {
+		return nil, err
+	}
+	d := &decoder{t: t, resolve: resolve, ctx: ctx, p: p,
+		apps: map[*entry]*policy.Application{}, scopes: map[*entry]*policy.Scope{}}
+	for _, e := range t.entries {
+		if err := d.entry(e); err != nil {
+			return nil, err
+		}
+		if d.err != nil {
+			return nil, d.err
+		}
+	}
+	return p, nil
+}
+
+// decodeRoot reads the store entry: description, GUID and versions.
+func decodeRoot(root *entry) (*policy.Policy, error) {
 	p := &policy.Policy{Description: firstValue(root, attrDescription), MajorVersion: 2}
 	var err error
 	if raw := firstValue(root, attrGUID); raw != "" {
@@ -330,116 +348,138 @@ func decodePolicy(ctx context.Context, t *tree, resolve resolver) (*policy.Polic
 			return nil, err
 		}
 	}
-	d := &decoder{t: t, resolve: resolve, ctx: ctx}
-	apps := map[*entry]*policy.Application{}
-	scopes := map[*entry]*policy.Scope{}
-	objectsOf := func(e *entry) *policy.Objects {
-		// e is an Az*ObjectContainer; its parent is an application or scope.
-		switch e.parent.kind {
-		case kindApp:
-			return &apps[e.parent].Objects
-		case kindScope:
-			return &scopes[e.parent].Objects
-		}
-		return nil
-	}
-	for _, e := range t.entries {
-		switch e.kind {
-		case kindApp:
-			if e.parent.kind != kindStore {
-				return nil, entryErr(e.dn, "", nil, "an application must be a child of the store entry")
-			}
-			a := &policy.Application{GUID: d.guid(e), Name: firstValue(e, attrAppName), Description: firstValue(e, attrDescription),
-				Version: firstValue(e, attrAppVersion), ApplicationData: firstValue(e, attrAppData)}
-			if a.Name == "" {
-				a.Name = nameOf(e)
-			}
-			apps[e] = a
-			p.Applications = append(p.Applications, a)
-		case kindScope:
-			a := apps[e.parent]
-			if a == nil {
-				return nil, entryErr(e.dn, "", nil, "a scope must be a child of an application entry")
-			}
-			sc := &policy.Scope{GUID: d.guid(e), Name: firstValue(e, attrScopeName), Description: firstValue(e, attrDescription)}
-			if sc.Name == "" {
-				return nil, entryErr(e.dn, attrScopeName, nil, "missing")
-			}
-			scopes[e] = sc
-			a.Scopes = append(a.Scopes, sc)
-		case kindOperation:
-			a := apps[e.parent.parent]
-			if e.parent.kind != kindContainer || a == nil || e.parent.parent.kind != kindApp {
-				return nil, entryErr(e.dn, "", nil, "an operation must be in the operation container of an application")
-			}
-			o := &policy.Operation{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription),
-				ApplicationData: firstValue(e, attrAppData)}
-			v := firstValue(e, attrOperationID)
-			if v == "" {
-				return nil, entryErr(e.dn, attrOperationID, nil, "missing")
-			}
-			if o.OperationID, err = atoi(e, attrOperationID, v); err != nil {
-				return nil, err
-			}
-			a.Operations = append(a.Operations, o)
-		case kindTask:
-			objs := d.container(e, objectsOf)
-			tk := &policy.Task{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription),
-				BizRule: bizRule(e), ApplicationData: firstValue(e, attrAppData)}
-			switch v := firstValue(e, attrIsRoleDefinition); strings.ToUpper(v) {
-			case "TRUE":
-				tk.RoleDefinition = true
-			case "FALSE", "":
-			default:
-				return nil, entryErr(e.dn, attrIsRoleDefinition, nil, "%q is not TRUE or FALSE", v)
-			}
-			tk.OperationLinks = d.objects(e, attrOpsForTask, kindOperation)
-			tk.TaskLinks = d.objects(e, attrTasksForTask, kindTask)
-			if objs != nil {
-				objs.Tasks = append(objs.Tasks, tk)
-			}
-		case kindRole:
-			objs := d.container(e, objectsOf)
-			r := &policy.Role{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription)}
-			r.TaskLinks = d.objects(e, attrTasksForRole, kindTask)
-			r.OperationLinks = d.objects(e, attrOpsForRole, kindOperation)
-			r.Members, r.AppMemberLinks = d.members(e, attrMembersForRole)
-			if objs != nil {
-				objs.Roles = append(objs.Roles, r)
-			}
-		case kindGroup:
-			g := &policy.Group{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription),
-				LDAPQuery: firstValue(e, attrLDAPQuery), BizRule: bizRule(e)}
-			switch v := firstValue(e, attrGroupType); v {
-			case groupTypeBasic:
-				g.Type = policy.GroupBasic
-			case groupTypeQuery:
-				g.Type = policy.GroupLDAPQuery
-			case groupTypeBizRule:
-				g.Type = policy.GroupBizRule
-			default:
-				d.fail(entryErr(e.dn, attrGroupType, nil, "%q is not an application group type (16 basic, 32 LDAP query, 64 business rule)", v))
-			}
-			g.Members, g.AppMemberLinks = d.members(e, attrMember)
-			g.NonMembers, g.AppNonMemberLinks = d.members(e, attrNonMembers)
-			if e.parent.kind == kindContainer && e.parent.parent.kind == kindStore {
-				p.Groups = append(p.Groups, g)
-			} else if objs := d.container(e, objectsOf); objs != nil {
-				objs.Groups = append(objs.Groups, g)
-			}
-		}
-		if d.err != nil {
-			return nil, d.err
-		}
-	}
 	return p, nil
 }
 
+// decoder builds a policy from a tree's entries, parents before children.
 type decoder struct {
 	t       *tree
 	ctx     context.Context
 	resolve resolver
-	err     error
+	err     error // the first error of a helper that does not return one
+
+	p      *policy.Policy
+	apps   map[*entry]*policy.Application
+	scopes map[*entry]*policy.Scope
+}
+
+// entry decodes one entry into the policy, by its kind; containers and the
+// store entry add nothing themselves.
+func (d *decoder) entry(e *entry) error {
+	switch e.kind {
+	case kindApp:
+		return d.application(e)
+	case kindScope:
+		return d.scope(e)
+	case kindOperation:
+		return d.operation(e)
+	case kindTask:
+		return d.task(e)
+	case kindRole:
+		d.role(e)
+	case kindGroup:
+		d.group(e)
+	}
+	return nil
+}
+
+func (d *decoder) application(e *entry) error {
+	if e.parent.kind != kindStore {
+		return entryErr(e.dn, "", nil, "an application must be a child of the store entry")
+	}
+	a := &policy.Application{GUID: d.guid(e), Name: firstValue(e, attrAppName), Description: firstValue(e, attrDescription),
+		Version: firstValue(e, attrAppVersion), ApplicationData: firstValue(e, attrAppData)}
+	if a.Name == "" {
+		a.Name = nameOf(e)
+	}
+	d.apps[e] = a
+	d.p.Applications = append(d.p.Applications, a)
+	return nil
+}
+
+func (d *decoder) scope(e *entry) error {
+	a := d.apps[e.parent]
+	if a == nil {
+		return entryErr(e.dn, "", nil, "a scope must be a child of an application entry")
+	}
+	sc := &policy.Scope{GUID: d.guid(e), Name: firstValue(e, attrScopeName), Description: firstValue(e, attrDescription)}
+	if sc.Name == "" {
+		return entryErr(e.dn, attrScopeName, nil, "missing")
+	}
+	d.scopes[e] = sc
+	a.Scopes = append(a.Scopes, sc)
+	return nil
+}
+
+func (d *decoder) operation(e *entry) error {
+	a := d.apps[e.parent.parent]
+	if e.parent.kind != kindContainer || a == nil || e.parent.parent.kind != kindApp {
+		return entryErr(e.dn, "", nil, "an operation must be in the operation container of an application")
+	}
+	o := &policy.Operation{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription),
+		ApplicationData: firstValue(e, attrAppData)}
+	v := firstValue(e, attrOperationID)
+	if v == "" {
+		return entryErr(e.dn, attrOperationID, nil, "missing")
+	}
+	var err error
+	if o.OperationID, err = atoi(e, attrOperationID, v); err != nil {
+		return err
+	}
+	a.Operations = append(a.Operations, o)
+	return nil
+}
+
+func (d *decoder) task(e *entry) error {
+	objs := d.container(e)
+	tk := &policy.Task{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription),
+		BizRule: bizRule(e), ApplicationData: firstValue(e, attrAppData)}
+	switch v := firstValue(e, attrIsRoleDefinition); strings.ToUpper(v) {
+	case "TRUE":
+		tk.RoleDefinition = true
+	case "FALSE", "":
+	default:
+		return entryErr(e.dn, attrIsRoleDefinition, nil, "%q is not TRUE or FALSE", v)
+	}
+	tk.OperationLinks = d.objects(e, attrOpsForTask, kindOperation)
+	tk.TaskLinks = d.objects(e, attrTasksForTask, kindTask)
+	if objs != nil {
+		objs.Tasks = append(objs.Tasks, tk)
+	}
+	return nil
+}
+
+func (d *decoder) role(e *entry) {
+	objs := d.container(e)
+	r := &policy.Role{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription)}
+	r.TaskLinks = d.objects(e, attrTasksForRole, kindTask)
+	r.OperationLinks = d.objects(e, attrOpsForRole, kindOperation)
+	r.Members, r.AppMemberLinks = d.members(e, attrMembersForRole)
+	if objs != nil {
+		objs.Roles = append(objs.Roles, r)
+	}
+}
+
+func (d *decoder) group(e *entry) {
+	g := &policy.Group{GUID: d.guid(e), Name: nameOf(e), Description: firstValue(e, attrDescription),
+		LDAPQuery: firstValue(e, attrLDAPQuery), BizRule: bizRule(e)}
+	switch v := firstValue(e, attrGroupType); v {
+	case groupTypeBasic:
+		g.Type = policy.GroupBasic
+	case groupTypeQuery:
+		g.Type = policy.GroupLDAPQuery
+	case groupTypeBizRule:
+		g.Type = policy.GroupBizRule
+	default:
+		d.fail(entryErr(e.dn, attrGroupType, nil, "%q is not an application group type (16 basic, 32 LDAP query, 64 business rule)", v))
+	}
+	g.Members, g.AppMemberLinks = d.members(e, attrMember)
+	g.NonMembers, g.AppNonMemberLinks = d.members(e, attrNonMembers)
+	if e.parent.kind == kindContainer && e.parent.parent.kind == kindStore {
+		d.p.Groups = append(d.p.Groups, g)
+	} else if objs := d.container(e); objs != nil {
+		objs.Groups = append(objs.Groups, g)
+	}
 }
 
 func (d *decoder) fail(err error) {
@@ -455,12 +495,22 @@ func (d *decoder) guid(e *entry) string {
 
 // container returns the objects of the application or scope e's container
 // belongs to.
-func (d *decoder) container(e *entry, objectsOf func(*entry) *policy.Objects) *policy.Objects {
+func (d *decoder) container(e *entry) *policy.Objects {
 	if e.parent.kind != kindContainer {
 		d.fail(entryErr(e.dn, "", nil, "a %s must be in an Az*ObjectContainer of an application or scope", e.kind))
 		return nil
 	}
-	o := objectsOf(e.parent)
+	var o *policy.Objects
+	switch c := e.parent; c.parent.kind { // c is an Az*ObjectContainer; its parent an application or scope
+	case kindApp:
+		if a := d.apps[c.parent]; a != nil {
+			o = &a.Objects
+		}
+	case kindScope:
+		if sc := d.scopes[c.parent]; sc != nil {
+			o = &sc.Objects
+		}
+	}
 	if o == nil {
 		d.fail(entryErr(e.dn, "", nil, "a %s must be in an Az*ObjectContainer of an application or scope", e.kind))
 	}
