@@ -1,0 +1,111 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+
+	"github.com/azgate/azgate/api"
+)
+
+// Check decides one item: one result per operation, in order. A deny is a
+// result (Allowed false), not an error; an unknown scope or operation is an
+// *Error (404, 400).
+func (c *Client) Check(ctx context.Context, item api.CheckItem) (api.CheckResponse, error) {
+	return send[api.CheckResponse](ctx, c, http.MethodPost, "/v1/check", api.CheckRequest{CheckItem: item})
+}
+
+// Allowed reports whether the user of item may perform every operation
+// of item: false with a nil error is a deny.
+func (c *Client) Allowed(ctx context.Context, item api.CheckItem) (bool, error) {
+	res, err := c.Check(ctx, item)
+	if err != nil {
+		return false, err
+	}
+	if len(res.Results) != len(item.Operations) || len(res.Results) == 0 {
+		return false, fmt.Errorf("check: %d results for %d operations", len(res.Results), len(item.Operations))
+	}
+	for _, r := range res.Results {
+		if !r.Allowed {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// CheckBatch decides several items with one policy revision: one result
+// list per item, in order.
+func (c *Client) CheckBatch(ctx context.Context, items []api.CheckItem) (api.BatchCheckResponse, error) {
+	if items == nil {
+		items = []api.CheckItem{}
+	}
+	return send[api.BatchCheckResponse](ctx, c, http.MethodPost, "/v1/check", api.CheckRequest{Checks: items})
+}
+
+// ExplainQuery asks why User may or may not perform Operation in Scope.
+type ExplainQuery struct {
+	User string
+	// Groups are the user's groups, taken as given; nil sends none, and
+	// with Resolve the server's directory resolves them instead.
+	Groups    []string
+	Resolve   bool
+	Scope     string
+	Operation api.OperationRef
+	// Params are the business rule parameters.
+	Params map[string]string
+}
+
+// Explain says why a check grants or denies: the granting path, or the
+// nearest misses.
+func (c *Client) Explain(ctx context.Context, q ExplainQuery) (api.ExplainResponse, error) {
+	v := url.Values{"user": {q.User}, "operation": {q.Operation.String()}}
+	for _, g := range q.Groups {
+		v.Add("group", g)
+	}
+	if q.Resolve {
+		v.Set("resolve", "true")
+	}
+	if q.Scope != "" {
+		v.Set("scope", q.Scope)
+	}
+	addParams(v, q.Params)
+	return get[api.ExplainResponse](ctx, c, "/v1/explain?"+v.Encode())
+}
+
+// WhoCan lists the principals and groups that can perform op in scope (""
+// is the default scope), with the assignment that grants and its caveats.
+func (c *Client) WhoCan(ctx context.Context, scope string, op api.OperationRef, params map[string]string) (api.WhoCanResponse, error) {
+	v := url.Values{"operation": {op.String()}}
+	if scope != "" {
+		v.Set("scope", scope)
+	}
+	addParams(v, params)
+	return get[api.WhoCanResponse](ctx, c, "/v1/who-can?"+v.Encode())
+}
+
+// addParams adds business rule parameters as param=NAME=VALUE, in name
+// order.
+func addParams(v url.Values, params map[string]string) {
+	keys := make([]string, 0, len(params))
+	for k := range params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Add("param", k+"="+params[k])
+	}
+}
+
+// Me is the caller as the server sees it: its identifiers and groups.
+func (c *Client) Me(ctx context.Context) (api.Me, error) {
+	return get[api.Me](ctx, c, "/v1/me")
+}
+
+// Ready reports whether the server is ready (GET /readyz): nil when it
+// is, an *Error (503) naming the reason when it is not.
+func (c *Client) Ready(ctx context.Context) error {
+	_, err := c.do(ctx, request{method: http.MethodGet, path: "/readyz"})
+	return err
+}
