@@ -59,7 +59,7 @@ var notNames = map[string]string{
 	"policy/ldapstore/read.go:attrSet":       "LDAP attribute types",
 	"policy/ldapstore/read.go:canonicalAttr": "LDAP attribute types",
 	"policy/ldapstore/read.go:classify":      "LDAP RDN of the store's container",
-	"policy/ldapstore/read.go:decodePolicy":  "LDAP Boolean syntax (TRUE/FALSE)",
+	"policy/ldapstore/read.go:decoder.task":  "LDAP Boolean syntax (TRUE/FALSE)",
 	"policy/ldapstore/read.go:hasClass":      "LDAP object class names",
 	"policy/ldapstore/read.go:isLinkAttr":    "LDAP attribute types",
 	"policy/ldapstore/read.go:linkAttrSet":   "LDAP attribute types",
@@ -70,7 +70,6 @@ var notNames = map[string]string{
 	"server/logging.go:isCredentialKey":      "HTTP header names and log attribute keys, never logged when credentials",
 	"server/openapi.go:openAPI":              "HTTP method",
 	"server/policyapi.go:camel":              "builds a type name; compares nothing",
-	"server/router.go:queryBool":             "true/false query value",
 }
 
 // skipDirs are not checked here, with why.
