@@ -77,7 +77,7 @@ func TestBackend_VMLifecycle(t *testing.T) {
 		t.Fatalf("lookup = %q, %v", id, err)
 	}
 	g := all(t, b)
-	for _, step := range []struct {
+	for i, step := range []struct {
 		a    engine.VMAction
 		want engine.VMState
 	}{
@@ -93,13 +93,24 @@ func TestBackend_VMLifecycle(t *testing.T) {
 		if got.State != step.want {
 			t.Fatalf("%s: state %s, want %s", step.a, got.State, step.want)
 		}
+		if i == 0 {
+			// The firmware writes its banner to the serial console.
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+				out, err := b.ReadConsole(ctx, g, vm.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(out, "SeaBIOS") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("console = %q, want SeaBIOS's banner", out)
+				}
+			}
+		}
 	}
-	out, err := b.ReadConsole(ctx, g, vm.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out, "SeaBIOS") {
-		t.Fatalf("console = %q, want SeaBIOS's banner", out)
+	if out, err := b.ReadConsole(ctx, g, vm.ID); err != nil || !strings.Contains(out, "SeaBIOS") {
+		t.Fatalf("console of the VM turned off = %q, %v; want what it showed", out, err)
 	}
 	if _, err := b.ChangeVMState(ctx, g, vm.ID, engine.ActionPause); !errors.Is(err, engine.ErrInvalidState) {
 		t.Fatalf("pause an Off VM: %v", err)

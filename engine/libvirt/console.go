@@ -50,8 +50,9 @@ func (c *console) text() string {
 }
 
 // open starts the console stream of running domain id unless one is
-// active. The buffer survives a stream's end (and a restart of the VM).
-func (cs *consoles) open(id string, ref lv.Domain) {
+// active, and reports whether it opened one. The buffer survives a
+// stream's end (and a restart of the VM).
+func (cs *consoles) open(id string, ref lv.Domain) bool {
 	limit := cs.b.host.config().ConsoleBufferBytes
 	cs.mu.Lock()
 	c := cs.m[id]
@@ -63,7 +64,7 @@ func (cs *consoles) open(id string, ref lv.Domain) {
 	c.mu.Lock()
 	if c.active {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	c.limit = limit
 	r, w := io.Pipe()
@@ -73,7 +74,7 @@ func (cs *consoles) open(id string, ref lv.Domain) {
 	l, err := cs.b.client(context.Background())
 	if err != nil {
 		c.end(w)
-		return
+		return false
 	}
 	// go-libvirt reads the input side for the first time once libvirtd
 	// has opened the stream: open returns then, so a VM started paused is
@@ -92,14 +93,16 @@ func (cs *consoles) open(id string, ref lv.Domain) {
 	}()
 	select {
 	case <-in.ready:
+		return true
 	case <-ended:
 	case <-time.After(consoleOpenTimeout):
 		cs.b.log.Warn("console stream not open in time", "vm", ref.Name)
 	}
+	return false
 }
 
 // consoleOpenTimeout bounds the wait for libvirtd to open a console stream.
-const consoleOpenTimeout = 5 * time.Second
+const consoleOpenTimeout = 30 * time.Second
 
 // firstRead closes ready on its first Read.
 type firstRead struct {

@@ -387,8 +387,8 @@ func (b *Backend) runningOn(l *lv.Libvirt, n network) string {
 		if err != nil {
 			continue
 		}
-		if active, err := l.DomainIsActive(ref); err == nil && active == 1 {
-			return ref.Name
+		if d, err := b.readDomain(l, ref); err == nil && (d.state == engine.Running || d.state == engine.Paused) {
+			return d.ref.Name
 		}
 	}
 	return ""

@@ -548,11 +548,11 @@ func (b *Backend) disconnect(l *lv.Libvirt, g engine.Guard, n *network, i int) e
 	switch {
 	case p.VM != "":
 		ref, err := b.lookupDomain(l, p.VM)
+		var d domain
 		if err == nil {
-			d, err := b.readDomain(l, ref)
-			if err != nil {
-				return err
-			}
+			d, err = b.readDomain(l, ref)
+		}
+		if err == nil {
 			if err := g.Check(engine.KindVM, p.VM, d.meta.Scope); err != nil {
 				return err
 			}

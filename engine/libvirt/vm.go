@@ -66,11 +66,10 @@ func (b *Backend) lookupDomain(l *lv.Libvirt, id string) (lv.Domain, error) {
 	if err != nil {
 		return lv.Domain{}, err
 	}
-	d, err := l.DomainLookupByUUID(u)
-	if err != nil {
-		return lv.Domain{}, fmt.Errorf("virtual machine %s: %w", id, b.wrap(err))
-	}
-	return d, nil
+	// libvirtd finds a domain by its UUID: no lookup call is needed (the
+	// name is filled in by readDomain; a missing domain is ErrNotFound
+	// from the first call on it).
+	return lv.Domain{UUID: u, ID: -1}, nil
 }
 
 // readDomain reads a domain's definition (live when running), azgate's
@@ -84,6 +83,7 @@ func (b *Backend) readDomain(l *lv.Libvirt, ref lv.Domain) (domain, error) {
 	if err := out.def.Unmarshal(x); err != nil {
 		return out, fmt.Errorf("domain %q: %w", ref.Name, err)
 	}
+	out.ref.Name = out.def.Name
 	if out.def.Metadata != nil {
 		out.ours, err = decodeMeta(out.def.Metadata.XML, &out.meta)
 		if err != nil {
@@ -91,11 +91,11 @@ func (b *Backend) readDomain(l *lv.Libvirt, ref lv.Domain) (domain, error) {
 		}
 	}
 	out.meta.Scope = scopes.Of(out.meta.Scope)
-	st, _, err := l.DomainGetState(ref, 0)
+	st, _, err := l.DomainGetState(out.ref, 0)
 	if err != nil {
 		return out, b.wrap(err)
 	}
-	out.state, err = b.vmState(l, ref, lv.DomainState(st))
+	out.state, err = b.vmState(l, out.ref, lv.DomainState(st))
 	return out, err
 }
 
@@ -174,6 +174,14 @@ func (b *Backend) Lookup(ctx context.Context, k engine.Kind, name string) (strin
 	case engine.KindVM:
 		var id string
 		err := b.call(ctx, func(l *lv.Libvirt) error {
+			// The name as given is one call; another spelling of it
+			// (names compare case-insensitively) needs the list.
+			if d, err := l.DomainLookupByName(name); err == nil {
+				id = uuidString(d.UUID)
+				return nil
+			} else if !isNotFound(b.wrap(err)) {
+				return err
+			}
 			doms, _, err := l.ConnectListAllDomains(1, 0)
 			if err != nil {
 				return err
@@ -545,7 +553,11 @@ func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, 
 			if _, err := l.DomainCreateWithFlags(d.ref, uint32(lv.DomainStartPaused)); err != nil {
 				return fmt.Errorf("start virtual machine %q: %w", d.ref.Name, b.wrap(err))
 			}
-			b.consoles.open(id, d.ref)
+			if b.consoles.open(id, d.ref) && d.state == engine.Off {
+				// QEMU notices a reader on its pty at its next poll, once
+				// a second, and drops what the firmware writes before.
+				time.Sleep(ptyPoll)
+			}
 			if err := l.DomainResume(d.ref); err != nil {
 				l.DomainDestroy(d.ref) // not left paused half-started
 				return fmt.Errorf("start virtual machine %q: %w", d.ref.Name, b.wrap(err))
@@ -586,11 +598,13 @@ func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, 
 		default:
 			return fmt.Errorf("%w: VM action %q", engine.ErrInvalid, a)
 		}
-		if err := b.touch(l, d.ref, &d.meta); err != nil {
-			return err
-		}
-		d, err = b.readDomain(l, d.ref)
+		// A state change leaves the definition as it was: the VM is
+		// what was read, in its new state (one call fewer per change).
+		st, _, err := l.DomainGetState(d.ref, 0)
 		if err != nil {
+			return b.wrap(err)
+		}
+		if d.state, err = b.vmState(l, d.ref, lv.DomainState(st)); err != nil {
 			return err
 		}
 		out = d.vm()
@@ -598,6 +612,10 @@ func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, 
 	})
 	return out, err
 }
+
+// ptyPoll is how long QEMU may take to notice that the console's pty has
+// a reader (it polls once a second).
+const ptyPoll = 1100 * time.Millisecond
 
 // actionEvents are the lifecycle events each action causes.
 var actionEvents = map[engine.VMAction][]lv.DomainEventType{
