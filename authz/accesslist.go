@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"math/bits"
 	"slices"
 	"strings"
 
@@ -192,13 +191,14 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 	if err != nil {
 		return AccessPage{}, err
 	}
-	want := c.present
+	want := slices.Clone(c.view(c.all))
 	if opts.Operation != 0 {
-		b := c.cat.bit(opts.Operation)
+		b := c.ops.Pos(opts.Operation)
 		if b < 0 {
-			return AccessPage{}, fmt.Errorf("operation ID %d: %w", opts.Operation, ErrUnknownOperation)
+			return AccessPage{}, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, opts.Operation, ErrUnknownOperation)
 		}
-		want &= uint64(1) << uint(b)
+		clear(want)
+		want.set(b)
 	}
 	q := queryHash("access", c.app, subj.key(), paramsKey(opts.Params), fmt.Sprint(opts.Operation, opts.Objects != nil))
 	tok, err := decodeToken(opts.Token, opts.Revision, q)
@@ -220,11 +220,11 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 	st := newScratch(len(c.groups))
 	var res maskResult
 	var other maskResult
-	masks := map[int32]uint64{} // decisions in the scopes of AlsoIn
-	maskIn := func(scope string) (uint64, error) {
+	masks := map[int32]opBits{} // decisions in the scopes of AlsoIn
+	maskIn := func(scope string) (opBits, error) {
 		l, err := c.scopeLevel(scope)
 		if err != nil {
-			return 0, nil // a scope the policy lacks: every check there denies
+			return c.newSet(), nil // a scope the policy lacks: every check there denies
 		}
 		if m, ok := masks[l]; ok {
 			return m, nil
@@ -232,10 +232,10 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 		r := request{ctx: ctx, client: client, scope: l, params: opts.Params, assume: assume}
 		c.decideMask(st, &r, want, &other)
 		if err := ctx.Err(); err != nil {
-			return 0, fmt.Errorf("access list: %w", err)
+			return nil, fmt.Errorf("access list: %w", err)
 		}
-		masks[l] = other.allowed
-		return other.allowed, nil
+		masks[l] = slices.Clone(other.allowed)
+		return masks[l], nil
 	}
 	nScopes := len(c.scopes) + 1
 	for si := tok.Scope; si < nScopes; si++ {
@@ -252,8 +252,11 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 		if err := ctx.Err(); err != nil {
 			return AccessPage{}, fmt.Errorf("access list: %w", err)
 		}
-		allowed := res.allowed & want
-		if allowed == 0 {
+		allowed := c.newSet()
+		for i := range allowed {
+			allowed[i] = res.allowed[i] & want[i]
+		}
+		if allowed.empty() {
 			continue // nothing allowed in the scope, so on none of its objects
 		}
 		scope := c.scopeName(level)
@@ -281,25 +284,31 @@ func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListO
 			}
 			ops := allowed
 			if o.obj.Operations != nil {
-				var m uint64
+				m := c.newSet()
 				for _, id := range o.obj.Operations {
-					if b := c.cat.bit(id); b >= 0 {
-						m |= uint64(1) << uint(b)
+					if b := c.ops.Pos(id); b >= 0 {
+						m.set(b)
 					}
 				}
-				ops &= m
+				for i := range m {
+					m[i] &= allowed[i]
+				}
+				ops = m
 			}
 			for _, also := range o.obj.AlsoIn {
-				if ops == 0 {
+				if ops.empty() {
 					break
 				}
 				m, err := maskIn(also)
 				if err != nil {
 					return AccessPage{}, err
 				}
-				ops &= m
+				ops = slices.Clone(ops)
+				for i := range ops {
+					ops[i] &= m[i]
+				}
 			}
-			if ops == 0 {
+			if ops.empty() {
 				continue
 			}
 			if len(page.Entries) == limit {
@@ -352,12 +361,10 @@ func (c *Checker) groupByScope(objs []Object, from int) (out []Object, at []int)
 	return out, at
 }
 
-// opNames names the operations of mask m, in catalog order.
-func (c *Checker) opNames(m uint64) []string {
-	out := make([]string, 0, bits.OnesCount64(m))
-	for b := m; b != 0; b &= b - 1 {
-		out = append(out, c.cat.ops[bits.TrailingZeros64(b)].Name)
-	}
+// opNames names the operations of set m, in the application's order.
+func (c *Checker) opNames(m opBits) []string {
+	var out []string
+	m.each(func(b int) { out = append(out, c.ops.At(b).Name) })
 	return out
 }
 

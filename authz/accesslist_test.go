@@ -28,7 +28,7 @@ func (failingLister) ListObjects(context.Context) ([]Object, error) {
 func randomObjects(seed uint64, c *Checker, n int) objectSlice {
 	rng := policygen.NewRand(seed)
 	scopes := append([]string{""}, c.Scopes()...)
-	all := operations.All()
+	all := c.Operations().All()
 	var out objectSlice
 	for i := range n {
 		o := Object{Kind: []string{"virtual machine", "virtual switch"}[rng.IntN(2)], Name: fmt.Sprintf("obj%d", i),
@@ -54,7 +54,7 @@ func bruteAccessList(t *testing.T, c *Checker, cl directory.ClientContext, objs 
 	t.Helper()
 	ctx := context.Background()
 	var ids []operations.ID
-	for _, o := range operations.All() {
+	for _, o := range c.Operations().All() {
 		if op == 0 || o.ID == op {
 			ids = append(ids, o.ID)
 		}
@@ -139,8 +139,8 @@ func TestAccessList_MatchesAccessCheck(t *testing.T) {
 		objs := randomObjects(seed, c, 40)
 		for ci, cl := range clients {
 			op := operations.ID(0)
-			if ci%2 == 1 {
-				op = all[int(seed)%len(all)].ID
+			if ops := c.Operations().All(); ci%2 == 1 {
+				op = ops[int(seed)%len(ops)].ID
 			}
 			want := bruteAccessList(t, c, cl, objs, op)
 			for _, limit := range []int{1, 3, 1000} {

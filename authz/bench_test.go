@@ -335,3 +335,77 @@ func BenchmarkAccessListLarge(b *testing.B) {
 		b.ReportMetric(float64(pages)/float64(b.N), "pages")
 	})
 }
+
+var many struct {
+	once    sync.Once
+	p       *policy.Policy
+	clients []directory.ClientContext
+	reqs    []policygen.LargeRequest
+}
+
+func manyFixture(tb testing.TB) (*policy.Policy, []directory.ClientContext, []policygen.LargeRequest) {
+	many.once.Do(func() { many.p, many.clients, many.reqs = policygen.GenerateManyOps() })
+	return many.p, many.clients, many.reqs
+}
+
+func TestManyOpsFixture(t *testing.T) {
+	p, clients, reqs := manyFixture(t)
+	if err := p.Validate(); err != nil {
+		t.Fatalf("generated policy is invalid: %v", err)
+	}
+	c, err := Compile(p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Warnings(); len(w) != 0 || c.Operations().Len() != policygen.ManyOps || len(p.Applications[0].Tasks) != policygen.ManyTasks {
+		t.Fatalf("warnings %q, %d operations, %d tasks", w, c.Operations().Len(), len(p.Applications[0].Tasks))
+	}
+	var allowed int
+	for _, r := range reqs {
+		rs, err := c.AccessCheck(context.Background(), clients[r.Client], r.Scope, []operations.ID{r.Op}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rs[0].Allowed {
+			allowed++
+		}
+	}
+	frac := float64(allowed) / float64(len(reqs))
+	t.Logf("%.1f%% of %d requests allowed", 100*frac, len(reqs))
+	if frac < 0.05 || frac > 0.9 {
+		t.Errorf("requests do not mix grants and denials: %.1f%% allowed", 100*frac)
+	}
+}
+
+// BenchmarkAccessCheckManyOps is BenchmarkAccessCheckLarge's hot path on
+// an application of 1,000 operations and 200 tasks (operation sets of 16
+// words).
+func BenchmarkAccessCheckManyOps(b *testing.B) {
+	p, clients, reqs := manyFixture(b)
+	c, err := Compile(p, "", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	ops := make([][]operations.ID, len(reqs))
+	for i, r := range reqs {
+		ops[i] = []operations.ID{r.Op}
+	}
+	var buf Buffer
+	var i, allowed, n int
+	runtime.GC()
+	b.ReportAllocs()
+	for b.Loop() {
+		r := reqs[i]
+		rs, err := c.AccessCheckInto(ctx, &buf, clients[r.Client], r.Scope, ops[i], nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rs[0].Allowed {
+			allowed++
+		}
+		n++
+		i = (i + 1) % len(reqs)
+	}
+	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
+}

@@ -1,147 +1,177 @@
 package authz
 
 import (
-	"fmt"
-	"math"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
 )
 
-// MaxOperations is the largest operation catalog a Checker decides over:
-// every operation has one bit of a 64-bit mask.
-const MaxOperations = 64
+// An application's operations are its store's: the Checker indexes them
+// (operations.Index, O(1) by ID and by name) and gives operation i of the
+// index bit i of every operation set. A set of operations is a bit set of
+// Checker.words 64-bit words held in the Checker's mask arena and named by
+// its offset there (an mref); identical sets share one copy, so the few
+// sets a check touches stay in cache. A check decides the operations it
+// asks about one word at a time: for an application of up to 64
+// operations that is one pass with one word per set, as fast as a plain
+// uint64; a catalog of 1,000 operations costs one more load per set test.
 
-// opCatalog is an operation catalog as bits: operation i of ops has bit i.
-// It is immutable once built.
-type opCatalog struct {
-	ops    []operations.Operation
-	byName map[string]int // folded name → bit
-	lo     operations.ID  // dense[0] is the bit of ID lo
-	dense  []int8         // bit of ID lo+i, -1 when none; nil when the IDs are too spread out
-	sparse map[operations.ID]int8
-	all    uint64
+// mref is an operation set: the offset of its first word in Checker.masks.
+// The empty set is always 0.
+type mref int32
+
+// word returns word w of set r.
+func (c *Checker) word(r mref, w int) uint64 { return c.masks[int(r)+w] }
+
+// has reports whether set r holds operation bit.
+func (c *Checker) has(r mref, bit int) bool {
+	return c.masks[int(r)+bit>>6]&(1<<uint(bit&63)) != 0
 }
 
-// maxDenseSpan bounds the ID range held in the dense table (one byte per
-// ID); catalogs spread wider use a map.
-const maxDenseSpan = 4096
+// opBits is an operation set while compiling: Checker.words words.
+type opBits []uint64
 
-// hyperV is the default catalog, built once.
-var hyperV = func() *opCatalog {
-	k, err := newCatalog(operations.All())
-	if err != nil {
-		panic("authz: the operations catalog is invalid: " + err.Error())
-	}
-	return k
-}()
+func (b *builder) newBits() opBits { return make(opBits, b.c.words) }
 
-// catalogFor returns the catalog of ops: the Hyper-V catalog when ops is
-// empty.
-func catalogFor(ops []operations.Operation) (*opCatalog, error) {
-	if len(ops) == 0 {
-		return hyperV, nil
+func (s opBits) set(bit int)      { s[bit>>6] |= 1 << uint(bit&63) }
+func (s opBits) has(bit int) bool { return s[bit>>6]&(1<<uint(bit&63)) != 0 }
+func (s opBits) or(t opBits)      { orInto(s, t) }
+
+// each calls f with every operation of s, lowest first.
+func (s opBits) each(f func(bit int)) {
+	for w, m := range s {
+		for ; m != 0; m &= m - 1 {
+			f(firstBit(w, m))
+		}
 	}
-	return newCatalog(ops)
 }
 
-// newCatalog checks ops (at most MaxOperations, positive unique IDs,
-// non-empty names unique when folded) and indexes them.
-func newCatalog(ops []operations.Operation) (*opCatalog, error) {
-	if len(ops) > MaxOperations {
-		return nil, fmt.Errorf("operation catalog: %d operations, at most %d: %w", len(ops), MaxOperations, ErrBadCatalog)
+// count is the number of operations in set r.
+func (c *Checker) count(r mref) int {
+	n := 0
+	for _, w := range c.view(r) {
+		n += bits.OnesCount64(w)
 	}
-	k := &opCatalog{ops: append([]operations.Operation(nil), ops...), byName: make(map[string]int, len(ops))}
-	lo, hi := operations.ID(math.MaxInt), operations.ID(0)
-	seen := make(map[operations.ID]string, len(ops))
-	for i, o := range k.ops {
-		name := foldKey(o.Name)
-		switch {
-		case name == "":
-			return nil, fmt.Errorf("operation catalog: operation %d (ID %d) has no name: %w", i+1, o.ID, ErrBadCatalog)
-		case o.ID <= 0:
-			return nil, fmt.Errorf("operation catalog: operation %q: ID %d is not positive: %w", o.Name, o.ID, ErrBadCatalog)
-		}
-		if prev, dup := seen[o.ID]; dup {
-			return nil, fmt.Errorf("operation catalog: operation %q: ID %d is also used by %q: %w", o.Name, o.ID, prev, ErrBadCatalog)
-		}
-		if j, dup := k.byName[name]; dup {
-			return nil, fmt.Errorf("operation catalog: operation %d (ID %d): name %q is also used by ID %d: %w", i+1, o.ID, o.Name, k.ops[j].ID, ErrBadCatalog)
-		}
-		seen[o.ID] = o.Name
-		k.byName[name] = i
-		k.all |= 1 << uint(i)
-		lo, hi = min(lo, o.ID), max(hi, o.ID)
-	}
-	if len(k.ops) == 0 {
-		return k, nil
-	}
-	if hi-lo < maxDenseSpan {
-		k.lo = lo
-		k.dense = make([]int8, hi-lo+1)
-		for i := range k.dense {
-			k.dense[i] = -1
-		}
-		for i, o := range k.ops {
-			k.dense[o.ID-lo] = int8(i)
-		}
-		return k, nil
-	}
-	k.sparse = make(map[operations.ID]int8, len(k.ops))
-	for i, o := range k.ops {
-		k.sparse[o.ID] = int8(i)
-	}
-	return k, nil
+	return n
 }
 
-// bit returns the bit of operation id, or -1 when the catalog lacks it.
-// O(1): one bounds check and one load for dense catalogs (the Hyper-V one),
-// one map lookup otherwise.
-func (k *opCatalog) bit(id operations.ID) int {
-	if i := uint(id - k.lo); i < uint(len(k.dense)) {
-		return int(k.dense[i])
-	}
-	if k.sparse != nil {
-		if b, ok := k.sparse[id]; ok {
-			return int(b)
+// view is set r of the arena, to read only.
+func (c *Checker) view(r mref) opBits { return c.masks[int(r) : int(r)+c.words : int(r)+c.words] }
+
+// newSet is an empty set of c's operations, to fill.
+func (c *Checker) newSet() opBits { return make(opBits, c.words) }
+func (s opBits) equal(t opBits) bool {
+	for i := range s {
+		if s[i] != t[i] {
+			return false
 		}
 	}
-	return -1
+	return true
 }
-
-// bitByName returns the bit of the operation named name (compared as
-// foldKey does), or -1.
-func (k *opCatalog) bitByName(name string) int {
-	if b, ok := k.byName[foldKey(name)]; ok {
-		return b
+func (s opBits) empty() bool {
+	for _, w := range s {
+		if w != 0 {
+			return false
+		}
 	}
-	return -1
+	return true
 }
 
-// operation returns the catalog entry of id; unknown IDs give an operation
+func orInto(dst, src []uint64) {
+	for i := range dst {
+		dst[i] |= src[i]
+	}
+}
+
+// intern returns the mref of set s, adding it to the arena when new.
+func (b *builder) intern(s opBits) mref {
+	key := make([]byte, 8*len(s))
+	for i, w := range s {
+		binary.LittleEndian.PutUint64(key[8*i:], w)
+	}
+	if r, ok := b.interned[string(key)]; ok {
+		return r
+	}
+	r := mref(len(b.c.masks))
+	b.c.masks = append(b.c.masks, s...)
+	b.interned[string(key)] = r
+	return r
+}
+
+// union returns the set of the operations of x and y.
+func (b *builder) union(x, y mref) mref {
+	switch {
+	case x == y || y == 0:
+		return x
+	case x == 0:
+		return y
+	}
+	k := [2]mref{min(x, y), max(x, y)}
+	if r, ok := b.unions[k]; ok {
+		return r
+	}
+	s := b.bitsOf(x)
+	orInto(s, b.c.masks[int(y):int(y)+b.c.words])
+	r := b.intern(s)
+	if b.unions == nil {
+		b.unions = map[[2]mref]mref{}
+	}
+	b.unions[k] = r
+	return r
+}
+
+// bitsOf copies set r out of the arena (while compiling).
+func (b *builder) bitsOf(r mref) opBits {
+	return append(opBits(nil), b.c.masks[int(r):int(r)+b.c.words]...)
+}
+
+// firstBit is the lowest operation of a non-empty set of one word w.
+func firstBit(w int, m uint64) int { return w<<6 + bits.TrailingZeros64(m) }
+
+// operations indexes application a's operations (policy's
+// OperationIndex): operation i of the index gets bit i. One the index
+// leaves out (no name, an OperationID that is not positive or is taken) is
+// reported, and links to it grant nothing (fail closed). Stores validate
+// this; a store edited by hand may not.
+func (b *builder) operations(a *policy.Application) {
+	c := b.c
+	idx, problems := a.OperationIndex()
+	for _, p := range problems {
+		b.warn("%s", p)
+	}
+	for _, o := range a.Operations {
+		bit := idx.PosByName(o.Name)
+		if bit >= 0 && int(idx.At(bit).ID) != o.OperationID {
+			bit = -1 // a later operation of the same name, left out
+		}
+		b.opBits[foldKey(o.GUID)] = bit
+	}
+	c.ops = idx
+	c.words = max(1, (idx.Len()+63)/64)
+	b.interned = map[string]mref{}
+	b.intern(b.newBits()) // the empty set is mref 0
+	all := b.newBits()
+	for i := range idx.Len() {
+		all.set(i)
+	}
+	c.all = b.intern(all)
+}
+
+// Operations returns the index of the application's operations, as its
+// store defines them: names, OperationIDs and descriptions. Checks name
+// operations by these IDs.
+func (c *Checker) Operations() *operations.Index { return c.ops }
+
+// Operation returns the application's operation with ID id.
+func (c *Checker) Operation(id operations.ID) (operations.Operation, bool) { return c.ops.ByID(id) }
+
+// operation returns the operation of id; an unknown ID gives an operation
 // carrying only the ID.
-func (k *opCatalog) operation(id operations.ID) (operations.Operation, bool) {
-	if b := k.bit(id); b >= 0 {
-		return k.ops[b], true
+func (c *Checker) operation(id operations.ID) operations.Operation {
+	if o, ok := c.ops.ByID(id); ok {
+		return o
 	}
-	return operations.Operation{ID: id}, false
-}
-
-// Operations returns the operation catalog the Checker decides over (a
-// copy): Options.Operations, or the Hyper-V catalog (operations.All).
-func (c *Checker) Operations() []operations.Operation {
-	return append([]operations.Operation(nil), c.cat.ops...)
-}
-
-// Operation returns the operation of the Checker's catalog with ID id.
-func (c *Checker) Operation(id operations.ID) (operations.Operation, bool) {
-	return c.cat.operation(id)
-}
-
-// ValidateOperations reports whether ops is a catalog Compile accepts
-// (Options.Operations): at most MaxOperations operations, positive unique
-// IDs, names non-empty and unique (case-insensitively, ignoring surrounding
-// space). Errors wrap ErrBadCatalog and name the offending operation.
-func ValidateOperations(ops []operations.Operation) error {
-	_, err := newCatalog(ops)
-	return err
+	return operations.Operation{ID: id}
 }

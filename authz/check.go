@@ -30,10 +30,10 @@ type gstate struct {
 // hit is a role assignment in reach of the client in the checked scope.
 type hit struct {
 	assign int32
-	member int32 // index in the assignment's members; -1 when through a group
-	group  int32 // the application group; -1 for a direct member
-	bad    bool  // the group's membership could not be decided: the path denies
-	full   uint64
+	member int32  // index in the assignment's members; -1 when through a group
+	group  int32  // the application group; -1 for a direct member
+	bad    bool   // the group's membership could not be decided: the path denies
+	full   uint64 // the assignment's operations, in the word being decided
 	static uint64
 }
 
@@ -46,6 +46,7 @@ type scratch struct {
 	fast [32]bool
 	cand []int32 // queued groups: g for application level, ^g for the checked scope
 	hits []hit
+	pos  []int32 // the bit of each operation asked, -1 when unknown
 }
 
 func newScratch(groups int) *scratch {
@@ -99,8 +100,8 @@ type request struct {
 //
 // An unknown scope or a done ctx is an error; the results are then all
 // denials carrying it, so a caller that only reads the results still denies.
-// Operations are IDs of the Checker's catalog (Options.Operations); an ID
-// outside it is a denial with ErrUnknownOperation.
+// Operations are the application's OperationIDs (Operations); an ID it
+// does not define is a denial with ErrUnknownOperation.
 // Grants share no memory with the Checker; they may be kept.
 func (c *Checker) AccessCheck(ctx context.Context, client directory.ClientContext, scope string, ops []operations.ID, params Params) ([]Result, error) {
 	results, grants := newResults(len(ops))
@@ -154,28 +155,48 @@ func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, c
 		}
 		si = v
 	}
-	var want uint64
+	pos := st.pos[:0]
 	for i, id := range ops {
-		bit := c.cat.bit(id)
+		bit := c.ops.Pos(id)
+		pos = append(pos, int32(bit))
 		if bit < 0 {
-			results[i] = Result{Operation: operations.Operation{ID: id}, Err: fmt.Errorf("operation ID %d: %w", id, ErrUnknownOperation)}
+			results[i] = Result{Operation: operations.Operation{ID: id},
+				Err: fmt.Errorf("application %q has no operation with ID %d: %w", c.app, id, ErrUnknownOperation)}
 			continue
 		}
-		results[i].Operation = c.cat.ops[bit]
-		want |= 1 << uint(bit)
+		results[i].Operation = c.ops.At(bit)
 	}
-	want &= c.present
+	st.pos = pos
 	r := request{ctx: ctx, client: client, scope: si, params: params, assume: assume}
-	c.reach(st, &r, want)
-	for i, id := range ops {
-		bit := c.cat.bit(id)
-		if bit < 0 {
-			continue
+	// One pass per word of the operation sets that the operations asked
+	// fall in, lowest first: one pass for an application of up to 64.
+	for w := -1; ; {
+		next := -1
+		for _, b := range pos {
+			if bw := int(b >> 6); b >= 0 && bw > w && (next < 0 || bw < next) {
+				next = bw
+			}
 		}
-		if ok, err := c.decide(st, &r, uint64(1)<<uint(bit), &grants[i]); ok {
-			results[i].Allowed, results[i].Grant = true, &grants[i]
-		} else {
-			results[i].Err = err
+		if next < 0 {
+			break
+		}
+		w = next
+		var want uint64
+		for _, b := range pos {
+			if b >= 0 && int(b>>6) == w {
+				want |= 1 << uint(b&63)
+			}
+		}
+		c.reach(st, &r, w, want)
+		for i, b := range pos {
+			if b < 0 || int(b>>6) != w {
+				continue
+			}
+			if ok, err := c.decide(st, &r, w, 1<<uint(b&63), &grants[i]); ok {
+				results[i].Allowed, results[i].Grant = true, &grants[i]
+			} else {
+				results[i].Err = err
+			}
 		}
 	}
 	return results, nil
@@ -196,15 +217,15 @@ func newResults(n int) ([]Result, []Grant) {
 
 func (c *Checker) denyAll(results []Result, ops []operations.ID, err error) ([]Result, error) {
 	for i, id := range ops {
-		op, _ := c.cat.operation(id)
-		results[i] = Result{Operation: op, Err: err}
+		results[i] = Result{Operation: c.operation(id), Err: err}
 	}
 	return results, err
 }
 
 // reach collects into st.hits the role assignments of the request's levels
-// that the client reaches and that may grant an operation of want.
-func (c *Checker) reach(st *scratch, r *request, want uint64) {
+// that the client reaches and that may grant an operation of want, a set
+// of operations in word w of the operation sets.
+func (c *Checker) reach(st *scratch, r *request, w int, want uint64) {
 	st.begin()
 	if want == 0 {
 		return
@@ -226,23 +247,23 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 				if !ok {
 					continue
 				}
-				if c.take(st, r, pi, want, &got) {
+				if c.take(st, r, pi, w, want, &got) {
 					return // every operation is granted already; groups cannot change that
 				}
 			}
 		}
 	}
 	if len(r.assume) > 0 {
-		c.assumeMembers(st, r, want)
+		c.assumeMembers(st, r, w, want)
 	}
 	for _, g := range c.dynUp { // LDAP query and business rule groups, and the groups above them
 		st.set(g, fPossible)
 		grp := &c.groups[g]
-		if grp.appFull&want != 0 && st.set(g, fQueuedApp) {
+		if c.word(grp.appFull, w)&want != 0 && st.set(g, fQueuedApp) {
 			st.cand = append(st.cand, g)
 		}
 		if r.scope >= 0 && len(grp.scoped) > 0 {
-			if s := findScopedIdx(grp.scoped, r.scope); s != nil && s.full&want != 0 && st.set(g, fQueuedScope) {
+			if s := findScopedIdx(grp.scoped, r.scope); s != nil && c.word(s.full, w)&want != 0 && st.set(g, fQueuedScope) {
 				st.cand = append(st.cand, ^g)
 			}
 		}
@@ -262,10 +283,12 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 			list = findScopedIdx(grp.scoped, r.scope).list
 		}
 		for _, ai := range list {
-			if a := &c.assigns[ai]; a.full&want != 0 {
-				st.hits = append(st.hits, hit{assign: ai, member: -1, group: g, bad: !yes, full: a.full, static: a.static})
+			a := &c.assigns[ai]
+			if full := c.word(a.full, w); full&want != 0 {
+				static := c.word(a.static, w)
+				st.hits = append(st.hits, hit{assign: ai, member: -1, group: g, bad: !yes, full: full, static: static})
 				if yes {
-					got |= a.static
+					got |= static
 				}
 			}
 		}
@@ -277,13 +300,13 @@ func (c *Checker) reach(st *scratch, r *request, want uint64) {
 
 // take records what principal pi of the client reaches; true when every
 // operation of want is granted already.
-func (c *Checker) take(st *scratch, r *request, pi int32, want uint64, got *uint64) bool {
+func (c *Checker) take(st *scratch, r *request, pi int32, w int, want uint64, got *uint64) bool {
 	p := &c.prins[pi]
-	if p.appFull&want != 0 {
-		*got |= st.enter(c.entrySpan(p.app), want)
+	if c.word(p.appFull, w)&want != 0 {
+		*got |= c.enter(st, c.entrySpan(p.app), w, want)
 	}
 	if r.scope >= 0 && p.scopeMask&(1<<uint(r.scope&63)) != 0 {
-		*got |= st.enter(c.scopeEntries(p.scoped, r.scope), want)
+		*got |= c.enter(st, c.scopeEntries(p.scoped, r.scope), w, want)
 	}
 	if *got&want == want {
 		return true
@@ -303,15 +326,17 @@ func (c *Checker) take(st *scratch, r *request, pi int32, want uint64, got *uint
 // enter takes a principal's entries of one level: direct memberships become
 // hits, groups are queued for evaluation. It returns what the direct hits
 // grant without rules.
-func (st *scratch) enter(es []entry, want uint64) (got uint64) {
+func (c *Checker) enter(st *scratch, es []entry, w int, want uint64) (got uint64) {
 	for i := range es {
 		e := &es[i]
-		if e.full&want == 0 {
+		full := c.word(e.full, w)
+		if full&want == 0 {
 			continue
 		}
 		if e.group < 0 {
-			st.hits = append(st.hits, hit{assign: e.assign, member: e.member, group: -1, full: e.full, static: e.static})
-			got |= e.static
+			static := c.word(e.static, w)
+			st.hits = append(st.hits, hit{assign: e.assign, member: e.member, group: -1, full: full, static: static})
+			got |= static
 			continue
 		}
 		if e.scope == appLevel {
@@ -433,12 +458,13 @@ func (c *Checker) basicMember(st *scratch, r *request, g int32, f uint8, depth i
 	return true, nil
 }
 
-// decide grants operation bit m through one of st.hits, filling g, or
-// returns the first error met on a path that could have granted it.
-func (c *Checker) decide(st *scratch, r *request, m uint64, g *Grant) (bool, error) {
+// decide grants the operation m of word w (one bit) through one of
+// st.hits, filling g, or returns the first error met on a path that could
+// have granted it.
+func (c *Checker) decide(st *scratch, r *request, w int, m uint64, g *Grant) (bool, error) {
 	for _, h := range st.hits {
 		if !h.bad && h.static&m != 0 {
-			c.fillGrant(g, h, c.staticLink(h.assign, m))
+			c.fillGrant(g, h, c.staticLink(h.assign, w, m))
 			return true, nil
 		}
 	}
@@ -455,10 +481,10 @@ func (c *Checker) decide(st *scratch, r *request, m uint64, g *Grant) (bool, err
 			continue
 		}
 		for _, t := range a.links {
-			if c.tasks[t].full&m == 0 {
+			if c.word(c.tasks[t].full, w)&m == 0 {
 				continue
 			}
-			ok, err := c.evalTask(r, t, m, 0)
+			ok, err := c.evalTask(r, t, w, m, 0)
 			if ok {
 				c.fillGrant(g, h, t)
 				return true, nil
@@ -471,19 +497,20 @@ func (c *Checker) decide(st *scratch, r *request, m uint64, g *Grant) (bool, err
 	return false, first
 }
 
-// staticLink is the first task link of assignment a granting m without
-// rules, or -1 when a direct operation link does.
-func (c *Checker) staticLink(a int32, m uint64) int32 {
+// staticLink is the first task link of assignment a granting m (of word
+// w) without rules, or -1 when a direct operation link does.
+func (c *Checker) staticLink(a int32, w int, m uint64) int32 {
 	for _, t := range c.assigns[a].links {
-		if c.tasks[t].static&m != 0 {
+		if c.word(c.tasks[t].static, w)&m != 0 {
 			return t
 		}
 	}
 	return -1
 }
 
-// evalTask reports whether task t grants m with every rule on the way true.
-func (c *Checker) evalTask(r *request, t int32, m uint64, depth int) (bool, error) {
+// evalTask reports whether task t grants m (of word w) with every rule on
+// the way true.
+func (c *Checker) evalTask(r *request, t int32, w int, m uint64, depth int) (bool, error) {
 	n := &c.tasks[t]
 	if n.err != nil {
 		return false, n.err
@@ -497,15 +524,15 @@ func (c *Checker) evalTask(r *request, t int32, m uint64, depth int) (bool, erro
 			return false, err
 		}
 	}
-	if n.inner&m != 0 {
+	if c.word(n.inner, w)&m != 0 {
 		return true, nil
 	}
 	var first error
 	for _, ch := range n.children {
-		if c.tasks[ch].full&m == 0 {
+		if c.word(c.tasks[ch].full, w)&m == 0 {
 			continue
 		}
-		ok, err := c.evalTask(r, ch, m, depth+1)
+		ok, err := c.evalTask(r, ch, w, m, depth+1)
 		if ok {
 			return true, nil
 		}

@@ -26,15 +26,13 @@ type Options struct {
 	// Logger receives Compile's warnings. Nil: they are only returned by
 	// Warnings.
 	Logger *slog.Logger
-	// Operations is the catalog of operations the application's checks are
-	// about: the store application's operations are matched to it by name
-	// (case-insensitively), and AccessCheck, Explain, WhoCan and the
-	// middleware take the IDs of this catalog. A management server that
-	// embeds azgate defines its own. Nil or empty: the Hyper-V catalog,
-	// operations.All(). At most MaxOperations, IDs positive and unique,
-	// names non-empty and unique; otherwise Compile fails with
-	// ErrBadCatalog.
-	Operations []operations.Operation
+	// Engine is the operations of the program gated through the
+	// application (the bundled engine: operations.HyperV()), which asks
+	// by its own IDs. Compile matches them to the application's operations
+	// by name and takes the IDs from the store (Checker.Engine); the ones
+	// the application lacks are one warning, and checks of them deny. Nil:
+	// no such program (Checker.Engine is nil).
+	Engine *operations.Index
 	// RuleTimeLimit bounds one evaluation of a JScript business rule; a
 	// rule still running then is interrupted and denies. Zero:
 	// DefaultRuleTimeLimit.
@@ -55,9 +53,11 @@ type Checker struct {
 	warnings []string
 	matcher  QueryMatcher
 
-	cat      opCatalog  // the operations checks are about (Options.Operations)
-	storeOps [64]string // the store's name of each catalog operation ("" if absent)
-	present  uint64     // catalog bits the store has
+	ops    *operations.Index // the application's operations, from the store: operation i has bit i
+	words  int               // 64-bit words of an operation set
+	masks  []uint64          // the operation sets (see mref)
+	all    mref              // every operation
+	engine *Binding          // Options.Engine matched to ops
 
 	scopeIdx map[string]int32 // folded scope name → index
 	scopeTab *keyTable        // the same, for the hot path
@@ -95,21 +95,21 @@ type taskNode struct {
 	roleDef  bool
 	rule     *rule
 	err      error
-	direct   uint64  // operation links
+	direct   mref    // operation links
 	children []int32 // task links
-	inner    uint64  // direct | static of children: granted once this task's own rule holds
-	static   uint64  // inner when the task has neither rule nor error, else 0
-	full     uint64  // everything reachable, ignoring rules and errors
+	inner    mref    // direct | static of children: granted once this task's own rule holds
+	static   mref    // inner when the task has neither rule nor error, else empty
+	full     mref    // everything reachable, ignoring rules and errors
 }
 
 type assignNode struct {
 	name    string
 	guid    string
 	scope   int32
-	direct  uint64
+	direct  mref
 	links   []int32 // tasks
-	static  uint64  // granted without evaluating any rule
-	full    uint64
+	static  mref    // granted without evaluating any rule
+	full    mref
 	members []string // raw, as in the store
 	groups  []int32  // application groups linked as members
 }
@@ -128,7 +128,7 @@ type groupNode struct {
 	query          string
 	err            error
 	app            []int32 // application-level assignments linking this group
-	appFull        uint64
+	appFull        mref
 	scoped         []scopedIdx // scope-level assignments linking it, by scope
 }
 
@@ -144,7 +144,7 @@ type memberRef struct {
 // scopedIdx are the assignments of one scope linking a group.
 type scopedIdx struct {
 	scope int32
-	full  uint64
+	full  mref
 	list  []int32
 }
 
@@ -159,21 +159,21 @@ type entry struct {
 	assign int32 // direct: the assignment; -1 for a group entry
 	member int32 // direct: index in the assignment's members
 	group  int32 // group entry: the group; -1 for a direct entry
-	full   uint64
-	static uint64 // direct: granted without rules
+	full   mref
+	static mref // direct: granted without rules
 }
 
 // prinNode is a principal's hot record: one cache line of spans.
 type prinNode struct {
-	appFull     uint64
 	scopeMask   uint64 // bit scope%64 set for every scope with entries: a quick "not in this scope"
-	app         span   // entries at application level
-	scoped      span   // entries in scopes, sorted by scope
-	memberOf    span   // in flat: groups listing it as a member
-	nonMemberOf span   // groups listing it as a non-member
-	up          span   // memberOf and every group above them
+	appFull     mref
+	app         span // entries at application level
+	scoped      span // entries in scopes, sorted by scope
+	memberOf    span // in flat: groups listing it as a member
+	nonMemberOf span // groups listing it as a non-member
+	up          span // memberOf and every group above them
 	key         prinKey
-	_           [8]byte // 128 bytes: two whole cache lines per record
+	_           [12]byte // 128 bytes: two whole cache lines per record
 }
 
 // prinBuild is a principal while compiling.
@@ -186,16 +186,12 @@ type prinBuild struct {
 func scopeKey(scope, idx int32) uint64 { return uint64(uint32(scope))<<32 | uint64(uint32(idx)) }
 
 // Compile builds the Checker of application app of p ("" means
-// p.DefaultApp()) over the operation catalog opts.Operations. It does not
+// p.DefaultApp()). The application's operations are the ones its store
+// defines; checks name them by the store's OperationIDs. Compile does not
 // re-validate p (stores do); anything it cannot follow — a dangling link, a
-// cycle, an unevaluable business rule, a store operation missing from the
-// catalog — is reported by Warnings and fails closed. An invalid catalog is
-// an error wrapping ErrBadCatalog.
+// cycle, an unevaluable business rule, an operation without a usable name
+// or ID — is reported by Warnings and fails closed.
 func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
-	cat, err := catalogFor(opts.Operations)
-	if err != nil {
-		return nil, fmt.Errorf("compile: %w", err)
-	}
 	if p == nil {
 		return nil, fmt.Errorf("compile: nil policy: %w", ErrUnknownApplication)
 	}
@@ -208,7 +204,6 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	}
 	c := &Checker{
 		opts:     opts,
-		cat:      *cat,
 		app:      a.Name,
 		matcher:  opts.QueryMatcher,
 		scopeIdx: map[string]int32{},
@@ -216,6 +211,12 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	b := &builder{c: c, js: newJSSandbox(opts.RuleTimeLimit), taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
 		keys: map[string]int32{}, prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{}}
 	b.operations(a)
+	if opts.Engine != nil {
+		c.engine = c.Bind(opts.Engine)
+		if s := c.engine.Summary(); s != "" {
+			b.warn("%s", s)
+		}
+	}
 	var levels []*policy.Objects // objects of each scope, by scope index
 	for _, s := range a.Scopes {
 		k := foldKey(s.Name)
@@ -272,7 +273,9 @@ func (c *Checker) Scopes() []string { return append([]string(nil), c.scopes...) 
 type builder struct {
 	c        *Checker
 	js       *jsSandbox       // Options.RuleTimeLimit and the running JScript rules
-	opBits   map[string]int   // folded operation GUID → catalog bit (-1: not in the catalog)
+	opBits   map[string]int   // folded operation GUID → bit (-1: an operation that cannot be checked)
+	interned map[string]mref  // operation sets in c.masks, by their words
+	unions   map[[2]mref]mref // union's memo
 	taskIdx  map[string]int32 // folded GUID → task index
 	groupIdx map[string]int32 // folded GUID → group index
 
@@ -286,32 +289,6 @@ func (b *builder) warn(format string, args ...any) {
 	b.c.warnings = append(b.c.warnings, fmt.Sprintf(format, args...))
 }
 
-func (b *builder) operations(a *policy.Application) {
-	c := b.c
-	catalog := c.cat.ops
-	for _, o := range a.Operations {
-		bit := c.cat.bitByName(o.Name)
-		b.opBits[foldKey(o.GUID)] = bit
-		if bit < 0 {
-			b.warn("operation %q (OperationID %d) is not in the catalog; it can never be checked", o.Name, o.OperationID)
-			continue
-		}
-		if c.present&(1<<uint(bit)) != 0 {
-			b.warn("operation %q is defined twice; both count as the catalog's %q", o.Name, catalog[bit].Name)
-		}
-		c.present |= 1 << uint(bit)
-		c.storeOps[bit] = o.Name
-		if int(catalog[bit].ID) != o.OperationID {
-			b.warn("operation %q has OperationID %d; the catalog's is %d (matched by name)", o.Name, o.OperationID, catalog[bit].ID)
-		}
-	}
-	for i, o := range catalog {
-		if c.present&(1<<uint(i)) == 0 {
-			b.warn("catalog operation %q is not in the store; nobody is granted it", o.Name)
-		}
-	}
-}
-
 func (b *builder) levelName(l int32) string {
 	switch l {
 	case storeLevel:
@@ -322,15 +299,15 @@ func (b *builder) levelName(l int32) string {
 	return fmt.Sprintf("scope %q", b.c.scopes[l])
 }
 
-func (b *builder) opMask(owner string, links []string) uint64 {
-	var m uint64
+func (b *builder) opMask(owner string, links []string) opBits {
+	m := b.newBits()
 	for _, l := range links {
 		bit, ok := b.opBits[foldKey(l)]
 		switch {
 		case !ok:
 			b.warn("%s: operation link %s names no operation; ignored", owner, l)
 		case bit >= 0:
-			m |= 1 << uint(bit)
+			m.set(bit)
 		}
 	}
 	return m
@@ -385,9 +362,14 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 			add(int32(i), o)
 		}
 	}
+	// The sets while compiling, by task; interned into the nodes at the end.
+	direct := make([]opBits, len(c.tasks))
+	inner := make([]opBits, len(c.tasks))
+	static := make([]opBits, len(c.tasks))
+	full := make([]opBits, len(c.tasks))
 	for i, p := range ps {
 		n := &c.tasks[i]
-		n.direct = b.opMask(p.owner, p.t.OperationLinks)
+		direct[i] = b.opMask(p.owner, p.t.OperationLinks)
 		n.children = b.taskLinks(p.owner, n.scope, p.t.TaskLinks)
 		r, w := compileRule(p.owner, p.t.BizRule, b.js)
 		n.rule = r
@@ -414,17 +396,21 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 		}
 		h = min(h, MaxDepth+1)
 		n := &c.tasks[i]
+		inner[i], static[i], full[i] = b.newBits(), b.newBits(), b.newBits()
 		if h > MaxDepth {
 			n.err = fmt.Errorf("%s: task %q: %w (more than %d levels, or a loop)", b.levelName(n.scope), n.name, ErrDepthExceeded, MaxDepth)
-			n.full, n.inner, n.static, n.children = c.cat.all, 0, 0, nil
+			full[i], n.children = b.bitsOf(c.all), nil
 		} else {
-			n.inner, n.full = n.direct, n.direct
+			inner[i].or(direct[i])
+			full[i].or(direct[i])
 			for _, ch := range n.children {
-				n.inner |= c.tasks[ch].static
-				n.full |= c.tasks[ch].full
+				if static[ch] != nil { // nil: ch is on a loop, being visited
+					inner[i].or(static[ch])
+					full[i].or(full[ch])
+				}
 			}
 			if n.rule == nil {
-				n.static = n.inner
+				static[i].or(inner[i])
 			}
 		}
 		state[i], height[i] = 2, h
@@ -432,6 +418,10 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 	}
 	for i := range c.tasks {
 		visit(int32(i))
+	}
+	for i := range c.tasks {
+		n := &c.tasks[i]
+		n.direct, n.inner, n.static, n.full = b.intern(direct[i]), b.intern(inner[i]), b.intern(static[i]), b.intern(full[i])
 	}
 	for i := range c.tasks {
 		if err := c.tasks[i].err; err != nil {
@@ -598,13 +588,16 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 			owner := fmt.Sprintf("%s / role assignment %q", b.levelName(level), r.Name)
 			ai := int32(len(c.assigns))
 			n := assignNode{name: r.Name, guid: r.GUID, scope: level, members: r.Members}
-			n.direct = b.opMask(owner, r.OperationLinks)
+			direct := b.opMask(owner, r.OperationLinks)
 			n.links = b.taskLinks(owner, level, r.TaskLinks)
-			n.static, n.full = n.direct, n.direct
+			static, full := b.newBits(), b.newBits()
+			static.or(direct)
+			full.or(direct)
 			for _, t := range n.links {
-				n.static |= c.tasks[t].static
-				n.full |= c.tasks[t].full
+				orInto(static, b.bitsOf(c.tasks[t].static))
+				orInto(full, b.bitsOf(c.tasks[t].full))
 			}
+			n.direct, n.static, n.full = b.intern(direct), b.intern(static), b.intern(full)
 			for _, l := range r.AppMemberLinks {
 				g, ok := b.groupIdx[foldKey(l)]
 				if !ok || !b.visibleGroup(level, g) {
@@ -631,7 +624,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 			for _, g := range n.groups {
 				if level == appLevel {
 					c.groups[g].app = append(c.groups[g].app, ai)
-					c.groups[g].appFull |= n.full
+					c.groups[g].appFull = b.union(c.groups[g].appFull, n.full)
 				} else {
 					k := scopeKey(level, g)
 					b.groupScoped[k] = append(b.groupScoped[k], ai)
@@ -692,9 +685,9 @@ func (b *builder) scopedLists() {
 	c := b.c
 	for k, list := range b.groupScoped {
 		scope, g := int32(k>>32), int32(uint32(k))
-		var full uint64
+		var full mref
 		for _, a := range list {
-			full |= c.assigns[a].full
+			full = b.union(full, c.assigns[a].full)
 		}
 		c.groups[g].scoped = append(c.groups[g].scoped, scopedIdx{scope: scope, full: full, list: list})
 	}
@@ -728,12 +721,12 @@ func (b *builder) index() {
 		for _, r := range pb.app {
 			a := &c.assigns[r.assign]
 			c.entries = append(c.entries, entry{scope: appLevel, assign: r.assign, member: r.member, group: -1, full: a.full, static: a.static})
-			p.appFull |= a.full
+			p.appFull = b.union(p.appFull, a.full)
 		}
 		for _, g := range pb.up {
 			if f := c.groups[g].appFull; f != 0 {
 				c.entries = append(c.entries, entry{scope: appLevel, assign: -1, member: -1, group: g, full: f})
-				p.appFull |= f
+				p.appFull = b.union(p.appFull, f)
 			}
 		}
 		p.app.n = int32(len(c.entries)) - p.app.off

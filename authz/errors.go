@@ -8,12 +8,12 @@ var (
 	// ErrUnknownScope: the check names a scope the application does not
 	// have. Callers deny.
 	ErrUnknownScope = errors.New("unknown scope")
-	// ErrUnknownOperation: the check names an operation ID that is not in
-	// the Checker's catalog (Options.Operations).
+	// ErrUnknownOperation: the check names an OperationID the application
+	// does not define (or, through Checker.Engine, an engine operation the
+	// application lacks).
 	ErrUnknownOperation = errors.New("unknown operation")
-	// ErrBadCatalog: Options.Operations (or a catalog given to
-	// casbinmodel.PolicyFor, httpauthz.RouteOperationsFor) has more than
-	// MaxOperations operations, a non-positive or repeated ID, or an empty
+	// ErrBadCatalog: an operation catalog given to a caller's route table
+	// (package httpauthz) has a non-positive or repeated ID, or an empty
 	// or repeated name.
 	ErrBadCatalog = errors.New("invalid operation catalog")
 	// ErrUnknownApplication: Compile was given an application the store

@@ -42,12 +42,12 @@ type explainer struct {
 	c       *Checker
 	st      *scratch
 	r       request
-	m       uint64
+	bit     int              // the operation explained
 	matched map[int32]string // principal index → the client's string that matched it
 }
 
-// Explain returns why client may or may not do op (an ID of the Checker's
-// catalog) in scope: the path that granted, or the nearest misses. It runs the same evaluation as AccessCheck
+// Explain returns why client may or may not do op (an OperationID of the
+// application) in scope: the path that granted, or the nearest misses. It runs the same evaluation as AccessCheck
 // (business rules with params, LDAP query groups through the matcher).
 func (c *Checker) Explain(ctx context.Context, client directory.ClientContext, scope string, op operations.ID, params Params) Explanation {
 	return c.explain(ctx, client, nil, scope, op, params)
@@ -66,7 +66,7 @@ func (c *Checker) explain(ctx context.Context, client directory.ClientContext, a
 	if res.Operation.Name != "" {
 		ex.Operation = res.Operation.Name
 	}
-	if err == nil && c.cat.bit(op) < 0 {
+	if err == nil && c.ops.Pos(op) < 0 {
 		err = res.Err
 	}
 	if err != nil { // unknown scope or operation, done context
@@ -82,7 +82,7 @@ func (c *Checker) explain(ctx context.Context, client directory.ClientContext, a
 	}
 	st := newScratch(len(c.groups))
 	e := &explainer{c: c, st: st, r: request{ctx: ctx, client: client, scope: si, params: params, assume: assume},
-		m: 1 << uint(c.cat.bit(op)), matched: map[int32]string{}}
+		bit: c.ops.Pos(op), matched: map[int32]string{}}
 	e.mark()
 	if res.Allowed {
 		ex.Allowed = true
@@ -145,7 +145,7 @@ func (e *explainer) mark() {
 		st.set(g, fPossible)
 	}
 	if len(e.r.assume) > 0 {
-		c.assumeMembers(st, &e.r, 0)
+		c.assumeMembers(st, &e.r, 0, 0)
 	}
 }
 
@@ -246,12 +246,12 @@ func (e *explainer) taskChain(t int32, depth int) ([]Step, bool, string) {
 		}
 		self.Note = note
 	}
-	if n.direct&e.m != 0 {
+	if c.has(n.direct, e.bit) {
 		return []Step{self}, true, ""
 	}
 	why := ""
 	for _, ch := range n.children {
-		if c.tasks[ch].full&e.m == 0 {
+		if !c.has(c.tasks[ch].full, e.bit) {
 			continue
 		}
 		chain, ok, w := e.taskChain(ch, depth+1)
@@ -295,18 +295,9 @@ func (e *explainer) grantPath(g *Grant) []Step {
 				break
 			}
 		}
-		return append(path, Step{Kind: "operation", Name: c.cat.ops[bitIndex(e.m)].Name})
+		return append(path, Step{Kind: "operation", Name: c.ops.At(e.bit).Name})
 	}
 	return nil
-}
-
-func bitIndex(m uint64) int {
-	for i := 0; i < 64; i++ {
-		if m&(1<<uint(i)) != 0 {
-			return i
-		}
-	}
-	return -1
 }
 
 // membershipMiss says why the client does not reach assignment a through
@@ -389,7 +380,7 @@ func (e *explainer) misses() []string {
 	holding := 0
 	for ai := range c.assigns {
 		a := &c.assigns[ai]
-		if a.full&e.m == 0 {
+		if !c.has(a.full, e.bit) {
 			continue
 		}
 		inScope := a.scope == appLevel || a.scope == e.r.scope
@@ -397,7 +388,7 @@ func (e *explainer) misses() []string {
 		if len(a.links) > 0 {
 			var names []string
 			for _, t := range a.links {
-				if c.tasks[t].full&e.m != 0 {
+				if c.has(c.tasks[t].full, e.bit) {
 					names = append(names, c.tasks[t].name)
 				}
 			}
@@ -415,7 +406,7 @@ func (e *explainer) misses() []string {
 			holding++
 			why := "a path through it fails"
 			for _, t := range a.links {
-				if c.tasks[t].full&e.m == 0 {
+				if !c.has(c.tasks[t].full, e.bit) {
 					continue
 				}
 				if _, ok, w := e.taskChain(t, 0); !ok && w != "" {
@@ -437,7 +428,7 @@ func (e *explainer) misses() []string {
 		var defs []string
 		for ti := range c.tasks {
 			t := &c.tasks[ti]
-			if t.roleDef && t.full&e.m != 0 && (t.scope == appLevel || t.scope == e.r.scope) {
+			if t.roleDef && c.has(t.full, e.bit) && (t.scope == appLevel || t.scope == e.r.scope) {
 				defs = append(defs, fmt.Sprintf("\"%s\"", t.name))
 			}
 		}

@@ -126,7 +126,7 @@ func TestExplainAgrees(t *testing.T) {
 					if ex.Allowed != rs[0].Allowed || ex.Reason == "" {
 						t.Fatalf("seed %d: Explain %s disagrees with AccessCheck %+v", seed, ex, rs[0])
 					}
-					if ex.Allowed && (len(ex.Path) < 3 || ex.Path[0].Kind != "principal" || ex.Path[len(ex.Path)-1] != (Step{Kind: "operation", Name: o.Name})) {
+					if ex.Allowed && (len(ex.Path) < 3 || ex.Path[0].Kind != "principal" || ex.Path[len(ex.Path)-1] != (Step{Kind: "operation", Name: rs[0].Operation.Name})) {
 						t.Fatalf("seed %d: path %v", seed, ex.Path)
 					}
 				}

@@ -3,7 +3,6 @@ package authz
 import (
 	"context"
 	"fmt"
-	"math/bits"
 
 	"github.com/azgate/azgate/operations"
 )
@@ -59,10 +58,10 @@ type GridCell struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Catalog is the catalog of operations the Checker decides
-// (Options.Operations, or the Hyper-V catalog).
+// Catalog is the operations the Checker decides, as its store defines
+// them (a copy of Operations().All()).
 func (c *Checker) Catalog() []operations.Operation {
-	return append([]operations.Operation(nil), c.cat.ops...)
+	return c.ops.Clone()
 }
 
 // gridScopes resolves scope names (nil: "" and every scope) to levels.
@@ -104,58 +103,65 @@ func (c *Checker) scopeName(si int32) string {
 	return c.scopes[si]
 }
 
-// opBitsOf returns the catalog bits of ids (nil: every operation the store
-// has), in order.
+// opBitsOf returns the bits of ids (nil: every operation of the
+// application), in order.
 func (c *Checker) opBitsOf(ids []operations.ID) ([]int, error) {
 	if ids == nil {
-		var out []int
-		for b := range c.cat.ops {
-			if c.present&(1<<uint(b)) != 0 {
-				out = append(out, b)
-			}
+		out := make([]int, c.ops.Len())
+		for b := range out {
+			out[b] = b
 		}
 		return out, nil
 	}
 	out := make([]int, 0, len(ids))
 	for _, id := range ids {
-		b := c.cat.bit(id)
+		b := c.ops.Pos(id)
 		if b < 0 {
-			return nil, fmt.Errorf("operation ID %d: %w", id, ErrUnknownOperation)
+			return nil, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, id, ErrUnknownOperation)
 		}
 		out = append(out, b)
 	}
 	return out, nil
 }
 
-// maskResult is the decision of every operation of a mask in one scope.
+// maskResult is the decision of every operation of a set in one scope,
+// by bit.
 type maskResult struct {
-	allowed uint64
-	grants  [64]Grant
-	errs    [64]error
+	allowed opBits
+	grants  []Grant
+	errs    []error
 }
 
-// decideMask decides every operation bit of want for r (in r.scope) into
-// out, with one evaluation of the client's reach.
-func (c *Checker) decideMask(st *scratch, r *request, want uint64, out *maskResult) {
-	out.allowed = 0
-	for b := want; b != 0; b &= b - 1 {
-		out.errs[bits.TrailingZeros64(b)] = nil
+// reset readies m for a decision of c's operations: nothing allowed.
+func (m *maskResult) reset(c *Checker) {
+	if len(m.allowed) != c.words || len(m.grants) != c.ops.Len() {
+		m.allowed, m.grants, m.errs = c.newSet(), make([]Grant, c.ops.Len()), make([]error, c.ops.Len())
 	}
+	clear(m.allowed)
+}
+
+// decideMask decides every operation of want for r (in r.scope) into out,
+// with one evaluation of the client's reach per word of want.
+func (c *Checker) decideMask(st *scratch, r *request, want opBits, out *maskResult) {
+	out.reset(c)
+	want.each(func(b int) { out.errs[b] = nil })
 	if err := r.ctx.Err(); err != nil {
-		for b := want; b != 0; b &= b - 1 {
-			out.errs[bits.TrailingZeros64(b)] = err
-		}
+		want.each(func(b int) { out.errs[b] = err })
 		return
 	}
-	want &= c.present
-	c.reach(st, r, want)
-	for b := want; b != 0; b &= b - 1 {
-		i := bits.TrailingZeros64(b)
-		ok, err := c.decide(st, r, uint64(1)<<uint(i), &out.grants[i])
-		if ok {
-			out.allowed |= uint64(1) << uint(i)
-		} else {
-			out.errs[i] = err
+	for w, m := range want {
+		if m == 0 {
+			continue
+		}
+		c.reach(st, r, w, m)
+		for b := m; b != 0; b &= b - 1 {
+			i := firstBit(w, b)
+			ok, err := c.decide(st, r, w, b&-b, &out.grants[i])
+			if ok {
+				out.allowed.set(i)
+			} else {
+				out.errs[i] = err
+			}
 		}
 	}
 }
@@ -179,11 +185,11 @@ func (c *Checker) EffectiveAccess(ctx context.Context, subj Subject, opts GridOp
 		return Grid{}, err
 	}
 	g := Grid{Application: c.app, Subject: subj, TotalScopes: len(levels), Operations: make([]OperationRef, len(opBits))}
-	var want uint64
+	want := c.newSet()
 	for i, b := range opBits {
-		op := c.cat.ops[b]
+		op := c.ops.At(b)
 		g.Operations[i] = OperationRef{Name: op.Name, ID: int(op.ID)}
-		want |= uint64(1) << uint(b)
+		want.set(b)
 	}
 	if opts.Offset < 0 || opts.Limit < 0 {
 		return Grid{}, fmt.Errorf("effective access: offset %d, limit %d: %w", opts.Offset, opts.Limit, ErrBadToken)
@@ -204,7 +210,7 @@ func (c *Checker) EffectiveAccess(ctx context.Context, subj Subject, opts GridOp
 		c.decideMask(st, &r, want, &res)
 		row := cells[ri*len(opBits) : (ri+1)*len(opBits) : (ri+1)*len(opBits)]
 		for ci, b := range opBits {
-			if res.allowed&(uint64(1)<<uint(b)) != 0 {
+			if res.allowed.has(b) {
 				gr := res.grants[b]
 				row[ci] = GridCell{Allowed: true, Grant: &gr}
 			} else if e := res.errs[b]; e != nil {

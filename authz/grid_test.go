@@ -27,6 +27,10 @@ func TestEffectiveAccess_MatchesAccessCheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		ids := ids[:0]
+		for _, o := range c.Operations().All() {
+			ids = append(ids, o.ID)
+		}
 		for _, cl := range clients {
 			g, err := c.EffectiveAccess(ctx, UserSubject(cl), GridOptions{})
 			if err != nil {

@@ -3,7 +3,6 @@ package authz
 import (
 	"cmp"
 	"fmt"
-	"math/bits"
 	"slices"
 	"strings"
 
@@ -36,11 +35,10 @@ func (c *Checker) Hints(scope string, op operations.ID) ([]Hint, error) {
 		}
 		si = v
 	}
-	bit := c.cat.bit(op)
+	bit := c.ops.Pos(op)
 	if bit < 0 {
-		return nil, fmt.Errorf("operation ID %d: %w", op, ErrUnknownOperation)
+		return nil, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, op, ErrUnknownOperation)
 	}
-	m := uint64(1) << uint(bit)
 	var out []Hint
 	level := func(l int32) string {
 		if l == appLevel {
@@ -50,21 +48,21 @@ func (c *Checker) Hints(scope string, op operations.ID) ([]Hint, error) {
 	}
 	for i := range c.assigns {
 		a := &c.assigns[i]
-		if a.full&m == 0 || (a.scope != appLevel && a.scope != si) {
+		if !c.has(a.full, bit) || (a.scope != appLevel && a.scope != si) {
 			continue
 		}
 		out = append(out, Hint{Kind: "role assignment", Name: a.name, Scope: level(a.scope),
-			Operations: bits.OnesCount64(a.full), Conditional: a.static&m == 0})
+			Operations: c.count(a.full), Conditional: !c.has(a.static, bit)})
 	}
 	for i := range c.tasks {
 		t := &c.tasks[i]
-		if !t.roleDef || t.full&m == 0 || (t.scope != appLevel && t.scope != si) {
+		if !t.roleDef || !c.has(t.full, bit) || (t.scope != appLevel && t.scope != si) {
 			continue
 		}
 		// A definition is assigned where the check looks: in the scope
 		// (or at application level for the default scope).
 		out = append(out, Hint{Kind: "role definition", Name: t.name, Scope: scope,
-			Operations: bits.OnesCount64(t.full), Conditional: t.static&m == 0})
+			Operations: c.count(t.full), Conditional: !c.has(t.static, bit)})
 	}
 	slices.SortStableFunc(out, func(x, y Hint) int {
 		return cmp.Or(

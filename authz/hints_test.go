@@ -59,7 +59,7 @@ func hintPolicy(t *testing.T) *Checker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Compile(p, "VMs", Options{Operations: hintCatalog})
+	c, err := Compile(p, "VMs", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

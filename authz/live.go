@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,8 +15,10 @@ import (
 	"github.com/azgate/azgate/policy"
 )
 
-// Snapshot is a compiled policy and the store revision it came from.
+// Snapshot is a compiled policy and the store revision it came from: the
+// Checker of every application of the store.
 type Snapshot struct {
+	// Checker is the application Live was made for (the engine's).
 	Checker  *Checker
 	Policy   *policy.Policy
 	Revision policy.Revision
@@ -23,7 +26,71 @@ type Snapshot struct {
 	// Provenance is what the store told about the content (zero when the
 	// store is not a policy.Inspector).
 	Provenance policy.Provenance
+
+	apps []*Checker // every application, in the store's order
 }
+
+// App returns the Checker of application name (compared by names.Equal).
+// An empty name is the default application: the only one besides the
+// delegation application (policy.DelegationApplication), else the one Live
+// was made for. An unknown name is an error wrapping ErrUnknownApplication
+// that lists the applications there are.
+func (s *Snapshot) App(name string) (*Checker, error) {
+	apps := s.apps
+	if apps == nil && s.Policy != nil { // a Snapshot made by hand, not by Live
+		for _, a := range s.Policy.Applications {
+			if s.Checker != nil && a.Name == s.Checker.app {
+				apps = append(apps, s.Checker)
+			} else if c, err := Compile(s.Policy, a.Name, Options{}); err == nil {
+				apps = append(apps, c)
+			}
+		}
+	}
+	if strings.TrimSpace(name) == "" {
+		var only *Checker
+		n := 0
+		for _, c := range apps {
+			if !isDelegationApp(c.app) {
+				only, n = c, n+1
+			}
+		}
+		if n == 1 {
+			return only, nil
+		}
+		return s.Checker, nil
+	}
+	k := foldKey(name)
+	for _, c := range apps {
+		if foldKey(c.app) == k {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("application %q: %w (the store has %s)", name, ErrUnknownApplication, appList(apps))
+}
+
+// Applications lists the names of the store's applications.
+func (s *Snapshot) Applications() []string {
+	out := make([]string, len(s.apps))
+	for i, c := range s.apps {
+		out[i] = c.app
+	}
+	return out
+}
+
+func appList(apps []*Checker) string {
+	q := make([]string, len(apps))
+	for i, c := range apps {
+		q[i] = fmt.Sprintf("%q", c.app)
+	}
+	return strings.Join(q, ", ")
+}
+
+// isDelegationApp reports whether name is azgate's delegation
+// application, which is never a default.
+func isDelegationApp(name string) bool { return foldKey(name) == foldKey(delegationApplication) }
+
+// delegationApplication is policy.DelegationApplication.
+const delegationApplication = "azgate"
 
 // Status reports how current a Live authorizer is.
 type Status struct {
@@ -120,7 +187,21 @@ func (l *Live) load(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compile policy revision %d: %w", rev, err)
 	}
-	return &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: time.Now(), Provenance: prov}, nil
+	s := &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: time.Now(), Provenance: prov}
+	others := l.opts
+	others.Engine = nil // the engine is gated through its application only
+	for _, a := range p.Applications {
+		if a.Name == c.app {
+			s.apps = append(s.apps, c)
+			continue
+		}
+		o, err := Compile(p, a.Name, others)
+		if err != nil {
+			return nil, fmt.Errorf("compile policy revision %d: %w", rev, err)
+		}
+		s.apps = append(s.apps, o)
+	}
+	return s, nil
 }
 
 // Reload loads and compiles the store now. On failure the last good policy

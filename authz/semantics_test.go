@@ -407,7 +407,8 @@ func TestDepthLimit(t *testing.T) {
 	}
 }
 
-// Store operations are matched to the catalog by name.
+// The store's operations are the application's; the engine's are matched
+// to them by name.
 func TestOperationsByName(t *testing.T) {
 	p := policy.NewDefault()
 	a := p.Applications[0]
@@ -417,14 +418,21 @@ func TestOperationsByName(t *testing.T) {
 	}
 	a.Operations = append(a.Operations, &policy.Operation{GUID: policy.NewGUID(), Name: "Format Host", OperationID: 1})
 	a.Tasks[0].OperationLinks = append(a.Tasks[0].OperationLinks, a.Operations[len(a.Operations)-1].GUID)
-	c := mustCompile(t, p, Options{})
-	r, _ := check1(t, c, user(policy.AdministratorsSID), "", operations.AllowVMSnapshot, nil)
-	if !r.Allowed || r.Operation.ID != operations.AllowVMSnapshot {
-		t.Errorf("renumbered operation: %+v", r)
+	c := mustCompile(t, p, Options{Engine: operations.HyperV()})
+	rs, err := c.Engine().AccessCheck(context.Background(), user(policy.AdministratorsSID), "", []operations.ID{operations.AllowVMSnapshot}, nil)
+	if err != nil || !rs[0].Allowed || rs[0].Operation.ID != 5355 || rs[0].Operation.Name != "ALLOW VIRTUAL MACHINE SNAPSHOT" {
+		t.Errorf("renumbered operation through the engine: %+v, %v", rs, err)
 	}
-	w := strings.Join(c.Warnings(), "\n")
-	if !strings.Contains(w, `"Format Host"`) || !strings.Contains(w, "OperationID 5355") {
-		t.Errorf("warnings: %s", w)
+	for _, id := range []operations.ID{1, 5355} {
+		if r, _ := check1(t, c, user(policy.AdministratorsSID), "", id, nil); !r.Allowed {
+			t.Errorf("the store's ID %d: %+v", id, r)
+		}
+	}
+	if r, _ := check1(t, c, user(policy.AdministratorsSID), "", operations.AllowVMSnapshot, nil); r.Allowed || !errors.Is(r.Err, ErrUnknownOperation) {
+		t.Errorf("the catalog's ID read as the store's: %+v", r)
+	}
+	if w := c.Warnings(); len(w) != 0 {
+		t.Errorf("warnings: %q", w)
 	}
 	if _, err := Compile(p, "No Such App", Options{}); !errors.Is(err, ErrUnknownApplication) {
 		t.Errorf("unknown application: %v", err)

@@ -137,7 +137,7 @@ func (c *Checker) findGroup(name, scope string) (int32, bool) {
 // assumeMembers makes the client of r a member of its assumed groups: each
 // is decided "member" and it and every group above it may grant, as the
 // LDAP query groups in dynUp may.
-func (c *Checker) assumeMembers(st *scratch, r *request, want uint64) {
+func (c *Checker) assumeMembers(st *scratch, r *request, w int, want uint64) {
 	var queue []int32
 	for _, g := range r.assume {
 		st.set(g, fDone)
@@ -155,11 +155,11 @@ func (c *Checker) assumeMembers(st *scratch, r *request, want uint64) {
 		queue = append(queue, c.groups[g].parents...)
 		st.set(g, fPossible)
 		grp := &c.groups[g]
-		if grp.appFull&want != 0 && st.set(g, fQueuedApp) {
+		if c.word(grp.appFull, w)&want != 0 && st.set(g, fQueuedApp) {
 			st.cand = append(st.cand, g)
 		}
 		if r.scope >= 0 && len(grp.scoped) > 0 {
-			if s := findScopedIdx(grp.scoped, r.scope); s != nil && s.full&want != 0 && st.set(g, fQueuedScope) {
+			if s := findScopedIdx(grp.scoped, r.scope); s != nil && c.word(s.full, w)&want != 0 && st.set(g, fQueuedScope) {
 				st.cand = append(st.cand, ^g)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
-	"math/bits"
 	"slices"
 	"strings"
 	"sync"
@@ -152,7 +151,7 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 			// A scope made or deleted: every decision in it was or becomes
 			// a denial of an unknown scope, for everyone.
 			imp.newRefs = append(imp.newRefs, i)
-			imp.newOps = base.present | next.present
+			imp.newOps = next.view(next.all)
 		}
 	}
 	for i := range imp.list {
@@ -168,7 +167,7 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 		}
 		w.stamp++
 		refs, all, ops := imp.reach(base, next, s, w)
-		if ops == 0 {
+		if ops.empty() {
 			continue
 		}
 		rep.Affected++
@@ -181,11 +180,11 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 }
 
 func sameCatalog(a, b *Checker) bool {
-	if foldKey(a.app) != foldKey(b.app) || len(a.cat.ops) != len(b.cat.ops) {
+	if foldKey(a.app) != foldKey(b.app) || a.ops.Len() != b.ops.Len() {
 		return false
 	}
-	for i := range a.cat.ops {
-		if a.cat.ops[i].ID != b.cat.ops[i].ID || a.cat.ops[i].Name != b.cat.ops[i].Name {
+	for i, o := range a.ops.All() {
+		if p := b.ops.At(i); o.ID != p.ID || o.Name != p.Name {
 			return false
 		}
 	}
@@ -306,6 +305,13 @@ func (h *sigHash) str(s string) {
 	h.h = append(h.h, s...)
 }
 func (h *sigHash) u64(v uint64) { h.h = binary.BigEndian.AppendUint64(h.h, v) }
+
+// set hashes operation set r of c.
+func (h *sigHash) set(c *Checker, r mref) {
+	for _, w := range c.view(r) {
+		h.u64(w)
+	}
+}
 func (h *sigHash) sorted(ss []string) {
 	ss = slices.Clone(ss)
 	slices.Sort(ss)
@@ -372,8 +378,8 @@ func (s *sigs) taskSig(t int32) string {
 	h := &sigHash{}
 	h.str(foldKey(n.guid))
 	h.str(s.level(n.scope))
-	h.u64(n.direct)
-	h.u64(n.full)
+	h.set(s.c, n.direct)
+	h.set(s.c, n.full)
 	ruleSig(h, n.rule)
 	errSig(h, n.err)
 	var ch []string
@@ -427,9 +433,9 @@ func (s *sigs) assignSig(a int32) string {
 	n := &s.c.assigns[a]
 	h := &sigHash{}
 	h.str(s.level(n.scope))
-	h.u64(n.direct)
-	h.u64(n.full)
-	h.u64(n.static)
+	h.set(s.c, n.direct)
+	h.set(s.c, n.full)
+	h.set(s.c, n.static)
 	var ts, gs, ms []string
 	for _, t := range n.links {
 		ts = append(ts, s.taskSig(t))
@@ -453,14 +459,14 @@ type impact struct {
 	scope     string // folded scope name otherwise
 	ref       int    // and its index in the what-if's scopes
 	everyone  bool   // an LDAP query or business rule group is below it
-	ops       uint64 // what it may grant on either side
+	ops       opBits // what it may grant on either side
 }
 
 type impactSet struct {
 	// newRefs are the scopes only one side has; newOps the operations
 	// either side has: every subject may see them change there.
 	newRefs []int
-	newOps  uint64
+	newOps  opBits
 	list    []impact
 	// byPrin are the impacts reaching each principal of base (0) and next
 	// (1), by principal index: every key below a role assignment is a
@@ -540,7 +546,7 @@ func (s *sigs) assignIdentity(a int32) string {
 // add records what assignment a of c reaches.
 func (set *impactSet) add(side int, c *Checker, a int32) {
 	n := &c.assigns[a]
-	im := impact{ops: n.full}
+	im := impact{ops: c.view(n.full)}
 	if n.scope == appLevel {
 		im.allScopes = true
 	} else {
@@ -598,8 +604,9 @@ func (set *impactSet) add(side int, c *Checker, a int32) {
 
 // reach returns the scopes (indexes in w.scopes, each once) in which
 // subject s may see a changed decision, whether that is every scope, and
-// the operations that may change; ops 0: none.
-func (set *impactSet) reach(base, next *Checker, s Subject, w *whatIf) (refs []int, all bool, ops uint64) {
+// the operations that may change (empty: none).
+func (set *impactSet) reach(base, next *Checker, s Subject, w *whatIf) (refs []int, all bool, ops opBits) {
+	ops = next.newSet()
 	if len(w.hit) < len(set.list) {
 		w.hit = make([]uint32, len(set.list))
 	}
@@ -653,12 +660,12 @@ func (set *impactSet) reach(base, next *Checker, s Subject, w *whatIf) (refs []i
 	}
 	for _, ref := range set.newRefs {
 		add(ref)
-		ops |= set.newOps
+		ops.or(set.newOps)
 	}
 	w.hits = hits
 	for _, i := range hits {
 		im := &set.list[i]
-		ops |= im.ops
+		ops.or(im.ops)
 		if im.allScopes {
 			all = true
 		} else {
@@ -696,8 +703,8 @@ type whatIf struct {
 
 // decide decides ops for subject s in scope level si of c into out; a
 // scope c does not have denies everything.
-func (w *whatIf) decide(c *Checker, st *scratch, s Subject, si int32, ops uint64, out *maskResult) error {
-	out.allowed = 0
+func (w *whatIf) decide(c *Checker, st *scratch, s Subject, si int32, ops opBits, out *maskResult) error {
+	out.reset(c)
 	if si == absent {
 		return nil
 	}
@@ -715,7 +722,7 @@ func (w *whatIf) decide(c *Checker, st *scratch, s Subject, si int32, ops uint64
 
 // subject compares s's decisions in the scopes it may see changed: refs,
 // or when all every scope.
-func (w *whatIf) subject(s Subject, refs []int, all bool, ops uint64) error {
+func (w *whatIf) subject(s Subject, refs []int, all bool, ops opBits) error {
 	if !all {
 		for _, ref := range refs {
 			if err := w.compare(s, ref, ops); err != nil {
@@ -726,8 +733,8 @@ func (w *whatIf) subject(s Subject, refs []int, all bool, ops uint64) error {
 	}
 	w.base.scopesReached(s, func(l int32) { w.reachedB[w.baseRef[l]] = w.stamp })
 	w.next.scopesReached(s, func(l int32) { w.reachedN[w.nextRef[l]] = w.stamp })
-	var defB, defN uint64 // default-scope decisions, for scopes s reaches nothing in
-	var defGB, defGN [64]Grant
+	var defB, defN opBits // default-scope decisions, for scopes s reaches nothing in
+	var defGB, defGN []Grant
 	haveDef := false
 	for ref, sc := range w.scopes {
 		if sc.base >= 0 && sc.next >= 0 && w.direct[ref] != w.stamp && w.reachedB[ref] != w.stamp && w.reachedN[ref] != w.stamp {
@@ -740,10 +747,11 @@ func (w *whatIf) subject(s Subject, refs []int, all bool, ops uint64) error {
 				if err := w.decide(w.next, w.stN, s, appLevel, ops, &w.rn); err != nil {
 					return err
 				}
-				defB, defN, defGB, defGN, haveDef = w.rb.allowed, w.rn.allowed, w.rb.grants, w.rn.grants, true
+				defB, defN, haveDef = slices.Clone(w.rb.allowed), slices.Clone(w.rn.allowed), true
+				defGB, defGN = slices.Clone(w.rb.grants), slices.Clone(w.rn.grants)
 			}
-			if defB^defN != 0 {
-				w.emit(s, sc.name, ops, defB, defN, &defGB, &defGN)
+			if !defB.equal(defN) {
+				w.emit(s, sc.name, ops, defB, defN, defGB, defGN)
 			}
 			continue
 		}
@@ -756,7 +764,7 @@ func (w *whatIf) subject(s Subject, refs []int, all bool, ops uint64) error {
 
 // compare decides ops for s in scope ref on both sides and lists what
 // differs.
-func (w *whatIf) compare(s Subject, ref int, ops uint64) error {
+func (w *whatIf) compare(s Subject, ref int, ops opBits) error {
 	sc := w.scopes[ref]
 	if err := w.decide(w.base, w.stB, s, sc.base, ops, &w.rb); err != nil {
 		return err
@@ -764,15 +772,17 @@ func (w *whatIf) compare(s Subject, ref int, ops uint64) error {
 	if err := w.decide(w.next, w.stN, s, sc.next, ops, &w.rn); err != nil {
 		return err
 	}
-	w.emit(s, sc.name, ops, w.rb.allowed, w.rn.allowed, &w.rb.grants, &w.rn.grants)
+	w.emit(s, sc.name, ops, w.rb.allowed, w.rn.allowed, w.rb.grants, w.rn.grants)
 	return nil
 }
 
-func (w *whatIf) emit(s Subject, scope string, ops, before, after uint64, gb, gn *[64]Grant) {
-	diff := (before ^ after) & ops
-	for b := diff; b != 0; b &= b - 1 {
-		i := bits.TrailingZeros64(b)
-		granted := after&(uint64(1)<<uint(i)) != 0
+func (w *whatIf) emit(s Subject, scope string, ops, before, after opBits, gb, gn []Grant) {
+	diff := make(opBits, len(ops))
+	for j := range diff {
+		diff[j] = (before[j] ^ after[j]) & ops[j]
+	}
+	diff.each(func(i int) {
+		granted := after.has(i)
 		w.rep.Total++
 		if granted {
 			w.rep.Granted++
@@ -780,9 +790,9 @@ func (w *whatIf) emit(s Subject, scope string, ops, before, after uint64, gb, gn
 			w.rep.Revoked++
 		}
 		if len(w.rep.Changes) >= w.limit {
-			continue
+			return
 		}
-		op := w.next.cat.ops[i]
+		op := w.next.ops.At(i)
 		ch := Change{Subject: s, Scope: scope, Operation: op.Name, OperationID: int(op.ID), Granted: granted}
 		if granted {
 			g := gn[i]
@@ -792,7 +802,7 @@ func (w *whatIf) emit(s Subject, scope string, ops, before, after uint64, gb, gn
 			ch.Before = &g
 		}
 		w.rep.Changes = append(w.rep.Changes, ch)
-	}
+	})
 }
 
 // scopesReached lists the scopes in which subject s may reach a

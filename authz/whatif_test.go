@@ -140,8 +140,8 @@ type decisionKey struct {
 func bruteDecisions(t *testing.T, c *Checker, s Subject, scopes []string) map[string]map[operations.ID]bool {
 	t.Helper()
 	ctx := context.Background()
-	ids := make([]operations.ID, len(c.cat.ops))
-	for i, o := range c.cat.ops {
+	ids := make([]operations.ID, c.ops.Len())
+	for i, o := range c.ops.All() {
 		ids[i] = o.ID
 	}
 	out := map[string]map[operations.ID]bool{}
@@ -235,7 +235,7 @@ func TestWhatIf_MatchesBruteForce(t *testing.T) {
 		for _, s := range subjects {
 			b, n := bruteDecisions(t, base, s, scopes), bruteDecisions(t, next, s, scopes)
 			for _, sc := range scopes {
-				for _, o := range all {
+				for _, o := range base.Operations().All() {
 					if before, after := b[foldKey(sc)][o.ID], n[foldKey(sc)][o.ID]; before != after {
 						want[decisionKey{s.key(), foldKey(sc), o.ID, after}] = true
 					}
@@ -308,11 +308,14 @@ func TestWhatIf_Limit(t *testing.T) {
 	if g := rep.Changes[0].After; g == nil || g.Assignment != "Administrator" {
 		t.Errorf("first change's grant: %+v", g)
 	}
-	other, err := Compile(q, "", Options{Operations: policygen.SpreadCatalog()})
+	withOp := edit(t, q, func(p *policy.Policy) error {
+		return p.CreateOperation(p.Applications[0].Name, &policy.Operation{Name: "Extra", OperationID: 9999})
+	})
+	other, err := Compile(withOp, "", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := WhatIf(context.Background(), base, other, WhatIfOptions{}); !errors.Is(err, ErrCatalogMismatch) {
-		t.Errorf("checkers over different catalogs: %v, want ErrCatalogMismatch", err)
+		t.Errorf("checkers over different operations: %v, want ErrCatalogMismatch", err)
 	}
 }

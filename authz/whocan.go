@@ -14,7 +14,7 @@ import (
 // document).
 type Principal = api.Principal
 
-// WhoCan lists who may do op (an ID of the Checker's catalog) in scope
+// WhoCan lists who may do op (an OperationID of the application) in scope
 // ("" is the default scope): for every
 // role assignment at application level or in the scope that holds op, its
 // members and its application groups, and, expanded, the members and nested
@@ -29,15 +29,15 @@ func (c *Checker) WhoCan(scope string, op operations.ID) ([]Principal, error) {
 		}
 		si = v
 	}
-	bit := c.cat.bit(op)
+	bit := c.ops.Pos(op)
 	if bit < 0 {
-		return nil, fmt.Errorf("operation ID %d: %w", op, ErrUnknownOperation)
+		return nil, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, op, ErrUnknownOperation)
 	}
-	m := uint64(1) << uint(bit)
+	w, m := bit>>6, uint64(1)<<uint(bit&63)
 	var out []Principal
 	for ai := range c.assigns {
 		a := &c.assigns[ai]
-		if a.full&m == 0 || (a.scope != appLevel && a.scope != si) {
+		if c.word(a.full, w)&m == 0 || (a.scope != appLevel && a.scope != si) {
 			continue
 		}
 		base := Principal{Assignment: a.name}
@@ -45,15 +45,15 @@ func (c *Checker) WhoCan(scope string, op operations.ID) ([]Principal, error) {
 			base.AssignmentScope = c.scopes[a.scope]
 		}
 		var ruleCaveats []string
-		if a.static&m != 0 {
-			if t := c.staticLink(int32(ai), m); t >= 0 {
+		if c.word(a.static, w)&m != 0 {
+			if t := c.staticLink(int32(ai), w, m); t >= 0 {
 				base.RoleDefinition = c.tasks[t].name
 			}
 		} else {
 			for _, t := range a.links {
-				if c.tasks[t].full&m != 0 {
+				if c.word(c.tasks[t].full, w)&m != 0 {
 					base.RoleDefinition = c.tasks[t].name
-					ruleCaveats = c.ruleCaveats(t, m, 0)
+					ruleCaveats = c.ruleCaveats(t, w, m, 0)
 					break
 				}
 			}
@@ -114,8 +114,8 @@ func (c *Checker) expandGroup(out []Principal, base Principal, g int32, via []st
 }
 
 // ruleCaveats lists the business rules (and errors) on the paths from task
-// t to operation bit m.
-func (c *Checker) ruleCaveats(t int32, m uint64, depth int) []string {
+// t to operation m of word w.
+func (c *Checker) ruleCaveats(t int32, w int, m uint64, depth int) []string {
 	n := &c.tasks[t]
 	var out []string
 	if n.err != nil {
@@ -128,12 +128,12 @@ func (c *Checker) ruleCaveats(t int32, m uint64, depth int) []string {
 			out = append(out, fmt.Sprintf("only when the business rule of %q holds: %s", n.name, n.rule.script))
 		}
 	}
-	if n.inner&m != 0 || depth >= MaxDepth {
+	if c.word(n.inner, w)&m != 0 || depth >= MaxDepth {
 		return out
 	}
 	for _, ch := range n.children {
-		if c.tasks[ch].full&m != 0 {
-			return append(out, c.ruleCaveats(ch, m, depth+1)...)
+		if c.word(c.tasks[ch].full, w)&m != 0 {
+			return append(out, c.ruleCaveats(ch, w, m, depth+1)...)
 		}
 	}
 	return out

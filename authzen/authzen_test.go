@@ -18,7 +18,6 @@ import (
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/internal/authzentest"
-	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -78,7 +77,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	p := docsPolicy(t)
-	c, err := authz.Compile(p, "Docs", authz.Options{Operations: []operations.Operation{{ID: 1, Name: "read"}, {ID: 2, Name: "write"}}})
+	c, err := authz.Compile(p, "Docs", authz.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,13 +100,9 @@ func (s *Service) checker(snap *authz.Snapshot, app string) (*authz.Checker, err
 	if err != nil {
 		ac.err = failf(http.StatusNotFound, "application %q is not in the policy store", app)
 	} else {
-		cat := make([]operations.Operation, 0, len(pa.Operations))
-		for _, o := range pa.Operations {
-			cat = append(cat, operations.Operation{ID: operations.ID(o.OperationID), Name: o.Name, Description: o.Description})
-		}
-		opts := s.cfg.Options
-		opts.Operations, opts.Logger = cat, nil
-		if ac.c, err = authz.Compile(snap.Policy, pa.Name, opts); err != nil {
+		// The snapshot holds every application's Checker, over the
+		// operations its store defines.
+		if ac.c, err = snap.App(pa.Name); err != nil {
 			s.log.Warn("authzen: application cannot be decided", "application", pa.Name, "err", err)
 			ac.err = failf(http.StatusInternalServerError, "application %q cannot be decided: %v", pa.Name, err)
 		}
@@ -165,10 +161,8 @@ func (d *decider) application(props map[string]any) (string, error) {
 
 // operation finds an action's operation in c's catalog, by name.
 func operation(c *authz.Checker, name string) (operations.Operation, error) {
-	for _, o := range c.Operations() {
-		if names.Equal(o.Name, name) {
-			return o, nil
-		}
+	if o, ok := c.Operations().ByName(name); ok {
+		return o, nil
 	}
 	return operations.Operation{}, failf(http.StatusNotFound, "application %q has no operation %q", c.Application(), name)
 }

@@ -287,7 +287,7 @@ func (s *Service) searchAction(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return searchErr(err)
 	}
-	ops := c.Operations()
+	ops := c.Operations().Clone()
 	slices.SortFunc(ops, func(a, b operations.Operation) int { return strings.Compare(names.Key(a.Name), names.Key(b.Name)) })
 	var found []Action
 	for _, o := range ops {

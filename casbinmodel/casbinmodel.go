@@ -8,7 +8,6 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/internal/names"
-	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -19,9 +18,8 @@ import (
 // policies/azman.conf.
 //
 //   - r = (client, scope, operation): "c:<client name>", "s:<scope>" ("s:"
-//     for the default scope), "o:<catalog operation name>", all lower case.
-//     The catalog is the Hyper-V one, or an application's own
-//     (PolicyFor, RequestFor), as for Options.Operations.
+//     for the default scope), "o:<operation name>" (the application's own
+//     operations, as its store names them), all folded.
 //   - p = one row per grant target: a task or role definition linked by some
 //     role assignment ("t:<guid>") or an operation linked directly ("o:<name>").
 //     Rows are few (targets, not assignments): Enforce cost grows with them.
@@ -38,8 +36,8 @@ import (
 // Business rules and LDAP query groups depend on the request; the Casbin
 // policy leaves every path through them out (they never grant there).
 const Model = `# azgate: AzMan role-based authorization as a Casbin model.
-# Generated policy lines come from casbinmodel.Policy (or casbinmodel.PolicyFor, over an
-# application's own operation catalog) and casbinmodel.ClientLines.
+# Generated policy lines come from casbinmodel.Policy (over the application's own
+# operations, by name) and casbinmodel.ClientLines.
 
 [request_definition]
 r = sub, scope, op
@@ -75,50 +73,18 @@ func casbinTask(guid string) string   { return "t:" + foldKey(guid) }
 func casbinPrin(m string) string      { return "p:" + foldKey(m) }
 func casbinGroup(guid string) string  { return "ag:" + foldKey(guid) }
 
-// Request is the Enforce request for a check of Hyper-V catalog
-// operation op.
-func Request(client directory.ClientContext, scope string, op operations.ID) []any {
-	return RequestFor(nil, client, scope, op)
-}
-
-// RequestFor is the Enforce request for a check of operation op of
-// catalog ops (nil or empty: the Hyper-V catalog), for a policy made by
-// PolicyFor with the same catalog. An ID outside the catalog gives a
-// request nothing grants.
-func RequestFor(ops []operations.Operation, client directory.ClientContext, scope string, op operations.ID) []any {
-	if len(ops) == 0 {
-		ops = operations.All()
-	}
-	name := ""
-	for _, o := range ops {
-		if o.ID == op {
-			name = o.Name
-			break
-		}
-	}
-	return []any{casbinClient(client.Name), casbinScope(scope), casbinOp(name)}
+// Request is the Enforce request for a check of the operation named op
+// (as the application names it; letter case does not matter) by client in
+// scope.
+func Request(client directory.ClientContext, scope string, op string) []any {
+	return []any{casbinClient(client.Name), casbinScope(scope), casbinOp(op)}
 }
 
 // Policy compiles application app of p ("" means p.DefaultApp()) into
-// policy lines for Model, over the Hyper-V catalog. It validates p
-// first. The client lines (ClientLines) are added separately.
+// policy lines for Model, over the application's own operations (by name:
+// Request names the operation). It validates p first. The client lines
+// (ClientLines) are added separately.
 func Policy(p *policy.Policy, app string) (*Lines, error) {
-	return PolicyFor(p, app, nil)
-}
-
-// PolicyFor is Policy over the operation catalog ops (nil or
-// empty: the Hyper-V catalog), matched by name as Compile does with
-// Options.Operations. An invalid catalog is an error wrapping authz.ErrBadCatalog.
-func PolicyFor(p *policy.Policy, app string, ops []operations.Operation) (*Lines, error) {
-	if len(ops) == 0 {
-		ops = operations.All()
-	} else if err := authz.ValidateOperations(ops); err != nil {
-		return nil, fmt.Errorf("casbin policy: %w", err)
-	}
-	catalog := make(map[string]string, len(ops)) // folded name → catalog name
-	for _, o := range ops {
-		catalog[foldKey(o.Name)] = o.Name
-	}
 	if p == nil {
 		return nil, fmt.Errorf("casbin policy: nil policy: %w", authz.ErrUnknownApplication)
 	}
@@ -132,11 +98,9 @@ func PolicyFor(p *policy.Policy, app string, ops []operations.Operation) (*Lines
 	if err != nil {
 		return nil, fmt.Errorf("casbin policy: %w", authz.ErrUnknownApplication)
 	}
-	opName := map[string]string{} // folded GUID → catalog name
+	opName := map[string]string{} // folded GUID → name
 	for _, o := range a.Operations {
-		if name, ok := catalog[foldKey(o.Name)]; ok {
-			opName[foldKey(o.GUID)] = name
-		}
+		opName[foldKey(o.GUID)] = o.Name
 	}
 	plain := map[string]bool{} // folded GUIDs of tasks without business rules
 	type level struct {

@@ -46,23 +46,20 @@ func TestBadInput(t *testing.T) {
 	if _, err := casbinmodel.Policy(p, "Nope"); !errors.Is(err, authz.ErrUnknownApplication) {
 		t.Errorf("unknown application: %v", err)
 	}
-	if _, err := casbinmodel.PolicyFor(p, "", []operations.Operation{{ID: 1, Name: "A"}, {ID: 1, Name: "B"}}); !errors.Is(err, authz.ErrBadCatalog) {
-		t.Errorf("bad catalog: %v", err)
-	}
 	e, err := casbinmodel.NewEnforcer(casbinmodel.Model, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := e.Enforce(casbinmodel.Request(directory.ClientContext{Name: "x"}, "", 1)...); ok || err != nil {
+	if ok, err := e.Enforce(casbinmodel.Request(directory.ClientContext{Name: "x"}, "", "Read Service Configuration")...); ok || err != nil {
 		t.Errorf("empty policy: %v %v", ok, err)
 	}
 }
 
-// enforcer builds a Casbin enforcer for application app of p over catalog
-// ops (nil: Hyper-V's), with the client lines of clients.
-func enforcer(tb testing.TB, p *policy.Policy, app string, ops []operations.Operation, clients []directory.ClientContext) *casbin.Enforcer {
+// enforcer builds a Casbin enforcer for application app of p, with the
+// client lines of clients.
+func enforcer(tb testing.TB, p *policy.Policy, app string, clients []directory.ClientContext) *casbin.Enforcer {
 	tb.Helper()
-	lines, err := casbinmodel.PolicyFor(p, app, ops)
+	lines, err := casbinmodel.Policy(p, app)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -88,15 +85,14 @@ func check1(tb testing.TB, c *authz.Checker, cl directory.ClientContext, scope s
 	return rs[0]
 }
 
-// The widget store through Casbin over the same catalog agrees with the
-// checker.
-func TestCustomCatalog(t *testing.T) {
+// The widget store, whose application defines its own operations, through
+// Casbin agrees with the checker: operations by the store's names and IDs.
+func TestStoreOperations(t *testing.T) {
 	p, err := policygen.Widgets()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := policygen.WidgetOps()
-	c, err := authz.Compile(p, "Widgets", authz.Options{Operations: ops})
+	c, err := authz.Compile(p, "Widgets", authz.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,17 +101,17 @@ func TestCustomCatalog(t *testing.T) {
 		{Name: "vic", IDs: []string{"vic"}, Groups: []string{`CORP\viewers`}},
 		{Name: "nobody", IDs: []string{"nobody"}},
 	}
-	e := enforcer(t, p, "", ops, clients)
+	e := enforcer(t, p, "", clients)
 	var allowed int
 	for _, cl := range clients {
 		for _, scope := range []string{"", "Blue"} {
-			for _, id := range []operations.ID{1, 2, 3, 70000, operations.StartVM} {
-				want, err := e.Enforce(casbinmodel.RequestFor(ops, cl, scope, id)...)
+			for _, o := range c.Operations().All() {
+				want, err := e.Enforce(casbinmodel.Request(cl, scope, o.Name)...)
 				if err != nil {
 					t.Fatal(err)
 				}
-				if r := check1(t, c, cl, scope, id); r.Allowed != want {
-					t.Errorf("%s in %q, op %d: checker %v, casbin %v", cl.Name, scope, id, r.Allowed, want)
+				if r := check1(t, c, cl, scope, o.ID); r.Allowed != want {
+					t.Errorf("%s in %q, %q: checker %v, casbin %v", cl.Name, scope, o.Name, r.Allowed, want)
 				}
 				if want {
 					allowed++
@@ -123,8 +119,8 @@ func TestCustomCatalog(t *testing.T) {
 			}
 		}
 	}
-	if allowed != 9 { // ann: 4 ops × 2 scopes; vic: List Widgets in Blue
-		t.Errorf("%d grants, want 9", allowed)
+	if allowed != 11 { // ann: 5 ops × 2 scopes; vic: List Widgets in Blue
+		t.Errorf("%d grants, want 11", allowed)
 	}
 }
 
@@ -153,7 +149,7 @@ func TestDepthLimit(t *testing.T) {
 		}
 		cl := directory.ClientContext{Name: `CORP\deep`, IDs: []string{`CORP\deep`}}
 		r := check1(t, c, cl, "", operations.StartVM)
-		want, _ := enforcer(t, p, "", nil, []directory.ClientContext{cl}).Enforce(casbinmodel.Request(cl, "", operations.StartVM)...)
+		want, _ := enforcer(t, p, "", []directory.ClientContext{cl}).Enforce(casbinmodel.Request(cl, "", "Start Virtual Machine")...)
 		if r.Allowed != want || r.Allowed != (depth <= authz.MaxDepth) {
 			t.Errorf("depth %d: checker %v (err %v), casbin %v", depth, r.Allowed, r.Err, want)
 		}
@@ -171,10 +167,10 @@ func TestLargeAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := enforcer(t, p, "", nil, clients)
+	e := enforcer(t, p, "", clients)
 	var allowed int
 	for _, r := range reqs {
-		want, err := e.Enforce(casbinmodel.Request(clients[r.Client], r.Scope, r.Op)...)
+		want, err := e.Enforce(casbinmodel.Request(clients[r.Client], r.Scope, operations.MustID(r.Op).Name)...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,13 +191,13 @@ func TestLargeAgrees(t *testing.T) {
 func BenchmarkEnforceLarge(b *testing.B) {
 	p, clients := policygen.GenerateLarge(1)
 	reqs := policygen.LargeRequests(p, clients, 2, 1<<14)
-	e := enforcer(b, p, "", nil, clients)
+	e := enforcer(b, p, "", clients)
 	var i, allowed, n int
 	runtime.GC()
 	b.ReportAllocs()
 	for b.Loop() {
 		r := reqs[i]
-		ok, err := e.Enforce(casbinmodel.Request(clients[r.Client], r.Scope, r.Op)...)
+		ok, err := e.Enforce(casbinmodel.Request(clients[r.Client], r.Scope, operations.MustID(r.Op).Name)...)
 		if err != nil {
 			b.Fatal(err)
 		}

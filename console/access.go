@@ -189,23 +189,10 @@ func storeOpIDs(snap *authz.Snapshot) []operations.ID {
 	return ids
 }
 
-// storeOps are the catalog operations the application's store defines: the
+// storeOps are the operations the application's store defines: the
 // grid's columns.
 func storeOps(snap *authz.Snapshot) []operations.Operation {
-	a, err := snap.Policy.Application(snap.Checker.Application())
-	if err != nil {
-		return snap.Checker.Operations()
-	}
-	var out []operations.Operation
-	for _, op := range snap.Checker.Operations() {
-		for _, o := range a.Operations {
-			if sameName(o.Name, op.Name) {
-				out = append(out, op)
-				break
-			}
-		}
-	}
-	return out
+	return snap.Checker.Operations().All()
 }
 
 type explainData struct {
@@ -224,10 +211,8 @@ func (c *Console) opParam(snap *authz.Snapshot, r *http.Request) (operations.Ope
 			return op, nil
 		}
 	}
-	for _, op := range snap.Checker.Operations() {
-		if sameName(op.Name, v) {
-			return op, nil
-		}
+	if op, ok := snap.Checker.Operations().ByName(v); ok {
+		return op, nil
 	}
 	return operations.Operation{}, &userError{fmt.Sprintf("operation %q: not an operation of application %q", v, snap.Checker.Application())}
 }

@@ -710,9 +710,12 @@ func (e *Engine) decide(ctx context.Context, c directory.ClientContext, op opera
 			d.Err = fmt.Errorf("authorizer returned %d results for 1 operation", len(res))
 		case res[0].Err != nil:
 			d.Err = res[0].Err
-		case res[0].Operation.ID != op.ID && res[0].Operation.ID != 0:
-			d.Err = fmt.Errorf("authorizer answered for operation %d, asked %d", res[0].Operation.ID, op.ID)
+		case res[0].Operation.Name != "" && !names.Equal(res[0].Operation.Name, op.Name):
+			d.Err = fmt.Errorf("authorizer answered for operation %q, asked %q", res[0].Operation.Name, op.Name)
 		default:
+			if res[0].Operation.Name != "" {
+				d.Operation = res[0].Operation // as the store names and numbers it
+			}
 			d.Allowed = res[0].Allowed
 			if d.Allowed {
 				d.Grant = res[0].Grant

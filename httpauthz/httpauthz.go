@@ -327,8 +327,8 @@ type Routes struct {
 func NewRoutes(ops []operations.Operation, table map[string]operations.ID) (*Routes, error) {
 	if len(ops) == 0 {
 		ops = operations.All()
-	} else if err := authz.ValidateOperations(ops); err != nil {
-		return nil, fmt.Errorf("route operations: %w", err)
+	} else if _, err := operations.NewIndex("", ops); err != nil {
+		return nil, fmt.Errorf("route operations: %w: %w", authz.ErrBadCatalog, err)
 	}
 	ids := make(map[operations.ID]bool, len(ops))
 	for _, o := range ops {

@@ -357,8 +357,8 @@ func TestMiddleware_CustomCatalog(t *testing.T) {
 		p.Applications = append(p.Applications, &policy.Application{GUID: policy.NewGUID(), Name: "Widgets"})
 		app := policy.Location{App: "Widgets"}
 		return errors.Join(
-			p.CreateOperation("Widgets", &policy.Operation{Name: "List Widgets", OperationID: 1}),
-			p.CreateOperation("Widgets", &policy.Operation{Name: "Create Widget", OperationID: 2}),
+			p.CreateOperation("Widgets", &policy.Operation{Name: "List Widgets", OperationID: int(listWidgets)}),
+			p.CreateOperation("Widgets", &policy.Operation{Name: "Create Widget", OperationID: int(createWidget)}),
 			p.CreateRole(app, &policy.Role{Name: "Viewers"}),
 			p.Link(app, policy.KindRole, "Viewers", policy.RelOperation, "List Widgets"),
 			p.Link(app, policy.KindRole, "Viewers", policy.RelMember, "vic"),
@@ -367,7 +367,7 @@ func TestMiddleware_CustomCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := authz.Compile(p, "", authz.Options{Operations: catalog})
+	c, err := authz.Compile(p, "", authz.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestMiddleware_CustomCatalog(t *testing.T) {
 	if _, err := st.Save(context.Background(), p, 0); err != nil {
 		t.Fatal(err)
 	}
-	live, err := authz.NewLive(context.Background(), st, "", authz.Options{Operations: catalog}, nil)
+	live, err := authz.NewLive(context.Background(), st, "", authz.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 // Sentinels of the index.
 var (
 	// ErrUnknown: no operation of the application has the name or ID asked
-	// for. The error names the application and, for a name, the closest
-	// names it has.
+	// for. Index returns an *UnknownError, which names the application and,
+	// for a name, the closest names it has.
 	ErrUnknown = errors.New("unknown operation")
 	// ErrInvalid: NewIndex was given operations that cannot form an
 	// application's catalog: an empty name, a non-positive ID, or a name
@@ -162,19 +162,20 @@ func (x *Index) Name(name string) (Operation, error) {
 	return Operation{}, x.unknownName(name)
 }
 
-// ID returns the operation with ID id; an unknown ID is an error wrapping
-// ErrUnknown that names the application.
+// ID returns the operation with ID id; an unknown ID is an *UnknownError
+// naming the application.
 func (x *Index) ID(id ID) (Operation, error) {
 	if o, ok := x.ByID(id); ok {
 		return o, nil
 	}
-	return Operation{}, fmt.Errorf("application %q has no operation with ID %d: %w", x.app, id, ErrUnknown)
+	return Operation{}, &UnknownError{App: x.app, ID: id}
 }
 
 // Parse resolves s, an operation's name or its decimal OperationID in this
 // application (never another's). A string of digits is an ID: an
 // application may not name an operation with digits alone and have it
-// found by name.
+// found by name. An unknown one is an *UnknownError naming the
+// application and, for a name, its closest names.
 func (x *Index) Parse(s string) (Operation, error) {
 	t := strings.TrimSpace(s)
 	if n, err := strconv.Atoi(t); err == nil {
@@ -187,11 +188,33 @@ func (x *Index) Parse(s string) (Operation, error) {
 }
 
 func (x *Index) unknownName(name string) error {
-	if s := x.Suggest(name, 3); len(s) > 0 {
-		return fmt.Errorf("application %q has no operation %q (did you mean %s?): %w", x.app, name, quoteJoin(s), ErrUnknown)
-	}
-	return fmt.Errorf("application %q has no operation %q: %w", x.app, name, ErrUnknown)
+	return &UnknownError{App: x.app, Name: name, Suggestions: x.Suggest(name, 3)}
 }
+
+// UnknownError is an operation name or ID an application does not define.
+// It matches ErrUnknown (errors.Is).
+type UnknownError struct {
+	App         string   // the application asked
+	Name        string   // the name asked, when by name
+	ID          ID       // the ID asked, when by ID
+	Suggestions []string // the application's closest names, best first
+}
+
+func (e *UnknownError) Error() string {
+	var b strings.Builder
+	if e.Name != "" || e.ID == 0 {
+		fmt.Fprintf(&b, "unknown operation %q in application %q", e.Name, e.App)
+	} else {
+		fmt.Fprintf(&b, "unknown operation ID %d in application %q", e.ID, e.App)
+	}
+	if len(e.Suggestions) > 0 {
+		fmt.Fprintf(&b, "; did you mean %s?", quoteJoin(e.Suggestions))
+	}
+	return b.String()
+}
+
+// Is makes an UnknownError match ErrUnknown.
+func (e *UnknownError) Is(target error) bool { return target == ErrUnknown }
 
 // maxSuggestLen bounds the name Suggest compares (edit distance is
 // quadratic): a longer name gets suggestions by substring only.

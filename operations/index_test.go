@@ -82,10 +82,10 @@ func TestIndex_IDsBelongToTheirApplication(t *testing.T) {
 		{b, "61", "Run Payroll", ""},
 		{a, "approve", "Approve", ""},
 		{b, "APPROVE", "Approve", ""},
-		{a, "70", "", `application "Expenses" has no operation with ID 70`},
-		{b, "Run Payrol", "", `application "Payroll" has no operation "Run Payrol" (did you mean "Run Payroll"?)`},
-		{a, "Run Payroll", "", `application "Expenses" has no operation "Run Payroll"`},
-		{HyperV(), "61", "", `application "Hyper-V services" has no operation with ID 61`},
+		{a, "70", "", `unknown operation ID 70 in application "Expenses"`},
+		{b, "Run Payrol", "", `unknown operation "Run Payrol" in application "Payroll"; did you mean "Run Payroll"?`},
+		{a, "Run Payroll", "", `unknown operation "Run Payroll" in application "Expenses"`},
+		{HyperV(), "61", "", `unknown operation ID 61 in application "Hyper-V services"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.x.Application()+"/"+tt.in, func(t *testing.T) {

@@ -12,7 +12,6 @@
 package operations
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -156,10 +155,7 @@ func hyperVOps() []Operation {
 
 // ByID returns the catalog operation with the given ID (O(1)).
 func ByID(id ID) (Operation, error) {
-	if o, ok := hyperV.ByID(id); ok {
-		return o, nil
-	}
-	return Operation{}, fmt.Errorf("application %q: operation ID %d: %w", HyperVApplication, id, ErrUnknown)
+	return hyperV.ID(id)
 }
 
 // MustID returns the operation with the given ID and panics if there is none.

@@ -154,56 +154,27 @@ func (s *Server) accessRoutes() []route {
 }
 
 // checkerFor returns the snapshot in force and the Checker of app in it
-// ("" is the application the server gates): the snapshot's own, or one
-// compiled for the request from the snapshot's policy.
+// ("" is the application the server gates).
 func (s *Server) checkerFor(app string) (*authz.Snapshot, *authz.Checker, error) {
 	snap := s.live.Current()
-	if app == "" || names.Equal(app, snap.Checker.Application()) {
+	if app == "" {
 		return snap, snap.Checker, nil
 	}
-	if names.Equal(app, DelegationApp) {
-		c := s.deleg.snapshot()
-		if c.err != nil {
-			return nil, nil, c.err
-		}
-		return snap, c.checker, nil
-	}
-	if _, err := snap.Policy.Application(app); err != nil {
-		return nil, nil, err
-	}
-	c, err := authz.Compile(snap.Policy, app, authz.Options{Operations: storeCatalog(snap.Policy, app)})
+	c, err := snap.App(app)
 	if err != nil {
 		return nil, nil, err
 	}
 	return snap, c, nil
 }
 
-// storeCatalog is an application's own operations as a catalog (the
-// Hyper-V catalog for an application whose operations it names).
-func storeCatalog(p *policy.Policy, app string) []operations.Operation {
-	a, err := p.Application(app)
-	if err != nil {
-		return nil
-	}
-	var out []operations.Operation
-	for _, o := range a.Operations {
-		out = append(out, operations.Operation{ID: operations.ID(o.OperationID), Name: o.Name, Description: o.Description})
-	}
-	if len(out) > authz.MaxOperations {
-		out = out[:authz.MaxOperations]
-	}
-	return out
-}
-
-// operationOf finds an operation of c's catalog by name or ID.
+// operationOf finds an operation of c's application by name or by its
+// OperationID.
 func operationOf(c *authz.Checker, s string) (operations.Operation, error) {
-	s = strings.TrimSpace(s)
-	for _, op := range c.Catalog() {
-		if names.Equal(op.Name, s) || strconv.Itoa(int(op.ID)) == s {
-			return op, nil
-		}
+	op, err := c.Operations().Parse(s)
+	if err != nil {
+		return operations.Operation{}, invalidf("%v", err)
 	}
-	return operations.Operation{}, invalidf("operation %q: not an operation of application %q", s, c.Application())
+	return op, nil
 }
 
 // subjectOf reads the subject of a request: user (with memberOf given, or

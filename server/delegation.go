@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/azgate/azgate/audit"
 	"github.com/azgate/azgate/authz"
@@ -32,9 +30,8 @@ const (
 	rolePolicyAdmin = "Policy Administrator"
 )
 
-// delegationCatalog is the delegation application's own operation catalog;
-// authz decides it directly (authz.Options.Operations), matching the
-// store's operations by name.
+// delegationCatalog is the delegation application's operations as a new
+// store gets them. A check finds them in the store by name.
 func delegationCatalog() []operations.Operation {
 	return []operations.Operation{
 		{ID: 1, Name: opCheckAccess, Description: "Ask POST /v1/check for decisions about any user."},
@@ -70,7 +67,8 @@ func NewDelegationApplication() *policy.Application {
 	return a
 }
 
-// delegationOp returns the ID of a delegation operation.
+// delegationOp returns the ID of a delegation operation in the catalog
+// stores are created with (for audit records; a check takes the store's).
 func delegationOp(name string) (operations.ID, bool) {
 	for _, o := range delegationCatalog() {
 		if names.Equal(strings.TrimSpace(name), o.Name) {
@@ -80,68 +78,31 @@ func delegationOp(name string) (operations.ID, bool) {
 	return 0, false
 }
 
-// delegation decides the delegation operations with the policy in force.
+// delegation decides the delegation operations with the policy in force:
+// the delegation application's Checker of the live snapshot. Role
+// definitions, nested tasks, application groups, business rules and
+// scopes are evaluated by authz exactly as for any application; the
+// operations are found by name, with the store's IDs.
 type delegation struct {
 	live *authz.Live
-	opts authz.Options
-
-	mu  sync.Mutex
-	cur atomic.Pointer[delegationSnap]
-}
-
-type delegationSnap struct {
-	from    *authz.Snapshot // the snapshot it was compiled from
-	checker *authz.Checker
-	err     error
-}
-
-// compile builds the Checker of the delegation application over its own
-// catalog. Role definitions, nested tasks, application groups, business
-// rules and scopes are evaluated by authz exactly as for the engine's
-// application.
-func (d *delegation) compile(s *authz.Snapshot) *delegationSnap {
-	out := &delegationSnap{from: s}
-	if s == nil || s.Policy == nil {
-		out.err = fmt.Errorf("no policy loaded")
-		return out
-	}
-	if _, err := s.Policy.Application(DelegationApp); err != nil {
-		out.err = fmt.Errorf("the store has no delegation application %q: %w", DelegationApp, err)
-		return out
-	}
-	opts := d.opts
-	opts.Operations = delegationCatalog()
-	out.checker, out.err = authz.Compile(s.Policy, DelegationApp, opts)
-	return out
-}
-
-func (d *delegation) snapshot() *delegationSnap {
-	s := d.live.Current()
-	if c := d.cur.Load(); c != nil && c.from == s {
-		return c
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if c := d.cur.Load(); c != nil && c.from == s {
-		return c
-	}
-	c := d.compile(s)
-	d.cur.Store(c)
-	return c
 }
 
 // allowed decides one delegation operation for client in the delegation
 // application's default scope. Any failure denies, with the cause.
 func (d *delegation) allowed(ctx context.Context, client directory.ClientContext, op string) (bool, error) {
-	id, ok := delegationOp(op)
-	if !ok {
-		return false, fmt.Errorf("unknown delegation operation %q", op)
+	snap := d.live.Current()
+	if snap == nil {
+		return false, fmt.Errorf("no policy loaded")
 	}
-	snap := d.snapshot()
-	if snap.err != nil {
-		return false, snap.err
+	chk, err := snap.App(DelegationApp)
+	if err != nil {
+		return false, fmt.Errorf("the store has no delegation application %q: %w", DelegationApp, err)
 	}
-	res, err := snap.checker.AccessCheck(ctx, client, "", []operations.ID{id}, nil)
+	o, err := chk.Operations().Name(op)
+	if err != nil {
+		return false, fmt.Errorf("delegation: %w", err)
+	}
+	res, err := chk.AccessCheck(ctx, client, "", []operations.ID{o.ID}, nil)
 	if err != nil {
 		return false, err
 	}

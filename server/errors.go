@@ -142,7 +142,7 @@ func mapError(err error) (int, api.ErrorDetail) {
 		return http.StatusGone, api.ErrorDetail{Code: api.CodeStaleToken, Message: err.Error()}
 	case errors.Is(err, authz.ErrBadToken):
 		return http.StatusBadRequest, api.ErrorDetail{Code: api.CodeInvalid, Message: err.Error()}
-	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope),
+	case errors.Is(err, engine.ErrNotFound), errors.Is(err, policy.ErrNotFound), errors.Is(err, authz.ErrUnknownScope), errors.Is(err, authz.ErrUnknownApplication),
 		errors.Is(err, authz.ErrUnknownGroup):
 		return http.StatusNotFound, api.ErrorDetail{Code: api.CodeNotFound, Message: err.Error()}
 	case errors.Is(err, engine.ErrExists), errors.Is(err, policy.ErrDuplicate):

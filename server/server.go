@@ -181,7 +181,9 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := s.bootstrapStore(ctx, cur); err != nil {
 		return nil, err
 	}
-	opts := authz.Options{Logger: log.With(logKeySystem, "authz"), RuleTimeLimit: cfg.RuleTimeLimit}
+	// The engine is gated through cfg.Application: its operations are
+	// matched to that application's by name, with the store's IDs.
+	opts := authz.Options{Logger: log.With(logKeySystem, "authz"), RuleTimeLimit: cfg.RuleTimeLimit, Engine: operations.HyperV()}
 	if s.ldap != nil {
 		// LDAP-query application groups are decided against the directory
 		// (in checks, engine calls and Explain alike).
@@ -193,7 +195,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	s.live.OnOutsideChange = s.auditOutside
 	s.auditOutsideAtStart(s.live.Current())
 	s.app = s.live.Current().Checker.Application()
-	s.deleg = &delegation{live: s.live, opts: authz.Options{QueryMatcher: opts.QueryMatcher, RuleTimeLimit: opts.RuleTimeLimit}}
+	s.deleg = &delegation{live: s.live}
 	s.metrics = newMetrics(s.live.Status)
 	s.probe = storeProbe{store: s.store, ttl: time.Second}
 	if err := s.ensureAdmin(ctx); err != nil {
@@ -226,8 +228,10 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 // which New makes after opening the engine.
 type liveAuthorizer struct{ s *Server }
 
+// AccessCheck takes the engine's operation IDs (package operations): the
+// snapshot's binding translates them to the store's, matched by name.
 func (a liveAuthorizer) AccessCheck(ctx context.Context, c directory.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error) {
-	return a.s.live.AccessCheck(ctx, c, scope, ops, params)
+	return a.s.live.Current().Checker.Engine().AccessCheck(ctx, c, scope, ops, params)
 }
 
 // openStore opens and loads the policy store. It returns the policy, or nil

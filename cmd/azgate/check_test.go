@@ -39,7 +39,7 @@ func TestCheck_BookRoles(t *testing.T) {
 			1, "Start Virtual Machine: denied\n", nil},
 		{"nobody", []string{"--user", "mallory", "--op", "View Switches"}, 1, "View Switches: denied\n", nil},
 		{"unknown operation", []string{"--user", "alice", "--op", "Strat Virtual Machine"},
-			2, "", []string{`unknown operation "Strat Virtual Machine"; did you mean "Start Virtual Machine"`}},
+			2, "", []string{`unknown operation "Strat Virtual Machine" in application "Hyper-V services"; did you mean "Start Virtual Machine"`}},
 		{"unknown operation ID", []string{"--user", "alice", "--op", "4242"}, 2, "", []string{"4242"}},
 		{"unknown scope", []string{"--user", "alice", "--scope", "Nope", "--op", "View Switches"}, 2, "", []string{`scope "Nope"`, `its scopes are "Lab"`}},
 		{"no user", []string{"--op", "View Switches"}, 2, "", []string{"--user is required"}},

@@ -99,8 +99,8 @@ func TestEdit_FailedWritesNothing(t *testing.T) {
 	}{
 		{"duplicate task", step{args: []string{"task", "create", "administrator"}, stderr: []string{`"administrator" exists`}}},
 		{"unknown op suggests", step{args: []string{"role-def", "create", "X", "--op", "Veiw Switches"},
-			stderr: []string{`unknown operation "Veiw Switches"; did you mean "View Switches"`}}},
-		{"unknown op ID", step{args: []string{"task", "create", "X", "--op", "999"}, stderr: []string{"no operation with ID 999"}}},
+			stderr: []string{`unknown operation "Veiw Switches" in application "Hyper-V services"; did you mean "View Switches"`}}},
+		{"unknown op ID", step{args: []string{"task", "create", "X", "--op", "999"}, stderr: []string{"unknown operation ID 999 in application"}}},
 		{"second link fails", step{args: []string{"role", "create", "R", "--role-def", "Viewer", "--role-def", "Nope", "--member", "bob"},
 			stderr: []string{`"Nope"`, "not found"}}},
 		{"member of unknown role", step{args: []string{"role", "add-member", "Nope", "bob"}, stderr: []string{`role assignment "Nope"`}}},

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 
 	name "github.com/azgate/azgate/internal/names"
-	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -314,21 +313,12 @@ func opTarget(p *policy.Policy, loc policy.Location, arg string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(arg)); err == nil {
-		for _, o := range a.Operations {
-			if o.OperationID == n {
-				return o.Name, nil
-			}
-		}
-		return "", fmt.Errorf("application %q has no operation with ID %d: %w", a.Name, n, policy.ErrNotFound)
+	idx, _ := a.OperationIndex()
+	o, err := idx.Parse(arg)
+	if err != nil {
+		return "", fmt.Errorf("%w (run 'azgate op list --app %q')", err, a.Name)
 	}
-	if o, err := a.Operation(arg); err == nil {
-		return o.Name, nil
-	}
-	if _, err := operations.ByName(arg); err != nil {
-		return "", fmt.Errorf("application %q: %w", a.Name, err)
-	}
-	return "", fmt.Errorf("application %q has no operation %q (run 'azgate op list'): %w", a.Name, arg, policy.ErrNotFound)
+	return o.Name, nil
 }
 
 // bizRuleFlag is --bizrule and --bizrule-lang.

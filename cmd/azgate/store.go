@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -562,39 +560,24 @@ func firstErrLine(s string) string {
 
 // applicationWarnings compiles application a as checks decide it, over its
 // own operations (the store defines each application's operations), and
-// returns what a person should know. The engine's application is also
-// compared with the operations the engine asks for.
+// returns what a person should know. For the engine's application that
+// includes the engine's operations it lacks, as one line.
 func applicationWarnings(p *policy.Policy, a *policy.Application) ([]string, error) {
-	own := make([]operations.Operation, 0, len(a.Operations))
-	for _, o := range a.Operations {
-		own = append(own, operations.Operation{ID: operations.ID(o.OperationID), Name: o.Name})
+	chk, err := authz.Compile(p, a.Name, authz.Options{})
+	if err != nil {
+		return nil, err
 	}
 	var warnings []string
-	if err := authz.ValidateOperations(own); err != nil {
-		warnings = append(warnings, fmt.Sprintf("application %q: its operations cannot be decided: %v", a.Name, err))
-	} else {
-		chk, err := authz.Compile(p, a.Name, authz.Options{Operations: own})
-		if err != nil {
-			return nil, err
-		}
-		for _, w := range chk.Warnings() {
-			warnings = append(warnings, fmt.Sprintf("access checks: application %q: %s", a.Name, w))
-		}
+	for _, w := range chk.Warnings() {
+		warnings = append(warnings, fmt.Sprintf("access checks: application %q: %s", a.Name, w))
 	}
-	if !name.Equal(a.Name, policy.DefaultApplication) {
-		return warnings, nil
-	}
-	// One line for the engine's operations the application lacks. A store
-	// with other OperationIDs (Microsoft's) is matched by name: no warning.
-	var missing []string
-	for _, e := range operations.All() {
-		if !slices.ContainsFunc(a.Operations, func(o *policy.Operation) bool { return name.Equal(o.Name, e.Name) }) {
-			missing = append(missing, strconv.Quote(e.Name))
+	if name.Equal(a.Name, policy.DefaultApplication) {
+		// One line for the engine's operations the application lacks. A
+		// store with other OperationIDs (Microsoft's) is matched by name:
+		// no warning.
+		if s := chk.Bind(operations.HyperV()).Summary(); s != "" {
+			warnings = append(warnings, fmt.Sprintf("application %q: %s", a.Name, s))
 		}
-	}
-	if len(missing) > 0 {
-		warnings = append(warnings, fmt.Sprintf("application %q: %d of the engine's %d operations are not in it, so nobody can be granted them: %s",
-			a.Name, len(missing), len(operations.All()), strings.Join(missing, ", ")))
 	}
 	return warnings, nil
 }

@@ -88,9 +88,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 	return nil
 }
 
-// options are the authz options of the server: its own operation catalog.
+// options are the authz options of the server. Its operations are the
+// ones the store defines for "Widget Service" (the embedded policy gives
+// them the catalog's IDs).
 func options(log *slog.Logger) authz.Options {
-	return authz.Options{Operations: catalog, Logger: log}
+	return authz.Options{Logger: log}
 }
 
 // newDecider compiles the embedded policy, or loads the store at storeURL
