@@ -97,7 +97,22 @@ type WhatIfRequest struct {
 	// Limit bounds the changes listed (default 10,000); the counts are
 	// always complete.
 	Limit int `json:"limit,omitempty"`
+	// Users are further users to compare, as checks name them: with their
+	// groups as given, or (no groups) resolved by the directory. An LDAP
+	// directory's users are not listed by themselves; name here those
+	// whose groups combine (a member group and a non-member group of one
+	// application group).
+	Users []WhatIfUser `json:"users,omitempty"`
 }
+
+// WhatIfUser is a user a what-if compares.
+type WhatIfUser struct {
+	User   string   `json:"user"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// maxWhatIfUsers bounds the users a what-if names.
+const maxWhatIfUsers = 1000
 
 // WhatIfResponse is the body of POST /v1/whatif.
 type WhatIfResponse struct {
@@ -661,10 +676,25 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	subjects, err := s.WhatIfSubjects(r.Context(), base, next)
+	if len(in.Users) > maxWhatIfUsers {
+		return invalidf("a what-if names at most %d users, this one %d", maxWhatIfUsers, len(in.Users))
+	}
+	var subjects []authz.Subject
+	for i, u := range in.Users {
+		if u.User == "" {
+			return invalidf("users[%d]: \"user\" is required", i)
+		}
+		c, err := s.clientOf(r, u.User, nil, u.Groups, "", u.Groups == nil, nil)
+		if err != nil {
+			return fmt.Errorf("users[%d]: %w", i, err)
+		}
+		subjects = append(subjects, authz.UserSubject(c))
+	}
+	more, err := s.WhatIfSubjects(r.Context(), base, next)
 	if err != nil {
 		return err
 	}
+	subjects = append(subjects, more...)
 	rep, err := authz.WhatIf(r.Context(), base, next, authz.WhatIfOptions{Subjects: subjects, Params: in.Parameters, Limit: in.Limit})
 	if err != nil {
 		return err

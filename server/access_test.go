@@ -79,6 +79,17 @@ func TestServer_WhatIfThenSave(t *testing.T) {
 		t.Errorf("change: %+v", ch)
 	}
 
+	// A user named in the request, with its groups, is compared too.
+	r = ts.do(reader, http.MethodPost, "/v1/whatif", WhatIfRequest{Edits: edits, BaseRevision: rev,
+		Users: []WhatIfUser{{User: "eve", Groups: []string{"Lab Team"}}, {User: "bob"}}})
+	want(t, r, http.StatusOK, "what-if with users")
+	r.json(t, &wi)
+	if wi.Total != 1 || wi.Changes[0].Subject.Name != "bob" {
+		t.Errorf("what-if with users: %s", r.body)
+	}
+	r = ts.do(reader, http.MethodPost, "/v1/whatif", WhatIfRequest{Edits: edits, Users: []WhatIfUser{{User: "nobody-here"}}})
+	want(t, r, http.StatusNotFound, "what-if with an unknown user to resolve")
+
 	// The reader may not save; the admin saves as one revision.
 	r = ts.do(reader, http.MethodPost, "/v1/whatif/save", WhatIfRequest{Edits: edits, BaseRevision: rev})
 	want(t, r, http.StatusForbidden, "reader saves")

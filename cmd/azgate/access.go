@@ -255,9 +255,10 @@ func newWhatIfCmd(c *cli) *cobra.Command {
 		Long: `Apply the staged edits of FILE (the body of POST /v1/whatif: {"edits": [...]},
 each edit {"action", "kind", "scope", "name", "object", "link"} in the policy
 admin API's documents) to a copy of the store's policy and list exactly
-which decisions they change: for every principal string and application
-group either policy names, in every scope, each operation granted (+) or
-revoked (-). Nothing is written unless --save: then the edits are saved as
+which decisions they change: for the users the file names ({"users":
+[{"user", "groups"}]}), every principal string (taken alone) and every
+application group either policy names, in every scope, each operation
+granted (+) or revoked (-). Nothing is written unless --save: then the edits are saved as
 one revision, against the revision they were compared with (if the store
 changed meanwhile, nothing is saved: run whatif again).`,
 		Example: `  azgate whatif --edits staged.json
@@ -310,7 +311,15 @@ changed meanwhile, nothing is saved: run whatif again).`,
 			if err != nil {
 				return err
 			}
-			subjects := append(base.PolicySubjects(), next.PolicySubjects()...)
+			var subjects []authz.Subject
+			for _, u := range in.Users {
+				if strings.TrimSpace(u.User) == "" {
+					return fmt.Errorf("%s: a user without \"user\"", file)
+				}
+				subjects = append(subjects, authz.UserSubject(directory.ClientContext{Name: u.User, IDs: []string{u.User}, Groups: u.Groups}))
+			}
+			subjects = append(subjects, base.PolicySubjects()...)
+			subjects = append(subjects, next.PolicySubjects()...)
 			if limit == 0 {
 				limit = in.Limit
 			}

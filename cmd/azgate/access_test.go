@@ -19,6 +19,11 @@ func TestAccessAndWhatIf(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`{"edits":[{"action":"create","kind":"role-assignments","scope":"Lab","object":{"name":"X","roleDefinitions":["Nope"]}}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	combined := filepath.Join(t.TempDir(), "combined.json")
+	if err := os.WriteFile(combined, []byte(`{"users":[{"user":"carol","groups":["CONTOSO\\Lab-Staff","CONTOSO\\Night-Shift"]}],`+
+		`"edits":[{"action":"link","kind":"groups","scope":"Lab","name":"Lab Operators","link":{"relation":"non-member","target":"CONTOSO\\Night-Shift"}}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		step
@@ -36,6 +41,9 @@ func TestAccessAndWhatIf(t *testing.T) {
 		{"bad token", step{args: []string{"access-list", "--user", "x", "--token", "garbage"}, code: 2, stderr: []string{"invalid continuation token"}}},
 		{"what-if", step{args: []string{"whatif", "--edits", edits},
 			stdout: []string{`+ granted  CONTOSO\dave`, `- revoked  CONTOSO\Lab-VMOperators`, "12 changed (6 granted, 6 revoked) against revision"}}},
+		// Neither group alone changes: only carol, who carries both, loses access.
+		{"what-if of a named user", step{args: []string{"whatif", "--edits", combined},
+			stdout: []string{"- revoked  carol", "Start Virtual Machine", "6 changed (0 granted, 6 revoked)"}, notStdout: []string{"principal"}}},
 		{"what-if refused", step{args: []string{"whatif", "--edits", bad}, code: 2, stderr: []string{"Nope"}}},
 		{"what-if saved", step{args: []string{"whatif", "--edits", edits, "--save"}, stdout: []string{"saved as revision"}}},
 		{"after", step{args: []string{"check", "--user", `CONTOSO\dave`, "--scope", "Lab", "--op", "307"}, stdout: []string{"allowed"}}},
