@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -141,7 +140,10 @@ func (ts *testServer) mustAPI(t *testing.T, method, path string, body any) {
 func buildCLI(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "azgate")
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to build the CLI: %v", err)
+	}
 	out, err := exec.Command(goBin, "build", "-o", bin, "github.com/azgate/azgate/cmd/azgate").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build azgate: %v\n%s", err, out)
