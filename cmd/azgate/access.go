@@ -12,7 +12,6 @@ import (
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
-	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/server"
 )
@@ -105,7 +104,7 @@ the role assignment that grants it); check --explain says why for one cell.`,
 				opts.Scopes = scopeList
 			}
 			for _, o := range ops {
-				op, err := operations.Parse(o)
+				op, err := chk.Operations().Parse(o)
 				if err != nil {
 					return err
 				}
@@ -196,7 +195,7 @@ ports) are listed by the server's GET /v1/access-list, which knows them.`,
 			}
 			opts := authz.AccessListOptions{Params: params, Revision: rev, Limit: limit, Token: token}
 			if op != "" {
-				o, err := operations.Parse(op)
+				o, err := chk.Operations().Parse(op)
 				if err != nil {
 					return err
 				}

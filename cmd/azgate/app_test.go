@@ -29,6 +29,13 @@ func TestApp_Script(t *testing.T) {
 		{args: []string{"role-def", "create", "Approver", "--op", "Approve Expense", "--app", "Expense Web"}},
 		{args: []string{"scope", "create", "East", "--app", "Expense Web"}},
 		{args: []string{"role", "create", "Managers", "--scope", "East", "--app", "Expense Web", "--role-def", "Approver", "--member", `CONTOSO\ann`}},
+		// Checks name this application's operations, by name or by its ID.
+		{args: []string{"check", "--app", "Expense Web", "--user", `CONTOSO\ann`, "--scope", "East", "--op", "approve expense", "--op", "20"},
+			stdout: []string{"Approve Expense: allowed\nApprove Expense: allowed\n"}},
+		{args: []string{"check", "--app", "Expense Web", "--user", `CONTOSO\ann`, "--op", "3"}, code: exitFalse, stdout: []string{"Audit Expense: denied"}},
+		{args: []string{"check", "--app", "Expense Web", "--user", `CONTOSO\ann`, "--op", "Start Virtual Machine"}, code: exitError,
+			stderr: []string{`"Start Virtual Machine"`, `"Expense Web"`}},
+		{args: []string{"who-can", "--app", "Expense Web", "--scope", "East", "--op", "20"}, stdout: []string{`CONTOSO\ann`}},
 		{args: []string{"op", "delete", "Audit Expense", "--app", "Expense Web"}, stdout: []string{`deleted operation "Audit Expense" from application "Expense Web"`}},
 		{args: []string{"app", "rename", "expense web", "Expenses"}, stdout: []string{`renamed application "Expense Web" to "Expenses"`}},
 		{args: []string{"role", "show", "Managers", "--scope", "East", "--app", "Expenses"}, stdout: []string{"role definitions: Approver"}},

@@ -88,14 +88,6 @@ float, true or false, else kept as a string.`,
 			if len(ops) == 0 {
 				return usage("at least one --op is required")
 			}
-			ids := make([]operations.ID, len(ops))
-			for i, o := range ops {
-				op, err := operations.Parse(o)
-				if err != nil {
-					return err
-				}
-				ids[i] = op.ID
-			}
 			params, err := parseParams(ps)
 			if err != nil {
 				return usage("%w", err)
@@ -112,6 +104,15 @@ float, true or false, else kept as a string.`,
 			chk, err := authz.Compile(p, loc.App, authz.Options{})
 			if err != nil {
 				return err
+			}
+			// Operations by name or by this application's OperationID.
+			ids := make([]operations.ID, len(ops))
+			for i, o := range ops {
+				op, err := chk.Operations().Parse(o)
+				if err != nil {
+					return err
+				}
+				ids[i] = op.ID
 			}
 			client := directory.ClientContext{Name: user, IDs: []string{user}, Groups: groups}
 			results, err := chk.AccessCheck(ctx, client, loc.Scope, ids, params)

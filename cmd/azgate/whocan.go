@@ -39,10 +39,6 @@ non-members, business rules or LDAP queries.`,
 			if strings.TrimSpace(op) == "" {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--op is required")}
 			}
-			o, err := operations.Parse(op)
-			if err != nil {
-				return err
-			}
 			p, err := c.load(cmd.Context())
 			if err != nil {
 				return err
@@ -52,6 +48,10 @@ non-members, business rules or LDAP queries.`,
 				return err
 			}
 			chk, err := authz.Compile(p, loc.App, authz.Options{})
+			if err != nil {
+				return err
+			}
+			o, err := chk.Operations().Parse(op)
 			if err != nil {
 				return err
 			}
