@@ -107,7 +107,7 @@ func (c *Client) do(ctx context.Context, r request) (Revision, error) {
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("azgate server %s: %w", c.base, err)
+		return 0, fmt.Errorf("server %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
@@ -167,4 +167,14 @@ func ParseETag(s string) (Revision, error) {
 		return 0, errors.New("ETag " + strconv.Quote(s) + ": not a store revision")
 	}
 	return Revision(n), nil
+}
+
+// Raw sends one request to path (escaped, with any query) with body as
+// JSON (nil: none) and returns the answer's body as the server sent it:
+// for callers that keep it as is, such as the CLI's --json. A non-2xx
+// answer is an *Error, as for every call.
+func (c *Client) Raw(ctx context.Context, method, path string, body any) ([]byte, error) {
+	var raw json.RawMessage
+	_, err := c.do(ctx, request{method: method, path: path, body: body, out: &raw})
+	return raw, err
 }

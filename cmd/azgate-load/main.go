@@ -28,10 +28,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/internal/policygen"
-	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/server"

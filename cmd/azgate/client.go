@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/azgate/azgate/client"
 )
 
 // The engine client commands (vm, switch, port, vlan, ethernet, service)
@@ -34,9 +36,6 @@ const (
 // defaultServerURL is the server used without --server and $AZGATE_SERVER.
 const defaultServerURL = "http://127.0.0.1:8080"
 
-// maxResponseBytes bounds what the client reads of a response.
-const maxResponseBytes = 16 << 20
-
 // clientFlags are the connection flags of every client command.
 type clientFlags struct {
 	server, user, password, token string
@@ -54,11 +53,9 @@ func (f *clientFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.json, "json", false, "print the server's JSON response as is")
 }
 
-// apiClient sends requests to one azgate server.
+// apiClient sends the requests of one command through the Go client.
 type apiClient struct {
-	base     *url.URL
-	authz    string // the Authorization header; "" sends none
-	http     *http.Client
+	c        *client.Client
 	asJSON   bool
 	out, err io.Writer
 }
@@ -70,35 +67,31 @@ func (f *clientFlags) client(cmd *cobra.Command) (*apiClient, error) {
 		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, a...)}
 	}
 	server := apiFirstNonEmpty(f.server, os.Getenv(serverEnv), defaultServerURL)
-	u, err := url.Parse(strings.TrimSpace(server))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, usage("--server %q: want http://HOST:PORT or https://HOST:PORT", server)
-	}
-	u.Path = strings.TrimSuffix(u.Path, "/")
 	if f.token != "" && f.user != "" {
 		return nil, usage("--token and --user are exclusive: give one credential")
 	}
-	c := &apiClient{base: u, http: &http.Client{Timeout: f.timeout}, asJSON: f.json,
-		out: cmd.OutOrStdout(), err: cmd.ErrOrStderr()}
+	opts := []client.Option{client.WithHTTPClient(&http.Client{Timeout: f.timeout})}
 	token, user := f.token, f.user
 	if token == "" && user == "" {
 		token, user = os.Getenv(tokenEnv), os.Getenv(userEnv)
 	}
 	switch {
 	case token != "":
-		c.authz = "Bearer " + token
+		opts = append(opts, client.WithToken(token))
 	case user != "":
 		pw := apiFirstNonEmpty(f.password, os.Getenv(passwordEnv))
 		if pw == "" {
 			return nil, usage("user %q: no password; give --password or set $%s", user, passwordEnv)
 		}
-		req := http.Request{Header: http.Header{}}
-		req.SetBasicAuth(user, pw)
-		c.authz = req.Header.Get("Authorization")
+		opts = append(opts, client.WithBasicAuth(user, pw))
 	case f.password != "":
 		return nil, usage("--password without --user")
 	}
-	return c, nil
+	c, err := client.New(server, opts...)
+	if err != nil {
+		return nil, usage("--server %q: want http://HOST:PORT or https://HOST:PORT", server)
+	}
+	return &apiClient{c: c, asJSON: f.json, out: cmd.OutOrStdout(), err: cmd.ErrOrStderr()}, nil
 }
 
 func apiFirstNonEmpty(ss ...string) string {
@@ -110,25 +103,20 @@ func apiFirstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// serverError is a non-2xx answer: the server's JSON error, or the status
-// and the start of the body when it sent no JSON error.
+// serverError is a non-2xx answer with what the user can do about it.
 type serverError struct {
-	status  int
-	code    string
-	message string
-	hint    string // what the user can do, "" when nothing to say
+	err  *client.Error
+	hint string // "" when nothing to say
 }
 
 func (e *serverError) Error() string {
-	msg := fmt.Sprintf("%s (HTTP %d, %s)", e.message, e.status, e.code)
-	if e.code == "" {
-		msg = fmt.Sprintf("%s (HTTP %d)", e.message, e.status)
-	}
 	if e.hint != "" {
-		msg += "; " + e.hint
+		return e.err.Error() + "; " + e.hint
 	}
-	return msg
+	return e.err.Error()
 }
+
+func (e *serverError) Unwrap() error { return e.err }
 
 // authHint says how to give credentials after a 401; sent says whether
 // the request carried any.
@@ -145,67 +133,19 @@ func authHint(sent bool) string {
 // body of a 2xx answer. Other answers are a *serverError wrapped by
 // exitFor; a 403 exits 1, everything else 2.
 func (c *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode request: %w", err)
-		}
-		rd = bytes.NewReader(b)
+	raw, err := c.c.Raw(ctx, method, path, body)
+	var ce *client.Error
+	if !errors.As(err, &ce) {
+		return raw, err
 	}
-	target := c.base.String() + path
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
-	if err != nil {
-		return nil, fmt.Errorf("request %s %s: %w", method, target, err)
+	se := &serverError{err: ce}
+	if ce.StatusCode == http.StatusUnauthorized {
+		se.hint = authHint(c.c.HasCredentials())
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.authz != "" {
-		req.Header.Set("Authorization", c.authz)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("server %s: %w", c.base, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return nil, fmt.Errorf("%s %s: read response: %w", method, target, err)
-	}
-	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return raw, nil
-	}
-	se := &serverError{status: resp.StatusCode}
-	var eb struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(raw, &eb) == nil && eb.Error.Message != "" {
-		se.code, se.message = eb.Error.Code, eb.Error.Message
-	} else {
-		se.message = fmt.Sprintf("%s %s: %s", method, target, http.StatusText(resp.StatusCode))
-		if s := strings.TrimSpace(string(raw)); s != "" {
-			se.message += ": " + apiTruncate(s, 200)
-		}
-	}
-	if resp.StatusCode == http.StatusUnauthorized {
-		se.hint = authHint(c.authz != "")
-	}
-	if resp.StatusCode == http.StatusForbidden {
+	if ce.StatusCode == http.StatusForbidden {
 		return nil, withCode(exitFalse, se)
 	}
 	return nil, se
-}
-
-func apiTruncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // decodeAs decodes a response body.
