@@ -63,6 +63,9 @@ type route struct {
 	// authzen routes answer errors as the AuthZEN specification says (the
 	// message as the body, in text) and echo X-Request-ID.
 	authzen bool
+	// engineMethod is the gated engine method an engine route calls; its
+	// needs come from the engine's gate table.
+	engineMethod string
 }
 
 // buildRouter registers every route of the table on a new router.
