@@ -72,11 +72,19 @@ const (
 	RelNonGroup  Relation = "non-group"  // link an application group, by name, as non-member
 )
 
-// DefaultApp returns the name of the application edits use when none is
-// given: the only application of the store, else DefaultApplication.
+// DefaultApp returns the name of the application checks and edits use
+// when none is given: the only application of the store besides the
+// delegation application (DelegationApplication, never a default), else
+// DefaultApplication (the engine's), which the store may lack.
 func (p *Policy) DefaultApp() string {
-	if len(p.Applications) == 1 {
-		return p.Applications[0].Name
+	only, n := "", 0
+	for _, a := range p.Applications {
+		if !names.Equal(a.Name, DelegationApplication) {
+			only, n = a.Name, n+1
+		}
+	}
+	if n == 1 {
+		return only
 	}
 	return DefaultApplication
 }

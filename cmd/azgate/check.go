@@ -156,7 +156,7 @@ float, true or false, else kept as a string.`,
 	f.StringVar(&user, "user", "", "the user: a SID or account name (required)")
 	f.StringArrayVar(&groups, "group", nil, "a group the user is in, SID or name (repeatable)")
 	f.StringVar(&scope, "scope", "", "scope to check in (default: the application level)")
-	f.StringVar(&app, "app", "", "application (default: the store's only application)")
+	f.StringVar(&app, "app", "", appFlagHelp)
 	f.StringArrayVar(&ops, "op", nil, "operation, by name or ID (repeatable; at least one)")
 	f.StringArrayVar(&ps, "param", nil, "business-rule parameter K=V (repeatable)")
 	f.BoolVar(&explain, "explain", false, "explain each decision under its line")

@@ -23,7 +23,7 @@ type locFlags struct {
 }
 
 func (l *locFlags) register(fs *pflag.FlagSet, spec *kindSpec) {
-	fs.StringVar(&l.app, "app", "", "application (default: the store's only application)")
+	fs.StringVar(&l.app, "app", "", appFlagHelp)
 	if !spec.noScope {
 		fs.StringVar(&l.scope, "scope", "", "scope the object lives in (default: the application level)")
 	}
@@ -31,6 +31,9 @@ func (l *locFlags) register(fs *pflag.FlagSet, spec *kindSpec) {
 		fs.BoolVar(&l.storeLevel, "store-level", false, "the object lives at store level, shared by all applications")
 	}
 }
+
+// appFlagHelp is the help of every --app flag.
+const appFlagHelp = "application (default: the only one besides azgate, else \"Hyper-V services\")"
 
 // resolve turns the flags into a Location in p, with names as p spells them.
 func (l *locFlags) resolve(p *policy.Policy) (policy.Location, error) {
@@ -46,10 +49,14 @@ func (l *locFlags) resolve(p *policy.Policy) (policy.Location, error) {
 	}
 	a, err := p.Application(name)
 	if err != nil {
-		if l.app == "" {
-			return policy.Location{}, fmt.Errorf("the store has %d applications; choose one with --app", len(p.Applications))
+		var have []string
+		for _, a := range p.Applications {
+			have = append(have, strconv.Quote(a.Name))
 		}
-		return policy.Location{}, err
+		if l.app == "" {
+			return policy.Location{}, fmt.Errorf("the store has %d applications (%s) and none is the default; choose one with --app", len(p.Applications), strings.Join(have, ", "))
+		}
+		return policy.Location{}, fmt.Errorf("%w; the store has %s", err, strings.Join(have, ", "))
 	}
 	loc := policy.Location{App: a.Name}
 	if l.scope != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -89,7 +90,7 @@ catalog alone is listed.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringVar(&app, "app", "", "application (default: the store's only application)")
+	cmd.Flags().StringVar(&app, "app", "", appFlagHelp)
 	return cmd
 }
 
@@ -97,6 +98,13 @@ catalog alone is listed.`,
 // a's operations the catalog does not know.
 func opRows(a *policy.Application) []opRow {
 	var rows []opRow
+	if a != nil && !names.Equal(a.Name, policy.DefaultApplication) {
+		// Another application: its store defines all it has.
+		for _, so := range a.Operations {
+			rows = append(rows, opRow{ID: so.OperationID, Name: so.Name, Description: strings.TrimSpace(so.Description), InStore: true})
+		}
+		return rows
+	}
 	seen := map[*policy.Operation]bool{}
 	for _, o := range operations.All() {
 		r := opRow{ID: int(o.ID), Name: o.Name, Category: string(o.Category), Description: o.Description}
