@@ -17,6 +17,11 @@ func jscript(src string) policy.BizRule {
 	return policy.BizRule{Language: policy.LangJScript, Script: src}
 }
 
+// roomyRuleLimit is the rule time limit of tests whose rules must finish:
+// one no loaded machine (or the race detector) reaches, so that they never
+// fail by timing. Only the runaway rules are given a short one.
+const roomyRuleLimit = 10 * time.Second
+
 // AzMan's own sample shape: an amount limit read with GetParameter.
 const amountRule = `AccessCheck.BusinessRuleResult = AccessCheck.GetParameter("Amount") < 500;`
 
@@ -29,7 +34,7 @@ func TestBizRuleLanguageWithoutScript(t *testing.T) {
 		{Language: policy.LangExpr, Script: " \n\t"},
 	} {
 		t.Run(b.Language, func(t *testing.T) {
-			c := bizPolicy(t, b, policy.BizRule{}, Options{})
+			c := bizPolicy(t, b, policy.BizRule{}, Options{RuleTimeLimit: roomyRuleLimit})
 			r, err := check1(t, c, ops, "", operations.StartVM, nil)
 			if err != nil || !r.Allowed || r.Err != nil {
 				t.Fatalf("Allowed=%v Err=%v err=%v; want allowed", r.Allowed, r.Err, err)
@@ -78,7 +83,7 @@ func TestJScriptRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// Only the runaway rules meet the limit: the others get one no
 			// loaded machine reaches, so that they never fail by timing.
-			limit := 10 * time.Second
+			limit := roomyRuleLimit
 			if tc.errSub == "time limit" {
 				limit = 20 * time.Millisecond
 			}
@@ -136,7 +141,7 @@ func TestJScriptStateIsolation(t *testing.T) {
 		seen = 1; Object.prototype.polluted = true; AccessCheck.GetParameter("List").push("x");
 		AccessCheck.GetParameter("Map").k = "changed";
 		AccessCheck.BusinessRuleResult = fresh;`
-	c := bizPolicy(t, jscript(rule), policy.BizRule{}, Options{})
+	c := bizPolicy(t, jscript(rule), policy.BizRule{}, Options{RuleTimeLimit: roomyRuleLimit})
 	params := Params{"List": []any{"a"}, "Map": map[string]any{"k": "v"}}
 	for i := range 3 {
 		r, _ := check1(t, c, user(`CORP\ops`), "", operations.StartVM, params)
@@ -151,7 +156,7 @@ func TestJScriptStateIsolation(t *testing.T) {
 
 // Runtimes are not shared between goroutines (go test -race -run JScript).
 func TestJScriptConcurrent(t *testing.T) {
-	c := bizPolicy(t, jscript(amountRule), policy.BizRule{}, Options{})
+	c := bizPolicy(t, jscript(amountRule), policy.BizRule{}, Options{RuleTimeLimit: roomyRuleLimit})
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for g := range 8 {
@@ -190,7 +195,7 @@ func TestJScriptGroup(t *testing.T) {
 			func() error { return p.Link(appLoc, policy.KindRole, "Approvers", policy.RelGroup, "Approvers") },
 		)
 	})
-	c := mustCompile(t, p, Options{})
+	c := mustCompile(t, p, Options{RuleTimeLimit: roomyRuleLimit})
 	tests := []struct {
 		name   string
 		params Params
@@ -220,7 +225,7 @@ func TestJScriptGroup(t *testing.T) {
 // of a rule that denied.
 func TestJScriptExplain(t *testing.T) {
 	rule := jscript(`var a = AccessCheck.GetParameter("Amount"); AccessCheck.BusinessRuleResult = a < 500; AccessCheck.BusinessRuleString = a < 500 ? "within the limit" : "over the limit of 500";`)
-	c := bizPolicy(t, rule, policy.BizRule{}, Options{})
+	c := bizPolicy(t, rule, policy.BizRule{}, Options{RuleTimeLimit: roomyRuleLimit})
 	for _, tc := range []struct {
 		amount int
 		allow  bool
@@ -262,7 +267,7 @@ func TestJScriptResultsRunNoScript(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := bizPolicy(t, jscript(tc.rule), policy.BizRule{}, Options{})
+			c := bizPolicy(t, jscript(tc.rule), policy.BizRule{}, Options{RuleTimeLimit: roomyRuleLimit})
 			var r Result
 			within(t, func() { r, _ = check1(t, c, user(`CORP\ops`), "", operations.StartVM, nil) })
 			if r.Allowed || !errors.Is(r.Err, ErrBizRule) || !strings.Contains(r.Err.Error(), tc.errSub) {
@@ -365,7 +370,7 @@ func BenchmarkJScriptRule(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := Compile(p, app, Options{})
+	c, err := Compile(p, app, Options{RuleTimeLimit: roomyRuleLimit})
 	if err != nil {
 		b.Fatal(err)
 	}
