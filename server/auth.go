@@ -23,6 +23,20 @@ func clientFrom(ctx context.Context) (directory.ClientContext, bool) {
 	return c, ok
 }
 
+// asCaller adapts a handler that acts for the authenticated caller. Every
+// route it serves sits behind authenticate, which puts the caller in the
+// context; a request without one is refused (401), never served as a
+// nameless caller.
+func asCaller(h func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c, ok := clientFrom(r.Context())
+		if !ok {
+			return errUnauthenticated
+		}
+		return h(w, r, c)
+	}
+}
+
 // authenticate checks the request's credentials: HTTP Basic against the
 // directory (refused over plain HTTP unless the client is on loopback) or a
 // Bearer API token. Anything else, or wrong credentials, is a 401.

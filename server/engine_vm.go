@@ -27,38 +27,34 @@ func (s *Server) vmRoutes() []route {
 		engineRoute("ResumeVM", "resumeVM", http.MethodPost, "/v1/vms/{name}/resume", tagVM, "Resume a paused virtual machine", nameCall(e.ResumeVM)),
 		engineRoute("ReadConsole", "readConsole", http.MethodGet, "/v1/vms/{name}/console", tagVM, "Read what the console shows", nameCall(e.ReadConsole)),
 		engineRoute("SendConsoleInput", "sendConsoleInput", http.MethodPost, "/v1/vms/{name}/console", tagVM, "Type text on the console",
-			engineCall{body: api.ConsoleInput{}, status: http.StatusNoContent, h: func(w http.ResponseWriter, r *http.Request) error {
+			engineCall{body: api.ConsoleInput{}, status: http.StatusNoContent, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 				var in api.ConsoleInput
 				if err := decodeBody(r, &in); err != nil {
 					return err
 				}
-				c, _ := clientFrom(r.Context())
 				return reply(w, http.StatusNoContent, nil, e.SendConsoleInput(r.Context(), c, pathVar(r, "name"), in.Text))
-			}}),
+			})}),
 		engineRoute("SetVMScope", "setVMScope", http.MethodPut, "/v1/vms/{name}/scope", tagVM, "Move a virtual machine to another authorization scope",
 			nameBodyCall(func(ctx context.Context, c directory.ClientContext, name string, in api.ScopeChange) (engine.VM, error) {
 				return e.SetVMScope(ctx, c, name, in.Scope)
 			})),
 		engineRoute("ListSnapshots", "listSnapshots", http.MethodGet, "/v1/vms/{name}/snapshots", tagVM, "List a virtual machine's snapshots",
-			engineCall{resp: api.Listing[engine.Snapshot]{}, h: func(w http.ResponseWriter, r *http.Request) error {
-				c, _ := clientFrom(r.Context())
+			engineCall{resp: api.Listing[engine.Snapshot]{}, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 				out, err := e.ListSnapshots(r.Context(), c, pathVar(r, "name"))
 				return reply(w, http.StatusOK, list(out), err)
-			}}),
+			})}),
 		engineRoute("CreateSnapshot", "createSnapshot", http.MethodPost, "/v1/vms/{name}/snapshots", tagVM, "Take a snapshot",
 			nameBodyStatus(http.StatusCreated, func(ctx context.Context, c directory.ClientContext, vm string, in api.SnapshotSpec) (engine.Snapshot, error) {
 				return e.CreateSnapshot(ctx, c, vm, in.Name)
 			})),
 		engineRoute("ApplySnapshot", "applySnapshot", http.MethodPost, "/v1/vms/{name}/snapshots/{snapshot}/apply", tagVM, "Apply a snapshot",
-			engineCall{resp: engine.VM{}, h: func(w http.ResponseWriter, r *http.Request) error {
-				c, _ := clientFrom(r.Context())
+			engineCall{resp: engine.VM{}, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 				out, err := e.ApplySnapshot(r.Context(), c, pathVar(r, "name"), pathVar(r, "snapshot"))
 				return reply(w, http.StatusOK, out, err)
-			}}),
+			})}),
 		engineRoute("DeleteSnapshot", "deleteSnapshot", http.MethodDelete, "/v1/vms/{name}/snapshots/{snapshot}", tagVM, "Delete a snapshot",
-			engineCall{status: http.StatusNoContent, h: func(w http.ResponseWriter, r *http.Request) error {
-				c, _ := clientFrom(r.Context())
+			engineCall{status: http.StatusNoContent, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 				return reply(w, http.StatusNoContent, nil, e.DeleteSnapshot(r.Context(), c, pathVar(r, "name"), pathVar(r, "snapshot")))
-			}}),
+			})}),
 	}
 }

@@ -64,46 +64,42 @@ func list[T any](items []T) api.Listing[T] {
 
 // listCall: GET a collection; the answer is a Listing.
 func listCall[T any](f func(context.Context, directory.ClientContext) ([]T, error)) engineCall {
-	return engineCall{resp: api.Listing[T]{}, h: func(w http.ResponseWriter, r *http.Request) error {
-		c, _ := clientFrom(r.Context())
+	return engineCall{resp: api.Listing[T]{}, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		out, err := f(r.Context(), c)
 		return reply(w, http.StatusOK, list(out), err)
-	}}
+	})}
 }
 
 // serviceCall: a call on the service, no path variable.
 func serviceCall[T any](f func(context.Context, directory.ClientContext) (T, error)) engineCall {
 	var zero T
-	return engineCall{resp: zero, h: func(w http.ResponseWriter, r *http.Request) error {
-		c, _ := clientFrom(r.Context())
+	return engineCall{resp: zero, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		out, err := f(r.Context(), c)
 		return reply(w, http.StatusOK, out, err)
-	}}
+	})}
 }
 
 // serviceBodyCall: a change to the service with a body.
 func serviceBodyCall[B, T any](f func(context.Context, directory.ClientContext, B) (T, error)) engineCall {
 	var zb B
 	var zt T
-	return engineCall{body: zb, resp: zt, h: func(w http.ResponseWriter, r *http.Request) error {
+	return engineCall{body: zb, resp: zt, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		var in B
 		if err := decodeBody(r, &in); err != nil {
 			return err
 		}
-		c, _ := clientFrom(r.Context())
 		out, err := f(r.Context(), c, in)
 		return reply(w, http.StatusOK, out, err)
-	}}
+	})}
 }
 
 // nameCall: a call on the object {name}.
 func nameCall[T any](f func(context.Context, directory.ClientContext, string) (T, error)) engineCall {
 	var zero T
-	return engineCall{resp: zero, h: func(w http.ResponseWriter, r *http.Request) error {
-		c, _ := clientFrom(r.Context())
+	return engineCall{resp: zero, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		out, err := f(r.Context(), c, pathVar(r, "name"))
 		return reply(w, http.StatusOK, out, err)
-	}}
+	})}
 }
 
 // nameBodyCall: a call on the object {name} with a body.
@@ -115,15 +111,14 @@ func nameBodyCall[B, T any](f func(context.Context, directory.ClientContext, str
 func nameBodyStatus[B, T any](status int, f func(context.Context, directory.ClientContext, string, B) (T, error)) engineCall {
 	var zb B
 	var zt T
-	call := engineCall{body: zb, resp: zt, h: func(w http.ResponseWriter, r *http.Request) error {
+	call := engineCall{body: zb, resp: zt, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		var in B
 		if err := decodeBody(r, &in); err != nil {
 			return err
 		}
-		c, _ := clientFrom(r.Context())
 		out, err := f(r.Context(), c, pathVar(r, "name"), in)
 		return reply(w, status, out, err)
-	}}
+	})}
 	if status != http.StatusOK {
 		call.status = status
 	}
@@ -135,26 +130,24 @@ func nameBodyStatus[B, T any](status int, f func(context.Context, directory.Clie
 func createCall[B, T any](f func(context.Context, directory.ClientContext, B) (T, error), location func(T) string) engineCall {
 	var zb B
 	var zt T
-	return engineCall{body: zb, resp: zt, status: http.StatusCreated, h: func(w http.ResponseWriter, r *http.Request) error {
+	return engineCall{body: zb, resp: zt, status: http.StatusCreated, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		var in B
 		if err := decodeBody(r, &in); err != nil {
 			return err
 		}
-		c, _ := clientFrom(r.Context())
 		out, err := f(r.Context(), c, in)
 		if err == nil && location != nil {
 			w.Header().Set("Location", location(out))
 		}
 		return reply(w, http.StatusCreated, out, err)
-	}}
+	})}
 }
 
 // deleteCall: DELETE the object {name}; 204.
 func deleteCall(f func(context.Context, directory.ClientContext, string) error) engineCall {
-	return engineCall{status: http.StatusNoContent, h: func(w http.ResponseWriter, r *http.Request) error {
-		c, _ := clientFrom(r.Context())
+	return engineCall{status: http.StatusNoContent, h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 		return reply(w, http.StatusNoContent, nil, f(r.Context(), c, pathVar(r, "name")))
-	}}
+	})}
 }
 
 // under is a Location under prefix.

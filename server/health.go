@@ -10,6 +10,7 @@ import (
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/authz"
+	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -84,11 +85,10 @@ func (s *Server) opsRoutes() []route {
 			}},
 		{name: "me", method: http.MethodGet, path: "/v1/me", tag: tag, access: authenticated,
 			summary: "The authenticated caller: identifiers and groups", resp: api.Me{},
-			h: func(w http.ResponseWriter, r *http.Request) error {
-				c, _ := clientFrom(r.Context())
+			h: asCaller(func(w http.ResponseWriter, r *http.Request, c directory.ClientContext) error {
 				writeJSON(w, http.StatusOK, api.Me{Name: c.Name, IDs: nonNil(c.IDs), Groups: nonNil(c.Groups)})
 				return nil
-			}},
+			})},
 	}
 }
 
