@@ -54,5 +54,3 @@ func all(t testing.TB, b *libvirt.Backend) engine.Guard {
 	}
 	return g
 }
-
-

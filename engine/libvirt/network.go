@@ -525,7 +525,7 @@ func (b *Backend) hostInterfaces(l *lv.Libvirt) ([]hostIface, error) {
 			if own[i.Name] || strings.HasPrefix(i.Name, "vnet") || strings.HasPrefix(i.Name, "macvtap") {
 				continue
 			}
-			h := hostIface{ExternalPort: engine.ExternalPort{Name: i.Name, MAC: strings.ToUpper(i.Mac), Up: flags == lv.ConnectListInterfacesActive,
+			h := hostIface{ExternalPort: engine.ExternalPort{Name: i.Name, MAC: macShown(i.Mac), Up: flags == lv.ConnectListInterfacesActive,
 				Loopback: i.Name == "lo", Bound: bound[i.Name], Addrs: []string{}}}
 			if x, err := l.InterfaceGetXMLDesc(i, 0); err == nil {
 				var def libvirtxml.Interface

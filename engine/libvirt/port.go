@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	lv "github.com/digitalocean/go-libvirt"
@@ -101,7 +100,7 @@ func (b *Backend) adapterByName(l *lv.Libvirt, vmID, name string) (string, domai
 	if mac == "" {
 		return "", d, fmt.Errorf("%w: virtual machine %q has no network adapter %q", engine.ErrNotFound, d.ref.Name, name)
 	}
-	return strings.ToLower(mac), d, nil
+	return macKey(mac), d, nil
 }
 
 // record turns a port's metadata into the engine's record; a link to a VM
@@ -689,7 +688,7 @@ func (b *Backend) CreateInternalPort(ctx context.Context, spec engine.InternalPo
 				return nil, fmt.Errorf("%w: an internal Ethernet port named %q exists", engine.ErrExists, spec.Name)
 			}
 		}
-		out = engine.InternalPort{ID: uuid.NewString(), Name: spec.Name, MAC: strings.ToUpper(newMAC()), Notes: spec.Notes,
+		out = engine.InternalPort{ID: uuid.NewString(), Name: spec.Name, MAC: macShown(newMAC()), Notes: spec.Notes,
 			Created: time.Now().UTC().Truncate(time.Second)}
 		return append(list, out), nil
 	})

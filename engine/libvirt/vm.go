@@ -129,7 +129,7 @@ func (d domain) vm() engine.VM {
 	}
 	seen := map[string]bool{}
 	for _, a := range d.meta.Adapters {
-		vm.NetworkAdapters = append(vm.NetworkAdapters, engine.NetworkAdapter{Name: a.Name, MAC: strings.ToUpper(a.MAC)})
+		vm.NetworkAdapters = append(vm.NetworkAdapters, engine.NetworkAdapter{Name: a.Name, MAC: macShown(a.MAC)})
 		seen[macKey(a.MAC)] = true
 	}
 	if d.def.Devices != nil {
@@ -142,27 +142,42 @@ func (d domain) vm() engine.VM {
 			if nic.Alias != nil && nic.Alias.Name != "" {
 				name = nic.Alias.Name
 			}
-			vm.NetworkAdapters = append(vm.NetworkAdapters, engine.NetworkAdapter{Name: name, MAC: strings.ToUpper(nic.MAC.Address)})
+			vm.NetworkAdapters = append(vm.NetworkAdapters, engine.NetworkAdapter{Name: name, MAC: macShown(nic.MAC.Address)})
 		}
 	}
 	return vm
 }
 
-func macKey(mac string) string { return strings.ToLower(mac) } // MACs are hex: ASCII case only
+// macKey is a MAC address in lower case, to compare MACs by (hex digits:
+// ASCII case only; a MAC is not a name).
+func macKey(mac string) string { return asciiCase(mac, 'A', 'Z', 'a'-'A') }
+
+// macShown is a MAC address as azgate shows it, in upper case.
+func macShown(mac string) string { return asciiCase(mac, 'a', 'z', 'A'-'a') }
+
+func asciiCase(s string, lo, hi byte, delta int) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= lo && c <= hi {
+			b[i] = byte(int(c) + delta)
+		}
+	}
+	return string(b)
+}
 
 func toMiB(v uint, unit string) uint {
-	switch strings.ToLower(unit) {
+	switch unit { // libvirt's unit names (domain XML units are case-sensitive)
 	case "b", "bytes":
 		return v >> 20
-	case "k", "kib", "":
+	case "k", "KiB", "":
 		return v >> 10
-	case "m", "mib":
+	case "M", "MiB":
 		return v
-	case "g", "gib":
+	case "G", "GiB":
 		return v << 10
-	case "kb":
+	case "KB":
 		return v * 1000 >> 20
-	case "mb":
+	case "MB":
 		return v * 1000 * 1000 >> 20
 	}
 	return v >> 10
@@ -750,7 +765,7 @@ func (b *Backend) redefine(ctx context.Context, l *lv.Libvirt, d domain, u engin
 	if u.NetworkAdapters != nil {
 		have := map[string]adapterMeta{}
 		for _, a := range d.vm().NetworkAdapters {
-			have[names.Key(a.Name)] = adapterMeta{Name: a.Name, MAC: strings.ToLower(a.MAC)}
+			have[names.Key(a.Name)] = adapterMeta{Name: a.Name, MAC: macKey(a.MAC)}
 		}
 		keep := map[string]bool{}
 		meta.Adapters = nil
