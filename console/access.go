@@ -12,7 +12,6 @@ import (
 	"github.com/azgate/azgate/directory"
 
 	"github.com/azgate/azgate/authz"
-	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 )
 
@@ -276,6 +275,3 @@ func (c *Console) whoCanPage(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	return c.render(w, r, c.view(r, s, "Who can", "whocan", d), "whocan")
 }
-
-// sameName compares two names by the one rule (internal/names).
-func sameName(a, b string) bool { return names.Equal(a, b) }

@@ -411,21 +411,6 @@ func anyLinks[L any](t txn, k kind, pred func(L) bool) (bool, error) {
 	return found, err
 }
 
-// scopes returns the ScopeOfResidence of every record of kind k (the
-// interceptor's look-up for lists).
-func (t txn) scopes(k kind) ([]string, error) {
-	var out []string
-	err := t.objects(k).ForEach(func(key, raw []byte) error {
-		var s scoped
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return fmt.Errorf("decode %s %q: %w", k.label(), key, err)
-		}
-		out = append(out, s.Scope)
-		return nil
-	})
-	return out, err
-}
-
 func (t txn) rawServiceConfig(def ServiceConfig) (ServiceConfig, error) {
 	raw := t.tx.Bucket([]byte(bucketService)).Get([]byte(keyServiceConfig))
 	if raw == nil {

@@ -145,7 +145,7 @@ func (t *translator) statement(st string) (js string, delta int, err error) {
 			}
 		}
 		if then < 0 {
-			return "", 0, fmt.Errorf("If without Then: %q", st)
+			return "", 0, fmt.Errorf("an If without Then: %q", st)
 		}
 		cond, err := t.expr(toks[1:then])
 		if err != nil {
@@ -208,22 +208,22 @@ func (t *translator) simple(toks []token) (string, error) {
 		for i, tk := range toks[1:] {
 			if i%2 == 1 {
 				if tk.text != "," {
-					return "", fmt.Errorf("Dim: want a list of names, got %q", tk.text)
+					return "", fmt.Errorf("a Dim wants a list of names, got %q", tk.text)
 				}
 				continue
 			}
 			if tk.kind != tIdent || reserved(tk.text) {
-				return "", fmt.Errorf("Dim: %q is not a variable name", tk.text)
+				return "", fmt.Errorf("in a Dim, %q is not a variable name", tk.text)
 			}
 			names = append(names, t.variable(tk.text))
 		}
 		if len(names) == 0 {
-			return "", fmt.Errorf("Dim without a name")
+			return "", fmt.Errorf("a Dim without a name")
 		}
 		return "var " + strings.Join(names, ", ") + ";", nil
 	}
 	if toks[0].kind == tIdent && fold(toks[0].text) == "set" {
-		return "", fmt.Errorf("Set (an object) has no translation")
+		return "", fmt.Errorf("a Set (an object) has no translation")
 	}
 	eq := -1
 	for i, tk := range toks {
