@@ -526,7 +526,10 @@ func TestLog_ConcurrentLogsKeepTheChain(t *testing.T) {
 			}
 		})
 	}
-	// Verifying while they write sees whole records only.
+	// Verifying while they write sees whole records only, but for the one a
+	// writer is appending at that moment: a reader may see part of a
+	// write(2) in progress, which verify reports as an incomplete record at
+	// the end of a file. The verify after the writers finish must find none.
 	done := make(chan struct{})
 	verified := make(chan error, 1)
 	go func() {
@@ -538,7 +541,7 @@ func TestLog_ConcurrentLogsKeepTheChain(t *testing.T) {
 			default:
 			}
 			rep, err := VerifyLog(context.Background(), path)
-			if err == nil && !rep.Intact() {
+			if err == nil && !rep.Intact() && !onlyInProgress(rep) {
 				err = fmt.Errorf("while writing: %v", rep.Problems)
 			}
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -725,4 +728,18 @@ func TestTail(t *testing.T) {
 			}
 		}
 	}
+}
+
+// onlyInProgress reports whether rep's only problems are incomplete records
+// at the end of a file, as a verify running beside writers may see.
+func onlyInProgress(rep *Report) bool {
+	if rep.Omitted > 0 || len(rep.Problems) == 0 {
+		return false
+	}
+	for _, p := range rep.Problems {
+		if !strings.HasPrefix(p.Msg, "incomplete record at the end of the file") {
+			return false
+		}
+	}
+	return true
 }
