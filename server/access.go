@@ -395,7 +395,10 @@ func (s *Server) accessList(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if (objects || q.Get("objects") == "") && s.eng != nil && names.Equal(c.Application(), s.app) {
-		caller, _ := clientFrom(r.Context())
+		caller, ok := clientFrom(r.Context())
+		if !ok {
+			return errUnauthenticated
+		}
 		opts.Objects = engineObjects{eng: s.eng, caller: caller}
 	}
 	pg, err := c.AccessList(r.Context(), subj, opts)

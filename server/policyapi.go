@@ -374,7 +374,10 @@ func (s *Server) policyWrite(w http.ResponseWriter, r *http.Request, what string
 // there first), audits the change as the caller of ctx, and brings the
 // live checker up to date. The caller has checked Write Policy.
 func (s *Server) savePolicy(ctx context.Context, expected policy.Revision, what string, edit func(*policy.Policy) error) (*policy.Policy, policy.Revision, error) {
-	c, _ := clientFrom(ctx)
+	c, ok := clientFrom(ctx)
+	if !ok {
+		return nil, 0, errUnauthenticated // fail closed: a write has an author
+	}
 	p, rev, err := s.store.Load(ctx)
 	if err != nil {
 		return nil, 0, &storeError{err: err}
