@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/azgate/azgate/directory"
-
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/operations"
 )
@@ -33,7 +31,11 @@ func (c *Console) subjectOf(ctx context.Context, r *http.Request) (*subject, err
 	s := &subject{Name: name, Kind: r.FormValue("kind")}
 	switch s.Kind {
 	case "group":
-		s.subj = authz.GroupSubject(directory.ClientContext{Name: name, IDs: []string{name}})
+		subj, err := c.b.GroupSubject(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		s.subj = subj
 	case "appgroup":
 		s.Scope = r.FormValue("gscope")
 		s.subj = authz.ApplicationGroupSubject(name, s.Scope)
@@ -129,7 +131,7 @@ func (c *Console) accessPage(w http.ResponseWriter, r *http.Request, s *session)
 // gridRows decides subj's grid over scopes: a row per scope, a cell per
 // operation the store defines, each linking to its explanation.
 func gridRows(ctx context.Context, snap *authz.Snapshot, subj *subject, scopes []string) ([]authz.OperationRef, []gridRow, error) {
-	g, err := snap.Checker.EffectiveAccess(ctx, subj.subj, authz.GridOptions{Scopes: scopes, Operations: storeOpIDs(snap)})
+	g, err := snap.Checker.EffectiveAccess(ctx, subj.subj, authz.GridOptions{Scopes: scopes})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -176,16 +178,6 @@ func scopeList(snap *authz.Snapshot, q string) []string {
 		}
 	}
 	return out
-}
-
-// storeOpIDs are the IDs of storeOps.
-func storeOpIDs(snap *authz.Snapshot) []operations.ID {
-	ops := storeOps(snap)
-	ids := make([]operations.ID, len(ops))
-	for i, op := range ops {
-		ids[i] = op.ID
-	}
-	return ids
 }
 
 // storeOps are the operations the application's store defines: the

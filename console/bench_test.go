@@ -40,6 +40,15 @@ func (b *largeBackend) Resolve(ctx context.Context, name string) (directory.Clie
 
 func (b *largeBackend) DirectoryUsers(ctx context.Context) ([]string, error) { return b.users, nil }
 
+// WhatIf compares the large policy's users too, as the API's what-if does
+// a local directory's.
+func (b *largeBackend) WhatIf(ctx context.Context, base *authz.Checker, next *policy.Policy, opts authz.WhatIfOptions) (authz.WhatIfReport, error) {
+	for _, u := range b.users {
+		opts.Subjects = append(opts.Subjects, authz.UserSubject(b.clients[u]))
+	}
+	return b.Server.WhatIf(ctx, base, next, opts)
+}
+
 type largeConsole struct {
 	h      http.Handler
 	c      *Console

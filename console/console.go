@@ -78,6 +78,14 @@ type Backend interface {
 	// DirectoryUsers lists the users the directory can list (the local
 	// directory's), sorted.
 	DirectoryUsers(ctx context.Context) ([]string, error)
+	// GroupSubject is a directory group as the effective-access API takes
+	// it (its identifiers and the groups it is in).
+	GroupSubject(ctx context.Context, name string) (authz.Subject, error)
+	// WhatIf is the API's what-if: next compiled as base's application
+	// and compared with base for opts.Subjects and the subjects the API
+	// compares (the directory's users and groups, every principal and
+	// application group either policy names).
+	WhatIf(ctx context.Context, base *authz.Checker, next *policy.Policy, opts authz.WhatIfOptions) (authz.WhatIfReport, error)
 }
 
 var _ Backend = (*server.Server)(nil)

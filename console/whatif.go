@@ -10,6 +10,9 @@ import (
 	"github.com/azgate/azgate/policy"
 )
 
+// maxChanges bounds the changes a what-if lists (the counts are exact).
+const maxChanges = 1000
+
 // stagedEdit is one edit held for a what-if: the admin API's edit and how
 // the audit log will say it.
 type stagedEdit struct {
@@ -85,7 +88,9 @@ func (c *Console) renderWhatIf(w http.ResponseWriter, r *http.Request, s *sessio
 			_, m := publicMessage(err)
 			d.Error = strings.TrimSpace(d.Error + " The staged edits no longer apply to the policy in force: " + m)
 		} else {
-			if d.Report, err = c.whatIf(r.Context(), snap, next); err != nil {
+			// The API's what-if (POST /v1/whatif): the same subjects, the
+			// same decisions.
+			if d.Report, err = c.b.WhatIf(r.Context(), snap.Checker, next, authz.WhatIfOptions{Limit: maxChanges}); err != nil {
 				return err
 			}
 		}

@@ -228,6 +228,12 @@ func (s *Server) subjectOf(r *http.Request) (authz.Subject, error) {
 	return authz.UserSubject(c), nil
 }
 
+// GroupSubject is a directory group as GET /v1/effective-access takes it
+// (groupSubject): the web console's group subjects.
+func (s *Server) GroupSubject(ctx context.Context, name string) (authz.Subject, error) {
+	return s.groupSubject(ctx, name)
+}
+
 // groupSubject is a directory group: as the local directory knows it (its
 // name, SID and domain-qualified name, and the groups it is in,
 // transitively), else by its name alone.
@@ -651,6 +657,24 @@ func (s *Server) WhatIfSubjects(ctx context.Context, checkers ...*authz.Checker)
 	return out, nil
 }
 
+// WhatIf is the what-if of POST /v1/whatif and of the web console: it
+// compiles next (the policy with the staged edits) as base's application
+// and compares its decisions with base's (a Checker of the policy in
+// force) for opts.Subjects and the WhatIfSubjects of both, with
+// authz.WhatIf.
+func (s *Server) WhatIf(ctx context.Context, base *authz.Checker, next *policy.Policy, opts authz.WhatIfOptions) (authz.WhatIfReport, error) {
+	nc, err := base.Recompile(next)
+	if err != nil {
+		return authz.WhatIfReport{}, err
+	}
+	more, err := s.WhatIfSubjects(ctx, base, nc)
+	if err != nil {
+		return authz.WhatIfReport{}, err
+	}
+	opts.Subjects = append(opts.Subjects[:len(opts.Subjects):len(opts.Subjects)], more...)
+	return authz.WhatIf(ctx, base, nc, opts)
+}
+
 func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 	if err := s.requireDelegated(r, opReadPolicy); err != nil {
 		return err
@@ -675,10 +699,6 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	next, err := base.Recompile(q)
-	if err != nil {
-		return err
-	}
 	if len(in.Users) > maxWhatIfUsers {
 		return invalidf("a what-if names at most %d users, this one %d", maxWhatIfUsers, len(in.Users))
 	}
@@ -693,12 +713,7 @@ func (s *Server) whatIf(w http.ResponseWriter, r *http.Request) error {
 		}
 		subjects = append(subjects, authz.UserSubject(c))
 	}
-	more, err := s.WhatIfSubjects(r.Context(), base, next)
-	if err != nil {
-		return err
-	}
-	subjects = append(subjects, more...)
-	rep, err := authz.WhatIf(r.Context(), base, next, authz.WhatIfOptions{Subjects: subjects, Params: in.Parameters, Limit: in.Limit})
+	rep, err := s.WhatIf(r.Context(), base, q, authz.WhatIfOptions{Subjects: subjects, Params: in.Parameters, Limit: in.Limit})
 	if err != nil {
 		return err
 	}
