@@ -39,6 +39,7 @@ var commands = []func(c *cli) *cobra.Command{
 	newWhatIfCmd,
 	// The audit log.
 	newAuditCmd,
+	newReportCmd,
 	// Server, directory and engine client commands (serve, user, group,
 	// vm, switch, port, ...) go below.
 	newServeCmd,
