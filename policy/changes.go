@@ -66,6 +66,9 @@ func facts(p *Policy) []string {
 			for _, m := range g.Members {
 				add(at, "member", m)
 			}
+			for _, t := range g.Terms {
+				add(at, "term of member", linked(t.Member)+" "+t.String())
+			}
 			for _, m := range g.NonMembers {
 				add(at, "non-member", m)
 			}
@@ -126,6 +129,9 @@ func facts(p *Policy) []string {
 				}
 				for _, m := range r.Members {
 					add(at, "member", m)
+				}
+				for _, t := range r.Terms {
+					add(at, "term of member", linked(t.Member)+" "+t.String())
 				}
 				for _, l := range r.AppMemberLinks {
 					add(at, "member group", linked(l))

@@ -47,6 +47,7 @@ func (o Objects) clone() Objects {
 		s.OperationLinks = slices.Clone(r.OperationLinks)
 		s.Members = slices.Clone(r.Members)
 		s.AppMemberLinks = slices.Clone(r.AppMemberLinks)
+		s.Terms = slices.Clone(r.Terms)
 		c.Roles[i] = &s
 	}
 	return c
@@ -60,6 +61,7 @@ func cloneGroups(gs []*Group) []*Group {
 		h.NonMembers = slices.Clone(g.NonMembers)
 		h.AppMemberLinks = slices.Clone(g.AppMemberLinks)
 		h.AppNonMemberLinks = slices.Clone(g.AppNonMemberLinks)
+		h.Terms = slices.Clone(g.Terms)
 		out[i] = &h
 	}
 	return out

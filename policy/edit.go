@@ -16,6 +16,7 @@ func (p *Policy) Edit(fn func(*Policy) error) (*Policy, error) {
 	if err := fn(q); err != nil {
 		return nil, err
 	}
+	q.normalizeTerms()
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
@@ -268,6 +269,7 @@ func (p *Policy) unlinkEverywhere(guid string) {
 		for _, g := range gs {
 			drop(&g.AppMemberLinks)
 			drop(&g.AppNonMemberLinks)
+			g.PruneTerms()
 		}
 	}
 	dropGroups(p.Groups)
@@ -281,6 +283,7 @@ func (p *Policy) unlinkEverywhere(guid string) {
 				drop(&r.TaskLinks)
 				drop(&r.OperationLinks)
 				drop(&r.AppMemberLinks)
+				r.PruneTerms()
 			}
 			dropGroups(o.Groups)
 		}
@@ -326,6 +329,11 @@ func (p *Policy) Unlink(l Location, kind Kind, name string, rel Relation, target
 	*list = removeFold(*list, value)
 	if len(*list) == n {
 		return fmt.Errorf("%s: %s %q has no %s %q: %w", l, kind, name, rel, target, ErrNotFound)
+	}
+	if rel == RelMember || rel == RelGroup {
+		if terms, err := p.termsOf(l, kind, name); err == nil {
+			setTerm(terms, Term{Member: value}) // the term goes with the member
+		}
 	}
 	return nil
 }

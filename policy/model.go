@@ -111,6 +111,9 @@ type Role struct {
 	OperationLinks []string // operation GUIDs
 	Members        []string // SIDs or account names
 	AppMemberLinks []string // application group GUIDs
+	// Terms limit members (of Members or AppMemberLinks) in time; a
+	// member without one is in force always. An azgate extension.
+	Terms []Term
 }
 
 // Group is an application group.
@@ -125,6 +128,10 @@ type Group struct {
 	AppNonMemberLinks []string
 	LDAPQuery         string
 	BizRule           BizRule
+	// Terms limit members (of Members or AppMemberLinks) of a basic group
+	// in time; a member without one is in force always. An azgate
+	// extension. Non-members have no terms.
+	Terms []Term
 }
 
 // NewGUID returns a fresh random GUID in AzMan's lower-case form.

@@ -192,6 +192,7 @@ func (v *validator) group(obj string, g *Group, reach guidSet) {
 	v.links(obj, "AppNonMemberLink", "application group", g.AppNonMemberLinks, reach)
 	v.members(obj, "Member", g.Members)
 	v.members(obj, "NonMember", g.NonMembers)
+	v.terms(obj, g.Terms, g.Members, g.AppMemberLinks)
 	v.bizRule(obj, g.BizRule)
 }
 
@@ -355,6 +356,7 @@ func (v *validator) objects(container string, o *Objects, ops, tasks, groups gui
 		v.links(obj, "OperationLink", "operation", r.OperationLinks, ops)
 		v.links(obj, "AppMemberLink", "application group", r.AppMemberLinks, groups)
 		v.members(obj, "Member", r.Members)
+		v.terms(obj, r.Terms, r.Members, r.AppMemberLinks)
 	}
 }
 

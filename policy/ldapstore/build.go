@@ -236,6 +236,11 @@ func (b *builder) writeGroups() error {
 		if err := b.memberLinks(e, attrNonMembers, g.NonMembers, g.AppNonMemberLinks); err != nil {
 			return err
 		}
+		v, err := encodeTerms(fmt.Sprintf("application group %q", g.Name), g.Terms)
+		if err != nil {
+			return err
+		}
+		set(e, attrGenericData, v)
 	}
 	return nil
 }
@@ -254,6 +259,11 @@ func (b *builder) writeRoles() error {
 		if err := b.memberLinks(e, attrMembersForRole, r.Members, r.AppMemberLinks); err != nil {
 			return err
 		}
+		v, err := encodeTerms(fmt.Sprintf("role assignment %q", r.Name), r.Terms)
+		if err != nil {
+			return err
+		}
+		set(e, attrGenericData, v)
 	}
 	return nil
 }

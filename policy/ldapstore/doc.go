@@ -35,6 +35,12 @@
 // back to GUIDs; a DN that names nothing of the right kind is an error
 // naming the entry and attribute.
 //
+// Members limited in time (policy.Term, an azgate extension AD's schema
+// has no attribute for) are azgate's value of msDS-AzGenericData on the
+// role assignment or group entry: "azgate:terms=" and a JSON list of
+// member, start and expiry (terms.go says why, and what happens to other
+// tools' values).
+//
 // # Principals
 //
 // AD links a member known by SID to a foreignSecurityPrincipal entry

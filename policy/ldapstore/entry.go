@@ -144,8 +144,8 @@ var managedAttrs = map[kind][]string{
 	kindOperation: {attrCN, attrDescription, attrOperationID, attrAppData, attrGUID},
 	kindTask: {attrCN, attrDescription, attrIsRoleDefinition, attrBizRule, attrBizRuleLanguage, attrBizRulePath,
 		attrAppData, attrGUID},
-	kindRole:  {attrCN, attrDescription, attrGUID},
-	kindGroup: {attrCN, attrDescription, attrGroupType, attrLDAPQuery, attrBizRule, attrBizRuleLanguage, attrBizRulePath, attrGUID},
+	kindRole:  {attrCN, attrDescription, attrGUID, attrGenericData},
+	kindGroup: {attrCN, attrDescription, attrGroupType, attrLDAPQuery, attrBizRule, attrBizRuleLanguage, attrBizRulePath, attrGUID, attrGenericData},
 }
 
 // linkAttrs lists, per kind, the link attributes.
@@ -265,6 +265,9 @@ func (t *tree) digest() string {
 			b.WriteString("\x1e")
 			b.WriteString(a)
 			for _, v := range e.attrs[a] {
+				if a == attrGenericData && e.kind != kindStore && !ownsGenericData(v) {
+					continue // another tool's, which a save leaves alone
+				}
 				b.WriteString("\x1f")
 				b.WriteString(v)
 			}

@@ -455,6 +455,8 @@ func (d *decoder) role(e *entry) {
 	r.TaskLinks = d.objects(e, attrTasksForRole, kindTask)
 	r.OperationLinks = d.objects(e, attrOpsForRole, kindOperation)
 	r.Members, r.AppMemberLinks = d.members(e, attrMembersForRole)
+	r.Terms = d.terms(e)
+	r.PruneTerms()
 	if objs != nil {
 		objs.Roles = append(objs.Roles, r)
 	}
@@ -475,11 +477,22 @@ func (d *decoder) group(e *entry) {
 	}
 	g.Members, g.AppMemberLinks = d.members(e, attrMember)
 	g.NonMembers, g.AppNonMemberLinks = d.members(e, attrNonMembers)
+	g.Terms = d.terms(e)
+	g.PruneTerms()
 	if e.parent.kind == kindContainer && e.parent.parent.kind == kindStore {
 		d.p.Groups = append(d.p.Groups, g)
 	} else if objs := d.container(e); objs != nil {
 		objs.Groups = append(objs.Groups, g)
 	}
+}
+
+// terms decodes the terms of a role assignment or group (see terms.go).
+func (d *decoder) terms(e *entry) []policy.Term {
+	ts, err := decodeTerms(e)
+	if err != nil {
+		d.fail(err)
+	}
+	return ts
 }
 
 func (d *decoder) fail(err error) {

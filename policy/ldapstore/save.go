@@ -423,6 +423,8 @@ func modifyRequest(c, e *entry) *ldap.ModifyRequest {
 		have, want := c.attrs[a], e.attrs[a]
 		switch {
 		case slices.Equal(have, want):
+		case len(want) == 0 && a == attrGenericData && (len(have) == 0 || !ownsGenericData(have[0])):
+			// another tool's value (see terms.go): left alone
 		case len(want) == 0:
 			req.Delete(a, nil)
 		default:

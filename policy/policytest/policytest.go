@@ -194,6 +194,22 @@ func testEdits(t *testing.T, open func(t *testing.T) policy.Store) {
 			}
 			return p.Unlink(app, policy.KindRole, "Operators", policy.RelMember, "S-1-5-21-1-2-3-1001")
 		}},
+		{"terms: set, change, remove, drop with the member", func(p *policy.Policy) error {
+			exp := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+			if err := p.SetTerm(app, policy.KindRole, "Operators", policy.RelMember, `CONTOSO\carol`, policy.Term{Expires: exp}); err != nil {
+				return err
+			}
+			if err := p.SetTerm(app, policy.KindRole, "Operators", policy.RelMember, `CONTOSO\alice`, policy.Term{Start: exp, Expires: exp.Add(time.Hour)}); err != nil {
+				return err
+			}
+			if err := p.SetTerm(app, policy.KindGroup, "Operators Group", policy.RelMember, "S-1-5-21-1-2-3-1002", policy.Term{}); err != nil {
+				return err
+			}
+			if err := p.SetTerm(app, policy.KindGroup, "Operators Group", policy.RelGroup, "Store Query", policy.Term{Start: exp}); err != nil {
+				return err
+			}
+			return p.Unlink(app, policy.KindGroup, "Operators Group", policy.RelMember, `CONTOSO\bob`)
+		}},
 		{"member case change", func(p *policy.Policy) error {
 			a, _ := p.Application(RichApp)
 			r, _ := a.Role("Operators")
@@ -484,6 +500,12 @@ func normalize(v reflect.Value) {
 }
 
 func diff(a, b reflect.Value, path string) string {
+	if a.Type() == reflect.TypeFor[time.Time]() {
+		if ta, tb := a.Interface().(time.Time), b.Interface().(time.Time); !ta.Equal(tb) {
+			return fmt.Sprintf("%s: %v vs %v", path, ta, tb)
+		}
+		return ""
+	}
 	switch a.Kind() {
 	case reflect.Pointer:
 		if a.IsNil() || b.IsNil() {

@@ -1,6 +1,8 @@
 package policytest
 
 import (
+	"time"
+
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -19,7 +21,7 @@ const LongApp = "A second application whose name is far longer than the sixty-fo
 // paths; role assignments with SIDs, account names and application groups;
 // two applications (one with a name too long for a CN); a scope with its
 // own objects; application data; descriptions with outer spaces and names
-// with the characters DNs must escape. GUIDs are fresh on every call, so
+// with the characters DNs must escape; members limited in time (terms). GUIDs are fresh on every call, so
 // compare with Diff after a round trip through one store only.
 func Rich() *policy.Policy {
 	g := policy.NewGUID
@@ -63,6 +65,12 @@ func Rich() *policy.Policy {
 		TaskLinks: []string{operatorsDef.GUID}, OperationLinks: []string{id(6)},
 		Members:        []string{`CONTOSO\alice`, "S-1-5-21-1-2-3-1001", `a,b+c;d<e>f"g\h=i`, policy.AdministratorsSID},
 		AppMemberLinks: []string{appGroup.GUID, staff.GUID}}
+	// Terms (an azgate extension): an expiry, a start and a window.
+	operators.Terms = []policy.Term{
+		{Member: `CONTOSO\alice`, Expires: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)},
+		{Member: staff.GUID, Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Expires: time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)},
+	}
+	appGroup.Terms = []policy.Term{{Member: "S-1-5-21-1-2-3-1002", Start: time.Date(2025, 12, 31, 23, 59, 59, 0, time.UTC)}}
 	adminRole := &policy.Role{GUID: g(), Name: "Administrators", TaskLinks: []string{admins.GUID},
 		Members: []string{policy.AdministratorsSID}}
 

@@ -7,9 +7,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -55,6 +57,8 @@ const (
 	atRoleDef     = "RoleDefinition"
 	atRevision    = "Revision" // in RevisionNamespace
 	atDigest      = "Digest"   // in RevisionNamespace: azgate's digest of the document
+	atStart       = "Start"    // in RevisionNamespace: when a Member or AppMemberLink starts to count
+	atExpires     = "Expires"  // in RevisionNamespace: when it stops
 )
 
 // Document is everything a file holds: the policy, the revision, and what
@@ -221,6 +225,58 @@ func (d *decoder) trimmedLeaf(n *node) (string, error) {
 		return "", d.errf(n, "is empty")
 	}
 	return s, nil
+}
+
+// termLeaf reads a Member (link false) or AppMemberLink (link true) with
+// its term, azgate:Start and azgate:Expires, appended to terms when it has
+// one.
+func (d *decoder) termLeaf(n *node, isLink bool, terms *[]policy.Term) (string, error) {
+	if len(n.kids) > 0 {
+		return "", d.errf(n.kids[0], "unexpected element inside <%s>, which holds only text", n.label())
+	}
+	a, err := d.attrs(n, "azgate:"+atStart, "azgate:"+atExpires)
+	if err != nil {
+		return "", err
+	}
+	v := strings.TrimSpace(string(n.text))
+	switch {
+	case v == "":
+		return "", d.errf(n, "is empty")
+	case isLink:
+		if _, err := uuid.Parse(v); err != nil {
+			return "", d.errf(n, "%q is not a GUID", clip(v, 40))
+		}
+		d.links = append(d.links, link{n, v})
+	}
+	t := policy.Term{Member: v}
+	for _, f := range []struct {
+		name string
+		into *time.Time
+	}{{atStart, &t.Start}, {atExpires, &t.Expires}} {
+		s, ok := a["azgate:"+f.name]
+		if !ok {
+			continue
+		}
+		if *f.into, err = policy.ParseTime(s); err != nil {
+			return "", d.errf(n, "azgate:%s: %v", f.name, err)
+		}
+	}
+	if !t.IsZero() {
+		if _, dup := termOf(*terms, v); dup {
+			return "", d.errf(n, "member %q appears twice with a term", clip(v, 40))
+		}
+		*terms = append(*terms, t)
+	}
+	return v, nil
+}
+
+func termOf(terms []policy.Term, member string) (policy.Term, bool) {
+	for _, t := range terms {
+		if names.Equal(t.Member, member) {
+			return t, true
+		}
+	}
+	return policy.Term{}, false
 }
 
 // linkLeaf reads a GUID link.
@@ -609,10 +665,10 @@ func (d *decoder) role(n *node) (*policy.Role, error) {
 			v, err = d.linkLeaf(c)
 		case elAppMemberLink:
 			into = &r.AppMemberLinks
-			v, err = d.linkLeaf(c)
+			v, err = d.termLeaf(c, true, &r.Terms)
 		case elMember:
 			into = &r.Members
-			v, err = d.trimmedLeaf(c)
+			v, err = d.termLeaf(c, false, &r.Terms)
 		default:
 			return nil, d.unexpected(c, elRole, "TaskLink, OperationLink, Member, AppMemberLink")
 		}
@@ -621,6 +677,7 @@ func (d *decoder) role(n *node) (*policy.Role, error) {
 		}
 		*into = append(*into, v)
 	}
+	r.PruneTerms() // in member order, however the elements are ordered
 	return r, nil
 }
 
@@ -674,13 +731,13 @@ func (d *decoder) group(n *node) (*policy.Group, error) {
 			continue
 		case elMember:
 			into = &g.Members
-			v, err = d.trimmedLeaf(c)
+			v, err = d.termLeaf(c, false, &g.Terms)
 		case elNonMember:
 			into = &g.NonMembers
 			v, err = d.trimmedLeaf(c)
 		case elAppMemberLink:
 			into = &g.AppMemberLinks
-			v, err = d.linkLeaf(c)
+			v, err = d.termLeaf(c, true, &g.Terms)
 		case elAppNonMember:
 			into = &g.AppNonMemberLinks
 			v, err = d.linkLeaf(c)
@@ -692,6 +749,7 @@ func (d *decoder) group(n *node) (*policy.Group, error) {
 		}
 		*into = append(*into, v)
 	}
+	g.PruneTerms()
 	if g.Type != policy.GroupLDAPQuery && strings.TrimSpace(g.LDAPQuery) != "" {
 		d.warnf(n, "application group %q is %s but has an LdapQuery; it is kept and not used", g.Name, g.Type)
 	}

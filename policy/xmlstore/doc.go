@@ -44,6 +44,17 @@
 // running server reloads, audits and counts an edit that left the revision
 // as it was ([policy.Provenance]).
 //
+// # Terms
+//
+// A member limited in time ([policy.Term], an azgate extension) carries
+// its term as attributes in the same namespace on its Member or
+// AppMemberLink element, which AzMan reads only for its text:
+//
+//	<Member azgate:Start="2026-12-02T08:00:00Z" azgate:Expires="2026-12-02T16:00:00Z">CONTOSO\alice</Member>
+//
+// RFC 3339 times, written in UTC. An edit in AzMan that removes the member
+// removes its term with it.
+//
 // # Writes
 //
 // [Store.Save] takes an advisory lock (PATH.lock, github.com/gofrs/flock)

@@ -73,9 +73,11 @@ func (doc *Document) tree(digest string) (*xel, error) {
 		{atGUID, cmp.Or(doc.GUID, p.GUID), true},
 		{atDescription, p.Description, false},
 	}}
+	if doc.Revision > 0 || p.HasTerms() {
+		root.attrs = append(root.attrs, xattr{"xmlns:azgate", RevisionNamespace, false})
+	}
 	if doc.Revision > 0 {
 		root.attrs = append(root.attrs,
-			xattr{"xmlns:azgate", RevisionNamespace, false},
 			xattr{"azgate:" + atRevision, strconv.FormatUint(uint64(doc.Revision), 10), false})
 		if digest != "" {
 			root.attrs = append(root.attrs, xattr{"azgate:" + atDigest, digest, false})
@@ -148,9 +150,25 @@ func role(r *policy.Role) *xel {
 	e := &xel{name: elRole, attrs: []xattr{{atGUID, r.GUID, false}, {atName, r.Name, false}, {atDescription, r.Description, false}}}
 	e.leaves(elTaskLink, r.TaskLinks)
 	e.leaves(elOperationLink, r.OperationLinks)
-	e.leaves(elMember, r.Members)
-	e.leaves(elAppMemberLink, r.AppMemberLinks)
+	e.termLeaves(elMember, r.Members, r.Terms)
+	e.termLeaves(elAppMemberLink, r.AppMemberLinks, r.Terms)
 	return e
+}
+
+// termLeaves adds a leaf for each member, with its term as azgate:Start
+// and azgate:Expires (an azgate extension AzMan ignores).
+func (e *xel) termLeaves(name string, members []string, terms []policy.Term) {
+	for _, m := range members {
+		t, _ := termOf(terms, m)
+		k := &xel{name: name, text: &m}
+		if !t.Start.IsZero() {
+			k.attrs = append(k.attrs, xattr{"azgate:" + atStart, policy.FormatTime(t.Start), false})
+		}
+		if !t.Expires.IsZero() {
+			k.attrs = append(k.attrs, xattr{"azgate:" + atExpires, policy.FormatTime(t.Expires), false})
+		}
+		e.add(k)
+	}
 }
 
 func group(g *policy.Group) *xel {
@@ -162,9 +180,9 @@ func group(g *policy.Group) *xel {
 	e.optLeaf(elLdapQuery, g.LDAPQuery)
 	e.optLeaf(elBizRule, g.BizRule.Script)
 	e.optLeaf(elBizRulePath, g.BizRule.ImportedPath)
-	e.leaves(elAppMemberLink, g.AppMemberLinks)
+	e.termLeaves(elAppMemberLink, g.AppMemberLinks, g.Terms)
 	e.leaves(elAppNonMember, g.AppNonMemberLinks)
-	e.leaves(elMember, g.Members)
+	e.termLeaves(elMember, g.Members, g.Terms)
 	e.leaves(elNonMember, g.NonMembers)
 	return e
 }

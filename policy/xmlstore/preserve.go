@@ -258,7 +258,7 @@ func (m *merger) startTag(n *node, x *xel, selfClose bool) {
 func modeledAttr(key string) bool {
 	switch key {
 	case atMajor, atMinor, atGUID, atName, atDescription, atAppVersion, atGroupType, atRoleDef, elAppData, elBizRulePath,
-		"xmlns:azgate", "azgate:" + atRevision, "azgate:" + atDigest:
+		"xmlns:azgate", "azgate:" + atRevision, "azgate:" + atDigest, "azgate:" + atStart, "azgate:" + atExpires:
 		return true
 	}
 	return false

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/policy"
 )
@@ -61,6 +62,27 @@ func TestSave_KeepsWhatItDidNotChange(t *testing.T) {
 				return p.Link(expense, policy.KindRole, "Approver", policy.RelMember, `CONTOSO\carol`)
 			},
 			added: []string{"\t\t\t<Member>CONTOSO\\carol</Member>"}},
+		{name: "limit a member in time (azgate extension)", fixture: "expense.xml",
+			edit: func(p *policy.Policy) error {
+				return p.SetTerm(expense, policy.KindRole, "Submitter", policy.RelMember, "S-1-1-0",
+					policy.Term{Expires: time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)})
+			},
+			removed: []string{"\t\t\t<Member>S-1-1-0</Member>"},
+			added:   []string{"\t\t\t<Member azgate:Expires=\"2026-12-02T15:00:00Z\">S-1-1-0</Member>"}},
+		{name: "limit a member group and a group member in time", fixture: "expense.xml",
+			edit: func(p *policy.Policy) error {
+				start := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+				if err := p.SetTerm(expense, policy.KindRole, "Approver", policy.RelGroup, "Managers",
+					policy.Term{Start: start, Expires: start.Add(8 * time.Hour)}); err != nil {
+					return err
+				}
+				return p.SetTerm(expense, policy.KindGroup, "Managers", policy.RelMember, "S-1-5-21-1004336348-1177238915-682003330-1105",
+					policy.Term{Start: start})
+			},
+			removed: []string{"\t\t\t<Member>S-1-5-21-1004336348-1177238915-682003330-1105</Member>",
+				"\t\t\t<AppMemberLink>5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c</AppMemberLink>"},
+			added: []string{"\t\t\t<Member azgate:Start=\"2026-12-02T15:00:00Z\">S-1-5-21-1004336348-1177238915-682003330-1105</Member>",
+				"\t\t\t<AppMemberLink azgate:Start=\"2026-12-02T15:00:00Z\" azgate:Expires=\"2026-12-02T23:00:00Z\">5f6a7b8c-9d0e-4f1a-8b2c-3d4e5f6a7b8c</AppMemberLink>"}},
 		{name: "rename a task", fixture: "expense.xml",
 			edit: func(p *policy.Policy) error {
 				a, _ := p.Application("Expense")
