@@ -117,6 +117,7 @@ func benchmarkAccessCheckLarge(b *testing.B, into bool) {
 	var i, allowed, n int
 	runtime.GC() // start clean of the garbage earlier benchmarks left
 	b.ReportAllocs()
+	cpu := startCPU()
 	for b.Loop() {
 		r := reqs[i]
 		var rs []Result
@@ -135,6 +136,7 @@ func benchmarkAccessCheckLarge(b *testing.B, into bool) {
 		i = (i + 1) % len(reqs)
 	}
 	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
+	cpu.reportNs(b)
 }
 
 // largeWhatIfEdits are single edits of the large policy, from narrow to
@@ -220,6 +222,11 @@ func startCPU() cpuClock { return cpuClock{start: processCPU()} }
 // report adds a cpu-ms/op metric.
 func (c cpuClock) report(b *testing.B) {
 	b.ReportMetric(float64(processCPU()-c.start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// reportNs adds a cpu-ns/op metric, for benchmarks of microseconds.
+func (c cpuClock) reportNs(b *testing.B) {
+	b.ReportMetric(float64(processCPU()-c.start)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkEffectiveAccessLarge is one user's whole grid on the large

@@ -231,6 +231,10 @@ func (c *Checker) reach(st *scratch, r *request, w int, want uint64) {
 		return
 	}
 	var got uint64 // granted without rules, through a direct membership
+	appF, scopeF := c.levelFilterOf(appLevel), levelFilter{}
+	if r.scope >= 0 {
+		scopeF = c.levelFilterOf(r.scope)
+	}
 	for pass := 0; pass < 2; pass++ {
 		keys := r.client.IDs
 		if pass == 1 {
@@ -243,6 +247,9 @@ func (c *Checker) reach(st *scratch, r *request, w int, want uint64) {
 				st.hash[j], st.fast[j] = hashKey(k)
 			}
 			for j, k := range batch {
+				if h := st.hash[j]; st.fast[j] && !c.mayMatter(appF, h) && !c.mayMatter(scopeF, h) {
+					continue // in no group and no assignment a check here reads
+				}
 				pi, ok := c.lookupPrinHashed(k, st.hash[j], st.fast[j])
 				if !ok {
 					continue

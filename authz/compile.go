@@ -75,9 +75,11 @@ type Checker struct {
 	keyNames []string // index → folded principal
 	prins    []prinNode
 	entries  []entry
-	escope   []int32 // entries[i].scope, searched by binary search
-	flat     []int32 // group lists of prinNode spans
-	dynUp    []int32 // LDAP query and business rule groups and the groups above them
+	escope   []int32       // entries[i].scope, searched by binary search
+	flat     []int32       // group lists of prinNode spans
+	dynUp    []int32       // LDAP query and business rule groups and the groups above them
+	levels   []levelFilter // the application's (0) and each scope's (1+scope), see relevance.go
+	lfilter  []uint64
 
 	pool sync.Pool // *scratch
 
@@ -234,7 +236,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	b.closures()
 	b.scopedLists()
 	b.index()
-	c.buildPrinTable()
+	c.buildLevelFilters(c.buildPrinTable(), b.keys)
 	folded := make([]string, len(c.scopes))
 	for i, s := range c.scopes {
 		folded[i] = foldKey(s)

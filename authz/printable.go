@@ -19,8 +19,9 @@ type prinKey struct {
 	inline [inlineKey]byte
 }
 
-// buildPrinTable fills c.ptags and the keys of c.prins from c.keyNames.
-func (c *Checker) buildPrinTable() {
+// buildPrinTable fills c.ptags and the keys of c.prins from c.keyNames,
+// and returns the hash of each key.
+func (c *Checker) buildPrinTable() []uint64 {
 	size := uint64(16)
 	for size < uint64(len(c.keyNames))*2 {
 		size <<= 1
@@ -29,6 +30,7 @@ func (c *Checker) buildPrinTable() {
 	c.ptags = make([]uint64, size)
 	c.pfilter = make([]uint64, size/8) // 16 to 32 bits a key; an eighth of ptags
 	c.fmask = uint64(len(c.pfilter) - 1)
+	hashes := make([]uint64, len(c.keyNames))
 	for i, k := range c.keyNames {
 		p := &c.prins[i]
 		p.key.n = uint32(len(k))
@@ -39,6 +41,7 @@ func (c *Checker) buildPrinTable() {
 			c.keyArena = append(c.keyArena, k...)
 		}
 		h := hashFolded(k)
+		hashes[i] = h
 		c.pfilter[(h>>16)&c.fmask] |= filterBits(h)
 		for s := h & c.pmask; ; s = (s + 1) & c.pmask {
 			if c.ptags[s] == 0 {
@@ -47,6 +50,7 @@ func (c *Checker) buildPrinTable() {
 			}
 		}
 	}
+	return hashes
 }
 
 // filterBits are the two bits of a key's word in the filter.
