@@ -11,7 +11,6 @@ import (
 	"libvirt.org/go/libvirtxml"
 
 	"github.com/azgate/azgate/engine"
-	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/scopes"
 )
 
@@ -138,13 +137,12 @@ func (b *Backend) lookupSwitch(ctx context.Context, name string) (string, error)
 		if err != nil {
 			return err
 		}
-		for _, r := range refs {
-			if names.Equal(r.Name, name) {
-				id = uuidString(r.UUID)
-				return nil
-			}
+		r, ok := byName(refs, name, networkName)
+		if !ok {
+			return fmt.Errorf("%w: virtual switch %q", engine.ErrNotFound, name)
 		}
-		return fmt.Errorf("%w: virtual switch %q", engine.ErrNotFound, name)
+		id = uuidString(r.UUID)
+		return nil
 	})
 	return id, err
 }
@@ -184,14 +182,8 @@ func (b *Backend) CreateSwitch(ctx context.Context, spec engine.SwitchSpec) (eng
 	defer b.mu.Unlock()
 	var out engine.Switch
 	err := b.call(ctx, func(l *lv.Libvirt) error {
-		refs, _, err := l.ConnectListAllNetworks(1, 0)
-		if err != nil {
+		if err := b.switchNameFree(l, spec.Name, lv.UUID{}); err != nil {
 			return err
-		}
-		for _, r := range refs {
-			if names.Equal(r.Name, spec.Name) {
-				return fmt.Errorf("%w: a virtual switch named %q exists", engine.ErrExists, spec.Name)
-			}
 		}
 		meta := switchMeta{Scope: scopes.Of(spec.Scope), Created: time.Now().UTC().Truncate(time.Second), Notes: spec.Notes}
 		m, err := encodeMeta(meta)
@@ -231,13 +223,7 @@ func (b *Backend) guardSwitch(l *lv.Libvirt, g engine.Guard, id string) (network
 
 // DeleteSwitch implements engine.Backend.
 func (b *Backend) DeleteSwitch(ctx context.Context, g engine.Guard, id string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.call(ctx, func(l *lv.Libvirt) error {
-		n, err := b.guardSwitch(l, g, id)
-		if err != nil {
-			return err
-		}
+	return b.onSwitch(ctx, g, id, func(l *lv.Libvirt, n network) error {
 		if len(n.meta.Ports) > 0 {
 			return fmt.Errorf("virtual switch %q: %w: it has %d ports; delete them first", n.ref.Name, engine.ErrInvalidState, len(n.meta.Ports))
 		}
@@ -260,14 +246,8 @@ func (b *Backend) DeleteSwitch(ctx context.Context, g engine.Guard, id string) e
 // azgate redefines it under the new name (same UUID), which it does only
 // while no port of the switch is connected.
 func (b *Backend) ModifySwitch(ctx context.Context, g engine.Guard, id string, u engine.SwitchUpdate) (engine.Switch, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.Switch
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, err := b.guardSwitch(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onSwitch(ctx, g, id, func(l *lv.Libvirt, n network) (err error) {
 		if u.Notes != nil {
 			n.meta.Notes = *u.Notes
 		}
@@ -289,8 +269,7 @@ func (b *Backend) ModifySwitch(ctx context.Context, g engine.Guard, id string, u
 		if err := b.writeMeta(l, n); err != nil {
 			return err
 		}
-		n, err = b.network(l, id)
-		out = n.sw()
+		out, err = b.readSwitch(l, id)
 		return err
 	})
 	return out, err
@@ -314,14 +293,8 @@ func (b *Backend) renameNetwork(l *lv.Libvirt, n network, name string) error {
 	if err := checkLibvirtName("virtual switch", name); err != nil {
 		return err
 	}
-	refs, _, err := l.ConnectListAllNetworks(1, 0)
-	if err != nil {
-		return b.wrap(err)
-	}
-	for _, r := range refs {
-		if r.UUID != n.ref.UUID && names.Equal(r.Name, name) {
-			return fmt.Errorf("%w: a virtual switch named %q exists", engine.ErrExists, name)
-		}
+	if err := b.switchNameFree(l, name, n.ref.UUID); err != nil {
+		return err
 	}
 	for _, p := range n.meta.Ports {
 		if p.link() != nil {
@@ -399,14 +372,8 @@ func (b *Backend) runningOn(l *lv.Libvirt, n network) string {
 // a Linux bridge, through macvtap otherwise). The network is restarted,
 // which libvirt does only while no running VM is connected to it.
 func (b *Backend) BindExternal(ctx context.Context, g engine.Guard, switchID, iface string) (engine.Switch, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.Switch
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, err := b.guardSwitch(l, g, switchID)
-		if err != nil {
-			return err
-		}
+	err := b.onSwitch(ctx, g, switchID, func(l *lv.Libvirt, n network) (err error) {
 		if !g.Host {
 			return fmt.Errorf("%w: binding host interface %q was not decided", engine.ErrChanged, iface)
 		}
@@ -446,8 +413,7 @@ func (b *Backend) BindExternal(ctx context.Context, g engine.Guard, switchID, if
 		if err := b.replaceNetwork(l, n, def); err != nil {
 			return err
 		}
-		n, err = b.network(l, switchID)
-		out = n.sw()
+		out, err = b.readSwitch(l, switchID)
 		return err
 	})
 	return out, err
@@ -456,14 +422,8 @@ func (b *Backend) BindExternal(ctx context.Context, g engine.Guard, switchID, if
 // UnbindExternal implements engine.Backend: the network is isolated again,
 // on a bridge of its own (restarted, as for binding).
 func (b *Backend) UnbindExternal(ctx context.Context, g engine.Guard, switchID string) (engine.Switch, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.Switch
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, err := b.guardSwitch(l, g, switchID)
-		if err != nil {
-			return err
-		}
+	err := b.onSwitch(ctx, g, switchID, func(l *lv.Libvirt, n network) (err error) {
 		if n.external() == "" {
 			return fmt.Errorf("virtual switch %q: %w: it is not bound to a host interface", n.ref.Name, engine.ErrInvalidState)
 		}
@@ -478,8 +438,7 @@ func (b *Backend) UnbindExternal(ctx context.Context, g engine.Guard, switchID s
 		if err := b.replaceNetwork(l, n, def); err != nil {
 			return err
 		}
-		n, err = b.network(l, switchID)
-		out = n.sw()
+		out, err = b.readSwitch(l, switchID)
 		return err
 	})
 	return out, err

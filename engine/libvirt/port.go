@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"time"
 
 	lv "github.com/digitalocean/go-libvirt"
@@ -20,38 +21,42 @@ import (
 // adapter is a domain <interface> on the network with the adapter's MAC;
 // reads report the connection only while the domain has it.
 
-// findPort returns the network holding port id and its index there.
-func (b *Backend) findPort(l *lv.Libvirt, id string) (network, int, error) {
+// portWhere returns the network holding the first port that match
+// accepts and its index there; i is -1 when none does.
+func (b *Backend) portWhere(l *lv.Libvirt, match func(p portMeta) bool) (n network, i int, err error) {
 	nets, err := b.networks(l)
 	if err != nil {
-		return network{}, 0, err
+		return network{}, -1, err
 	}
 	for _, n := range nets {
-		for i, p := range n.meta.Ports {
-			if p.ID == id {
-				return n, i, nil
-			}
+		if i := slices.IndexFunc(n.meta.Ports, match); i >= 0 {
+			return n, i, nil
 		}
 	}
-	return network{}, 0, fmt.Errorf("%w: switch port %s", engine.ErrNotFound, id)
+	return network{}, -1, nil
+}
+
+// findPort returns the network holding port id and its index there.
+func (b *Backend) findPort(l *lv.Libvirt, id string) (network, int, error) {
+	n, i, err := b.portWhere(l, func(p portMeta) bool { return p.ID == id })
+	if err == nil && i < 0 {
+		err = fmt.Errorf("%w: switch port %s", engine.ErrNotFound, id)
+	}
+	return n, i, err
 }
 
 func (b *Backend) lookupPort(ctx context.Context, name string) (string, error) {
 	var id string
 	err := b.call(ctx, func(l *lv.Libvirt) error {
-		nets, err := b.networks(l)
+		n, i, err := b.portWhere(l, func(p portMeta) bool { return names.Equal(p.Name, name) })
 		if err != nil {
 			return err
 		}
-		for _, n := range nets {
-			for _, p := range n.meta.Ports {
-				if names.Equal(p.Name, name) {
-					id = p.ID
-					return nil
-				}
-			}
+		if i < 0 {
+			return fmt.Errorf("%w: switch port %q", engine.ErrNotFound, name)
 		}
-		return fmt.Errorf("%w: switch port %q", engine.ErrNotFound, name)
+		id = n.meta.Ports[i].ID
+		return nil
 	})
 	return id, err
 }
@@ -187,32 +192,10 @@ func (b *Backend) connectedAdapter(ctx context.Context, l *lv.Libvirt, vmID stri
 	return links[0].Adapter, nil
 }
 
-// allPortNames checks that no port but except is called name.
-func (b *Backend) portNameFree(l *lv.Libvirt, name, except string) error {
-	nets, err := b.networks(l)
-	if err != nil {
-		return err
-	}
-	for _, n := range nets {
-		for _, p := range n.meta.Ports {
-			if p.ID != except && names.Equal(p.Name, name) {
-				return fmt.Errorf("%w: a switch port named %q exists", engine.ErrExists, name)
-			}
-		}
-	}
-	return nil
-}
-
 // CreatePort implements engine.Backend.
 func (b *Backend) CreatePort(ctx context.Context, g engine.Guard, spec engine.PortRecord) (engine.PortRecord, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.PortRecord
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, err := b.guardSwitch(l, g, spec.SwitchID)
-		if err != nil {
-			return err
-		}
+	err := b.onSwitch(ctx, g, spec.SwitchID, func(l *lv.Libvirt, n network) error {
 		if err := b.portNameFree(l, spec.Name, ""); err != nil {
 			return err
 		}
@@ -242,13 +225,7 @@ func (b *Backend) guardPort(l *lv.Libvirt, g engine.Guard, id string) (network, 
 
 // DeletePort implements engine.Backend.
 func (b *Backend) DeletePort(ctx context.Context, g engine.Guard, id string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.call(ctx, func(l *lv.Libvirt) error {
-		n, i, err := b.guardPort(l, g, id)
-		if err != nil {
-			return err
-		}
+	return b.onPort(ctx, g, id, func(l *lv.Libvirt, n network, i int) error {
 		if n.meta.Ports[i].link() != nil {
 			if err := b.disconnect(l, g, &n, i); err != nil {
 				return err
@@ -261,14 +238,8 @@ func (b *Backend) DeletePort(ctx context.Context, g engine.Guard, id string) err
 
 // ModifyPort implements engine.Backend.
 func (b *Backend) ModifyPort(ctx context.Context, g engine.Guard, id string, u engine.PortUpdate) (engine.PortRecord, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.PortRecord
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, i, err := b.guardPort(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onPort(ctx, g, id, func(l *lv.Libvirt, n network, i int) error {
 		p := &n.meta.Ports[i]
 		if u.Name != nil {
 			if err := b.portNameFree(l, *u.Name, id); err != nil {
@@ -314,14 +285,8 @@ func nicXML(net, mac string, link string, vlan int) (string, error) {
 // port: the network gets a host address (restarted; only while no running
 // VM is connected).
 func (b *Backend) ConnectPort(ctx context.Context, g engine.Guard, id string, to engine.PortLink) (engine.PortRecord, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.PortRecord
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, i, err := b.guardPort(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onPort(ctx, g, id, func(l *lv.Libvirt, n network, i int) error {
 		cache := domainNICs{}
 		if b.record(l, cache, n, n.meta.Ports[i]).Conn != nil {
 			return fmt.Errorf("switch port %q: %w: it is connected; disconnect it first", n.meta.Ports[i].Name, engine.ErrInvalidState)
@@ -599,14 +564,8 @@ func (b *Backend) disconnect(l *lv.Libvirt, g engine.Guard, n *network, i int) e
 
 // DisconnectPort implements engine.Backend.
 func (b *Backend) DisconnectPort(ctx context.Context, g engine.Guard, id string) (engine.PortRecord, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.PortRecord
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, i, err := b.guardPort(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onPort(ctx, g, id, func(l *lv.Libvirt, n network, i int) error {
 		if n.meta.Ports[i].link() == nil {
 			return fmt.Errorf("switch port %q: %w: it is not connected", n.meta.Ports[i].Name, engine.ErrInvalidState)
 		}
@@ -625,14 +584,8 @@ func (b *Backend) DisconnectPort(ctx context.Context, g engine.Guard, id string)
 // SetPortVLAN implements engine.Backend: only an Open vSwitch network can
 // carry a port's VLAN; elsewhere anything but "untagged" is refused.
 func (b *Backend) SetPortVLAN(ctx context.Context, g engine.Guard, id string, v engine.VLAN) (engine.PortRecord, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.PortRecord
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		n, i, err := b.guardPort(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onPort(ctx, g, id, func(l *lv.Libvirt, n network, i int) error {
 		p := &n.meta.Ports[i]
 		if !n.openVSwitch() {
 			if v.AccessVLANID != 0 {
@@ -683,10 +636,8 @@ func (b *Backend) InternalPorts(ctx context.Context) ([]engine.InternalPort, err
 func (b *Backend) CreateInternalPort(ctx context.Context, spec engine.InternalPortSpec) (engine.InternalPort, error) {
 	var out engine.InternalPort
 	err := b.host.editInternals(func(list []engine.InternalPort) ([]engine.InternalPort, error) {
-		for _, p := range list {
-			if names.Equal(p.Name, spec.Name) {
-				return nil, fmt.Errorf("%w: an internal Ethernet port named %q exists", engine.ErrExists, spec.Name)
-			}
+		if err := nameTaken("an internal Ethernet port", spec.Name, list, internalName, nil); err != nil {
+			return nil, err
 		}
 		out = engine.InternalPort{ID: uuid.NewString(), Name: spec.Name, MAC: macShown(newMAC()), Notes: spec.Notes,
 			Created: time.Now().UTC().Truncate(time.Second)}
@@ -703,18 +654,11 @@ func (b *Backend) DeleteInternalPort(ctx context.Context, g engine.Guard, id str
 		return err
 	}
 	err := b.call(ctx, func(l *lv.Libvirt) error {
-		nets, err := b.networks(l)
-		if err != nil {
-			return err
+		_, i, err := b.portWhere(l, func(p portMeta) bool { return p.Internal == id })
+		if err == nil && i >= 0 {
+			err = fmt.Errorf("%w: the internal Ethernet port is connected to a switch port; disconnect it first", engine.ErrInvalidState)
 		}
-		for _, n := range nets {
-			for _, p := range n.meta.Ports {
-				if p.Internal == id {
-					return fmt.Errorf("%w: the internal Ethernet port is connected to a switch port; disconnect it first", engine.ErrInvalidState)
-				}
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return err
@@ -736,14 +680,13 @@ func (b *Backend) ModifyInternalPort(ctx context.Context, g engine.Guard, id str
 	}
 	var out engine.InternalPort
 	err := b.host.editInternals(func(list []engine.InternalPort) ([]engine.InternalPort, error) {
-		at := -1
-		for i, p := range list {
-			if p.ID == id {
-				at = i
-			} else if u.Name != nil && names.Equal(p.Name, *u.Name) {
-				return nil, fmt.Errorf("%w: an internal Ethernet port named %q exists", engine.ErrExists, *u.Name)
+		if u.Name != nil {
+			err := nameTaken("an internal Ethernet port", *u.Name, list, internalName, func(p engine.InternalPort) bool { return p.ID == id })
+			if err != nil {
+				return nil, err
 			}
 		}
+		at := slices.IndexFunc(list, func(p engine.InternalPort) bool { return p.ID == id })
 		if at < 0 {
 			return nil, fmt.Errorf("%w: internal Ethernet port %s", engine.ErrNotFound, id)
 		}
@@ -758,3 +701,5 @@ func (b *Backend) ModifyInternalPort(ctx context.Context, g engine.Guard, id str
 	})
 	return out, err
 }
+
+func internalName(p engine.InternalPort) string { return p.Name }

@@ -158,14 +158,8 @@ func (b *Backend) Snapshots(ctx context.Context, g engine.Guard, vmID string) ([
 // CreateSnapshot implements engine.Backend: a libvirt snapshot (internal,
 // in the VM's qcow2 disk; with the memory state when the VM runs).
 func (b *Backend) CreateSnapshot(ctx context.Context, g engine.Guard, vmID, name string) (engine.Snapshot, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.Snapshot
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, vmID)
-		if err != nil {
-			return err
-		}
+	err := b.onVM(ctx, g, vmID, func(l *lv.Libvirt, d domain) (err error) {
 		if d.state == engine.Saved {
 			return fmt.Errorf("virtual machine %q: %w: start or turn it off before taking a snapshot", d.ref.Name, engine.ErrInvalidState)
 		}
@@ -197,14 +191,8 @@ func (b *Backend) CreateSnapshot(ctx context.Context, g engine.Guard, vmID, name
 // of a running VM is reverted paused and saved (managed save), so the VM is
 // Saved, as on Hyper-V.
 func (b *Backend) ApplySnapshot(ctx context.Context, g engine.Guard, vmID, snapID string) (engine.VM, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.VM
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, vmID)
-		if err != nil {
-			return err
-		}
+	err := b.onVM(ctx, g, vmID, func(l *lv.Libvirt, d domain) (err error) {
 		if d.state != engine.Off && d.state != engine.Saved {
 			return fmt.Errorf("virtual machine %q: %w: apply a snapshot only while it is Off or Saved, it is %s", d.ref.Name, engine.ErrInvalidState, d.state)
 		}
@@ -234,24 +222,15 @@ func (b *Backend) ApplySnapshot(ctx context.Context, g engine.Guard, vmID, snapI
 				return fmt.Errorf("apply snapshot %q of %q: save: %w", snap.Name, d.ref.Name, b.wrap(err))
 			}
 		}
-		if d, err = b.readDomain(l, d.ref); err != nil {
-			return err
-		}
-		out = d.vm()
-		return nil
+		out, err = b.readVM(l, d.ref)
+		return err
 	})
 	return out, err
 }
 
 // DeleteSnapshot implements engine.Backend.
 func (b *Backend) DeleteSnapshot(ctx context.Context, g engine.Guard, vmID, snapID string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, vmID)
-		if err != nil {
-			return err
-		}
+	return b.onVM(ctx, g, vmID, func(l *lv.Libvirt, d domain) error {
 		s, err := l.DomainSnapshotLookupByName(d.ref, snapID, 0)
 		if err != nil {
 			return fmt.Errorf("virtual machine %q: snapshot %s: %w", d.ref.Name, snapID, b.wrap(err))

@@ -201,13 +201,12 @@ func (b *Backend) Lookup(ctx context.Context, k engine.Kind, name string) (strin
 			if err != nil {
 				return err
 			}
-			for _, d := range doms {
-				if names.Equal(d.Name, name) {
-					id = uuidString(d.UUID)
-					return nil
-				}
+			d, ok := byName(doms, name, domainName)
+			if !ok {
+				return fmt.Errorf("%w: virtual machine %q", engine.ErrNotFound, name)
 			}
-			return fmt.Errorf("%w: virtual machine %q", engine.ErrNotFound, name)
+			id = uuidString(d.UUID)
+			return nil
 		})
 		return id, err
 	case engine.KindSwitch:
@@ -436,14 +435,8 @@ func (b *Backend) CreateVM(ctx context.Context, spec engine.VMSpec) (engine.VM, 
 	defer b.mu.Unlock()
 	var out engine.VM
 	err := b.call(ctx, func(l *lv.Libvirt) error {
-		doms, _, err := l.ConnectListAllDomains(1, 0)
-		if err != nil {
+		if err := b.vmNameFree(l, spec.Name, lv.UUID{}); err != nil {
 			return err
-		}
-		for _, d := range doms {
-			if names.Equal(d.Name, spec.Name) {
-				return fmt.Errorf("%w: a virtual machine named %q exists", engine.ErrExists, spec.Name)
-			}
 		}
 		now := time.Now().UTC().Truncate(time.Second)
 		id := uuid.NewString()
@@ -471,12 +464,8 @@ func (b *Backend) CreateVM(ctx context.Context, spec engine.VMSpec) (engine.VM, 
 			b.deleteDisk(l, pool.Name, vol.Name) // no orphan volume
 			return fmt.Errorf("define virtual machine %q: %w", spec.Name, b.wrap(err))
 		}
-		d, err := b.readDomain(l, ref)
-		if err != nil {
-			return err
-		}
-		out = d.vm()
-		return nil
+		out, err = b.readVM(l, ref)
+		return err
 	})
 	return out, err
 }
@@ -501,13 +490,7 @@ func (b *Backend) guardVM(l *lv.Libvirt, g engine.Guard, id string) (domain, err
 // managed save and snapshots, and deletes the disk azgate made for it;
 // nothing else (a disk given to it outside azgate stays).
 func (b *Backend) DeleteVM(ctx context.Context, g engine.Guard, id string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, id)
-		if err != nil {
-			return err
-		}
+	return b.onVM(ctx, g, id, func(l *lv.Libvirt, d domain) error {
 		if d.state != engine.Off && d.state != engine.Saved {
 			return fmt.Errorf("virtual machine %q: %w: cannot delete it while %s; turn it off first", d.ref.Name, engine.ErrInvalidState, d.state)
 		}
@@ -548,14 +531,8 @@ func diskPool(def libvirtxml.Domain) string {
 
 // ChangeVMState implements engine.Backend.
 func (b *Backend) ChangeVMState(ctx context.Context, g engine.Guard, id string, a engine.VMAction) (engine.VM, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.VM
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onVM(ctx, g, id, func(l *lv.Libvirt, d domain) (err error) {
 		invalid := fmt.Errorf("virtual machine %q: %w: cannot %s a virtual machine that is %s", d.ref.Name, engine.ErrInvalidState, a, d.state)
 		defer b.ours.mark(id, actionEvents[a]...)()
 		switch a {
@@ -669,14 +646,8 @@ func (b *Backend) touch(l *lv.Libvirt, ref lv.Domain, meta *vmMeta) error {
 // that is off; memory, processors and adapters change the persistent
 // definition of a domain that is Off.
 func (b *Backend) ReconfigureVM(ctx context.Context, g engine.Guard, id string, u engine.VMUpdate) (engine.VM, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.VM
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onVM(ctx, g, id, func(l *lv.Libvirt, d domain) (err error) {
 		name := d.ref.Name
 		if (u.MemoryMB != nil || u.Processors != nil || u.NetworkAdapters != nil) && d.state != engine.Off {
 			return fmt.Errorf("virtual machine %q: %w: memory, processors and network adapters can change only while it is Off, it is %s",
@@ -690,14 +661,8 @@ func (b *Backend) ReconfigureVM(ctx context.Context, g engine.Guard, id string, 
 				return fmt.Errorf("virtual machine %q: %w: libvirt renames a virtual machine only while it is Off, it is %s",
 					name, engine.ErrInvalidState, d.state)
 			}
-			doms, _, err := l.ConnectListAllDomains(1, 0)
-			if err != nil {
+			if err := b.vmNameFree(l, *u.Name, d.ref.UUID); err != nil {
 				return err
-			}
-			for _, o := range doms {
-				if o.UUID != d.ref.UUID && names.Equal(o.Name, *u.Name) {
-					return fmt.Errorf("%w: a virtual machine named %q exists", engine.ErrExists, *u.Name)
-				}
 			}
 		}
 		defer b.ours.mark(id)()
@@ -734,11 +699,8 @@ func (b *Backend) ReconfigureVM(ctx context.Context, g engine.Guard, id string, 
 		if err := b.touch(l, ref, &d.meta); err != nil {
 			return err
 		}
-		if d, err = b.readDomain(l, ref); err != nil {
-			return err
-		}
-		out = d.vm()
-		return nil
+		out, err = b.readVM(l, ref)
+		return err
 	})
 	return out, err
 }
@@ -828,14 +790,8 @@ func adapterMAC(vm engine.VM, name string) string {
 
 // SetVMScope implements engine.Backend.
 func (b *Backend) SetVMScope(ctx context.Context, g engine.Guard, id, scope string) (engine.VM, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
 	var out engine.VM
-	err := b.call(ctx, func(l *lv.Libvirt) error {
-		d, err := b.guardVM(l, g, id)
-		if err != nil {
-			return err
-		}
+	err := b.onVM(ctx, g, id, func(l *lv.Libvirt, d domain) (err error) {
 		defer b.ours.mark(id)()
 		d.meta.Scope = scopes.Of(scope)
 		if d.meta.Created.IsZero() {
@@ -844,11 +800,8 @@ func (b *Backend) SetVMScope(ctx context.Context, g engine.Guard, id, scope stri
 		if err := b.touch(l, d.ref, &d.meta); err != nil {
 			return err
 		}
-		if d, err = b.readDomain(l, d.ref); err != nil {
-			return err
-		}
-		out = d.vm()
-		return nil
+		out, err = b.readVM(l, d.ref)
+		return err
 	})
 	return out, err
 }
