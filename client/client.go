@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/azgate/azgate/api"
 )
 
 // MaxResponseBytes bounds what the client reads of one answer.
@@ -141,12 +139,6 @@ func send[T any](ctx context.Context, c *Client, method, path string, body any) 
 	var v T
 	_, err := c.do(ctx, request{method: method, path: path, body: body, out: &v})
 	return v, err
-}
-
-// items gets a listing's items.
-func items[T any](ctx context.Context, c *Client, path string) ([]T, error) {
-	l, err := get[api.Listing[T]](ctx, c, path)
-	return l.Items, err
 }
 
 // seg escapes a name for a URL path segment.

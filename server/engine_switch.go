@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"net/http"
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/directory"
@@ -15,19 +14,19 @@ func (s *Server) switchRoutes() []route {
 	e := s.eng
 	loc := under("/v1/switches/")
 	return []route{
-		engineRoute("ListSwitches", "listSwitches", http.MethodGet, "/v1/switches", tagNet, "List the virtual switches the caller may view", listCall(e.ListSwitches)),
-		engineRoute("CreateSwitch", "createSwitch", http.MethodPost, "/v1/switches", tagNet, "Create a virtual switch",
+		engineRoute("ListSwitches", "listSwitches", tagNet, "List the virtual switches the caller may view", listCall(e.ListSwitches)),
+		engineRoute("CreateSwitch", "createSwitch", tagNet, "Create a virtual switch",
 			createCall(e.CreateSwitch, func(sw engine.Switch) string { return loc(sw.Name) })),
-		engineRoute("GetSwitch", "getSwitch", http.MethodGet, "/v1/switches/{name}", tagNet, "View a virtual switch", nameCall(e.GetSwitch)),
-		engineRoute("ModifySwitch", "modifySwitch", http.MethodPatch, "/v1/switches/{name}", tagNet, "Modify a virtual switch", nameBodyCall(e.ModifySwitch)),
-		engineRoute("DeleteSwitch", "deleteSwitch", http.MethodDelete, "/v1/switches/{name}", tagNet,
+		engineRoute("GetSwitch", "getSwitch", tagNet, "View a virtual switch", nameCall(e.GetSwitch)),
+		engineRoute("ModifySwitch", "modifySwitch", tagNet, "Modify a virtual switch", nameBodyCall(e.ModifySwitch)),
+		engineRoute("DeleteSwitch", "deleteSwitch", tagNet,
 			"Delete a virtual switch (refused while it has ports)", deleteCall(e.DeleteSwitch)),
-		engineRoute("BindExternalPort", "bindExternalPort", http.MethodPut, "/v1/switches/{name}/external", tagNet,
+		engineRoute("BindExternalPort", "bindExternalPort", tagNet,
 			"Bind a host interface (external Ethernet port) to the switch",
 			nameBodyCall(func(ctx context.Context, c directory.ClientContext, name string, in api.ExternalBinding) (engine.Switch, error) {
 				return e.BindExternalPort(ctx, c, name, in.Interface)
 			})),
-		engineRoute("UnbindExternalPort", "unbindExternalPort", http.MethodDelete, "/v1/switches/{name}/external", tagNet,
+		engineRoute("UnbindExternalPort", "unbindExternalPort", tagNet,
 			"Unbind the switch's external Ethernet port", nameCall(e.UnbindExternalPort)),
 	}
 }

@@ -45,10 +45,12 @@ type engineCall struct {
 }
 
 // engineRoute is the route named name calling the gated engine method
-// method; its needs come from the gate table.
-func engineRoute(method, name, verb, path, tag, summary string, call engineCall) route {
+// method: its HTTP method and path are the method's api.EngineRoute (which
+// the Go client calls too), its needs come from the gate table.
+func engineRoute(method, name, tag, summary string, call engineCall) route {
 	needs, _ := engine.Requirements(method) // a test checks every route's method
-	return route{name: name, method: verb, path: path, tag: tag, summary: summary, needs: needs,
+	er, _ := api.EngineRouteOf(method)      // and that it has its api.EngineRoute
+	return route{name: name, method: er.Verb, path: er.Path, tag: tag, summary: summary, needs: needs,
 		body: call.body, resp: call.resp, status: call.status, h: call.h, engineMethod: method}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -32,6 +33,12 @@ func TestEngineRoutes_FromGateTable(t *testing.T) {
 			t.Errorf("routes %s and %s both call %s", other, r.name, r.engineMethod)
 		}
 		seen[r.engineMethod] = r.name
+		if er, ok := api.EngineRouteOf(r.engineMethod); !ok || r.method != er.Verb || r.path != er.Path || er.Path == "" {
+			t.Errorf("route %s is %s %s, api.EngineRouteOf(%s) = %+v, %v", r.name, r.method, r.path, r.engineMethod, er, ok)
+		}
+	}
+	if n := len(api.EngineRoutes()); n != len(engine.Methods()) {
+		t.Errorf("api.EngineRoutes has %d routes for %d gated methods", n, len(engine.Methods()))
 	}
 	for _, m := range engine.Methods() {
 		if _, ok := seen[m]; !ok {
