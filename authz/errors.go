@@ -12,10 +12,6 @@ var (
 	// does not define (or, through Checker.Engine, an engine operation the
 	// application lacks).
 	ErrUnknownOperation = errors.New("unknown operation")
-	// ErrBadCatalog: an operation catalog given to a caller's route table
-	// (package httpauthz) has a non-positive or repeated ID, or an empty
-	// or repeated name.
-	ErrBadCatalog = errors.New("invalid operation catalog")
 	// ErrUnknownApplication: Compile was given an application the store
 	// does not have.
 	ErrUnknownApplication = errors.New("unknown application")

@@ -7,43 +7,62 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
 )
 
-// Decider answers access checks. *authz.Checker and the live, reloading checker
-// satisfy it; the middleware needs nothing else.
-//
-// AccessCheck returns one authz.Result per operation, in order. A non-nil error
-// means the check could not be made; the middleware then denies.
-type Decider interface {
-	AccessCheck(ctx context.Context, client directory.ClientContext, scope string, ops []operations.ID, params authz.Params) ([]authz.Result, error)
+// Source is the policy the middleware decides with: the compiled
+// applications of a store. *authz.Live is one; it follows its store, and
+// the middleware re-resolves its routes against every policy it loads.
+// Static makes a Source of one compiled application.
+type Source interface {
+	// Current returns the policy in force. A new pointer means a new
+	// policy; the middleware resolves its routes once per pointer.
+	Current() *authz.Snapshot
 }
 
-var (
-	_ Decider = (*authz.Checker)(nil)
-	_ Decider = (*authz.Live)(nil)
-)
+var _ Source = (*authz.Live)(nil)
 
-// ErrNoClient is the error a Options.Client function returns when
-// the request carries no identity. Any error from Client yields 401.
+// Static is the Source of application c, compiled once and never
+// reloaded (for a policy that does not change, or tests).
+func Static(c *authz.Checker) Source { return staticSource{&authz.Snapshot{Checker: c}} }
+
+type staticSource struct{ s *authz.Snapshot }
+
+func (s staticSource) Current() *authz.Snapshot { return s.s }
+
+// ErrNoClient is the error a Config.Client function returns when the
+// request carries no identity. Any error from Client yields 401.
 var ErrNoClient = errors.New("no client identity")
 
-// Options configure Middleware.
-type Options struct {
+// Config configures a Gate.
+type Config struct {
+	// Application is the AzMan application the routes' operations belong
+	// to (compared by names.Equal). Empty: the default application, chosen
+	// as the azgate CLI chooses it: the only application besides azgate's
+	// delegation application, else "Hyper-V services". New picks it once;
+	// a store that has neither is an error listing the applications.
+	Application string
+	// Routes maps each gated route to the operation it performs. A key is
+	// an http.ServeMux pattern with a method, exactly as registered
+	// ("POST /vms/{name}/start"), or, with gorilla/mux (package
+	// gorillamux), a route name ("start-vm"). A value is an operation of
+	// Application: its name (names.Equal) or its OperationID in decimal
+	// ("Start Virtual Machine", "61"); a string of digits is an ID. A route
+	// not in the table is unmapped: refused unless AllowUnmapped.
+	Routes map[string]string
+	// Match tells which route a request matched. Nil: http.ServeMux, by
+	// Request.Pattern (install the middleware around each handler, not
+	// around the mux). gorillamux.Match for gorilla/mux.
+	Match func(*http.Request) (Route, bool)
 	// Client identifies the caller of a request (the embedding server's
 	// authentication). An error answers 401 Unauthorized. Required: when
 	// nil, every request is refused with 401.
 	Client func(*http.Request) (directory.ClientContext, error)
-	// Operation maps a request to the operation it performs, an ID of the
-	// Decider's catalog (Options.Operations of its authz.Checker); see
-	// RouteOperations and RouteOperationsFor. false means the route is
-	// unmapped: 403 unless AllowUnmapped. An ID the catalog lacks is 403.
-	// Required: when nil, every route is unmapped.
-	Operation func(*http.Request) (operations.ID, bool)
 	// Scope extracts the scope the request acts in ("" is the default,
 	// application-level scope). An error denies with 403. Nil: always the
 	// default scope.
@@ -58,15 +77,21 @@ type Options struct {
 	// unchecked (e.g. /healthz). The default is to refuse them: a route
 	// nobody mapped is a route nobody thought about.
 	AllowUnmapped bool
-	// Logger receives denials (info) and decision errors (warn). Nil:
-	// nothing is logged.
+	// Logger receives denials (info), decision errors (warn), and routes
+	// a reloaded policy no longer resolves (error). Nil: nothing is
+	// logged.
 	Logger *slog.Logger
 }
 
 // Decision is what the middleware decided for one request.
 type Decision struct {
-	Client    directory.ClientContext
-	Operation operations.Operation // zero when the route is unmapped
+	Client directory.ClientContext
+	// Application is the application the request was checked in.
+	Application string
+	// Operation is the route's operation in Application (zero when the
+	// route is unmapped; only its name or ID as the route table gives it
+	// when the policy in force does not define it).
+	Operation operations.Operation
 	Scope     string
 	// Allowed: the request was passed on to the handler — granted, or an
 	// unmapped route let through unchecked by AllowUnmapped (Operation is
@@ -79,10 +104,199 @@ type Decision struct {
 	// was made).
 	Result authz.Result
 	// Err is why the request was refused when it was not a plain denial:
-	// no client, unmapped route, scope or parameter extraction failed, the
-	// check failed. For a plain denial it is authz.Result.Err (often nil).
+	// no client, unmapped route, a route whose operation the policy in
+	// force lacks, scope or parameter extraction failed, the check failed.
+	// For a plain denial it is authz.Result.Err (often nil).
 	Err error
 }
+
+// Gate is the middleware of one application: a validated route table, kept
+// resolved against the policy in force. It is safe for concurrent use.
+type Gate struct {
+	src    Source
+	app    string // the application, as the store spelled it when New ran
+	routes *routeTable
+	cfg    Config
+	log    *slog.Logger
+
+	mu  sync.Mutex // serializes re-resolution
+	cur atomic.Pointer[binding]
+}
+
+// New validates cfg against the policy src holds now and returns the
+// Gate. The application must be in the policy and every route's operation
+// in the application; otherwise the error names each bad route, the
+// application and the closest operation names. Later policies (a reload
+// of *authz.Live) are resolved again: a route whose operation is gone is
+// refused with 403 and logged, never mapped to another operation.
+func New(src Source, cfg Config) (*Gate, error) {
+	if src == nil {
+		return nil, errors.New("httpauthz: no policy Source")
+	}
+	s := src.Current()
+	if s == nil || (s.Checker == nil && s.Policy == nil) {
+		return nil, errors.New("httpauthz: the Source holds no policy")
+	}
+	rt, err := parseRoutes(cfg.Routes, cfg.Match == nil)
+	if err != nil {
+		return nil, err
+	}
+	app := cfg.Application
+	if app == "" {
+		if app, err = defaultApp(s); err != nil {
+			return nil, err
+		}
+	}
+	g := &Gate{src: src, app: app, routes: rt, cfg: cfg, log: cfg.Logger}
+	if g.log == nil {
+		g.log = slog.New(slog.DiscardHandler)
+	}
+	b := bind(s, app, rt)
+	if b.err != nil {
+		return nil, fmt.Errorf("httpauthz: %w", b.err)
+	}
+	var errs []error
+	for i := range rt.routes {
+		if err := b.ops[i].err; err != nil {
+			errs = append(errs, fmt.Errorf("route %q: %w", rt.routes[i].key, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("httpauthz: %w", errors.Join(errs...))
+	}
+	g.app = b.chk.Application()
+	g.cur.Store(b)
+	return g, nil
+}
+
+// Application is the name of the application the Gate checks in.
+func (g *Gate) Application() string { return g.app }
+
+// Wrap gates next: for each request it identifies the client, finds the
+// route's operation, extracts the scope and parameters, and checks. A
+// grant calls next with the Result in the request context
+// (ResultFromContext). Everything else is refused with a JSON body
+// {"error": {"code": ..., "message": ...}}:
+//
+//   - no client (Client fails): 401 "unauthenticated";
+//   - unmapped route: 403 "access_denied" (unless AllowUnmapped);
+//   - denial, or any failure to decide (an operation or application the
+//     policy in force lacks, scope, params, the check itself): 403
+//     "access_denied", naming the operation and scope. Failures fail
+//     closed; their cause goes to the Logger, not to the client.
+//
+// With gorilla/mux, install it with router.Use(gate.Wrap) so that
+// mux.CurrentRoute is set when it runs.
+func (g *Gate) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dec, ctx := g.decide(r)
+		if g.cfg.OnDecision != nil {
+			g.cfg.OnDecision(r, dec)
+		}
+		if dec.Status == 0 {
+			if ctx != nil {
+				r = r.WithContext(ctx)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		g.logRefusal(r, &dec)
+		writeRefusal(w, &dec)
+	})
+}
+
+// Refresh resolves the routes against the policy in force now, logging
+// the routes it can no longer resolve. The Gate does so by itself on the
+// first request after a reload; call Refresh from authz.Live.OnReload to
+// have a broken route logged when the policy loads instead.
+func (g *Gate) Refresh() { g.bound() }
+
+// bound returns the routes resolved against the policy in force,
+// resolving them again when it changed.
+func (g *Gate) bound() *binding {
+	s := g.src.Current()
+	if b := g.cur.Load(); b.snap == s {
+		return b
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	old := g.cur.Load()
+	if old.snap == s {
+		return old
+	}
+	b := bind(s, g.app, g.routes)
+	g.logRebind(old, b)
+	g.cur.Store(b)
+	return b
+}
+
+// decide runs the gate for one request. A Decision with Status 0 lets the
+// request through, with ctx (nil for AllowUnmapped routes) as its context.
+func (g *Gate) decide(r *http.Request) (Decision, context.Context) {
+	dec := Decision{Application: g.app}
+	if g.cfg.Client == nil {
+		dec.Status, dec.Err = http.StatusUnauthorized, fmt.Errorf("middleware: no Client function configured: %w", ErrNoClient)
+		return dec, nil
+	}
+	client, err := g.cfg.Client(r)
+	if err != nil {
+		dec.Status, dec.Err = http.StatusUnauthorized, fmt.Errorf("identify client: %w", err)
+		return dec, nil
+	}
+	dec.Client = client
+	i, mapped := g.route(r)
+	if !mapped {
+		if g.cfg.AllowUnmapped {
+			dec.Allowed = true
+			return dec, nil
+		}
+		dec.Status, dec.Err = http.StatusForbidden, errUnmapped
+		return dec, nil
+	}
+	b := g.bound()
+	op := b.ops[i]
+	dec.Operation = op.op
+	if b.err != nil || op.err != nil {
+		dec.Status, dec.Err = http.StatusForbidden, errors.Join(b.err, op.err)
+		return dec, nil
+	}
+	if g.cfg.Scope != nil {
+		s, err := g.cfg.Scope(r)
+		if err != nil {
+			dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("extract scope: %w", err)
+			return dec, nil
+		}
+		dec.Scope = s
+	}
+	var params authz.Params
+	if g.cfg.Params != nil {
+		p, err := g.cfg.Params(r)
+		if err != nil {
+			dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("extract parameters: %w", err)
+			return dec, nil
+		}
+		params = p
+	}
+	results, err := b.chk.AccessCheck(r.Context(), client, dec.Scope, []operations.ID{op.op.ID}, params)
+	switch {
+	case err != nil:
+		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("access check: %w", err)
+		return dec, nil
+	case len(results) != 1:
+		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("access check: %d results for 1 operation", len(results))
+		return dec, nil
+	}
+	dec.Result = results[0]
+	if !dec.Result.Allowed || dec.Result.Err != nil {
+		dec.Status, dec.Err = http.StatusForbidden, dec.Result.Err
+		return dec, nil
+	}
+	dec.Allowed = true
+	ctx := context.WithValue(r.Context(), middlewareKey{}, &requestDecision{client: client, scope: dec.Scope, result: dec.Result})
+	return dec, ctx
+}
+
+var errUnmapped = errors.New("no operation is mapped to this route")
 
 type middlewareKey struct{}
 
@@ -112,152 +326,6 @@ func ClientFromContext(ctx context.Context) (client directory.ClientContext, sco
 		return directory.ClientContext{}, "", false
 	}
 	return d.client, d.scope, true
-}
-
-// Middleware gates an http.Handler with access checks: for each request it
-// identifies the client, maps the route to an operation, extracts the scope
-// and parameters, and asks d. A grant calls the next handler with the Result
-// in the request context (ResultFromContext). Everything else is refused
-// with a JSON body {"error": {"code": ..., "message": ...}}:
-//
-//   - no client (Client fails): 401 "unauthenticated";
-//   - unmapped route: 403 "access_denied" (unless AllowUnmapped);
-//   - denial, or any failure to decide (scope, params, the check itself):
-//     403 "access_denied", naming the operation and scope. Failures fail
-//     closed; their cause goes to the Logger, not to the client.
-//
-// With gorilla/mux, install it with router.Use so that mux.CurrentRoute is
-// set when the Operation and Scope functions run.
-func Middleware(d Decider, opts Options) func(http.Handler) http.Handler {
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			dec, ctx := decide(r, d, &opts)
-			if opts.OnDecision != nil {
-				opts.OnDecision(r, dec)
-			}
-			if dec.Status == 0 {
-				if ctx != nil {
-					r = r.WithContext(ctx)
-				}
-				next.ServeHTTP(w, r)
-				return
-			}
-			logRefusal(r, log, &dec)
-			writeRefusal(w, &dec)
-		})
-	}
-}
-
-// decide runs the gate for one request. A Decision with Status 0 lets the
-// request through, with ctx (nil for AllowUnmapped routes) as its context.
-func decide(r *http.Request, d Decider, opts *Options) (Decision, context.Context) {
-	var dec Decision
-	if opts.Client == nil {
-		dec.Status, dec.Err = http.StatusUnauthorized, fmt.Errorf("middleware: no Client function configured: %w", ErrNoClient)
-		return dec, nil
-	}
-	client, err := opts.Client(r)
-	if err != nil {
-		dec.Status, dec.Err = http.StatusUnauthorized, fmt.Errorf("identify client: %w", err)
-		return dec, nil
-	}
-	dec.Client = client
-	var id operations.ID
-	mapped := false
-	if opts.Operation != nil {
-		id, mapped = opts.Operation(r)
-	}
-	if !mapped {
-		if opts.AllowUnmapped {
-			dec.Allowed = true
-			return dec, nil
-		}
-		dec.Status, dec.Err = http.StatusForbidden, errUnmapped
-		return dec, nil
-	}
-	op, known, sure := deciderOperation(d, id)
-	dec.Operation = op
-	if sure && !known {
-		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("route operation: operation ID %d: %w", id, authz.ErrUnknownOperation)
-		return dec, nil
-	}
-	if opts.Scope != nil {
-		s, err := opts.Scope(r)
-		if err != nil {
-			dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("extract scope: %w", err)
-			return dec, nil
-		}
-		dec.Scope = s
-	}
-	var params authz.Params
-	if opts.Params != nil {
-		p, err := opts.Params(r)
-		if err != nil {
-			dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("extract parameters: %w", err)
-			return dec, nil
-		}
-		params = p
-	}
-	if d == nil {
-		dec.Status, dec.Err = http.StatusForbidden, errors.New("middleware: no Decider configured")
-		return dec, nil
-	}
-	results, err := d.AccessCheck(r.Context(), client, dec.Scope, []operations.ID{id}, params)
-	switch {
-	case err != nil:
-		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("access check: %w", err)
-		return dec, nil
-	case len(results) != 1:
-		dec.Status, dec.Err = http.StatusForbidden, fmt.Errorf("access check: %d results for 1 operation", len(results))
-		return dec, nil
-	}
-	dec.Result = results[0]
-	if r := dec.Result.Operation; r.ID == id && r.Name != "" {
-		dec.Operation = r // a Decider whose catalog the middleware could not see up front
-	}
-	if !dec.Result.Allowed || dec.Result.Err != nil {
-		dec.Status, dec.Err = http.StatusForbidden, dec.Result.Err
-		return dec, nil
-	}
-	dec.Allowed = true
-	ctx := context.WithValue(r.Context(), middlewareKey{}, &requestDecision{client: client, scope: dec.Scope, result: dec.Result})
-	return dec, ctx
-}
-
-var errUnmapped = errors.New("no operation is mapped to this route")
-
-// operationLookup is a Decider that knows its operation catalog (*authz.Checker
-// does). The middleware uses it to name the operation of a refusal made
-// before the check and to refuse IDs outside the catalog up front.
-type operationLookup interface {
-	Operation(id operations.ID) (operations.Operation, bool)
-}
-
-// deciderOperation returns operation id of d's catalog; sure is false when
-// d does not tell its catalog (the check itself then denies unknown IDs).
-func deciderOperation(d Decider, id operations.ID) (op operations.Operation, known, sure bool) {
-	switch d := d.(type) {
-	case *authz.Live:
-		if d != nil {
-			if s := d.Current(); s != nil && s.Checker != nil {
-				op, known = s.Checker.Operation(id)
-				return op, known, true
-			}
-		}
-	case *authz.Checker:
-		if d != nil {
-			op, known = d.Operation(id)
-			return op, known, true
-		}
-	case operationLookup:
-		op, known = d.Operation(id)
-		return op, known, true
-	}
-	return operations.Operation{ID: id}, false, false
 }
 
 // middlewareError is the JSON error body, the same shape the azgate server
@@ -302,125 +370,14 @@ func scopeWords(scope string) string {
 	return fmt.Sprintf("scope %q", scope)
 }
 
-func logRefusal(r *http.Request, log *slog.Logger, dec *Decision) {
+func (g *Gate) logRefusal(r *http.Request, dec *Decision) {
 	level := slog.LevelInfo
 	if dec.Status == http.StatusForbidden && dec.Err != nil && dec.Result.Operation.ID == 0 && !errors.Is(dec.Err, errUnmapped) {
-		level = slog.LevelWarn // no decision could be made: scope, params or the check failed
+		level = slog.LevelWarn // no decision could be made: the route's operation, scope, params or the check failed
 	}
-	log.Log(r.Context(), level, "authz middleware refused request", "method", r.Method, "path", r.URL.Path,
-		"status", dec.Status, "principal", dec.Client.Name, "operation", dec.Operation.Name, "scope", dec.Scope, "err", dec.Err)
-}
-
-// Routes is a validated route table: the operation each route performs.
-// Keys are http.ServeMux patterns with a method ("POST /vms/{name}/start",
-// exactly as registered) or, for gorilla/mux (package gorillamux), route
-// names ("start-vm").
-type Routes struct {
-	byName    map[string]operations.ID
-	byPattern map[string]operations.ID
-}
-
-// NewRoutes validates table against the operation catalog ops (the one
-// given to authz.Compile as Options.Operations; nil or empty: the Hyper-V
-// catalog). Every operation must be in the catalog and every key
-// well-formed; otherwise the error names the key.
-func NewRoutes(ops []operations.Operation, table map[string]operations.ID) (*Routes, error) {
-	if len(ops) == 0 {
-		ops = operations.All()
-	} else if _, err := operations.NewIndex("", ops); err != nil {
-		return nil, fmt.Errorf("route operations: %w: %w", authz.ErrBadCatalog, err)
-	}
-	ids := make(map[operations.ID]bool, len(ops))
-	for _, o := range ops {
-		ids[o.ID] = true
-	}
-	rt := &Routes{byName: map[string]operations.ID{}, byPattern: make(map[string]operations.ID, len(table))}
-	for k, id := range table {
-		if !ids[id] {
-			return nil, fmt.Errorf("route %q: operation ID %d: %w", k, id, authz.ErrUnknownOperation)
-		}
-		key := strings.TrimSpace(k)
-		if key == "" {
-			return nil, fmt.Errorf("route %q: empty route name", k)
-		}
-		method, path, ok := strings.Cut(key, " ")
-		if !ok {
-			rt.byName[key] = id
-			continue
-		}
-		if !isMethod(method) {
-			return nil, fmt.Errorf("route %q: %q is not an HTTP method (want \"METHOD /path/{var}\" or a route name)", k, method)
-		}
-		path = strings.TrimSpace(path)
-		if !strings.HasPrefix(path, "/") {
-			return nil, fmt.Errorf("route %q: path template %q must start with /", k, path)
-		}
-		rt.byPattern[method+" "+path] = id
-	}
-	return rt, nil
-}
-
-// Pattern returns the operation of the route "METHOD /path/{var}".
-func (rt *Routes) Pattern(method, path string) (operations.ID, bool) {
-	id, ok := rt.byPattern[method+" "+path]
-	return id, ok
-}
-
-// Name returns the operation of the route named name (gorilla/mux).
-func (rt *Routes) Name(name string) (operations.ID, bool) {
-	id, ok := rt.byName[name]
-	return id, ok
-}
-
-// HasNames reports whether the table has route-name keys, which only
-// gorilla/mux can match.
-func (rt *Routes) HasNames() bool { return len(rt.byName) > 0 }
-
-// RouteOperations builds an Options.Operation function for http.ServeMux
-// from a table whose keys are the patterns the handlers are registered
-// with ("GET /vms/{name}", "POST /vms/{name}/start"). The operation is
-// looked up by the pattern the mux matched (Request.Pattern), so install
-// the middleware around each handler:
-//
-//	gate := httpauthz.Middleware(checker, opts)
-//	mux.Handle("POST /vms/{name}/start", gate(http.HandlerFunc(start)))
-//
-// A request reaching the middleware without a pattern (the middleware
-// wrapped around the whole mux) is unmapped, and refused. Every operation
-// must be in the Hyper-V catalog; servers with their own catalog use
-// RouteOperationsFor. Route names are a gorilla/mux feature: a table with
-// them is an error here (use package gorillamux).
-func RouteOperations(table map[string]operations.ID) (func(*http.Request) (operations.ID, bool), error) {
-	return RouteOperationsFor(nil, table)
-}
-
-// RouteOperationsFor is RouteOperations for the operation catalog ops.
-func RouteOperationsFor(ops []operations.Operation, table map[string]operations.ID) (func(*http.Request) (operations.ID, bool), error) {
-	rt, err := NewRoutes(ops, table)
-	if err != nil {
-		return nil, err
-	}
-	if rt.HasNames() {
-		for name := range rt.byName {
-			return nil, fmt.Errorf("route %q: route names need gorilla/mux (package gorillamux); http.ServeMux routes are \"METHOD /path\" patterns", name)
-		}
-	}
-	return func(r *http.Request) (operations.ID, bool) {
-		method, path, ok := strings.Cut(r.Pattern, " ")
-		if !ok || method != r.Method && !(method == http.MethodGet && r.Method == http.MethodHead) {
-			return 0, false
-		}
-		return rt.Pattern(method, path)
-	}, nil
-}
-
-func isMethod(m string) bool {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
-		return true
-	}
-	return false
+	g.log.Log(r.Context(), level, "authz middleware refused request", "method", r.Method, "path", r.URL.Path,
+		"status", dec.Status, "principal", dec.Client.Name, "application", dec.Application, "operation", dec.Operation.Name,
+		"scope", dec.Scope, "err", dec.Err)
 }
 
 // ScopeFromPathValue returns a Scope function reading the path wildcard

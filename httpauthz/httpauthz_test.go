@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/azgate/azgate/httpauthz"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
-	"github.com/azgate/azgate/policy/xmlstore"
 )
 
 // middlewarePolicy is the default store plus a scope "Lab" where alice
@@ -54,39 +52,43 @@ func middlewarePolicy(t *testing.T) *policy.Policy {
 	return p
 }
 
-// gatedServer is a real httptest server: a mux router gated by the
-// middleware. Callers identify with X-User (and X-Groups, comma-separated).
+// gatedServer is a real httptest server: a ServeMux whose routes are
+// gated by the middleware. Callers identify with X-User (and X-Groups,
+// comma-separated).
 type gatedServer struct {
 	*httptest.Server
 	mu        sync.Mutex
 	decisions []httpauthz.Decision
 }
 
-func newGatedServer(t *testing.T, d httpauthz.Decider, mutate func(*httpauthz.Options)) *gatedServer {
-	t.Helper()
-	opFor, err := httpauthz.RouteOperations(map[string]operations.ID{
-		"GET /scopes/{scope}/vms/{name}":        operations.ViewVMConfiguration,
-		"POST /scopes/{scope}/vms/{name}/start": operations.StartVM,
-		"POST /scopes/{scope}/vms/{name}/stop":  operations.StopVM,
-		"DELETE /scopes/{scope}/vms/{name}":     operations.DeleteVM,
-	})
-	if err != nil {
-		t.Fatalf("RouteOperations: %v", err)
+// vmRoutes names operations of the Hyper-V application by name and by its
+// OperationID.
+var vmRoutes = map[string]string{
+	"GET /scopes/{scope}/vms/{name}":        "View Virtual Machine Configuration",
+	"POST /scopes/{scope}/vms/{name}/start": strconv.Itoa(int(operations.StartVM)),
+	"POST /scopes/{scope}/vms/{name}/stop":  "stop virtual machine",
+	"DELETE /scopes/{scope}/vms/{name}":     "Delete Virtual Machine",
+}
+
+// headerClient identifies a caller by X-User and X-Groups.
+func headerClient(r *http.Request) (directory.ClientContext, error) {
+	u := r.Header.Get("X-User")
+	if u == "" {
+		return directory.ClientContext{}, httpauthz.ErrNoClient
 	}
+	c := directory.ClientContext{Name: u, IDs: []string{u}}
+	if g := r.Header.Get("X-Groups"); g != "" {
+		c.Groups = strings.Split(g, ",")
+	}
+	return c, nil
+}
+
+func newGatedServer(t *testing.T, src httpauthz.Source, mutate func(*httpauthz.Config)) *gatedServer {
+	t.Helper()
 	gs := &gatedServer{}
-	opts := httpauthz.Options{
-		Client: func(r *http.Request) (directory.ClientContext, error) {
-			u := r.Header.Get("X-User")
-			if u == "" {
-				return directory.ClientContext{}, httpauthz.ErrNoClient
-			}
-			c := directory.ClientContext{Name: u, IDs: []string{u}}
-			if g := r.Header.Get("X-Groups"); g != "" {
-				c.Groups = strings.Split(g, ",")
-			}
-			return c, nil
-		},
-		Operation: opFor,
+	cfg := httpauthz.Config{
+		Routes: vmRoutes,
+		Client: headerClient,
 		Scope: func(r *http.Request) (string, error) {
 			s := r.PathValue("scope")
 			if s == "default" {
@@ -114,10 +116,13 @@ func newGatedServer(t *testing.T, d httpauthz.Decider, mutate func(*httpauthz.Op
 		},
 	}
 	if mutate != nil {
-		mutate(&opts)
+		mutate(&cfg)
+	}
+	gate, err := httpauthz.New(src, cfg)
+	if err != nil {
+		t.Fatalf("httpauthz.New: %v", err)
 	}
 	r := http.NewServeMux()
-	gate := httpauthz.Middleware(d, opts)
 	handler := func(w http.ResponseWriter, r *http.Request) {
 		res, ok := httpauthz.ResultFromContext(r.Context())
 		client, scope, cok := httpauthz.ClientFromContext(r.Context())
@@ -133,7 +138,7 @@ func newGatedServer(t *testing.T, d httpauthz.Decider, mutate func(*httpauthz.Op
 	}
 	for _, p := range []string{"GET /scopes/{scope}/vms/{name}", "DELETE /scopes/{scope}/vms/{name}", "POST /scopes/{scope}/vms/{name}/start",
 		"POST /scopes/{scope}/vms/{name}/stop", "POST /scopes/{scope}/vms/{name}/pause" /* deliberately unmapped */, "GET /healthz" /* unmapped */} {
-		r.Handle(p, gate(http.HandlerFunc(handler)))
+		r.Handle(p, gate.Wrap(http.HandlerFunc(handler)))
 	}
 	gs.Server = httptest.NewServer(r)
 	t.Cleanup(gs.Close)
@@ -188,11 +193,18 @@ func do(t *testing.T, method, url, user, groups string) (int, map[string]any, er
 }
 
 func TestMiddleware_Decisions(t *testing.T) {
-	c, err := authz.Compile(middlewarePolicy(t), "", authz.Options{})
+	p := middlewarePolicy(t)
+	c, err := authz.Compile(p, "", authz.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newGatedServer(t, c, nil)
+	for name, src := range map[string]httpauthz.Source{"static": httpauthz.Static(c), "live": newLive(t, p)} {
+		t.Run(name, func(t *testing.T) { testDecisions(t, src) })
+	}
+}
+
+func testDecisions(t *testing.T, src httpauthz.Source) {
+	srv := newGatedServer(t, src, nil)
 	tests := []struct {
 		name, method, path, user, groups string
 		status                           int
@@ -271,7 +283,7 @@ func TestMiddleware_AllowUnmapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newGatedServer(t, c, func(o *httpauthz.Options) { o.AllowUnmapped = true })
+	srv := newGatedServer(t, httpauthz.Static(c), func(o *httpauthz.Config) { o.AllowUnmapped = true })
 	status, body, _ := do(t, "GET", srv.URL+"/healthz", "anyone", "")
 	if status != 200 || body["hasResult"] != false {
 		t.Fatalf("unmapped with AllowUnmapped: status %d body %v, want 200 without a result", status, body)
@@ -282,36 +294,54 @@ func TestMiddleware_AllowUnmapped(t *testing.T) {
 	}
 }
 
-// failingDecider fails every check, or returns the wrong number of results.
-type failingDecider struct{ short bool }
-
-func (f failingDecider) AccessCheck(context.Context, directory.ClientContext, string, []operations.ID, authz.Params) ([]authz.Result, error) {
-	if f.short {
-		return nil, nil
-	}
-	return nil, errors.New("store unreachable")
-}
-
 func TestMiddleware_FailsClosed(t *testing.T) {
+	c, err := authz.Compile(middlewarePolicy(t), "", authz.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
-		d      httpauthz.Decider
-		mutate func(*httpauthz.Options)
+		mutate func(*httpauthz.Config)
+		path   string
 		status int
 	}{
-		{name: "decider error", d: failingDecider{}, status: 403},
-		{name: "decider returns no results", d: failingDecider{short: true}, status: 403},
-		{name: "nil decider", d: nil, status: 403},
-		{name: "no client function", d: failingDecider{}, mutate: func(o *httpauthz.Options) { o.Client = nil }, status: 401},
-		{name: "no operation function", d: failingDecider{}, mutate: func(o *httpauthz.Options) { o.Operation = nil }, status: 403},
-		{name: "operation outside the catalog", d: failingDecider{}, mutate: func(o *httpauthz.Options) {
-			o.Operation = func(*http.Request) (operations.ID, bool) { return 9999, true }
+		{name: "no client function", mutate: func(o *httpauthz.Config) { o.Client = nil }, status: 401},
+		{name: "client error", mutate: func(o *httpauthz.Config) {
+			o.Client = func(*http.Request) (directory.ClientContext, error) {
+				return directory.ClientContext{}, errors.New("token unreachable")
+			}
+		}, status: 401},
+		{name: "no route table", mutate: func(o *httpauthz.Config) { o.Routes = nil }, status: 403},
+		{name: "matcher finds no route", mutate: func(o *httpauthz.Config) {
+			o.Match = func(*http.Request) (httpauthz.Route, bool) { return httpauthz.Route{}, false }
+		}, status: 403},
+		{name: "matcher finds a route outside the table", mutate: func(o *httpauthz.Config) {
+			o.Match = func(*http.Request) (httpauthz.Route, bool) {
+				return httpauthz.Route{Method: "GET", Path: "/unreachable"}, true
+			}
+		}, status: 403},
+		{name: "params error", path: "/scopes/default/vms/web/stop?night=maybe", status: 403},
+		{name: "check canceled", mutate: func(o *httpauthz.Config) {
+			o.Scope = func(r *http.Request) (string, error) {
+				ctx, cancel := context.WithCancel(r.Context())
+				cancel()
+				*r = *r.WithContext(ctx)
+				return "", nil
+			}
 		}, status: 403},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := newGatedServer(t, tc.d, tc.mutate)
-			status, body, eb := do(t, "GET", srv.URL+"/scopes/default/vms/web", "root", policy.AdministratorsSID)
+			srv := newGatedServer(t, httpauthz.Static(c), tc.mutate)
+			path := tc.path
+			if path == "" {
+				path = "/scopes/default/vms/web"
+			}
+			method := "GET"
+			if strings.Contains(path, "/stop") {
+				method = "POST"
+			}
+			status, body, eb := do(t, method, srv.URL+path, "root", policy.AdministratorsSID)
 			if status != tc.status {
 				t.Fatalf("status = %d (%v %+v), want %d", status, body, eb, tc.status)
 			}
@@ -320,148 +350,4 @@ func TestMiddleware_FailsClosed(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestRouteOperations_Errors(t *testing.T) {
-	tests := []struct {
-		name  string
-		table map[string]operations.ID
-		want  string
-	}{
-		{"unknown operation", map[string]operations.ID{"GET /x": 4242}, `route "GET /x"`},
-		{"bad method", map[string]operations.ID{"FETCH /x": operations.ViewSwitches}, `"FETCH" is not an HTTP method`},
-		{"relative path", map[string]operations.ID{"GET x": operations.ViewSwitches}, "must start with /"},
-		{"empty key", map[string]operations.ID{" ": operations.ViewSwitches}, "empty route name"},
-		{"route name", map[string]operations.ID{"stop-vm": operations.StopVM}, "route names need gorilla/mux"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := httpauthz.RouteOperations(tc.table)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
-			}
-		})
-	}
-}
-
-// A server with its own operation catalog: routes map to its IDs, the
-// middleware names its operations, and IDs outside it are refused.
-func TestMiddleware_CustomCatalog(t *testing.T) {
-	const (
-		listWidgets  operations.ID = 10
-		createWidget operations.ID = 11
-		unmappedID   operations.ID = 12 // in no catalog
-	)
-	catalog := []operations.Operation{{ID: listWidgets, Name: "List Widgets"}, {ID: createWidget, Name: "Create Widget"}}
-	p, err := (&policy.Policy{MajorVersion: 2}).Edit(func(p *policy.Policy) error {
-		p.Applications = append(p.Applications, &policy.Application{GUID: policy.NewGUID(), Name: "Widgets"})
-		app := policy.Location{App: "Widgets"}
-		return errors.Join(
-			p.CreateOperation("Widgets", &policy.Operation{Name: "List Widgets", OperationID: int(listWidgets)}),
-			p.CreateOperation("Widgets", &policy.Operation{Name: "Create Widget", OperationID: int(createWidget)}),
-			p.CreateRole(app, &policy.Role{Name: "Viewers"}),
-			p.Link(app, policy.KindRole, "Viewers", policy.RelOperation, "List Widgets"),
-			p.Link(app, policy.KindRole, "Viewers", policy.RelMember, "vic"),
-		)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := authz.Compile(p, "", authz.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := httpauthz.RouteOperationsFor(catalog, map[string]operations.ID{"GET /x": operations.ViewSwitches}); !errors.Is(err, authz.ErrUnknownOperation) {
-		t.Errorf("RouteOperationsFor accepted a Hyper-V ID outside the catalog: %v", err)
-	}
-	if _, err := httpauthz.RouteOperationsFor([]operations.Operation{{ID: 1, Name: "A"}, {ID: 1, Name: "B"}}, nil); !errors.Is(err, authz.ErrBadCatalog) {
-		t.Errorf("RouteOperationsFor accepted a bad catalog: %v", err)
-	}
-	opFor, err := httpauthz.RouteOperationsFor(catalog, map[string]operations.ID{"GET /widgets": listWidgets, "POST /widgets": createWidget})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var last httpauthz.Decision
-	newServer := func(d httpauthz.Decider) *httptest.Server {
-		gate := httpauthz.Middleware(d, httpauthz.Options{
-			Client: func(r *http.Request) (directory.ClientContext, error) {
-				return directory.ClientContext{Name: r.Header.Get("X-User"), IDs: []string{r.Header.Get("X-User")}}, nil
-			},
-			Operation: func(r *http.Request) (operations.ID, bool) {
-				if r.URL.Query().Has("bogus") {
-					return unmappedID, true
-				}
-				return opFor(r)
-			},
-			OnDecision: func(_ *http.Request, d httpauthz.Decision) { mu.Lock(); last = d; mu.Unlock() },
-		})
-		h := func(w http.ResponseWriter, r *http.Request) {
-			res, _ := httpauthz.ResultFromContext(r.Context())
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(map[string]any{"operation": res.Operation.Name})
-		}
-		r := http.NewServeMux()
-		r.Handle("GET /widgets", gate(http.HandlerFunc(h)))
-		r.Handle("POST /widgets", gate(http.HandlerFunc(h)))
-		srv := httptest.NewServer(r)
-		t.Cleanup(srv.Close)
-		return srv
-	}
-	tests := []struct {
-		name, method, path string
-		status             int
-		op                 string // the operation the decision and the body name
-		unknown            bool   // refused as outside the catalog
-	}{
-		{"granted", "GET", "/widgets", 200, "List Widgets", false},
-		{"denied, named by the server's catalog", "POST", "/widgets", 403, "Create Widget", false},
-		{"an ID outside the catalog", "GET", "/widgets?bogus", 403, "", true},
-	}
-	st, err := xmlstore.Open(filepath.Join(t.TempDir(), "widgets.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Save(context.Background(), p, 0); err != nil {
-		t.Fatal(err)
-	}
-	live, err := authz.NewLive(context.Background(), st, "", authz.Options{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deciders := map[string]httpauthz.Decider{"checker": c, "live": live, "opaque decider": opaque{c}}
-	for dname, d := range deciders {
-		srv := newServer(d)
-		for _, tc := range tests {
-			t.Run(dname+"/"+tc.name, func(t *testing.T) {
-				status, body, eb := do(t, tc.method, srv.URL+tc.path, "vic", "")
-				if status != tc.status {
-					t.Fatalf("status %d (%v %+v), want %d", status, body, eb, tc.status)
-				}
-				mu.Lock()
-				dec := last
-				mu.Unlock()
-				if dec.Operation.Name != tc.op {
-					t.Errorf("Decision.Operation = %+v, want %q", dec.Operation, tc.op)
-				}
-				switch {
-				case status == 200 && body["operation"] != tc.op:
-					t.Errorf("handler saw operation %v, want %q", body["operation"], tc.op)
-				case status == 403 && tc.op != "" && eb.Error.Operation != tc.op:
-					t.Errorf("refusal names %q, want %q (%+v)", eb.Error.Operation, tc.op, eb)
-				}
-				if tc.unknown && !errors.Is(dec.Err, authz.ErrUnknownOperation) {
-					t.Errorf("Decision.Err = %v, want ErrUnknownOperation", dec.Err)
-				}
-			})
-		}
-	}
-}
-
-// opaque hides the Checker's catalog from the middleware: only AccessCheck.
-type opaque struct{ d httpauthz.Decider }
-
-func (o opaque) AccessCheck(ctx context.Context, c directory.ClientContext, s string, ops []operations.ID, p authz.Params) ([]authz.Result, error) {
-	return o.d.AccessCheck(ctx, c, s, ops, p)
 }

@@ -10,8 +10,9 @@ import (
 // appName is the AzMan application of the widget server in a policy store.
 const appName = "Widget Service"
 
-// The widget server's own operations. The IDs are the server's: routes
-// name them, and the store's operations are matched to them by name.
+// The widget server's own operations, as the example store defines them
+// (the store is their source of truth: the routes name them by name, and
+// the gate finds each one's OperationID in the store's "Widget Service").
 const (
 	ListWidgets  operations.ID = 1
 	ViewWidget   operations.ID = 2
@@ -20,8 +21,8 @@ const (
 	DeleteWidget operations.ID = 5
 )
 
-// catalog is the operation catalog the server's checks are about, given
-// to authz.Compile (Options.Operations) and httpauthz.RouteOperationsFor.
+// catalog is the operations examplePolicy gives application "Widget
+// Service".
 var catalog = []operations.Operation{
 	{ID: ListWidgets, Name: "List Widgets", Description: "List the widgets of a scope."},
 	{ID: ViewWidget, Name: "View Widget", Description: "Read one widget."},

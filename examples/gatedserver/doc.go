@@ -2,13 +2,12 @@
 // net/http middleware (httpauthz.Middleware). It is for developers of other
 // management servers who want AzMan-style access checks in front of their
 // own routes, for their own operations: it keeps a tiny in-memory list of
-// widgets, defines its own operation catalog (List Widgets, View Widget,
-// Create Widget, Polish Widget, Delete Widget — see catalog.go), compiles
-// its AzMan application "Widget Service" over that catalog
-// (authz.Options.Operations), maps each route to one of its operations
-// (httpauthz.RouteOperationsFor), takes the scope from the widget (or from the
-// ?scope= query for listings and new widgets), and lets the middleware
-// decide.
+// widgets, is gated in its own AzMan application "Widget Service" (whose
+// operations List Widgets, View Widget, Create Widget, Polish Widget and
+// Delete Widget the store defines — see catalog.go), names each route's
+// operation by name (httpauthz.Config.Routes), takes the scope from the
+// widget (or from the ?scope= query for listings and new widgets), and lets
+// the middleware decide.
 //
 // Callers identify themselves with the X-User header (and X-Groups, a
 // comma-separated list of group SIDs or names). That is for the demo only:
@@ -22,6 +21,8 @@
 //
 // Without -store it uses the embedded example policy (examplePolicy). With
 // -store (msxml://PATH or msldap://DN) it loads the store's "Widget
-// Service" application and recompiles whenever the store changes. -init
+// Service" application and recompiles whenever the store changes; the
+// routes are resolved again on every reload (a route whose operation was
+// renamed or deleted in the store is refused, and logged). -init
 // writes the embedded policy to a new store and exits.
 package main

@@ -21,7 +21,6 @@ import (
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/httpauthz"
-	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy/stores"
 	"github.com/azgate/azgate/scopes"
 )
@@ -58,13 +57,28 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 		return initStore(ctx, *initURL, log)
 	}
 
-	dec, err := newDecider(ctx, *storeURL, log)
+	src, live, st, err := openPolicy(ctx, *storeURL, log)
 	if err != nil {
 		return err
 	}
-	h, err := newHandler(dec, newInventory(), log)
+	h, gate, err := newHandler(src, newInventory(), log)
 	if err != nil {
+		if st != nil {
+			_ = st.Close()
+		}
 		return err
+	}
+	if live != nil {
+		// Resolve the routes again as soon as a reload brings a new policy,
+		// so that a route whose operation the store no longer defines is
+		// logged then rather than at its next request.
+		live.OnReload = func(*authz.Snapshot, error) { gate.Refresh() }
+		go func() {
+			defer st.Close()
+			if err := live.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("policy watch stopped; store changes are no longer picked up", "store", *storeURL, "err", err)
+			}
+		}()
 	}
 	if ln == nil {
 		if ln, err = net.Listen("tcp", *addr); err != nil {
@@ -88,42 +102,33 @@ func run(ctx context.Context, args []string, stderr io.Writer, ln net.Listener) 
 	return nil
 }
 
-// options are the authz options of the server. Its operations are the
-// ones the store defines for "Widget Service" (the embedded policy gives
-// them the catalog's IDs).
-func options(log *slog.Logger) authz.Options {
-	return authz.Options{Logger: log}
-}
-
-// newDecider compiles the embedded policy, or loads the store at storeURL
-// into an authz.Live that keeps it current (reloading on every change)
-// until ctx ends. Either way the application "Widget Service" is compiled
-// over the server's own catalog.
-func newDecider(ctx context.Context, storeURL string, log *slog.Logger) (httpauthz.Decider, error) {
+// openPolicy compiles the embedded policy, or loads the store at storeURL
+// into an authz.Live that keeps it current once its Run is started; the
+// Live and the store, which the caller closes, are returned too.
+func openPolicy(ctx context.Context, storeURL string, log *slog.Logger) (httpauthz.Source, *authz.Live, io.Closer, error) {
+	opts := authz.Options{Logger: log}
 	if storeURL == "" {
 		p, err := examplePolicy()
 		if err != nil {
-			return nil, fmt.Errorf("embedded policy: %w", err)
+			return nil, nil, nil, fmt.Errorf("embedded policy: %w", err)
 		}
-		return authz.Compile(p, appName, options(log))
+		c, err := authz.Compile(p, appName, opts)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		return httpauthz.Static(c), nil, nil, nil
 	}
 	st, err := stores.Open(ctx, storeURL, stores.Options{Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+		return nil, nil, nil, fmt.Errorf("open store: %w", err)
 	}
-	live, err := authz.NewLive(ctx, st, appName, options(log), log)
+	live, err := authz.NewLive(ctx, st, appName, opts, log)
 	if err != nil {
 		_ = st.Close()
-		return nil, fmt.Errorf("policy %s: %w", storeURL, err)
+		return nil, nil, nil, fmt.Errorf("policy %s: %w", storeURL, err)
 	}
 	log.Info("policy loaded", "store", storeURL, "revision", live.Current().Revision)
-	go func() {
-		defer st.Close()
-		if err := live.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("policy watch stopped; store changes are no longer picked up", "store", storeURL, "err", err)
-		}
-	}()
-	return live, nil
+	return live, live, st, nil
 }
 
 // initStore writes the embedded policy to a store that does not exist yet
@@ -177,25 +182,25 @@ func (inv *inventory) get(name string) (Widget, bool) {
 	return *w, true
 }
 
-// routes maps each gated route (by its http.ServeMux pattern) to an operation of the
-// server's catalog.
-var routes = map[string]operations.ID{
-	"GET /widgets":                ListWidgets,
-	"GET /widgets/{name}":         ViewWidget,
-	"PUT /widgets/{name}":         CreateWidget,
-	"POST /widgets/{name}/polish": PolishWidget,
-	"DELETE /widgets/{name}":      DeleteWidget,
+// routes maps each gated route (by its http.ServeMux pattern) to the
+// operation of "Widget Service" it performs, by name (an OperationID of
+// the application, "4", would do as well).
+var routes = map[string]string{
+	"GET /widgets":                "List Widgets",
+	"GET /widgets/{name}":         "View Widget",
+	"PUT /widgets/{name}":         "Create Widget",
+	"POST /widgets/{name}/polish": "Polish Widget",
+	"DELETE /widgets/{name}":      "Delete Widget",
 }
 
-// newHandler builds the router: /healthz open, /widgets... gated.
-func newHandler(d httpauthz.Decider, inv *inventory, log *slog.Logger) (http.Handler, error) {
-	opFor, err := httpauthz.RouteOperationsFor(catalog, routes)
-	if err != nil {
-		return nil, err
-	}
-	gate := httpauthz.Middleware(d, httpauthz.Options{
-		Client:    headerClient,
-		Operation: opFor,
+// newHandler builds the router: /healthz open, /widgets... gated in
+// "Widget Service". An operation the application does not define is an
+// error here.
+func newHandler(src httpauthz.Source, inv *inventory, log *slog.Logger) (http.Handler, *httpauthz.Gate, error) {
+	gate, err := httpauthz.New(src, httpauthz.Config{
+		Application: appName,
+		Routes:      routes,
+		Client:      headerClient,
 		Scope: func(r *http.Request) (string, error) {
 			if name := r.PathValue("name"); name != "" {
 				if w, ok := inv.get(name); ok {
@@ -212,6 +217,9 @@ func newHandler(d httpauthz.Decider, inv *inventory, log *slog.Logger) (http.Han
 		},
 		Logger: log,
 	})
+	if err != nil {
+		return nil, nil, err
+	}
 	root := http.NewServeMux()
 	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -224,9 +232,9 @@ func newHandler(d httpauthz.Decider, inv *inventory, log *slog.Logger) (http.Han
 		"POST /widgets/{name}/polish": inv.polish,
 	}
 	for pattern, h := range handlers {
-		root.Handle(pattern, gate(h))
+		root.Handle(pattern, gate.Wrap(h))
 	}
-	return root, nil
+	return root, gate, nil
 }
 
 // headerClient identifies the caller from X-User and X-Groups. Demo only.

@@ -184,6 +184,54 @@ func TestRun_StoreReload(t *testing.T) {
 	}
 }
 
+// An operation renamed in the store: its route is refused (and logged)
+// once the store reloads, never mapped to another operation; renamed back,
+// it is granted again.
+func TestRun_OperationRenamed(t *testing.T) {
+	url := "msxml://" + filepath.Join(t.TempDir(), "widgets.xml")
+	if err := run(context.Background(), []string{"-init", url}, io.Discard, nil); err != nil {
+		t.Fatalf("-init: %v", err)
+	}
+	base, stderr := start(t, "-store", url)
+	ctx := context.Background()
+	st, err := stores.Open(ctx, url, stores.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rename := func(from, to string) {
+		t.Helper()
+		if _, _, err := policy.Update(ctx, st, func(p *policy.Policy) error { return p.RenameOperation(appName, from, to) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitStatus := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			status, _ := call(t, "POST", base+"/widgets/gear/polish", "root", policy.AdministratorsSID)
+			if status == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("polish: %d 10 s after the edit, want %d; stderr:\n%s", status, want, stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitStatus(200)
+	rename("Polish Widget", "Buff Widget")
+	waitStatus(403)
+	if log := stderr.String(); !strings.Contains(log, "lacks a route's operation") || !strings.Contains(log, `POST /widgets/{name}/polish`) {
+		t.Errorf("the refused route was not logged:\n%s", log)
+	}
+	if status, body := call(t, "GET", base+"/widgets/gear", "root", policy.AdministratorsSID); status != 200 {
+		t.Errorf("an untouched route: %d %v, want 200", status, body)
+	}
+	rename("Buff Widget", "Polish Widget")
+	waitStatus(200)
+}
+
 // The example's catalog is a valid one, and the embedded policy defines
 // exactly its operations and compiles without warnings.
 func TestCatalog(t *testing.T) {

@@ -3,6 +3,7 @@ package gorillamux_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/gorilla/mux"
@@ -26,17 +27,14 @@ func TestGorillaMux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opFor, err := gorillamux.RouteOperations(map[string]operations.ID{
-		"start-vm":                          operations.StartVM,
-		"GET /scopes/{scope}/vms/{name}":    operations.ViewVMConfiguration,
-		"DELETE /scopes/{scope}/vms/{name}": operations.DeleteVM,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var scopes []string
-	r := mux.NewRouter()
-	r.Use(httpauthz.Middleware(c, httpauthz.Options{
+	gate, err := httpauthz.New(httpauthz.Static(c), httpauthz.Config{
+		Routes: map[string]string{
+			"start-vm":                          "Start Virtual Machine",
+			"GET /scopes/{scope}/vms/{name}":    strconv.Itoa(int(operations.ViewVMConfiguration)),
+			"DELETE /scopes/{scope}/vms/{name}": "delete virtual machine",
+		},
+		Match: gorillamux.Match,
 		Client: func(r *http.Request) (directory.ClientContext, error) {
 			u := r.Header.Get("X-User")
 			cl := directory.ClientContext{Name: u, IDs: []string{u}}
@@ -45,12 +43,16 @@ func TestGorillaMux(t *testing.T) {
 			}
 			return cl, nil
 		},
-		Operation: opFor,
-		Scope:     gorillamux.ScopeFromVar("scope"),
+		Scope: gorillamux.ScopeFromVar("scope"),
 		OnDecision: func(_ *http.Request, d httpauthz.Decision) {
 			scopes = append(scopes, d.Scope)
 		},
-	}))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := mux.NewRouter()
+	r.Use(gate.Wrap)
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
 	r.HandleFunc("/scopes/{scope}/vms/{name}", ok).Methods(http.MethodGet, http.MethodDelete)
 	r.HandleFunc("/scopes/{scope}/vms/{name}/start", ok).Methods(http.MethodPost).Name("start-vm")
@@ -83,7 +85,7 @@ func TestGorillaMux(t *testing.T) {
 	if len(scopes) == 0 || scopes[0] != "Lab" {
 		t.Errorf("decided scopes %q, want Lab from the route variable", scopes)
 	}
-	if _, err := gorillamux.RouteOperations(map[string]operations.ID{"GET /x": 4242}); err == nil {
-		t.Error("an operation outside the catalog was accepted")
+	if _, err := httpauthz.New(httpauthz.Static(c), httpauthz.Config{Routes: map[string]string{"stop-vm": "4242"}, Match: gorillamux.Match}); err == nil {
+		t.Error("an operation outside the application was accepted")
 	}
 }
