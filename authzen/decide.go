@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sync"
+	"strings"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
@@ -67,48 +67,24 @@ type ruleFailed struct{ msg string }
 
 func (e *ruleFailed) Error() string { return e.msg }
 
-// appCheckers caches the compiled checkers of the applications other than
-// the snapshot's own, for one snapshot at a time.
-type appCheckers struct {
-	mu    sync.Mutex
-	from  *authz.Snapshot
-	byApp map[string]appChecker // by names.Key of the application
-}
-
-type appChecker struct {
-	c   *authz.Checker
-	err error
-}
-
-// checker returns the compiled checker of app (the snapshot's own when app
-// is it): the store's operations of the application are its catalog.
+// checker returns the compiled checker of app in snap: the snapshot holds
+// every application's Checker, compiled once per revision (the one index
+// /v1/check decides with), over the operations its store defines.
 func (s *Service) checker(snap *authz.Snapshot, app string) (*authz.Checker, error) {
-	if names.Equal(app, snap.Checker.Application()) {
-		return snap.Checker, nil
+	if strings.TrimSpace(app) == "" {
+		// snap.App takes "" as the default application; a request that
+		// names an empty one names none.
+		return nil, failf(http.StatusNotFound, "application %q is not in the policy store", app)
 	}
-	s.apps.mu.Lock()
-	defer s.apps.mu.Unlock()
-	if s.apps.from != snap {
-		s.apps.from, s.apps.byApp = snap, map[string]appChecker{}
+	c, err := snap.App(app)
+	switch {
+	case errors.Is(err, authz.ErrUnknownApplication):
+		return nil, failf(http.StatusNotFound, "application %q is not in the policy store", app)
+	case err != nil:
+		s.log.Warn("authzen: application cannot be decided", "application", app, "err", err)
+		return nil, failf(http.StatusInternalServerError, "application %q cannot be decided: %v", app, err)
 	}
-	k := names.Key(app)
-	if ac, ok := s.apps.byApp[k]; ok {
-		return ac.c, ac.err
-	}
-	var ac appChecker
-	pa, err := snap.Policy.Application(app)
-	if err != nil {
-		ac.err = failf(http.StatusNotFound, "application %q is not in the policy store", app)
-	} else {
-		// The snapshot holds every application's Checker, over the
-		// operations its store defines.
-		if ac.c, err = snap.App(pa.Name); err != nil {
-			s.log.Warn("authzen: application cannot be decided", "application", pa.Name, "err", err)
-			ac.err = failf(http.StatusInternalServerError, "application %q cannot be decided: %v", pa.Name, err)
-		}
-	}
-	s.apps.byApp[k] = ac
-	return ac.c, ac.err
+	return c, nil
 }
 
 // decider makes the decisions of one request with one snapshot.

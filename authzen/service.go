@@ -76,9 +76,6 @@ type Config struct {
 	// PDPURL is the PDP identifier the metadata names (https://host[:port],
 	// no path); "" derives it from each request's host.
 	PDPURL string
-	// Options are the options the server compiles its policy with (the
-	// LDAP query matcher, the rule time limit), for the other applications.
-	Options authz.Options
 	// Logger receives what the client is not told; nil discards it.
 	Logger *slog.Logger
 }
@@ -115,9 +112,8 @@ type Made struct {
 
 // Service answers the AuthZEN Authorization API. Make one with New.
 type Service struct {
-	cfg  Config
-	log  *slog.Logger
-	apps appCheckers
+	cfg Config
+	log *slog.Logger
 }
 
 // New returns a Service deciding with cfg.

@@ -7,14 +7,13 @@ import (
 	"net/http"
 
 	"github.com/azgate/azgate/audit"
-	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/authzen"
 	"github.com/azgate/azgate/directory"
 )
 
 // newAuthZEN makes the AuthZEN service over the server's policy, directory
 // and delegation roles (docs/authzen.md).
-func (s *Server) newAuthZEN(opts authz.Options) (*authzen.Service, error) {
+func (s *Server) newAuthZEN() (*authzen.Service, error) {
 	cfg := authzen.Config{
 		Policy:      s.live.Current,
 		Application: s.cfg.AuthZENApplication,
@@ -28,7 +27,6 @@ func (s *Server) newAuthZEN(opts authz.Options) (*authzen.Service, error) {
 		},
 		OnDecision: s.onAuthZENDecision,
 		PDPURL:     s.cfg.AuthZENURL,
-		Options:    authz.Options{QueryMatcher: opts.QueryMatcher, RuleTimeLimit: opts.RuleTimeLimit},
 		Logger:     s.log.With(logKeySystem, "authzen"),
 	}
 	if s.cfg.Directory != DirectoryLDAP {

@@ -201,7 +201,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	if err := s.ensureAdmin(ctx); err != nil {
 		return nil, err
 	}
-	if s.authzen, err = s.newAuthZEN(opts); err != nil {
+	if s.authzen, err = s.newAuthZEN(); err != nil {
 		return nil, err
 	}
 
