@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
 	"github.com/azgate/azgate/operations"
+	"github.com/azgate/azgate/policy"
 	"github.com/azgate/azgate/scopes"
 )
 
@@ -56,11 +60,7 @@ func grantOf(g *authz.Grant) *grantJSON {
 }
 
 func newCheckCmd(c *cli) *cobra.Command {
-	var (
-		user, scope, app string
-		groups, ops, ps  []string
-		explain, asJSON  bool
-	)
+	var f checkFlags
 	cmd := &cobra.Command{
 		Use:   "check --user ID [--group ID]... [--scope NAME] --op NAME_OR_ID [--op ...] [--param K=V]...",
 		Short: "Decide whether a user may perform operations",
@@ -79,89 +79,159 @@ float, true or false, else kept as a string.`,
   azgate check --user bob --group 'CONTOSO\Lab-VMOperators' --scope Lab --op 'Start Virtual Machine' --explain`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			usage := func(format string, a ...any) error {
-				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, a...)}
-			}
-			if strings.TrimSpace(user) == "" {
-				return usage("--user is required")
-			}
-			if len(ops) == 0 {
-				return usage("at least one --op is required")
-			}
-			params, err := parseParams(ps)
+			q, err := f.query()
 			if err != nil {
-				return usage("%w", err)
+				return &usageError{cmd: cmd.CommandPath(), err: err}
 			}
 			ctx := cmd.Context()
-			p, err := c.load(ctx)
+			rc, err := resolveCheck(ctx, c, q)
 			if err != nil {
 				return err
 			}
-			loc, err := (&locFlags{app: app, scope: scope}).resolve(p)
+			doc, err := rc.decide(ctx, q)
 			if err != nil {
 				return err
 			}
-			chk, err := authz.Compile(p, loc.App, authz.Options{})
-			if err != nil {
-				return err
-			}
-			// Operations by name or by this application's OperationID.
-			ids := make([]operations.ID, len(ops))
-			for i, o := range ops {
-				op, err := chk.Operations().Parse(o)
-				if err != nil {
-					return err
-				}
-				ids[i] = op.ID
-			}
-			client := directory.ClientContext{Name: user, IDs: []string{user}, Groups: groups}
-			results, err := chk.AccessCheck(ctx, client, loc.Scope, ids, params)
-			if err != nil {
-				return err
-			}
-			doc := checkJSON{User: user, Groups: nonNil(groups), Application: loc.App, Scope: loc.Scope, Allowed: true}
-			for _, r := range results {
-				cr := checkResult{Operation: r.Operation.Name, ID: int(r.Operation.ID), Allowed: r.Allowed, Grant: grantOf(r.Grant)}
-				if r.Err != nil {
-					cr.Error = r.Err.Error()
-				}
-				if !r.Allowed {
-					cr.Missing = fmt.Sprintf("%q in %s", r.Operation.Name, scopes.Label(loc.Scope))
-					hs, _ := chk.Hints(loc.Scope, r.Operation.ID)
-					for _, h := range hs {
-						cr.Hints = append(cr.Hints, h.String())
-					}
-				}
-				if explain {
-					ex := chk.Explain(ctx, client, loc.Scope, r.Operation.ID, params)
-					cr.Explanation = &ex
-				}
-				doc.Allowed = doc.Allowed && r.Allowed
-				doc.Results = append(doc.Results, cr)
-			}
-			if asJSON {
-				if err := printJSON(cmd.OutOrStdout(), doc); err != nil {
-					return err
-				}
-			} else if err := printCheck(cmd, doc); err != nil {
-				return err
-			}
-			if !doc.Allowed {
-				return withCode(exitFalse, nil)
-			}
-			return nil
+			return writeCheck(cmd, doc, f.json)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&user, "user", "", "the user: a SID or account name (required)")
-	f.StringArrayVar(&groups, "group", nil, "a group the user is in, SID or name (repeatable)")
-	f.StringVar(&scope, "scope", "", "scope to check in (default: the application level)")
-	f.StringVar(&app, "app", "", appFlagHelp)
-	f.StringArrayVar(&ops, "op", nil, "operation, by name or ID (repeatable; at least one)")
-	f.StringArrayVar(&ps, "param", nil, "business-rule parameter K=V (repeatable)")
-	f.BoolVar(&explain, "explain", false, "explain each decision under its line")
-	f.BoolVar(&asJSON, "json", false, "print a JSON document")
+	f.register(cmd.Flags())
 	return cmd
+}
+
+// check runs in four phases: the flags become a checkQuery (query), the
+// query is resolved in the store's policy (resolveCheck), decided
+// (resolvedCheck.decide) and written (writeCheck).
+
+// checkFlags are check's flags, as given.
+type checkFlags struct {
+	user, scope, app   string
+	groups, ops, param []string
+	explain, json      bool
+}
+
+func (f *checkFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.user, "user", "", "the user: a SID or account name (required)")
+	fs.StringArrayVar(&f.groups, "group", nil, "a group the user is in, SID or name (repeatable)")
+	fs.StringVar(&f.scope, "scope", "", "scope to check in (default: the application level)")
+	fs.StringVar(&f.app, "app", "", appFlagHelp)
+	fs.StringArrayVar(&f.ops, "op", nil, "operation, by name or ID (repeatable; at least one)")
+	fs.StringArrayVar(&f.param, "param", nil, "business-rule parameter K=V (repeatable)")
+	fs.BoolVar(&f.explain, "explain", false, "explain each decision under its line")
+	fs.BoolVar(&f.json, "json", false, "print a JSON document")
+}
+
+// checkQuery is the check the flags ask for, before it meets a policy.
+type checkQuery struct {
+	client  directory.ClientContext
+	where   locFlags // application and scope, as given
+	ops     []string // by name or OperationID, as given
+	params  authz.Params
+	explain bool
+}
+
+// query validates the flags; an error is a usage error.
+func (f *checkFlags) query() (checkQuery, error) {
+	if strings.TrimSpace(f.user) == "" {
+		return checkQuery{}, errors.New("--user is required")
+	}
+	if len(f.ops) == 0 {
+		return checkQuery{}, errors.New("at least one --op is required")
+	}
+	params, err := parseParams(f.param)
+	if err != nil {
+		return checkQuery{}, err
+	}
+	return checkQuery{
+		client:  directory.ClientContext{Name: f.user, IDs: []string{f.user}, Groups: f.groups},
+		where:   locFlags{app: f.app, scope: f.scope},
+		ops:     f.ops,
+		params:  params,
+		explain: f.explain,
+	}, nil
+}
+
+// resolvedCheck is a query resolved in the store's policy: the
+// application compiled, the scope and operations as it names them.
+type resolvedCheck struct {
+	chk *authz.Checker
+	loc policy.Location
+	ids []operations.ID
+}
+
+// resolveCheck loads the policy, finds the application and scope, and
+// resolves each operation by name or by that application's OperationID.
+func resolveCheck(ctx context.Context, c *cli, q checkQuery) (resolvedCheck, error) {
+	p, err := c.load(ctx)
+	if err != nil {
+		return resolvedCheck{}, err
+	}
+	loc, err := q.where.resolve(p)
+	if err != nil {
+		return resolvedCheck{}, err
+	}
+	chk, err := authz.Compile(p, loc.App, authz.Options{})
+	if err != nil {
+		return resolvedCheck{}, err
+	}
+	ids := make([]operations.ID, len(q.ops))
+	for i, o := range q.ops {
+		op, err := chk.Operations().Parse(o)
+		if err != nil {
+			return resolvedCheck{}, err
+		}
+		ids[i] = op.ID
+	}
+	return resolvedCheck{chk: chk, loc: loc, ids: ids}, nil
+}
+
+// decide checks every operation and documents each result: the grant, or
+// what is missing and the grants that would give it; the explanation
+// when asked.
+func (rc resolvedCheck) decide(ctx context.Context, q checkQuery) (checkJSON, error) {
+	results, err := rc.chk.AccessCheck(ctx, q.client, rc.loc.Scope, rc.ids, q.params)
+	if err != nil {
+		return checkJSON{}, err
+	}
+	doc := checkJSON{User: q.client.Name, Groups: nonNil(q.client.Groups), Application: rc.loc.App, Scope: rc.loc.Scope, Allowed: true}
+	for _, r := range results {
+		cr := checkResult{Operation: r.Operation.Name, ID: int(r.Operation.ID), Allowed: r.Allowed, Grant: grantOf(r.Grant)}
+		if r.Err != nil {
+			cr.Error = r.Err.Error()
+		}
+		if !r.Allowed {
+			cr.Missing = fmt.Sprintf("%q in %s", r.Operation.Name, scopes.Label(rc.loc.Scope))
+			hs, _ := rc.chk.Hints(rc.loc.Scope, r.Operation.ID)
+			for _, h := range hs {
+				cr.Hints = append(cr.Hints, h.String())
+			}
+		}
+		if q.explain {
+			ex := rc.chk.Explain(ctx, q.client, rc.loc.Scope, r.Operation.ID, q.params)
+			cr.Explanation = &ex
+		}
+		doc.Allowed = doc.Allowed && r.Allowed
+		doc.Results = append(doc.Results, cr)
+	}
+	return doc, nil
+}
+
+// writeCheck prints doc, as JSON or one line per operation, and returns
+// the exit status: 1 (exitFalse) when any operation is denied.
+func writeCheck(cmd *cobra.Command, doc checkJSON, asJSON bool) error {
+	var err error
+	if asJSON {
+		err = printJSON(cmd.OutOrStdout(), doc)
+	} else {
+		err = printCheck(cmd, doc)
+	}
+	if err != nil {
+		return err
+	}
+	if !doc.Allowed {
+		return withCode(exitFalse, nil)
+	}
+	return nil
 }
 
 func printCheck(cmd *cobra.Command, doc checkJSON) error {
