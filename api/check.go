@@ -28,14 +28,22 @@ type CheckItem struct {
 	DN string `json:"dn,omitempty"`
 	// Scope is the scope of the check; "" is the default scope.
 	Scope string `json:"scope,omitempty"`
-	// Operations are operation names or OperationIDs.
+	// Application is the application whose operations are checked,
+	// compared by names.Equal. Empty: the default — the only application
+	// besides azgate's delegation application ("azgate", never a default),
+	// else the one the server gates. In a batch, an item's Application
+	// overrides the request's.
+	Application string `json:"application,omitempty"`
+	// Operations are operation names (case-insensitive) or OperationIDs of
+	// the Application, never of another application.
 	Operations []OperationRef `json:"operations"`
 	// Parameters are the business rule parameters.
 	Parameters map[string]any `json:"parameters,omitempty"`
 }
 
 // CheckRequest is the body of POST /v1/check: one check (the CheckItem
-// fields) or a batch (Checks), not both.
+// fields) or a batch (Checks), not both; a batch may give an Application,
+// the default of its items.
 type CheckRequest struct {
 	CheckItem
 	Checks []CheckItem `json:"checks,omitempty"`

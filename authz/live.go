@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/azgate/azgate/directory"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
 )
@@ -31,10 +32,11 @@ type Snapshot struct {
 }
 
 // App returns the Checker of application name (compared by names.Equal).
-// An empty name is the default application: the only one besides the
-// delegation application (policy.DelegationApplication), else the one Live
-// was made for. An unknown name is an error wrapping ErrUnknownApplication
-// that lists the applications there are.
+// An empty name is the default application (policy.Policy.DefaultAppOr):
+// the only one besides the delegation application
+// (policy.DelegationApplication), else the one Live was made for. An
+// unknown name is an error wrapping ErrUnknownApplication that lists the
+// applications there are.
 func (s *Snapshot) App(name string) (*Checker, error) {
 	apps := s.apps
 	if apps == nil && s.Policy != nil { // a Snapshot made by hand, not by Live
@@ -47,21 +49,17 @@ func (s *Snapshot) App(name string) (*Checker, error) {
 		}
 	}
 	if strings.TrimSpace(name) == "" {
-		var only *Checker
-		n := 0
-		for _, c := range apps {
-			if !isDelegationApp(c.app) {
-				only, n = c, n+1
-			}
+		if s.Checker == nil || s.Policy == nil {
+			return s.Checker, nil
 		}
-		if n == 1 {
-			return only, nil
+		name = s.Policy.DefaultAppOr(s.Checker.app)
+		if name == s.Checker.app {
+			return s.Checker, nil
 		}
-		return s.Checker, nil
 	}
-	k := foldKey(name)
+	name = strings.TrimSpace(name)
 	for _, c := range apps {
-		if foldKey(c.app) == k {
+		if names.Equal(strings.TrimSpace(c.app), name) {
 			return c, nil
 		}
 	}
@@ -84,13 +82,6 @@ func appList(apps []*Checker) string {
 	}
 	return strings.Join(q, ", ")
 }
-
-// isDelegationApp reports whether name is azgate's delegation
-// application, which is never a default.
-func isDelegationApp(name string) bool { return foldKey(name) == foldKey(delegationApplication) }
-
-// delegationApplication is policy.DelegationApplication.
-const delegationApplication = "azgate"
 
 // Status reports how current a Live authorizer is.
 type Status struct {

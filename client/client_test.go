@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -122,6 +123,24 @@ func TestClient_Decisions(t *testing.T) {
 	}
 	if len(batch.Results) != 2 || !batch.Results[0][0].Allowed || len(batch.Results[1]) != 2 || batch.Results[1][0].Allowed {
 		t.Fatalf("CheckBatch = %+v", batch)
+	}
+
+	// The application of a batch is its items' default; an item's own
+	// overrides it; operations are of the item's application.
+	apps, err := c.CheckBatchIn(ctx, "azgate", []api.CheckItem{
+		{User: "alice", Operations: api.Ops("read policy")},
+		{Application: "Hyper-V services", User: "alice", Groups: admins, Operations: []api.OperationRef{api.OpID(307)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps.Results) != 2 || apps.Results[0][0].Operation != "Read Policy" || apps.Results[1][0].Operation != "Start Virtual Machine" {
+		t.Fatalf("CheckBatchIn = %+v", apps)
+	}
+	var apiErr *client.Error
+	if _, err := c.Check(ctx, api.CheckItem{Application: "azgate", User: "alice", Operations: api.Ops("Start Virtual Machine")}); !errors.As(err, &apiErr) ||
+		apiErr.StatusCode != http.StatusBadRequest || !strings.Contains(err.Error(), `in application "azgate"`) {
+		t.Fatalf("Check of another application's operation = %v, want a 400 naming the application", err)
 	}
 
 	tests := []struct {

@@ -10,9 +10,10 @@ import (
 	"github.com/azgate/azgate/api"
 )
 
-// Check decides one item: one result per operation, in order. A deny is a
-// result (Allowed false), not an error; an unknown scope or operation is an
-// *Error (404, 400).
+// Check decides one item in its Application (empty: the server's default
+// application): one result per operation, in order. A deny is a result
+// (Allowed false), not an error; an unknown application, scope or
+// operation is an *Error (404, 404, 400).
 func (c *Client) Check(ctx context.Context, item api.CheckItem) (api.CheckResponse, error) {
 	return send[api.CheckResponse](ctx, c, http.MethodPost, "/v1/check", api.CheckRequest{CheckItem: item})
 }
@@ -36,12 +37,21 @@ func (c *Client) Allowed(ctx context.Context, item api.CheckItem) (bool, error) 
 }
 
 // CheckBatch decides several items with one policy revision: one result
-// list per item, in order.
+// list per item, in order. Each item is decided in its own Application
+// (empty: the server's default application).
 func (c *Client) CheckBatch(ctx context.Context, items []api.CheckItem) (api.BatchCheckResponse, error) {
+	return c.CheckBatchIn(ctx, "", items)
+}
+
+// CheckBatchIn is CheckBatch with app the application of the items that
+// name none.
+func (c *Client) CheckBatchIn(ctx context.Context, app string, items []api.CheckItem) (api.BatchCheckResponse, error) {
 	if items == nil {
 		items = []api.CheckItem{}
 	}
-	return send[api.BatchCheckResponse](ctx, c, http.MethodPost, "/v1/check", api.CheckRequest{Checks: items})
+	req := api.CheckRequest{Checks: items}
+	req.Application = app
+	return send[api.BatchCheckResponse](ctx, c, http.MethodPost, "/v1/check", req)
 }
 
 // ExplainQuery asks why User may or may not perform Operation in Scope.

@@ -77,7 +77,13 @@ const (
 // when none is given: the only application of the store besides the
 // delegation application (DelegationApplication, never a default), else
 // DefaultApplication (the engine's), which the store may lack.
-func (p *Policy) DefaultApp() string {
+func (p *Policy) DefaultApp() string { return p.DefaultAppOr(DefaultApplication) }
+
+// DefaultAppOr is DefaultApp with another fallback: the only application
+// of the store besides the delegation application, else fallback (a
+// server's engine application, which may have another name). It is the one
+// rule every face (CLI, HTTP) defaults an application by.
+func (p *Policy) DefaultAppOr(fallback string) string {
 	only, n := "", 0
 	for _, a := range p.Applications {
 		if !names.Equal(a.Name, DelegationApplication) {
@@ -87,7 +93,7 @@ func (p *Policy) DefaultApp() string {
 	if n == 1 {
 		return only
 	}
-	return DefaultApplication
+	return fallback
 }
 
 // scopeObjects resolves a Location to its application and objects.

@@ -41,25 +41,21 @@ const (
 var errTooManyCheckOperations = errorf(http.StatusRequestEntityTooLarge, api.CodeTooLarge,
 	"a check body has at most %d operations in all (items × operations); split it", maxCheckOperations)
 
-// catalog indexes the operations catalog once: operations.ByName and
-// ByID walk a freshly built slice, too slow for every operation of every
-// check.
+// catalog holds what the check endpoint's parser and encoder keep of the
+// Hyper-V catalog: its names, so that a name spelled as the catalog spells
+// it is not allocated again, and each operation's encoded result prefix.
+// Neither resolves an operation: that is the index of the application
+// checked (resolveOperation).
 var catalog = func() (c struct {
-	byName      map[string]operations.Operation // by names.Key of the name
 	byExactName map[string]operations.Operation // by the catalog's spelling
-	byID        map[operations.ID]operations.Operation
 	// quoted holds each operation's encoded result prefix,
 	// {"operation":"NAME","id":ID
 	quoted map[operations.ID]quotedOp
 }) {
-	c.byName = map[string]operations.Operation{}
 	c.byExactName = map[string]operations.Operation{}
-	c.byID = map[operations.ID]operations.Operation{}
 	c.quoted = map[operations.ID]quotedOp{}
 	for _, o := range operations.All() {
-		c.byName[names.Key(o.Name)] = o
 		c.byExactName[o.Name] = o
-		c.byID[o.ID] = o
 		p := appendJSONString([]byte(`{"operation":`), o.Name)
 		p = strconv.AppendInt(append(p, `,"id":`...), int64(o.ID), 10)
 		c.quoted[o.ID] = quotedOp{name: o.Name, prefix: p}
@@ -72,36 +68,26 @@ type quotedOp struct {
 	prefix []byte
 }
 
-// resolveOperation finds the operation ref names: a catalog name spelled
-// exactly without allocating, else as lookupOperation does; an ID in the
-// catalog. An unknown one is a 400 naming it.
-func resolveOperation(ref api.OperationRef) (operations.Operation, error) {
+// resolveOperation finds the operation ref names among the operations of
+// application x, and only there: by name (names.Equal; a string of digits
+// is an OperationID), as the CLI's --op is (operations.Index.Parse), or by
+// OperationID. An unknown one is a 400 naming the application and its
+// closest names.
+func resolveOperation(x *operations.Index, ref api.OperationRef) (operations.Operation, error) {
 	var (
 		op  operations.Operation
 		ok  bool
 		err error
 	)
-	if ref.Name != "" {
-		if op, ok = catalog.byExactName[ref.Name]; !ok {
-			op, err = lookupOperation(ref.Name)
-		}
-	} else if op, ok = catalog.byID[operations.ID(ref.ID)]; !ok {
-		op, err = operations.ByID(operations.ID(ref.ID))
+	if ref.Name == "" {
+		op, err = x.ID(operations.ID(ref.ID))
+	} else if op, ok = x.ByName(ref.Name); !ok { // spelled exactly: no folding, no allocation
+		op, err = x.Parse(ref.Name)
 	}
 	if err != nil {
 		return op, invalidf("operations: %v", err)
 	}
 	return op, nil
-}
-
-// lookupOperation finds an operation by name (names.Equal, after
-// surrounding space is removed) or ID, and falls back to operations.Parse
-// for its suggestions.
-func lookupOperation(s string) (operations.Operation, error) {
-	if o, ok := catalog.byName[names.Key(strings.TrimSpace(s))]; ok {
-		return o, nil
-	}
-	return operations.Parse(s)
 }
 
 // smallInt parses a short unsigned decimal.
@@ -123,7 +109,10 @@ func (s *Server) checkRoutes() []route {
 	const tag = "decisions"
 	return []route{
 		{name: "check", method: http.MethodPost, path: "/v1/check", tag: tag,
-			summary: "Decide operations for a user in a scope; one check or a batch ({\"checks\": [...]}). " +
+			summary: "Decide operations for a user in a scope of an application; one check or a batch ({\"checks\": [...]}). " +
+				"Operations are named (case-insensitive) or given by OperationID in the item's \"application\" only " +
+				"(default: the batch's \"application\", else the only application besides azgate, else the one the server gates); " +
+				"an unknown one is a 400 naming the application and its closest names. " +
 				"The user's \"groups\" are taken as given (absent: none); with \"resolve\": true and no \"groups\" " +
 				"the server's directory (local or LDAP) resolves the user's identifiers, DN and transitive groups " +
 				"(404 for an unknown user, 503 when the directory cannot answer)",
@@ -181,6 +170,8 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	}
 	items := req.Checks
 	if batch {
+		// Only the application may be given for the whole batch: the
+		// default of its items.
 		if req.User != "" || req.Operations != nil || req.Scope != "" || req.Groups != nil || req.Parameters != nil ||
 			req.IDs != nil || req.DN != "" || req.Resolve {
 			return invalidf("a body is one check or a batch (\"checks\"), not both")
@@ -192,33 +183,59 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 		cs.one[0] = req.CheckItem
 		items = cs.one[:]
 	}
-	// Every operation of the body is resolved before anything is decided:
-	// an unknown one fails the whole request.
-	ops := cs.ops[:0]
+	itemErr := func(i int, err error) error {
+		if batch {
+			return atItem(i, err)
+		}
+		return err
+	}
+	// Every item's application and operations are resolved before anything
+	// is decided: an unknown one fails the whole request. An operation is
+	// looked up in its item's application only, by name or by that
+	// application's OperationID.
+	snap := s.live.Current()
+	chks, ops := cs.chks[:0], cs.ops[:0]
+	var (
+		reqChk  *authz.Checker // the request's application, once an item needs it
+		lastApp string         // the application of the item before, and its checker
+		lastChk *authz.Checker
+	)
 	for i := range items {
-		for _, ref := range items[i].Operations {
-			op, err := resolveOperation(ref)
-			if err != nil {
-				if batch {
-					return fmt.Errorf("checks[%d]: %w", i, err)
+		var chk *authz.Checker
+		switch app := items[i].Application; {
+		case app == "":
+			if reqChk == nil {
+				if reqChk, err = snap.App(req.Application); err != nil {
+					return err
 				}
-				return err
+			}
+			chk = reqChk
+		case lastChk != nil && app == lastApp:
+			chk = lastChk
+		default:
+			if chk, err = snap.App(app); err != nil {
+				return itemErr(i, err)
+			}
+			lastApp, lastChk = app, chk
+		}
+		chks = append(chks, chk)
+		x := chk.Operations()
+		for _, ref := range items[i].Operations {
+			op, err := resolveOperation(x, ref)
+			if err != nil {
+				return itemErr(i, err)
 			}
 			ops = append(ops, op)
 		}
 	}
-	cs.ops = ops
+	cs.chks, cs.ops = chks, ops
 	start := time.Now()
-	snap := s.live.Current()
 	for i := range items {
 		n := len(items[i].Operations)
 		itemOps := ops[:n]
 		ops = ops[n:]
-		if err := s.checkOne(r, snap, &items[i], itemOps, cs); err != nil {
-			if batch {
-				return fmt.Errorf("checks[%d]: %w", i, err)
-			}
-			return err
+		if err := s.checkOne(r, snap, chks[i], &items[i], itemOps, cs); err != nil {
+			return itemErr(i, err)
 		}
 	}
 	kind := 0
@@ -242,6 +259,19 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// atItem says that err is about item i of a batch. The message of an
+// error the server raised itself (an apiError, whose message is what the
+// client sees) says it too.
+func atItem(i int, err error) error {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		c := *ae
+		c.message = fmt.Sprintf("checks[%d]: %s", i, ae.message)
+		return &c
+	}
+	return fmt.Errorf("checks[%d]: %w", i, err)
+}
+
 // Header values of the check answer, shared by every answer: net/http only
 // reads them, and Header.Set and Add replace or copy rather than write into
 // them.
@@ -260,6 +290,7 @@ type checkState struct {
 	// authz receives each item's results, copied out into results before
 	// the next item.
 	authz   authz.Buffer
+	chks    []*authz.Checker       // the application of each item
 	ops     []operations.Operation // the operations of every item, resolved
 	ids     []operations.ID
 	userIDs []string // the client IDs of an item whose groups are given
@@ -281,6 +312,7 @@ type checkState struct {
 }
 
 type hintKey struct {
+	app   *authz.Checker
 	scope string
 	op    operations.ID
 }
@@ -301,8 +333,9 @@ func (cs *checkState) release() {
 	clear(cs.spans)
 	clear(cs.audit) // drop the errors and grants
 	cs.audit, cs.caller, cs.mayRead, cs.hints, cs.explained = trim(cs.audit), "", 0, nil, 0
-	cs.ops, cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
-		trim(cs.ops), trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
+	clear(cs.chks) // drop the snapshot's checkers
+	cs.chks, cs.ops, cs.ids, cs.userIDs, cs.results, cs.ends, cs.spans =
+		trim(cs.chks), trim(cs.ops), trim(cs.ids), trim(cs.userIDs), trim(cs.results), trim(cs.ends), trim(cs.spans)
 	if cap(cs.body) > 64*maxPooled {
 		cs.body = make([]byte, 0, 4096)
 	}
@@ -404,9 +437,10 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, q...)
 }
 
-// checkOne decides one item with snapshot snap, appending its results to
-// cs.results and their end to cs.ends.
-func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *api.CheckItem, ops []operations.Operation, cs *checkState) error {
+// checkOne decides one item with chk, the checker of its application in
+// snapshot snap, appending its results to cs.results and their end to
+// cs.ends.
+func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, chk *authz.Checker, it *api.CheckItem, ops []operations.Operation, cs *checkState) error {
 	if it.User == "" {
 		return invalidf("check: \"user\" is required")
 	}
@@ -422,13 +456,17 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *api.CheckIt
 		ids = append(ids, o.ID)
 	}
 	cs.ids = ids
-	res, err := snap.Checker.AccessCheckInto(r.Context(), &cs.authz, c, it.Scope, ids, authz.Params(it.Parameters))
+	res, err := chk.AccessCheckInto(r.Context(), &cs.authz, c, it.Scope, ids, authz.Params(it.Parameters))
 	// A scope the policy does not have is an error of the request, as an
 	// unknown operation is (404, like the CLI's exit 2). Any other error
 	// (ctx done) comes with all-denied results that carry it: report them.
 	if errors.Is(err, authz.ErrUnknownScope) || (err != nil && len(res) != len(ids)) {
 		return fmt.Errorf("access check: %w", err)
 	}
+	// Decisions are counted by operation name for the engine's application
+	// and the delegation application, whose names are the metric's labels;
+	// another application's, whatever their names, as other operations.
+	label := chk == snap.Checker || names.Equal(chk.Application(), DelegationApp)
 	for i, rr := range res {
 		op := ops[i]
 		cr := api.CheckResult{Operation: op.Name, ID: int(op.ID), Allowed: rr.Allowed && rr.Err == nil}
@@ -440,11 +478,15 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *api.CheckIt
 		if !cr.Allowed && cs.explained < maxExplainedDenials {
 			cs.explained++
 			cr.Missing = quoteName(op.Name) + " in " + scopes.Label(it.Scope)
-			cr.Hints = s.checkHints(r, snap, cs, it.Scope, op.ID)
+			cr.Hints = s.checkHints(r, chk, cs, it.Scope, op.ID)
 		}
-		s.metrics.tallyCheck(&cs.tally, op.ID, op.Name, cr.Allowed)
+		s.metrics.tallyCheck(&cs.tally, label, op.Name, cr.Allowed)
 		if s.auditsCheck(cr.Allowed) {
-			s.recordCheck(r, cs, it, op, rr, err)
+			app := "" // the engine's application goes unnamed in the audit log
+			if chk != snap.Checker {
+				app = chk.Application()
+			}
+			s.recordCheck(r, cs, app, it, op, rr, err)
 		}
 		cs.results = append(cs.results, cr)
 	}
@@ -455,10 +497,11 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, it *api.CheckIt
 // quoteName quotes a name as %q does.
 func quoteName(s string) string { return strconv.Quote(s) }
 
-// checkHints returns the hints of a denial of op in scope, for a caller
-// who may read the policy (asked once a request, without an audit record:
-// a question, not a refusal); nil for anyone else.
-func (s *Server) checkHints(r *http.Request, snap *authz.Snapshot, cs *checkState, scope string, op operations.ID) []string {
+// checkHints returns the hints of a denial of op in scope of chk's
+// application, for a caller who may read the policy (asked once a request,
+// without an audit record: a question, not a refusal); nil for anyone
+// else.
+func (s *Server) checkHints(r *http.Request, chk *authz.Checker, cs *checkState, scope string, op operations.ID) []string {
 	if cs.mayRead == 0 {
 		cs.mayRead = -1
 		if c, ok := clientFrom(r.Context()); ok {
@@ -470,11 +513,11 @@ func (s *Server) checkHints(r *http.Request, snap *authz.Snapshot, cs *checkStat
 	if cs.mayRead < 0 {
 		return nil
 	}
-	k := hintKey{names.Key(scope), op}
+	k := hintKey{chk, names.Key(scope), op}
 	if hs, ok := cs.hints[k]; ok {
 		return hs
 	}
-	hs := hintStrings(snap.Checker, scope, op)
+	hs := hintStrings(chk, scope, op)
 	if cs.hints == nil {
 		cs.hints = map[hintKey][]string{}
 	}
@@ -512,11 +555,12 @@ func (s *Server) auditsCheck(allowed bool) bool {
 	return !allowed
 }
 
-// recordCheck holds one check decision for the audit log: the user checked,
+// recordCheck holds one check decision for the audit log: the application
+// (when not the engine's) and user checked,
 // who asked, and the assignment that granted it or why it was denied
 // (res.Err, else itemErr).
-func (s *Server) recordCheck(r *http.Request, cs *checkState, it *api.CheckItem, op operations.Operation, res authz.Result, itemErr error) {
-	rec := audit.DecisionRecord{Source: audit.SourceCheck, Principal: it.User, Caller: cs.caller,
+func (s *Server) recordCheck(r *http.Request, cs *checkState, app string, it *api.CheckItem, op operations.Operation, res authz.Result, itemErr error) {
+	rec := audit.DecisionRecord{Source: audit.SourceCheck, Principal: it.User, Caller: cs.caller, Application: app,
 		Operation: op.Name, OperationID: int(op.ID), Scope: it.Scope, Allowed: res.Allowed && res.Err == nil, Err: res.Err}
 	if rec.Allowed && res.Grant != nil {
 		g := res.Grant
@@ -584,13 +628,14 @@ func (s *Server) clientOf(r *http.Request, user string, ids, groups []string, dn
 	return c, nil
 }
 
-// operationParam parses the ?operation query parameter.
-func operationParam(r *http.Request) (operations.Operation, error) {
+// operationParam parses the ?operation query parameter: an operation of
+// chk's application, by name or by its OperationID.
+func operationParam(r *http.Request, chk *authz.Checker) (operations.Operation, error) {
 	v := r.URL.Query().Get("operation")
 	if v == "" {
 		return operations.Operation{}, invalidf("query parameter \"operation\" is required (a name or OperationID)")
 	}
-	op, err := lookupOperation(v)
+	op, err := chk.Operations().Parse(v)
 	if err != nil {
 		return operations.Operation{}, invalidf("query parameter \"operation\": %v", err)
 	}
@@ -608,7 +653,8 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	if user == "" {
 		return invalidf("query parameter \"user\" is required")
 	}
-	op, err := operationParam(r)
+	snap := s.live.Current()
+	op, err := operationParam(r, snap.Checker)
 	if err != nil {
 		return err
 	}
@@ -637,7 +683,6 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	snap := s.live.Current()
 	e := snap.Checker.Explain(r.Context(), c, q.Get("scope"), op.ID, params)
 	writeJSON(w, http.StatusOK, api.ExplainResponse{Explanation: e, Revision: uint64(snap.Revision)})
 	return nil
@@ -648,12 +693,12 @@ func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
 	if err := s.requireDelegated(r, opReadPolicy); err != nil {
 		return err
 	}
-	op, err := operationParam(r)
+	snap := s.live.Current()
+	op, err := operationParam(r, snap.Checker)
 	if err != nil {
 		return err
 	}
 	scope := r.URL.Query().Get("scope")
-	snap := s.live.Current()
 	if q := r.URL.Query(); q.Has("limit") || q.Has("token") {
 		limit, err := intParam(r, "limit")
 		if err != nil {

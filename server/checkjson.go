@@ -81,7 +81,7 @@ func (p *checkParser) null() bool {
 }
 
 // checkFields are the keys of a check item; "checks" only at the top.
-var checkFields = []string{"user", "ids", "groups", "resolve", "dn", "scope", "operations", "parameters", "checks"}
+var checkFields = []string{"user", "ids", "groups", "resolve", "dn", "scope", "application", "operations", "parameters", "checks"}
 
 // field resolves a key as encoding/json does: exact, else case-insensitive.
 func field(key string, top bool) (string, bool) {
@@ -127,6 +127,8 @@ func (p *checkParser) item(it *api.CheckItem, checks *[]api.CheckItem) error {
 			err = p.strValue(&it.DN)
 		case "scope":
 			err = p.strValue(&it.Scope)
+		case "application":
+			err = p.strValue(&it.Application)
 		case "ids":
 			err = p.strArray(&it.IDs)
 		case "groups":

@@ -79,6 +79,7 @@ var httpDocSteps = []docStep{
 	{route: "check", path: "/v1/check", body: `{"user":"CONTOSO\\bob","groups":["CONTOSO\\Lab-Staff"],"scope":"Lab","operations":["Start Virtual Machine",300]}`, status: 200},
 	{route: "check", path: "/v1/check", body: `{"checks":[{"user":"CONTOSO\\bob","groups":["CONTOSO\\Lab-Staff"],"scope":"Lab","operations":["Stop Virtual Machine"]},{"user":"CONTOSO\\eve","groups":["CONTOSO\\Lab-Staff","CONTOSO\\Contractors"],"scope":"Lab","operations":["Stop Virtual Machine"]}]}`, status: 200},
 	{route: "check", path: "/v1/check", body: `{"user":"CONTOSO\\bob","scope":"Lba","operations":["Start Virtual Machine"]}`, status: 404},
+	{route: "check", path: "/v1/check", body: `{"application":"azgate","user":"CONTOSO\\bob","operations":["Read Polcy"]}`, status: 400},
 	{route: "explain", path: "/v1/explain?user=CONTOSO%5Ceve&group=CONTOSO%5CLab-Staff&group=CONTOSO%5CContractors&scope=Lab&operation=Start%20Virtual%20Machine", status: 200},
 	{route: "whoCan", path: "/v1/who-can?operation=Start%20Virtual%20Machine&scope=Lab", status: 200},
 	{route: "whoCan", path: "/v1/who-can?operation=Start%20Virtual%20Machine&scope=Lab&limit=1", status: 200},

@@ -68,8 +68,8 @@ type metrics struct {
 	// catalog operation (denied, allowed), at the operation's index in
 	// checkIndex. Both are read-only after newMetrics.
 	checkCounters [][2]prometheus.Counter
-	checkIndex    map[operations.ID]int32
-	observers     sync.Map // requestKey → prometheus.Observer
+	checkIndex    map[string]int32 // by the catalog name
+	observers     sync.Map         // requestKey → prometheus.Observer
 	// opLabels are the operation names that get their own "operation"
 	// label: the catalog's and the delegation application's. Read-only
 	// after newMetrics.
@@ -133,9 +133,9 @@ func newMetrics(status func() authz.Status) *metrics {
 	for _, o := range append(operations.All(), delegationCatalog()...) {
 		m.opLabels[o.Name] = true
 	}
-	m.checkIndex = map[operations.ID]int32{}
+	m.checkIndex = map[string]int32{}
 	for _, o := range operations.All() {
-		m.checkIndex[o.ID] = int32(len(m.checkCounters))
+		m.checkIndex[o.Name] = int32(len(m.checkCounters))
 		m.checkCounters = append(m.checkCounters, [2]prometheus.Counter{
 			m.decisions.WithLabelValues(sourceCheck, o.Name, "denied"),
 			m.decisions.WithLabelValues(sourceCheck, o.Name, "allowed"),
@@ -159,9 +159,15 @@ type otherDecision struct {
 	allowed bool
 }
 
-// tallyCheck counts one decision of the check endpoint into t.
-func (m *metrics) tallyCheck(t *decisionTally, id operations.ID, name string, allowed bool) {
-	i, ok := m.checkIndex[id]
+// tallyCheck counts one decision of the check endpoint into t: about the
+// operation name when labelled (an operation of the engine's or the
+// delegation application), else about another application's operation,
+// counted as otherLabel whatever its name.
+func (m *metrics) tallyCheck(t *decisionTally, labelled bool, name string, allowed bool) {
+	if !labelled {
+		name = otherLabel
+	}
+	i, ok := m.checkIndex[name]
 	if !ok {
 		t.others = append(t.others, otherDecision{name, allowed})
 		return
