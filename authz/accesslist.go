@@ -183,6 +183,10 @@ type listedObject struct {
 // (the token holds the last key listed, not an offset), so no object that
 // stays is skipped or repeated.
 func (c *Checker) AccessList(ctx context.Context, subj Subject, opts AccessListOptions) (AccessPage, error) {
+	c, err := c.fresh()
+	if err != nil {
+		return AccessPage{}, err
+	}
 	client, assume, err := c.subjectRequest(subj)
 	if err != nil {
 		return AccessPage{}, err
@@ -394,6 +398,10 @@ type WhoCanPage struct {
 // opts.Revision and to the query (ErrStaleToken, ErrBadToken as in
 // AccessList). The whole list is the one WhoCan returns, in its order.
 func (c *Checker) WhoCanPaged(scope string, op operations.ID, opts WhoCanOptions) (WhoCanPage, error) {
+	c, err := c.fresh()
+	if err != nil {
+		return WhoCanPage{}, err
+	}
 	limit, err := pageLimit(opts.Limit)
 	if err != nil {
 		return WhoCanPage{}, err

@@ -139,6 +139,15 @@ func (c *Checker) AccessCheckInto(ctx context.Context, buf *Buffer, client direc
 // client as a member of the application groups assume (nil but for
 // application-group subjects).
 func (c *Checker) check(ctx context.Context, results []Result, grants []Grant, client directory.ClientContext, assume []int32, scope string, ops []operations.ID, params Params) ([]Result, error) {
+	if c.terms.boundary != 0 { // members limited in time: decide with the memberships in force now
+		n, err := c.fresh()
+		if err != nil {
+			return c.denyAll(results, ops, err)
+		}
+		if n != c {
+			return n.check(ctx, results, grants, client, assume, scope, ops, params)
+		}
+	}
 	if ctx == nil {
 		return c.denyAll(results, ops, errNilContext)
 	}

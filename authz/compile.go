@@ -37,6 +37,11 @@ type Options struct {
 	// rule still running then is interrupted and denies. Zero:
 	// DefaultRuleTimeLimit.
 	RuleTimeLimit time.Duration
+	// Now is the clock of members limited in time (policy.Term): Compile
+	// takes the members in force at Now(), and a check past the next
+	// start or expiry is decided by a Checker compiled anew, never by the
+	// old one (see terms.go). Nil: time.Now.
+	Now func() time.Time
 }
 
 // Levels of objects: scope indexes are >= 0.
@@ -82,6 +87,8 @@ type Checker struct {
 	lfilter  []uint64
 
 	pool sync.Pool // *scratch
+
+	terms termState // members limited in time (terms.go)
 
 	wsigs  whatIfSigs // for WhatIf, computed on first use
 	gnames struct {   // application groups by folded name, built on first use
@@ -194,6 +201,11 @@ func scopeKey(scope, idx int32) uint64 { return uint64(uint32(scope))<<32 | uint
 // cycle, an unevaluable business rule, an operation without a usable name
 // or ID — is reported by Warnings and fails closed.
 func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
+	return compileAt(p, app, opts, opts.now())
+}
+
+// compileAt is Compile with the members in force at time at.
+func compileAt(p *policy.Policy, app string, opts Options, at time.Time) (*Checker, error) {
 	if p == nil {
 		return nil, fmt.Errorf("compile: nil policy: %w", ErrUnknownApplication)
 	}
@@ -210,7 +222,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 		matcher:  opts.QueryMatcher,
 		scopeIdx: map[string]int32{},
 	}
-	b := &builder{c: c, js: newJSSandbox(opts.RuleTimeLimit), taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
+	b := &builder{c: c, at: at, js: newJSSandbox(opts.RuleTimeLimit), taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
 		keys: map[string]int32{}, prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{}}
 	b.operations(a)
 	if opts.Engine != nil {
@@ -244,6 +256,7 @@ func Compile(p *policy.Policy, app string, opts Options) (*Checker, error) {
 	c.scopeTab = newKeyTable(folded)
 	n := len(c.groups)
 	c.pool.New = func() any { return newScratch(n) }
+	b.finishTerms(p)
 	if opts.Logger != nil {
 		for _, w := range c.warnings {
 			opts.Logger.Warn("authz compile", "application", c.app, "warning", w)
@@ -274,6 +287,9 @@ func (c *Checker) Scopes() []string { return append([]string(nil), c.scopes...) 
 
 type builder struct {
 	c        *Checker
+	at       time.Time // members are taken as in force at this time
+	boundary time.Time // the first start or expiry after at
+	lapsed   []lapsed
 	js       *jsSandbox       // Options.RuleTimeLimit and the running JScript rules
 	opBits   map[string]int   // folded operation GUID → bit (-1: an operation that cannot be checked)
 	interned map[string]mref  // operation sets in c.masks, by their words
@@ -460,7 +476,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 			}
 			b.groupIdx[k] = int32(len(c.groups))
 			c.groups = append(c.groups, groupNode{name: g.Name, guid: g.GUID, level: level, typ: g.Type,
-				members: g.Members, nonMembers: g.NonMembers})
+				members: b.inForce(owner, -1, true, g.Terms, g.Members), nonMembers: g.NonMembers})
 			ps = append(ps, pending{g, owner})
 		}
 	}
@@ -483,7 +499,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 		switch n.typ {
 		case policy.GroupBasic, "":
 			n.typ = policy.GroupBasic
-			for _, l := range p.g.AppMemberLinks {
+			for _, l := range b.inForce(p.owner, -1, false, p.g.Terms, p.g.AppMemberLinks) {
 				h, ok := b.groupIdx[foldKey(l)]
 				if !ok || !b.visibleGroup(n.level, h) {
 					b.warn("%s: member link %s names no application group in reach; ignored", p.owner, l)
@@ -500,7 +516,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 				}
 				n.nonMemberLinks = append(n.nonMemberLinks, h)
 			}
-			for j, m := range p.g.Members {
+			for j, m := range n.members {
 				if pi, ok := b.principal(m); ok {
 					b.prins[pi].memberOf = append(b.prins[pi].memberOf, gi)
 				} else {
@@ -589,7 +605,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 		for _, r := range roles {
 			owner := fmt.Sprintf("%s / role assignment %q", b.levelName(level), r.Name)
 			ai := int32(len(c.assigns))
-			n := assignNode{name: r.Name, guid: r.GUID, scope: level, members: r.Members}
+			n := assignNode{name: r.Name, guid: r.GUID, scope: level, members: b.inForce(owner, ai, true, r.Terms, r.Members)}
 			direct := b.opMask(owner, r.OperationLinks)
 			n.links = b.taskLinks(owner, level, r.TaskLinks)
 			static, full := b.newBits(), b.newBits()
@@ -600,7 +616,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 				orInto(full, b.bitsOf(c.tasks[t].full))
 			}
 			n.direct, n.static, n.full = b.intern(direct), b.intern(static), b.intern(full)
-			for _, l := range r.AppMemberLinks {
+			for _, l := range b.inForce(owner, ai, false, r.Terms, r.AppMemberLinks) {
 				g, ok := b.groupIdx[foldKey(l)]
 				if !ok || !b.visibleGroup(level, g) {
 					b.warn("%s: application group link %s names no group in reach; ignored", owner, l)
@@ -609,7 +625,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 				n.groups = append(n.groups, g)
 			}
 			c.assigns = append(c.assigns, n)
-			for j, m := range r.Members {
+			for j, m := range n.members {
 				pi, ok := b.principal(m)
 				if !ok {
 					b.warn("%s: member %d is empty; ignored", owner, j+1)

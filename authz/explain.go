@@ -56,6 +56,10 @@ func (c *Checker) Explain(ctx context.Context, client directory.ClientContext, s
 // explain is Explain for client as a member of the application groups
 // assume.
 func (c *Checker) explain(ctx context.Context, client directory.ClientContext, assume []int32, scope string, op operations.ID, params Params) Explanation {
+	c, err := c.fresh()
+	if err != nil {
+		return Explanation{Client: client.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op), Reason: err.Error(), Error: err.Error()}
+	}
 	ex := Explanation{Client: client.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op)}
 	if ex.Client == "" && len(client.IDs) > 0 {
 		ex.Client = client.IDs[0]
@@ -93,6 +97,10 @@ func (c *Checker) explain(ctx context.Context, client directory.ClientContext, a
 		return ex
 	}
 	ex.Misses = e.misses()
+	if len(c.terms.lapsed) > 0 { // memberships limited in time that are not in force now
+		keys := append(append([]string(nil), client.IDs...), client.Groups...)
+		ex.Misses = append(c.lapsedNotes(keys, e.bit), ex.Misses...)
+	}
 	ex.Hints, _ = c.Hints(scope, op) // the scope and operation are known by now
 	if len(ex.Misses) > 0 {
 		ex.Reason = ex.Misses[0]

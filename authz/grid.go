@@ -172,6 +172,10 @@ func (c *Checker) decideMask(st *scratch, r *request, want opBits, out *maskResu
 // else) in that scope. An unknown scope or operation in opts, or an
 // unknown application group, is an error; a done ctx is an error too.
 func (c *Checker) EffectiveAccess(ctx context.Context, subj Subject, opts GridOptions) (Grid, error) {
+	c, err := c.fresh()
+	if err != nil {
+		return Grid{}, err
+	}
 	client, assume, err := c.subjectRequest(subj)
 	if err != nil {
 		return Grid{}, err
@@ -225,6 +229,10 @@ func (c *Checker) EffectiveAccess(ctx context.Context, subj Subject, opts GridOp
 // ExplainSubject is Explain for a Subject: for an application group, why
 // a member of it (and of nothing else) may or may not do op in scope.
 func (c *Checker) ExplainSubject(ctx context.Context, subj Subject, scope string, op operations.ID, params Params) Explanation {
+	c, err := c.fresh()
+	if err != nil {
+		return Explanation{Client: subj.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op), Reason: err.Error(), Error: err.Error()}
+	}
 	client, assume, err := c.subjectRequest(subj)
 	if err != nil {
 		return Explanation{Client: subj.Name, Scope: scope, Operation: fmt.Sprintf("operation %d", op), Reason: err.Error(), Error: err.Error()}

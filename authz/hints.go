@@ -27,6 +27,10 @@ type Hint = api.Hint
 // definitions an assignment there may link. Nothing of another scope is
 // ever named. An unknown scope or operation is an error.
 func (c *Checker) Hints(scope string, op operations.ID) ([]Hint, error) {
+	c, err := c.fresh()
+	if err != nil {
+		return nil, err
+	}
 	si := appLevel
 	if scope != "" {
 		v, ok := c.scopeIdx[foldKey(scope)]

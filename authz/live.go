@@ -136,6 +136,13 @@ type Live struct {
 	// brought in content no azgate writer made (the store says so, see
 	// policy.Provenance), before OnReload.
 	OnOutsideChange func(OutsideChange)
+	// OnTermChange, if set before Run, is called for every membership
+	// that started or expired (policy.Term) when it takes effect: Run
+	// recompiles at each start or expiry, and a reload reports those that
+	// passed under the policy it replaces.
+	OnTermChange func(TermChange)
+
+	kick chan struct{} // a new snapshot: Run looks at its boundary again
 }
 
 // NewLive loads and compiles the store. A store that cannot be loaded or
@@ -145,7 +152,7 @@ func NewLive(ctx context.Context, store policy.Store, app string, opts Options, 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Live{store: store, app: app, opts: opts, logger: logger}
+	l := &Live{store: store, app: app, opts: opts, logger: logger, kick: make(chan struct{}, 1)}
 	s, err := l.load(ctx)
 	if err != nil {
 		return nil, err
@@ -170,15 +177,21 @@ func (l *Live) load(ctx context.Context) (*Snapshot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
+	return l.build(p, rev, prov, time.Now(), l.opts.now())
+}
+
+// build compiles every application of p, with the memberships in force
+// at time at.
+func (l *Live) build(p *policy.Policy, rev policy.Revision, prov policy.Provenance, loaded, at time.Time) (*Snapshot, error) {
 	app := l.app
 	if app == "" {
 		app = p.DefaultApp()
 	}
-	c, err := Compile(p, app, l.opts)
+	c, err := compileAt(p, app, l.opts, at)
 	if err != nil {
 		return nil, fmt.Errorf("compile policy revision %d: %w", rev, err)
 	}
-	s := &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: time.Now(), Provenance: prov}
+	s := &Snapshot{Checker: c, Policy: p, Revision: rev, LoadedAt: loaded, Provenance: prov}
 	others := l.opts
 	others.Engine = nil // the engine is gated through its application only
 	for _, a := range p.Applications {
@@ -186,7 +199,7 @@ func (l *Live) load(ctx context.Context) (*Snapshot, error) {
 			s.apps = append(s.apps, c)
 			continue
 		}
-		o, err := Compile(p, a.Name, others)
+		o, err := compileAt(p, a.Name, others, at)
 		if err != nil {
 			return nil, fmt.Errorf("compile policy revision %d: %w", rev, err)
 		}
@@ -211,6 +224,7 @@ func (l *Live) Reload(ctx context.Context) error {
 	} else {
 		old := l.cur.Swap(s)
 		l.noteOutside(old, s)
+		l.noteTerms(old, s)
 		l.status.Degraded = false
 		l.status.LastError = ""
 		l.status.Revision = s.Revision
@@ -234,10 +248,21 @@ func (l *Live) Run(ctx context.Context) error {
 	// A change saved between NewLive's load and the start of the watch
 	// raised no signal: look once now.
 	l.reloadIfChanged(ctx)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
+		// Wake at the next start or expiry of a membership.
+		var wake <-chan time.Time
+		if b := l.cur.Load().Boundary(); !b.IsZero() {
+			timer.Reset(max(b.Sub(l.opts.now()), 0))
+			wake = timer.C
+		}
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-l.kick:
+		case <-wake:
+			l.advance()
 		case _, ok := <-ch:
 			if !ok {
 				if ctx.Err() != nil {
@@ -307,6 +332,61 @@ func outsideReason(s *Snapshot) string {
 		return ""
 	}
 	return s.Provenance.Reason
+}
+
+// Boundary is the first start or expiry of a membership over the
+// snapshot's applications (zero: none): from then on its Checkers decide
+// with successors compiled anew, and Live recompiles the snapshot.
+func (s *Snapshot) Boundary() time.Time {
+	var b time.Time
+	for _, c := range s.apps {
+		if cb := c.Boundary(); !cb.IsZero() && (b.IsZero() || cb.Before(b)) {
+			b = cb
+		}
+	}
+	if s.apps == nil && s.Checker != nil {
+		b = s.Checker.Boundary()
+	}
+	return b
+}
+
+// advance recompiles the snapshot in force for the memberships in force
+// now, once a start or expiry has passed, and reports the changes.
+func (l *Live) advance() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur := l.cur.Load()
+	b := cur.Boundary()
+	now := l.opts.now()
+	if b.IsZero() || now.Before(b) {
+		return
+	}
+	s, err := l.build(cur.Policy, cur.Revision, cur.Provenance, cur.LoadedAt, now)
+	if err != nil { // cannot happen for a policy compiled before; the Checkers recompile on their own
+		l.logger.Error("recompile for memberships limited in time", "revision", cur.Revision, "err", err)
+		return
+	}
+	l.cur.Store(s)
+	l.noteTerms(cur, s)
+}
+
+// noteTerms reports the memberships that started or expired between the
+// compiles of old and s. l.mu is held.
+func (l *Live) noteTerms(old, s *Snapshot) {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
+	if old == nil || old.Checker == nil || s.Checker == nil {
+		return
+	}
+	for _, ch := range TermChanges(old.Policy, old.Checker.CompiledAt(), s.Checker.CompiledAt()) {
+		l.logger.Info("membership "+ch.Change, "member", ch.Member, "assignment", ch.Assignment, "group", ch.Group,
+			"scope", ch.Scope, "application", ch.Application, "at", ch.At)
+		if l.OnTermChange != nil {
+			l.OnTermChange(ch)
+		}
+	}
 }
 
 // Current returns the snapshot in force.

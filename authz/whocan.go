@@ -21,6 +21,10 @@ type Principal = api.Principal
 // groups of those groups. It reads the policy only; caveats mark grants that
 // depend on non-members, business rules or LDAP queries.
 func (c *Checker) WhoCan(scope string, op operations.ID) ([]Principal, error) {
+	c, err := c.fresh()
+	if err != nil {
+		return nil, err
+	}
 	si := appLevel
 	if scope != "" {
 		v, ok := c.scopeIdx[foldKey(scope)]

@@ -51,3 +51,14 @@ func outsideWhat(p policy.Provenance, changes []string) string {
 	}
 	return what + ": " + strings.Join(changes, "; ")
 }
+
+// termWho is the Who of the audit record of a membership that started or
+// expired (policy.Term): nobody acted, the time came.
+const termWho = "azgate (membership term)"
+
+// auditTerm records a membership that started or expired, when it takes
+// effect (authz.Live.OnTermChange).
+func (s *Server) auditTerm(c authz.TermChange) {
+	rev := s.live.Current().Revision
+	s.auditPolicyChange(context.Background(), termWho, c.String(), rev, rev)
+}

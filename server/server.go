@@ -193,6 +193,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, fmt.Errorf("policy %s: %w", cfg.StoreURL, err)
 	}
 	s.live.OnOutsideChange = s.auditOutside
+	s.live.OnTermChange = s.auditTerm
 	s.auditOutsideAtStart(s.live.Current())
 	s.app = s.live.Current().Checker.Application()
 	s.deleg = &delegation{live: s.live}
