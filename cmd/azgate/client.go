@@ -1,14 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -17,13 +15,14 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/client"
 )
 
 // The engine client commands (vm, switch, port, vlan, ethernet, service)
-// talk to a running `azgate serve` over HTTP. This file is what they share:
-// the connection flags, the request, the mapping of HTTP errors to exit
-// codes, and table output.
+// talk to a running `azgate serve` through the Go client (package client).
+// This file is what they share: the connection flags, the call and its
+// output, the mapping of HTTP errors to exit codes, and table output.
 
 // Environment variables of the client commands.
 const (
@@ -129,70 +128,76 @@ func authHint(sent bool) string {
 		") or with --token ($" + tokenEnv + ")"
 }
 
-// do sends one request with an optional JSON body and returns the response
-// body of a 2xx answer. Other answers are a *serverError wrapped by
-// exitFor; a 403 exits 1, everything else 2.
-func (c *apiClient) do(ctx context.Context, method, path string, body any) ([]byte, error) {
-	raw, err := c.c.Raw(ctx, method, path, body)
+// fail turns an error of the Go client into the command's: a non-2xx
+// answer becomes a *serverError (with a hint after a 401), and a 403
+// exits 1; everything else exits 2.
+func (c *apiClient) fail(err error) error {
 	var ce *client.Error
 	if !errors.As(err, &ce) {
-		return raw, err
+		return err
 	}
 	se := &serverError{err: ce}
 	if ce.StatusCode == http.StatusUnauthorized {
 		se.hint = authHint(c.c.HasCredentials())
 	}
 	if ce.StatusCode == http.StatusForbidden {
-		return nil, withCode(exitFalse, se)
+		return withCode(exitFalse, se)
 	}
-	return nil, se
+	return se
 }
 
-// decodeAs decodes a response body.
-func apiDecode[T any](raw []byte) (T, error) {
-	var v T
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return v, fmt.Errorf("decode server response: %w", err)
-	}
-	return v, nil
-}
+// Each engine client command is one call of the Go client (package
+// client), run by one of callShow, callList and callDone. With --json the
+// command prints the answer's document as the server sent it: the client
+// decodes it into the document type the server encoded it from (package
+// api), and encoding/json writes it back the same way.
 
-// call runs one request for a command and prints its answer: the raw JSON
-// with --json, else show's rendering of it (show may be nil for a body-less
-// answer; then done, if not empty, is printed).
-func (f *clientFlags) call(cmd *cobra.Command, method, path string, body any, show func(c *apiClient, raw []byte) error, done string) error {
+// callShow runs call and prints its answer: the document with --json,
+// else render's rendering of it. call has the shape of a method expression
+// of the client, such as (*client.Client).ServiceConfig; methods with
+// arguments are called through a closure of that shape.
+func callShow[T any](cmd *cobra.Command, f *clientFlags, call func(*client.Client, context.Context) (T, error), render func(io.Writer, T) error) error {
 	c, err := f.client(cmd)
 	if err != nil {
 		return err
 	}
-	raw, err := c.do(cmd.Context(), method, path, body)
+	v, err := call(c.c, cmd.Context())
+	if err != nil {
+		return c.fail(err)
+	}
+	if c.asJSON {
+		return json.NewEncoder(c.out).Encode(v)
+	}
+	return render(c.out, v)
+}
+
+// callList is callShow for a listing: --json prints the server's envelope,
+// {"items": [...]}.
+func callList[T any](cmd *cobra.Command, f *clientFlags, call func(*client.Client, context.Context) ([]T, error), render func(io.Writer, []T) error) error {
+	return callShow(cmd, f, func(c *client.Client, ctx context.Context) (api.Listing[T], error) {
+		items, err := call(c, ctx)
+		if items == nil {
+			items = []T{}
+		}
+		return api.Listing[T]{Items: items}, err
+	}, func(w io.Writer, l api.Listing[T]) error { return render(w, l.Items) })
+}
+
+// callDone runs a call that answers no document and prints done (nothing
+// with --json, or when done is empty).
+func callDone(cmd *cobra.Command, f *clientFlags, call func(*client.Client, context.Context) error, done string) error {
+	c, err := f.client(cmd)
 	if err != nil {
 		return err
 	}
-	if c.asJSON {
-		if len(bytes.TrimSpace(raw)) == 0 {
-			return nil
-		}
-		if _, err := c.out.Write(raw); err != nil {
-			return err
-		}
-		if raw[len(raw)-1] != '\n' {
-			_, err = io.WriteString(c.out, "\n")
-		}
-		return err
+	if err := call(c.c, cmd.Context()); err != nil {
+		return c.fail(err)
 	}
-	if show != nil {
-		return show(c, raw)
+	if c.asJSON || done == "" {
+		return nil
 	}
-	if done != "" {
-		_, err = fmt.Fprintln(c.out, done)
-	}
+	_, err = fmt.Fprintln(c.out, done)
 	return err
-}
-
-// listing is the envelope of every list answer.
-type apiListing[T any] struct {
-	Items []T `json:"items"`
 }
 
 // table prints rows under a header, aligned.
@@ -229,9 +234,6 @@ func apiOrDash(s string) string {
 	}
 	return s
 }
-
-// seg escapes a name for a URL path segment.
-func apiSeg(s string) string { return url.PathEscape(s) }
 
 // nounCmd is a noun command (vm, switch, ...) holding the client flags.
 func apiNounCmd(f *clientFlags, use, short, long string, subs ...*cobra.Command) *cobra.Command {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/azgate/azgate/client"
 	"github.com/azgate/azgate/directory/localdir"
 	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
@@ -224,6 +226,31 @@ func TestClient_JSONAndEnvironment(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(out), &l); code != 0 || err != nil || len(l.Items) != 1 || l.Items[0].Name != "envvm" {
 		t.Fatalf("vm list --json: exit %d, %v\n%s", code, err, out)
+	}
+	// --json prints what the server answered, byte for byte, though the
+	// command decoded it into the client's documents.
+	raw, err := client.New(s.url, client.WithToken(s.adminToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		path string
+	}{
+		{[]string{"vm", "show", "envvm"}, "/v1/vms/envvm"},
+		{[]string{"vm", "list"}, "/v1/vms"},
+		{[]string{"vm", "snapshot", "list", "envvm"}, "/v1/vms/envvm/snapshots"}, // an empty listing
+		{[]string{"service", "show"}, "/v1/service"},
+		{[]string{"switch", "endpoints"}, "/v1/lan-endpoints"},
+	} {
+		out, errOut, code := azgate(t, append(tc.args, "--json")...)
+		want, err := raw.Raw(context.Background(), http.MethodGet, tc.path, nil)
+		if code != 0 || err != nil {
+			t.Fatalf("%q: exit %d (%s), GET %s: %v", tc.args, code, errOut, tc.path, err)
+		}
+		if out != string(want)+"\n" { // Raw drops the newline the server ends its answer with
+			t.Errorf("%q --json:\n%s\nthe server answered:\n%s", tc.args, out, want)
+		}
 	}
 	// A denied call with --json still exits 1 and prints the message.
 	t.Setenv(tokenEnv, "")

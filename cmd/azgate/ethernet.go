@@ -1,13 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"net/http"
+	"io"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/azgate/azgate/client"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -25,29 +27,21 @@ func newEthernetCmd(_ *cli) *cobra.Command {
 	)
 }
 
-func showInternal(c *apiClient, raw []byte) error {
-	p, err := apiDecode[engine.InternalPort](raw)
-	if err != nil {
-		return err
-	}
-	return apiFields(c.out, "Name", p.Name, "MAC", p.MAC, "Notes", apiOrDash(p.Notes), "ID", p.ID)
+func printInternal(w io.Writer, p engine.InternalPort) error {
+	return apiFields(w, "Name", p.Name, "MAC", p.MAC, "Notes", apiOrDash(p.Notes), "ID", p.ID)
 }
 
 func internalListCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List internal Ethernet ports", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/internal-ports", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.InternalPort]](raw)
-				if err != nil {
-					return err
-				}
-				rows := make([][]string, 0, len(l.Items))
-				for _, p := range l.Items {
+			return callList(cmd, f, (*client.Client).InternalPorts, func(w io.Writer, ports []engine.InternalPort) error {
+				rows := make([][]string, 0, len(ports))
+				for _, p := range ports {
 					rows = append(rows, []string{p.Name, p.MAC, apiOrDash(p.Notes)})
 				}
-				return apiTable(c.out, []string{"NAME", "MAC", "NOTES"}, rows)
-			}, "")
+				return apiTable(w, []string{"NAME", "MAC", "NOTES"}, rows)
+			})
 		},
 	}
 }
@@ -58,7 +52,9 @@ func internalCreateCmd(f *clientFlags) *cobra.Command {
 		Use: "create NAME [--notes TEXT]", Short: "Create an internal Ethernet port", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			spec.Name = a[0]
-			return f.call(cmd, http.MethodPost, "/v1/internal-ports", spec, showInternal, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.InternalPort, error) {
+				return c.CreateInternalPort(ctx, spec)
+			}, printInternal)
 		},
 	}
 	cmd.Flags().StringVar(&spec.Notes, "notes", "", "notes")
@@ -76,7 +72,9 @@ func internalModifyCmd(f *clientFlags) *cobra.Command {
 		if !fill(&u.Name, &u.Notes, &unused) {
 			return &usageError{cmd: cmd.CommandPath(), err: errAPINoChange}
 		}
-		return f.call(cmd, http.MethodPatch, "/v1/internal-ports/"+apiSeg(a[0]), u, showInternal, "")
+		return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.InternalPort, error) {
+			return c.ModifyInternalPort(ctx, a[0], u)
+		}, printInternal)
 	}
 	return cmd
 }
@@ -85,7 +83,8 @@ func internalDeleteCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "delete NAME", Short: "Delete an internal Ethernet port", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodDelete, "/v1/internal-ports/"+apiSeg(a[0]), nil, nil, fmt.Sprintf("deleted internal Ethernet port %q", a[0]))
+			return callDone(cmd, f, func(c *client.Client, ctx context.Context) error { return c.DeleteInternalPort(ctx, a[0]) },
+				fmt.Sprintf("deleted internal Ethernet port %q", a[0]))
 		},
 	}
 }
@@ -94,13 +93,9 @@ func externalListCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List the host's external Ethernet ports", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/external-ports", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.ExternalPort]](raw)
-				if err != nil {
-					return err
-				}
-				rows := make([][]string, 0, len(l.Items))
-				for _, p := range l.Items {
+			return callList(cmd, f, (*client.Client).ExternalPorts, func(w io.Writer, ports []engine.ExternalPort) error {
+				rows := make([][]string, 0, len(ports))
+				for _, p := range ports {
 					state := "down"
 					if p.Up {
 						state = "up"
@@ -112,8 +107,8 @@ func externalListCmd(f *clientFlags) *cobra.Command {
 					rows = append(rows, []string{p.Name, apiOrDash(p.MAC), strconv.Itoa(p.MTU), state, bound,
 						apiOrDash(strings.Join(p.Addrs, ","))})
 				}
-				return apiTable(c.out, []string{"NAME", "MAC", "MTU", "STATE", "BOUND", "ADDRESSES"}, rows)
-			}, "")
+				return apiTable(w, []string{"NAME", "MAC", "MTU", "STATE", "BOUND", "ADDRESSES"}, rows)
+			})
 		},
 	}
 }

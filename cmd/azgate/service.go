@@ -1,12 +1,14 @@
 package main
 
 import (
-	"net/http"
+	"context"
+	"io"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/azgate/azgate/client"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -19,12 +21,8 @@ func newServiceCmd(_ *cli) *cobra.Command {
 		serviceShowCmd(f), serviceSetCmd(f), serviceSwitchCmd(f))
 }
 
-func showService(c *apiClient, raw []byte) error {
-	s, err := apiDecode[engine.ServiceConfig](raw)
-	if err != nil {
-		return err
-	}
-	return apiFields(c.out, "Default VM path", apiOrDash(s.DefaultVMPath), "Default disk path", apiOrDash(s.DefaultDiskPath),
+func printService(w io.Writer, s engine.ServiceConfig) error {
+	return apiFields(w, "Default VM path", apiOrDash(s.DefaultVMPath), "Default disk path", apiOrDash(s.DefaultDiskPath),
 		"Console buffer", strconv.Itoa(s.ConsoleBufferBytes)+" bytes")
 }
 
@@ -32,7 +30,7 @@ func serviceShowCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "show", Short: "Show the service configuration", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/service", nil, showService, "")
+			return callShow(cmd, f, (*client.Client).ServiceConfig, printService)
 		},
 	}
 }
@@ -60,7 +58,9 @@ func serviceSetCmd(f *clientFlags) *cobra.Command {
 			if !changed {
 				return &usageError{cmd: cmd.CommandPath(), err: errAPINoChange}
 			}
-			return f.call(cmd, http.MethodPatch, "/v1/service", u, showService, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.ServiceConfig, error) {
+				return c.SetServiceConfig(ctx, u)
+			}, printService)
 		},
 	}
 	cmd.Flags().StringVar(&vmPath, "vm-path", "", "default directory of virtual machines")
@@ -73,13 +73,9 @@ func serviceSwitchCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "switch-service", Short: "View the virtual switch management service", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/service/switch-service", nil, func(c *apiClient, raw []byte) error {
-				s, err := apiDecode[engine.SwitchService](raw)
-				if err != nil {
-					return err
-				}
-				return apiFields(c.out, "Name", s.Name, "Host", s.HostName, "Status", s.Status, "Started", s.Started.Format(time.RFC3339))
-			}, "")
+			return callShow(cmd, f, (*client.Client).SwitchService, func(w io.Writer, s engine.SwitchService) error {
+				return apiFields(w, "Name", s.Name, "Host", s.HostName, "Status", s.Status, "Started", s.Started.Format(time.RFC3339))
+			})
 		},
 	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"net/http"
+	"io"
 	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/azgate/azgate/client"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -29,12 +31,8 @@ func switchRows(items []engine.Switch) [][]string {
 	return rows
 }
 
-func showSwitch(c *apiClient, raw []byte) error {
-	s, err := apiDecode[engine.Switch](raw)
-	if err != nil {
-		return err
-	}
-	return apiFields(c.out, "Name", s.Name, "Scope", apiScopeName(s.Scope), "External", apiOrDash(s.External),
+func printSwitch(w io.Writer, s engine.Switch) error {
+	return apiFields(w, "Name", s.Name, "Scope", apiScopeName(s.Scope), "External", apiOrDash(s.External),
 		"Notes", apiOrDash(s.Notes), "ID", s.ID, "Created", s.Created.Format("2006-01-02T15:04:05Z07:00"))
 }
 
@@ -42,13 +40,9 @@ func switchListCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List the virtual switches you may view", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/switches", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.Switch]](raw)
-				if err != nil {
-					return err
-				}
-				return apiTable(c.out, []string{"NAME", "SCOPE", "EXTERNAL", "NOTES"}, switchRows(l.Items))
-			}, "")
+			return callList(cmd, f, (*client.Client).Switches, func(w io.Writer, sws []engine.Switch) error {
+				return apiTable(w, []string{"NAME", "SCOPE", "EXTERNAL", "NOTES"}, switchRows(sws))
+			})
 		},
 	}
 }
@@ -57,7 +51,7 @@ func switchShowCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "show NAME", Short: "Show a virtual switch", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/switches/"+apiSeg(a[0]), nil, showSwitch, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Switch, error) { return c.Switch(ctx, a[0]) }, printSwitch)
 		},
 	}
 }
@@ -68,7 +62,7 @@ func switchCreateCmd(f *clientFlags) *cobra.Command {
 		Use: "create NAME [--scope SCOPE] [--notes TEXT]", Short: "Create a virtual switch", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			spec.Name = a[0]
-			return f.call(cmd, http.MethodPost, "/v1/switches", spec, showSwitch, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Switch, error) { return c.CreateSwitch(ctx, spec) }, printSwitch)
 		},
 	}
 	cmd.Flags().StringVar(&spec.Scope, "scope", "", "authorization scope (default: the default scope)")
@@ -110,7 +104,9 @@ func switchModifyCmd(f *clientFlags) *cobra.Command {
 		if !fill(&u.Name, &u.Notes, &u.Scope) {
 			return &usageError{cmd: cmd.CommandPath(), err: errAPINoChange}
 		}
-		return f.call(cmd, http.MethodPatch, "/v1/switches/"+apiSeg(a[0]), u, showSwitch, "")
+		return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Switch, error) {
+			return c.ModifySwitch(ctx, a[0], u)
+		}, printSwitch)
 	}
 	return cmd
 }
@@ -119,7 +115,8 @@ func switchDeleteCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "delete NAME", Short: "Delete a virtual switch", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodDelete, "/v1/switches/"+apiSeg(a[0]), nil, nil, fmt.Sprintf("deleted virtual switch %q", a[0]))
+			return callDone(cmd, f, func(c *client.Client, ctx context.Context) error { return c.DeleteSwitch(ctx, a[0]) },
+				fmt.Sprintf("deleted virtual switch %q", a[0]))
 		},
 	}
 }
@@ -130,8 +127,9 @@ func switchBindCmd(f *clientFlags, use string) *cobra.Command {
 		Use: use + " SWITCH INTERFACE", Short: "Bind a host interface (external Ethernet port) to a virtual switch",
 		Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodPut, "/v1/switches/"+apiSeg(a[0])+"/external", map[string]string{"interface": a[1]},
-				showSwitch, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Switch, error) {
+				return c.BindExternal(ctx, a[0], a[1])
+			}, printSwitch)
 		},
 	}
 }
@@ -140,7 +138,7 @@ func switchUnbindCmd(f *clientFlags, use string) *cobra.Command {
 	return &cobra.Command{
 		Use: use + " SWITCH", Short: "Unbind the external Ethernet port of a virtual switch", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodDelete, "/v1/switches/"+apiSeg(a[0])+"/external", nil, showSwitch, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Switch, error) { return c.UnbindExternal(ctx, a[0]) }, printSwitch)
 		},
 	}
 }
@@ -149,21 +147,17 @@ func endpointsCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "endpoints", Short: "List the LAN endpoints you may view", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/lan-endpoints", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.LANEndpoint]](raw)
-				if err != nil {
-					return err
-				}
-				rows := make([][]string, 0, len(l.Items))
-				for _, e := range l.Items {
+			return callList(cmd, f, (*client.Client).LANEndpoints, func(w io.Writer, eps []engine.LANEndpoint) error {
+				rows := make([][]string, 0, len(eps))
+				for _, e := range eps {
 					target := e.Target
 					if e.Hidden {
 						target = hiddenTarget
 					}
 					rows = append(rows, []string{e.Switch, apiOrDash(e.Port), e.Kind, target, apiOrDash(e.MAC), apiScopeName(e.Scope)})
 				}
-				return apiTable(c.out, []string{"SWITCH", "PORT", "KIND", "TARGET", "MAC", "SCOPE"}, rows)
-			}, "")
+				return apiTable(w, []string{"SWITCH", "PORT", "KIND", "TARGET", "MAC", "SCOPE"}, rows)
+			})
 		},
 	}
 }
@@ -201,12 +195,8 @@ func vlanString(v engine.VLAN) string {
 	return strconv.Itoa(v.AccessVLANID)
 }
 
-func showPort(c *apiClient, raw []byte) error {
-	p, err := apiDecode[engine.Port](raw)
-	if err != nil {
-		return err
-	}
-	return apiFields(c.out, "Name", p.Name, "Switch", p.Switch, "Scope", apiScopeName(p.Scope), "VLAN", vlanString(p.VLAN),
+func printPort(w io.Writer, p engine.Port) error {
+	return apiFields(w, "Name", p.Name, "Switch", p.Switch, "Scope", apiScopeName(p.Scope), "VLAN", vlanString(p.VLAN),
 		"Connection", connectionString(p.Connection), "Notes", apiOrDash(p.Notes), "ID", p.ID,
 		"Created", p.Created.Format("2006-01-02T15:04:05Z07:00"))
 }
@@ -215,17 +205,13 @@ func portListCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List the switch ports you may view", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/switch-ports", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.Port]](raw)
-				if err != nil {
-					return err
-				}
-				rows := make([][]string, 0, len(l.Items))
-				for _, p := range l.Items {
+			return callList(cmd, f, (*client.Client).Ports, func(w io.Writer, ports []engine.Port) error {
+				rows := make([][]string, 0, len(ports))
+				for _, p := range ports {
 					rows = append(rows, []string{p.Name, p.Switch, apiScopeName(p.Scope), vlanString(p.VLAN), connectionString(p.Connection)})
 				}
-				return apiTable(c.out, []string{"NAME", "SWITCH", "SCOPE", "VLAN", "CONNECTION"}, rows)
-			}, "")
+				return apiTable(w, []string{"NAME", "SWITCH", "SCOPE", "VLAN", "CONNECTION"}, rows)
+			})
 		},
 	}
 }
@@ -234,7 +220,7 @@ func portShowCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "show NAME", Short: "Show a switch port", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/switch-ports/"+apiSeg(a[0]), nil, showPort, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Port, error) { return c.Port(ctx, a[0]) }, printPort)
 		},
 	}
 }
@@ -248,7 +234,7 @@ func portCreateCmd(f *clientFlags) *cobra.Command {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--switch is required")}
 			}
 			spec.Name = a[0]
-			return f.call(cmd, http.MethodPost, "/v1/switch-ports", spec, showPort, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Port, error) { return c.CreatePort(ctx, spec) }, printPort)
 		},
 	}
 	cmd.Flags().StringVar(&spec.Switch, "switch", "", "the virtual switch (required)")
@@ -267,7 +253,7 @@ func portModifyCmd(f *clientFlags) *cobra.Command {
 		if !fill(&u.Name, &u.Notes, &u.Scope) {
 			return &usageError{cmd: cmd.CommandPath(), err: errAPINoChange}
 		}
-		return f.call(cmd, http.MethodPatch, "/v1/switch-ports/"+apiSeg(a[0]), u, showPort, "")
+		return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Port, error) { return c.ModifyPort(ctx, a[0], u) }, printPort)
 	}
 	return cmd
 }
@@ -276,7 +262,8 @@ func portDeleteCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "delete NAME", Short: "Delete a switch port", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodDelete, "/v1/switch-ports/"+apiSeg(a[0]), nil, nil, fmt.Sprintf("deleted switch port %q", a[0]))
+			return callDone(cmd, f, func(c *client.Client, ctx context.Context) error { return c.DeletePort(ctx, a[0]) },
+				fmt.Sprintf("deleted switch port %q", a[0]))
 		},
 	}
 }
@@ -292,7 +279,7 @@ func portConnectCmd(f *clientFlags) *cobra.Command {
 			if vmSide == (to.InternalPort != "") || (vmSide && (to.VM == "" || to.Adapter == "")) {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("give either --vm and --adapter, or --internal-port")}
 			}
-			return f.call(cmd, http.MethodPost, "/v1/switch-ports/"+apiSeg(a[0])+"/connect", to, showPort, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Port, error) { return c.ConnectPort(ctx, a[0], to) }, printPort)
 		},
 	}
 	cmd.Flags().StringVar(&to.VM, "vm", "", "virtual machine")
@@ -305,7 +292,7 @@ func portDisconnectCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "disconnect PORT", Short: "Disconnect a switch port", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodPost, "/v1/switch-ports/"+apiSeg(a[0])+"/disconnect", nil, showPort, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Port, error) { return c.DisconnectPort(ctx, a[0]) }, printPort)
 		},
 	}
 }
@@ -319,13 +306,9 @@ func newVLANCmd(_ *cli) *cobra.Command {
 		vlanShowCmd(f), vlanSetCmd(f))
 }
 
-func showVLAN(port string) func(c *apiClient, raw []byte) error {
-	return func(c *apiClient, raw []byte) error {
-		v, err := apiDecode[engine.VLAN](raw)
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(c.out, "%s: access VLAN %s\n", port, vlanString(v))
+func printVLAN(port string) func(w io.Writer, v engine.VLAN) error {
+	return func(w io.Writer, v engine.VLAN) error {
+		_, err := fmt.Fprintf(w, "%s: access VLAN %s\n", port, vlanString(v))
 		return err
 	}
 }
@@ -334,7 +317,7 @@ func vlanShowCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "show PORT", Short: "Show a switch port's VLAN setting", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/switch-ports/"+apiSeg(a[0])+"/vlan", nil, showVLAN(a[0]), "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VLAN, error) { return c.PortVLAN(ctx, a[0]) }, printVLAN(a[0]))
 		},
 	}
 }
@@ -347,7 +330,9 @@ func vlanSetCmd(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("VLAN ID %q: not an integer", a[1])}
 			}
-			return f.call(cmd, http.MethodPut, "/v1/switch-ports/"+apiSeg(a[0])+"/vlan", engine.VLAN{AccessVLANID: id}, showVLAN(a[0]), "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VLAN, error) {
+				return c.SetPortVLAN(ctx, a[0], engine.VLAN{AccessVLANID: id})
+			}, printVLAN(a[0]))
 		},
 	}
 }

@@ -1,15 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/azgate/azgate/client"
 	"github.com/azgate/azgate/engine"
 )
 
@@ -36,18 +37,14 @@ func vmListCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "list", Short: "List the virtual machines you may view", Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/vms", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.VM]](raw)
-				if err != nil {
-					return err
-				}
-				rows := make([][]string, 0, len(l.Items))
-				for _, v := range l.Items {
+			return callList(cmd, f, (*client.Client).VMs, func(w io.Writer, vms []engine.VM) error {
+				rows := make([][]string, 0, len(vms))
+				for _, v := range vms {
 					rows = append(rows, []string{v.Name, vmStateName(v), apiScopeName(v.Scope),
 						strconv.Itoa(v.MemoryMB), strconv.Itoa(v.Processors), strconv.Itoa(len(v.NetworkAdapters))})
 				}
-				return apiTable(c.out, []string{"NAME", "STATE", "SCOPE", "MEMORY_MB", "CPUS", "ADAPTERS"}, rows)
-			}, "")
+				return apiTable(w, []string{"NAME", "STATE", "SCOPE", "MEMORY_MB", "CPUS", "ADAPTERS"}, rows)
+			})
 		},
 	}
 }
@@ -57,14 +54,6 @@ func vmStateName(v engine.VM) string {
 		return v.StateName
 	}
 	return v.State.String()
-}
-
-func showVM(c *apiClient, raw []byte) error {
-	v, err := apiDecode[engine.VM](raw)
-	if err != nil {
-		return err
-	}
-	return printVM(c.out, v)
 }
 
 func printVM(w io.Writer, v engine.VM) error {
@@ -89,7 +78,7 @@ func vmShowCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "show NAME", Short: "Show a virtual machine's configuration and state", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/vms/"+apiSeg(a[0]), nil, showVM, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VM, error) { return c.VM(ctx, a[0]) }, printVM)
 		},
 	}
 }
@@ -102,7 +91,7 @@ func vmCreateCmd(f *clientFlags) *cobra.Command {
 		Example: "  azgate vm create web01 --memory 2048 --processors 2 --adapter eth0\n  azgate vm create lab01 --scope Lab",
 		RunE: func(cmd *cobra.Command, a []string) error {
 			spec.Name = a[0]
-			return f.call(cmd, http.MethodPost, "/v1/vms", spec, showVM, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VM, error) { return c.CreateVM(ctx, spec) }, printVM)
 		},
 	}
 	fs := cmd.Flags()
@@ -149,7 +138,7 @@ func vmReconfigureCmd(f *clientFlags) *cobra.Command {
 			if !changed {
 				return &usageError{cmd: cmd.CommandPath(), err: errAPINoChange}
 			}
-			return f.call(cmd, http.MethodPatch, "/v1/vms/"+apiSeg(a[0]), u, showVM, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VM, error) { return c.ReconfigureVM(ctx, a[0], u) }, printVM)
 		},
 	}
 	fs := cmd.Flags()
@@ -166,25 +155,24 @@ func vmDeleteCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "delete NAME", Short: "Delete a virtual machine", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodDelete, "/v1/vms/"+apiSeg(a[0]), nil, nil, fmt.Sprintf("deleted virtual machine %q", a[0]))
+			return callDone(cmd, f, func(c *client.Client, ctx context.Context) error { return c.DeleteVM(ctx, a[0]) },
+				fmt.Sprintf("deleted virtual machine %q", a[0]))
 		},
 	}
 }
 
-// vmActionCmd is start, stop, save, pause or resume: POST
-// /v1/vms/NAME/ACTION, printing the new state.
+// vmActionCmd is start, stop, save, pause or resume (client.VMStart …),
+// printing the new state.
 func vmActionCmd(f *clientFlags, action, short string) *cobra.Command {
 	return &cobra.Command{
 		Use: action + " NAME", Short: short, Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodPost, "/v1/vms/"+apiSeg(a[0])+"/"+action, nil, func(c *apiClient, raw []byte) error {
-				v, err := apiDecode[engine.VM](raw)
-				if err != nil {
-					return err
-				}
-				_, err = fmt.Fprintf(c.out, "%s: %s\n", v.Name, vmStateName(v))
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VM, error) {
+				return c.ChangeVMState(ctx, a[0], action)
+			}, func(w io.Writer, v engine.VM) error {
+				_, err := fmt.Fprintf(w, "%s: %s\n", v.Name, vmStateName(v))
 				return err
-			}, "")
+			})
 		},
 	}
 }
@@ -193,8 +181,8 @@ func vmConsoleSendCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "send NAME TEXT...", Short: "Type text on a virtual machine's console", Args: args(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			body := map[string]string{"text": strings.Join(a[1:], " ")}
-			return f.call(cmd, http.MethodPost, "/v1/vms/"+apiSeg(a[0])+"/console", body, nil, "")
+			text := strings.Join(a[1:], " ")
+			return callDone(cmd, f, func(c *client.Client, ctx context.Context) error { return c.SendConsoleInput(ctx, a[0], text) }, "")
 		},
 	}
 }
@@ -203,19 +191,18 @@ func vmConsoleShowCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "show NAME", Short: "Print what a virtual machine's console shows", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/vms/"+apiSeg(a[0])+"/console", nil, func(c *apiClient, raw []byte) error {
-				out, err := apiDecode[engine.Console](raw)
-				if err != nil {
-					return err
-				}
-				if _, err := io.WriteString(c.out, out.Output); err != nil {
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Console, error) {
+				return c.Console(ctx, a[0])
+			}, func(w io.Writer, out engine.Console) error {
+				if _, err := io.WriteString(w, out.Output); err != nil {
 					return err
 				}
 				if out.Output != "" && !strings.HasSuffix(out.Output, "\n") {
-					_, err = io.WriteString(c.out, "\n")
+					_, err := io.WriteString(w, "\n")
+					return err
 				}
-				return err
-			}, "")
+				return nil
+			})
 		},
 	}
 }
@@ -224,15 +211,12 @@ func snapshotCreateCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "create VM SNAPSHOT", Short: "Take a snapshot of a virtual machine", Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodPost, "/v1/vms/"+apiSeg(a[0])+"/snapshots", map[string]string{"name": a[1]},
-				func(c *apiClient, raw []byte) error {
-					s, err := apiDecode[engine.Snapshot](raw)
-					if err != nil {
-						return err
-					}
-					_, err = fmt.Fprintf(c.out, "created snapshot %q of %q (%s)\n", s.Name, s.VM, s.State)
-					return err
-				}, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.Snapshot, error) {
+				return c.CreateSnapshot(ctx, a[0], a[1])
+			}, func(w io.Writer, s engine.Snapshot) error {
+				_, err := fmt.Fprintf(w, "created snapshot %q of %q (%s)\n", s.Name, s.VM, s.State)
+				return err
+			})
 		},
 	}
 }
@@ -241,18 +225,16 @@ func snapshotListCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "list VM", Short: "List a virtual machine's snapshots", Args: args(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodGet, "/v1/vms/"+apiSeg(a[0])+"/snapshots", nil, func(c *apiClient, raw []byte) error {
-				l, err := apiDecode[apiListing[engine.Snapshot]](raw)
-				if err != nil {
-					return err
-				}
-				rows := make([][]string, 0, len(l.Items))
-				for _, s := range l.Items {
+			return callList(cmd, f, func(c *client.Client, ctx context.Context) ([]engine.Snapshot, error) {
+				return c.Snapshots(ctx, a[0])
+			}, func(w io.Writer, snaps []engine.Snapshot) error {
+				rows := make([][]string, 0, len(snaps))
+				for _, s := range snaps {
 					rows = append(rows, []string{s.Name, s.State.String(), strconv.Itoa(s.MemoryMB), strconv.Itoa(s.Processors),
 						s.Created.Format(time.RFC3339)})
 				}
-				return apiTable(c.out, []string{"NAME", "STATE", "MEMORY_MB", "CPUS", "CREATED"}, rows)
-			}, "")
+				return apiTable(w, []string{"NAME", "STATE", "MEMORY_MB", "CPUS", "CREATED"}, rows)
+			})
 		},
 	}
 }
@@ -261,7 +243,9 @@ func snapshotApplyCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "apply VM SNAPSHOT", Short: "Return a virtual machine to a snapshot", Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodPost, "/v1/vms/"+apiSeg(a[0])+"/snapshots/"+apiSeg(a[1])+"/apply", nil, showVM, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VM, error) {
+				return c.ApplySnapshot(ctx, a[0], a[1])
+			}, printVM)
 		},
 	}
 }
@@ -270,7 +254,7 @@ func snapshotDeleteCmd(f *clientFlags) *cobra.Command {
 	return &cobra.Command{
 		Use: "delete VM SNAPSHOT", Short: "Delete a snapshot", Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodDelete, "/v1/vms/"+apiSeg(a[0])+"/snapshots/"+apiSeg(a[1]), nil, nil,
+			return callDone(cmd, f, func(c *client.Client, ctx context.Context) error { return c.DeleteSnapshot(ctx, a[0], a[1]) },
 				fmt.Sprintf("deleted snapshot %q of %q", a[1], a[0]))
 		},
 	}
@@ -285,15 +269,12 @@ It needs "Change Virtual Machine Authorization Scope" in both the current and
 the new scope. An empty SCOPE ("") moves it to the default scope.`,
 		Args: args(cobra.ExactArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
-			return f.call(cmd, http.MethodPut, "/v1/vms/"+apiSeg(a[0])+"/scope", map[string]string{"scope": a[1]},
-				func(c *apiClient, raw []byte) error {
-					v, err := apiDecode[engine.VM](raw)
-					if err != nil {
-						return err
-					}
-					_, err = fmt.Fprintf(c.out, "%s: scope %s\n", v.Name, apiScopeName(v.Scope))
-					return err
-				}, "")
+			return callShow(cmd, f, func(c *client.Client, ctx context.Context) (engine.VM, error) {
+				return c.SetVMScope(ctx, a[0], a[1])
+			}, func(w io.Writer, v engine.VM) error {
+				_, err := fmt.Fprintf(w, "%s: scope %s\n", v.Name, apiScopeName(v.Scope))
+				return err
+			})
 		},
 	}
 }
