@@ -478,14 +478,31 @@ func (c *Checker) basicMember(st *scratch, r *request, g int32, f uint8, depth i
 // st.hits, filling g, or returns the first error met on a path that could
 // have granted it.
 func (c *Checker) decide(st *scratch, r *request, w int, m uint64, g *Grant) (bool, error) {
-	for _, h := range st.hits {
+	hi, link, err := c.decideRef(st, r, w, m)
+	if hi < 0 {
+		return false, err
+	}
+	c.fillGrant(g, st.hits[hi], c.grantLink(st.hits[hi], link, w, m))
+	return true, nil
+}
+
+// staticGrant is decideRef's link for a grant without rules: the
+// assignment's first link granting the operation (staticLink), found only
+// when a Grant is filled.
+const staticGrant int32 = -2
+
+// decideRef is decide without the Grant: the index in st.hits of the hit
+// granting m (-1: denied, with the first error met) and the task link it
+// grants through (-1: a direct operation link; staticGrant: see
+// grantLink).
+func (c *Checker) decideRef(st *scratch, r *request, w int, m uint64) (int, int32, error) {
+	for i, h := range st.hits {
 		if !h.bad && h.static&m != 0 {
-			c.fillGrant(g, h, c.staticLink(h.assign, w, m))
-			return true, nil
+			return i, staticGrant, nil
 		}
 	}
 	var first error
-	for _, h := range st.hits {
+	for i, h := range st.hits {
 		if h.full&m == 0 {
 			continue
 		}
@@ -502,15 +519,22 @@ func (c *Checker) decide(st *scratch, r *request, w int, m uint64, g *Grant) (bo
 			}
 			ok, err := c.evalTask(r, t, w, m, 0)
 			if ok {
-				c.fillGrant(g, h, t)
-				return true, nil
+				return i, t, nil
 			}
 			if err != nil && first == nil {
 				first = err
 			}
 		}
 	}
-	return false, first
+	return -1, -1, first
+}
+
+// grantLink resolves decideRef's link for hit h.
+func (c *Checker) grantLink(h hit, link int32, w int, m uint64) int32 {
+	if link == staticGrant {
+		return c.staticLink(h.assign, w, m)
+	}
+	return link
 }
 
 // staticLink is the first task link of assignment a granting m (of word

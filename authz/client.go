@@ -33,7 +33,8 @@ type Grant struct {
 // QueryMatcher decides whether a client's directory entry matches the LDAP
 // filter of an LdapQuery application group. ldapdir implements it. It must
 // return an error, never false, when it cannot decide; the checker then denies
-// the paths through that group.
+// the paths through that group. It is called concurrently (checks run
+// in parallel, and so do a what-if's).
 type QueryMatcher interface {
 	MatchQuery(ctx context.Context, client directory.ClientContext, filter string) (bool, error)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/azgate/azgate/directory"
@@ -279,11 +280,13 @@ func TestBusinessRules(t *testing.T) {
 	})
 }
 
-type dnMatcher struct{ calls int }
+// dnMatcher is safe for concurrent use, as a QueryMatcher must be (a what-if
+// decides on several goroutines).
+type dnMatcher struct{ calls atomic.Int64 }
 
 // MatchQuery: the filter is a DN suffix; "(fail=1)" fails.
 func (m *dnMatcher) MatchQuery(_ context.Context, client directory.ClientContext, filter string) (bool, error) {
-	m.calls++
+	m.calls.Add(1)
 	if filter == "(fail=1)" {
 		return false, errors.New("directory unreachable")
 	}

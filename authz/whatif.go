@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/azgate/azgate/policy"
 )
@@ -127,6 +129,11 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 	if !sameCatalog(base, next) {
 		return WhatIfReport{}, fmt.Errorf("what-if: application %q and %q: %w", base.app, next.app, ErrCatalogMismatch)
 	}
+	return whatIfWith(ctx, base, next, opts, runtime.GOMAXPROCS(0))
+}
+
+// whatIfWith is WhatIf with up to workers goroutines.
+func whatIfWith(ctx context.Context, base, next *Checker, opts WhatIfOptions, workers int) (WhatIfReport, error) {
 	limit := opts.Limit
 	if limit <= 0 {
 		limit = DefaultWhatIfLimit
@@ -134,18 +141,16 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 	rep := WhatIfReport{Application: next.app, Changes: []Change{}, Warnings: newWarnings(base, next)}
 	imp := impacts(base, next)
 	scopes := unionScopes(base, next)
-	w := &whatIf{ctx: ctx, base: base, next: next, params: opts.Params, scopes: scopes, limit: limit, rep: &rep,
-		stB: newScratch(len(base.groups)), stN: newScratch(len(next.groups)),
-		baseRef: make([]int, len(base.scopes)), nextRef: make([]int, len(next.scopes)),
-		direct: make([]uint32, len(scopes)), reachedB: make([]uint32, len(scopes)), reachedN: make([]uint32, len(scopes))}
+	shared := whatIfShared{ctx: ctx, base: base, next: next, params: opts.Params, scopes: scopes, limit: limit,
+		baseRef: make([]int, len(base.scopes)), nextRef: make([]int, len(next.scopes))}
 	refOf := make(map[string]int, len(scopes))
 	for i, sc := range scopes {
 		refOf[sc.key] = i
 		if sc.base >= 0 {
-			w.baseRef[sc.base] = i
+			shared.baseRef[sc.base] = i
 		}
 		if sc.next >= 0 {
-			w.nextRef[sc.next] = i
+			shared.nextRef[sc.next] = i
 		}
 		if sc.base == absent || sc.next == absent {
 			// A scope made or deleted: every decision in it was or becomes
@@ -159,24 +164,116 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 			imp.list[i].ref = refOf[imp.list[i].scope]
 		}
 	}
+	imp.buildFilter(base, next)
+	shared.imp = imp
 	subjects := dedupSubjects(opts.Subjects, base, next)
 	rep.Compared = len(subjects)
-	for _, s := range subjects {
-		if err := ctx.Err(); err != nil {
-			return WhatIfReport{}, fmt.Errorf("what-if: %w", err)
-		}
-		w.stamp++
-		refs, all, ops := imp.reach(base, next, s, w)
-		if ops.empty() {
-			continue
-		}
-		rep.Affected++
-		if err := w.subject(s, refs, all, ops); err != nil {
-			return WhatIfReport{}, err
-		}
+	if err := shared.run(subjects, &rep, workers); err != nil {
+		return WhatIfReport{}, err
 	}
 	rep.Truncated = rep.Total > len(rep.Changes)
 	return rep, nil
+}
+
+// whatIfChunk is how many subjects a worker of a what-if takes at a time
+// at most.
+const whatIfChunk = 64
+
+// run compares subjects into rep with up to workers goroutines (at most
+// GOMAXPROCS). Subjects are taken in chunks; each chunk's changes are
+// appended to rep in subject order, so the report is the same whatever
+// the number of workers.
+func (sh *whatIfShared) run(subjects []Subject, rep *WhatIfReport, workers int) error {
+	chunk := min(whatIfChunk, max(1, len(subjects)/(8*max(workers, 1))))
+	n := (len(subjects) + chunk - 1) / chunk
+	workers = max(1, min(workers, n))
+	var (
+		mu      sync.Mutex
+		next    int                     // the next chunk to take
+		folded  int                     // chunks folded into rep
+		done    = map[int]*whatIfPart{} // finished chunks waiting for their turn
+		firstEr error
+		erChunk = n
+		full    atomic.Bool // rep lists limit changes: later chunks only count
+	)
+	fold := func(i int, part *whatIfPart) {
+		mu.Lock()
+		defer mu.Unlock()
+		if part.err != nil && i < erChunk {
+			firstEr, erChunk = part.err, i
+		}
+		done[i] = part
+		for {
+			p, ok := done[folded]
+			if !ok {
+				return
+			}
+			delete(done, folded)
+			folded++
+			rep.Affected += p.affected
+			rep.Total += p.total
+			rep.Granted += p.granted
+			rep.Revoked += p.revoked
+			room := sh.limit - len(rep.Changes)
+			rep.Changes = append(rep.Changes, p.changes[:min(room, len(p.changes))]...)
+			if len(rep.Changes) >= sh.limit {
+				full.Store(true)
+			}
+		}
+	}
+	work := func() {
+		w := sh.worker()
+		for {
+			mu.Lock()
+			i := next
+			next++
+			stop := i >= n || erChunk < n
+			mu.Unlock()
+			if stop {
+				return
+			}
+			part := &whatIfPart{}
+			w.part, w.full = part, full.Load()
+			for _, s := range subjects[i*chunk : min(len(subjects), (i+1)*chunk)] {
+				if err := w.one(s); err != nil {
+					part.err = err
+					break
+				}
+			}
+			fold(i, part)
+		}
+	}
+	if workers == 1 {
+		work()
+	} else {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(work)
+		}
+		wg.Wait()
+	}
+	return firstEr
+}
+
+// one compares subject s.
+func (w *whatIf) one(s Subject) error {
+	if err := w.ctx.Err(); err != nil {
+		return fmt.Errorf("what-if: %w", err)
+	}
+	w.stamp++
+	refs, all, ops := w.imp.reach(w.base, w.next, s, w)
+	if ops.empty() {
+		return nil
+	}
+	w.part.affected++
+	return w.subject(s, refs, all, ops)
+}
+
+// whatIfPart is what one chunk of subjects adds to a report.
+type whatIfPart struct {
+	changes                           []Change
+	affected, total, granted, revoked int
+	err                               error
 }
 
 func sameCatalog(a, b *Checker) bool {
@@ -209,13 +306,17 @@ func newWarnings(base, next *Checker) []string {
 // an identifier of a user or group subject. Users and groups come from a
 // directory, one entry each; they are told apart by kind and exact name.
 func dedupSubjects(in []Subject, base, next *Checker) []Subject {
-	var covered [2]map[int32]bool
-	for side, c := range []*Checker{base, next} {
-		covered[side] = map[int32]bool{}
-		for _, s := range in {
-			if s.Kind == SubjectUser || s.Kind == SubjectGroup {
-				for _, id := range s.Client.IDs {
-					if pi, ok := c.lookupPrin(id); ok {
+	sides := [2]*Checker{base, next}
+	var covered [2][]bool // by principal index
+	for side, c := range sides {
+		covered[side] = make([]bool, len(c.prins))
+	}
+	for _, s := range in {
+		if s.Kind == SubjectUser || s.Kind == SubjectGroup {
+			for _, id := range s.Client.IDs {
+				h, fast := hashKey(id)
+				for side, c := range sides {
+					if pi, ok := c.lookupPrinHashed(id, h, fast); ok {
 						covered[side][pi] = true
 					}
 				}
@@ -223,29 +324,36 @@ func dedupSubjects(in []Subject, base, next *Checker) []Subject {
 		}
 	}
 	isCovered := func(name string) bool {
-		for side, c := range []*Checker{base, next} {
-			if pi, ok := c.lookupPrin(name); ok && covered[side][pi] {
+		h, fast := hashKey(name)
+		for side, c := range sides {
+			if pi, ok := c.lookupPrinHashed(name, h, fast); ok && covered[side][pi] {
 				return true
 			}
 		}
 		return false
 	}
+	type plain struct {
+		kind SubjectKind
+		name string
+	}
+	seenPlain := make(map[plain]bool, len(in))
 	seen := map[string]bool{}
 	out := make([]Subject, 0, len(in))
 	for _, s := range in {
-		k := string(s.Kind) + "\x00" + s.Name
 		switch s.Kind {
-		case SubjectPrincipal:
-			if isCovered(s.Name) {
+		case SubjectPrincipal, SubjectApplicationGroup:
+			if s.Kind == SubjectPrincipal && isCovered(s.Name) {
 				continue
 			}
-			k = s.key()
-		case SubjectApplicationGroup:
-			k = s.key()
-		}
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, s)
+			if k := s.key(); !seen[k] {
+				seen[k] = true
+				out = append(out, s)
+			}
+		default: // users and groups: by kind and exact name
+			if k := (plain{s.Kind, s.Name}); !seenPlain[k] {
+				seenPlain[k] = true
+				out = append(out, s)
+			}
 		}
 	}
 	return out
@@ -474,6 +582,31 @@ type impactSet struct {
 	byPrin   [2]map[int32][]int32
 	byGroup  map[string][]int32 // folded group GUID → impacts
 	everyone []int32
+	// filter holds the hashes of the keys of byPrin's principals (a Bloom
+	// filter as a level filter is): a subject's other keys need no lookup.
+	filter []uint64
+}
+
+// buildFilter fills set.filter from byPrin.
+func (set *impactSet) buildFilter(base, next *Checker) {
+	n := len(set.byPrin[0]) + len(set.byPrin[1])
+	words := 1
+	for words*4 < n {
+		words <<= 1
+	}
+	set.filter = make([]uint64, words)
+	for side, c := range []*Checker{base, next} {
+		for pi := range set.byPrin[side] {
+			h := hashFolded(c.keyNames[pi])
+			set.filter[(h>>8)&uint64(words-1)] |= levelBits(h)
+		}
+	}
+}
+
+// mayReach reports whether the key of hash h may be a principal of byPrin.
+func (set *impactSet) mayReach(h uint64) bool {
+	m := levelBits(h)
+	return set.filter[(h>>8)&uint64(len(set.filter)-1)]&m == m
 }
 
 // impacts compares base and next and returns what each changed role
@@ -631,11 +764,15 @@ func (set *impactSet) reach(base, next *Checker, s Subject, w *whatIf) (refs []i
 		}
 	default:
 		look := func(k string) {
+			h, fast := hashKey(k)
+			if fast && !set.mayReach(h) {
+				return
+			}
 			for side, c := range []*Checker{base, next} {
 				if len(set.byPrin[side]) == 0 {
 					continue
 				}
-				if pi, ok := c.lookupPrin(k); ok {
+				if pi, ok := c.lookupPrinHashed(k, h, fast); ok {
 					for _, i := range set.byPrin[side][pi] {
 						hitOne(i)
 					}
@@ -679,15 +816,25 @@ func (set *impactSet) reach(base, next *Checker, s Subject, w *whatIf) (refs []i
 
 // ---- deciding again ----
 
+// whatIfShared is what every worker of a what-if reads.
+type whatIfShared struct {
+	ctx              context.Context
+	base, next       *Checker
+	params           Params
+	scopes           []scopeRef
+	limit            int
+	imp              *impactSet
+	baseRef, nextRef []int // scope level on each side → index in scopes
+}
+
+// whatIf is a worker of a what-if: its scratch memory and the chunk of the
+// report it is filling.
 type whatIf struct {
-	ctx        context.Context
-	base, next *Checker
-	params     Params
-	scopes     []scopeRef
-	limit      int
-	rep        *WhatIfReport
-	stB, stN   *scratch
-	rb, rn     maskResult
+	*whatIfShared
+	part     *whatIfPart
+	full     bool // the report is full already: count changes, list none
+	stB, stN *scratch
+	rb, rn   maskResult
 
 	// Per subject, stamped with stamp: the scopes a changed assignment
 	// names (direct, listed in refs), and those in which the subject
@@ -698,7 +845,11 @@ type whatIf struct {
 	refs               []int
 	hit                []uint32 // impacts, stamped when they reach the subject
 	hits               []int32
-	baseRef, nextRef   []int // scope level on each side → index in scopes
+}
+
+func (sh *whatIfShared) worker() *whatIf {
+	return &whatIf{whatIfShared: sh, stB: newScratch(len(sh.base.groups)), stN: newScratch(len(sh.next.groups)),
+		direct: make([]uint32, len(sh.scopes)), reachedB: make([]uint32, len(sh.scopes)), reachedN: make([]uint32, len(sh.scopes))}
 }
 
 // decide decides ops for subject s in scope level si of c into out; a
@@ -763,17 +914,73 @@ func (w *whatIf) subject(s Subject, refs []int, all bool, ops opBits) error {
 }
 
 // compare decides ops for s in scope ref on both sides and lists what
-// differs.
+// differs. It fills a Grant only for a decision that changed.
 func (w *whatIf) compare(s Subject, ref int, ops opBits) error {
 	sc := w.scopes[ref]
-	if err := w.decide(w.base, w.stB, s, sc.base, ops, &w.rb); err != nil {
+	var rb, rn request
+	okB, err := w.request(w.base, s, sc.base, &rb)
+	if err != nil {
 		return err
 	}
-	if err := w.decide(w.next, w.stN, s, sc.next, ops, &w.rn); err != nil {
+	okN, err := w.request(w.next, s, sc.next, &rn)
+	if err != nil {
 		return err
 	}
-	w.emit(s, sc.name, ops, w.rb.allowed, w.rn.allowed, w.rb.grants, w.rn.grants)
-	return nil
+	for wd, m := range ops {
+		if m == 0 {
+			continue
+		}
+		var before, after uint64
+		if okB {
+			before = w.base.allowedWord(w.stB, &rb, wd, m)
+		}
+		if okN {
+			after = w.next.allowedWord(w.stN, &rn, wd, m)
+		}
+		for d := (before ^ after) & m; d != 0; d &= d - 1 {
+			bit := d & -d
+			granted := after&bit != 0
+			w.change(s, sc.name, firstBit(wd, d), granted, func(g *Grant) {
+				if granted {
+					w.next.decide(w.stN, &rn, wd, bit, g) // st.hits are still this word's
+				} else {
+					w.base.decide(w.stB, &rb, wd, bit, g)
+				}
+			})
+		}
+	}
+	return w.ctx.Err()
+}
+
+// request sets r to the request deciding for s in scope level si of c and
+// reports true; false when c has no such scope, or no such application
+// group: every decision there is a denial.
+func (w *whatIf) request(c *Checker, s Subject, si int32, r *request) (bool, error) {
+	if si == absent {
+		return false, nil
+	}
+	client, assume, err := c.subjectRequest(s)
+	if err != nil {
+		if s.Kind == SubjectApplicationGroup {
+			return false, nil // the group does not exist on this side: a member of nothing
+		}
+		return false, err
+	}
+	*r = request{ctx: w.ctx, client: client, scope: si, params: w.params, assume: assume}
+	return true, nil
+}
+
+// allowedWord decides the operations m of word w for r: the allowed ones.
+// st.hits stay those of word w for a decide of the same word after it.
+func (c *Checker) allowedWord(st *scratch, r *request, w int, m uint64) uint64 {
+	c.reach(st, r, w, m)
+	var out uint64
+	for b := m; b != 0; b &= b - 1 {
+		if hi, _, _ := c.decideRef(st, r, w, b&-b); hi >= 0 {
+			out |= b & -b
+		}
+	}
+	return out
 }
 
 func (w *whatIf) emit(s Subject, scope string, ops, before, after opBits, gb, gn []Grant) {
@@ -783,26 +990,38 @@ func (w *whatIf) emit(s Subject, scope string, ops, before, after opBits, gb, gn
 	}
 	diff.each(func(i int) {
 		granted := after.has(i)
-		w.rep.Total++
-		if granted {
-			w.rep.Granted++
-		} else {
-			w.rep.Revoked++
-		}
-		if len(w.rep.Changes) >= w.limit {
-			return
-		}
-		op := w.next.ops.At(i)
-		ch := Change{Subject: s, Scope: scope, Operation: op.Name, OperationID: int(op.ID), Granted: granted}
-		if granted {
-			g := gn[i]
-			ch.After = &g
-		} else {
-			g := gb[i]
-			ch.Before = &g
-		}
-		w.rep.Changes = append(w.rep.Changes, ch)
+		w.change(s, scope, i, granted, func(g *Grant) {
+			if granted {
+				*g = gn[i]
+			} else {
+				*g = gb[i]
+			}
+		})
 	})
+}
+
+// change counts a changed decision of operation bit i and lists it while
+// the report has room, with the Grant of the side that grants (fill).
+func (w *whatIf) change(s Subject, scope string, i int, granted bool, fill func(*Grant)) {
+	w.part.total++
+	if granted {
+		w.part.granted++
+	} else {
+		w.part.revoked++
+	}
+	if w.full || len(w.part.changes) >= w.limit {
+		return
+	}
+	op := w.next.ops.At(i)
+	ch := Change{Subject: s, Scope: scope, Operation: op.Name, OperationID: int(op.ID), Granted: granted}
+	g := new(Grant)
+	fill(g)
+	if granted {
+		ch.After = g
+	} else {
+		ch.Before = g
+	}
+	w.part.changes = append(w.part.changes, ch)
 }
 
 // scopesReached lists the scopes in which subject s may reach a

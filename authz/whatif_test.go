@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -317,5 +318,51 @@ func TestWhatIf_Limit(t *testing.T) {
 	}
 	if _, err := WhatIf(context.Background(), base, other, WhatIfOptions{}); !errors.Is(err, ErrCatalogMismatch) {
 		t.Errorf("checkers over different operations: %v, want ErrCatalogMismatch", err)
+	}
+}
+
+// TestWhatIf_WorkersChangeNothing: a what-if split over several workers
+// reports what one worker does, changes in the same order, truncated at the
+// same one.
+func TestWhatIf_WorkersChangeNothing(t *testing.T) {
+	all := operations.All()
+	ctx := context.Background()
+	for seed := range uint64(100) {
+		rng := policygen.NewRand(seed + 17000)
+		p, clients := policygen.RandomStore(rng, all)
+		q := p.Clone()
+		for range 1 + rng.IntN(3) {
+			mutate(rng, q)
+		}
+		base, err := Compile(p, "", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		next, err := base.Recompile(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var subjects []Subject
+		for _, cl := range clients {
+			subjects = append(subjects, UserSubject(cl))
+		}
+		subjects = append(subjects, base.PolicySubjects()...)
+		subjects = append(subjects, next.PolicySubjects()...)
+		for _, limit := range []int{0, 3} {
+			opts := WhatIfOptions{Subjects: subjects, Limit: limit}
+			one, err := whatIfWith(ctx, base, next, opts, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, workers := range []int{2, 5} {
+				got, err := whatIfWith(ctx, base, next, opts, workers)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(got, one) {
+					t.Fatalf("seed %d, limit %d: %d workers report\n%+v\none worker\n%+v", seed, limit, workers, got, one)
+				}
+			}
+		}
 	}
 }
