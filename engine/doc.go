@@ -56,6 +56,15 @@
 // its scope: that an object of the name exists is the one thing a caller
 // learns about an object it may not see.
 //
+// A policy decision point (the server's AuthZEN API) asks about another
+// subject: [Engine.VMDecisionScopes], [Engine.SwitchDecisionScopes] and
+// [Engine.PortDecisionScopes] tell only the scopes a decision about an
+// object is made in (a port's and its switch's). They are gate-table
+// entries like any other — the caller must view the object — and the
+// interceptor also requires the caller to be a decision point
+// (Config.DecisionPoint); a hidden object and a missing one get the same
+// denial, whatever the caller may do in the default scope.
+//
 // A decision is made by an [Authorizer] (the authz checker in production).
 // Any error on the decision path is a denial (fail closed), reported as a
 // [*DeniedError] that matches [ErrAccessDenied] with errors.Is. Every

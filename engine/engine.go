@@ -35,6 +35,12 @@ type Config struct {
 	// made outside azgate (a VM crashed or was stopped out of band; see
 	// Watcher), in order. It must not call back into the engine.
 	OnEvent func(ctx context.Context, ev Event)
+	// DecisionPoint, if set, returns nil when the caller may ask, as a
+	// policy decision point, in which scopes decisions about another
+	// subject are made (VMDecisionScopes, SwitchDecisionScopes,
+	// PortDecisionScopes): the server's Check Access delegation, as
+	// /v1/check needs. Nil: no caller may.
+	DecisionPoint func(ctx context.Context, c directory.ClientContext) error
 	// LockTimeout bounds the wait for the simulator's database file lock
 	// held by another process; zero means one second.
 	LockTimeout time.Duration
@@ -50,6 +56,7 @@ type Engine struct {
 	log        *slog.Logger
 	onDecision func(context.Context, Decision)
 	onEvent    func(context.Context, Event)
+	point      func(context.Context, directory.ClientContext) error
 	now        func() time.Time
 	started    time.Time
 	stopWatch  context.CancelFunc
@@ -85,6 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		log:        log.With("system", "engine"),
 		onDecision: cfg.OnDecision,
 		onEvent:    cfg.OnEvent,
+		point:      cfg.DecisionPoint,
 		now:        time.Now,
 		watchDone:  make(chan struct{}),
 	}

@@ -152,6 +152,10 @@ type gateRule struct {
 	// list: the method lists objects; each is returned only when every
 	// need of its own role allows in its scope (denials hide, never deny).
 	list bool
+	// point: the method answers a policy decision point about another
+	// subject (decisionpoint.go); the caller must also be one
+	// (Config.DecisionPoint).
+	point bool
 }
 
 func (g gateRule) need(r role) (need, bool) {
@@ -165,6 +169,7 @@ func (g gateRule) need(r role) (need, bool) {
 
 func gate(needs ...need) gateRule   { return gateRule{needs: needs} }
 func filter(needs ...need) gateRule { return gateRule{needs: needs, list: true} }
+func point(needs ...need) gateRule  { return gateRule{needs: needs, point: true} }
 
 // gateTable maps every exported method of *Engine (except Close, which
 // touches no engine state) to every object it reads or changes and the
@@ -277,6 +282,12 @@ func gateTable() map[string]gateRule {
 		// when the caller may view it there.
 		"ListLANEndpoints": filter(req(rolePort, operations.ViewLANEndpoints), req(roleSwitch, operations.ViewLANEndpoints),
 			show(roleConnVM, vConf), show(roleConnInternal, vIntern), show(roleExternal, operations.ViewExternalEthernetPorts)),
+
+		// A decision point's question about another subject: the scopes
+		// of an object the caller may view (as GetVM, GetSwitch, GetPort).
+		"VMDecisionScopes":     point(req(roleVM, vConf)),
+		"SwitchDecisionScopes": point(req(roleSwitch, operations.ViewSwitches)),
+		"PortDecisionScopes":   point(req(rolePort, operations.ViewSwitchPorts), req(roleSwitch, operations.ViewSwitchPorts)),
 	}
 }
 
@@ -443,6 +454,11 @@ func (e *Engine) authorize(ctx context.Context, c directory.ClientContext, metho
 	}
 	if err != nil {
 		return permit{}, e.failClosed(ctx, c, operations.Operation{Name: "unknown"}, "", "", err)
+	}
+	if rule.point {
+		if err := e.decisionPoint(ctx, c); err != nil {
+			return permit{}, e.failClosed(ctx, c, e.firstOp(rule), "", "", fmt.Errorf("%s: %w", method, err))
+		}
 	}
 	subs, err := e.resolve(ctx, rule, args)
 	if errors.Is(err, ErrUnavailable) {

@@ -173,6 +173,15 @@ func calls(ifaces []string) map[string]call {
 		"GetPort": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return one(e.GetPort(ctx, c, "p1"))
 		},
+		"VMDecisionScopes": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
+			return count(e.VMDecisionScopes(ctx, c, "off1"))
+		},
+		"SwitchDecisionScopes": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
+			return count(e.SwitchDecisionScopes(ctx, c, "sw1"))
+		},
+		"PortDecisionScopes": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
+			return count(e.PortDecisionScopes(ctx, c, "p1"))
+		},
 		"ListPorts": func(ctx context.Context, e *Engine, c directory.ClientContext) (int, error) {
 			return count(e.ListPorts(ctx, c))
 		},

@@ -8,12 +8,16 @@ import (
 	"github.com/azgate/azgate/operations"
 )
 
-// Methods returns the name of every gated method of *Engine (every entry
-// of the gate table), sorted.
+// Methods returns the name of every gated method of *Engine a caller
+// makes for itself (every entry of the gate table but the decision-scope
+// methods, which answer a policy decision point about another subject),
+// sorted.
 func Methods() []string {
 	var out []string
-	for m := range gateTable() {
-		out = append(out, m)
+	for m, rule := range gateTable() {
+		if !rule.point {
+			out = append(out, m)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -58,6 +62,9 @@ func Requirements(method string) (text string, ok bool) {
 		}
 		parts = append(parts, p)
 		i = j
+	}
+	if rule.point {
+		parts = append(parts, "and a caller that is a policy decision point (Config.DecisionPoint)")
 	}
 	return strings.Join(parts, "; "), true
 }

@@ -119,7 +119,8 @@ func openTest(t *testing.T, a Authorizer) (*Engine, *decisions, string) {
 func openDir(t *testing.T, dir string, a Authorizer) (*Engine, *decisions) {
 	t.Helper()
 	d := &decisions{}
-	e, err := Open(context.Background(), Config{Dir: dir, Authorizer: a, OnDecision: d.add})
+	e, err := Open(context.Background(), Config{Dir: dir, Authorizer: a, OnDecision: d.add,
+		DecisionPoint: func(context.Context, directory.ClientContext) error { return nil }})
 	if err != nil {
 		t.Fatalf("Open(%s): %v", dir, err)
 	}

@@ -185,6 +185,15 @@ func hiddenCases(iface string) []hiddenCase {
 	}
 	portRoles("GetPort", getPort)
 	endRoles("GetPort", getPort)
+
+	// A decision point's questions: the object's scopes.
+	vmCall("VMDecisionScopes", "alpha", func(x hiddenEnv) (any, error) { return x.e.VMDecisionScopes(x.ctx, x.c, x.n("alpha")) })
+	add("SwitchDecisionScopes", roleSwitch, "swOne", "", "swOne", func(x hiddenEnv) (any, error) {
+		return x.e.SwitchDecisionScopes(x.ctx, x.c, x.n("swOne"))
+	})
+	portRoles("PortDecisionScopes", func(p string) func(x hiddenEnv) (any, error) {
+		return func(x hiddenEnv) (any, error) { return x.e.PortDecisionScopes(x.ctx, x.c, x.n(p)) }
+	})
 	listPorts := func(string) func(x hiddenEnv) (any, error) {
 		return func(x hiddenEnv) (any, error) { return x.e.ListPorts(x.ctx, x.c) }
 	}
