@@ -201,9 +201,8 @@ func TestMiddleware_TwoApplications(t *testing.T) {
 	}
 }
 
-// Without Config.Application the gate picks the application as the CLI
-// does: the only one besides azgate, else "Hyper-V services", else New
-// fails listing them.
+// Without Config.Application the gate picks the application as every face
+// does: the only one besides azgate, else the one the Live was made for.
 func TestMiddleware_DefaultApplication(t *testing.T) {
 	onlyWidgets, err := (&policy.Policy{GUID: policy.NewGUID(), MajorVersion: 2}).Edit(func(p *policy.Policy) error {
 		p.Applications = append(p.Applications, &policy.Application{GUID: policy.NewGUID(), Name: policy.DelegationApplication})
@@ -235,8 +234,7 @@ func TestMiddleware_DefaultApplication(t *testing.T) {
 		{"else Hyper-V services", withHyperV, map[string]string{"GET /x": "Start Virtual Machine"}, policy.DefaultApplication, nil},
 		{"Widgets' operation is not Hyper-V's", withHyperV, map[string]string{"GET /x": "Approve"}, "",
 			[]string{`unknown operation "Approve" in application "Hyper-V services"`}},
-		{"else an error listing them", twoApps(t), map[string]string{"GET /x": "5"}, "",
-			[]string{`"azgate", "Alpha", "Beta"`, "none is the default", "Config.Application"}},
+		{"else the Live's", twoApps(t), map[string]string{"GET /x": "Approve"}, "Alpha", nil}, // newLive: made for Alpha
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

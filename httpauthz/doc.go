@@ -7,8 +7,8 @@
 // decide — is refused with a JSON error body. It fails closed.
 //
 // A Gate is configured with an application (Config.Application; by default
-// the one the azgate CLI picks: the only application besides azgate, else
-// "Hyper-V services") and a route table naming each route's operation by
+// the one every azgate face picks: the only application besides azgate,
+// else the one the authz.Live was made for) and a route table naming each route's operation by
 // name or by that application's OperationID, as the store defines them.
 // New checks the table against the policy in force: an unknown operation
 // is an error naming the application and the closest names. With an

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -42,10 +43,12 @@ var ErrNoClient = errors.New("no client identity")
 // Config configures a Gate.
 type Config struct {
 	// Application is the AzMan application the routes' operations belong
-	// to (compared by names.Equal). Empty: the default application, chosen
-	// as the azgate CLI chooses it: the only application besides azgate's
-	// delegation application, else "Hyper-V services". New picks it once;
-	// a store that has neither is an error listing the applications.
+	// to (compared by names.Equal). Empty: the default application, by the
+	// rule every azgate face uses (authz.Snapshot.App): the only
+	// application besides azgate's delegation application, else the one
+	// the Source's authz.Live was made for (for the azgate server, the
+	// engine's, "Hyper-V services"; for Static, its Checker's). New picks
+	// it once.
 	Application string
 	// Routes maps each gated route to the operation it performs. A key is
 	// an http.ServeMux pattern with a method, exactly as registered
@@ -142,10 +145,12 @@ func New(src Source, cfg Config) (*Gate, error) {
 		return nil, err
 	}
 	app := cfg.Application
-	if app == "" {
-		if app, err = defaultApp(s); err != nil {
-			return nil, err
+	if strings.TrimSpace(app) == "" {
+		c, err := s.App("")
+		if err != nil {
+			return nil, fmt.Errorf("httpauthz: default application: %w", err)
 		}
+		app = c.Application()
 	}
 	g := &Gate{src: src, app: app, routes: rt, cfg: cfg, log: cfg.Logger}
 	if g.log == nil {

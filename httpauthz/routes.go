@@ -201,25 +201,6 @@ func appChecker(s *authz.Snapshot, app string) (*authz.Checker, error) {
 	return s.App(app)
 }
 
-// defaultApp is the application a Gate without Config.Application checks
-// in: the store's default (policy.Policy.DefaultApp), or the application
-// of a Static source.
-func defaultApp(s *authz.Snapshot) (string, error) {
-	if s.Policy == nil {
-		return s.Checker.Application(), nil
-	}
-	name := s.Policy.DefaultApp()
-	if _, err := s.Policy.Application(name); err != nil {
-		have := make([]string, len(s.Policy.Applications))
-		for i, a := range s.Policy.Applications {
-			have[i] = strconv.Quote(a.Name)
-		}
-		return "", fmt.Errorf("httpauthz: the store has %d applications (%s) and none is the default; name one in Config.Application: %w",
-			len(have), strings.Join(have, ", "), authz.ErrUnknownApplication)
-	}
-	return name, nil
-}
-
 // logRebind logs what resolving the routes against a new policy changed:
 // the application or route operations it lacks now (those routes deny),
 // the ones it has again, and routes whose operation is another one now.
