@@ -259,7 +259,9 @@ func (e Explanation) String() string {
 // ExplainResponse is the body of GET /v1/explain.
 type ExplainResponse struct {
 	Explanation
-	Revision uint64 `json:"revision"`
+	// Application is the application decided in.
+	Application string `json:"application"`
+	Revision    uint64 `json:"revision"`
 }
 
 // Principal is one answer of who-can: a member string of a role assignment
@@ -282,10 +284,12 @@ type Principal struct {
 
 // WhoCanResponse is the body of GET /v1/who-can.
 type WhoCanResponse struct {
-	Operation  string      `json:"operation"`
-	Scope      string      `json:"scope"`
-	Principals []Principal `json:"principals"`
-	Revision   uint64      `json:"revision"`
+	// Application is the application whose Operation it is.
+	Application string      `json:"application"`
+	Operation   string      `json:"operation"`
+	Scope       string      `json:"scope"`
+	Principals  []Principal `json:"principals"`
+	Revision    uint64      `json:"revision"`
 	// Total (the whole list's length) and Next (the token of the next
 	// page, absent on the last) are set on pages (limit or token given).
 	Total int    `json:"total,omitempty"`

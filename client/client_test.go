@@ -165,20 +165,29 @@ func TestClient_Decisions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !ex.Allowed || len(ex.Path) == 0 || ex.Revision == 0 {
+	if !ex.Allowed || len(ex.Path) == 0 || ex.Revision == 0 || ex.Application != "Hyper-V services" {
 		t.Fatalf("Explain = %+v", ex)
+	}
+	ex, err = c.Explain(ctx, client.ExplainQuery{Application: "azgate", User: "admin", Operation: api.OpName("write policy")})
+	if err != nil || ex.Operation != "Write Policy" || ex.Application != "azgate" {
+		t.Fatalf("Explain in azgate = %+v, %v", ex, err)
 	}
 	ex, err = c.Explain(ctx, client.ExplainQuery{User: "bob", Operation: api.OpID(355), Params: map[string]string{"x": "1"}})
 	if err != nil || ex.Allowed || ex.Reason == "" {
 		t.Fatalf("Explain bob = %+v, %v", ex, err)
 	}
 
-	wc, err := c.WhoCan(ctx, "", api.OpName("Start Virtual Machine"), nil)
+	wc, err := c.WhoCan(ctx, client.WhoCanQuery{Operation: api.OpName("Start Virtual Machine")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if wc.Operation != "Start Virtual Machine" || !slices.ContainsFunc(wc.Principals, func(p api.Principal) bool { return p.Name == "S-1-5-32-544" }) {
 		t.Fatalf("WhoCan = %+v", wc)
+	}
+
+	if wc, err := c.WhoCan(ctx, client.WhoCanQuery{Application: "azgate", Operation: api.OpName("Check Access")}); err != nil ||
+		wc.Application != "azgate" || wc.Operation != "Check Access" {
+		t.Fatalf("WhoCan in azgate = %+v, %v", wc, err)
 	}
 
 	me, err := c.Me(ctx)

@@ -54,9 +54,14 @@ func (c *Client) CheckBatchIn(ctx context.Context, app string, items []api.Check
 	return send[api.BatchCheckResponse](ctx, c, http.MethodPost, "/v1/check", req)
 }
 
-// ExplainQuery asks why User may or may not perform Operation in Scope.
+// ExplainQuery asks why User may or may not perform Operation in Scope of
+// Application.
 type ExplainQuery struct {
-	User string
+	// Application is the application decided in; "" is the server's
+	// default (the only application besides azgate, else the one it
+	// gates). Operation is one of its operations, by name or OperationID.
+	Application string
+	User        string
 	// Groups are the user's groups, taken as given; nil sends none, and
 	// with Resolve the server's directory resolves them instead.
 	Groups    []string
@@ -71,6 +76,9 @@ type ExplainQuery struct {
 // nearest misses.
 func (c *Client) Explain(ctx context.Context, q ExplainQuery) (api.ExplainResponse, error) {
 	v := url.Values{"user": {q.User}, "operation": {q.Operation.String()}}
+	if q.Application != "" {
+		v.Set("application", q.Application)
+	}
 	for _, g := range q.Groups {
 		v.Add("group", g)
 	}
@@ -84,14 +92,29 @@ func (c *Client) Explain(ctx context.Context, q ExplainQuery) (api.ExplainRespon
 	return get[api.ExplainResponse](ctx, c, "/v1/explain?"+v.Encode())
 }
 
-// WhoCan lists the principals and groups that can perform op in scope (""
-// is the default scope), with the assignment that grants and its caveats.
-func (c *Client) WhoCan(ctx context.Context, scope string, op api.OperationRef, params map[string]string) (api.WhoCanResponse, error) {
-	v := url.Values{"operation": {op.String()}}
-	if scope != "" {
-		v.Set("scope", scope)
+// WhoCanQuery asks who can perform Operation in Scope of Application.
+type WhoCanQuery struct {
+	// Application is the application asked about; "" is the server's
+	// default (the only application besides azgate, else the one it
+	// gates). Operation is one of its operations, by name or OperationID.
+	Application string
+	Scope       string // "" is the default scope
+	Operation   api.OperationRef
+	// Params are the business rule parameters.
+	Params map[string]string
+}
+
+// WhoCan lists the principals and groups that can perform q.Operation in
+// q.Scope, with the assignment that grants and its caveats.
+func (c *Client) WhoCan(ctx context.Context, q WhoCanQuery) (api.WhoCanResponse, error) {
+	v := url.Values{"operation": {q.Operation.String()}}
+	if q.Application != "" {
+		v.Set("application", q.Application)
 	}
-	addParams(v, params)
+	if q.Scope != "" {
+		v.Set("scope", q.Scope)
+	}
+	addParams(v, q.Params)
 	return get[api.WhoCanResponse](ctx, c, "/v1/who-can?"+v.Encode())
 }
 

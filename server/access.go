@@ -132,7 +132,7 @@ var subjectParams = []param{
 	{name: "applicationGroup", in: "query", doc: "an application group: what membership in it confers"},
 	{name: "groupScope", in: "query", doc: "the scope of a scope-level applicationGroup"},
 	{name: "memberOf", in: "query", doc: "repeatable; the user's groups, taken as given (else the directory resolves them)"},
-	{name: "application", in: "query", doc: "default: the application the server gates"},
+	applicationParam,
 	{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"},
 }
 
@@ -168,13 +168,18 @@ func (s *Server) accessRoutes() []route {
 	}
 }
 
-// checkerFor returns the snapshot in force and the Checker of app in it
-// ("" is the application the server gates).
+// applicationParam documents the application query parameter of the
+// decision routes, which checkerFor resolves.
+var applicationParam = param{name: "application", in: "query",
+	doc: "the application decided in (names compared case-insensitively); default: the only application besides azgate, else the one the server gates"}
+
+// checkerFor returns the snapshot in force and the Checker of app in it:
+// the one resolver of the application a decision request names (a query
+// parameter or a body's field; "" is the default, as authz.Snapshot.App
+// and the CLI's --app pick it). An unknown application is a 404 listing
+// them.
 func (s *Server) checkerFor(app string) (*authz.Snapshot, *authz.Checker, error) {
 	snap := s.live.Current()
-	if app == "" {
-		return snap, snap.Checker, nil
-	}
 	c, err := snap.App(app)
 	if err != nil {
 		return nil, nil, err

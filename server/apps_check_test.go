@@ -168,3 +168,58 @@ func TestServer_CheckApplications(t *testing.T) {
 		}
 	}
 }
+
+// TestServer_ExplainWhoCanApplications: explain and who-can take an
+// application as the check does, and resolve operations, by name and by
+// OperationID, in it only.
+func TestServer_ExplainWhoCanApplications(t *testing.T) {
+	ts := twoAppsServer(t, nil)
+	for _, tc := range []struct {
+		path   string
+		status int
+		want   []string // the body holds each
+		not    []string // and none of these
+	}{
+		{"/v1/explain?application=Payroll&user=bob&operation=61", http.StatusOK,
+			[]string{`"allowed":true`, `"operation":"Run Payroll"`, `"application":"Payroll"`}, nil},
+		{"/v1/explain?application=expenses&user=bob&operation=61", http.StatusOK,
+			[]string{`"allowed":false`, `"operation":"View Switches"`, `"application":"Expenses"`}, nil},
+		{"/v1/explain?application=Expenses&user=bob&operation=approve%20EXPENSE", http.StatusOK,
+			[]string{`"allowed":true`, `"operation":"Approve Expense"`, `Approvers`}, nil},
+		{"/v1/explain?user=bob&operation=307", http.StatusOK,
+			[]string{`"allowed":false`, `"operation":"Start Virtual Machine"`, `"application":"Hyper-V services"`}, []string{"Approvers"}},
+		{"/v1/explain?application=Payroll&user=bob&operation=Approve%20Expense", http.StatusBadRequest,
+			[]string{`unknown operation \"Approve Expense\" in application \"Payroll\"`}, nil},
+		{"/v1/explain?application=Payroll&user=bob&operation=308", http.StatusBadRequest,
+			[]string{`unknown operation ID 308 in application \"Payroll\"`}, nil},
+		{"/v1/explain?application=Nope&user=bob&operation=1", http.StatusNotFound, []string{`\"Expenses\", \"Payroll\"`}, nil},
+		{"/v1/who-can?application=Payroll&operation=61", http.StatusOK,
+			[]string{`"application":"Payroll"`, `"operation":"Run Payroll"`, `"name":"bob"`, `"assignment":"Clerks"`}, nil},
+		{"/v1/who-can?application=Expenses&operation=307", http.StatusOK,
+			[]string{`"operation":"Approve Expense"`, `"assignment":"Approvers"`}, nil},
+		{"/v1/who-can?application=Expenses&operation=61", http.StatusOK,
+			[]string{`"operation":"View Switches"`, `"principals":[]`}, nil},
+		{"/v1/who-can?operation=307", http.StatusOK,
+			[]string{`"application":"Hyper-V services"`, `"operation":"Start Virtual Machine"`}, []string{`"name":"bob"`}},
+		{"/v1/who-can?application=Payroll&operation=61&limit=1", http.StatusOK, []string{`"name":"bob"`, `"total":1`}, nil},
+		{"/v1/who-can?application=Payroll&operation=Run%20Payrol", http.StatusBadRequest, []string{`did you mean \"Run Payroll\"`}, nil},
+		{"/v1/who-can?application=Nope&operation=1", http.StatusNotFound, []string{`application \"Nope\"`}, nil},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := ts.do(admin, http.MethodGet, tc.path, nil)
+			if r.status != tc.status {
+				t.Fatalf("status %d, body %s; want %d", r.status, r.body, tc.status)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(string(r.body), w) {
+					t.Errorf("body %s lacks %s", r.body, w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(string(r.body), n) {
+					t.Errorf("body %s holds %s", r.body, n)
+				}
+			}
+		})
+	}
+}

@@ -122,13 +122,15 @@ func (s *Server) checkRoutes() []route {
 			needs:   opReadPolicy + " (delegation application)",
 			query: []param{{name: "user", in: "query", required: true}, {name: "group", in: "query", doc: "repeatable; the user's groups, taken as given"},
 				{name: "resolve", in: "query", doc: "true: the directory (local or LDAP) resolves the user's groups instead of group=; default false"},
-				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
+				applicationParam,
+				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID of the application's operations"},
 				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"}},
 			resp: api.ExplainResponse{}, h: s.explain},
 		{name: "whoCan", method: http.MethodGet, path: "/v1/who-can", tag: tag,
 			summary: "List the principals and groups that can perform an operation in a scope",
 			needs:   opReadPolicy + " (delegation application)",
-			query: []param{{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID"},
+			query: []param{applicationParam,
+				{name: "scope", in: "query"}, {name: "operation", in: "query", required: true, doc: "name or OperationID of the application's operations"},
 				{name: "param", in: "query", doc: "repeatable NAME=VALUE business rule parameter"},
 				{name: "limit", in: "query", doc: "page size (at most 1000); with limit or token the answer is a page whose next continues it"},
 				{name: "token", in: "query", doc: "the next of the previous page; bound to the policy revision (410 once it changed)"}},
@@ -653,8 +655,11 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	if user == "" {
 		return invalidf("query parameter \"user\" is required")
 	}
-	snap := s.live.Current()
-	op, err := operationParam(r, snap.Checker)
+	snap, chk, err := s.checkerFor(q.Get("application"))
+	if err != nil {
+		return err
+	}
+	op, err := operationParam(r, chk)
 	if err != nil {
 		return err
 	}
@@ -683,8 +688,8 @@ func (s *Server) explain(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e := snap.Checker.Explain(r.Context(), c, q.Get("scope"), op.ID, params)
-	writeJSON(w, http.StatusOK, api.ExplainResponse{Explanation: e, Revision: uint64(snap.Revision)})
+	e := chk.Explain(r.Context(), c, q.Get("scope"), op.ID, params)
+	writeJSON(w, http.StatusOK, api.ExplainResponse{Explanation: e, Application: chk.Application(), Revision: uint64(snap.Revision)})
 	return nil
 }
 
@@ -693,33 +698,37 @@ func (s *Server) whoCan(w http.ResponseWriter, r *http.Request) error {
 	if err := s.requireDelegated(r, opReadPolicy); err != nil {
 		return err
 	}
-	snap := s.live.Current()
-	op, err := operationParam(r, snap.Checker)
+	q := r.URL.Query()
+	snap, chk, err := s.checkerFor(q.Get("application"))
 	if err != nil {
 		return err
 	}
-	scope := r.URL.Query().Get("scope")
-	if q := r.URL.Query(); q.Has("limit") || q.Has("token") {
+	op, err := operationParam(r, chk)
+	if err != nil {
+		return err
+	}
+	scope := q.Get("scope")
+	if q.Has("limit") || q.Has("token") {
 		limit, err := intParam(r, "limit")
 		if err != nil {
 			return err
 		}
-		pg, err := snap.Checker.WhoCanPaged(scope, op.ID, authz.WhoCanOptions{Revision: snap.Revision, Limit: limit, Token: q.Get("token")})
+		pg, err := chk.WhoCanPaged(scope, op.ID, authz.WhoCanOptions{Revision: snap.Revision, Limit: limit, Token: q.Get("token")})
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, api.WhoCanResponse{Operation: op.Name, Scope: scope, Principals: pg.Principals,
+		writeJSON(w, http.StatusOK, api.WhoCanResponse{Application: chk.Application(), Operation: op.Name, Scope: scope, Principals: pg.Principals,
 			Revision: uint64(pg.Revision), Total: pg.Total, Next: pg.Next})
 		return nil
 	}
-	ps, err := snap.Checker.WhoCan(scope, op.ID)
+	ps, err := chk.WhoCan(scope, op.ID)
 	if err != nil {
 		return err
 	}
 	if ps == nil {
 		ps = []authz.Principal{}
 	}
-	writeJSON(w, http.StatusOK, api.WhoCanResponse{Operation: op.Name, Scope: scope, Principals: ps, Revision: uint64(snap.Revision)})
+	writeJSON(w, http.StatusOK, api.WhoCanResponse{Application: chk.Application(), Operation: op.Name, Scope: scope, Principals: ps, Revision: uint64(snap.Revision)})
 	return nil
 }
 

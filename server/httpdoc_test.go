@@ -83,6 +83,7 @@ var httpDocSteps = []docStep{
 	{route: "explain", path: "/v1/explain?user=CONTOSO%5Ceve&group=CONTOSO%5CLab-Staff&group=CONTOSO%5CContractors&scope=Lab&operation=Start%20Virtual%20Machine", status: 200},
 	{route: "whoCan", path: "/v1/who-can?operation=Start%20Virtual%20Machine&scope=Lab", status: 200},
 	{route: "whoCan", path: "/v1/who-can?operation=Start%20Virtual%20Machine&scope=Lab&limit=1", status: 200},
+	{route: "whoCan", path: "/v1/who-can?application=azgate&operation=Write%20Policy", status: 200},
 	{route: "effectiveAccess", path: "/v1/effective-access?user=CONTOSO%5Cbob&memberOf=CONTOSO%5CLab-Staff&scope=&scope=Lab&operation=Start%20Virtual%20Machine&operation=View%20Virtual%20Machine%20Configuration", status: 200},
 	{route: "effectiveAccess", path: "/v1/effective-access?applicationGroup=Lab%20Staff&groupScope=Lab&scope=Lab&operation=Start%20Virtual%20Machine", status: 200},
 	{route: "whatIf", path: "/v1/whatif", body: `{"edits":[{"action":"link","kind":"role-assignments","scope":"Lab","name":"Lab Operators","link":{"relation":"member","target":"CONTOSO\\dave"}},{"action":"unlink","kind":"role-assignments","scope":"Lab","name":"Lab Operators","link":{"relation":"group","target":"Lab Staff"}}],"limit":4}`, status: 200},
