@@ -40,7 +40,7 @@ func (p *Policy) Validate() error {
 	storeGroups := v.groupSet("store", p.Groups)
 	v.unique("store", "application", len(p.Applications), func(i int) string { return p.Applications[i].Name })
 	for _, g := range p.Groups {
-		v.group(fmt.Sprintf("store / application group %q", g.Name), g, storeGroups)
+		v.group(fmt.Sprintf("store / application group %q", g.Name), g, inReach{storeGroups})
 	}
 	for _, a := range p.Applications {
 		v.application(a, storeGroups)
@@ -137,15 +137,18 @@ func (v *validator) unique(container, kind string, n int, name func(int) string)
 // guidSet maps lower-case GUIDs of objects in reach to their names.
 type guidSet map[string]string
 
-func (s guidSet) with(more guidSet) guidSet {
-	out := make(guidSet, len(s)+len(more))
-	for k, v := range s {
-		out[k] = v
+// inReach is what a container's links may name: its own objects and its
+// parents', a set per level (not copied into one: a store has a thousand
+// scopes, each in reach of every application-level object).
+type inReach []guidSet
+
+func (r inReach) has(k string) bool {
+	for _, s := range r {
+		if _, ok := s[k]; ok {
+			return true
+		}
 	}
-	for k, v := range more {
-		out[k] = v
-	}
-	return out
+	return false
 }
 
 func (v *validator) groupSet(container string, gs []*Group) guidSet {
@@ -157,11 +160,11 @@ func (v *validator) groupSet(container string, gs []*Group) guidSet {
 	return s
 }
 
-func (v *validator) links(obj, field, kind string, links []string, reach guidSet) {
+func (v *validator) links(obj, field, kind string, links []string, reach inReach) {
 	seen := map[string]bool{}
 	for _, l := range links {
 		k := guidKey(l)
-		if _, ok := reach[k]; !ok {
+		if !reach.has(k) {
 			v.add(obj, field, fmt.Sprintf("%s names no %s in reach", l, kind), ErrDanglingLink)
 		}
 		if seen[k] {
@@ -181,7 +184,7 @@ func (v *validator) bizRule(obj string, b BizRule) {
 	}
 }
 
-func (v *validator) group(obj string, g *Group, reach guidSet) {
+func (v *validator) group(obj string, g *Group, reach inReach) {
 	v.object(obj, g.GUID, g.Name, g.Description)
 	switch g.Type {
 	case GroupBasic, GroupLDAPQuery, GroupBizRule:
@@ -307,8 +310,8 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 	for _, t := range a.Tasks {
 		appTaskNames[names.Key(t.Name)] = true
 	}
-	appGroups := v.groupSet(app, a.Groups).with(storeGroups)
-	v.objects(app, &a.Objects, ops, appTasks, appGroups)
+	appGroups := inReach{v.groupSet(app, a.Groups), storeGroups}
+	v.objects(app, &a.Objects, inReach{ops}, inReach{appTasks}, appGroups)
 
 	v.unique(app, "scope", len(a.Scopes), func(i int) string { return a.Scopes[i].Name })
 	for _, s := range a.Scopes {
@@ -324,7 +327,7 @@ func (v *validator) application(a *Application, storeGroups guidSet) {
 				v.add(fmt.Sprintf("%s / task %q", sc, t.Name), "Name", "an application-level task has that name", ErrDuplicate)
 			}
 		}
-		v.objects(sc, &s.Objects, ops, appTasks.with(taskSet(s.Tasks)), v.groupSet(sc, s.Groups).with(appGroups))
+		v.objects(sc, &s.Objects, inReach{ops}, inReach{taskSet(s.Tasks), appTasks}, append(inReach{v.groupSet(sc, s.Groups)}, appGroups...))
 	}
 }
 
@@ -336,7 +339,7 @@ func taskSet(ts []*Task) guidSet {
 	return s
 }
 
-func (v *validator) objects(container string, o *Objects, ops, tasks, groups guidSet) {
+func (v *validator) objects(container string, o *Objects, ops, tasks, groups inReach) {
 	v.unique(container, "task", len(o.Tasks), func(i int) string { return o.Tasks[i].Name })
 	v.unique(container, "role assignment", len(o.Roles), func(i int) string { return o.Roles[i].Name })
 	for _, t := range o.Tasks {
