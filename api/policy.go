@@ -1,5 +1,7 @@
 package api
 
+import "time"
+
 // BizRule is a business rule: an expression or a script. Language is
 // "Expr", "JScript" or "VBScript" (which cannot run: such a rule denies);
 // answers always name it, a request may leave it empty for "Expr".
@@ -32,6 +34,19 @@ type RoleAssignment struct {
 	Members []string `json:"members"`
 	// Groups are the linked application groups.
 	Groups []string `json:"groups"`
+	// Terms limit members and groups in time (absent: none is limited).
+	Terms []MemberTerm `json:"terms,omitempty"`
+}
+
+// MemberTerm limits one member in time, an azgate extension AzMan
+// ignores: the member (a SID or account name of Members) or the
+// application group (of Groups) counts from Starts until Expires, to the
+// second; a zero time is no limit on that side. Times are RFC 3339.
+type MemberTerm struct {
+	Member  string    `json:"member,omitempty"`
+	Group   string    `json:"group,omitempty"`
+	Starts  time.Time `json:"starts,omitzero"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // Application group types.
@@ -56,6 +71,9 @@ type Group struct {
 	NonGroups []string `json:"nonGroups"`
 	LDAPQuery string   `json:"ldapQuery,omitempty"`
 	BizRule   *BizRule `json:"bizRule,omitempty"`
+	// Terms limit members and member groups in time (absent: none is
+	// limited).
+	Terms []MemberTerm `json:"terms,omitempty"`
 }
 
 // Scope is a scope of an application.
@@ -81,6 +99,11 @@ type Link struct {
 	Relation string `json:"relation"`
 	// Target is the linked object's name, or a member's SID or name.
 	Target string `json:"target"`
+	// Starts and Expires limit a member or member group (relations
+	// member and group) in time; adding a member that is there already
+	// with either of them sets its term. Zero: no limit.
+	Starts  time.Time `json:"starts,omitzero"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // Policy is the whole store, by names (GET /v1/policy).

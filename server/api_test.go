@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/api"
 )
@@ -420,4 +421,54 @@ func TestServer_BrokenStoreIsAServerFault(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestServer_MemberTerms: a member added with an expiry (and a group with
+// a window) carries it in the documents; posting the member again with
+// another time changes it; a term in the past denies at once; an expiry
+// that does not parse is a 400.
+func TestServer_MemberTerms(t *testing.T) {
+	ts := startServer(t, nil)
+	etag := ts.do(admin, http.MethodGet, "/v1/policy", nil).header.Get("ETag")
+	write := func(method, path string, body any, status int) response {
+		t.Helper()
+		r := ts.do(admin, method, path, body, "If-Match", etag)
+		want(t, r, status, method+" "+path)
+		if e := r.header.Get("ETag"); e != "" {
+			etag = e
+		}
+		return r
+	}
+	future := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	write(http.MethodPost, "/v1/policy/groups", api.Group{Name: "Temps", Members: []string{"carol"}}, http.StatusCreated)
+	write(http.MethodPost, "/v1/policy/role-assignments", api.RoleAssignment{Name: "Starters",
+		Operations: []string{"Start Virtual Machine"}, Members: []string{"alice"}, Groups: []string{"Temps"},
+		Terms: []api.MemberTerm{{Group: "Temps", Starts: future.Add(-2 * time.Hour), Expires: future}}}, http.StatusCreated)
+	r := write(http.MethodPost, "/v1/policy/role-assignments/Starters/links", api.Link{Relation: "member", Target: "bob", Expires: future}, http.StatusOK)
+	var ra api.RoleAssignment
+	r.json(t, &ra)
+	if len(ra.Terms) != 2 || ra.Terms[0].Member != "bob" || !ra.Terms[0].Expires.Equal(future) ||
+		ra.Terms[1].Group != "Temps" || !ra.Terms[1].Starts.Equal(future.Add(-2*time.Hour)) {
+		t.Fatalf("terms %+v", ra.Terms)
+	}
+	check := func(user string) bool {
+		r := ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": user, "operations": []any{"Start Virtual Machine"}})
+		want(t, r, http.StatusOK, "check")
+		var c api.CheckResponse
+		r.json(t, &c)
+		return c.Results[0].Allowed
+	}
+	if !check("bob") || !check("carol") || !check("alice") {
+		t.Fatal("members within their terms are denied")
+	}
+	// Bob's membership moved into the past: denied at once.
+	write(http.MethodPost, "/v1/policy/role-assignments/Starters/links", api.Link{Relation: "member", Target: "bob",
+		Expires: time.Now().Add(-time.Second)}, http.StatusOK)
+	if check("bob") || !check("alice") {
+		t.Fatal("bob allowed after his expiry (or alice denied)")
+	}
+	r = ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Starters/links", map[string]any{"relation": "member", "target": "bob", "expires": "tomorrow"}, "If-Match", etag)
+	want(t, r, http.StatusBadRequest, "a bad expiry")
+	r = ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Starters/links", api.Link{Relation: "operation", Target: "Stop Virtual Machine", Expires: future}, "If-Match", etag)
+	want(t, r, http.StatusBadRequest, "a term on an operation link")
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -561,6 +562,12 @@ func place(p *policy.Policy, l policy.Location, k objectKind, doc any) error {
 			}
 		}
 	}
+	switch d := doc.(type) {
+	case *api.RoleAssignment:
+		return policydoc.ApplyTerms(p, l, k.kind, d.Name, d.Terms)
+	case *api.Group:
+		return policydoc.ApplyTerms(p, l, k.kind, d.Name, d.Terms)
+	}
 	return nil
 }
 
@@ -750,7 +757,18 @@ func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
 					return err
 				}
 			}
-			return edit(p, l, k.kind, name, policy.Relation(in.Relation), in.Target)
+			rel := policy.Relation(in.Relation)
+			term := policy.Term{Start: in.Starts, Expires: in.Expires}
+			if term.IsZero() {
+				return edit(p, l, k.kind, name, rel, in.Target)
+			}
+			if !add {
+				return invalidf("removing a member takes no starts or expires")
+			}
+			if err := edit(p, l, k.kind, name, rel, in.Target); err != nil && !errors.Is(err, policy.ErrDuplicate) {
+				return err // a member there already: its term is set
+			}
+			return p.SetTerm(l, k.kind, name, rel, in.Target, term)
 		})
 		if err != nil {
 			return err

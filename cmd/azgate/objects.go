@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -241,13 +243,25 @@ func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.
 	if !add {
 		verb, prep, short = "remove", "from", "Remove %ss from a %s"
 	}
-	return &cobra.Command{
+	timed := add && (ls.rel == policy.RelMember || ls.rel == policy.RelGroup) &&
+		(spec.kind == policy.KindRole || spec.kind == policy.KindGroup)
+	var starts, expires string
+	cmd := &cobra.Command{
 		Use:   fmt.Sprintf("%s-%s NAME %s...", verb, ls.name, ls.arg),
 		Short: fmt.Sprintf(short, ls.noun, spec.kind),
 		Args:  args(cobra.MinimumNArgs(2)),
 		RunE: func(cmd *cobra.Command, a []string) error {
 			name, targets := a[0], a[1:]
-			err := c.update(cmd.Context(), func(p *policy.Policy) error {
+			now := time.Now()
+			var term policy.Term
+			var err error
+			if term.Start, err = parseWhen("--starts", starts, now); err != nil {
+				return err
+			}
+			if term.Expires, err = parseWhen("--expires", expires, now); err != nil {
+				return err
+			}
+			err = c.update(cmd.Context(), func(p *policy.Policy) error {
 				loc, err := l.resolve(p)
 				if err != nil {
 					return err
@@ -257,20 +271,69 @@ func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.
 						return err
 					}
 				}
-				return linkAll(p, loc, spec.kind, name, ls.rel, targets, add)
+				if term.IsZero() {
+					return linkAll(p, loc, spec.kind, name, ls.rel, targets, add)
+				}
+				for _, t := range targets { // a member there already gets the term
+					if err := p.Link(loc, spec.kind, name, ls.rel, t); err != nil && !errors.Is(err, policy.ErrDuplicate) {
+						return err
+					}
+					if err := p.SetTerm(loc, spec.kind, name, ls.rel, t, term); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 			if err != nil {
 				return err
 			}
 			for _, t := range targets {
-				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%sed %s \"%s\" %s %s %q\n",
-					strings.TrimSuffix(verb, "e"), ls.noun, t, prep, spec.kind, name); err != nil {
+				if _, err := fmt.Fprintf(cmd.OutOrStdout(), "%sed %s \"%s\" %s %s %q%s\n",
+					strings.TrimSuffix(verb, "e"), ls.noun, t, prep, spec.kind, name, termSuffix(term)); err != nil {
 					return err
 				}
 			}
 			return nil
 		},
 	}
+	if timed {
+		cmd.Flags().StringVar(&starts, "starts", "", "the membership starts at this time: RFC 3339 (2026-12-24T08:00:00Z) or a duration from now (8h, 30m, 7d)")
+		cmd.Flags().StringVar(&expires, "expires", "", "the membership expires at this time: RFC 3339 or a duration from now (8h, 30m, 7d); given for a member there already, it changes its term")
+	}
+	return cmd
+}
+
+// parseWhen reads a term's time: RFC 3339, or a duration from now (Go's
+// units, and d for days). "" is no limit.
+func parseWhen(flag, s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := policy.ParseTime(s); err == nil {
+		return t, nil
+	}
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		d, err = time.ParseDuration(s)
+	}
+	if err != nil || d < 0 {
+		return time.Time{}, fmt.Errorf("%s %q: want an RFC 3339 time (2026-12-24T08:00:00Z) or a duration from now (8h, 30m, 7d)", flag, s)
+	}
+	return now.Add(d).UTC().Truncate(time.Second), nil
+}
+
+// termSuffix is " (from … until …)" for a term, "" for none.
+func termSuffix(t policy.Term) string {
+	if t.IsZero() {
+		return ""
+	}
+	return " (" + t.String() + ")"
 }
 
 // relTargets are the targets of one relation, from a repeatable flag of a

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/azgate/azgate/api"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
 )
 
@@ -99,7 +100,45 @@ func (n Namer) RoleAssignments(rs []*policy.Role) []api.RoleAssignment {
 // RoleAssignment is a role assignment.
 func (n Namer) RoleAssignment(r *policy.Role) api.RoleAssignment {
 	return api.RoleAssignment{Name: r.Name, Description: r.Description, RoleDefinitions: n.idx.Names(r.TaskLinks),
-		Operations: n.idx.Names(r.OperationLinks), Members: strs(r.Members), Groups: n.idx.Names(r.AppMemberLinks)}
+		Operations: n.idx.Names(r.OperationLinks), Members: strs(r.Members), Groups: n.idx.Names(r.AppMemberLinks),
+		Terms: n.Terms(r.Terms, r.AppMemberLinks)}
+}
+
+// Terms are the documents of the terms of an object whose member group
+// links are links: a term of a link names the group.
+func (n Namer) Terms(ts []policy.Term, links []string) []api.MemberTerm {
+	var out []api.MemberTerm
+	for _, t := range ts {
+		d := api.MemberTerm{Member: t.Member, Starts: t.Start, Expires: t.Expires}
+		if slices.ContainsFunc(links, func(l string) bool { return names.Equal(l, t.Member) }) {
+			d.Member, d.Group = "", n.idx.Names([]string{t.Member})[0]
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// ApplyTerms sets the terms of a document on the role assignment or
+// group kind/name at l, whose members and groups are linked already.
+func ApplyTerms(p *policy.Policy, l policy.Location, kind policy.Kind, name string, ts []api.MemberTerm) error {
+	for i, t := range ts {
+		rel, target := policy.RelMember, t.Member
+		switch {
+		case t.Member != "" && t.Group != "":
+			return fmt.Errorf("term %d names both a member and a group: %w", i+1, policy.ErrInvalid)
+		case t.Group != "":
+			rel, target = policy.RelGroup, t.Group
+		case t.Member == "":
+			return fmt.Errorf("term %d names no member or group: %w", i+1, policy.ErrInvalid)
+		}
+		if t.Starts.IsZero() && t.Expires.IsZero() {
+			return fmt.Errorf("term %d (%s): neither starts nor expires: %w", i+1, target, policy.ErrInvalid)
+		}
+		if err := p.SetTerm(l, kind, name, rel, target, policy.Term{Start: t.Starts, Expires: t.Expires}); err != nil {
+			return fmt.Errorf("term %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 // Groups are the documents of gs.
@@ -119,7 +158,7 @@ func (n Namer) Group(g *policy.Group) api.Group {
 	}
 	return api.Group{Name: g.Name, Description: g.Description, Type: string(typ), Members: strs(g.Members),
 		NonMembers: strs(g.NonMembers), Groups: n.idx.Names(g.AppMemberLinks), NonGroups: n.idx.Names(g.AppNonMemberLinks),
-		LDAPQuery: g.LDAPQuery, BizRule: BizRule(g.BizRule)}
+		LDAPQuery: g.LDAPQuery, BizRule: BizRule(g.BizRule), Terms: n.Terms(g.Terms, g.AppMemberLinks)}
 }
 
 // BizRule is b's document, nil for no rule. Its language is always named:
