@@ -24,12 +24,12 @@ import (
 // newLive saves p to a new XML store and returns an *authz.Live on it,
 // made for the store's default application, or for its first application besides azgate
 // when it has no default.
-func newLive(t *testing.T, p *policy.Policy) *authz.Live {
+func newLive(t testing.TB, p *policy.Policy) *authz.Live {
 	l, _ := newLiveStore(t, p)
 	return l
 }
 
-func newLiveStore(t *testing.T, p *policy.Policy) (*authz.Live, *xmlstore.Store) {
+func newLiveStore(t testing.TB, p *policy.Policy) (*authz.Live, *xmlstore.Store) {
 	t.Helper()
 	st, err := xmlstore.Open(filepath.Join(t.TempDir(), "store.xml"))
 	if err != nil {
@@ -337,9 +337,10 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// A reload resolves the routes again: an operation renamed or renumbered
-// in the store makes its route deny (logged), a route by ID follows a
-// rename, and an application renamed away makes every route deny.
+// A reload resolves the routes again: an operation renamed, renumbered or
+// deleted in the store makes its route deny (logged), a route by ID
+// follows a rename, and an application renamed away makes every route
+// deny.
 func TestMiddleware_Reload(t *testing.T) {
 	ctx := context.Background()
 	live, st := newLiveStore(t, twoApps(t))
@@ -385,6 +386,10 @@ func TestMiddleware_Reload(t *testing.T) {
 		{name: "File renumbered: the route by ID denies", edit: func(p *policy.Policy) error { return p.SetOperationID("Beta", "File", 7) },
 			byID: 403, byName: 403, idOp: "", nameOp: "Approve",
 			logs: []string{`route="GET /by-id"`, "unknown operation ID 5"}},
+		{name: "Approve deleted: the route by name denies", edit: func(p *policy.Policy) error {
+			return p.Delete(policy.Location{App: "Beta"}, policy.KindOperation, "Approve")
+		}, byID: 403, byName: 403, idOp: "", nameOp: "Approve", unknownByName: true,
+			logs: []string{`route="GET /by-name"`, `unknown operation \"Approve\" in application \"Beta\"`}},
 		{name: "Beta renamed: every route denies", edit: func(p *policy.Policy) error { return p.RenameApplication("Beta", "Gamma") },
 			byID: 403, byName: 403, idOp: "", nameOp: "Approve", unknownByName: true,
 			logs: []string{"lacks the application", `application=Beta`}},
