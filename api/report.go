@@ -107,6 +107,30 @@ type StagedEdit struct {
 	Name   string `json:"name,omitempty"`
 	// Object is the kind's document (Scope, Task, RoleAssignment, Group)
 	// of a create or update.
-	Object json.RawMessage `json:"object,omitempty"`
-	Link   *Link           `json:"link,omitempty"`
+	Object EditObject `json:"object,omitempty"`
+	Link   *Link      `json:"link,omitempty"`
+}
+
+// EditObject is the document of a create or update edit, kept as JSON
+// (its type depends on the edit's kind).
+type EditObject []byte
+
+// MarshalJSON writes the document as kept.
+func (o EditObject) MarshalJSON() ([]byte, error) {
+	if len(o) == 0 {
+		return []byte("null"), nil
+	}
+	return json.RawMessage(o).MarshalJSON()
+}
+
+// UnmarshalJSON keeps the document.
+func (o *EditObject) UnmarshalJSON(b []byte) error {
+	*o = append((*o)[:0], b...)
+	return nil
+}
+
+// JSONSchema states the document's OpenAPI schema.
+func (EditObject) JSONSchema() map[string]any {
+	return map[string]any{"type": "object",
+		"description": "The document of the edit's kind, as the policy admin API takes it: Scope, Task, RoleAssignment or Group."}
 }

@@ -77,7 +77,9 @@ type DecisionRecord struct {
 	Principal string
 	// Caller is who asked, when not Principal (the checker of SourceCheck).
 	Caller string
-	// Application is the AzMan application decided in, when not the engine's.
+	// Application is the AzMan application decided in. The server names it
+	// on every decision; records written before it did leave out the
+	// engine's.
 	Application string
 	// Operation is the catalog name, OperationID its numeric ID.
 	Operation   string

@@ -57,7 +57,7 @@ type Span struct {
 // ScanAllowed streams the allowed decision records of the log at path
 // (and its rotated files) timed at or after since, oldest file first, to
 // fn, as the files were when it began (opened under the log's lock, as
-// VerifyLog does). A since older than the log's oldest record is a
+// VerifyLog does); a zero since reads every record. A since older than the log's oldest record is a
 // *TooOldError, and nothing is read. Memory stays bounded whatever the
 // log's size: one line at a time; a file whose last record is older than
 // since is skipped unread. fn's error stops the scan and is returned.
@@ -82,6 +82,9 @@ func ScanAllowed(ctx context.Context, path string, since time.Time, fn func(*Dec
 		return sp, fmt.Errorf("audit: %s: %w", path, ErrNoRecords)
 	}
 	sp.Horizon = horizon
+	if since.IsZero() {
+		since = horizon
+	}
 	if since.Before(horizon) {
 		return sp, &TooOldError{Since: since, Horizon: horizon}
 	}

@@ -11,13 +11,20 @@ import (
 	"github.com/azgate/azgate/api"
 )
 
+// SinceAll is the since of a report over every record the log holds.
+const SinceAll = "all"
+
 // ParseSince reads a report's start: an age before now ("30d", "2w",
 // "12h", "90m", or any Go duration such as "36h30m"), a date
-// ("2026-11-01", midnight UTC) or an RFC 3339 time.
+// ("2026-11-01", midnight UTC), an RFC 3339 time, or SinceAll (the zero
+// time: the oldest record of the log).
 func ParseSince(s string, now time.Time) (time.Time, error) {
 	v := strings.TrimSpace(s)
 	if v == "" {
-		return time.Time{}, fmt.Errorf("since: empty: want an age such as 30d, 2w or 12h, or a date")
+		return time.Time{}, fmt.Errorf("since: empty: want an age such as 30d, 2w or 12h, a date, or all")
+	}
+	if v == SinceAll {
+		return time.Time{}, nil
 	}
 	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
 		if t, err := time.Parse(layout, v); err == nil {
@@ -33,7 +40,7 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	} else if d, err := time.ParseDuration(v); err == nil && d > 0 {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, fmt.Errorf("since %q: want an age such as 30d, 2w, 12h or 90m (more than zero), a date (2026-11-01) or an RFC 3339 time", s)
+	return time.Time{}, fmt.Errorf("since %q: want an age such as 30d, 2w, 12h or 90m (more than zero), a date (2026-11-01), an RFC 3339 time or all", s)
 }
 
 // Formats of Write.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -29,7 +30,8 @@ type Options struct {
 	// DefaultApplication is the application a decision record without an
 	// "application" was decided in: the one the server gates.
 	DefaultApplication string
-	// Since and Until bound the records counted; a zero Until is now.
+	// Since and Until bound the records counted; a zero Since is the
+	// oldest record of the log, a zero Until is now.
 	Since, Until time.Time
 	// Revision is the revision of the policy given, for the report and
 	// its suggestions' base revision.
@@ -105,8 +107,11 @@ func LeastPrivilege(ctx context.Context, p *policy.Policy, auditPath string, o O
 	if o.Until.IsZero() {
 		o.Until = time.Now()
 	}
-	if !o.Since.Before(o.Until) {
+	if !o.Since.IsZero() && !o.Since.Before(o.Until) {
 		return nil, fmt.Errorf("since %s is not before %s", o.Since.UTC().Format(time.RFC3339), o.Until.UTC().Format(time.RFC3339))
+	}
+	if names.Equal(app.Name, policy.DelegationApplication) {
+		o.Notes = append(slices.Clip(o.Notes), NoteDelegation)
 	}
 	lp := newLeastPriv(p, app, o)
 	sp, err := audit.ScanAllowed(ctx, auditPath, o.Since, lp.record)
@@ -118,6 +123,9 @@ func LeastPrivilege(ctx context.Context, p *policy.Policy, auditPath string, o O
 		return nil, err
 	}
 	lp.rep.Horizon, lp.rep.Decisions, lp.rep.Allowed = sp.Horizon.UTC(), sp.Decisions, sp.Allowed
+	if o.Since.IsZero() {
+		lp.rep.Since = lp.rep.Horizon
+	}
 	if err := lp.finish(); err != nil {
 		return nil, err
 	}
@@ -318,6 +326,10 @@ func (lp *leastPriv) suggest(a *assignment, doc api.RoleAssignment, out *api.Lea
 	if len(out.Unused) == 0 {
 		return nil
 	}
+	if names.Equal(lp.app.Name, policy.DelegationApplication) {
+		out.NoSuggestion = NoteDelegation
+		return nil
+	}
 	if a.conditional != "" {
 		out.NoSuggestion = fmt.Sprintf("the task %q on the way to its operations has a business rule; "+
 			"a role definition of the used operations alone would drop the rule's condition: narrow it by hand", a.conditional)
@@ -335,7 +347,7 @@ func (lp *leastPriv) suggest(a *assignment, doc api.RoleAssignment, out *api.Lea
 		sug.RoleDefinition = lp.freeTaskName(a.scope, clipName(a.role.Name, policy.MaxNameLen-len(usedSuffix)-8)+usedSuffix)
 		def := api.Task{Name: sug.RoleDefinition, Operations: sug.Operations, Tasks: []string{},
 			Description: fmt.Sprintf("The operations role assignment %q used from %s to %s (least-privilege report).",
-				a.role.Name, lp.opts.Since.UTC().Format(time.DateOnly), lp.opts.Until.UTC().Format(time.DateOnly))}
+				a.role.Name, lp.rep.Since.Format(time.DateOnly), lp.rep.Until.Format(time.DateOnly))}
 		doc.RoleDefinitions, doc.Operations = []string{sug.RoleDefinition}, []string{}
 		defJSON, err := json.Marshal(def)
 		if err != nil {
@@ -346,8 +358,8 @@ func (lp *leastPriv) suggest(a *assignment, doc api.RoleAssignment, out *api.Lea
 			return fmt.Errorf("suggestion for %q: %w", a.role.Name, err)
 		}
 		change.Edits = []api.StagedEdit{
-			{Action: "create", Kind: "role-definitions", Scope: a.scope, Object: defJSON},
-			{Action: "update", Kind: "role-assignments", Scope: a.scope, Name: a.role.Name, Object: docJSON},
+			{Action: "create", Kind: "role-definitions", Scope: a.scope, Object: api.EditObject(defJSON)},
+			{Action: "update", Kind: "role-assignments", Scope: a.scope, Name: a.role.Name, Object: api.EditObject(docJSON)},
 		}
 	}
 	sug.WhatIf = change
@@ -395,8 +407,11 @@ func (lp *leastPriv) freeTaskName(scope, name string) string {
 	return cand
 }
 
-// FormatAge writes d in days and hours ("30d", "5d4h", "3h", "12m").
+// FormatAge writes d in days and hours ("30d", "5d4h", "3h", "12m", "40s").
 func FormatAge(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(int(max(d, 0)/time.Second)) + "s"
+	}
 	if d < time.Hour {
 		return strconv.Itoa(int(max(d, 0)/time.Minute)) + "m"
 	}
@@ -409,6 +424,11 @@ func FormatAge(d time.Duration) string {
 	}
 	return strconv.Itoa(days) + "d" + strconv.Itoa(hours) + "h"
 }
+
+// NoteDelegation is why a report on azgate's delegation application
+// suggests nothing.
+const NoteDelegation = "azgate records the refusals of its own delegation roles, not their grants: " +
+	"the log cannot show what they are used for"
 
 // NoteCheckAllows is the note of a report whose log may lack the allowed
 // /v1/check and AuthZEN decisions (serve records them with --audit-checks

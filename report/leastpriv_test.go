@@ -218,6 +218,17 @@ func TestLeastPrivilege_Horizon(t *testing.T) {
 	}
 }
 
+// TestLeastPrivilege_All: since "all" counts every record the log holds.
+func TestLeastPrivilege_All(t *testing.T) {
+	rep, err := report.LeastPrivilege(context.Background(), testPolicy(t), testLog(t), report.Options{Application: app, DefaultApplication: app, Until: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Since.Equal(rep.Horizon) || rep.Counted != 7 {
+		t.Errorf("since %v (horizon %v), counted %d: want the horizon and 7", rep.Since, rep.Horizon, rep.Counted)
+	}
+}
+
 func TestLeastPrivilege_Formats(t *testing.T) {
 	p := testPolicy(t)
 	rep, err := report.LeastPrivilege(context.Background(), p, testLog(t), report.Options{Application: app, DefaultApplication: app,
@@ -277,6 +288,7 @@ func TestParseSince(t *testing.T) {
 		{in: "36h30m", want: now.Add(-36*time.Hour - 30*time.Minute)},
 		{in: "2026-11-01", want: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)},
 		{in: "2026-11-01T10:00:00+01:00", want: time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)},
+		{in: "all", want: time.Time{}},
 		{in: "", err: true},
 		{in: "0d", err: true},
 		{in: "-3d", err: true},

@@ -87,6 +87,8 @@ var httpDocSteps = []docStep{
 	{route: "effectiveAccess", path: "/v1/effective-access?user=CONTOSO%5Cbob&memberOf=CONTOSO%5CLab-Staff&scope=&scope=Lab&operation=Start%20Virtual%20Machine&operation=View%20Virtual%20Machine%20Configuration", status: 200},
 	{route: "effectiveAccess", path: "/v1/effective-access?applicationGroup=Lab%20Staff&groupScope=Lab&scope=Lab&operation=Start%20Virtual%20Machine", status: 200},
 	{route: "whatIf", path: "/v1/whatif", body: `{"edits":[{"action":"link","kind":"role-assignments","scope":"Lab","name":"Lab Operators","link":{"relation":"member","target":"CONTOSO\\dave"}},{"action":"unlink","kind":"role-assignments","scope":"Lab","name":"Lab Operators","link":{"relation":"group","target":"Lab Staff"}}],"limit":4}`, status: 200},
+	{route: "leastPrivilegeReport", path: "/v1/reports/least-privilege?since=all", status: 200},
+	{route: "leastPrivilegeReport", path: "/v1/reports/least-privilege?since=3650d", status: 400},
 	{route: "whatIfSave", path: "/v1/whatif/save", body: `{"edits":[{"action":"link","kind":"role-assignments","scope":"Lab","name":"Lab Operators","link":{"relation":"member","target":"CONTOSO\\dave"}}]}`, ifMatch: true, status: 200},
 
 	{route: "createVM", path: "/v1/vms", body: `{"name":"web1","scope":"Lab","memoryMB":1024,"processors":2,"networkAdapters":["eth0"]}`, status: 201},

@@ -67,6 +67,7 @@ type Server struct {
 	metrics *metrics
 	app     string        // the gated application's name
 	batches chan struct{} // slots of batch checks decided at once
+	reports chan struct{} // slots of reports made at once (maxReports)
 	logins  *loginLimiter
 	authzen *authzen.Service
 	conns   *limitListener // set by Serve
@@ -127,8 +128,8 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 		cfg.Stderr = io.Discard
 	}
 	srv := &Server{cfg: cfg, base: log, log: log.With(logKeySystem, "server"),
-		batches: make(chan struct{}, runtime.GOMAXPROCS(0)),
-		logins:  newLoginLimiter(cfg.LoginFailuresPerClient, cfg.LoginFailuresPerAccount)}
+		batches: make(chan struct{}, runtime.GOMAXPROCS(0)), reports: make(chan struct{}, maxReports),
+		logins: newLoginLimiter(cfg.LoginFailuresPerClient, cfg.LoginFailuresPerAccount)}
 	s = srv
 	defer func() {
 		if err != nil {
@@ -390,7 +391,7 @@ func (s *Server) ensureAdmin(ctx context.Context) error {
 // onDecision records an engine decision in the audit log and the metrics.
 func (s *Server) onDecision(ctx context.Context, d engine.Decision) {
 	s.metrics.decision(sourceEngine, d.Operation.Name, d.Allowed)
-	rec := audit.DecisionRecord{Time: d.Time, Source: audit.SourceEngine, Principal: d.Principal, Operation: d.Operation.Name,
+	rec := audit.DecisionRecord{Time: d.Time, Source: audit.SourceEngine, Principal: d.Principal, Application: s.app, Operation: d.Operation.Name,
 		OperationID: int(d.Operation.ID), Scope: d.Scope, Object: d.Object, Allowed: d.Allowed, Err: d.Err}
 	if d.Grant != nil {
 		rec.Grant = &audit.Grant{Scope: d.Grant.Scope, Assignment: d.Grant.Assignment,
@@ -526,6 +527,7 @@ func (s *Server) routeTable() []route {
 	rs = append(rs, s.opsRoutes()...)
 	rs = append(rs, s.checkRoutes()...)
 	rs = append(rs, s.accessRoutes()...)
+	rs = append(rs, s.reportRoutes()...)
 	rs = append(rs, s.policyRoutes()...)
 	rs = append(rs, s.appRoutes()...)
 	rs = append(rs, s.engineRoutes()...)

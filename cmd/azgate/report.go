@@ -42,8 +42,8 @@ suggestion is never applied here: --whatif-out FILE --assignment NAME
 the decisions it changes with azgate whatif --edits FILE, and apply it with
 --save.
 
---since is an age (30d, 2w, 12h, 90m), a date (2026-11-01) or an RFC 3339
-time. A --since older than the oldest record the log still holds (older
+--since is an age (30d, 2w, 12h, 90m), a date (2026-11-01), an RFC 3339
+time, or all (every record the log holds). A --since older than the oldest record the log still holds (older
 files rotated away, or the log began later) is an error that says how far
 back the log can see.
 
@@ -107,7 +107,7 @@ with --audit-checks all; engine decisions always are.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&since, "since", "", "count the audit records since: an age (30d, 2w, 12h), a date or an RFC 3339 time (required)")
+	f.StringVar(&since, "since", "", "count the audit records since: an age (30d, 2w, 12h), a date, an RFC 3339 time, or all (required)")
 	f.StringVar(&app, "app", "", appFlagHelp)
 	f.StringVar(&format, "format", report.FormatText, "text, json or csv")
 	f.StringVar(&whatIfOut, "whatif-out", "", "write the suggestion for --assignment as a what-if file (for azgate whatif --edits)")
