@@ -114,6 +114,9 @@ type target struct {
 	app     string
 	op      operations.Operation
 	scope   string
+	// also are the further scopes an engine object's decision is made in
+	// (a port's switch's): every one must allow.
+	also []string
 	// object is "type id" of an engine object, whose scope a denial never
 	// names; "" otherwise.
 	object string
@@ -175,17 +178,19 @@ func (d *decider) resource(ctx context.Context, res Resource) (target, error) {
 		}
 		t.scope = res.ID
 	case d.isEngineType(res.Type) && names.Equal(t.app, d.snap.Checker.Application()):
-		// The object's own scope, whatever properties.scope says. A
-		// missing object is denied, in the words a hidden one is.
+		// The object's own scope, and those of the objects a call on it
+		// touches, whatever properties.scope says. A missing object is
+		// denied, in the words a hidden one is.
 		t.object = res.Type + " " + res.ID
-		scope, found, err := d.s.cfg.Objects.Scope(ctx, res.Type, res.ID)
+		scopes, found, err := d.s.cfg.Objects.Scopes(ctx, res.Type, res.ID)
 		if err != nil {
 			return target{}, fmt.Errorf("find %s %q: %w", res.Type, res.ID, err)
 		}
-		if !found {
+		if !found || len(scopes) == 0 {
+			t.scope = ""
 			return t, errMissingObject
 		}
-		t.scope = scope
+		t.scope, t.also = scopes[0], scopes[1:]
 	}
 	return t, nil
 }
@@ -284,24 +289,39 @@ func (d *decider) evaluate(e evaluation) (ok bool, why, err error) {
 		d.made(e, t, authz.Result{}, nil)
 		return false, t.deniedErr(), nil
 	}
-	res, err := t.checker.AccessCheck(ctx, c, t.scope, []operations.ID{t.op.ID}, p)
-	switch {
-	case errors.Is(err, authz.ErrUnknownScope):
-		return false, failf(http.StatusNotFound, "application %q has no scope %q", t.app, t.scope), nil
-	case ctx.Err() != nil:
-		return false, nil, &Error{Status: http.StatusServiceUnavailable, Message: "request timed out", Err: ctx.Err()}
-	case err != nil || len(res) != 1:
-		return false, nil, fmt.Errorf("access check: %w (%d results)", err, len(res))
+	// The object's own scope first, then every further one (as the engine's
+	// gate decides a call): the first that does not allow denies.
+	var first authz.Result
+	for i, scope := range append([]string{t.scope}, t.also...) {
+		res, err := t.checker.AccessCheck(ctx, c, scope, []operations.ID{t.op.ID}, p)
+		switch {
+		case errors.Is(err, authz.ErrUnknownScope) && t.object != "":
+			// An engine object in a scope the policy lacks: denied, as
+			// the engine denies it, naming no scope.
+			d.made(e, t, authz.Result{}, err)
+			return false, t.deniedErr(), nil
+		case errors.Is(err, authz.ErrUnknownScope):
+			return false, failf(http.StatusNotFound, "application %q has no scope %q", t.app, scope), nil
+		case ctx.Err() != nil:
+			return false, nil, &Error{Status: http.StatusServiceUnavailable, Message: "request timed out", Err: ctx.Err()}
+		case err != nil || len(res) != 1:
+			return false, nil, fmt.Errorf("access check: %w (%d results)", err, len(res))
+		}
+		r := res[0]
+		if i == 0 {
+			first = r
+		}
+		if !r.Allowed || r.Err != nil {
+			t.scope = scope // the audit's: where it was denied
+			d.made(e, t, r, nil)
+			if r.Err != nil {
+				return false, &ruleFailed{msg: fmt.Sprintf("%v: %v", t.deniedErr(), r.Err)}, nil
+			}
+			return false, t.deniedErr(), nil
+		}
 	}
-	r := res[0]
-	d.made(e, t, r, nil)
-	switch {
-	case r.Allowed && r.Err == nil:
-		return true, nil, nil
-	case r.Err != nil:
-		return false, &ruleFailed{msg: fmt.Sprintf("%v: %v", t.deniedErr(), r.Err)}, nil
-	}
-	return false, t.deniedErr(), nil
+	d.made(e, t, first, nil)
+	return true, nil, nil
 }
 
 // split sorts err: a failed decision is a reason to deny; anything else

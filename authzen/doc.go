@@ -21,9 +21,11 @@
 //     a user may be known by more than one id), with its transitive groups;
 //   - the scope is resource.properties.scope; a resource of type "scope"
 //     is the scope its id names ("" is the default scope); a resource of
-//     a type Config.Objects knows (the engine's objects, once the server
-//     provides them) is decided in that object's own scope; anything else
-//     in the default scope;
+//     a type Config.Objects knows (the engine's "vm", "switch" and "port")
+//     is decided in that object's own scope and every further scope
+//     Objects names (a port's switch's), all of which must allow, and a
+//     missing object or one the caller may not learn of is a plain
+//     denial; anything else in the default scope;
 //   - business rules see the members of context as parameters by their own
 //     names, and the entities as the parameters "subject" (with "ids", every
 //     identifier the directory knows the user by), "resource" and "action".

@@ -15,29 +15,31 @@ type docStore map[string]string // name → scope
 
 func (docStore) Types() []string { return []string{"folder"} }
 
-func (d docStore) Scope(_ context.Context, typ, id string) (string, bool, error) {
+func (d docStore) Scopes(_ context.Context, typ, id string) ([]string, bool, error) {
 	for n, s := range d {
 		if typ == "folder" && names.Equal(n, id) {
-			return s, true, nil
+			return strings.Split(s, ","), true, nil
 		}
 	}
-	return "", false, nil
+	return nil, false, nil
 }
 
 func (d docStore) List(_ context.Context, typ string) ([]Object, error) {
 	var out []Object
-	for n, s := range d {
-		out = append(out, Object{ID: n, Scope: s})
+	for n := range d {
+		out = append(out, Object{ID: n})
 	}
 	return out, nil
 }
 
 // TestObjects: a resource of a type Config.Objects knows is decided in the
-// object's own scope, whatever properties.scope says; a missing object is
-// denied as a hidden one is; the resource search lists the objects.
+// object's own scope, whatever properties.scope says, and in every further
+// scope Objects names (all must allow); a missing object is denied as a
+// hidden one is; the resource search lists the objects.
 func TestObjects(t *testing.T) {
 	f := newFixture(t)
-	f.svc.cfg.Objects = docStore{"lab-folder": "Lab", "top-folder": ""}
+	// A folder's scopes: its own, then those a call on it touches too.
+	f.svc.cfg.Objects = docStore{"lab-folder": "Lab", "top-folder": "", "span-folder": "Lab,", "gone-folder": "Nowhere"}
 	tests := []struct {
 		name, body string
 		allow      bool
@@ -46,6 +48,9 @@ func TestObjects(t *testing.T) {
 		{"whatever properties.scope says", eval(`{"type":"user","id":"bob"}`, "write", `{"type":"folder","id":"top-folder","properties":{"scope":"Lab"}}`), false},
 		{"a missing object", eval(`{"type":"user","id":"bob"}`, "write", `{"type":"folder","id":"no-such"}`), false},
 		{"a hidden one", eval(`{"type":"user","id":"dave"}`, "write", `{"type":"folder","id":"lab-folder"}`), false},
+		{"every scope it touches must allow", eval(`{"type":"user","id":"bob"}`, "write", `{"type":"folder","id":"span-folder"}`), false},
+		{"and does", eval(`{"type":"user","id":"alice"}`, "read", `{"type":"folder","id":"span-folder"}`), true},
+		{"in a scope the policy lacks", eval(`{"type":"user","id":"alice"}`, "read", `{"type":"folder","id":"gone-folder"}`), false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -63,9 +63,10 @@ type Config struct {
 	// search. Nil: the directory cannot list them, and the subject search
 	// is not offered.
 	Users func(ctx context.Context) ([]string, error)
-	// Objects finds the management engine's objects. Nil: the engine's
-	// types are not recognised (and decided in the default scope, which
-	// grants no more than the object's own scope would).
+	// Objects finds the management engine's objects, for the request's
+	// caller. Nil: the engine's types are not recognised (and decided in
+	// the default scope, which grants no more than the object's own scope
+	// would).
 	Objects Objects
 	// Authorize returns nil when the request's caller holds op (OpCheckAccess,
 	// OpReadPolicy) in azgate's delegation application; else the error to
@@ -80,21 +81,24 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Objects is the management engine, as the API needs it.
+// Objects is the management engine, as the API needs it: what the
+// request's caller (the PEP) may learn of its objects.
 type Objects interface {
 	// Types lists the engine's resource types ("vm", "switch", "port").
 	Types() []string
-	// Scope returns the scope of residence of the object of type typ named
-	// id, and found false when there is none.
-	Scope(ctx context.Context, typ, id string) (scope string, found bool, err error)
-	// List returns every object of type typ.
+	// Scopes returns the scopes a decision about the object of type typ
+	// named id is made in: its scope of residence, and those of the
+	// objects a call on it touches too (a port's switch). found is false
+	// when there is no such object or the caller may not learn of it (the
+	// two are not told apart).
+	Scopes(ctx context.Context, typ, id string) (scopes []string, found bool, err error)
+	// List returns every object of type typ the caller may learn of.
 	List(ctx context.Context, typ string) ([]Object, error)
 }
 
-// Object is one engine object: its name and scope of residence.
+// Object is one engine object: its name.
 type Object struct {
-	ID    string
-	Scope string
+	ID string
 }
 
 // Made is one decision, as Config.OnDecision is told it.

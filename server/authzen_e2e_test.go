@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -69,4 +70,108 @@ func TestE2E_AuthZENAfterReload(t *testing.T) {
 	in.cli(st, "role", "delete", "Starters")
 	eventually(t, reload, "dave in Payroll once revoked", decided(payroll, false))
 	eventually(t, reload, "dave starts VMs once revoked", decided(engine, false))
+}
+
+// TestE2E_AuthZENEngineObjects: a VM, switch or port named by
+// resource.type and id is decided in its own scope (a port: in its
+// switch's too), whatever properties.scope says; the PEP learns of an
+// object only as the engine would tell it — an object it may not view and
+// a missing one answer the very same {"decision":false} — and the resource
+// search lists the objects the PEP may view on which the subject may act.
+func TestE2E_AuthZENEngineObjects(t *testing.T) {
+	in := newBookInstallation(t)
+	p := in.serve()
+	dd := "--data-dir=" + in.dataDir
+	st := []string{"AZGATE_STORE=" + in.store}
+	pw := []string{"AZGATE_PASSWORD=user-pw-1"}
+	for _, g := range []string{"Lab-Staff", "HV-Monitors"} {
+		in.cli(nil, "group", "add", g, dd)
+	}
+	for u, groups := range map[string][]string{"labop": {"Lab-Staff"}, "pep": {"HV-Monitors"}, "blindpep": nil} {
+		in.cli(pw, "user", "add", u, dd)
+		for _, g := range groups {
+			in.cli(nil, "group", "add-member", g, u, dd)
+		}
+	}
+	pep, blindpep := cred{user: "pep", pass: "user-pw-1"}, cred{user: "blindpep", pass: "user-pw-1"}
+	// Both PEPs hold Check Access; pep views every object (Hyper-V
+	// Monitor), blindpep none. labop also views ports in Lab.
+	in.cli(st, "role", "add-member", "Checker", "pep", "--app", "azgate")
+	in.cli(st, "role", "add-member", "Checker", "blindpep", "--app", "azgate")
+	in.cli(st, "role", "create", "Lab Port Viewers", "--scope", "Lab", "--op", "View Switch Ports", "--member", "labop")
+
+	for _, c := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/v1/vms", map[string]any{"name": "web1", "memoryMB": 512, "processors": 1}},
+		{"/v1/vms", map[string]any{"name": "lab1", "memoryMB": 512, "processors": 1, "scope": "Lab"}},
+		{"/v1/switches", map[string]any{"name": "Public"}},
+		{"/v1/switches", map[string]any{"name": "LabNet", "scope": "Lab"}},
+		{"/v1/switch-ports", map[string]any{"name": "lab-port", "switch": "LabNet", "scope": "Lab"}},
+		{"/v1/switch-ports", map[string]any{"name": "mixed-port", "switch": "Public", "scope": "Lab"}},
+	} {
+		want(t, p.do(t, admin, http.MethodPost, c.path, c.body), http.StatusCreated, "admin creates "+c.path)
+	}
+
+	eval := func(subject, action, typ, id, props string) string {
+		return fmt.Sprintf(`{"subject":{"type":"user","id":%q},"action":{"name":%q},"resource":{"type":%q,"id":%q%s}}`,
+			subject, action, typ, id, props)
+	}
+	const (
+		allow = `{"decision":true}`
+		deny  = `{"decision":false}`
+	)
+	// The CLI's edits are in force once pep may ask and labop views Lab's ports.
+	eventually(t, 30*time.Second, "the CLI's edits in force", func() string {
+		r := p.do(t, pep, http.MethodPost, "/access/v1/evaluation", eval("labop", "View Switch Ports", "port", "lab-port", ""))
+		if r.status != http.StatusOK || string(bytes.TrimSpace(r.body)) != allow {
+			return fmt.Sprintf("%d %s", r.status, r.body)
+		}
+		return ""
+	})
+	tests := []struct {
+		name string
+		c    cred
+		body string
+		want string
+	}{
+		{"a VM in its own scope", pep, eval("labop", "Start Virtual Machine", "vm", "lab1", ""), allow},
+		{"whatever properties.scope says", pep, eval("labop", "Start Virtual Machine", "vm", "web1", `,"properties":{"scope":"Lab"}`), deny},
+		{"a missing VM", pep, eval("admin", "Start Virtual Machine", "vm", "ghost", ""), deny},
+		{"an administrator on a VM", pep, eval("admin", "Start Virtual Machine", "vm", "web1", ""), allow},
+		{"a VM the PEP may not view", blindpep, eval("admin", "Start Virtual Machine", "vm", "web1", ""), deny},
+		{"a switch", pep, eval("admin", "Delete Virtual Switch", "switch", "LabNet", ""), allow},
+		{"a switch the PEP may not view", blindpep, eval("admin", "Delete Virtual Switch", "switch", "LabNet", ""), deny},
+		{"a missing switch", pep, eval("admin", "Delete Virtual Switch", "switch", "ghost", ""), deny},
+		{"a port and its switch in Lab", pep, eval("labop", "View Switch Ports", "port", "lab-port", ""), allow},
+		{"a port whose switch is elsewhere", pep, eval("labop", "View Switch Ports", "port", "mixed-port", ""), deny},
+		{"a port the PEP may not view", blindpep, eval("labop", "View Switch Ports", "port", "lab-port", ""), deny},
+		{"a missing port", pep, eval("admin", "View Switch Ports", "port", "ghost", ""), deny},
+		{"a scope, as before", blindpep, eval("labop", "Start Virtual Machine", "scope", "Lab", ""), allow},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := p.do(t, tc.c, http.MethodPost, "/access/v1/evaluation", tc.body)
+			if r.status != http.StatusOK || string(bytes.TrimSpace(r.body)) != tc.want {
+				t.Fatalf("%s: %d %s, want %s", tc.body, r.status, r.body, tc.want)
+			}
+		})
+	}
+
+	// The resource search: the VMs the PEP may view on which labop may
+	// start; nothing through a PEP that views none.
+	search := `{"subject":{"type":"user","id":"labop"},"action":{"name":"Start Virtual Machine"},"resource":{"type":"vm"}}`
+	for _, tc := range []struct {
+		c    cred
+		want string
+	}{{pep, `[{"type":"vm","id":"lab1"}]`}, {blindpep, `[]`}} {
+		r := p.do(t, tc.c, http.MethodPost, "/access/v1/search/resource", search)
+		var got struct {
+			Results json.RawMessage `json:"results"`
+		}
+		if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil || string(got.Results) != tc.want {
+			t.Fatalf("%s searches: %d %s, want results %s", tc.c.user, r.status, r.body, tc.want)
+		}
+	}
 }

@@ -173,6 +173,7 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 	// the store or the administrator is created.
 	if s.eng, err = engine.Open(ctx, engine.Config{
 		Dir: cfg.DataDir, Backend: backend, Authorizer: liveAuthorizer{s}, Logger: log, OnDecision: s.onDecision, OnEvent: s.onEngineEvent,
+		DecisionPoint: s.decisionPoint,
 	}); err != nil {
 		return nil, err
 	}
