@@ -162,9 +162,10 @@ func ParseETag(s string) (Revision, error) {
 }
 
 // Raw sends one request to path (escaped, with any query) with body as
-// JSON (nil: none) and returns the answer's body as the server sent it:
-// for callers that keep it as is, such as the CLI's --json. A non-2xx
-// answer is an *Error, as for every call.
+// JSON (nil: none) and returns the answer's body as the server sent it
+// (without the newline it ends with): for routes the typed methods do not
+// cover, or callers that keep the bytes as they are. A non-2xx answer is
+// an *Error, as for every call.
 func (c *Client) Raw(ctx context.Context, method, path string, body any) ([]byte, error) {
 	var raw json.RawMessage
 	_, err := c.do(ctx, request{method: method, path: path, body: body, out: &raw})
