@@ -399,11 +399,18 @@ type sigs struct {
 	group  []string
 	tstate []uint8
 	gstate []uint8
+	// shape is a task's signature without its operation sets: its GUID,
+	// level, rule, error and its children's shapes. Two assignments of one
+	// shape grant alike but for the operations their trees' sets differ
+	// in (opDelta).
+	shape  []string
+	sstate []uint8
 }
 
 func newSigs(c *Checker) *sigs {
 	return &sigs{c: c, task: make([]string, len(c.tasks)), group: make([]string, len(c.groups)),
-		tstate: make([]uint8, len(c.tasks)), gstate: make([]uint8, len(c.groups))}
+		tstate: make([]uint8, len(c.tasks)), gstate: make([]uint8, len(c.groups)),
+		shape: make([]string, len(c.tasks)), sstate: make([]uint8, len(c.tasks))}
 }
 
 type sigHash struct{ h []byte }
@@ -499,6 +506,29 @@ func (s *sigs) taskSig(t int32) string {
 	return s.task[t]
 }
 
+func (s *sigs) taskShape(t int32) string {
+	switch s.sstate[t] {
+	case 2:
+		return s.shape[t]
+	case 1:
+		return "loop"
+	}
+	s.sstate[t] = 1
+	n := &s.c.tasks[t]
+	h := &sigHash{}
+	h.str(foldKey(n.guid))
+	h.str(s.level(n.scope))
+	ruleSig(h, n.rule)
+	errSig(h, n.err)
+	var ch []string
+	for _, c := range n.children {
+		ch = append(ch, s.taskShape(c))
+	}
+	h.sorted(ch)
+	s.shape[t], s.sstate[t] = h.sum(), 2
+	return s.shape[t]
+}
+
 func (s *sigs) groupSig(g int32) string {
 	switch s.gstate[g] {
 	case 2:
@@ -537,16 +567,15 @@ func (s *sigs) groupSig(g int32) string {
 	return s.group[g]
 }
 
-func (s *sigs) assignSig(a int32) string {
+// assignSig returns the deep signature of assignment a and its shape: the
+// same without operation sets (its members, groups and the shapes of its
+// tasks).
+func (s *sigs) assignSig(a int32) (sig, shape string) {
 	n := &s.c.assigns[a]
-	h := &sigHash{}
-	h.str(s.level(n.scope))
-	h.set(s.c, n.direct)
-	h.set(s.c, n.full)
-	h.set(s.c, n.static)
-	var ts, gs, ms []string
+	var ts, ss, gs, ms []string
 	for _, t := range n.links {
 		ts = append(ts, s.taskSig(t))
+		ss = append(ss, s.taskShape(t))
 	}
 	for _, g := range n.groups {
 		gs = append(gs, s.groupSig(g))
@@ -554,10 +583,80 @@ func (s *sigs) assignSig(a int32) string {
 	for _, m := range n.members {
 		ms = append(ms, foldKey(m))
 	}
-	h.sorted(ts)
+	h := &sigHash{}
+	h.str(s.level(n.scope))
+	h.sorted(ss)
 	h.sorted(gs)
 	h.sorted(ms)
-	return h.sum()
+	shape = h.sum()
+	h.set(s.c, n.direct)
+	h.set(s.c, n.full)
+	h.set(s.c, n.static)
+	h.sorted(ts)
+	return h.sum(), shape
+}
+
+// assignSigOf is an assignment's signatures, by identity.
+type assignSigOf struct {
+	sig, shape string
+	idx        int32
+}
+
+// opDelta returns the operations whose decisions through assignment a of
+// base and b of next, of one shape, may differ: those any of the
+// assignment's own sets or of its tasks' (matched by GUID) hold on one side
+// only. Anything else about a decision through them is the same on both
+// sides: members, groups, rules, errors and task nesting are in the shape.
+func opDelta(base *Checker, a int32, next *Checker, b int32) opBits {
+	d := base.newSet()
+	xor := func(x, y opBits) {
+		for i := range d {
+			d[i] |= x[i] ^ y[i]
+		}
+	}
+	na, nb := &base.assigns[a], &next.assigns[b]
+	xor(base.view(na.direct), next.view(nb.direct))
+	xor(base.view(na.static), next.view(nb.static))
+	xor(base.view(na.full), next.view(nb.full))
+	byGUID := next.tasksByGUID()
+	seen := map[int32]bool{}
+	var walk func(t int32)
+	walk = func(t int32) {
+		if seen[t] {
+			return
+		}
+		seen[t] = true
+		x := &base.tasks[t]
+		u, ok := byGUID[foldKey(x.guid)]
+		if !ok { // not of one shape after all: every operation either holds
+			xor(base.view(base.all), next.newSet())
+			return
+		}
+		y := &next.tasks[u]
+		xor(base.view(x.direct), next.view(y.direct))
+		xor(base.view(x.inner), next.view(y.inner))
+		xor(base.view(x.static), next.view(y.static))
+		xor(base.view(x.full), next.view(y.full))
+		for _, ch := range x.children {
+			walk(ch)
+		}
+	}
+	for _, t := range na.links {
+		walk(t)
+	}
+	return d
+}
+
+// tasksByGUID maps folded task GUIDs to task indexes.
+func (c *Checker) tasksByGUID() map[string]int32 {
+	c.wsigs.taskOnce.Do(func() {
+		m := make(map[string]int32, len(c.tasks))
+		for i := range c.tasks {
+			m[foldKey(c.tasks[i].guid)] = int32(i)
+		}
+		c.wsigs.tasks = m
+	})
+	return c.wsigs.tasks
 }
 
 // impact is what a changed role assignment can reach: the principal keys
@@ -613,14 +712,30 @@ func (set *impactSet) mayReach(h uint64) bool {
 // assignment can reach.
 func impacts(base, next *Checker) *impactSet {
 	set := &impactSet{byPrin: [2]map[int32][]int32{{}, {}}, byGroup: map[string][]int32{}}
-	changed := func(side int, c *Checker, other map[string]string) {
+	changed := func(side int, c *Checker, other map[string]assignSigOf) {
 		s, mine := c.sigs(), c.assignSigs()
 		for i := range c.assigns {
 			k := s.assignIdentity(int32(i))
-			if o, ok := other[k]; ok && o == mine[k] && o != dupSig {
+			m, o := mine[k], other[k]
+			var ops opBits
+			switch {
+			case o.sig == "" || m.sig == dupSig || o.sig == dupSig:
+				ops = c.view(c.assigns[i].full) // new, deleted, or not matched one to one
+			case o.sig == m.sig:
 				continue
+			case o.shape == m.shape: // only operation sets changed
+				if side == 0 {
+					ops = opDelta(base, int32(i), next, o.idx)
+				} else {
+					ops = opDelta(base, o.idx, next, int32(i))
+				}
+				if ops.empty() {
+					continue
+				}
+			default:
+				ops = c.view(c.assigns[i].full)
 			}
-			set.add(side, c, int32(i))
+			set.add(side, c, int32(i), ops)
 		}
 	}
 	changed(0, base, next.assignSigs())
@@ -636,9 +751,11 @@ const dupSig = "\x00dup"
 // immutable, and the base of a what-if is the policy in force, compared
 // again and again.
 type whatIfSigs struct {
-	once    sync.Once
-	s       *sigs
-	assigns map[string]string // assignment identity → signature
+	once     sync.Once
+	s        *sigs
+	assigns  map[string]assignSigOf // by assignment identity
+	taskOnce sync.Once
+	tasks    map[string]int32 // folded task GUID → task (tasksByGUID)
 }
 
 func (c *Checker) sigs() *sigs {
@@ -646,21 +763,22 @@ func (c *Checker) sigs() *sigs {
 	return c.wsigs.s
 }
 
-func (c *Checker) assignSigs() map[string]string {
+func (c *Checker) assignSigs() map[string]assignSigOf {
 	c.wsigs.once.Do(c.computeSigs)
 	return c.wsigs.assigns
 }
 
 func (c *Checker) computeSigs() {
 	s := newSigs(c)
-	m := make(map[string]string, len(c.assigns))
+	m := make(map[string]assignSigOf, len(c.assigns))
 	for i := range c.assigns {
 		k := s.assignIdentity(int32(i))
 		if _, dup := m[k]; dup {
-			m[k] = dupSig
+			m[k] = assignSigOf{sig: dupSig}
 			continue
 		}
-		m[k] = s.assignSig(int32(i))
+		sig, shape := s.assignSig(int32(i))
+		m[k] = assignSigOf{sig: sig, shape: shape, idx: int32(i)}
 	}
 	c.wsigs.s, c.wsigs.assigns = s, m
 }
@@ -676,10 +794,10 @@ func (s *sigs) assignIdentity(a int32) string {
 	return k
 }
 
-// add records what assignment a of c reaches.
-func (set *impactSet) add(side int, c *Checker, a int32) {
+// add records what assignment a of c reaches, for operations ops.
+func (set *impactSet) add(side int, c *Checker, a int32, ops opBits) {
 	n := &c.assigns[a]
-	im := impact{ops: c.view(n.full)}
+	im := impact{ops: ops}
 	if n.scope == appLevel {
 		im.allScopes = true
 	} else {

@@ -30,7 +30,7 @@ func mutate(rng *rand.Rand, p *policy.Policy) string {
 		tasks = append(tasks, o.Tasks...)
 		groups = append(groups, o.Groups...)
 	}
-	switch rng.IntN(12) {
+	switch rng.IntN(16) {
 	case 0:
 		if len(roles) > 0 {
 			r := roles[rng.IntN(len(roles))]
@@ -125,6 +125,39 @@ func mutate(rng *rand.Rand, p *policy.Policy) string {
 			old := s.Name
 			s.Name += "x"
 			return fmt.Sprintf("rename scope %s to %s", old, s.Name)
+		}
+	case 12:
+		if len(tasks) > 0 {
+			t := tasks[rng.IntN(len(tasks))]
+			if len(t.OperationLinks) > 0 {
+				i := rng.IntN(len(t.OperationLinks))
+				t.OperationLinks = slices.Delete(t.OperationLinks, i, i+1)
+				return fmt.Sprintf("unlink operation %d of task %s", i, t.Name)
+			}
+		}
+	case 13:
+		if len(roles) > 0 && len(a.Operations) > 0 {
+			r := roles[rng.IntN(len(roles))]
+			o := a.Operations[rng.IntN(len(a.Operations))]
+			if rng.IntN(2) == 0 && len(r.OperationLinks) > 0 {
+				r.OperationLinks = r.OperationLinks[1:]
+				return fmt.Sprintf("unlink an operation from role %s", r.Name)
+			}
+			r.OperationLinks = append(r.OperationLinks, o.GUID)
+			return fmt.Sprintf("link operation %s to role %s", o.Name, r.Name)
+		}
+	case 14:
+		if len(a.Tasks) > 1 {
+			t, u := a.Tasks[rng.IntN(len(a.Tasks))], a.Tasks[rng.IntN(len(a.Tasks))]
+			t.TaskLinks = append(t.TaskLinks, u.GUID)
+			return fmt.Sprintf("task %s links task %s", t.Name, u.Name)
+		}
+	case 15:
+		if len(roles) > 0 && len(a.Tasks) > 0 {
+			r := roles[rng.IntN(len(roles))]
+			t := a.Tasks[rng.IntN(len(a.Tasks))]
+			r.TaskLinks = append(r.TaskLinks, t.GUID)
+			return fmt.Sprintf("role %s links task %s", r.Name, t.Name)
 		}
 	}
 	return "nothing"
@@ -364,5 +397,48 @@ func TestWhatIf_WorkersChangeNothing(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestWhatIf_OperationMovedBehindRule: an edit that changes only operation
+// sets can change a decision that no set of the role assignment shows: an
+// operation moved from a child task behind a failing rule to a rule-less
+// one, under a parent whose rule holds. The assignment's own sets are the
+// same before and after; the what-if must find the change in its tasks'.
+func TestWhatIf_OperationMovedBehindRule(t *testing.T) {
+	x := operations.All()[0].Name
+	app := policy.NewDefault().DefaultApp()
+	loc := policy.Location{App: app}
+	p := edit(t, policy.NewDefault(), func(p *policy.Policy) error {
+		return errors.Join(
+			p.CreateTask(loc, &policy.Task{Name: "T", BizRule: policy.BizRule{Script: "amount > 0"}}),
+			p.CreateTask(loc, &policy.Task{Name: "U"}),
+			p.CreateTask(loc, &policy.Task{Name: "W", BizRule: policy.BizRule{Script: "amount > 5"}}),
+			p.Link(loc, policy.KindTask, "T", policy.RelTask, "U"),
+			p.Link(loc, policy.KindTask, "T", policy.RelTask, "W"),
+			p.Link(loc, policy.KindTask, "W", policy.RelOperation, x),
+			p.CreateRole(loc, &policy.Role{Name: "A"}),
+			p.Link(loc, policy.KindRole, "A", policy.RelTask, "T"),
+			p.Link(loc, policy.KindRole, "A", policy.RelMember, `CORP\bob`))
+	})
+	q := edit(t, p, func(p *policy.Policy) error { return p.Link(loc, policy.KindTask, "U", policy.RelOperation, x) })
+	base, err := Compile(p, "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next, err := base.Recompile(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob := UserSubject(directory.ClientContext{Name: `CORP\bob`, IDs: []string{`CORP\bob`}})
+	rep, err := WhatIf(context.Background(), base, next, WhatIfOptions{Subjects: []Subject{bob}, Params: Params{"amount": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total != 1 || len(rep.Changes) != 1 || !rep.Changes[0].Granted || rep.Changes[0].Operation != x {
+		t.Fatalf("changes %+v (total %d); want %s granted to bob", rep.Changes, rep.Total, x)
+	}
+	if g := rep.Changes[0].After; g == nil || g.Assignment != "A" || g.RoleDefinition != "T" {
+		t.Errorf("grant %+v; want assignment A through T", g)
 	}
 }
