@@ -86,6 +86,9 @@ type Backend interface {
 	// compares (the directory's users and groups, every principal and
 	// application group either policy names).
 	WhatIf(ctx context.Context, base *authz.Checker, next *policy.Policy, opts authz.WhatIfOptions) (authz.WhatIfReport, error)
+	// LeastPrivilege is GET /v1/reports/least-privilege for the caller of
+	// r (Read Policy): application app ("" the gated one) since since.
+	LeastPrivilege(r *http.Request, app, since string) (*api.LeastPrivilegeReport, error)
 }
 
 var _ Backend = (*server.Server)(nil)
@@ -210,6 +213,8 @@ func (c *Console) routes() {
 	page("GET "+prefix+"engine", c.enginePage)
 	page("POST "+prefix+"engine", c.enginePost)
 	page("GET "+prefix+"audit", c.auditPage)
+	page("GET "+prefix+"least-privilege", c.leastPrivilegePage)
+	page("POST "+prefix+"least-privilege", c.leastPrivilegePost)
 	m.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
 		c.renderStatus(w, r, nil, http.StatusNotFound, "error", errorData{Message: "No such page: " + r.URL.Path})
 	})

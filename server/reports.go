@@ -36,18 +36,7 @@ func (s *Server) reportRoutes() []route {
 }
 
 func (s *Server) leastPrivilegeReport(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireDelegated(r, opReadPolicy); err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	now := time.Now()
-	if !q.Has("since") {
-		return invalidf("query parameter \"since\" is required: an age such as 30d, a date, or all")
-	}
-	since, err := report.ParseSince(q.Get("since"), now)
-	if err != nil {
-		return invalidf("query parameter %v", err)
-	}
 	app := q.Get("application")
 	if a := q.Get("app"); a != "" {
 		if app != "" && app != a {
@@ -55,9 +44,37 @@ func (s *Server) leastPrivilegeReport(w http.ResponseWriter, r *http.Request) er
 		}
 		app = a
 	}
-	snap, chk, err := s.checkerFor(strings.TrimSpace(app))
+	if !q.Has("since") {
+		if err := s.requireDelegated(r, opReadPolicy); err != nil {
+			return err
+		}
+		return invalidf("query parameter \"since\" is required: an age such as 30d, a date, or all")
+	}
+	rep, err := s.LeastPrivilege(r, app, q.Get("since"))
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// LeastPrivilege makes the least-privilege report of application app (""
+// is the one the server gates) since since (report.ParseSince) for the
+// caller of r, who needs Read Policy: GET /v1/reports/least-privilege and
+// the console's page. A since the log cannot reach is an error the API
+// answers with 400, saying how far back it can see.
+func (s *Server) LeastPrivilege(r *http.Request, app, since string) (*api.LeastPrivilegeReport, error) {
+	if err := s.requireDelegated(r, opReadPolicy); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	from, err := report.ParseSince(since, now)
+	if err != nil {
+		return nil, invalidf("query parameter %v", err)
+	}
+	snap, chk, err := s.checkerFor(strings.TrimSpace(app))
+	if err != nil {
+		return nil, err
 	}
 	var notes []string
 	if s.cfg.AuditChecks != AuditChecksAll {
@@ -67,21 +84,20 @@ func (s *Server) leastPrivilegeReport(w http.ResponseWriter, r *http.Request) er
 	case s.reports <- struct{}{}:
 		defer func() { <-s.reports }()
 	case <-r.Context().Done():
-		return errorf(http.StatusServiceUnavailable, api.CodeUnavailable, "other reports are being made: try again")
+		return nil, errorf(http.StatusServiceUnavailable, api.CodeUnavailable, "other reports are being made: try again")
 	}
 	rep, err := report.LeastPrivilege(r.Context(), snap.Policy, s.cfg.auditPath(), report.Options{Application: chk.Application(),
-		DefaultApplication: s.app, Since: since, Until: now, Revision: snap.Revision, Notes: notes})
+		DefaultApplication: s.app, Since: from, Until: now, Revision: snap.Revision, Notes: notes})
 	var he *report.HorizonError
 	switch {
 	case errors.As(err, &he):
-		return invalidf("query parameter \"since\": %v", err)
+		return nil, invalidf("query parameter \"since\": %v", err)
 	case errors.Is(err, audit.ErrNoRecords), errors.Is(err, fs.ErrNotExist):
-		return invalidf("query parameter \"since\": the audit log holds no records yet: it cannot see back at all")
+		return nil, invalidf("query parameter \"since\": the audit log holds no records yet: it cannot see back at all")
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return errorf(http.StatusServiceUnavailable, api.CodeUnavailable, "the report did not finish in the request's time")
+		return nil, errorf(http.StatusServiceUnavailable, api.CodeUnavailable, "the report did not finish in the request's time")
 	case err != nil:
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, rep)
-	return nil
+	return rep, nil
 }
