@@ -14,6 +14,9 @@ import (
 // SinceAll is the since of a report over every record the log holds.
 const SinceAll = "all"
 
+// maxAge is the longest age ParseSince takes in days or weeks.
+const maxAge = 100 * 365 * 24 * time.Hour
+
 // ParseSince reads a report's start: an age before now ("30d", "2w",
 // "12h", "90m", or any Go duration such as "36h30m"), a date
 // ("2026-11-01", midnight UTC), an RFC 3339 time, or SinceAll (the zero
@@ -28,13 +31,16 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 	}
 	for _, layout := range []string{time.RFC3339Nano, time.DateOnly} {
 		if t, err := time.Parse(layout, v); err == nil {
+			if !t.Before(now) {
+				return time.Time{}, fmt.Errorf("since %q: %s is not in the past", s, t.UTC().Format(time.RFC3339))
+			}
 			return t, nil
 		}
 	}
 	unit := map[byte]time.Duration{'d': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
 	if u, ok := unit[v[len(v)-1]]; ok {
 		n, err := strconv.Atoi(v[:len(v)-1])
-		if err == nil && n > 0 && n <= 100*365 {
+		if err == nil && n > 0 && n <= int(maxAge/u) { // no overflow of n × u
 			return now.Add(-time.Duration(n) * u), nil
 		}
 	} else if d, err := time.ParseDuration(v); err == nil && d > 0 {

@@ -295,6 +295,10 @@ func TestParseSince(t *testing.T) {
 		{in: "-1h", err: true},
 		{in: "thirty days", err: true},
 		{in: "30", err: true},
+		{in: "5200w", want: now.Add(-5200 * 7 * 24 * time.Hour)},
+		{in: "36500w", err: true}, // n × a week overflows a Duration
+		{in: "2030-01-01", err: true},
+		{in: now.Format(time.RFC3339), err: true},
 	} {
 		got, err := report.ParseSince(c.in, now)
 		if (err != nil) != c.err || !c.err && !got.Equal(c.want) {
