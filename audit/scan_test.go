@@ -1,10 +1,14 @@
 package audit
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -84,4 +88,42 @@ func mustOpen(t *testing.T, path string) *os.File {
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// TestDecodeDecision: the hand decoder reads what encoding/json reads, for
+// lines Log writes (escapes, non-ASCII, cut values, no grant) and for lines
+// it did not (which fall back).
+func TestDecodeDecision(t *testing.T) {
+	var buf bytes.Buffer
+	l := New(&buf)
+	at := time.Date(2026, 12, 1, 10, 0, 0, 123456789, time.UTC)
+	recs := []DecisionRecord{
+		{Time: at, Source: SourceEngine, Principal: `CONTOSO\bob`, Operation: "Start Virtual Machine", OperationID: 307, Scope: "Lab",
+			Object: "vm \"1\"", Allowed: true, Grant: &Grant{Scope: "Lab", Assignment: "Lab \"Ops\"", RoleDefinition: "Ops\tDef", Principal: `CONTOSO\Lab-Ops`}},
+		{Time: at, Source: SourceCheck, Principal: "ſam ☃", Caller: "checker", Application: "Expense", Operation: "Submit <a>&", Allowed: true,
+			Grant: &Grant{Assignment: "x"}, RequestID: "r1"},
+		{Time: at, Source: SourceEngine, Principal: strings.Repeat("é", 300), Operation: "View", Allowed: true, Grant: &Grant{Assignment: "a"}},
+		{Time: at, Source: SourceCheck, Principal: "eve", Operation: "Delete", Err: errors.New("no \"grant\"\nhere")},
+	}
+	if err := l.Decisions(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	lines = append(lines,
+		`{"type":"decision","time":"2026-12-01T10:00:00Z","result":"allowed","grant":{"assignment":"A","extra":[1,2]}}`,
+		`{ "type" : "decision", "time":"2026-12-01T10:00:00Z", "result":"allowed", "operation":"Op" }`,
+		`{"type":"decision","operation_id":1.5e2,"result":null}`,
+	)
+	var in interner
+	for i, line := range lines {
+		var fast, slow Decision
+		okFast := decodeDecision([]byte(line), &fast, &in)
+		okSlow := json.Unmarshal([]byte(line), &slow) == nil
+		if okFast != okSlow || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("line %d %s:\nhand    %v %+v %+v\nencoding/json %v %+v %+v", i, line, okFast, fast, fast.Grant, okSlow, slow, slow.Grant)
+		}
+	}
+	if !fastDecision([]byte(lines[0]), &Decision{}, &in) {
+		t.Error("a line Log wrote was not decoded by hand")
+	}
 }

@@ -73,6 +73,7 @@ type assignment struct {
 	conditional string // a rule-bearing task on the way, "" when none
 	members     []api.LeastPrivilegeMember
 	memberIdx   map[string]int // names.Key(member name) → index
+	memberAs    map[string]int // member names as records spell them → index
 	uses        []use          // by catalog index; nil until used
 	memberUses  [][]use        // by member, by catalog index; nil until used
 }
@@ -87,10 +88,14 @@ type leastPriv struct {
 	assigns []*assignment
 	byKey   map[string]int // scope \x00 assignment (keys) → index
 	rep     *api.LeastPrivilegeReport
-	// the last grant looked up, as the record spelled it
-	lastScope, lastName string
-	lastIdx             int
+	// Names as the records spell them, found before: a record's names are
+	// looked up exactly first, folded (names.Key) only the first time.
+	assignAs map[[2]string]int // {scope, assignment} → index, -1 none
+	opAs     map[string]int    // operation → catalog index, -1 none
 }
+
+// maxSpellings bounds each map of names as records spell them.
+const maxSpellings = 4096
 
 // LeastPrivilege reports, for every role assignment of o.Application in
 // p (application level first, then each scope) and every member of it,
@@ -133,7 +138,8 @@ func LeastPrivilege(ctx context.Context, p *policy.Policy, auditPath string, o O
 }
 
 func newLeastPriv(p *policy.Policy, app *policy.Application, o Options) *leastPriv {
-	lp := &leastPriv{app: app, namer: policydoc.NewNamer(p), opts: o, opIdx: map[string]int{}, opByID: map[int]int{}, byKey: map[string]int{}, lastIdx: -1,
+	lp := &leastPriv{app: app, namer: policydoc.NewNamer(p), opts: o, opIdx: map[string]int{}, opByID: map[int]int{}, byKey: map[string]int{},
+		assignAs: map[[2]string]int{}, opAs: map[string]int{},
 		rep: &api.LeastPrivilegeReport{Application: app.Name, Revision: uint64(o.Revision), Since: o.Since.UTC(), Until: o.Until.UTC(),
 			Notes: o.Notes, Assignments: []api.LeastPrivilegeAssignment{}}}
 	opGUID := map[string]int{}
@@ -150,7 +156,7 @@ func newLeastPriv(p *policy.Policy, app *policy.Application, o Options) *leastPr
 			tasks = taskMap(objs.Tasks, app.Tasks)
 		}
 		for _, r := range objs.Roles {
-			a := &assignment{scope: scope, role: r, grants: make([]bool, len(app.Operations)), memberIdx: map[string]int{}}
+			a := &assignment{scope: scope, role: r, grants: make([]bool, len(app.Operations)), memberIdx: map[string]int{}, memberAs: map[string]int{}}
 			for _, g := range r.OperationLinks {
 				if i, ok := opGUID[names.Key(g)]; ok {
 					a.grants[i] = true
@@ -234,12 +240,8 @@ func (lp *leastPriv) record(d *audit.Decision) error {
 		lp.rep.Unattributed++
 		return nil
 	}
-	ai := lp.assignment(d.Grant.Scope, d.Grant.Assignment)
-	oi, ok := lp.opIdx[names.Key(d.Operation)]
-	if !ok {
-		oi, ok = lp.opByID[d.OperationID]
-	}
-	if ai < 0 || !ok || !lp.assigns[ai].grants[oi] {
+	ai, oi := lp.assignment(d.Grant.Scope, d.Grant.Assignment), lp.operation(d.Operation, d.OperationID)
+	if ai < 0 || oi < 0 || !lp.assigns[ai].grants[oi] {
 		lp.rep.Unattributed++
 		return nil
 	}
@@ -249,8 +251,16 @@ func (lp *leastPriv) record(d *audit.Decision) error {
 	}
 	a.uses[oi].add(d.Time)
 	lp.rep.Counted++
-	mi, ok := a.memberIdx[names.Key(d.Grant.Principal)]
+	mi, ok := a.memberAs[d.Grant.Principal]
 	if !ok {
+		if mi, ok = a.memberIdx[names.Key(d.Grant.Principal)]; !ok {
+			mi = -1
+		}
+		if len(a.memberAs) < maxSpellings {
+			a.memberAs[d.Grant.Principal] = mi
+		}
+	}
+	if mi < 0 {
 		return nil // a member since removed: the assignment's use still counts
 	}
 	if a.memberUses == nil {
@@ -266,14 +276,37 @@ func (lp *leastPriv) record(d *audit.Decision) error {
 // assignment finds the assignment a grant names, -1 when the policy has
 // none by that name.
 func (lp *leastPriv) assignment(scope, name string) int {
-	if lp.lastIdx >= 0 && scope == lp.lastScope && name == lp.lastName {
-		return lp.lastIdx
+	k := [2]string{scope, name}
+	if i, ok := lp.assignAs[k]; ok {
+		return i
 	}
 	i, ok := lp.byKey[names.Key(scope)+"\x00"+names.Key(name)]
 	if !ok {
-		return -1
+		i = -1
 	}
-	lp.lastScope, lp.lastName, lp.lastIdx = scope, name, i
+	if len(lp.assignAs) < maxSpellings {
+		lp.assignAs[k] = i
+	}
+	return i
+}
+
+// operation finds a record's operation in the catalog by name, else by
+// its OperationID; -1 when it has neither.
+func (lp *leastPriv) operation(name string, id int) int {
+	i, ok := lp.opAs[name]
+	if !ok {
+		if i, ok = lp.opIdx[names.Key(name)]; !ok {
+			i = -1
+		}
+		if len(lp.opAs) < maxSpellings {
+			lp.opAs[name] = i
+		}
+	}
+	if i < 0 {
+		if j, ok := lp.opByID[id]; ok {
+			return j
+		}
+	}
 	return i
 }
 
