@@ -139,6 +139,15 @@ func whatIfWith(ctx context.Context, base, next *Checker, opts WhatIfOptions, wo
 		limit = DefaultWhatIfLimit
 	}
 	rep := WhatIfReport{Application: next.app, Changes: []Change{}, Warnings: newWarnings(base, next)}
+	// Which subjects, and what changed (next's signatures, computed here
+	// for the first time): on two goroutines when there are two.
+	var subjects []Subject
+	var dedup sync.WaitGroup
+	if workers > 1 {
+		dedup.Go(func() { subjects = dedupSubjects(opts.Subjects, base, next) })
+	} else {
+		subjects = dedupSubjects(opts.Subjects, base, next)
+	}
 	imp := impacts(base, next)
 	scopes := unionScopes(base, next)
 	shared := whatIfShared{ctx: ctx, base: base, next: next, params: opts.Params, scopes: scopes, limit: limit,
@@ -166,7 +175,7 @@ func whatIfWith(ctx context.Context, base, next *Checker, opts WhatIfOptions, wo
 	}
 	imp.buildFilter(base, next)
 	shared.imp = imp
-	subjects := dedupSubjects(opts.Subjects, base, next)
+	dedup.Wait()
 	rep.Compared = len(subjects)
 	if err := shared.run(subjects, &rep, workers); err != nil {
 		return WhatIfReport{}, err
