@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -166,6 +167,28 @@ func TestServer_CheckApplications(t *testing.T) {
 		if !fileContains(t, audit, what) {
 			t.Errorf("audit log lacks %s", what)
 		}
+	}
+	// The engine's application is named too (audit.Decision: the server
+	// names it on every decision), so a report over the log needs no
+	// default to attribute it.
+	if r := ts.do(admin, http.MethodPost, "/v1/check", map[string]any{"user": "review-dana", "operations": []any{307}}); r.status != http.StatusOK {
+		t.Fatalf("check: %d %s", r.status, r.body)
+	}
+	b, err := os.ReadFile(audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.Contains(line, `"principal":"review-dana"`) {
+			found = true
+			if !strings.Contains(line, `"application":"Hyper-V services"`) {
+				t.Errorf("the engine's application's check goes unnamed: %s", line)
+			}
+		}
+	}
+	if !found {
+		t.Error("no audit record of review-dana's denied check")
 	}
 }
 

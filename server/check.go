@@ -484,11 +484,7 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, chk *authz.Chec
 		}
 		s.metrics.tallyCheck(&cs.tally, label, op.Name, cr.Allowed)
 		if s.auditsCheck(cr.Allowed) {
-			app := "" // the engine's application goes unnamed in the audit log
-			if chk != snap.Checker {
-				app = chk.Application()
-			}
-			s.recordCheck(r, cs, app, it, op, rr, err)
+			s.recordCheck(r, cs, chk.Application(), it, op, rr, err)
 		}
 		cs.results = append(cs.results, cr)
 	}
@@ -558,7 +554,7 @@ func (s *Server) auditsCheck(allowed bool) bool {
 }
 
 // recordCheck holds one check decision for the audit log: the application
-// (when not the engine's) and user checked,
+// and user checked,
 // who asked, and the assignment that granted it or why it was denied
 // (res.Err, else itemErr).
 func (s *Server) recordCheck(r *http.Request, cs *checkState, app string, it *api.CheckItem, op operations.Operation, res authz.Result, itemErr error) {
