@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/azgate/azgate/operations"
 	"github.com/azgate/azgate/policy"
@@ -301,6 +303,35 @@ type builder struct {
 	prins       []prinBuild            // by principal index
 	prinScoped  map[uint64][]memberRef // scopeKey(scope, principal) → assignments in that scope
 	groupScoped map[uint64][]int32     // scopeKey(scope, group) → assignments in that scope linking it
+	fold        []byte                 // lookupFolded's buffer
+}
+
+// lookupFolded is m[foldKey(s)] without building the key's string when s
+// is ASCII: it is folded into b.fold, which a map index reads without
+// copying. Compiling looks up a GUID or principal for every link and
+// member of the store.
+func lookupFolded[V any](b *builder, m map[string]V, s string) (V, bool) {
+	buf, ascii := b.fold[:0], true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		buf = append(buf, c)
+	}
+	b.fold = buf
+	if !ascii {
+		v, ok := m[foldKey(s)]
+		return v, ok
+	}
+	// foldKey trims space first: for ASCII input, these bytes.
+	buf = bytes.TrimFunc(buf, func(r rune) bool { return r == ' ' || '\t' <= r && r <= '\r' })
+	v, ok := m[string(buf)]
+	return v, ok
 }
 
 func (b *builder) warn(format string, args ...any) {
@@ -320,7 +351,7 @@ func (b *builder) levelName(l int32) string {
 func (b *builder) opMask(owner string, links []string) opBits {
 	m := b.newBits()
 	for _, l := range links {
-		bit, ok := b.opBits[foldKey(l)]
+		bit, ok := lookupFolded(b, b.opBits, l)
 		switch {
 		case !ok:
 			b.warn("%s: operation link %s names no operation; ignored", owner, l)
@@ -340,7 +371,7 @@ func (b *builder) visibleTask(from int32, t int32) bool {
 func (b *builder) taskLinks(owner string, from int32, links []string) []int32 {
 	var out []int32
 	for _, l := range links {
-		t, ok := b.taskIdx[foldKey(l)]
+		t, ok := lookupFolded(b, b.taskIdx, l)
 		if !ok || !b.visibleTask(from, t) {
 			b.warn("%s: task link %s names no task in reach; ignored", owner, l)
 			continue
@@ -500,7 +531,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 		case policy.GroupBasic, "":
 			n.typ = policy.GroupBasic
 			for _, l := range b.inForce(p.owner, -1, false, p.g.Terms, p.g.AppMemberLinks) {
-				h, ok := b.groupIdx[foldKey(l)]
+				h, ok := lookupFolded(b, b.groupIdx, l)
 				if !ok || !b.visibleGroup(n.level, h) {
 					b.warn("%s: member link %s names no application group in reach; ignored", p.owner, l)
 					continue
@@ -509,7 +540,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 				c.groups[h].parents = append(c.groups[h].parents, gi)
 			}
 			for _, l := range p.g.AppNonMemberLinks {
-				h, ok := b.groupIdx[foldKey(l)]
+				h, ok := lookupFolded(b, b.groupIdx, l)
 				if !ok || !b.visibleGroup(n.level, h) {
 					fail("non-member link %s names no application group in reach", l)
 					continue
@@ -585,6 +616,9 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 
 // principal returns the index of the folded principal m, creating it.
 func (b *builder) principal(m string) (int32, bool) {
+	if i, ok := lookupFolded(b, b.keys, m); ok {
+		return i, true
+	}
 	k := foldKey(m)
 	if k == "" {
 		return 0, false
@@ -617,7 +651,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 			}
 			n.direct, n.static, n.full = b.intern(direct), b.intern(static), b.intern(full)
 			for _, l := range b.inForce(owner, ai, false, r.Terms, r.AppMemberLinks) {
-				g, ok := b.groupIdx[foldKey(l)]
+				g, ok := lookupFolded(b, b.groupIdx, l)
 				if !ok || !b.visibleGroup(level, g) {
 					b.warn("%s: application group link %s names no group in reach; ignored", owner, l)
 					continue
