@@ -303,6 +303,9 @@ func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.
 	return cmd
 }
 
+// maxTermDays bounds a term's duration in days (100 years).
+const maxTermDays = 100 * 365
+
 // parseWhen reads a term's time: RFC 3339, or a duration from now (Go's
 // units, and d for days). "" is no limit.
 func parseWhen(flag, s string, now time.Time) (time.Time, error) {
@@ -318,6 +321,9 @@ func parseWhen(flag, s string, now time.Time) (time.Time, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		var n int
 		n, err = strconv.Atoi(days)
+		if err == nil && (n < 0 || n > maxTermDays) { // n × 24h would overflow: 213504d was 25 minutes
+			err = fmt.Errorf("more than %d days", maxTermDays)
+		}
 		d = time.Duration(n) * 24 * time.Hour
 	} else {
 		d, err = time.ParseDuration(s)
