@@ -11,7 +11,7 @@
 // fields, and ends with "hash", the hex SHA-256 of every byte of the line
 // before ,"hash":
 //
-//	{"seq":7,"prev":"9f…","type":"decision","time":"…","source":"engine","principal":"alice","operation":"Start Virtual Machine","operation_id":…,"scope":"…","object":"vm1","result":"allowed","grant":{…},"hash":"3c…"}
+//	{"seq":7,"prev":"9f…","type":"decision","time":"…","source":"engine","principal":"alice","application":"Hyper-V services","operation":"Start Virtual Machine","operation_id":…,"scope":"…","object":"vm1","result":"allowed","grant":{…},"hash":"3c…"}
 //	{"seq":8,"prev":"3c…","type":"policy_change","time":"…","source":"cli","who":"alice","what":"task create Ops --op \"View Switches\"","store":"msxml://…","old_revision":"41","new_revision":"42","hash":"b2…"}
 //
 // Field values are bounded ([MaxNameBytes], [MaxTextBytes]): a longer value

@@ -376,8 +376,8 @@ func TestE2E_ResourceKitScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{`"principal":"labop","operation":"Start Virtual Machine","operation_id":307,"scope":"Lab","object":"lab1","result":"allowed"`,
-		`"principal":"monitor","operation":"Start Virtual Machine"`, `"type":"policy_change"`} {
+	for _, s := range []string{`"principal":"labop","application":"Hyper-V services","operation":"Start Virtual Machine","operation_id":307,"scope":"Lab","object":"lab1","result":"allowed"`,
+		`"principal":"monitor","application":"Hyper-V services","operation":"Start Virtual Machine"`, `"type":"policy_change"`} {
 		if !bytes.Contains(audit, []byte(s)) {
 			t.Errorf("audit log lacks %s", s)
 		}
