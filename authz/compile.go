@@ -490,13 +490,30 @@ func (b *builder) visibleGroup(from, g int32) bool {
 	return l == from
 }
 
+// groups compiles the application groups of the store, the application
+// and its scopes (levels), in three phases: index every group, define each
+// (links, members, query or rule), then break those nested too deep.
 func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*policy.Objects) {
-	c := b.c
-	type pending struct {
-		g     *policy.Group
-		owner string
+	for i, p := range b.indexGroups(store, app, levels) {
+		b.defineGroup(int32(i), p)
 	}
-	var ps []pending
+	b.limitGroupDepth()
+}
+
+// pendingGroup is a group indexed but not yet defined: its source and the
+// owner its warnings name.
+type pendingGroup struct {
+	g     *policy.Group
+	owner string
+}
+
+// indexGroups gives every group of the store, the application and its
+// scopes its node (in that order: a node's index is its place in the
+// returned list), so that links can be resolved in any order; a GUID
+// used twice keeps its first group.
+func (b *builder) indexGroups(store []*policy.Group, app *policy.Objects, levels []*policy.Objects) []pendingGroup {
+	c := b.c
+	var ps []pendingGroup
 	add := func(level int32, gs []*policy.Group) {
 		for _, g := range gs {
 			owner := fmt.Sprintf("%s / application group %q", b.levelName(level), g.Name)
@@ -508,7 +525,7 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 			b.groupIdx[k] = int32(len(c.groups))
 			c.groups = append(c.groups, groupNode{name: g.Name, guid: g.GUID, level: level, typ: g.Type,
 				members: b.inForce(owner, -1, true, g.Terms, g.Members), nonMembers: g.NonMembers})
-			ps = append(ps, pending{g, owner})
+			ps = append(ps, pendingGroup{g, owner})
 		}
 	}
 	add(storeLevel, store)
@@ -518,70 +535,89 @@ func (b *builder) groups(store []*policy.Group, app *policy.Objects, levels []*p
 			add(int32(i), o.Groups)
 		}
 	}
-	for i, p := range ps {
-		gi := int32(i)
-		n := &c.groups[i]
-		fail := func(format string, args ...any) {
-			if n.err == nil {
-				n.err = fmt.Errorf("%s: %s: %w", p.owner, fmt.Sprintf(format, args...), ErrBrokenGroup)
-				b.warn("%v; nobody is a member", n.err)
-			}
-		}
-		switch n.typ {
-		case policy.GroupBasic, "":
-			n.typ = policy.GroupBasic
-			for _, l := range b.inForce(p.owner, -1, false, p.g.Terms, p.g.AppMemberLinks) {
-				h, ok := lookupFolded(b, b.groupIdx, l)
-				if !ok || !b.visibleGroup(n.level, h) {
-					b.warn("%s: member link %s names no application group in reach; ignored", p.owner, l)
-					continue
-				}
-				n.memberLinks = append(n.memberLinks, h)
-				c.groups[h].parents = append(c.groups[h].parents, gi)
-			}
-			for _, l := range p.g.AppNonMemberLinks {
-				h, ok := lookupFolded(b, b.groupIdx, l)
-				if !ok || !b.visibleGroup(n.level, h) {
-					fail("non-member link %s names no application group in reach", l)
-					continue
-				}
-				n.nonMemberLinks = append(n.nonMemberLinks, h)
-			}
-			for j, m := range n.members {
-				if pi, ok := b.principal(m); ok {
-					b.prins[pi].memberOf = append(b.prins[pi].memberOf, gi)
-				} else {
-					b.warn("%s: member %d is empty; ignored", p.owner, j+1)
-				}
-			}
-			for j, m := range p.g.NonMembers {
-				if pi, ok := b.principal(m); ok {
-					b.prins[pi].nonMemberOf = append(b.prins[pi].nonMemberOf, gi)
-				} else {
-					b.warn("%s: non-member %d is empty; ignored", p.owner, j+1)
-				}
-			}
-		case policy.GroupLDAPQuery:
-			n.query = strings.TrimSpace(p.g.LDAPQuery)
-			if n.query == "" {
-				fail("LDAP query group has no query")
-			} else if _, err := policy.NormalizeLDAPQuery(n.query); err != nil {
-				fail("%v", err)
-			}
-		case policy.GroupBizRule:
-			r, w := compileRule(p.owner, p.g.BizRule, b.js)
-			switch {
-			case r == nil:
-				fail("business rule group has no rule")
-			case w != "":
-				b.warn("%s", w)
-			}
-			n.rule = r
-		default:
-			fail("unknown group type %q", n.typ)
+	return ps
+}
+
+// defineGroup fills node gi from its source by the group's type: links
+// and members of a basic group, the query of an LDAP query group, the rule
+// of a business rule group. A group that cannot be decided is broken
+// (nobody is a member); what can be ignored is, with a warning.
+func (b *builder) defineGroup(gi int32, p pendingGroup) {
+	n := &b.c.groups[gi]
+	fail := func(format string, args ...any) {
+		if n.err == nil {
+			n.err = fmt.Errorf("%s: %s: %w", p.owner, fmt.Sprintf(format, args...), ErrBrokenGroup)
+			b.warn("%v; nobody is a member", n.err)
 		}
 	}
-	// Nesting depth over member and non-member links.
+	switch n.typ {
+	case policy.GroupBasic, "":
+		n.typ = policy.GroupBasic
+		b.basicGroup(gi, p, fail)
+	case policy.GroupLDAPQuery:
+		n.query = strings.TrimSpace(p.g.LDAPQuery)
+		if n.query == "" {
+			fail("LDAP query group has no query")
+		} else if _, err := policy.NormalizeLDAPQuery(n.query); err != nil {
+			fail("%v", err)
+		}
+	case policy.GroupBizRule:
+		r, w := compileRule(p.owner, p.g.BizRule, b.js)
+		switch {
+		case r == nil:
+			fail("business rule group has no rule")
+		case w != "":
+			b.warn("%s", w)
+		}
+		n.rule = r
+	default:
+		fail("unknown group type %q", n.typ)
+	}
+}
+
+// basicGroup resolves a basic group's links to groups in reach (a member
+// link that does not resolve is ignored, a non-member link breaks the
+// group: ignoring it would let in whom it excludes) and its members.
+func (b *builder) basicGroup(gi int32, p pendingGroup, fail func(format string, args ...any)) {
+	c := b.c
+	n := &c.groups[gi]
+	for _, l := range b.inForce(p.owner, -1, false, p.g.Terms, p.g.AppMemberLinks) {
+		h, ok := lookupFolded(b, b.groupIdx, l)
+		if !ok || !b.visibleGroup(n.level, h) {
+			b.warn("%s: member link %s names no application group in reach; ignored", p.owner, l)
+			continue
+		}
+		n.memberLinks = append(n.memberLinks, h)
+		c.groups[h].parents = append(c.groups[h].parents, gi)
+	}
+	for _, l := range p.g.AppNonMemberLinks {
+		h, ok := lookupFolded(b, b.groupIdx, l)
+		if !ok || !b.visibleGroup(n.level, h) {
+			fail("non-member link %s names no application group in reach", l)
+			continue
+		}
+		n.nonMemberLinks = append(n.nonMemberLinks, h)
+	}
+	for j, m := range n.members {
+		if pi, ok := b.principal(m); ok {
+			b.prins[pi].memberOf = append(b.prins[pi].memberOf, gi)
+		} else {
+			b.warn("%s: member %d is empty; ignored", p.owner, j+1)
+		}
+	}
+	for j, m := range p.g.NonMembers {
+		if pi, ok := b.principal(m); ok {
+			b.prins[pi].nonMemberOf = append(b.prins[pi].nonMemberOf, gi)
+		} else {
+			b.warn("%s: non-member %d is empty; ignored", p.owner, j+1)
+		}
+	}
+}
+
+// limitGroupDepth breaks every group nested, over member and non-member
+// links, more than MaxDepth levels deep or in a loop.
+func (b *builder) limitGroupDepth() {
+	c := b.c
 	state := make([]uint8, len(c.groups))
 	height := make([]int, len(c.groups))
 	var visit func(i int32) int
