@@ -2,10 +2,11 @@ package server
 
 import (
 	"fmt"
-	"github.com/azgate/azgate/api"
-	"github.com/azgate/azgate/policy/policydoc"
 	"net/http"
 	"net/url"
+
+	"github.com/azgate/azgate/api"
+	"github.com/azgate/azgate/policy/policydoc"
 
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/operations"
@@ -22,79 +23,70 @@ func (s *Server) appRoutes() []route {
 	read := opReadPolicy + " (delegation application)"
 	write := opWritePolicy + " (delegation application); If-Match: the store revision"
 	const apps, app = "/v1/policy/applications", "/v1/policy/applications/{app}"
+	ad, od := s.appDocs(), s.opDocs()
 	return []route{
 		{name: "listApplications", method: http.MethodGet, path: apps, tag: tag, summary: "List the store's applications",
-			needs: read, resp: api.Listing[api.AppInfo]{}, h: s.listApps},
+			needs: read, resp: api.Listing[api.AppInfo]{}, h: ad.listHandler(s)},
 		{name: "createApplication", method: http.MethodPost, path: apps, tag: tag, summary: "Create an empty application",
-			needs: write, body: api.AppInfo{}, resp: api.AppInfo{}, status: http.StatusCreated, h: s.createApp},
+			needs: write, body: api.AppInfo{}, resp: api.AppInfo{}, status: http.StatusCreated, h: ad.createHandler(s)},
 		{name: "getApplication", method: http.MethodGet, path: app, tag: tag, summary: "Read an application",
-			needs: read, resp: api.AppInfo{}, h: s.getApp},
+			needs: read, resp: api.AppInfo{}, h: ad.getHandler(s)},
 		{name: "updateApplication", method: http.MethodPut, path: app, tag: tag,
 			summary: "Rename or describe an application (not the one the server gates, nor azgate)",
-			needs:   write, body: api.AppInfo{}, resp: api.AppInfo{}, h: s.updateApp},
+			needs:   write, body: api.AppInfo{}, resp: api.AppInfo{}, h: ad.updateHandler(s)},
 		{name: "deleteApplication", method: http.MethodDelete, path: app, tag: tag,
 			summary: "Delete an application with everything in it (not the one the server gates, nor azgate)",
-			needs:   write, status: http.StatusNoContent, h: s.deleteApp},
+			needs:   write, status: http.StatusNoContent, h: ad.deleteHandler(s)},
 		{name: "listOperations", method: http.MethodGet, path: app + "/operations", tag: tag, summary: "List an application's operations",
-			needs: read, resp: api.Listing[api.Operation]{}, h: s.listOps},
+			needs: read, resp: api.Listing[api.Operation]{}, h: od.listHandler(s)},
 		{name: "createOperation", method: http.MethodPost, path: app + "/operations", tag: tag,
 			summary: "Create an operation (name and ID unique in the application)",
-			needs:   write, body: api.Operation{}, resp: api.Operation{}, status: http.StatusCreated, h: s.createOp},
+			needs:   write, body: api.Operation{}, resp: api.Operation{}, status: http.StatusCreated, h: od.createHandler(s)},
 		{name: "getOperation", method: http.MethodGet, path: app + "/operations/{name}", tag: tag, summary: "Read an operation",
-			needs: read, resp: api.Operation{}, h: s.getOp},
+			needs: read, resp: api.Operation{}, h: od.getHandler(s)},
 		{name: "updateOperation", method: http.MethodPut, path: app + "/operations/{name}", tag: tag,
 			summary: "Rename an operation or change its ID or description; links to it stay",
-			needs:   write, body: api.Operation{}, resp: api.Operation{}, h: s.updateOp},
+			needs:   write, body: api.Operation{}, resp: api.Operation{}, h: od.updateHandler(s)},
 		{name: "deleteOperation", method: http.MethodDelete, path: app + "/operations/{name}", tag: tag,
 			summary: "Delete an operation no task or role assignment holds (409 naming them otherwise)",
-			needs:   write, status: http.StatusNoContent, h: s.deleteOp},
+			needs:   write, status: http.StatusNoContent, h: od.deleteHandler(s)},
 	}
 }
 
-func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.loadForRead(w, r)
-	if err != nil {
-		return err
+// appDocs are the applications of the store.
+func (s *Server) appDocs() namedDoc[api.AppInfo] {
+	return namedDoc[api.AppInfo]{
+		nameVar: "app",
+		name:    func(d *api.AppInfo) *string { return &d.Name },
+		list: func(p *policy.Policy, _ *http.Request) ([]api.AppInfo, error) {
+			out := []api.AppInfo{}
+			for _, a := range p.Applications {
+				out = append(out, policydoc.AppInfo(a))
+			}
+			return out, nil
+		},
+		read: func(p *policy.Policy, _ *http.Request, name string) (api.AppInfo, error) {
+			a, err := p.Application(name)
+			if err != nil {
+				return api.AppInfo{}, err
+			}
+			return policydoc.AppInfo(a), nil
+		},
+		create: func(_ *http.Request, in api.AppInfo) (string, func(*policy.Policy) error) {
+			return fmt.Sprintf("create application %q", in.Name), func(p *policy.Policy) error {
+				return p.CreateApplication(&policy.Application{Name: in.Name, Description: in.Description, Version: in.Version})
+			}
+		},
+		update: func(_ *http.Request, name string, in api.AppInfo) (string, func(*policy.Policy) error) {
+			return fmt.Sprintf("update application %q", name), s.editApp(name, in)
+		},
+		remove: func(_ *http.Request, name string) (string, func(*policy.Policy) error) {
+			return fmt.Sprintf("delete application %q", name), s.deleteApp(name)
+		},
+		location: func(_ *policy.Policy, _ *http.Request, _, out api.AppInfo) string {
+			return "/v1/policy/applications/" + url.PathEscape(out.Name)
+		},
 	}
-	out := []api.AppInfo{}
-	for _, a := range p.Applications {
-		out = append(out, policydoc.AppInfo(a))
-	}
-	writeJSON(w, http.StatusOK, list(out))
-	return nil
-}
-
-func (s *Server) getApp(w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.loadForRead(w, r)
-	if err != nil {
-		return err
-	}
-	a, err := p.Application(pathVar(r, "app"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, policydoc.AppInfo(a))
-	return nil
-}
-
-func (s *Server) createApp(w http.ResponseWriter, r *http.Request) error {
-	var in api.AppInfo
-	if err := decodeBody(r, &in); err != nil {
-		return err
-	}
-	p, err := s.policyWrite(w, r, fmt.Sprintf("create application %q", in.Name), func(p *policy.Policy) error {
-		return p.CreateApplication(&policy.Application{Name: in.Name, Description: in.Description, Version: in.Version})
-	})
-	if err != nil {
-		return err
-	}
-	a, err := p.Application(in.Name)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/v1/policy/applications/"+url.PathEscape(a.Name))
-	writeJSON(w, http.StatusCreated, policydoc.AppInfo(a))
-	return nil
 }
 
 // refuseGated refuses to rename or delete the application the server gates
@@ -107,16 +99,9 @@ func (s *Server) refuseGated(verb string, a *policy.Application) error {
 	return nil
 }
 
-func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
-	var in api.AppInfo
-	if err := decodeBody(r, &in); err != nil {
-		return err
-	}
-	name := pathVar(r, "app")
-	if in.Name == "" {
-		in.Name = name
-	}
-	p, err := s.policyWrite(w, r, fmt.Sprintf("update application %q", name), func(p *policy.Policy) error {
+// editApp renames and describes application name.
+func (s *Server) editApp(name string, in api.AppInfo) func(*policy.Policy) error {
+	return func(p *policy.Policy) error {
 		a, err := p.Application(name)
 		if err != nil {
 			return err
@@ -131,21 +116,12 @@ func (s *Server) updateApp(w http.ResponseWriter, r *http.Request) error {
 		}
 		a.Description, a.Version = in.Description, in.Version
 		return nil
-	})
-	if err != nil {
-		return err
 	}
-	a, err := p.Application(in.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, policydoc.AppInfo(a))
-	return nil
 }
 
-func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
-	name := pathVar(r, "app")
-	_, err := s.policyWrite(w, r, fmt.Sprintf("delete application %q", name), func(p *policy.Policy) error {
+// deleteApp deletes application name with everything in it.
+func (s *Server) deleteApp(name string) func(*policy.Policy) error {
+	return func(p *policy.Policy) error {
 		a, err := p.Application(name)
 		if err != nil {
 			return err
@@ -154,12 +130,7 @@ func (s *Server) deleteApp(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		return p.Delete(policy.Location{}, policy.KindApplication, a.Name)
-	})
-	if err != nil {
-		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // refuseEngineOp refuses to rename or delete an operation the engine needs
@@ -185,84 +156,49 @@ func operation(p *policy.Policy, app, name string) (*policy.Application, *policy
 	return a, o, nil
 }
 
-func (s *Server) listOps(w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.loadForRead(w, r)
-	if err != nil {
-		return err
+// opDocs are the operations of the application {app}.
+func (s *Server) opDocs() namedDoc[api.Operation] {
+	return namedDoc[api.Operation]{
+		nameVar: "name",
+		name:    func(d *api.Operation) *string { return &d.Name },
+		list: func(p *policy.Policy, r *http.Request) ([]api.Operation, error) {
+			a, err := p.Application(pathVar(r, "app"))
+			if err != nil {
+				return nil, err
+			}
+			out := []api.Operation{}
+			for _, o := range a.Operations {
+				out = append(out, policydoc.Operation(o))
+			}
+			return out, nil
+		},
+		read: func(p *policy.Policy, r *http.Request, name string) (api.Operation, error) {
+			_, o, err := operation(p, pathVar(r, "app"), name)
+			if err != nil {
+				return api.Operation{}, err
+			}
+			return policydoc.Operation(o), nil
+		},
+		create: func(r *http.Request, in api.Operation) (string, func(*policy.Policy) error) {
+			app := pathVar(r, "app")
+			return fmt.Sprintf("create operation %q (ID %d) in application %q", in.Name, in.ID, app), s.EditOperation(app, "", in)
+		},
+		update: func(r *http.Request, name string, in api.Operation) (string, func(*policy.Policy) error) {
+			app := pathVar(r, "app")
+			return fmt.Sprintf("update operation %q of application %q", name, app), s.EditOperation(app, name, in)
+		},
+		remove: func(r *http.Request, name string) (string, func(*policy.Policy) error) {
+			app := pathVar(r, "app")
+			return fmt.Sprintf("delete operation %q of application %q", name, app), s.DeleteOperation(app, name)
+		},
+		location: func(p *policy.Policy, r *http.Request, _, out api.Operation) string {
+			app := pathVar(r, "app")
+			if a, err := p.Application(app); err == nil {
+				app = a.Name
+			}
+			return "/v1/policy/applications/" + url.PathEscape(app) + "/operations/" + url.PathEscape(out.Name)
+		},
 	}
-	a, err := p.Application(pathVar(r, "app"))
-	if err != nil {
-		return err
-	}
-	out := []api.Operation{}
-	for _, o := range a.Operations {
-		out = append(out, policydoc.Operation(o))
-	}
-	writeJSON(w, http.StatusOK, list(out))
-	return nil
-}
-
-func (s *Server) getOp(w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.loadForRead(w, r)
-	if err != nil {
-		return err
-	}
-	_, o, err := operation(p, pathVar(r, "app"), pathVar(r, "name"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, policydoc.Operation(o))
-	return nil
-}
-
-func (s *Server) createOp(w http.ResponseWriter, r *http.Request) error {
-	var in api.Operation
-	if err := decodeBody(r, &in); err != nil {
-		return err
-	}
-	app := pathVar(r, "app")
-	p, err := s.policyWrite(w, r, fmt.Sprintf("create operation %q (ID %d) in application %q", in.Name, in.ID, app), s.EditOperation(app, "", in))
-	if err != nil {
-		return err
-	}
-	a, o, err := operation(p, app, in.Name)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/v1/policy/applications/"+url.PathEscape(a.Name)+"/operations/"+url.PathEscape(o.Name))
-	writeJSON(w, http.StatusCreated, policydoc.Operation(o))
-	return nil
-}
-
-func (s *Server) updateOp(w http.ResponseWriter, r *http.Request) error {
-	var in api.Operation
-	if err := decodeBody(r, &in); err != nil {
-		return err
-	}
-	app, name := pathVar(r, "app"), pathVar(r, "name")
-	if in.Name == "" {
-		in.Name = name
-	}
-	p, err := s.policyWrite(w, r, fmt.Sprintf("update operation %q of application %q", name, app), s.EditOperation(app, name, in))
-	if err != nil {
-		return err
-	}
-	_, o, err := operation(p, app, in.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, policydoc.Operation(o))
-	return nil
-}
-
-func (s *Server) deleteOp(w http.ResponseWriter, r *http.Request) error {
-	app, name := pathVar(r, "app"), pathVar(r, "name")
-	_, err := s.policyWrite(w, r, fmt.Sprintf("delete operation %q of application %q", name, app), s.DeleteOperation(app, name))
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // EditOperation returns the edit the admin API makes to create an

@@ -50,19 +50,20 @@ func (s *Server) policyRoutes() []route {
 	const tag = "policy"
 	read := opReadPolicy + " (delegation application)"
 	write := opWritePolicy + " (delegation application); If-Match: the store revision"
+	sd := s.scopeDocs()
 	rs := []route{
 		{name: "getPolicy", method: http.MethodGet, path: "/v1/policy", tag: tag, summary: "Read the whole policy store (ETag: its revision)",
 			needs: read, resp: api.Policy{}, h: s.getPolicy},
 		{name: "listScopes", method: http.MethodGet, path: "/v1/policy/scopes", tag: tag, summary: "List the scopes of an application",
-			needs: read, query: locationParams[:1], resp: api.Listing[api.Scope]{}, h: s.listScopes},
+			needs: read, query: locationParams[:1], resp: api.Listing[api.Scope]{}, h: sd.listHandler(s)},
 		{name: "createScope", method: http.MethodPost, path: "/v1/policy/scopes", tag: tag, summary: "Create a scope",
-			needs: write, query: locationParams[:1], body: api.Scope{}, resp: api.Scope{}, status: http.StatusCreated, h: s.createScope},
+			needs: write, query: locationParams[:1], body: api.Scope{}, resp: api.Scope{}, status: http.StatusCreated, h: sd.createHandler(s)},
 		{name: "getScope", method: http.MethodGet, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Read a scope",
-			needs: read, query: locationParams[:1], resp: api.Scope{}, h: s.getScope},
+			needs: read, query: locationParams[:1], resp: api.Scope{}, h: sd.getHandler(s)},
 		{name: "updateScope", method: http.MethodPut, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Rename or describe a scope",
-			needs: write, query: locationParams[:1], body: api.Scope{}, resp: api.Scope{}, h: s.updateScope},
+			needs: write, query: locationParams[:1], body: api.Scope{}, resp: api.Scope{}, h: sd.updateHandler(s)},
 		{name: "deleteScope", method: http.MethodDelete, path: "/v1/policy/scopes/{name}", tag: tag, summary: "Delete a scope and everything in it",
-			needs: write, query: locationParams[:1], status: http.StatusNoContent, h: s.deleteScope},
+			needs: write, query: locationParams[:1], status: http.StatusNoContent, h: sd.deleteHandler(s)},
 	}
 	for _, k := range policyKinds {
 		base := "/v1/policy/" + k.segment
@@ -143,6 +144,28 @@ func (s *Server) location(r *http.Request, k objectKind) (policy.Location, error
 	return l, nil
 }
 
+// atLocation is the shape of every object route: the request's location
+// (?app, ?scope, ?level) first, then h.
+func (s *Server) atLocation(k objectKind, h func(w http.ResponseWriter, r *http.Request, l policy.Location) error) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		l, err := s.location(r, k)
+		if err != nil {
+			return err
+		}
+		return h(w, r, l)
+	}
+}
+
+// taskOfKind refuses a task through the role-definitions routes, and the
+// reverse, before a change to the object called name.
+func taskOfKind(p *policy.Policy, l policy.Location, k objectKind, name string) error {
+	if k.kind == policy.KindTask || k.kind == policy.KindRoleDefinition {
+		_, err := objectDoc(p, l, k, name)
+		return err
+	}
+	return nil
+}
+
 // ---- reading ----
 
 func etag(rev policy.Revision) string { return `"` + strconv.FormatUint(uint64(rev), 10) + `"` }
@@ -170,34 +193,43 @@ func (s *Server) getPolicy(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) listScopes(w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.loadForRead(w, r)
-	if err != nil {
-		return err
+// scopeDocs are the scopes of the application ?app.
+func (s *Server) scopeDocs() namedDoc[api.Scope] {
+	return namedDoc[api.Scope]{
+		nameVar: "name",
+		name:    func(d *api.Scope) *string { return &d.Name },
+		list: func(p *policy.Policy, r *http.Request) ([]api.Scope, error) {
+			a, err := p.Application(s.appOf(r))
+			if err != nil {
+				return nil, err
+			}
+			out := []api.Scope{}
+			for _, sc := range a.Scopes {
+				out = append(out, policydoc.Scope(sc))
+			}
+			return out, nil
+		},
+		read: func(p *policy.Policy, r *http.Request, name string) (api.Scope, error) {
+			return scopeDoc(p, s.appOf(r), name)
+		},
+		create: func(r *http.Request, in api.Scope) (string, func(*policy.Policy) error) {
+			app := s.appOf(r)
+			return fmt.Sprintf("create scope %q in application %q", in.Name, app), EditScope(app, "", in)
+		},
+		update: func(r *http.Request, name string, in api.Scope) (string, func(*policy.Policy) error) {
+			app := s.appOf(r)
+			return fmt.Sprintf("update scope %q in application %q", name, app), EditScope(app, name, in)
+		},
+		remove: func(r *http.Request, name string) (string, func(*policy.Policy) error) {
+			app := s.appOf(r)
+			return fmt.Sprintf("delete scope %q of application %q", name, app), func(p *policy.Policy) error {
+				return p.Delete(policy.Location{App: app}, policy.KindScope, name)
+			}
+		},
+		location: func(_ *policy.Policy, r *http.Request, in, _ api.Scope) string {
+			return "/v1/policy/scopes/" + url.PathEscape(in.Name) + "?app=" + url.QueryEscape(s.appOf(r))
+		},
 	}
-	a, err := p.Application(s.appOf(r))
-	if err != nil {
-		return err
-	}
-	out := []api.Scope{}
-	for _, sc := range a.Scopes {
-		out = append(out, policydoc.Scope(sc))
-	}
-	writeJSON(w, http.StatusOK, list(out))
-	return nil
-}
-
-func (s *Server) getScope(w http.ResponseWriter, r *http.Request) error {
-	p, _, err := s.loadForRead(w, r)
-	if err != nil {
-		return err
-	}
-	doc, err := scopeDoc(p, s.appOf(r), pathVar(r, "name"))
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, doc)
-	return nil
 }
 
 func scopeDoc(p *policy.Policy, app, name string) (api.Scope, error) {
@@ -223,11 +255,7 @@ func (s *Server) appOf(r *http.Request) string {
 }
 
 func (s *Server) listObjects(k objectKind) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.location(r, k)
-		if err != nil {
-			return err
-		}
+	return s.atLocation(k, func(w http.ResponseWriter, r *http.Request, l policy.Location) error {
 		p, _, err := s.loadForRead(w, r)
 		if err != nil {
 			return err
@@ -238,7 +266,7 @@ func (s *Server) listObjects(k objectKind) handlerFunc {
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
-	}
+	})
 }
 
 func listDocs(p *policy.Policy, l policy.Location, k objectKind) (any, error) {
@@ -279,11 +307,7 @@ func container(p *policy.Policy, l policy.Location) (*policy.Objects, error) {
 }
 
 func (s *Server) getObject(k objectKind) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.location(r, k)
-		if err != nil {
-			return err
-		}
+	return s.atLocation(k, func(w http.ResponseWriter, r *http.Request, l policy.Location) error {
 		p, _, err := s.loadForRead(w, r)
 		if err != nil {
 			return err
@@ -294,7 +318,7 @@ func (s *Server) getObject(k objectKind) handlerFunc {
 		}
 		writeJSON(w, http.StatusOK, doc)
 		return nil
-	}
+	})
 }
 
 // objectDoc returns the document of the named object of kind k at l.
@@ -411,46 +435,6 @@ func (s *Server) auditPolicyChange(ctx context.Context, who, what string, old, n
 	}
 }
 
-func (s *Server) createScope(w http.ResponseWriter, r *http.Request) error {
-	var in api.Scope
-	if err := decodeBody(r, &in); err != nil {
-		return err
-	}
-	app := s.appOf(r)
-	p, err := s.policyWrite(w, r, fmt.Sprintf("create scope %q in application %q", in.Name, app), EditScope(app, "", in))
-	if err != nil {
-		return err
-	}
-	doc, err := scopeDoc(p, app, in.Name)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/v1/policy/scopes/"+url.PathEscape(in.Name)+"?app="+url.QueryEscape(app))
-	writeJSON(w, http.StatusCreated, doc)
-	return nil
-}
-
-func (s *Server) updateScope(w http.ResponseWriter, r *http.Request) error {
-	var in api.Scope
-	if err := decodeBody(r, &in); err != nil {
-		return err
-	}
-	app, name := s.appOf(r), pathVar(r, "name")
-	if in.Name == "" {
-		in.Name = name
-	}
-	p, err := s.policyWrite(w, r, fmt.Sprintf("update scope %q in application %q", name, app), EditScope(app, name, in))
-	if err != nil {
-		return err
-	}
-	doc, err := scopeDoc(p, app, in.Name)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, doc)
-	return nil
-}
-
 // EditScope returns the edit the admin API makes to create a scope of app
 // (old == "") or to rename and describe the scope named old.
 func EditScope(app, old string, in api.Scope) func(*policy.Policy) error {
@@ -479,18 +463,6 @@ func EditScope(app, old string, in api.Scope) func(*policy.Policy) error {
 		sc.Name, sc.Description = in.Name, in.Description
 		return nil
 	}
-}
-
-func (s *Server) deleteScope(w http.ResponseWriter, r *http.Request) error {
-	app, name := s.appOf(r), pathVar(r, "name")
-	_, err := s.policyWrite(w, r, fmt.Sprintf("delete scope %q of application %q", name, app), func(p *policy.Policy) error {
-		return p.Delete(policy.Location{App: app}, policy.KindScope, name)
-	})
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // links lists the (relation, targets) pairs of a document, in the order
@@ -555,12 +527,8 @@ func place(p *policy.Policy, l policy.Location, k objectKind, doc any) error {
 			return err
 		}
 	}
-	for _, rl := range docLinks(k, doc) {
-		for _, t := range rl.targets {
-			if err := p.Link(l, k.kind, docName(doc), rl.rel, t); err != nil {
-				return err
-			}
-		}
+	if err := linkAll(p, l, k, docName(doc), doc); err != nil {
+		return err
 	}
 	switch d := doc.(type) {
 	case *api.RoleAssignment:
@@ -571,50 +539,26 @@ func place(p *policy.Policy, l policy.Location, k objectKind, doc any) error {
 	return nil
 }
 
-func (s *Server) createObject(k objectKind) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.location(r, k)
-		if err != nil {
-			return err
-		}
+func (s *Server) createObject(k objectKind) handlerFunc { return s.writeObject(k, false) }
+
+// updateObject replaces an object: it keeps the object's GUID (so links to
+// it survive) and replaces its fields and every link it holds.
+func (s *Server) updateObject(k objectKind) handlerFunc { return s.writeObject(k, true) }
+
+func (s *Server) writeObject(k objectKind, update bool) handlerFunc {
+	return s.atLocation(k, func(w http.ResponseWriter, r *http.Request, l policy.Location) error {
 		doc := newDoc(k)
 		if err := decodeBody(r, doc); err != nil {
 			return err
 		}
 		name := docName(doc)
-		p, err := s.policyWrite(w, r, fmt.Sprintf("create %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
-			return place(p, l, k, doc)
-		})
-		if err != nil {
-			return err
+		what, edit := fmt.Sprintf("create %s %q at %s", k.label, name, l), func(p *policy.Policy) error { return place(p, l, k, doc) }
+		if update {
+			name = pathVar(r, "name")
+			setName(doc, name)
+			what, edit = fmt.Sprintf("update %s %q at %s", k.label, name, l), func(p *policy.Policy) error { return replace(p, l, k, name, doc) }
 		}
-		out, err := objectDoc(p, l, k, name)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Location", "/v1/policy/"+k.segment+"/"+url.PathEscape(name)+"?"+r.URL.RawQuery)
-		writeJSON(w, http.StatusCreated, out)
-		return nil
-	}
-}
-
-// updateObject replaces an object: it keeps the object's GUID (so links to
-// it survive) and replaces its fields and every link it holds.
-func (s *Server) updateObject(k objectKind) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.location(r, k)
-		if err != nil {
-			return err
-		}
-		doc := newDoc(k)
-		if err := decodeBody(r, doc); err != nil {
-			return err
-		}
-		name := pathVar(r, "name")
-		setName(doc, name)
-		p, err := s.policyWrite(w, r, fmt.Sprintf("update %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
-			return replace(p, l, k, name, doc)
-		})
+		p, err := s.policyWrite(w, r, what, edit)
 		if err != nil {
 			return err
 		}
@@ -622,9 +566,14 @@ func (s *Server) updateObject(k objectKind) handlerFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, out)
+		if update {
+			writeJSON(w, http.StatusOK, out)
+			return nil
+		}
+		w.Header().Set("Location", "/v1/policy/"+k.segment+"/"+url.PathEscape(name)+"?"+r.URL.RawQuery)
+		writeJSON(w, http.StatusCreated, out)
 		return nil
-	}
+	})
 }
 
 func setName(doc any, def string) {
@@ -695,9 +644,14 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 		g.Name, g.Description, g.Type, g.LDAPQuery, g.BizRule = newName, d.Description, typ, d.LDAPQuery, policydoc.PolicyBizRule(d.BizRule)
 		g.Members, g.NonMembers, g.AppMemberLinks, g.AppNonMemberLinks = nil, nil, nil, nil
 	}
+	return linkAll(p, l, k, newName, doc)
+}
+
+// linkAll makes every link of doc from the object called name.
+func linkAll(p *policy.Policy, l policy.Location, k objectKind, name string, doc any) error {
 	for _, rl := range docLinks(k, doc) {
 		for _, t := range rl.targets {
-			if err := p.Link(l, k.kind, newName, rl.rel, t); err != nil {
+			if err := p.Link(l, k.kind, name, rl.rel, t); err != nil {
 				return err
 			}
 		}
@@ -706,17 +660,11 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 }
 
 func (s *Server) deleteObject(k objectKind) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.location(r, k)
-		if err != nil {
-			return err
-		}
+	return s.atLocation(k, func(w http.ResponseWriter, r *http.Request, l policy.Location) error {
 		name := pathVar(r, "name")
-		_, err = s.policyWrite(w, r, fmt.Sprintf("delete %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
-			if k.kind == policy.KindTask || k.kind == policy.KindRoleDefinition {
-				if _, err := objectDoc(p, l, k, name); err != nil {
-					return err // a task is not deleted through the role-definitions route, nor the reverse
-				}
+		_, err := s.policyWrite(w, r, fmt.Sprintf("delete %s %q at %s", k.label, name, l), func(p *policy.Policy) error {
+			if err := taskOfKind(p, l, k, name); err != nil {
+				return err
 			}
 			return p.Delete(l, k.kind, name)
 		})
@@ -725,15 +673,11 @@ func (s *Server) deleteObject(k objectKind) handlerFunc {
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
-	}
+	})
 }
 
 func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		l, err := s.location(r, k)
-		if err != nil {
-			return err
-		}
+	return s.atLocation(k, func(w http.ResponseWriter, r *http.Request, l policy.Location) error {
 		var in api.Link
 		if add {
 			if err := decodeBody(r, &in); err != nil {
@@ -752,10 +696,8 @@ func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
 		}
 		what := fmt.Sprintf("%s %s %q to %s %q at %s", verb, in.Relation, in.Target, k.label, name, l)
 		p, err := s.policyWrite(w, r, what, func(p *policy.Policy) error {
-			if k.kind == policy.KindTask || k.kind == policy.KindRoleDefinition {
-				if _, err := objectDoc(p, l, k, name); err != nil {
-					return err
-				}
+			if err := taskOfKind(p, l, k, name); err != nil {
+				return err
 			}
 			rel := policy.Relation(in.Relation)
 			term := policy.Term{Start: in.Starts, Expires: in.Expires}
@@ -779,5 +721,5 @@ func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
-	}
+	})
 }
