@@ -250,3 +250,30 @@ func TestTerms_ExpiryUnderLoad(t *testing.T) {
 		t.Fatalf("term changes %v; want Temps' expiry third", changes)
 	}
 }
+
+// TestTerms_WhatIfPastBoundary: a what-if whose base was compiled before
+// a start or expiry and whose edited policy is compiled after it compares
+// the memberships in force now on both sides: the time that passed is not
+// reported as a change of the edits (it was: alice revoked, bob granted,
+// for an edit that changed nothing).
+func TestTerms_WhatIfPastBoundary(t *testing.T) {
+	p := termPolicy(t)
+	clock := newFakeClock(termT.Add(-time.Second))
+	base, err := Compile(p, policy.DefaultApplication, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.set(termT.Add(time.Second))
+	next, err := base.Recompile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := WhatIf(context.Background(), base, next, WhatIfOptions{Subjects: []Subject{
+		PrincipalSubject("alice"), PrincipalSubject("bob"), PrincipalSubject("carol"), PrincipalSubject("dave")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Total != 0 {
+		t.Errorf("an edit that changes nothing, past a boundary: %d changes %+v, want none", rep.Total, rep.Changes)
+	}
+}

@@ -129,6 +129,15 @@ func WhatIf(ctx context.Context, base, next *Checker, opts WhatIfOptions) (WhatI
 	if !sameCatalog(base, next) {
 		return WhatIfReport{}, fmt.Errorf("what-if: application %q and %q: %w", base.app, next.app, ErrCatalogMismatch)
 	}
+	// Both sides decide with the memberships in force now (terms.go): a
+	// start or expiry since base was compiled is not a change of the edits.
+	var err error
+	if base, err = base.fresh(); err != nil {
+		return WhatIfReport{}, fmt.Errorf("what-if: %w", err)
+	}
+	if next, err = next.fresh(); err != nil {
+		return WhatIfReport{}, fmt.Errorf("what-if: %w", err)
+	}
 	return whatIfWith(ctx, base, next, opts, runtime.GOMAXPROCS(0))
 }
 
