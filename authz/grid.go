@@ -96,6 +96,25 @@ func (c *Checker) scopeLevel(name string) (int32, error) {
 	return 0, fmt.Errorf("application %q: scope %q: %w", c.app, name, ErrUnknownScope)
 }
 
+// scopeOp is what a question about one operation in one scope starts
+// from: the checker in force (fresh), the scope's level and op's bit; an
+// unknown scope or operation is an error.
+func (c *Checker) scopeOp(scope string, op operations.ID) (*Checker, int32, int, error) {
+	c, err := c.fresh()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	si, err := c.scopeLevel(scope)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	bit := c.ops.Pos(op)
+	if bit < 0 {
+		return nil, 0, 0, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, op, ErrUnknownOperation)
+	}
+	return c, si, bit, nil
+}
+
 func (c *Checker) scopeName(si int32) string {
 	if si == appLevel {
 		return ""

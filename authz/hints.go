@@ -2,7 +2,6 @@ package authz
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -27,21 +26,9 @@ type Hint = api.Hint
 // definitions an assignment there may link. Nothing of another scope is
 // ever named. An unknown scope or operation is an error.
 func (c *Checker) Hints(scope string, op operations.ID) ([]Hint, error) {
-	c, err := c.fresh()
+	c, si, bit, err := c.scopeOp(scope, op)
 	if err != nil {
 		return nil, err
-	}
-	si := appLevel
-	if scope != "" {
-		v, ok := c.scopeIdx[foldKey(scope)]
-		if !ok {
-			return nil, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope)
-		}
-		si = v
-	}
-	bit := c.ops.Pos(op)
-	if bit < 0 {
-		return nil, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, op, ErrUnknownOperation)
 	}
 	var out []Hint
 	level := func(l int32) string {

@@ -21,21 +21,9 @@ type Principal = api.Principal
 // groups of those groups. It reads the policy only; caveats mark grants that
 // depend on non-members, business rules or LDAP queries.
 func (c *Checker) WhoCan(scope string, op operations.ID) ([]Principal, error) {
-	c, err := c.fresh()
+	c, si, bit, err := c.scopeOp(scope, op)
 	if err != nil {
 		return nil, err
-	}
-	si := appLevel
-	if scope != "" {
-		v, ok := c.scopeIdx[foldKey(scope)]
-		if !ok {
-			return nil, fmt.Errorf("application %q: scope %q: %w", c.app, scope, ErrUnknownScope)
-		}
-		si = v
-	}
-	bit := c.ops.Pos(op)
-	if bit < 0 {
-		return nil, fmt.Errorf("application %q has no operation with ID %d: %w", c.app, op, ErrUnknownOperation)
 	}
 	w, m := bit>>6, uint64(1)<<uint(bit&63)
 	var out []Principal
