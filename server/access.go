@@ -325,20 +325,31 @@ func intParam(r *http.Request, name string) (int, error) {
 	return n, nil
 }
 
-func (s *Server) effectiveAccess(w http.ResponseWriter, r *http.Request) error {
+// accessQuery is what a read of a subject's access (effective access,
+// access list) starts from: Read Policy, then the checker of ?application,
+// the subject and its ?param values.
+func (s *Server) accessQuery(r *http.Request) (*authz.Snapshot, *authz.Checker, authz.Subject, authz.Params, error) {
 	if err := s.requireDelegated(r, opReadPolicy); err != nil {
-		return err
+		return nil, nil, authz.Subject{}, nil, err
 	}
-	q := r.URL.Query()
-	snap, c, err := s.checkerFor(q.Get("application"))
+	snap, c, err := s.checkerFor(r.URL.Query().Get("application"))
 	if err != nil {
-		return err
+		return nil, nil, authz.Subject{}, nil, err
 	}
 	subj, err := s.subjectOf(r)
 	if err != nil {
-		return err
+		return nil, nil, authz.Subject{}, nil, err
 	}
 	params, err := paramsOf(r)
+	if err != nil {
+		return nil, nil, authz.Subject{}, nil, err
+	}
+	return snap, c, subj, params, nil
+}
+
+func (s *Server) effectiveAccess(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	snap, c, subj, params, err := s.accessQuery(r)
 	if err != nil {
 		return err
 	}
@@ -374,19 +385,8 @@ func (s *Server) effectiveAccess(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) accessList(w http.ResponseWriter, r *http.Request) error {
-	if err := s.requireDelegated(r, opReadPolicy); err != nil {
-		return err
-	}
 	q := r.URL.Query()
-	snap, c, err := s.checkerFor(q.Get("application"))
-	if err != nil {
-		return err
-	}
-	subj, err := s.subjectOf(r)
-	if err != nil {
-		return err
-	}
-	params, err := paramsOf(r)
+	snap, c, subj, params, err := s.accessQuery(r)
 	if err != nil {
 		return err
 	}
