@@ -6,6 +6,7 @@
 package policydoc
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -134,7 +135,11 @@ func ApplyTerms(p *policy.Policy, l policy.Location, kind policy.Kind, name stri
 		if t.Starts.IsZero() && t.Expires.IsZero() {
 			return fmt.Errorf("term %d (%s): neither starts nor expires: %w", i+1, target, policy.ErrInvalid)
 		}
-		if err := p.SetTerm(l, kind, name, rel, target, policy.Term{Start: t.Starts, Expires: t.Expires}); err != nil {
+		if err := p.SetTerm(l, kind, name, rel, target, policy.Term{Start: t.Starts, Expires: t.Expires}); errors.Is(err, policy.ErrNotFound) {
+			// The object was just placed: what is missing is the member,
+			// an error of the document (400), not a missing object (404).
+			return fmt.Errorf("term %d: %v: the document's %ss do not hold it: %w", i+1, err, rel, policy.ErrInvalid)
+		} else if err != nil {
 			return fmt.Errorf("term %d: %w", i+1, err)
 		}
 	}

@@ -2,8 +2,10 @@ package policydoc_test
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/policy"
@@ -86,6 +88,37 @@ func TestBizRule_RoundTrip(t *testing.T) {
 			}
 			if back := policydoc.PolicyBizRule(doc); back != tt.back {
 				t.Fatalf("PolicyBizRule(%+v) = %+v, want %+v", doc, back, tt.back)
+			}
+		})
+	}
+}
+
+// TestApplyTerms_NotAMember: a document's term naming no member of the
+// document is an error of the document (ErrInvalid: the API's 400), not a
+// missing object (ErrNotFound: a 404 that read as "no such role
+// assignment").
+func TestApplyTerms_NotAMember(t *testing.T) {
+	l := policy.Location{App: policy.DefaultApplication}
+	p, err := policy.NewDefault().Edit(func(p *policy.Policy) error {
+		if err := p.CreateRole(l, &policy.Role{GUID: policy.NewGUID(), Name: "Ops"}); err != nil {
+			return err
+		}
+		return p.Link(l, policy.KindRole, "Ops", policy.RelMember, "bob")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		term api.MemberTerm
+	}{
+		{"a member", api.MemberTerm{Member: "zed", Expires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{"a group", api.MemberTerm{Group: "Nobody", Expires: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := policydoc.ApplyTerms(p.Clone(), l, policy.KindRole, "Ops", []api.MemberTerm{tc.term})
+			if !errors.Is(err, policy.ErrInvalid) || errors.Is(err, policy.ErrNotFound) {
+				t.Errorf("ApplyTerms: %v; want ErrInvalid, not ErrNotFound", err)
 			}
 		})
 	}
