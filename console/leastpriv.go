@@ -8,6 +8,7 @@ import (
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/names"
+	"github.com/azgate/azgate/report"
 	"github.com/azgate/azgate/server"
 )
 
@@ -18,6 +19,7 @@ type leastPrivData struct {
 	Since  string
 	Report *api.LeastPrivilegeReport
 	Error  string
+	Notice string
 }
 
 // leastPrivilegePage shows the least-privilege report of the gated
@@ -28,11 +30,18 @@ func (c *Console) leastPrivilegePage(w http.ResponseWriter, r *http.Request, s *
 		return err
 	}
 	d := leastPrivData{Since: strings.TrimSpace(r.URL.Query().Get("since"))}
-	if d.Since == "" {
+	chosen := d.Since != ""
+	if !chosen {
 		d.Since = defaultSince
 	}
 	status := http.StatusOK
 	rep, err := c.b.LeastPrivilege(r, "", d.Since)
+	if st, _ := publicMessage(err); err != nil && !chosen && st == http.StatusBadRequest {
+		// A young log: the first view shows all of it rather than an error.
+		d.Notice = fmt.Sprintf("The audit log does not reach back %s: the report covers all of it.", defaultSince)
+		d.Since = report.SinceAll
+		rep, err = c.b.LeastPrivilege(r, "", d.Since)
+	}
 	if err != nil {
 		st, msg := publicMessage(err)
 		if st != http.StatusBadRequest {
