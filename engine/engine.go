@@ -208,6 +208,25 @@ func checkScope(what, scope string) error {
 	return nil
 }
 
+// checkUpdate checks the fields an update of a what sets: its new name,
+// notes and scope (nil: left as they are).
+func checkUpdate(what string, name, notes, scope *string) error {
+	if name != nil {
+		if err := checkName(what, *name); err != nil {
+			return err
+		}
+	}
+	if notes != nil {
+		if err := checkNotes(what, *notes); err != nil {
+			return err
+		}
+	}
+	if scope != nil {
+		return checkScope(what, *scope)
+	}
+	return nil
+}
+
 func checkMemory(vm string, mb int) error {
 	if mb < 1 || mb > maxMemoryMB {
 		return invalidf("virtual machine %q: memory %d MB out of range 1..%d", vm, mb, maxMemoryMB)

@@ -133,20 +133,8 @@ func (e *Engine) ModifySwitch(ctx context.Context, c directory.ClientContext, na
 		args = append(args, moves(name, *u.Scope))
 	}
 	err := e.gated(ctx, c, "ModifySwitch", func(v *view, ids map[role]string) error {
-		if u.Name != nil {
-			if err := checkName("virtual switch", *u.Name); err != nil {
-				return err
-			}
-		}
-		if u.Notes != nil {
-			if err := checkNotes("virtual switch", *u.Notes); err != nil {
-				return err
-			}
-		}
-		if u.Scope != nil {
-			if err := checkScope("virtual switch", *u.Scope); err != nil {
-				return err
-			}
+		if err := checkUpdate("virtual switch", u.Name, u.Notes, u.Scope); err != nil {
+			return err
 		}
 		b, g, err := v.writer()
 		if err != nil {
@@ -257,20 +245,8 @@ func (e *Engine) ModifyPort(ctx context.Context, c directory.ClientContext, name
 		args = append(args, moves(name, *u.Scope))
 	}
 	err := e.gated(ctx, c, "ModifyPort", func(v *view, ids map[role]string) error {
-		if u.Name != nil {
-			if err := checkName("switch port", *u.Name); err != nil {
-				return err
-			}
-		}
-		if u.Notes != nil {
-			if err := checkNotes("switch port", *u.Notes); err != nil {
-				return err
-			}
-		}
-		if u.Scope != nil {
-			if err := checkScope("switch port", *u.Scope); err != nil {
-				return err
-			}
+		if err := checkUpdate("switch port", u.Name, u.Notes, u.Scope); err != nil {
+			return err
 		}
 		b, g, err := v.writer()
 		if err != nil {
@@ -469,15 +445,8 @@ func (e *Engine) DeleteInternalPort(ctx context.Context, c directory.ClientConte
 func (e *Engine) ModifyInternalPort(ctx context.Context, c directory.ClientContext, name string, u InternalPortUpdate) (InternalPort, error) {
 	var out InternalPort
 	err := e.gated(ctx, c, "ModifyInternalPort", func(v *view, ids map[role]string) error {
-		if u.Name != nil {
-			if err := checkName("internal Ethernet port", *u.Name); err != nil {
-				return err
-			}
-		}
-		if u.Notes != nil {
-			if err := checkNotes("internal Ethernet port", *u.Notes); err != nil {
-				return err
-			}
+		if err := checkUpdate("internal Ethernet port", u.Name, u.Notes, nil); err != nil {
+			return err
 		}
 		b, g, err := v.writer()
 		if err != nil {

@@ -172,15 +172,8 @@ func (e *Engine) ResumeVM(ctx context.Context, c directory.ClientContext, name s
 func (e *Engine) ReconfigureVM(ctx context.Context, c directory.ClientContext, name string, u VMUpdate) (VM, error) {
 	var out VM
 	err := e.gated(ctx, c, "ReconfigureVM", func(v *view, ids map[role]string) error {
-		if u.Name != nil {
-			if err := checkName("virtual machine", *u.Name); err != nil {
-				return err
-			}
-		}
-		if u.Notes != nil {
-			if err := checkNotes("virtual machine", *u.Notes); err != nil {
-				return err
-			}
+		if err := checkUpdate("virtual machine", u.Name, u.Notes, nil); err != nil {
+			return err
 		}
 		if u.MemoryMB != nil {
 			if err := checkMemory(name, *u.MemoryMB); err != nil {
