@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -250,7 +251,7 @@ func compileAt(p *policy.Policy, app string, opts Options, at time.Time) (*Check
 	b.closures()
 	b.scopedLists()
 	b.index()
-	c.buildLevelFilters(c.buildPrinTable(), b.keys)
+	c.buildLevelFilters(c.buildPrinTable(), b)
 	folded := make([]string, len(c.scopes))
 	for i, s := range c.scopes {
 		folded[i] = foldKey(s)
@@ -304,6 +305,7 @@ type builder struct {
 	prinScoped  map[uint64][]memberRef // scopeKey(scope, principal) → assignments in that scope
 	groupScoped map[uint64][]int32     // scopeKey(scope, group) → assignments in that scope linking it
 	fold        []byte                 // lookupFolded's buffer
+	scopeNames  []string               // levelName of each scope, made once
 }
 
 // lookupFolded is m[foldKey(s)] without building the key's string when s
@@ -343,9 +345,15 @@ func (b *builder) levelName(l int32) string {
 	case storeLevel:
 		return "store"
 	case appLevel:
-		return fmt.Sprintf("application %q", b.c.app)
+		return "application " + strconv.Quote(b.c.app)
 	}
-	return fmt.Sprintf("scope %q", b.c.scopes[l])
+	if b.scopeNames == nil {
+		b.scopeNames = make([]string, len(b.c.scopes))
+	}
+	if b.scopeNames[l] == "" {
+		b.scopeNames[l] = "scope " + strconv.Quote(b.c.scopes[l])
+	}
+	return b.scopeNames[l]
 }
 
 func (b *builder) opMask(owner string, links []string) opBits {
@@ -394,7 +402,7 @@ func (b *builder) tasks(app *policy.Objects, levels []*policy.Objects) {
 			if t.RoleDefinition {
 				kind = "role definition"
 			}
-			owner := fmt.Sprintf("%s / %s %q", b.levelName(level), kind, t.Name)
+			owner := b.levelName(level) + " / " + kind + " " + strconv.Quote(t.Name)
 			k := foldKey(t.GUID)
 			if _, dup := b.taskIdx[k]; dup {
 				b.warn("%s: GUID %s is used twice; ignored", owner, t.GUID)
@@ -516,7 +524,7 @@ func (b *builder) indexGroups(store []*policy.Group, app *policy.Objects, levels
 	var ps []pendingGroup
 	add := func(level int32, gs []*policy.Group) {
 		for _, g := range gs {
-			owner := fmt.Sprintf("%s / application group %q", b.levelName(level), g.Name)
+			owner := b.levelName(level) + " / application group " + strconv.Quote(g.Name)
 			k := foldKey(g.GUID)
 			if _, dup := b.groupIdx[k]; dup {
 				b.warn("%s: GUID %s is used twice; ignored", owner, g.GUID)
@@ -673,7 +681,7 @@ func (b *builder) assignments(app *policy.Objects, levels []*policy.Objects) {
 	c := b.c
 	add := func(level int32, roles []*policy.Role) {
 		for _, r := range roles {
-			owner := fmt.Sprintf("%s / role assignment %q", b.levelName(level), r.Name)
+			owner := b.levelName(level) + " / role assignment " + strconv.Quote(r.Name)
 			ai := int32(len(c.assigns))
 			n := assignNode{name: r.Name, guid: r.GUID, scope: level, members: b.inForce(owner, ai, true, r.Terms, r.Members)}
 			direct := b.opMask(owner, r.OperationLinks)

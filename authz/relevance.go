@@ -39,15 +39,15 @@ func (c *Checker) levelFilterOf(s int32) levelFilter { return c.levels[s+1] }
 
 // buildLevelFilters fills c.levels and c.lfilter from the compiled groups
 // and assignments, with hashes the principal hashes (by principal index)
-// and keys the principal index of each folded principal.
-func (c *Checker) buildLevelFilters(hashes []uint64, keys map[string]int32) {
+// and b.keys the principal index of each folded principal.
+func (c *Checker) buildLevelFilters(hashes []uint64, b *builder) {
 	// The principals each group lists as members or non-members.
 	groupPrins := make([][]int32, len(c.groups))
 	for g := range c.groups {
 		n := &c.groups[g]
 		for _, list := range [2][]string{n.members, n.nonMembers} {
 			for _, m := range list {
-				if pi, ok := keys[foldKey(m)]; ok {
+				if pi, ok := lookupFolded(b, b.keys, m); ok {
 					groupPrins[g] = append(groupPrins[g], pi)
 				}
 			}
@@ -64,7 +64,7 @@ func (c *Checker) buildLevelFilters(hashes []uint64, keys map[string]int32) {
 		l := a.scope + 1
 		linked[l] = append(linked[l], a.groups...)
 		for _, m := range a.members {
-			if pi, ok := keys[foldKey(m)]; ok {
+			if pi, ok := lookupFolded(b, b.keys, m); ok {
 				direct[l] = append(direct[l], pi)
 			}
 		}
