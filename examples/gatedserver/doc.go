@@ -1,5 +1,5 @@
 // Command gatedserver is a small management server gated by azgate's
-// net/http middleware (httpauthz.Middleware). It is for developers of other
+// net/http middleware (httpauthz.New, Gate.Wrap). It is for developers of other
 // management servers who want AzMan-style access checks in front of their
 // own routes, for their own operations: it keeps a tiny in-memory list of
 // widgets, is gated in its own AzMan application "Widget Service" (whose
