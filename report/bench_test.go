@@ -2,7 +2,9 @@ package report_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/metrics"
 	"sync"
 	"testing"
@@ -23,7 +25,9 @@ const benchRecords = 1_000_000
 // about 3,000 role assignments) over an audit log of 1,000,000 /v1/check
 // decision records spread over 20 days, each allowed one with the grant
 // the checker made (decided for real from the large policy's requests).
-// peak-heap-MB is the largest live heap seen while reporting, sampled.
+// peak-heap-MB is the largest heap seen while reporting (sampled),
+// heap-before-MB the live heap before (the policy, the generated requests
+// and checker): the report's own memory is the difference.
 func BenchmarkLeastPrivilege_1M(b *testing.B) {
 	p, clients := policygen.GenerateLarge(1)
 	chk, err := authz.Compile(p, policy.DefaultApplication, authz.Options{})
@@ -68,8 +72,15 @@ func BenchmarkLeastPrivilege_1M(b *testing.B) {
 	if err := lg.Close(); err != nil {
 		b.Fatal(err)
 	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
 	opts := report.Options{Application: policy.DefaultApplication, DefaultApplication: policy.DefaultApplication, Since: start, Until: now}
 
+	runtime.GC()
+	base := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(base)
 	peak, stop := sampleHeap()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -85,6 +96,8 @@ func BenchmarkLeastPrivilege_1M(b *testing.B) {
 	b.StopTimer()
 	stop()
 	b.ReportMetric(float64(*peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(fi.Size())/(1<<20), "log-MB")
+	b.ReportMetric(float64(base[0].Value.Uint64())/(1<<20), "heap-before-MB")
 }
 
 // sampleHeap samples the live heap every 5 ms until stop is called.
