@@ -11,7 +11,7 @@ import (
 )
 
 // gateCalls are the engine's calls that take the gated method's name.
-var gateCalls = map[string]bool{"authorize": true, "visible": true, "gated": true, "changeState": true}
+var gateCalls = map[string]bool{"authorize": true, "visible": true, "gated": true, "changeState": true, "deleteNamed": true}
 
 // TestGate_MethodsPassTheirOwnName parses the package and checks that every
 // exported *Engine method (but Close) reaches the interceptor, and only ever

@@ -113,13 +113,7 @@ func (e *Engine) CreateSwitch(ctx context.Context, c directory.ClientContext, sp
 // Delete Virtual Switch in the switch's scope, and Unbind External Ethernet
 // Port in the default scope when the switch is bound.
 func (e *Engine) DeleteSwitch(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeleteSwitch", func(v *view, ids map[role]string) error {
-		b, g, err := v.writer()
-		if err != nil {
-			return err
-		}
-		return b.DeleteSwitch(ctx, g, ids[roleSwitch])
-	}, named(roleSwitch, name))
+	return e.deleteNamed(ctx, c, "DeleteSwitch", roleSwitch, name, Backend.DeleteSwitch)
 }
 
 // ModifySwitch renames a virtual switch, changes its notes or moves it to
@@ -225,13 +219,7 @@ func (e *Engine) CreatePort(ctx context.Context, c directory.ClientContext, spec
 // Switch Port in the port's and the switch's scope; when connected, also
 // what disconnecting needs at the other end (see DisconnectPort).
 func (e *Engine) DeletePort(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeletePort", func(v *view, ids map[role]string) error {
-		b, g, err := v.writer()
-		if err != nil {
-			return err
-		}
-		return b.DeletePort(ctx, g, ids[rolePort])
-	}, named(rolePort, name))
+	return e.deleteNamed(ctx, c, "DeletePort", rolePort, name, Backend.DeletePort)
 }
 
 // ModifyPort renames a switch port, changes its notes or moves it to
@@ -431,13 +419,7 @@ func (e *Engine) CreateInternalPort(ctx context.Context, c directory.ClientConte
 // change): disconnect it first. Needs Delete Internal Ethernet Port in the
 // default scope.
 func (e *Engine) DeleteInternalPort(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeleteInternalPort", func(v *view, ids map[role]string) error {
-		b, g, err := v.writer()
-		if err != nil {
-			return err
-		}
-		return b.DeleteInternalPort(ctx, g, ids[roleInternal])
-	}, named(roleInternal, name))
+	return e.deleteNamed(ctx, c, "DeleteInternalPort", roleInternal, name, Backend.DeleteInternalPort)
 }
 
 // ModifyInternalPort renames an internal Ethernet port or changes its notes.

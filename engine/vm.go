@@ -79,13 +79,7 @@ func (e *Engine) CreateVM(ctx context.Context, c directory.ClientContext, spec V
 // not deleted (the port, maybe in another scope, would change): disconnect
 // it first. Needs Delete Virtual Machine in the VM's scope.
 func (e *Engine) DeleteVM(ctx context.Context, c directory.ClientContext, name string) error {
-	return e.gated(ctx, c, "DeleteVM", func(v *view, ids map[role]string) error {
-		b, g, err := v.writer()
-		if err != nil {
-			return err
-		}
-		return b.DeleteVM(ctx, g, ids[roleVM])
-	}, named(roleVM, name))
+	return e.deleteNamed(ctx, c, "DeleteVM", roleVM, name, Backend.DeleteVM)
 }
 
 // GetVM returns a virtual machine's configuration and state. Needs View
@@ -133,6 +127,19 @@ func (e *Engine) changeState(ctx context.Context, c directory.ClientContext, met
 		return err
 	}, named(roleVM, name))
 	return out, err
+}
+
+// deleteNamed is a gated method (method, its own name) that deletes the
+// object name plays role in, through the backend's del.
+func (e *Engine) deleteNamed(ctx context.Context, c directory.ClientContext, method string, r role, name string,
+	del func(b Backend, ctx context.Context, g Guard, id string) error) error {
+	return e.gated(ctx, c, method, func(v *view, ids map[role]string) error {
+		b, g, err := v.writer()
+		if err != nil {
+			return err
+		}
+		return del(b, ctx, g, ids[r])
+	}, named(r, name))
 }
 
 // StartVM starts a virtual machine that is Off, or restores one that is
