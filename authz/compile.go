@@ -225,8 +225,11 @@ func compileAt(p *policy.Policy, app string, opts Options, at time.Time) (*Check
 		matcher:  opts.QueryMatcher,
 		scopeIdx: map[string]int32{},
 	}
+	np := memberCount(p, a) // at least the principals: sized once, not grown
 	b := &builder{c: c, at: at, js: newJSSandbox(opts.RuleTimeLimit), taskIdx: map[string]int32{}, groupIdx: map[string]int32{}, opBits: map[string]int{},
-		keys: map[string]int32{}, prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{}}
+		keys: make(map[string]int32, np), prinScoped: map[uint64][]memberRef{}, groupScoped: map[uint64][]int32{},
+		prins: make([]prinBuild, 0, np)}
+	c.keyNames = make([]string, 0, np)
 	b.operations(a)
 	if opts.Engine != nil {
 		c.engine = c.Bind(opts.Engine)
@@ -266,6 +269,29 @@ func compileAt(p *policy.Policy, app string, opts Options, at time.Time) (*Check
 		}
 	}
 	return c, nil
+}
+
+// memberCount is the number of member and non-member strings of
+// application a's role assignments and of every group in its reach.
+func memberCount(p *policy.Policy, a *policy.Application) int {
+	n := 0
+	groups := func(gs []*policy.Group) {
+		for _, g := range gs {
+			n += len(g.Members) + len(g.NonMembers)
+		}
+	}
+	groups(p.Groups)
+	levels := []*policy.Objects{&a.Objects}
+	for _, s := range a.Scopes {
+		levels = append(levels, &s.Objects)
+	}
+	for _, o := range levels {
+		groups(o.Groups)
+		for _, r := range o.Roles {
+			n += len(r.Members)
+		}
+	}
+	return n
 }
 
 // Recompile compiles p as c was compiled: the same application (by name)
