@@ -21,6 +21,7 @@ import (
 	"github.com/azgate/azgate/engine"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 	"github.com/azgate/azgate/server"
 )
 
@@ -188,6 +189,19 @@ func templateFuncs() template.FuncMap {
 			return slices.ContainsFunc(list, func(v string) bool { return names.Equal(v, s) })
 		},
 		"lines": func(list []string) string { return strings.Join(list, "\n") },
+		// memberLines: members (or, with groups, member groups) with their
+		// terms, "alice (until …)" (policydoc.MemberLines).
+		"memberLines": policydoc.MemberLines,
+		// groupTerms: the member groups that have a term, with it.
+		"groupTerms": func(groups []string, terms []api.MemberTerm) []string {
+			var out []string
+			for _, l := range policydoc.MemberLines(groups, terms, true) {
+				if _, t := policydoc.ParseMemberLine(l); !t.IsZero() {
+					out = append(out, l)
+				}
+			}
+			return out
+		},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 	"github.com/azgate/azgate/server"
 )
 
@@ -450,12 +451,15 @@ func formDoc(r *http.Request, d *objectData) {
 	case d.Task != nil:
 		d.Task = &api.Task{Name: name, Description: desc, Operations: list("operations"), Tasks: list("tasks"), BizRule: rule()}
 	case d.Role != nil:
+		members, terms := memberTerms(lines("members"), d.Role.Terms, list("groups"))
 		d.Role = &api.RoleAssignment{Name: name, Description: desc, RoleDefinitions: list("roleDefinitions"),
-			Operations: list("operations"), Members: lines("members"), Groups: list("groups")}
+			Operations: list("operations"), Members: members, Groups: list("groups"), Terms: terms}
 	case d.Group != nil:
-		d.Group = &api.Group{Name: name, Description: desc, Type: r.PostFormValue("type"), Members: lines("members"),
+		members, terms := memberTerms(lines("members"), d.Group.Terms, list("groups"))
+		d.Group = &api.Group{Name: name, Description: desc, Type: r.PostFormValue("type"), Members: members,
 			NonMembers: lines("nonMembers"), Groups: list("groups"), NonGroups: list("nonGroups"),
 			LDAPQuery: strings.TrimSpace(r.PostFormValue("ldapQuery")), BizRule: rule()}
+		d.Group.Terms = terms
 	case d.Scope != nil:
 		d.Scope = &api.Scope{Name: name, Description: desc}
 	case d.Op != nil:
@@ -465,6 +469,28 @@ func formDoc(r *http.Request, d *objectData) {
 		}
 		d.Op = &api.Operation{Name: name, ID: id, Description: desc}
 	}
+}
+
+// memberTerms reads the member lines of a form, "alice (until …)", into
+// members and their terms, and keeps the terms of the member groups still
+// linked (old: the object's terms before the edit; groups have no text to
+// carry them).
+func memberTerms(lines []string, old []api.MemberTerm, groups []string) ([]string, []api.MemberTerm) {
+	members := []string{}
+	var terms []api.MemberTerm
+	for _, l := range lines {
+		m, t := policydoc.ParseMemberLine(l)
+		members = append(members, m)
+		if !t.IsZero() {
+			terms = append(terms, api.MemberTerm{Member: m, Starts: t.Start, Expires: t.Expires})
+		}
+	}
+	for _, t := range old {
+		if t.Group != "" && slices.ContainsFunc(groups, func(g string) bool { return names.Equal(g, t.Group) }) {
+			terms = append(terms, t)
+		}
+	}
+	return members, terms
 }
 
 // edit returns the submitted object's edit (as the admin API makes it)

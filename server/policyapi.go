@@ -527,16 +527,7 @@ func place(p *policy.Policy, l policy.Location, k objectKind, doc any) error {
 			return err
 		}
 	}
-	if err := linkAll(p, l, k, docName(doc), doc); err != nil {
-		return err
-	}
-	switch d := doc.(type) {
-	case *api.RoleAssignment:
-		return policydoc.ApplyTerms(p, l, k.kind, d.Name, d.Terms)
-	case *api.Group:
-		return policydoc.ApplyTerms(p, l, k.kind, d.Name, d.Terms)
-	}
-	return nil
+	return linkAll(p, l, k, docName(doc), doc)
 }
 
 func (s *Server) createObject(k objectKind) handlerFunc { return s.writeObject(k, false) }
@@ -624,7 +615,7 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 			return fmt.Errorf("%s: role assignment %q exists: %w", l, newName, policy.ErrDuplicate)
 		}
 		role.Name, role.Description = newName, d.Description
-		role.TaskLinks, role.OperationLinks, role.Members, role.AppMemberLinks = nil, nil, nil, nil
+		role.TaskLinks, role.OperationLinks, role.Members, role.AppMemberLinks, role.Terms = nil, nil, nil, nil, nil
 	case *api.Group:
 		find := p.Group
 		if objs != nil {
@@ -642,12 +633,13 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 			typ = policy.GroupBasic
 		}
 		g.Name, g.Description, g.Type, g.LDAPQuery, g.BizRule = newName, d.Description, typ, d.LDAPQuery, policydoc.PolicyBizRule(d.BizRule)
-		g.Members, g.NonMembers, g.AppMemberLinks, g.AppNonMemberLinks = nil, nil, nil, nil
+		g.Members, g.NonMembers, g.AppMemberLinks, g.AppNonMemberLinks, g.Terms = nil, nil, nil, nil, nil
 	}
 	return linkAll(p, l, k, newName, doc)
 }
 
-// linkAll makes every link of doc from the object called name.
+// linkAll makes every link of doc from the object called name, and sets
+// the document's terms.
 func linkAll(p *policy.Policy, l policy.Location, k objectKind, name string, doc any) error {
 	for _, rl := range docLinks(k, doc) {
 		for _, t := range rl.targets {
@@ -655,6 +647,12 @@ func linkAll(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 				return err
 			}
 		}
+	}
+	switch d := doc.(type) { // the document's terms replace the object's
+	case *api.RoleAssignment:
+		return policydoc.ApplyTerms(p, l, k.kind, name, d.Terms)
+	case *api.Group:
+		return policydoc.ApplyTerms(p, l, k.kind, name, d.Terms)
 	}
 	return nil
 }

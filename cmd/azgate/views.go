@@ -7,8 +7,7 @@ import (
 	"strings"
 
 	"github.com/azgate/azgate/api"
-	name "github.com/azgate/azgate/internal/names"
-	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/policydoc"
 )
 
 // Views are what show, list and store show print: the HTTP API's by-name
@@ -116,33 +115,16 @@ func (t *tree) role(depth int, v api.RoleAssignment) {
 	t.text(depth+1, "description", v.Description)
 	t.list(depth+1, "role definitions", v.RoleDefinitions)
 	t.list(depth+1, "operations", v.Operations)
-	t.list(depth+1, "members", withTerms(v.Members, v.Terms, false))
-	t.list(depth+1, "application groups", withTerms(v.Groups, v.Terms, true))
-}
-
-// withTerms writes each member with its term: "alice (until …)".
-func withTerms(list []string, terms []api.MemberTerm, groups bool) []string {
-	if len(terms) == 0 {
-		return list
-	}
-	out := make([]string, len(list))
-	for i, m := range list {
-		out[i] = m
-		for _, tm := range terms {
-			if name.Equal(tm.Member, m) && !groups || name.Equal(tm.Group, m) && groups {
-				out[i] += termSuffix(policy.Term{Start: tm.Starts, Expires: tm.Expires})
-			}
-		}
-	}
-	return out
+	t.list(depth+1, "members", policydoc.MemberLines(v.Members, v.Terms, false))
+	t.list(depth+1, "application groups", policydoc.MemberLines(v.Groups, v.Terms, true))
 }
 
 func (t *tree) group(depth int, v api.Group) {
 	t.line(depth, "application group %q (%s)", v.Name, v.Type)
 	t.text(depth+1, "description", v.Description)
-	t.list(depth+1, "members", withTerms(v.Members, v.Terms, false))
+	t.list(depth+1, "members", policydoc.MemberLines(v.Members, v.Terms, false))
 	t.list(depth+1, "non-members", v.NonMembers)
-	t.list(depth+1, "member groups", withTerms(v.Groups, v.Terms, true))
+	t.list(depth+1, "member groups", policydoc.MemberLines(v.Groups, v.Terms, true))
 	t.list(depth+1, "non-member groups", v.NonGroups)
 	t.text(depth+1, "ldap query", v.LDAPQuery)
 	t.bizRule(depth+1, v.BizRule)

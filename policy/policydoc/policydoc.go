@@ -8,7 +8,9 @@ package policydoc
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/internal/names"
@@ -193,4 +195,49 @@ func strs(ss []string) []string {
 		return []string{}
 	}
 	return slices.Clone(ss)
+}
+
+// MemberLines are list (members, or with groups the member group names)
+// each followed by its term as people read it: `CONTOSO\alice (until
+// 2026-12-02T15:00:00Z)`, `Temps (from … until …)`. ParseMemberLine reads
+// one back.
+func MemberLines(list []string, terms []api.MemberTerm, groups bool) []string {
+	out := make([]string, len(list))
+	for i, m := range list {
+		out[i] = m
+		for _, t := range terms {
+			if (!groups && t.Member != "" && names.Equal(t.Member, m)) || (groups && t.Group != "" && names.Equal(t.Group, m)) {
+				if pt := (policy.Term{Start: t.Starts, Expires: t.Expires}); !pt.IsZero() {
+					out[i] += " (" + pt.String() + ")"
+				}
+			}
+		}
+	}
+	return out
+}
+
+var termSuffix = regexp.MustCompile(`^(.*?)\s*\((?:from (\S+))?\s*(?:until (\S+))?\)$`)
+
+// ParseMemberLine reads a line of MemberLines: the member and its term
+// (zero when the line has none). A parenthesis that is not a term is part
+// of the member's name.
+func ParseMemberLine(line string) (string, policy.Term) {
+	line = strings.TrimSpace(line)
+	m := termSuffix.FindStringSubmatch(line)
+	if m == nil || (m[2] == "" && m[3] == "") || strings.TrimSpace(m[1]) == "" {
+		return line, policy.Term{}
+	}
+	var t policy.Term
+	var err error
+	if m[2] != "" {
+		if t.Start, err = policy.ParseTime(m[2]); err != nil {
+			return line, policy.Term{}
+		}
+	}
+	if m[3] != "" {
+		if t.Expires, err = policy.ParseTime(m[3]); err != nil {
+			return line, policy.Term{}
+		}
+	}
+	return strings.TrimSpace(m[1]), t
 }

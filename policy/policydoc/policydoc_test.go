@@ -123,3 +123,33 @@ func TestApplyTerms_NotAMember(t *testing.T) {
 		})
 	}
 }
+
+func TestMemberLines_RoundTrip(t *testing.T) {
+	at := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+	tests := []struct {
+		line   string
+		member string
+		term   policy.Term
+	}{
+		{`CONTOSO\alice`, `CONTOSO\alice`, policy.Term{}},
+		{`CONTOSO\alice (until 2026-12-02T15:00:00Z)`, `CONTOSO\alice`, policy.Term{Expires: at}},
+		{`bob (from 2026-12-02T15:00:00Z)`, "bob", policy.Term{Start: at}},
+		{`Temps (from 2026-12-02T15:00:00Z until 2026-12-02T16:00:00Z)`, "Temps", policy.Term{Start: at, Expires: at.Add(time.Hour)}},
+		{`Team (old)`, `Team (old)`, policy.Term{}},
+		{`Team (until soon)`, `Team (until soon)`, policy.Term{}},
+		{`(until 2026-12-02T15:00:00Z)`, `(until 2026-12-02T15:00:00Z)`, policy.Term{}},
+	}
+	for _, tc := range tests {
+		m, term := policydoc.ParseMemberLine(tc.line)
+		if m != tc.member || !term.Start.Equal(tc.term.Start) || !term.Expires.Equal(tc.term.Expires) {
+			t.Errorf("ParseMemberLine(%q) = %q, %v; want %q, %v", tc.line, m, term, tc.member, tc.term)
+		}
+		if tc.term.IsZero() {
+			continue
+		}
+		got := policydoc.MemberLines([]string{tc.member}, []api.MemberTerm{{Member: tc.member, Starts: tc.term.Start, Expires: tc.term.Expires}}, false)
+		if got[0] != tc.line {
+			t.Errorf("MemberLines = %q, want %q", got[0], tc.line)
+		}
+	}
+}
