@@ -262,12 +262,18 @@ func (t *tree) digest() string {
 			attrs = []string{attrObjectSid}
 		}
 		for _, a := range attrs {
+			if a == attrGenericData {
+				// Only azgate's terms count (another tool's value a save
+				// leaves alone), and no terms add nothing: the digest of
+				// a store without terms is what it was before terms.
+				if v := e.attrs[a]; len(v) > 0 && ownsGenericData(v[0]) {
+					b.WriteString("\x1e" + a + "\x1f" + v[0])
+				}
+				continue
+			}
 			b.WriteString("\x1e")
 			b.WriteString(a)
 			for _, v := range e.attrs[a] {
-				if a == attrGenericData && e.kind != kindStore && !ownsGenericData(v) {
-					continue // another tool's, which a save leaves alone
-				}
 				b.WriteString("\x1f")
 				b.WriteString(v)
 			}

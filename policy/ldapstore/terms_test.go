@@ -1,6 +1,7 @@
 package ldapstore
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -8,7 +9,9 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/azgate/azgate/internal/slapdtest"
+	"github.com/azgate/azgate/policies"
 	"github.com/azgate/azgate/policy"
+	"github.com/azgate/azgate/policy/xmlstore"
 )
 
 // TestTerms_GenericData: a member's term is azgate's msDS-AzGenericData
@@ -97,5 +100,23 @@ func TestTerms_GenericData(t *testing.T) {
 		`: azgate:terms=[{"member":"CONTOSO\\alice","expires":"tomorrow"}]`+"\n")
 	if _, _, err := s.Load(ctx); err == nil || !strings.Contains(err.Error(), attrGenericData) {
 		t.Fatalf("load of a bad term = %v, want an error naming %s", err, attrGenericData)
+	}
+}
+
+// TestDigest_WithoutTermsUnchanged: the digest of a store without terms is
+// the one azgate wrote before terms existed (computed then for the book's
+// store), so an upgraded server reading a store an older one saved does
+// not take it for an edit by another tool.
+func TestDigest_WithoutTermsUnchanged(t *testing.T) {
+	p, _, _, err := xmlstore.Parse(bytes.NewReader(policies.BookRoles()), "book-roles.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := buildTree(p, "CN=AzStore,DC=example,DC=com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, want := tr.digest(), "acdc703f9832e9f07674a3cb"; d != want {
+		t.Fatalf("digest %s, want %s as before terms", d, want)
 	}
 }
