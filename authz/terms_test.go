@@ -277,3 +277,43 @@ func TestTerms_WhatIfPastBoundary(t *testing.T) {
 		t.Errorf("an edit that changes nothing, past a boundary: %d changes %+v, want none", rep.Total, rep.Changes)
 	}
 }
+
+// BenchmarkAccessCheckTerms: a check of a member limited in time (the
+// Checker has a boundary: one clock read per check) beside the same check
+// with the term removed (no boundary, no clock read).
+func BenchmarkAccessCheckTerms(b *testing.B) {
+	lab := policy.Location{App: policy.DefaultApplication, Scope: "Lab"}
+	base := termPolicy(&testing.T{})
+	for _, tc := range []struct {
+		name string
+		term policy.Term
+	}{{"none", policy.Term{}}, {"expiring", policy.Term{Expires: time.Now().Add(time.Hour)}}} {
+		p, err := base.Edit(func(p *policy.Policy) error {
+			if err := p.SetTerm(lab, policy.KindRole, "Ops", policy.RelMember, "bob", policy.Term{}); err != nil {
+				return err
+			}
+			if err := p.SetTerm(lab, policy.KindRole, "Ops", policy.RelGroup, "Temps", policy.Term{}); err != nil {
+				return err
+			}
+			return p.SetTerm(lab, policy.KindRole, "Ops", policy.RelMember, "alice", tc.term)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := Compile(p, "", Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			var buf Buffer
+			ctx, ops, alice := context.Background(), []operations.ID{operations.StartVM}, who("alice")
+			b.ReportAllocs()
+			for b.Loop() {
+				rs, _ := c.AccessCheckInto(ctx, &buf, alice, "Lab", ops, nil)
+				if !rs[0].Allowed {
+					b.Fatal("denied")
+				}
+			}
+		})
+	}
+}
