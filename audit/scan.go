@@ -24,6 +24,10 @@ type Decision struct {
 	Result      string    `json:"result"`
 	// Grant is the role assignment that granted it.
 	Grant *Grant `json:"grant"`
+	// Count is how many allowed decisions this stands for: 1 for a
+	// decision record; for an entry of a grant usage record its count,
+	// Time being the last of them and Source who asked.
+	Count int `json:"-"`
 }
 
 // TooOldError is ScanAllowed's answer to a start older than the oldest
@@ -48,12 +52,16 @@ type Span struct {
 	// only records older than the start and were not read through.
 	Files   []string
 	Skipped int
-	// Decisions counts the decision records at or after the start, Allowed
-	// of them allowed ones (each passed to the callback).
+	// Decisions counts the decisions at or after the start, Allowed of
+	// them allowed ones (passed to the callback); a grant usage entry
+	// counts as its count of both.
 	Decisions, Allowed int
+	// Summaries counts the grant usage records read.
+	Summaries int
 }
 
-// ScanAllowed streams the allowed decision records of the log at path
+// ScanAllowed streams the allowed decision records of the log at path,
+// and the entries of its grant usage records as decisions with a Count,
 // (and its rotated files) timed at or after since, oldest file first, to
 // fn, as the files were when it began (opened under the log's lock, as
 // VerifyLog does); a zero since reads every record. A since older than the log's oldest record is a
@@ -111,6 +119,7 @@ func ScanAllowed(ctx context.Context, path string, since time.Time, fn func(*Dec
 // before they are decoded.
 var (
 	patDecision = []byte(`"type":"` + TypeDecision + `"`)
+	patUsage    = []byte(`"type":"` + TypeGrantUsage + `"`)
 	patAllowed  = []byte(`"result":"` + ResultAllowed + `"`)
 	patTime     = []byte(`"time":"`)
 )
@@ -138,6 +147,12 @@ func scanFile(ctx context.Context, r io.Reader, since time.Time, sp *Span, fn fu
 		}
 		// "type" and "time" come first, after "seq" and "prev".
 		head := line[:min(len(line), headBytes)]
+		if bytes.Contains(head, patUsage) {
+			if err := scanUsage(line, head, since, sp, fn); err != nil {
+				return err
+			}
+			continue
+		}
 		if !bytes.Contains(head, patDecision) && !bytes.Contains(line, patDecision) {
 			continue
 		}
@@ -153,10 +168,40 @@ func scanFile(ctx context.Context, r io.Reader, since time.Time, sp *Span, fn fu
 			continue
 		}
 		sp.Allowed++
+		d.Count = 1
 		if err := fn(&d); err != nil {
 			return err
 		}
 	}
+}
+
+// scanUsage passes the entries of a grant usage line to fn: those last
+// used at or after since, each counted whole (a summary is as fine as
+// the period it covers).
+func scanUsage(line, head []byte, since time.Time, sp *Span, fn func(*Decision) error) error {
+	if t, ok := lineTime(head); !ok || t.Before(since) {
+		return nil
+	}
+	u, ok := decodeGrantUsage(line)
+	if !ok {
+		return nil
+	}
+	sp.Summaries++
+	for i := range u.Entries {
+		e := &u.Entries[i]
+		if e.Count <= 0 || e.Last.Before(since) {
+			continue
+		}
+		sp.Decisions += e.Count
+		sp.Allowed += e.Count
+		g := e.Grant
+		d := Decision{Time: e.Last, Source: e.Source, Application: e.Application, Operation: e.Operation,
+			OperationID: e.OperationID, Result: ResultAllowed, Grant: &g, Count: e.Count}
+		if err := fn(&d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // headBytes is where a line's "type" and "time" lie: after {"seq":N and

@@ -57,8 +57,8 @@ type use struct {
 	last  time.Time
 }
 
-func (u *use) add(t time.Time) {
-	u.count++
+func (u *use) add(t time.Time, n int) {
+	u.count += n
 	if t.After(u.last) {
 		u.last = t
 	}
@@ -227,8 +227,9 @@ func (a *assignment) addMember(name, kind string) {
 	a.members = append(a.members, api.LeastPrivilegeMember{Name: name, Kind: kind})
 }
 
-// record counts one allowed decision.
+// record counts an allowed decision, or a grant usage entry's decisions.
 func (lp *leastPriv) record(d *audit.Decision) error {
+	n := max(d.Count, 1)
 	app := d.Application
 	if app == "" {
 		app = lp.opts.DefaultApplication
@@ -237,20 +238,20 @@ func (lp *leastPriv) record(d *audit.Decision) error {
 		return nil
 	}
 	if d.Grant == nil {
-		lp.rep.Unattributed++
+		lp.rep.Unattributed += n
 		return nil
 	}
 	ai, oi := lp.assignment(d.Grant.Scope, d.Grant.Assignment), lp.operation(d.Operation, d.OperationID)
 	if ai < 0 || oi < 0 || !lp.assigns[ai].grants[oi] {
-		lp.rep.Unattributed++
+		lp.rep.Unattributed += n
 		return nil
 	}
 	a := lp.assigns[ai]
 	if a.uses == nil {
 		a.uses = make([]use, len(a.grants))
 	}
-	a.uses[oi].add(d.Time)
-	lp.rep.Counted++
+	a.uses[oi].add(d.Time, n)
+	lp.rep.Counted += n
 	mi, ok := a.memberAs[d.Grant.Principal]
 	if !ok {
 		if mi, ok = a.memberIdx[names.Key(d.Grant.Principal)]; !ok {
@@ -269,7 +270,7 @@ func (lp *leastPriv) record(d *audit.Decision) error {
 	if a.memberUses[mi] == nil {
 		a.memberUses[mi] = make([]use, len(a.grants))
 	}
-	a.memberUses[mi][oi].add(d.Time)
+	a.memberUses[mi][oi].add(d.Time, n)
 	return nil
 }
 
@@ -463,8 +464,8 @@ func FormatAge(d time.Duration) string {
 const NoteDelegation = "azgate records the refusals of its own delegation roles, not their grants: " +
 	"the log cannot show what they are used for"
 
-// NoteCheckAllows is the note of a report whose log may lack the allowed
-// /v1/check and AuthZEN decisions (serve records them with --audit-checks
-// all; by default only denials).
-const NoteCheckAllows = "allowed /v1/check and AuthZEN decisions are in the audit log only when azgate serve runs with " +
-	"--audit-checks all (by default it records their denials): operations used only through them show as never used otherwise"
+// NoteCheckAllows is the note of a report made by a server whose log
+// lacks the allowed /v1/check and AuthZEN decisions (serve
+// --audit-checks off).
+const NoteCheckAllows = "allowed /v1/check and AuthZEN decisions are not recorded (azgate serve runs with --audit-checks off): " +
+	"operations used only through them show as never used"

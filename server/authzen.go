@@ -72,6 +72,7 @@ func (s *Server) resolveSubject(ctx context.Context, id string) (directory.Clien
 // log as /v1/check decisions are (Config.AuditChecks).
 func (s *Server) onAuthZENDecision(ctx context.Context, m authzen.Made) {
 	s.metrics.decision(sourceAuthZEN, m.Operation, m.Allowed)
+	s.usage.count(audit.SourceAuthZEN, m.Application, m.Operation, m.OperationID, m.Allowed, m.Grant)
 	if !s.auditsCheck(m.Allowed) {
 		return
 	}

@@ -483,6 +483,7 @@ func (s *Server) checkOne(r *http.Request, snap *authz.Snapshot, chk *authz.Chec
 			cr.Hints = s.checkHints(r, chk, cs, it.Scope, op.ID)
 		}
 		s.metrics.tallyCheck(&cs.tally, label, op.Name, cr.Allowed)
+		s.usage.count(audit.SourceCheck, chk.Application(), op.Name, int(op.ID), cr.Allowed, rr.Grant)
 		if s.auditsCheck(cr.Allowed) {
 			s.recordCheck(r, cs, chk.Application(), it, op, rr, err)
 		}

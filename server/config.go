@@ -112,6 +112,11 @@ type Config struct {
 	// (grants with the assignment that granted them). Engine decisions,
 	// refused requests and policy changes are always recorded.
 	AuditChecks string
+	// AuditUsageInterval is how often, under AuditChecksDenials, the
+	// counts of the allowed check decisions not recorded one by one are
+	// written as grant usage records (also on close); 0 is
+	// DefaultAuditUsageInterval.
+	AuditUsageInterval time.Duration
 	// AuditMaxSize rotates the audit log before it would grow beyond this
 	// many bytes (0: never); AuditKeep rotated files are kept (0: all).
 	AuditMaxSize int64
@@ -207,6 +212,7 @@ func DefaultConfig() Config {
 		DataDir:                 DefaultDataDir,
 		AdminUser:               DefaultAdminUser,
 		AuditChecks:             AuditChecksDenials,
+		AuditUsageInterval:      DefaultAuditUsageInterval,
 		AuditMaxSize:            DefaultAuditMaxSize,
 		AuditKeep:               DefaultAuditKeep,
 		MaxBodyBytes:            DefaultMaxBodyBytes,
@@ -254,6 +260,9 @@ func (c *Config) Validate() error {
 	case "", AuditChecksOff, AuditChecksDenials, AuditChecksAll:
 	default:
 		return bad("audit-checks", "%q: want %s, %s or %s", c.AuditChecks, AuditChecksOff, AuditChecksDenials, AuditChecksAll)
+	}
+	if c.AuditUsageInterval < 0 {
+		return bad("audit-usage-interval", "must not be negative, got %s", c.AuditUsageInterval)
 	}
 	if c.AuditMaxSize < 0 {
 		return bad("audit-max-size", "must not be negative (0: never rotate), got %d", c.AuditMaxSize)

@@ -67,6 +67,7 @@ func (s *Server) LeastPrivilege(r *http.Request, app, since string) (*api.LeastP
 	if err := s.requireDelegated(r, opReadPolicy); err != nil {
 		return nil, err
 	}
+	s.usage.flush(context.WithoutCancel(r.Context())) // the report sees every use until now
 	now := time.Now()
 	from, err := report.ParseSince(since, now)
 	if err != nil {
@@ -77,7 +78,7 @@ func (s *Server) LeastPrivilege(r *http.Request, app, since string) (*api.LeastP
 		return nil, err
 	}
 	var notes []string
-	if s.cfg.AuditChecks != AuditChecksAll {
+	if s.cfg.AuditChecks == AuditChecksOff {
 		notes = append(notes, report.NoteCheckAllows)
 	}
 	select {

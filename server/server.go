@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -64,6 +65,7 @@ type Server struct {
 	ldap    *ldapdir.Directory  // --directory ldap only
 	eng     *engine.Engine
 	audit   *audit.Log
+	usage   *grantUsage // --audit-checks denials only
 	metrics *metrics
 	app     string        // the gated application's name
 	batches chan struct{} // slots of batch checks decided at once
@@ -165,6 +167,11 @@ func New(ctx context.Context, cfg Config) (s *Server, err error) {
 		return nil, err
 	}
 	s.onClose(s.audit.Close)
+	if cfg.AuditChecks == "" || cfg.AuditChecks == AuditChecksDenials {
+		s.usage = newGrantUsage(s.audit, s.log, maxUsageEntries)
+		s.usage.run(cmp.Or(cfg.AuditUsageInterval, DefaultAuditUsageInterval))
+		s.onClose(s.usage.close) // before the log closes: Close runs them in reverse
+	}
 	if err := s.openDirectory(ctx); err != nil {
 		return nil, err
 	}

@@ -47,8 +47,10 @@ time, or all (every record the log holds). A --since older than the oldest recor
 files rotated away, or the log began later) is an error that says how far
 back the log can see.
 
-Allowed /v1/check and AuthZEN decisions are in the log only when serve runs
-with --audit-checks all; engine decisions always are.`,
+Engine decisions are always in the log; allowed /v1/check and AuthZEN
+decisions are counted by the grant usage records serve writes every
+--audit-usage-interval under --audit-checks denials (the default), or
+recorded one by one under --audit-checks all.`,
 		Example: `  azgate report least-privilege --since 30d
   azgate report least-privilege --since 2026-11-01 --format csv > usage.csv
   azgate report least-privilege --since 30d --assignment 'Lab Ops' --scope Lab --whatif-out narrow.json
@@ -89,7 +91,7 @@ with --audit-checks all; engine decisions always are.`,
 				return err
 			}
 			rep, err := report.LeastPrivilege(ctx, p, c.auditPath(), report.Options{Application: loc.App,
-				DefaultApplication: p.DefaultApp(), Since: from, Until: now, Revision: rev, Notes: []string{report.NoteCheckAllows}})
+				DefaultApplication: p.DefaultApp(), Since: from, Until: now, Revision: rev})
 			if err != nil {
 				return fmt.Errorf("--since %s: %w", since, err)
 			}

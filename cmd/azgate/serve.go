@@ -165,6 +165,8 @@ busy port, a missing TLS file, a missing or broken store).`,
 	f.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", cfg.MaxBodyBytes, "largest request body accepted")
 	f.StringVar(&cfg.AuditChecks, "audit-checks", cfg.AuditChecks, "which /v1/check decisions go to the audit log: "+
 		server.AuditChecksOff+", "+server.AuditChecksDenials+" or "+server.AuditChecksAll+" (grants too, with the assignment that granted them)")
+	f.DurationVar(&cfg.AuditUsageInterval, "audit-usage-interval", cfg.AuditUsageInterval,
+		"with --audit-checks denials, how often the counts of the allowed checks are written to the audit log (grant_usage records)")
 	f.Var(byteSize{&cfg.AuditMaxSize}, "audit-max-size", "rotate the audit log before it grows beyond this size (bytes, or with K, M, G; 0: never)")
 	f.IntVar(&cfg.AuditKeep, "audit-keep", cfg.AuditKeep, "rotated audit log files kept (0: all)")
 	f.IntVar(&cfg.MaxConnections, "max-connections", cfg.MaxConnections, "connections served at once; more wait")
