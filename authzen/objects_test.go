@@ -68,4 +68,11 @@ func TestObjects(t *testing.T) {
 	if got != "lab-folder" {
 		t.Fatalf("folders bob writes: %q", got)
 	}
+	// In another application "folder" is that application's own type:
+	// the search does not list the objects of the one Objects serves.
+	status, body := f.post(t, PathSearchResource,
+		`{"subject":{"type":"user","id":"bob"},"action":{"name":"write"},"resource":{"type":"folder","properties":{"application":"Other"}}}`)
+	if status != 400 || !strings.Contains(string(body), "Other") || strings.Contains(string(body), "lab-folder") {
+		t.Fatalf("folder search in application Other: status %d %s, want 400 naming the application", status, body)
+	}
 }

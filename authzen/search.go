@@ -218,6 +218,21 @@ func (s *Service) searchResource(w http.ResponseWriter, r *http.Request) error {
 			candidates = append(candidates, Resource{Type: TypeScope, ID: sc, Properties: props})
 		}
 	case d.isEngineType(res.Type):
+		// The engine's objects belong to the engine's application only;
+		// in another, the type is that application's own (as decide.go
+		// reads it), and azgate cannot list its resources.
+		app, err := d.application(res.Properties)
+		if err != nil {
+			return searchErr(err)
+		}
+		c, err := s.checker(d.snap, app)
+		if err != nil {
+			return searchErr(err)
+		}
+		if !names.Equal(c.Application(), d.snap.Checker.Application()) {
+			return badRequest("resource type %q in application %q: azgate lists scopes (type %q) there; objects of type %q are the engine's, in application %q",
+				res.Type, c.Application(), TypeScope, res.Type, d.snap.Checker.Application())
+		}
 		objs, err := s.cfg.Objects.List(r.Context(), res.Type)
 		if err != nil {
 			return fmt.Errorf("list %s objects: %w", res.Type, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/audit"
+	"github.com/azgate/azgate/internal/names"
 	"github.com/azgate/azgate/report"
 )
 
@@ -36,18 +37,19 @@ func (s *Server) reportRoutes() []route {
 }
 
 func (s *Server) leastPrivilegeReport(w http.ResponseWriter, r *http.Request) error {
+	// The caller is decided before anything about the request is said.
+	if err := s.requireDelegated(r, opReadPolicy); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	app := q.Get("application")
 	if a := q.Get("app"); a != "" {
-		if app != "" && app != a {
+		if app != "" && !names.Equal(app, a) {
 			return invalidf("query parameters \"application\" and \"app\" differ: give one")
 		}
 		app = a
 	}
 	if !q.Has("since") {
-		if err := s.requireDelegated(r, opReadPolicy); err != nil {
-			return err
-		}
 		return invalidf("query parameter \"since\" is required: an age such as 30d, a date, or all")
 	}
 	rep, err := s.LeastPrivilege(r, app, q.Get("since"))

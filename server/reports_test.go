@@ -65,6 +65,7 @@ func TestLeastPrivilegeReport(t *testing.T) {
 		}
 	}
 
+	mallory := ts.addUser("mallory")
 	for _, c := range []struct {
 		name, path string
 		who        cred
@@ -77,7 +78,9 @@ func TestLeastPrivilegeReport(t *testing.T) {
 		{"unknown application", path + "&application=Nope", admin, http.StatusNotFound, "Nope"},
 		{"both names", path + "&application=azgate&app=Nope", admin, http.StatusBadRequest, "give one"},
 		{"delegation application", path + "&app=azgate", admin, http.StatusOK, `"application":"azgate"`},
-		{"no Read Policy", path, ts.addUser("mallory"), http.StatusForbidden, "Read Policy"},
+		{"no Read Policy", path, mallory, http.StatusForbidden, "Read Policy"},
+		{"no Read Policy, bad query", path + "&application=azgate&app=Nope", mallory, http.StatusForbidden, "Read Policy"},
+		{"no Read Policy, no since", "/v1/reports/least-privilege", mallory, http.StatusForbidden, "Read Policy"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := ts.do(c.who, http.MethodGet, c.path, nil)
