@@ -124,9 +124,21 @@ func (o OperationRef) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON accepts a string (a name, or a decimal ID) or an integer;
 // null leaves o as it is.
 func (o *OperationRef) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
+	b = bytes.Trim(b, " \t\r\n") // JSON's white space
 	if string(b) == "null" {
 		return nil
+	}
+	// The common forms without encoding/json: a string of printable ASCII
+	// without escapes, a short decimal without leading zeros.
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' && plainASCII(b[1:n-1]) {
+		*o = OperationRef{Name: string(b[1 : n-1])}
+		return nil
+	}
+	if n := len(b); n >= 1 && n <= 9 && '0' <= b[0] && b[0] <= '9' && (n == 1 || b[0] != '0') {
+		if id, err := strconv.Atoi(string(b)); err == nil {
+			*o = OperationRef{ID: id}
+			return nil
+		}
 	}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
@@ -142,6 +154,17 @@ func (o *OperationRef) UnmarshalJSON(b []byte) error {
 	}
 	*o = OperationRef{ID: n}
 	return nil
+}
+
+// plainASCII reports whether b is printable ASCII without quotes or
+// backslashes: a JSON string's content that means itself.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // Step is one link of an access path.

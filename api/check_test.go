@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 )
 
@@ -85,4 +86,35 @@ func TestExplanation_String(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzOperationRef_UnmarshalJSON holds UnmarshalJSON, which reads the
+// common forms itself, to what encoding/json makes of the same bytes: a
+// string is a name, an integer an ID, anything else an error.
+func FuzzOperationRef_UnmarshalJSON(f *testing.F) {
+	for _, s := range []string{`"Start Virtual Machine"`, `307`, `"307"`, `0`, `007`, `-1`, `+1`, `1e2`, `3.0`, `123456789`,
+		`1234567890`, `"\u0053"`, `"a\"b"`, `"é"`, "\"\x7f\"", "\"\x01\"", ` 12 `, `null`, `true`, `""`, `"`, `9999999999999999999999`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want OperationRef
+		var wantErr error
+		var v any
+		if wantErr = json.Unmarshal(b, &v); wantErr == nil {
+			switch x := v.(type) {
+			case nil:
+			case string:
+				want = OpName(x)
+			case float64:
+				wantErr = json.Unmarshal(b, &want.ID)
+			default:
+				wantErr = errors.New("not a name or an ID")
+			}
+		}
+		got := OperationRef{}
+		err := got.UnmarshalJSON(b)
+		if (err == nil) != (wantErr == nil) || (err == nil && got != want) {
+			t.Fatalf("UnmarshalJSON(%q) = %+v, %v; encoding/json: %+v, %v", b, got, err, want, wantErr)
+		}
+	})
 }

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"io"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/azgate/azgate/api"
 )
 
-// stdDecodeCheck is the reference: encoding/json, strict.
-func stdDecodeCheck(b []byte, req *api.CheckRequest) error {
+// stdDecodeCheck is the reference: encoding/json, strict (as decodeBody),
+// into req (an *api.CheckRequest, or what limitedDecodeCheck decodes).
+func stdDecodeCheck(b []byte, req any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(req); err != nil {
@@ -90,6 +92,11 @@ func compareCheckDecoders(t *testing.T, b []byte) {
 	if errStd == nil && !reflect.DeepEqual(want, got) {
 		t.Fatalf("body %q:\nencoding/json    %+v\nparseCheckRequest %+v", b, want, got)
 	}
+	// The benchmark's other contender decodes the same.
+	var lim api.CheckRequest
+	if errLim := limitedDecodeCheck(b, &lim); (errLim == nil) != (errStd == nil) || (errLim == nil && !reflect.DeepEqual(want, lim)) {
+		t.Fatalf("body %q: limitedDecodeCheck %+v, %v; encoding/json %+v, %v", b, lim, errLim, want, errStd)
+	}
 }
 
 func FuzzParseCheckRequest(f *testing.F) {
@@ -99,4 +106,167 @@ func FuzzParseCheckRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		compareCheckDecoders(t, b)
 	})
+}
+
+// BenchmarkCheckDecode weighs parseCheckRequest against encoding/json on
+// the bodies of BenchmarkServer_Check and BenchmarkHandler_Check:
+// encoding/json alone (stdDecodeCheck: strict, without limits), and with
+// the limits the parser keeps (limitedDecodeCheck: operations and items
+// counted before anything is allocated for them, through UnmarshalJSON
+// methods, which makes encoding/json scan a batch's items twice more).
+// The end-to-end figures of the three are in docs/design-notes.md.
+//
+//	go test -run XXX -bench CheckDecode ./server
+func BenchmarkCheckDecode(b *testing.B) {
+	one := map[string]any{"user": "alice", "groups": []string{"S-1-5-32-544"}, "operations": []any{"Start Virtual Machine"}}
+	ten := map[string]any{"user": "alice", "groups": []string{"g1", "g2", "S-1-5-32-544"}, "operations": []any{
+		"Start Virtual Machine", "Stop Virtual Machine", 309, "Delete Virtual Machine", "Create Virtual Machine",
+		"View Switches", "View Switch Ports", "Reconfigure Service", "Read Service Configuration", "Allow Virtual Machine Snapshot"}}
+	bodies := []struct {
+		name string
+		body any
+	}{
+		{"single", one},
+		{"batch100x1", map[string]any{"checks": slices.Repeat([]any{one}, 100)}},
+		{"batch10x10", map[string]any{"checks": slices.Repeat([]any{ten}, 10)}},
+	}
+	decoders := []struct {
+		name   string
+		decode func([]byte, *api.CheckRequest) error
+	}{{"hand", parseCheckRequest}, {"encoding_json", func(b []byte, r *api.CheckRequest) error { return stdDecodeCheck(b, r) }},
+		{"encoding_json_limits", limitedDecodeCheck}}
+	for _, bc := range bodies {
+		raw, _ := json.Marshal(bc.body)
+		for _, d := range decoders {
+			b.Run(bc.name+"/"+d.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(raw)))
+				for b.Loop() {
+					var req api.CheckRequest
+					if err := d.decode(raw, &req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// limitedDecodeCheck is the encoding/json decoder that would replace
+// parseCheckRequest: strict, with the body's operations and items counted
+// before they are allocated (an UnmarshalJSON method receives the whole
+// array first).
+func limitedDecodeCheck(raw []byte, req *api.CheckRequest) error {
+	b := limitedBody{left: maxCheckOperations}
+	b.Operations.left, b.Checks.left = &b.left, &b.left
+	if err := stdDecodeCheck(raw, &b); err != nil {
+		return err
+	}
+	*req = api.CheckRequest{CheckItem: b.CheckItem, Checks: b.Checks.items}
+	req.Operations = b.Operations.refs
+	return nil
+}
+
+type limitedBody struct {
+	limitedItem
+	Checks limitedItems `json:"checks"`
+	left   int
+}
+
+// limitedItem is api.CheckItem whose Operations (hiding the CheckItem's)
+// are counted.
+type limitedItem struct {
+	api.CheckItem
+	Operations limitedOps `json:"operations"`
+}
+
+type limitedOps struct {
+	refs []api.OperationRef
+	left *int
+}
+
+func (o *limitedOps) UnmarshalJSON(b []byte) error {
+	if b[0] != '[' {
+		return json.Unmarshal(b, &o.refs)
+	}
+	n := jsonElements(b, nil)
+	if n > *o.left {
+		return errTooManyCheckOperations
+	}
+	*o.left -= n
+	o.refs = make([]api.OperationRef, n)
+	var err error
+	i := 0
+	jsonElements(b, func(e []byte) {
+		if eErr := o.refs[i].UnmarshalJSON(e); err == nil {
+			err = eErr
+		}
+		i++
+	})
+	return err
+}
+
+type limitedItems struct {
+	items []api.CheckItem
+	left  *int
+}
+
+func (c *limitedItems) UnmarshalJSON(b []byte) error {
+	if b[0] != '[' {
+		return json.Unmarshal(b, &c.items)
+	}
+	n := jsonElements(b, nil)
+	if n > maxBatch {
+		return invalidf("a batch has 1 to %d checks, this one %d", maxBatch, n)
+	}
+	c.items = make([]api.CheckItem, n)
+	dec := json.NewDecoder(bytes.NewReader(b)) // as strict as the body's
+	dec.DisallowUnknownFields()
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	for i := range c.items {
+		it := limitedItem{Operations: limitedOps{left: c.left}}
+		if err := dec.Decode(&it); err != nil {
+			return err
+		}
+		c.items[i], c.items[i].Operations = it.CheckItem, it.Operations.refs
+	}
+	return nil
+}
+
+// jsonElements counts the elements of b, an array encoding/json has
+// checked, calling f (if not nil) with each.
+func jsonElements(b []byte, f func([]byte)) int {
+	n, depth, inString, start := 0, 0, false, 1
+	elem := func(e []byte) {
+		if e = bytes.Trim(e, " \t\r\n"); len(e) > 0 {
+			n++
+			if f != nil {
+				f(e)
+			}
+		}
+	}
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString:
+			if c == '\\' {
+				i++
+			} else if c == '"' {
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ',' && depth == 1:
+			elem(b[start:i])
+			start = i + 1
+		case c == ']' || c == '}':
+			if depth--; depth == 0 {
+				elem(b[start:i])
+			}
+		}
+	}
+	return n
 }
