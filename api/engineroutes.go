@@ -20,7 +20,7 @@ type EngineRoute struct {
 func EngineRoutes() []EngineRoute {
 	const (
 		get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
-		vm, sw, port                = "/v1/vms/{name}", "/v1/switches/{name}", "/v1/switch-ports/{name}"
+		vm, sw, port               = "/v1/vms/{name}", "/v1/switches/{name}", "/v1/switch-ports/{name}"
 	)
 	return []EngineRoute{
 		{"ListVMs", get, "/v1/vms"},

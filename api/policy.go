@@ -101,7 +101,8 @@ type Link struct {
 	Target string `json:"target"`
 	// Starts and Expires limit a member or member group (relations
 	// member and group) in time; adding a member that is there already
-	// with either of them sets its term. Zero: no limit.
+	// with either of them sets that side of its term and keeps the
+	// other. Zero: no limit (or, for a member there already, unchanged).
 	Starts  time.Time `json:"starts,omitzero"`
 	Expires time.Time `json:"expires,omitzero"`
 }

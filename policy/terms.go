@@ -174,6 +174,26 @@ func (p *Policy) SetTerm(l Location, kind Kind, name string, rel Relation, targe
 	return nil
 }
 
+// UpdateTerm is SetTerm for the sides t gives: a zero Start or Expires in t
+// keeps the member's current one, so adding a start to a member who expires
+// does not make it permanent. Linking commands (add-member --starts, POST
+// …/links) use it; a document replacing the whole object uses SetTerm.
+func (p *Policy) UpdateTerm(l Location, kind Kind, name string, rel Relation, target string, t Term) error {
+	if terms, err := p.termsOf(l, kind, name); err == nil {
+		if _, value, err := p.relation(l, kind, name, rel, target); err == nil {
+			if old, ok := termOf(*terms, value); ok {
+				if t.Start.IsZero() {
+					t.Start = old.Start
+				}
+				if t.Expires.IsZero() {
+					t.Expires = old.Expires
+				}
+			}
+		}
+	}
+	return p.SetTerm(l, kind, name, rel, target, t)
+}
+
 // termsOf returns the Terms of the role assignment or group kind/name at l.
 func (p *Policy) termsOf(l Location, kind Kind, name string) (*[]Term, error) {
 	switch kind {

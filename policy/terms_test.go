@@ -105,3 +105,44 @@ func TestPolicy_Terms(t *testing.T) {
 		t.Error("HasTerms wrong")
 	}
 }
+
+// TestPolicy_UpdateTerm: a linking command that gives one side of a term
+// keeps the other; SetTerm replaces the whole term.
+func TestPolicy_UpdateTerm(t *testing.T) {
+	app := Location{App: DefaultApplication}
+	start := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+	exp := start.Add(48 * time.Hour)
+	tests := []struct {
+		name   string
+		update Term
+		want   Term
+	}{
+		{"a start keeps the expiry", Term{Start: start}, Term{Start: start, Expires: exp}},
+		{"a new expiry keeps no start", Term{Expires: exp.Add(time.Hour)}, Term{Expires: exp.Add(time.Hour)}},
+		{"both replace both", Term{Start: start, Expires: start.Add(time.Hour)}, Term{Start: start, Expires: start.Add(time.Hour)}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := NewDefault().Edit(func(p *Policy) error {
+				if err := p.Link(app, KindRole, "Administrator", RelMember, `CONTOSO\alice`); err != nil {
+					return err
+				}
+				if err := p.SetTerm(app, KindRole, "Administrator", RelMember, `CONTOSO\alice`, Term{Expires: exp}); err != nil {
+					return err
+				}
+				return p.UpdateTerm(app, KindRole, "Administrator", RelMember, `contoso\ALICE`, tc.update)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := p.roleAt(app, "Administrator")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, ok := r.Term(`CONTOSO\alice`)
+			if !ok || !got.Start.Equal(tc.want.Start) || !got.Expires.Equal(tc.want.Expires) {
+				t.Errorf("term = %v (%v), want %v", got, ok, tc.want)
+			}
+		})
+	}
+}

@@ -708,7 +708,7 @@ func (s *Server) linkObject(k objectKind, add bool) handlerFunc {
 			if err := edit(p, l, k.kind, name, rel, in.Target); err != nil && !errors.Is(err, policy.ErrDuplicate) {
 				return err // a member there already: its term is set
 			}
-			return p.SetTerm(l, k.kind, name, rel, in.Target, term)
+			return p.UpdateTerm(l, k.kind, name, rel, in.Target, term)
 		})
 		if err != nil {
 			return err

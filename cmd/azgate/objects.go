@@ -278,7 +278,7 @@ func linkCmd(c *cli, spec *kindSpec, l *locFlags, ls linkSpec, add bool) *cobra.
 					if err := p.Link(loc, spec.kind, name, ls.rel, t); err != nil && !errors.Is(err, policy.ErrDuplicate) {
 						return err
 					}
-					if err := p.SetTerm(loc, spec.kind, name, ls.rel, t, term); err != nil {
+					if err := p.UpdateTerm(loc, spec.kind, name, ls.rel, t, term); err != nil {
 						return err
 					}
 				}
