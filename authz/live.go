@@ -250,19 +250,24 @@ func (l *Live) Run(ctx context.Context) error {
 	l.reloadIfChanged(ctx)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var retry time.Duration // after a failed advance: not a busy loop
 	for {
 		// Wake at the next start or expiry of a membership.
 		var wake <-chan time.Time
 		if b := l.cur.Load().Boundary(); !b.IsZero() {
-			timer.Reset(max(b.Sub(l.opts.now()), 0))
+			timer.Reset(max(b.Sub(l.opts.now()), retry))
 			wake = timer.C
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-l.kick:
+			retry = 0
 		case <-wake:
-			l.advance()
+			retry = 0
+			if !l.advance() {
+				retry = time.Second
+			}
 		case _, ok := <-ch:
 			if !ok {
 				if ctx.Err() != nil {
@@ -351,23 +356,26 @@ func (s *Snapshot) Boundary() time.Time {
 }
 
 // advance recompiles the snapshot in force for the memberships in force
-// now, once a start or expiry has passed, and reports the changes.
-func (l *Live) advance() {
+// now, once a start or expiry has passed, and reports the changes. False:
+// the recompile failed (Run tries again a second later; meanwhile each
+// Checker answers past its boundary from a fresh compile of its own).
+func (l *Live) advance() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cur := l.cur.Load()
 	b := cur.Boundary()
 	now := l.opts.now()
 	if b.IsZero() || now.Before(b) {
-		return
+		return true
 	}
 	s, err := l.build(cur.Policy, cur.Revision, cur.Provenance, cur.LoadedAt, now)
-	if err != nil { // cannot happen for a policy compiled before; the Checkers recompile on their own
+	if err != nil { // not expected for a policy compiled before
 		l.logger.Error("recompile for memberships limited in time", "revision", cur.Revision, "err", err)
-		return
+		return false
 	}
 	l.cur.Store(s)
 	l.noteTerms(cur, s)
+	return true
 }
 
 // noteTerms reports the memberships that started or expired between the
