@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/azgate/azgate/authz"
 	"github.com/azgate/azgate/directory"
@@ -83,13 +84,23 @@ func Request(client directory.ClientContext, scope string, op string) []any {
 // Policy compiles application app of p ("" means p.DefaultApp()) into
 // policy lines for Model, over the application's own operations (by name:
 // Request names the operation). It validates p first. The client lines
-// (ClientLines) are added separately.
+// (ClientLines) are added separately. Members limited in time (policy.Term)
+// count as they are now: Casbin has no clock, so lines made now go stale at
+// the next start or expiry (authz.Checker.Boundary) — make them again then.
 func Policy(p *policy.Policy, app string) (*Lines, error) {
+	return PolicyAt(p, app, time.Now())
+}
+
+// PolicyAt is Policy with the memberships in force at now.
+func PolicyAt(p *policy.Policy, app string, now time.Time) (*Lines, error) {
 	if p == nil {
 		return nil, fmt.Errorf("casbin policy: nil policy: %w", authz.ErrUnknownApplication)
 	}
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("casbin policy: %w", err)
+	}
+	if p.HasTerms() {
+		p = p.InForce(now)
 	}
 	if app == "" {
 		app = p.DefaultApp()
@@ -179,10 +190,19 @@ func Policy(p *policy.Policy, app string) (*Lines, error) {
 // computed here, outside Casbin, by a plain recursive reading of AzMan's rule
 // (members and member groups, less non-members and non-member groups);
 // LDAP query and business rule groups are never joined (undecidable here).
-// Client names must be unique.
+// Client names must be unique. Members limited in time count as they are
+// now (see Policy).
 func ClientLines(p *policy.Policy, app string, clients []directory.ClientContext) ([][]string, error) {
+	return ClientLinesAt(p, app, clients, time.Now())
+}
+
+// ClientLinesAt is ClientLines with the memberships in force at now.
+func ClientLinesAt(p *policy.Policy, app string, clients []directory.ClientContext, now time.Time) ([][]string, error) {
 	if p == nil {
 		return nil, fmt.Errorf("casbin client lines: nil policy: %w", authz.ErrUnknownApplication)
+	}
+	if p.HasTerms() {
+		p = p.InForce(now)
 	}
 	if app == "" {
 		app = p.DefaultApp()

@@ -7,6 +7,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 
@@ -208,4 +209,72 @@ func BenchmarkEnforceLarge(b *testing.B) {
 		i = (i + 1) % len(reqs)
 	}
 	b.ReportMetric(float64(allowed)/float64(n), "allowed/op")
+}
+
+// Members limited in time: the Casbin lines made at a moment decide as the
+// checker compiled at that moment, before, at and after a start and an
+// expiry, for a member and a member group.
+func TestTermsAt(t *testing.T) {
+	app := policy.Location{App: policy.DefaultApplication}
+	at := time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)
+	p, err := policy.NewDefault().Edit(func(p *policy.Policy) error {
+		if err := p.CreateGroup(app, &policy.Group{GUID: policy.NewGUID(), Name: "Temps", Type: policy.GroupBasic, Members: []string{`CONTOSO\tim`}}); err != nil {
+			return err
+		}
+		for _, l := range []struct {
+			rel    policy.Relation
+			target string
+			term   policy.Term
+		}{
+			{policy.RelMember, `CONTOSO\alice`, policy.Term{Expires: at}},
+			{policy.RelMember, `CONTOSO\bob`, policy.Term{Start: at}},
+			{policy.RelGroup, "Temps", policy.Term{Start: at.Add(-time.Hour), Expires: at}},
+		} {
+			if err := p.Link(app, policy.KindRole, "Administrator", l.rel, l.target); err != nil {
+				return err
+			}
+			if err := p.SetTerm(app, policy.KindRole, "Administrator", l.rel, l.target, l.term); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := []directory.ClientContext{
+		{Name: "alice", IDs: []string{`CONTOSO\alice`}},
+		{Name: "bob", IDs: []string{`CONTOSO\bob`}},
+		{Name: "tim", IDs: []string{`CONTOSO\tim`}},
+	}
+	for _, now := range []time.Time{at.Add(-time.Second), at, at.Add(time.Second)} {
+		lines, err := casbinmodel.PolicyAt(p, "", now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cl, err := casbinmodel.ClientLinesAt(p, "", clients, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines.G = append(lines.G, cl...)
+		e, err := casbinmodel.NewEnforcer(casbinmodel.Model, lines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := authz.Compile(p, "", authz.Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cl := range clients {
+			want := check1(t, c, cl, "", operations.StartVM).Allowed
+			got, err := e.Enforce(casbinmodel.Request(cl, "", "Start Virtual Machine")...)
+			if err != nil || got != want {
+				t.Errorf("%s at %v: casbin %v (%v), checker %v", cl.Name, now.Sub(at), got, err, want)
+			}
+			// Before the boundary alice and tim are in, bob is not; from it on, the reverse.
+			if wantIn := (cl.Name == "bob") == !now.Before(at); want != wantIn {
+				t.Errorf("%s at %v: checker %v, want %v", cl.Name, now.Sub(at), want, wantIn)
+			}
+		}
+	}
 }

@@ -309,3 +309,41 @@ func (v *validator) terms(obj string, terms []Term, members, links []string) {
 		seen[names.Key(t.Member)] = true
 	}
 }
+
+// InForce returns a copy of p holding only the memberships in force at
+// now: each limited member or member group whose term is not Active at now
+// is left out, with its term; terms in force stay. p is not changed. For
+// readers that do not know terms (the Casbin model): the memberships
+// authz decides with at now.
+func (p *Policy) InForce(now time.Time) *Policy {
+	q := p.Clone()
+	keep := func(terms *[]Term, list *[]string) {
+		*list = slices.DeleteFunc(*list, func(m string) bool {
+			t, ok := termOf(*terms, m)
+			return ok && !t.Active(now)
+		})
+	}
+	prune := func(terms *[]Term, members, links *[]string) {
+		if len(*terms) == 0 {
+			return
+		}
+		keep(terms, members)
+		keep(terms, links)
+		pruneTerms(terms, *members, *links, false)
+	}
+	for _, g := range q.Groups {
+		prune(&g.Terms, &g.Members, &g.AppMemberLinks)
+	}
+	for _, a := range q.Applications {
+		for _, o := range a.allObjects() {
+			for _, g := range o.Groups {
+				prune(&g.Terms, &g.Members, &g.AppMemberLinks)
+			}
+			for _, r := range o.Roles {
+				prune(&r.Terms, &r.Members, &r.AppMemberLinks)
+			}
+		}
+	}
+	return q
+}
+
