@@ -196,7 +196,7 @@ func templateFuncs() template.FuncMap {
 		"groupTerms": func(groups []string, terms []api.MemberTerm) []string {
 			var out []string
 			for _, l := range policydoc.MemberLines(groups, terms, true) {
-				if _, t := policydoc.ParseMemberLine(l); !t.IsZero() {
+				if _, t, err := policydoc.ParseMemberLine(l); err == nil && !t.IsZero() {
 					out = append(out, l)
 				}
 			}

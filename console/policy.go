@@ -418,8 +418,9 @@ type userError struct{ msg string }
 
 func (e *userError) Error() string { return e.msg }
 
-// formDoc reads the submitted object into d.
-func formDoc(r *http.Request, d *objectData) {
+// formDoc reads the submitted object into d. An error is a field that
+// does not read (a member's term), shown on the form.
+func formDoc(r *http.Request, d *objectData) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	desc := r.PostFormValue("description")
 	list := func(field string) []string {
@@ -451,11 +452,17 @@ func formDoc(r *http.Request, d *objectData) {
 	case d.Task != nil:
 		d.Task = &api.Task{Name: name, Description: desc, Operations: list("operations"), Tasks: list("tasks"), BizRule: rule()}
 	case d.Role != nil:
-		members, terms := memberTerms(lines("members"), d.Role.Terms, list("groups"))
+		members, terms, err := memberTerms(lines("members"), d.Role.Terms, list("groups"))
+		if err != nil {
+			return err
+		}
 		d.Role = &api.RoleAssignment{Name: name, Description: desc, RoleDefinitions: list("roleDefinitions"),
 			Operations: list("operations"), Members: members, Groups: list("groups"), Terms: terms}
 	case d.Group != nil:
-		members, terms := memberTerms(lines("members"), d.Group.Terms, list("groups"))
+		members, terms, err := memberTerms(lines("members"), d.Group.Terms, list("groups"))
+		if err != nil {
+			return err
+		}
 		d.Group = &api.Group{Name: name, Description: desc, Type: r.PostFormValue("type"), Members: members,
 			NonMembers: lines("nonMembers"), Groups: list("groups"), NonGroups: list("nonGroups"),
 			LDAPQuery: strings.TrimSpace(r.PostFormValue("ldapQuery")), BizRule: rule()}
@@ -469,17 +476,21 @@ func formDoc(r *http.Request, d *objectData) {
 		}
 		d.Op = &api.Operation{Name: name, ID: id, Description: desc}
 	}
+	return nil
 }
 
 // memberTerms reads the member lines of a form, "alice (until …)", into
 // members and their terms, and keeps the terms of the member groups still
 // linked (old: the object's terms before the edit; groups have no text to
 // carry them).
-func memberTerms(lines []string, old []api.MemberTerm, groups []string) ([]string, []api.MemberTerm) {
+func memberTerms(lines []string, old []api.MemberTerm, groups []string) ([]string, []api.MemberTerm, error) {
 	members := []string{}
 	var terms []api.MemberTerm
 	for _, l := range lines {
-		m, t := policydoc.ParseMemberLine(l)
+		m, t, err := policydoc.ParseMemberLine(l)
+		if err != nil {
+			return nil, nil, err
+		}
 		members = append(members, m)
 		if !t.IsZero() {
 			terms = append(terms, api.MemberTerm{Member: m, Starts: t.Start, Expires: t.Expires})
@@ -490,7 +501,7 @@ func memberTerms(lines []string, old []api.MemberTerm, groups []string) ([]strin
 			terms = append(terms, t)
 		}
 	}
-	return members, terms
+	return members, terms, nil
 }
 
 // edit returns the submitted object's edit (as the admin API makes it)
@@ -558,7 +569,10 @@ func (c *Console) objectPost(w http.ResponseWriter, r *http.Request, s *session)
 	d.Base = base
 	del := action == "delete" || action == "stage-delete"
 	if !del {
-		formDoc(r, d)
+		if err := formDoc(r, d); err != nil {
+			_, d.Error = server.PublicError(err)
+			return c.renderObject(w, r, s, http.StatusBadRequest, d)
+		}
 	}
 	edit, what, err := d.edit(c.b, del)
 	if err != nil {

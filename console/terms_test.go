@@ -53,4 +53,23 @@ func TestConsole_MemberTerms(t *testing.T) {
 		!ra.Terms[0].Expires.Equal(exp) || ra.Terms[1].Member != "bob" || !ra.Terms[1].Starts.Equal(exp) || ra.Terms[2].Group != "Temps" {
 		t.Fatalf("after the console's save: %+v", ra)
 	}
+	// A term whose time does not read is an error on the form, not a
+	// member named "bob (until tomorrow)"; nothing is saved.
+	_, page = get(t, c, ts.base+"/ui/policy")
+	rev = revisionRE.FindStringSubmatch(page)[1]
+	resp, err = c.PostForm(ts.base+"/ui/object", url.Values{"kind": {"role-assignments"}, "old": {"Starters"}, "name": {"Starters"},
+		"description": {"typo"}, "operations": {"Start Virtual Machine"}, "groups": {"Temps"},
+		"members": {"bob (until tomorrow)\n"}, "base": {rev}, "action": {"save"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(html.UnescapeString(string(b)), "is not an RFC 3339 time") {
+		t.Fatalf("a term that does not read: %d\n%.2000s", resp.StatusCode, b)
+	}
+	st, out = ts.api(t, http.MethodGet, "/v1/policy/role-assignments/Starters", nil)
+	if err := json.Unmarshal(out, &ra); st != http.StatusOK || err != nil || ra.Description != "edited in the console" {
+		t.Fatalf("after the refused save: %d %s", st, out)
+	}
 }

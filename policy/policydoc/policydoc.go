@@ -220,24 +220,26 @@ var termSuffix = regexp.MustCompile(`^(.*?)\s*\((?:from (\S+))?\s*(?:until (\S+)
 
 // ParseMemberLine reads a line of MemberLines: the member and its term
 // (zero when the line has none). A parenthesis that is not a term is part
-// of the member's name.
-func ParseMemberLine(line string) (string, policy.Term) {
+// of the member's name; one shaped as a term, "(until X)" or "(from X …)",
+// whose time does not read is an error wrapping policy.ErrInvalid, not a
+// member named with it.
+func ParseMemberLine(line string) (string, policy.Term, error) {
 	line = strings.TrimSpace(line)
 	m := termSuffix.FindStringSubmatch(line)
 	if m == nil || (m[2] == "" && m[3] == "") || strings.TrimSpace(m[1]) == "" {
-		return line, policy.Term{}
+		return line, policy.Term{}, nil
 	}
 	var t policy.Term
 	var err error
 	if m[2] != "" {
 		if t.Start, err = policy.ParseTime(m[2]); err != nil {
-			return line, policy.Term{}
+			return "", policy.Term{}, fmt.Errorf("member %q: from: %w", line, err)
 		}
 	}
 	if m[3] != "" {
 		if t.Expires, err = policy.ParseTime(m[3]); err != nil {
-			return line, policy.Term{}
+			return "", policy.Term{}, fmt.Errorf("member %q: until: %w", line, err)
 		}
 	}
-	return strings.TrimSpace(m[1]), t
+	return strings.TrimSpace(m[1]), t, nil
 }
