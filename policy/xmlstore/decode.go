@@ -234,6 +234,13 @@ func (d *decoder) termLeaf(n *node, isLink bool, terms *[]policy.Term) (string, 
 	if len(n.kids) > 0 {
 		return "", d.errf(n.kids[0], "unexpected element inside <%s>, which holds only text", n.label())
 	}
+	for _, at := range n.attrs {
+		// A term outside azgate's namespace would be dropped, and the
+		// membership with it made permanent: refuse it (fail closed).
+		if at.Name.Space == "" && (at.Name.Local == atStart || at.Name.Local == atExpires) {
+			return "", d.errf(n, "attribute %s is not read: a term is azgate:%s, with xmlns:azgate=%q", at.Name.Local, at.Name.Local, RevisionNamespace)
+		}
+	}
 	a, err := d.attrs(n, "azgate:"+atStart, "azgate:"+atExpires)
 	if err != nil {
 		return "", err

@@ -342,6 +342,8 @@ func TestParse_Malformed(t *testing.T) {
 		{name: "group cycle", in: app(`<AzApplicationGroup Guid="` + g1 + `" Name="G1" GroupType="Basic"><AppMemberLink>` + g2 + `</AppMemberLink></AzApplicationGroup>
 <AzApplicationGroup Guid="` + g2 + `" Name="G2" GroupType="Basic"><AppNonMemberLink>` + g1 + `</AppNonMemberLink></AzApplicationGroup>`),
 			want: []string{`bad.xml: application "App" application group "G2": AppMemberLink:`, "(cycle)"}, is: policy.ErrCycle},
+		{name: "term outside azgate's namespace", in: app(`<AzRole Guid="` + g1 + `" Name="R"><Member Expires="2026-12-02T15:00:00Z">alice</Member></AzRole>`),
+			want: []string{"bad.xml:5: <Member>: attribute Expires is not read: a term is azgate:Expires"}},
 		{name: "term not a time", in: app(`<AzRole Guid="` + g1 + `" Name="R"><Member xmlns:azgate="urn:x-azgate:xmlstore" azgate:Expires="tomorrow">alice</Member></AzRole>`),
 			want: []string{"bad.xml:5: <Member>: azgate:Expires:", `"tomorrow" is not an RFC 3339 time`}},
 		{name: "term twice", in: app(`<AzRole Guid="` + g1 + `" Name="R" xmlns:azgate="urn:x-azgate:xmlstore"><Member azgate:Start="2026-01-01T00:00:00Z">alice</Member><Member azgate:Start="2026-01-02T00:00:00Z">ALICE</Member></AzRole>`),
