@@ -34,8 +34,10 @@ type RoleAssignment struct {
 	Members []string `json:"members"`
 	// Groups are the linked application groups.
 	Groups []string `json:"groups"`
-	// Terms limit members and groups in time (absent: none is limited).
-	Terms []MemberTerm `json:"terms,omitempty"`
+	// Terms limit members and groups in time. In a replacing document
+	// (PUT) an absent (nil) Terms keeps the terms of the members kept,
+	// and an empty list removes them all.
+	Terms []MemberTerm `json:"terms,omitzero"`
 }
 
 // MemberTerm limits one member in time, an azgate extension AzMan
@@ -71,9 +73,10 @@ type Group struct {
 	NonGroups []string `json:"nonGroups"`
 	LDAPQuery string   `json:"ldapQuery,omitempty"`
 	BizRule   *BizRule `json:"bizRule,omitempty"`
-	// Terms limit members and member groups in time (absent: none is
-	// limited).
-	Terms []MemberTerm `json:"terms,omitempty"`
+	// Terms limit members and member groups in time; in a replacing
+	// document (PUT) absent keeps those of the members kept, [] removes
+	// them all (as RoleAssignment.Terms).
+	Terms []MemberTerm `json:"terms,omitzero"`
 }
 
 // Scope is a scope of an application.

@@ -485,7 +485,7 @@ func formDoc(r *http.Request, d *objectData) error {
 // carry them).
 func memberTerms(lines []string, old []api.MemberTerm, groups []string) ([]string, []api.MemberTerm, error) {
 	members := []string{}
-	var terms []api.MemberTerm
+	terms := []api.MemberTerm{} // the form says every term: none is none
 	for _, l := range lines {
 		m, t, err := policydoc.ParseMemberLine(l)
 		if err != nil {

@@ -467,6 +467,24 @@ func TestServer_MemberTerms(t *testing.T) {
 	if check("bob") || !check("alice") {
 		t.Fatal("bob allowed after his expiry (or alice denied)")
 	}
+	// A replacing document without "terms" (a writer that does not know
+	// them) keeps the terms of the members it keeps; "terms": [] lifts them.
+	write(http.MethodPut, "/v1/policy/role-assignments/Starters", map[string]any{"name": "Starters",
+		"operations": []string{"Start Virtual Machine"}, "members": []string{"alice", "bob"}, "groups": []string{"Temps"}}, http.StatusOK)
+	if check("bob") {
+		t.Fatal("a PUT without terms lifted bob's expiry")
+	}
+	r = ts.do(admin, http.MethodGet, "/v1/policy/role-assignments/Starters", nil)
+	ra = api.RoleAssignment{}
+	r.json(t, &ra)
+	if len(ra.Terms) != 2 {
+		t.Fatalf("terms after a PUT without terms: %+v", ra.Terms)
+	}
+	write(http.MethodPut, "/v1/policy/role-assignments/Starters", map[string]any{"name": "Starters",
+		"operations": []string{"Start Virtual Machine"}, "members": []string{"alice", "bob"}, "groups": []string{"Temps"}, "terms": []any{}}, http.StatusOK)
+	if !check("bob") {
+		t.Fatal(`"terms": [] did not lift bob's expiry`)
+	}
 	r = ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Starters/links", map[string]any{"relation": "member", "target": "bob", "expires": "tomorrow"}, "If-Match", etag)
 	want(t, r, http.StatusBadRequest, "a bad expiry")
 	r = ts.do(admin, http.MethodPost, "/v1/policy/role-assignments/Starters/links", api.Link{Relation: "operation", Target: "Stop Virtual Machine", Expires: future}, "If-Match", etag)

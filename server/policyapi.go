@@ -595,6 +595,9 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 		}
 		objs = o
 	}
+	// A document without terms (nil, as "terms" absent decodes) keeps the
+	// terms of the members it keeps; "terms": [] removes them all.
+	var keep func()
 	switch d := doc.(type) {
 	case *api.Task:
 		t, err := objs.Task(name)
@@ -615,6 +618,10 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 			return fmt.Errorf("%s: role assignment %q exists: %w", l, newName, policy.ErrDuplicate)
 		}
 		role.Name, role.Description = newName, d.Description
+		if d.Terms == nil { // no "terms": a term-unaware writer never lifts a limit
+			old := role.Terms
+			keep = func() { role.Terms = old; role.PruneTerms() }
+		}
 		role.TaskLinks, role.OperationLinks, role.Members, role.AppMemberLinks, role.Terms = nil, nil, nil, nil, nil
 	case *api.Group:
 		find := p.Group
@@ -633,9 +640,19 @@ func replace(p *policy.Policy, l policy.Location, k objectKind, name string, doc
 			typ = policy.GroupBasic
 		}
 		g.Name, g.Description, g.Type, g.LDAPQuery, g.BizRule = newName, d.Description, typ, d.LDAPQuery, policydoc.PolicyBizRule(d.BizRule)
+		if d.Terms == nil {
+			old := g.Terms
+			keep = func() { g.Terms = old; g.PruneTerms() }
+		}
 		g.Members, g.NonMembers, g.AppMemberLinks, g.AppNonMemberLinks, g.Terms = nil, nil, nil, nil, nil
 	}
-	return linkAll(p, l, k, newName, doc)
+	if err := linkAll(p, l, k, newName, doc); err != nil {
+		return err
+	}
+	if keep != nil {
+		keep()
+	}
+	return nil
 }
 
 // linkAll makes every link of doc from the object called name, and sets
