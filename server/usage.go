@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/azgate/azgate/audit"
@@ -30,8 +31,13 @@ type usageKey struct {
 
 type usageCount struct {
 	count int
-	last  time.Time
+	last  int64 // Unix nanoseconds
 }
+
+// usageTick is how often the clock of the counts is read: a check pays
+// no clock read, and a use's time is known to within a tick (a record
+// says the end of the tick it fell in, rounding up).
+const usageTick = time.Second
 
 // grantUsage counts the allowed /v1/check and AuthZEN decisions that
 // --audit-checks denials does not record one by one, and writes them to
@@ -42,6 +48,8 @@ type grantUsage struct {
 	slog  *slog.Logger
 	now   func() time.Time
 	limit int
+	// clock is the time of the last tick (Unix nanoseconds), 0 until run.
+	clock atomic.Int64
 
 	mu    sync.Mutex
 	m     map[usageKey]*usageCount
@@ -66,7 +74,10 @@ func (u *grantUsage) count(source, app, op string, opID int, allowed bool, g *au
 		return
 	}
 	k := usageKey{source: source, app: app, op: op, opID: opID, grant: *g}
-	t := u.now()
+	t := u.clock.Load()
+	if t == 0 {
+		t = u.now().UnixNano()
+	}
 	u.mu.Lock()
 	c := u.m[k]
 	if c == nil {
@@ -104,24 +115,32 @@ func (u *grantUsage) flush(ctx context.Context) {
 	}
 	rec := audit.GrantUsageRecord{Source: audit.SourceServer, Start: start, End: end, Entries: make([]audit.UsageEntry, 0, len(m))}
 	for k, c := range m {
+		// The clock read at the last tick before the use: the use came
+		// after it, within a tick, and not after end.
+		last := time.Unix(0, min(c.last+int64(usageTick), end.UnixNano()))
 		rec.Entries = append(rec.Entries, audit.UsageEntry{Source: k.source, Application: k.app, Operation: k.op, OperationID: k.opID,
 			Grant: audit.Grant{Scope: k.grant.Scope, Assignment: k.grant.Assignment, RoleDefinition: k.grant.RoleDefinition, Principal: k.grant.Principal},
-			Count: c.count, Last: c.last})
+			Count: c.count, Last: last})
 	}
 	if err := u.log.GrantUsage(ctx, rec); err != nil {
 		u.slog.ErrorContext(ctx, "audit: grant usage not recorded", logKeyErr, err, "entries", len(rec.Entries))
 	}
 }
 
-// run writes the usage every interval until close.
+// run reads the clock every usageTick and writes the usage every
+// interval, until close.
 func (u *grantUsage) run(interval time.Duration) {
 	u.stop, u.done = make(chan struct{}), make(chan struct{})
+	u.clock.Store(u.now().UnixNano())
 	go func() {
 		defer close(u.done)
-		t := time.NewTicker(interval)
+		t, tick := time.NewTicker(interval), time.NewTicker(usageTick)
 		defer t.Stop()
+		defer tick.Stop()
 		for {
 			select {
+			case <-tick.C:
+				u.clock.Store(u.now().UnixNano())
 			case <-t.C:
 				u.flush(context.Background())
 			case <-u.stop:
