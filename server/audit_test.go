@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/azgate/azgate/api"
 	"github.com/azgate/azgate/audit"
@@ -135,6 +136,7 @@ func TestConfig_AuditSettings(t *testing.T) {
 		{func(c *Config) { c.AuditChecks = "sometimes" }, "audit-checks"},
 		{func(c *Config) { c.AuditMaxSize = -1 }, "audit-max-size"},
 		{func(c *Config) { c.AuditKeep = -1 }, "audit-keep"},
+		{func(c *Config) { c.AuditUsageInterval = -time.Second }, "audit-usage-interval"},
 	} {
 		cfg := DefaultConfig()
 		tc.mutate(&cfg)

@@ -184,6 +184,11 @@ func describeRecord(line string) string {
 		Store       string       `json:"store"`
 		OldRevision string       `json:"old_revision"`
 		NewRevision string       `json:"new_revision"`
+		Start       string       `json:"start"`
+		End         string       `json:"end"`
+		Entries     []struct {
+			Count int `json:"count"`
+		} `json:"entries"`
 	}
 	if err := json.Unmarshal([]byte(line), &r); err != nil {
 		return line
@@ -202,6 +207,12 @@ func describeRecord(line string) string {
 		if r.State != "" {
 			fmt.Fprintf(&b, ", now %s", r.State)
 		}
+	case audit.TypeGrantUsage:
+		n := 0
+		for _, e := range r.Entries {
+			n += e.Count
+		}
+		fmt.Fprintf(&b, "grant usage from %s to %s: %d allowed decisions through %d grants", r.Start, r.End, n, len(r.Entries))
 	case audit.TypeDecision:
 		fmt.Fprintf(&b, "%s %s %q", r.Principal, r.Result, r.Operation)
 		if r.Scope != "" {

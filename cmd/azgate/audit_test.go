@@ -146,3 +146,15 @@ func TestByteSize(t *testing.T) {
 		t.Errorf("String = %s", byteSize{&n})
 	}
 }
+
+// TestDescribeRecord_GrantUsage: audit tail says what a grant usage
+// record counts.
+func TestDescribeRecord_GrantUsage(t *testing.T) {
+	line := `{"seq":7,"prev":"","type":"grant_usage","time":"2026-12-02T10:01:00Z","source":"server","start":"2026-12-02T10:00:00Z",` +
+		`"end":"2026-12-02T10:01:00Z","entries":[{"operation":"a","operation_id":1,"grant":{"assignment":"A"},"count":3,"last":"2026-12-02T10:00:30Z"},` +
+		`{"operation":"b","operation_id":2,"grant":{"assignment":"A"},"count":2,"last":"2026-12-02T10:00:40Z"}],"hash":"x"}`
+	want := "#7 2026-12-02T10:01:00Z server grant usage from 2026-12-02T10:00:00Z to 2026-12-02T10:01:00Z: 5 allowed decisions through 2 grants"
+	if got := describeRecord(line); got != want {
+		t.Errorf("describeRecord = %q, want %q", got, want)
+	}
+}
