@@ -33,6 +33,10 @@ type Decision struct {
 	Allowed   bool
 	Grant     *authz.Grant // the granting path; nil when denied
 	Err       error        // why the decision failed, if it did (always a denial)
+	// Point marks a policy decision point's lookup of an object's scopes
+	// (VMDecisionScopes…): one per object a search considers, so the
+	// server audits an allowed one only as it audits allowed checks.
+	Point bool
 }
 
 // role is what an object is to a call: the call decides each object it reads
@@ -476,7 +480,7 @@ func (e *Engine) authorize(ctx context.Context, c directory.ClientContext, metho
 		if err != nil {
 			return permit{}, e.failClosed(ctx, c, operations.Operation{ID: n.op}, s.scope, s.name, err)
 		}
-		if err := e.decide(ctx, c, op, s.scope, s.name); err != nil {
+		if err := e.decide(ctx, c, op, s.scope, s.name, rule.point); err != nil {
 			if n.mode == shown {
 				p.hidden[ref{s.kind, s.id}] = true
 				continue
@@ -703,7 +707,7 @@ func (e *Engine) visible(ctx context.Context, c directory.ClientContext, method 
 			}
 			seen[scopeKey(s)] = true
 			// A denial only hides the scope's objects; decide reports it.
-			if e.decide(ctx, c, op, s, "") == nil {
+			if e.decide(ctx, c, op, s, "", false) == nil {
 				v.p.allow(subject{role: n.role, kind: k, all: true, scope: s}, readOnly)
 			}
 		}
@@ -713,8 +717,8 @@ func (e *Engine) visible(ctx context.Context, c directory.ClientContext, method 
 
 // decide asks the Authorizer about one operation in one scope, reports the
 // decision and returns nil only when it allowed.
-func (e *Engine) decide(ctx context.Context, c directory.ClientContext, op operations.Operation, scope, object string) error {
-	d := Decision{Time: e.now(), Principal: principal(c), Operation: op, Scope: scope, Object: object}
+func (e *Engine) decide(ctx context.Context, c directory.ClientContext, op operations.Operation, scope, object string, point bool) error {
+	d := Decision{Time: e.now(), Principal: principal(c), Operation: op, Scope: scope, Object: object, Point: point}
 	if err := ctx.Err(); err != nil {
 		d.Err = err
 	} else {

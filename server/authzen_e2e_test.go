@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -173,5 +176,27 @@ func TestE2E_AuthZENEngineObjects(t *testing.T) {
 		if r.status != http.StatusOK || json.Unmarshal(r.body, &got) != nil || string(got.Results) != tc.want {
 			t.Fatalf("%s searches: %d %s, want results %s", tc.c.user, r.status, r.body, tc.want)
 		}
+	}
+	// The PEP's lookups of objects' scopes are audited as the checks they
+	// serve (--audit-checks denials by default): the denied ones, not one
+	// allowed record per object a search considers.
+	log, err := os.ReadFile(filepath.Join(in.dataDir, AuditFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowedLookups := 0
+	for _, line := range strings.Split(string(log), "\n") {
+		if !strings.Contains(line, `"principal":"pep"`) || !strings.Contains(line, `"source":"engine"`) {
+			continue
+		}
+		if strings.Contains(line, `"result":"allowed"`) && strings.Contains(line, `"object":`) { // not the search's one list
+			allowedLookups++
+		}
+	}
+	if allowedLookups != 0 {
+		t.Errorf("%d allowed scope lookups of the PEP audited; want none under --audit-checks denials", allowedLookups)
+	}
+	if blind := strings.Count(string(log), `"principal":"blindpep"`); blind == 0 {
+		t.Error("the blind PEP's denied lookups are not audited")
 	}
 }

@@ -399,6 +399,11 @@ func (s *Server) ensureAdmin(ctx context.Context) error {
 // onDecision records an engine decision in the audit log and the metrics.
 func (s *Server) onDecision(ctx context.Context, d engine.Decision) {
 	s.metrics.decision(sourceEngine, d.Operation.Name, d.Allowed)
+	if d.Point && d.Allowed && !s.auditsCheck(true) {
+		// An AuthZEN lookup of an object's scopes, one per object a search
+		// considers: audited as the checks it serves are (--audit-checks).
+		return
+	}
 	rec := audit.DecisionRecord{Time: d.Time, Source: audit.SourceEngine, Principal: d.Principal, Application: s.app, Operation: d.Operation.Name,
 		OperationID: int(d.Operation.ID), Scope: d.Scope, Object: d.Object, Allowed: d.Allowed, Err: d.Err}
 	if d.Grant != nil {
