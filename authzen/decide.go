@@ -138,6 +138,16 @@ func (d *decider) application(props map[string]any) (string, error) {
 	return d.snap.Checker.Application(), nil
 }
 
+// checker is the compiled checker of the application an entity's
+// properties name (application).
+func (d *decider) checker(props map[string]any) (*authz.Checker, error) {
+	app, err := d.application(props)
+	if err != nil {
+		return nil, err
+	}
+	return d.s.checker(d.snap, app)
+}
+
 // operation finds an action's operation in c's catalog, by name.
 func operation(c *authz.Checker, name string) (operations.Operation, error) {
 	if o, ok := c.Operations().ByName(name); ok {
@@ -154,11 +164,7 @@ func (d *decider) isEngineType(typ string) bool {
 // resource maps a resource onto an application, its checker and a scope;
 // the operation is filled in by the caller.
 func (d *decider) resource(ctx context.Context, res Resource) (target, error) {
-	app, err := d.application(res.Properties)
-	if err != nil {
-		return target{}, err
-	}
-	c, err := d.s.checker(d.snap, app)
+	c, err := d.checker(res.Properties)
 	if err != nil {
 		return target{}, err
 	}

@@ -202,11 +202,7 @@ func (s *Service) searchResource(w http.ResponseWriter, r *http.Request) error {
 	var candidates []Resource
 	switch {
 	case res.Type == TypeScope:
-		app, err := d.application(res.Properties)
-		if err != nil {
-			return searchErr(err)
-		}
-		c, err := s.checker(d.snap, app)
+		c, err := d.checker(res.Properties)
 		if err != nil {
 			return searchErr(err)
 		}
@@ -221,11 +217,7 @@ func (s *Service) searchResource(w http.ResponseWriter, r *http.Request) error {
 		// The engine's objects belong to the engine's application only;
 		// in another, the type is that application's own (as decide.go
 		// reads it), and azgate cannot list its resources.
-		app, err := d.application(res.Properties)
-		if err != nil {
-			return searchErr(err)
-		}
-		c, err := s.checker(d.snap, app)
+		c, err := d.checker(res.Properties)
 		if err != nil {
 			return searchErr(err)
 		}
@@ -294,11 +286,7 @@ func (s *Service) searchAction(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	app, err := d.application(res.Properties)
-	if err != nil {
-		return searchErr(err)
-	}
-	c, err := s.checker(d.snap, app)
+	c, err := d.checker(res.Properties)
 	if err != nil {
 		return searchErr(err)
 	}

@@ -77,14 +77,9 @@ recorded one by one under --audit-checks all.`,
 				return usage("--whatif-out and --assignment go together")
 			}
 			ctx := cmd.Context()
-			s, err := c.openStore(ctx)
+			p, rev, err := c.loadRev(ctx)
 			if err != nil {
 				return err
-			}
-			defer s.Close()
-			p, rev, err := s.Load(ctx)
-			if err != nil {
-				return c.loadError(err)
 			}
 			loc, err := (&locFlags{app: app}).resolve(p)
 			if err != nil {
