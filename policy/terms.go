@@ -346,4 +346,3 @@ func (p *Policy) InForce(now time.Time) *Policy {
 	}
 	return q
 }
-
