@@ -19,10 +19,11 @@ import (
 // access, access-list, whatif: effective access, complete access lists and
 // what-if, decided with the policy of --store (as check and who-can are).
 
-// subjectFlags name whose access a command is about.
+// subjectFlags name whose access a command is about, and the business
+// rule parameters it is decided with.
 type subjectFlags struct {
 	user, appGroup, groupScope string
-	groups                     []string
+	groups, params             []string
 }
 
 func (f *subjectFlags) add(cmd *cobra.Command) {
@@ -31,6 +32,20 @@ func (f *subjectFlags) add(cmd *cobra.Command) {
 	fl.StringSliceVar(&f.groups, "group", nil, "a group the user is in (repeatable; give every group, transitively)")
 	fl.StringVar(&f.appGroup, "app-group", "", "an application group instead of a user: what membership in it confers")
 	fl.StringVar(&f.groupScope, "group-scope", "", "the scope of a scope-level --app-group")
+	fl.StringArrayVar(&f.params, "param", nil, "business rule parameter K=V (repeatable)")
+}
+
+// query reads the subject and the business rule parameters.
+func (f *subjectFlags) query(cmd *cobra.Command) (authz.Subject, authz.Params, error) {
+	subj, err := f.subject(cmd)
+	if err != nil {
+		return authz.Subject{}, nil, err
+	}
+	params, err := parseParams(f.params)
+	if err != nil {
+		return authz.Subject{}, nil, &usageError{cmd: cmd.CommandPath(), err: err}
+	}
+	return subj, params, nil
 }
 
 func (f *subjectFlags) subject(cmd *cobra.Command) (authz.Subject, error) {
@@ -47,14 +62,9 @@ func (f *subjectFlags) subject(cmd *cobra.Command) (authz.Subject, error) {
 
 // compileStore loads the --store policy and compiles application app.
 func (c *cli) compileStore(cmd *cobra.Command, app string) (*authz.Checker, policy.Revision, *policy.Policy, error) {
-	s, err := c.openStore(cmd.Context())
+	p, rev, err := c.loadRev(cmd.Context())
 	if err != nil {
 		return nil, 0, nil, err
-	}
-	defer s.Close()
-	p, rev, err := s.Load(cmd.Context())
-	if err != nil {
-		return nil, 0, nil, c.loadError(err)
 	}
 	loc, err := (&locFlags{app: app}).resolve(p)
 	if err != nil {
@@ -71,7 +81,6 @@ func newAccessCmd(c *cli) *cobra.Command {
 	var (
 		sf             subjectFlags
 		scopeList, ops []string
-		ps             []string
 		app            string
 		asJSON         bool
 	)
@@ -87,13 +96,9 @@ the role assignment that grants it); check --explain says why for one cell.`,
   azgate access --app-group 'Lab Operators' --group-scope Lab --scope Lab --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			subj, err := sf.subject(cmd)
+			subj, params, err := sf.query(cmd)
 			if err != nil {
 				return err
-			}
-			params, err := parseParams(ps)
-			if err != nil {
-				return &usageError{cmd: cmd.CommandPath(), err: err}
 			}
 			chk, _, _, err := c.compileStore(cmd, app)
 			if err != nil {
@@ -135,7 +140,6 @@ the role assignment that grants it); check --explain says why for one cell.`,
 	f := cmd.Flags()
 	f.StringSliceVar(&scopeList, "scope", nil, `a scope to show (repeatable; "" is the default scope; default: every scope)`)
 	f.StringArrayVar(&ops, "op", nil, "an operation to show, by name or ID (repeatable; default: all)")
-	f.StringArrayVar(&ps, "param", nil, "business rule parameter K=V (repeatable)")
 	f.StringVar(&app, "app", "", "application (default: the store's only application)")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -161,7 +165,6 @@ func newAccessListCmd(c *cli) *cobra.Command {
 		op, app    string
 		token      string
 		limit      int
-		ps         []string
 		asJSON     bool
 		whole      bool
 		printedAny bool
@@ -181,13 +184,9 @@ ports) are listed by the server's GET /v1/access-list, which knows them.`,
   azgate access-list --user bob --group 'CONTOSO\Lab-Staff' --op 'Start Virtual Machine' --limit 10 --json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			subj, err := sf.subject(cmd)
+			subj, params, err := sf.query(cmd)
 			if err != nil {
 				return err
-			}
-			params, err := parseParams(ps)
-			if err != nil {
-				return &usageError{cmd: cmd.CommandPath(), err: err}
 			}
 			chk, rev, _, err := c.compileStore(cmd, app)
 			if err != nil {
@@ -235,7 +234,6 @@ ports) are listed by the server's GET /v1/access-list, which knows them.`,
 	f.IntVar(&limit, "limit", 0, "entries a page (default 100, at most 1000)")
 	f.StringVar(&token, "token", "", "continue a listing: the token the last page gave")
 	f.BoolVar(&whole, "all", false, "print every page")
-	f.StringArrayVar(&ps, "param", nil, "business rule parameter K=V (repeatable)")
 	f.StringVar(&app, "app", "", "application (default: the store's only application)")
 	f.BoolVar(&asJSON, "json", false, "print JSON (one document a page)")
 	return cmd
